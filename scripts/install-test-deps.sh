@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a bare machine of this kind: the npm packages (npm ci) and,
+# when run as root, the Debian packages that bring the real Kafka clients and tools.
+# Idempotent: it skips whatever is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+DEBIAN_PACKAGES=(kcat python3-confluent-kafka python3-kafka)
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "note: not root, so these Debian packages are not installed: ${missing[*]}" >&2
+    echo "      the tests that need them will fail; install them with apt-get." >&2
+  fi
+fi
