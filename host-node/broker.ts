@@ -1,0 +1,124 @@
+// startBroker(): config → meta.properties (cluster id) → handler registry → listeners. Returns the bound
+// address and a close(). Used by the CLI and, in-process, by tests (port 0, 127.0.0.1).
+
+import { hostname } from 'node:os';
+import { BrokerConfig, type BrokerConfigSources } from './config/index.js';
+import { formatEndpoint, type Endpoint } from './config/listeners.js';
+import { TcpListener } from './network/tcp-listener.js';
+import type { Connection } from './network/connection.js';
+import type { BrokerContext } from './server/context.js';
+import { KafkaDispatcher } from './server/dispatcher.js';
+import { registerDefaultHandlers } from './server/handlers/index.js';
+import { loadOrCreateMetaProperties } from './server/meta-properties.js';
+import { HandlerRegistry } from './server/registry.js';
+import { NO_TOPICS, type TopicMetadataSource } from './server/topics.js';
+import { createLogger, type Logger } from './util/log.js';
+
+export interface StartBrokerOptions {
+  /** A loaded config; when absent one is loaded from `sets` + the flags below (no env, no file). */
+  config?: BrokerConfig;
+  /** Config keys to set (like --set), when `config` is absent. */
+  sets?: BrokerConfigSources['sets'];
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  log?: Logger;
+  /** Change the registry before the listener starts (tests add handlers; later issues register more). */
+  configureHandlers?: (registry: HandlerRegistry) => void;
+  /** The topic registry (defaults to no topics). */
+  topics?: TopicMetadataSource;
+  /** Observe connections (tests). */
+  onConnection?: (c: Connection) => void;
+}
+
+export interface RunningBroker {
+  /** Address and port the first listener is bound to. */
+  readonly host: string;
+  readonly port: number;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly context: BrokerContext;
+  readonly listeners: readonly TcpListener[];
+  close(): Promise<void>;
+}
+
+export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
+  const config =
+    options.config ??
+    BrokerConfig.load({ sets: options.sets, flags: { host: options.host, port: options.port, dataDir: options.dataDir } });
+  const log = options.log ?? createLogger('rivulet');
+  const nodeId = config.nodeId;
+  const meta = loadOrCreateMetaProperties(config.logDirs, nodeId, config.get('cluster.id'));
+  if (meta.formatted) log.info(`formatted ${config.logDirs.join(', ')} with cluster.id ${meta.clusterId}, node.id ${nodeId}`);
+
+  const registry = registerDefaultHandlers(new HandlerRegistry());
+  options.configureHandlers?.(registry);
+
+  const advertised: Endpoint[] = [];
+  const context: BrokerContext = {
+    nodeId,
+    clusterId: meta.clusterId,
+    rack: config.get('broker.rack'),
+    config,
+    advertisedListeners: advertised,
+    registry,
+    topics: options.topics ?? NO_TOPICS,
+    log,
+  };
+  const dispatcher = new KafkaDispatcher(context);
+  const limits = {
+    maxRequestBytes: config.get('socket.request.max.bytes'),
+    maxQueuedRequests: config.get('queued.max.requests'),
+    idleTimeoutMs: config.get('connections.max.idle.ms'),
+  };
+
+  const listeners: TcpListener[] = [];
+  try {
+    for (const ep of config.listeners) {
+      listeners.push(
+        await TcpListener.listen({
+          name: ep.name,
+          host: ep.host,
+          port: ep.port,
+          limits,
+          dispatcher,
+          log: log.child('network'),
+          onConnection: options.onConnection,
+        }),
+      );
+    }
+  } catch (e) {
+    await Promise.all(listeners.map((l) => l.close(0)));
+    throw e;
+  }
+
+  // Resolve what clients are told: advertised.listeners (or listeners), with port 0 → bound port and
+  // an empty / wildcard host → this machine's name.
+  for (const ep of config.advertisedListeners) {
+    const bound = listeners.find((l) => l.name === ep.name);
+    const port = ep.port === 0 && bound ? bound.port : ep.port;
+    const host = ep.host === '' || ep.host === '0.0.0.0' || ep.host === '::' ? hostname() : ep.host;
+    advertised.push({ name: ep.name, host, port });
+  }
+  for (const l of listeners) {
+    const adv = advertised.find((a) => a.name === l.name);
+    log.info(
+      `broker node.id=${nodeId} cluster.id=${meta.clusterId} listening on ${formatEndpoint({ name: l.name, host: l.host, port: l.port })}` +
+        (adv ? ` (advertised ${formatEndpoint(adv)})` : ''),
+    );
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    host: listeners[0]!.host,
+    port: listeners[0]!.port,
+    nodeId,
+    clusterId: meta.clusterId,
+    context,
+    listeners,
+    close() {
+      closing ??= Promise.all(listeners.map((l) => l.close())).then(() => undefined);
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,133 @@
+// The `rivulet` command line.
+import { parseArgs } from 'node:util';
+import { BrokerConfig, ConfigError, describeConfigs, envName } from '../config/index.js';
+import { startBroker } from '../broker.js';
+import { createLogger, parseLogLevel } from '../util/log.js';
+
+const USAGE = `Usage: rivulet <command> [options]
+
+Commands:
+  broker      Run a broker that speaks the Kafka protocol.
+
+Run 'rivulet broker --help' for the broker's options.
+`;
+
+const BROKER_USAGE = `Usage: rivulet broker [options]
+
+Options:
+  --port <n>          Port of the first listener (0 = ephemeral). Overrides listeners.
+  --host <addr>       Address of the first listener. Overrides listeners.
+  --data-dir <dir>    Log directory (sets log.dirs).
+  --config <file>     A server.properties file (Kafka's format and key names).
+  --set <key=value>   Set a config key (repeatable).
+  --log-level <lvl>   debug | info | warn | error (default info, or RIVULET_LOG_LEVEL).
+  -h, --help          This help.
+
+Precedence: defaults < --config file < environment RIVULET_<KEY> (e.g. ${envName('node.id')}) < --set < flags.
+
+Config keys:
+${describeConfigs()}
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+    process.stdout.write(USAGE);
+    return cmd === undefined ? 1 : 0;
+  }
+  if (cmd === 'broker') return brokerCommand(rest);
+  process.stderr.write(`rivulet: unknown command '${cmd}'\n\n${USAGE}`);
+  return 1;
+}
+
+async function brokerCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        config: { type: 'string' },
+        set: { type: 'string', multiple: true },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`rivulet broker: ${(e as Error).message}\n\n${BROKER_USAGE}`);
+    return 2;
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(BROKER_USAGE);
+    return 0;
+  }
+  const log = createLogger('rivulet', parseLogLevel(v['log-level'] ?? process.env.RIVULET_LOG_LEVEL));
+
+  let config: BrokerConfig;
+  try {
+    const sets: [string, string][] = [];
+    for (const s of v.set ?? []) {
+      const eq = s.indexOf('=');
+      if (eq <= 0) throw new ConfigError('--set', `--set expects key=value, got '${s}'`);
+      sets.push([s.slice(0, eq).trim(), s.slice(eq + 1)]);
+    }
+    let port: number | undefined;
+    if (v.port !== undefined) {
+      if (!/^\d+$/.test(v.port)) throw new ConfigError('--port', `Invalid value ${v.port} for --port: expected 0..65535`);
+      port = Number(v.port);
+    }
+    config = BrokerConfig.load({
+      configFile: v.config,
+      env: process.env,
+      sets,
+      flags: { port, host: v.host, dataDir: v['data-dir'] },
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`rivulet broker: configuration error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (config.unknownKeys.length) log.warn(`These configurations were supplied but are not used: ${config.unknownKeys.join(', ')}`);
+
+  let broker;
+  try {
+    broker = await startBroker({ config, log });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`rivulet broker: configuration error: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`rivulet broker: failed to start: ${(e as Error).message}\n`);
+    return 1;
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (sig: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`received ${sig}, shutting down`);
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      broker.close().then(
+        () => {
+          log.info('broker stopped');
+          resolve(0);
+        },
+        (e: unknown) => {
+          log.error(`error while stopping: ${(e as Error).message}`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}

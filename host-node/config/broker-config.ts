@@ -1,0 +1,249 @@
+// The broker's configuration: one table of Kafka config names (types, defaults, validation, docs), and a
+// loader that merges the sources in precedence order:
+//   defaults < --config server.properties < env RIVULET_<KEY> < --set key=value < explicit flags
+// To add a config key: add one entry to BROKER_CONFIG_DEFS (with Kafka's name, type and default); it is
+// then accepted from every source, typed in `config.get('the.key')`, and listed by `rivulet broker --help`.
+
+import { readFileSync } from 'node:fs';
+import { parseProperties } from './properties.js';
+import { parseEndpoints, type Endpoint } from './listeners.js';
+import {
+  ConfigError,
+  atLeast,
+  checkTyped,
+  int,
+  long,
+  nullableList,
+  nullableStr,
+  list,
+  str,
+  parseValue,
+  type ConfigDef,
+  type ValueOf,
+  type Validator,
+} from './types.js';
+
+const listenersValidator: Validator<string[] | null> = (v) => {
+  if (v === null) return undefined;
+  if (v.length === 0) return 'At least one listener is required';
+  const eps = parseEndpoints(v);
+  if (typeof eps === 'string') return eps;
+  for (const e of eps) if (e.name !== 'PLAINTEXT') return `Listener ${e.name}: only PLAINTEXT listeners are supported`;
+  return undefined;
+};
+
+const CLUSTER_ID_RE = /^[A-Za-z0-9_-]{22}$/;
+
+export const BROKER_CONFIG_DEFS = {
+  'node.id': int({
+    default: 1,
+    validate: atLeast(0),
+    importance: 'high',
+    doc: 'The node ID of this broker (Kafka requires it in KRaft mode; Rivulet defaults to 1).',
+  }),
+  listeners: list({
+    default: ['PLAINTEXT://127.0.0.1:9092'],
+    validate: listenersValidator as Validator<string[]>,
+    importance: 'high',
+    doc: 'Comma-separated listeners NAME://host:port. Empty host = all interfaces; port 0 = an ephemeral port.',
+  }),
+  'advertised.listeners': nullableList({
+    validate: (v, k) => {
+      const r = listenersValidator(v, k);
+      if (r) return r;
+      const eps = v === null ? [] : parseEndpoints(v);
+      if (typeof eps !== 'string' && eps.some((e) => e.host === '0.0.0.0' || e.host === '::'))
+        return 'advertised.listeners cannot use the nonroutable meta-address 0.0.0.0 or ::';
+      return undefined;
+    },
+    importance: 'high',
+    doc: 'Listeners to publish to clients in Metadata, if different from `listeners`.',
+  }),
+  'broker.rack': nullableStr({ importance: 'medium', doc: 'Rack of the broker (returned in Metadata).' }),
+  'log.dir': str({ default: '/tmp/rivulet-logs', importance: 'high', doc: 'The directory in which the log data is kept (used when log.dirs is not set).' }),
+  'log.dirs': nullableList({
+    validate: (v) => (v !== null && v.length === 0 ? 'At least one log directory is required' : undefined),
+    importance: 'high',
+    doc: 'Comma-separated directories in which the log data is kept. If not set, log.dir is used.',
+  }),
+  'socket.request.max.bytes': int({
+    default: 104857600,
+    validate: atLeast(1),
+    importance: 'high',
+    doc: 'The maximum number of bytes in a socket request (checked before any buffer is allocated).',
+  }),
+  'queued.max.requests': int({
+    default: 500,
+    validate: atLeast(1),
+    importance: 'high',
+    doc: 'The number of requests one connection may have queued before the broker stops reading from it.',
+  }),
+  'connections.max.idle.ms': long({
+    default: 600000,
+    importance: 'medium',
+    doc: 'Idle connections are closed after this many milliseconds (negative: never).',
+  }),
+  'cluster.id': nullableStr({
+    validate: (v) => (v !== null && !CLUSTER_ID_RE.test(v) ? 'Expected a 22-character base64url cluster id' : undefined),
+    importance: 'medium',
+    doc: 'Cluster id to format a new log directory with (Rivulet addition; Kafka sets it with kafka-storage format). Must match meta.properties if that exists.',
+  }),
+} satisfies Record<string, ConfigDef<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export type BrokerConfigKey = keyof typeof BROKER_CONFIG_DEFS;
+export type BrokerConfigValues = { -readonly [K in BrokerConfigKey]: ValueOf<(typeof BROKER_CONFIG_DEFS)[K]> };
+export type ConfigSource = 'default' | 'file' | 'env' | 'set' | 'flag';
+
+const DEFS = BROKER_CONFIG_DEFS as Record<string, ConfigDef<unknown>>;
+
+export function isBrokerConfigKey(k: string): k is BrokerConfigKey {
+  return Object.prototype.hasOwnProperty.call(BROKER_CONFIG_DEFS, k);
+}
+
+/** `node.id` → `RIVULET_NODE_ID`. */
+export function envName(key: string): string {
+  return 'RIVULET_' + key.toUpperCase().replace(/[.-]/g, '_');
+}
+
+export interface BrokerConfigSources {
+  /** Path of a server.properties file (--config). */
+  configFile?: string;
+  /** Properties text, as if read from a file (for tests/embedding). */
+  propertiesText?: string;
+  /** Environment to read RIVULET_* variables from (pass process.env in the CLI; nothing is read by default). */
+  env?: Record<string, string | undefined>;
+  /** `--set key=value` pairs (strings) or typed values from code. Unknown keys are an error. */
+  sets?: Iterable<readonly [string, unknown]> | Record<string, unknown>;
+  /** Explicit flags, the highest precedence. */
+  flags?: { host?: string; port?: number; dataDir?: string };
+}
+
+export class BrokerConfig {
+  private constructor(
+    private readonly values: BrokerConfigValues,
+    /** Where each value came from. */
+    readonly sources: ReadonlyMap<BrokerConfigKey, ConfigSource>,
+    /** Keys supplied in the file that this broker does not know (Kafka logs these as unused). */
+    readonly unknownKeys: readonly string[],
+  ) {}
+
+  get<K extends BrokerConfigKey>(key: K): BrokerConfigValues[K] {
+    return this.values[key];
+  }
+
+  /** All values (a copy). */
+  toObject(): BrokerConfigValues {
+    return { ...this.values };
+  }
+
+  get nodeId(): number {
+    return this.values['node.id'];
+  }
+
+  /** Listeners to bind. */
+  get listeners(): Endpoint[] {
+    return parseEndpoints(this.values.listeners) as Endpoint[];
+  }
+
+  /** Listeners to publish (advertised.listeners, else listeners). Port 0 / empty host are resolved by the broker once bound. */
+  get advertisedListeners(): Endpoint[] {
+    return parseEndpoints(this.values['advertised.listeners'] ?? this.values.listeners) as Endpoint[];
+  }
+
+  get logDirs(): string[] {
+    return this.values['log.dirs'] ?? [this.values['log.dir']];
+  }
+
+  static load(src: BrokerConfigSources = {}): BrokerConfig {
+    const values: Record<string, unknown> = {};
+    const sources = new Map<BrokerConfigKey, ConfigSource>();
+    for (const [k, d] of Object.entries(DEFS)) {
+      values[k] = d.default;
+      sources.set(k as BrokerConfigKey, 'default');
+    }
+    const unknownKeys: string[] = [];
+
+    // 1. server.properties
+    let fileProps: Map<string, string> | undefined;
+    if (src.configFile !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(src.configFile, 'utf8');
+      } catch (e) {
+        throw new ConfigError('--config', `Cannot read config file ${src.configFile}: ${(e as Error).message}`);
+      }
+      fileProps = parseProperties(text);
+    }
+    if (src.propertiesText !== undefined) {
+      fileProps = new Map([...(fileProps ?? []), ...parseProperties(src.propertiesText)]);
+    }
+    for (const [k, raw] of fileProps ?? []) {
+      if (!isBrokerConfigKey(k)) {
+        unknownKeys.push(k);
+        continue;
+      }
+      values[k] = parseValue(k, DEFS[k]!, raw);
+      sources.set(k, 'file');
+    }
+
+    // 2. environment
+    if (src.env) {
+      for (const k of Object.keys(DEFS)) {
+        const raw = src.env[envName(k)];
+        if (raw === undefined) continue;
+        values[k] = parseValue(`${k} (from ${envName(k)})`, DEFS[k]!, raw);
+        sources.set(k as BrokerConfigKey, 'env');
+      }
+    }
+
+    // 3. --set
+    if (src.sets) {
+      const entries = Symbol.iterator in src.sets ? (src.sets as Iterable<readonly [string, unknown]>) : Object.entries(src.sets);
+      for (const [k, v] of entries) {
+        if (!isBrokerConfigKey(k)) throw new ConfigError(k, `Unknown configuration ${k}`);
+        values[k] = checkTyped(k, DEFS[k]!, v);
+        sources.set(k, 'set');
+      }
+    }
+
+    // 4. explicit flags
+    const f = src.flags ?? {};
+    if (f.host !== undefined || f.port !== undefined) {
+      const eps = parseEndpoints(values.listeners as string[]);
+      if (typeof eps === 'string') throw ConfigError.invalid('listeners', values.listeners, eps);
+      const first = eps[0]!;
+      if (f.port !== undefined && (!Number.isInteger(f.port) || f.port < 0 || f.port > 65535))
+        throw new ConfigError('--port', `Invalid value ${f.port} for --port: must be 0..65535`);
+      const host = f.host ?? first.host;
+      const port = f.port ?? first.port;
+      values.listeners = [`${first.name}://${host.includes(':') ? `[${host}]` : host}:${port}`, ...(values.listeners as string[]).slice(1)];
+      sources.set('listeners', 'flag');
+    }
+    if (f.dataDir !== undefined) {
+      if (f.dataDir === '') throw new ConfigError('--data-dir', 'Invalid value for --data-dir: empty');
+      values['log.dirs'] = [f.dataDir];
+      sources.set('log.dirs', 'flag');
+    }
+
+    // 5. required + validation
+    for (const [k, d] of Object.entries(DEFS)) {
+      const v = values[k];
+      if (v === undefined) throw new ConfigError(k, `Missing required configuration "${k}" which has no default value.`);
+      if (d.validate && !(v === null && d.nullable)) {
+        const reason = d.validate(v as never, k);
+        if (reason !== undefined) throw ConfigError.invalid(k, Array.isArray(v) ? v.join(',') : v, reason);
+      }
+    }
+    return new BrokerConfig(values as BrokerConfigValues, sources, unknownKeys);
+  }
+}
+
+/** One line per config key, for --help. */
+export function describeConfigs(): string {
+  return Object.entries(DEFS)
+    .map(([k, d]) => {
+      const def = d.default === null ? 'null' : Array.isArray(d.default) ? d.default.join(',') : String(d.default);
+      return `  ${k.padEnd(28)} ${d.type.padEnd(7)} default ${def}\n      ${d.doc}`;
+    })
+    .join('\n');
+}

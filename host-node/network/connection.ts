@@ -1,0 +1,251 @@
+// One client connection: framing, dispatch, in-order responses, backpressure, idle timeout.
+//
+// Requests are dispatched as soon as their frame is complete, so several can be in flight at once
+// (pipelining). Each gets a slot in a FIFO; a slot is filled when its dispatch settles, and the head of the
+// FIFO is written out while it is filled — responses leave in request order whatever order handlers finish
+// in. A request with no response (acks=0 Produce) frees its slot without writing anything.
+//
+// Reading pauses while `maxQueuedRequests` requests are pending (dispatched, response not yet written) or
+// while the socket's write buffer is full (client not reading), and resumes when both clear.
+//
+// Writes between two ticks are corked together, so a burst of responses goes out in one writev.
+
+import type { Socket } from 'node:net';
+import type { Logger } from '../util/log.js';
+import { FrameDecoder, FrameError } from './frame-decoder.js';
+import type { ConnectionInfo, ConnectionLimits, DispatchResult, RequestDispatcher } from './types.js';
+
+interface Slot {
+  done: boolean;
+  result: DispatchResult;
+  lent: Buffer | undefined;
+}
+
+let nextConnectionId = 1;
+
+export type CloseReason = 'client' | 'idle' | 'protocol' | 'error' | 'shutdown';
+
+export class Connection implements ConnectionInfo {
+  readonly id = nextConnectionId++;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+  clientId: string | null = null;
+  clientSoftwareName: string | null = null;
+  clientSoftwareVersion: string | null = null;
+
+  private readonly decoder: FrameDecoder;
+  private readonly slots: Slot[] = [];
+  private head = 0;
+  private pausedForQueue = false;
+  private pausedForWrite = false;
+  private corked = false;
+  private closing = false;
+  private closed = false;
+  private closeReason: CloseReason | null = null;
+  /** Requests received so far (for tests/metrics). */
+  requestCount = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly listenerName: string,
+    private readonly dispatcher: RequestDispatcher,
+    private readonly limits: ConnectionLimits,
+    private readonly log: Logger,
+    private readonly onClosed: (c: Connection, reason: CloseReason) => void,
+  ) {
+    this.remoteAddress = socket.remoteAddress ?? '?';
+    this.remotePort = socket.remotePort ?? 0;
+    this.localPort = socket.localPort ?? 0;
+    this.decoder = new FrameDecoder(limits.maxRequestBytes, (frame, lent) => this.onFrame(frame, lent));
+
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.pausedForWrite = false;
+      this.maybeResume();
+    });
+    socket.on('end', () => {
+      // Half-close from the client: answer what is pending, then close our side.
+      this.closing = true;
+      this.endIfDrained();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.log.enabled('debug')) this.log.debug(`connection ${this.describe()} socket error: ${err.code ?? err.message}`);
+      this.closeReason ??= 'error';
+    });
+    socket.on('close', () => this.finish());
+    if (limits.idleTimeoutMs >= 0) {
+      socket.setTimeout(this.idleMs());
+      socket.on('timeout', () => this.onIdle());
+    }
+  }
+
+  /** Requests dispatched whose response has not been written yet. */
+  get pending(): number {
+    return this.slots.length - this.head;
+  }
+
+  /** Whether reading is paused (queue full or write buffer full). */
+  get readPaused(): boolean {
+    return this.pausedForQueue || this.pausedForWrite;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  describe(): string {
+    const who = this.clientId === null ? '' : ` client.id=${JSON.stringify(this.clientId)}`;
+    const sw = this.clientSoftwareName === null ? '' : ` software=${this.clientSoftwareName}/${this.clientSoftwareVersion ?? '?'}`;
+    return `#${this.id} ${this.remoteAddress}:${this.remotePort}${who}${sw}`;
+  }
+
+  /** Closes abruptly (protocol violation). Pending responses are dropped. */
+  abort(reason: CloseReason, why: string, level: 'warn' | 'error' = 'warn'): void {
+    if (this.closed) return;
+    this.closeReason ??= reason;
+    if (reason === 'protocol' || level === 'error') this.log[level](`closing connection ${this.describe()}: ${why}`);
+    else if (this.log.enabled('debug')) this.log.debug(`closing connection ${this.describe()}: ${why}`);
+    this.socket.destroy();
+  }
+
+  /** Graceful close for broker shutdown: stop reading, send what is pending, then end. */
+  shutdown(): void {
+    if (this.closed) return;
+    this.closeReason ??= 'shutdown';
+    this.closing = true;
+    this.socket.pause();
+    this.endIfDrained();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    // Responses completed synchronously while this chunk is processed go out in one write.
+    this.cork();
+    try {
+      this.decoder.push(chunk);
+    } catch (e) {
+      if (e instanceof FrameError) this.abort('protocol', e.message);
+      else this.abort('error', `unexpected: ${(e as Error).stack ?? String(e)}`, 'error');
+    }
+  }
+
+  private onFrame(frame: Uint8Array, lent: Buffer | undefined): void {
+    // After abort() the rest of the chunk still gets framed: drop it.
+    if (this.closed || this.socket.destroyed) return;
+    this.requestCount++;
+    const slot: Slot = { done: false, result: null, lent };
+    this.slots.push(slot);
+    if (this.pending >= this.limits.maxQueuedRequests && !this.pausedForQueue) {
+      this.pausedForQueue = true;
+      this.socket.pause();
+    }
+    let r: DispatchResult | Promise<DispatchResult>;
+    try {
+      r = this.dispatcher.dispatch(frame, this);
+    } catch (e) {
+      this.onDispatchError(e);
+      return;
+    }
+    if (r instanceof Promise) {
+      r.then(
+        (v) => this.complete(slot, v),
+        (e: unknown) => this.onDispatchError(e),
+      );
+    } else {
+      this.complete(slot, r);
+    }
+  }
+
+  /** ProtocolError = the client's fault (warn); anything else is a broker bug (error, with stack). */
+  private onDispatchError(e: unknown): void {
+    const err = e as Error | undefined;
+    if (err?.name === 'ProtocolError') this.abort('protocol', err.message);
+    else this.abort('error', `request failed: ${err?.stack ?? String(e)}`, 'error');
+  }
+
+  private complete(slot: Slot, result: DispatchResult): void {
+    slot.done = true;
+    slot.result = result;
+    if (this.closed || this.socket.destroyed) return;
+    if (this.slots[this.head] === slot) this.flush();
+  }
+
+  private flush(): void {
+    const slots = this.slots;
+    let wrote = false;
+    while (this.head < slots.length && slots[this.head]!.done) {
+      const s = slots[this.head]!;
+      slots[this.head++] = undefined as unknown as Slot;
+      if (s.lent !== undefined) this.decoder.recycle(s.lent);
+      const r = s.result;
+      if (r === null) continue;
+      if (!wrote) {
+        this.cork();
+        wrote = true;
+      }
+      let ok = true;
+      if (r instanceof Uint8Array) ok = this.socket.write(r);
+      else for (const part of r) ok = this.socket.write(part);
+      if (!ok && !this.pausedForWrite) {
+        this.pausedForWrite = true;
+        this.socket.pause();
+      }
+    }
+    // Compact the FIFO now and then.
+    if (this.head === slots.length) {
+      slots.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > slots.length) {
+      slots.splice(0, this.head);
+      this.head = 0;
+    }
+    if (this.pausedForQueue && this.pending < this.limits.maxQueuedRequests) {
+      this.pausedForQueue = false;
+      this.maybeResume();
+    }
+    if (this.closing) this.endIfDrained();
+  }
+
+  private cork(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      if (!this.socket.destroyed) this.socket.uncork();
+    });
+  }
+
+  private maybeResume(): void {
+    if (!this.pausedForQueue && !this.pausedForWrite && !this.closing && !this.closed) this.socket.resume();
+  }
+
+  private endIfDrained(): void {
+    if (this.pending === 0 && !this.closed && !this.socket.writableEnded) this.socket.end();
+  }
+
+  /** Node timers take 1 ms … 2^31-1 ms (0 would disable the timeout). */
+  private idleMs(): number {
+    return Math.min(Math.max(1, this.limits.idleTimeoutMs), 2 ** 31 - 1);
+  }
+
+  private onIdle(): void {
+    if (this.pending > 0) {
+      // Busy (a long-poll is outstanding, or the client is slow to read): not idle.
+      this.socket.setTimeout(this.idleMs());
+      return;
+    }
+    this.abort('idle', `idle for more than ${this.limits.idleTimeoutMs} ms (connections.max.idle.ms)`);
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const reason = this.closeReason ?? 'client';
+    this.slots.length = 0;
+    this.head = 0;
+    if (this.log.enabled('debug')) this.log.debug(`connection ${this.describe()} closed (${reason}) after ${this.requestCount} requests`);
+    this.onClosed(this, reason);
+  }
+}

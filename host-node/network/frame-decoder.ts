@@ -1,0 +1,138 @@
+// Splits a byte stream into Kafka request frames: a 4-byte big-endian size, then that many bytes.
+//
+// - The size is checked against the limit as soon as its 4 bytes are in, before any buffer is allocated.
+// - A frame that lies whole inside one incoming chunk is handed on as a view of that chunk (no copy); several
+//   frames in one chunk become several views.
+// - A frame that spans chunks is reassembled into a per-connection buffer (frames above POOL_MAX_BYTES are
+//   instead collected as chunk views and joined once complete, so memory follows the bytes that arrived). That buffer is lent with the frame
+//   and comes back through `recycle()` once the request is served, so a connection that keeps sending large
+//   requests reuses one buffer instead of allocating per request. Buffers above POOL_MAX_BYTES are not kept.
+
+export class FrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FrameError';
+  }
+}
+
+/** The largest reassembly buffer a connection keeps for reuse between requests. */
+export const POOL_MAX_BYTES = 1 << 20;
+const MIN_REASSEMBLY_BYTES = 4096;
+
+/**
+ * Called per frame. `lent` is set when the frame is a view into a reassembly buffer that must be given back
+ * with `recycle(lent)` after the request is done (and not touched afterwards).
+ */
+export type FrameSink = (frame: Uint8Array, lent: Buffer | undefined) => void;
+
+export class FrameDecoder {
+  private readonly sizeBytes = Buffer.alloc(4);
+  private sizeHave = 0;
+  /** Frame being reassembled (or null when between frames). */
+  private asm: Buffer | null = null;
+  private asmNeed = 0;
+  private asmHave = 0;
+  /** Chunks of a frame above POOL_MAX_BYTES being collected. */
+  private big: Buffer[] | null = null;
+  private spare: Buffer | null = null;
+  /** Set once a FrameError was thrown: the stream is unusable after that. */
+  private broken = false;
+
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly sink: FrameSink,
+  ) {}
+
+  /** Bytes currently held for a partial frame (for tests/metrics). */
+  get pendingBytes(): number {
+    return this.sizeHave + this.asmHave;
+  }
+
+  /** Feeds one chunk. Throws FrameError on a size outside 0..maxFrameBytes. */
+  push(chunk: Buffer): void {
+    if (this.broken) return;
+    let off = 0;
+    const len = chunk.length;
+    while (off < len) {
+      if (this.big !== null) {
+        // Continue a large frame: keep views of the chunks, join them once complete.
+        const n = Math.min(this.asmNeed - this.asmHave, len - off);
+        this.big.push(n === len && off === 0 ? chunk : chunk.subarray(off, off + n));
+        this.asmHave += n;
+        off += n;
+        if (this.asmHave === this.asmNeed) {
+          const frame = Buffer.concat(this.big, this.asmNeed);
+          this.big = null;
+          this.asmHave = this.asmNeed = 0;
+          this.sink(frame, undefined);
+        }
+        continue;
+      }
+      if (this.asm !== null) {
+        // Continue a frame that spans chunks.
+        const n = Math.min(this.asmNeed - this.asmHave, len - off);
+        chunk.copy(this.asm, this.asmHave, off, off + n);
+        this.asmHave += n;
+        off += n;
+        if (this.asmHave === this.asmNeed) {
+          const buf = this.asm;
+          const size = this.asmNeed;
+          this.asm = null;
+          this.asmHave = this.asmNeed = 0;
+          this.sink(buf.subarray(0, size), buf);
+        }
+        continue;
+      }
+      let size: number;
+      if (this.sizeHave === 0 && len - off >= 4) {
+        size = chunk.readInt32BE(off);
+        off += 4;
+      } else {
+        // The size prefix itself is split across chunks.
+        while (this.sizeHave < 4 && off < len) this.sizeBytes[this.sizeHave++] = chunk[off++]!;
+        if (this.sizeHave < 4) return;
+        size = this.sizeBytes.readInt32BE(0);
+        this.sizeHave = 0;
+      }
+      if (size < 0 || size > this.maxFrameBytes) {
+        this.broken = true;
+        throw new FrameError(
+          size < 0 ? `invalid negative frame size ${size}` : `frame size ${size} exceeds socket.request.max.bytes ${this.maxFrameBytes}`,
+        );
+      }
+      if (len - off >= size) {
+        // Whole frame inside this chunk: hand on a view, no copy.
+        const frame = chunk.subarray(off, off + size);
+        off += size;
+        this.sink(frame, undefined);
+        continue;
+      }
+      this.asmNeed = size;
+      if (size > POOL_MAX_BYTES) {
+        // Memory grows only as bytes actually arrive: a peer announcing 100 MB and sending 4 bytes costs nothing.
+        this.big = [];
+      } else {
+        this.asm = this.takeBuffer(size);
+      }
+      this.asmHave = 0;
+    }
+  }
+
+  /** Returns a reassembly buffer lent with a frame. */
+  recycle(buf: Buffer): void {
+    if (buf.length > POOL_MAX_BYTES) return;
+    if (this.spare === null || this.spare.length < buf.length) this.spare = buf;
+  }
+
+  private takeBuffer(size: number): Buffer {
+    const spare = this.spare;
+    if (spare !== null && spare.length >= size) {
+      this.spare = null;
+      return spare;
+    }
+    // Round up so a connection whose requests grow a little does not reallocate each time.
+    let cap = MIN_REASSEMBLY_BYTES;
+    while (cap < size) cap *= 2;
+    return Buffer.allocUnsafe(Math.min(cap, POOL_MAX_BYTES));
+  }
+}

@@ -1,0 +1,45 @@
+// The contract between the network layer and whatever serves requests. The network layer deals in frames
+// (bytes); it never knows an API's fields. The server side never touches sockets.
+
+/**
+ * The bytes of one response, **including** the 4-byte size prefix: one buffer, or several chunks written in
+ * order (e.g. a header buffer followed by file-backed record bytes), all sent with one gathered write.
+ */
+export type ResponseFrame = Uint8Array | readonly Uint8Array[];
+
+/** What a dispatch produced: a response to send in request order, or `null` for "no response" (acks=0 Produce). */
+export type DispatchResult = ResponseFrame | null;
+
+/** What the dispatcher may know and record about the connection a request arrived on. */
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+  readonly listenerName: string;
+  /** Last client id seen in a request header (for logs). */
+  clientId: string | null;
+  /** From ApiVersions v3+. */
+  clientSoftwareName: string | null;
+  clientSoftwareVersion: string | null;
+  /** "client id / software / address" for log lines. */
+  describe(): string;
+}
+
+export interface RequestDispatcher {
+  /**
+   * Serves one complete request frame (without its size prefix). `frame` is a view that stays valid until the
+   * returned value/promise settles — copy anything that must outlive it. Throwing (or rejecting) closes the
+   * connection: use it for malformed requests, unknown APIs and unsupported versions.
+   */
+  dispatch(frame: Uint8Array, conn: ConnectionInfo): DispatchResult | Promise<DispatchResult>;
+}
+
+export interface ConnectionLimits {
+  /** socket.request.max.bytes: the largest request frame accepted (checked on the size prefix, before allocating). */
+  maxRequestBytes: number;
+  /** queued.max.requests: requests pending on one connection before reading pauses. */
+  maxQueuedRequests: number;
+  /** connections.max.idle.ms: close after this long with no traffic and nothing pending (negative: never). */
+  idleTimeoutMs: number;
+}

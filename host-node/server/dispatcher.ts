@@ -1,0 +1,85 @@
+// Request dispatch: frame → request header (right header version) → body (generated codec) → handler →
+// response header + body encoded into one size-prefixed buffer (protocol/frame.ts). Knows APIs only through the registry and
+// the generated descriptors; never touches sockets.
+
+import { decodeRequestHeader, headerVersions, ApiKey } from '../protocol/generated/index.js';
+import { encodeResponseFrame } from '../protocol/frame.js';
+import { Reader } from '../protocol/wire/reader.js';
+import type { ConnectionInfo, DispatchResult, RequestDispatcher } from '../network/types.js';
+import type { BrokerContext, RequestContext } from './context.js';
+import { ProtocolError } from './errors.js';
+import { NO_RESPONSE, type HandlerRegistry, type RegisteredApi } from './registry.js';
+import { unsupportedVersionResponse } from './handlers/api-versions.js';
+
+/** Smallest request: api key (2) + api version (2) + correlation id (4). */
+const MIN_REQUEST_BYTES = 8;
+
+export class KafkaDispatcher implements RequestDispatcher {
+  private readonly registry: HandlerRegistry;
+
+  constructor(private readonly broker: BrokerContext) {
+    this.registry = broker.registry;
+  }
+
+  dispatch(frame: Uint8Array, conn: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
+    if (frame.length < MIN_REQUEST_BYTES) throw new ProtocolError(`request of ${frame.length} bytes is shorter than a request header`);
+    const apiKey = (frame[0]! << 24) >> 16 | frame[1]!;
+    const apiVersion = (frame[2]! << 24) >> 16 | frame[3]!;
+    const correlationId = (frame[4]! << 24) | (frame[5]! << 16) | (frame[6]! << 8) | frame[7]!;
+
+    const reg = this.registry.get(apiKey);
+    if (reg === undefined) {
+      conn.clientId = peekClientId(frame) ?? conn.clientId;
+      throw new ProtocolError(`unknown or unsupported API key ${apiKey} (version ${apiVersion}, correlation id ${correlationId})`);
+    }
+    if (apiVersion < reg.minVersion || apiVersion > reg.maxVersion) {
+      conn.clientId = peekClientId(frame) ?? conn.clientId;
+      if (apiKey === ApiKey.ApiVersions) {
+        // A client newer than us: answer in v0 with UNSUPPORTED_VERSION and our ranges so it retries lower.
+        if (this.broker.log.enabled('debug'))
+          this.broker.log.debug(`${conn.describe()}: ApiVersions v${apiVersion} unsupported, answering v0 with error 35`);
+        return encodeResponseFrame(ApiKey.ApiVersions, 0, correlationId, unsupportedVersionResponse(this.registry));
+      }
+      throw new ProtocolError(
+        `unsupported ${reg.api.name} version ${apiVersion} (supported ${reg.minVersion}-${reg.maxVersion}, correlation id ${correlationId})`,
+      );
+    }
+
+    const hv = headerVersions(apiKey, apiVersion)!;
+    const r = new Reader(frame);
+    let request: unknown;
+    let clientId: string | null;
+    try {
+      clientId = decodeRequestHeader(r, hv.request).clientId;
+      conn.clientId = clientId;
+      request = reg.api.decodeRequest(r, apiVersion);
+    } catch (e) {
+      conn.clientId = peekClientId(frame) ?? conn.clientId;
+      throw new ProtocolError(`malformed ${reg.api.name} v${apiVersion} request (correlation id ${correlationId}): ${(e as Error).message}`);
+    }
+
+    const ctx: RequestContext = { apiKey, apiVersion, correlationId, clientId, connection: conn, broker: this.broker };
+    const result = reg.handler.handle(request as never, ctx);
+    if (isPromiseLike(result)) return Promise.resolve(result).then((res) => respond(reg, apiVersion, correlationId, res));
+    return respond(reg, apiVersion, correlationId, result);
+  }
+}
+
+function respond(reg: RegisteredApi, version: number, correlationId: number, res: unknown): DispatchResult {
+  if (res === NO_RESPONSE) return null;
+  return encodeResponseFrame(reg.api.apiKey as ApiKey, version, correlationId, res as never);
+}
+
+function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
+}
+
+/** Best-effort client id from a v1/v2 request header (for log lines about requests we refuse). */
+export function peekClientId(frame: Uint8Array): string | null {
+  if (frame.length < 10) return null;
+  const len = ((frame[8]! << 24) >> 16) | frame[9]!;
+  if (len < 0 || 10 + len > frame.length) return null;
+  const s = Buffer.from(frame.buffer, frame.byteOffset + 10, len).toString('utf8');
+  // Keep logs readable: only printable ASCII-ish ids.
+  return /^[\x20-\x7e]{0,256}$/.test(s) ? s : null;
+}

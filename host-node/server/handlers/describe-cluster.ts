@@ -1,0 +1,40 @@
+// DescribeCluster (api key 60), v0-1: the brokers (this one), cluster id and controller — what Java's
+// Admin.describeCluster() uses when the broker advertises it. This is a broker endpoint: asking it for
+// controllers (EndpointType 2) is MISMATCHED_ENDPOINT_TYPE, an unknown type UNSUPPORTED_ENDPOINT_TYPE
+// (both INVALID_REQUEST in v0), as Kafka answers.
+
+import { ApiKey } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { ApiHandler } from '../registry.js';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
+
+const BROKERS = 1;
+const CONTROLLERS = 2;
+
+export const describeClusterHandler: ApiHandler<typeof ApiKey.DescribeCluster> = {
+  apiKey: ApiKey.DescribeCluster,
+  handle(request, ctx) {
+    const b = ctx.broker;
+    const type = request.endpointType;
+    if (type !== BROKERS) {
+      const v0 = ctx.apiVersion === 0;
+      return type === CONTROLLERS
+        ? {
+            errorCode: v0 ? ErrorCode.INVALID_REQUEST : ErrorCode.MISMATCHED_ENDPOINT_TYPE,
+            errorMessage: `The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER`,
+          }
+        : { errorCode: v0 ? ErrorCode.INVALID_REQUEST : ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unsupported endpoint type ${type}` };
+    }
+    const ep = b.advertisedListeners.find((e) => e.name === ctx.connection.listenerName) ?? b.advertisedListeners[0]!;
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      endpointType: BROKERS,
+      clusterId: b.clusterId,
+      controllerId: b.nodeId,
+      brokers: [{ brokerId: b.nodeId, host: ep.host, port: ep.port, rack: b.rack }],
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+    };
+  },
+};

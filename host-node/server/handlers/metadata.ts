@@ -1,0 +1,94 @@
+// Metadata (api key 3), every version 0-12: the brokers (this one, at its advertised endpoint for the
+// listener the request came on), the cluster id, the controller (this node: librdkafka and kafkajs wait for
+// a controller that is one of the brokers), and topics from ctx.broker.topics (the topic registry hook;
+// empty until storage lands).
+//
+// Version notes:
+// - v0: an empty topic list means "all topics"; v1+: null means all, empty means none.
+// - v10+: topics may be named by id (name null); an unknown id → UNKNOWN_TOPIC_ID with a null name (v12+).
+// - v8-10 cluster / v8+ topic authorized operations: with no authorizer every supported operation is allowed,
+//   so when asked we return the bit set of those operations (as Kafka does); otherwise INT32_MIN.
+
+import { ApiKey, type MetadataResponseMetadataResponseTopicInput } from '../../protocol/generated/index.js';
+import { ZERO_UUID } from '../../protocol/wire/uuid.js';
+import type { ApiHandler } from '../registry.js';
+import type { RequestContext } from '../context.js';
+import type { TopicMetadata } from '../topics.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../authorized-operations.js';
+
+function topicEntry(t: TopicMetadata, ctx: RequestContext, includeOps: boolean): MetadataResponseMetadataResponseTopicInput {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.topicId,
+    isInternal: t.isInternal,
+    partitions: t.partitions.map((p) => ({
+      errorCode: p.errorCode ?? ErrorCode.NONE,
+      partitionIndex: p.partition,
+      leaderId: p.leaderId,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [...p.replicas],
+      isrNodes: [...p.isr],
+      offlineReplicas: [...p.offlineReplicas],
+    })),
+    topicAuthorizedOperations: includeOps && ctx.apiVersion >= 8 ? TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+  };
+}
+
+type TopicEntry = MetadataResponseMetadataResponseTopicInput;
+
+export const metadataHandler: ApiHandler<typeof ApiKey.Metadata> = {
+  apiKey: ApiKey.Metadata,
+  handle(request, ctx) {
+    const b = ctx.broker;
+    const v = ctx.apiVersion;
+    const includeTopicOps = request.includeTopicAuthorizedOperations;
+    const ep = b.advertisedListeners.find((e) => e.name === ctx.connection.listenerName) ?? b.advertisedListeners[0]!;
+
+    // Synchronous unless a topic has to be auto-created (then that entry is a promise).
+    const topics: (TopicEntry | Promise<TopicEntry>)[] = [];
+    let async = false;
+    const all = request.topics === null || (v === 0 && request.topics.length === 0);
+    if (all) {
+      for (const t of b.topics.listTopics()) topics.push(topicEntry(t, ctx, includeTopicOps));
+    } else {
+      for (const req of request.topics!) {
+        if (req.name === null) {
+          // By topic id (v10+).
+          const t = req.topicId !== ZERO_UUID ? b.topics.topicById(req.topicId) : undefined;
+          topics.push(t ? topicEntry(t, ctx, includeTopicOps) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: req.topicId, partitions: [] });
+          continue;
+        }
+        const t = b.topics.topicByName(req.name);
+        if (t) {
+          topics.push(topicEntry(t, ctx, includeTopicOps));
+        } else if (request.allowAutoTopicCreation && b.topics.autoCreateTopic) {
+          const name = req.name;
+          async = true;
+          topics.push(
+            Promise.resolve(b.topics.autoCreateTopic(name)).then((created) =>
+              typeof created === 'number' ? unknownTopic(name, created) : topicEntry(created, ctx, includeTopicOps),
+            ),
+          );
+        } else {
+          topics.push(unknownTopic(req.name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        }
+      }
+    }
+
+    const response = (resolved: TopicEntry[]) => ({
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: b.nodeId, host: ep.host, port: ep.port, rack: b.rack }],
+      clusterId: b.clusterId,
+      controllerId: b.nodeId,
+      topics: resolved,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations && v >= 8 && v <= 10 ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+    });
+    return async ? Promise.all(topics).then(response) : response(topics as TopicEntry[]);
+  },
+};
+
+function unknownTopic(name: string, errorCode: number): TopicEntry {
+  return { errorCode, name, topicId: ZERO_UUID, partitions: [] };
+}

@@ -1,0 +1,76 @@
+// The handler registry: api key → handler + the version range it serves. It drives dispatch, and ApiVersions
+// advertises exactly what is registered here (so an API is advertised iff it has a handler).
+//
+// Adding an API (next issues): write handlers/<name>.ts exporting an ApiHandler<typeof ApiKey.X>, and register
+// it in handlers/index.ts. The generated codec for that API decodes the request and encodes the response;
+// the handler only sees typed messages.
+
+import { apiByKey, type ApiDescriptor, type ApiKey, type RequestTypes, type ResponseInputTypes } from '../protocol/generated/index.js';
+import type { RequestContext } from './context.js';
+
+/** Returned by a handler when the request gets no response at all (Produce with acks=0). */
+export const NO_RESPONSE: unique symbol = Symbol('rivulet.noResponse');
+export type NoResponse = typeof NO_RESPONSE;
+
+export type HandlerResult<K extends ApiKey> = ResponseInputTypes[K] | NoResponse;
+
+export interface ApiHandler<K extends ApiKey = ApiKey> {
+  readonly apiKey: K;
+  /** Lowest version served (default: the schema's lowest, 0 — clients expect ranges to start at 0). */
+  readonly minVersion?: number;
+  /** Highest version served (default: the schema's highest stable version). */
+  readonly maxVersion?: number;
+  /**
+   * Serves one decoded request. Byte fields of `request` (records) are views into the request frame and stay
+   * valid only until the returned value/promise settles. Throwing closes the connection (use it only for
+   * requests Kafka would also refuse to answer); errors clients should see go in the response's error codes.
+   */
+  handle(request: RequestTypes[K], ctx: RequestContext): HandlerResult<K> | Promise<HandlerResult<K>>;
+}
+
+/** A registered API: its generated descriptor, handler and served range. */
+export interface RegisteredApi {
+  readonly api: ApiDescriptor;
+  readonly handler: ApiHandler;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+}
+
+export interface SupportedApi {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
+export class HandlerRegistry {
+  private readonly byKey: (RegisteredApi | undefined)[] = [];
+  private supportedCache: SupportedApi[] | null = null;
+
+  register<K extends ApiKey>(handler: ApiHandler<K>): this {
+    const api = apiByKey(handler.apiKey);
+    if (api === undefined) throw new Error(`no generated codec for api key ${handler.apiKey}`);
+    if (this.byKey[handler.apiKey]) throw new Error(`a handler for ${api.name} (${handler.apiKey}) is already registered`);
+    const [lo, hi] = api.validVersions;
+    const stableHi = api.latestVersionUnstable ? hi - 1 : hi;
+    const minVersion = handler.minVersion ?? lo;
+    const maxVersion = handler.maxVersion ?? stableHi;
+    if (minVersion < lo || maxVersion > hi || minVersion > maxVersion)
+      throw new Error(`${api.name}: versions ${minVersion}-${maxVersion} outside the schema's ${lo}-${hi}`);
+    this.byKey[handler.apiKey] = { api, handler: handler as unknown as ApiHandler, minVersion, maxVersion };
+    this.supportedCache = null;
+    return this;
+  }
+
+  get(apiKey: number): RegisteredApi | undefined {
+    return apiKey >= 0 ? this.byKey[apiKey] : undefined;
+  }
+
+  /** What ApiVersions advertises, by api key. */
+  supported(): readonly SupportedApi[] {
+    if (this.supportedCache === null) {
+      this.supportedCache = [];
+      for (const r of this.byKey) if (r) this.supportedCache.push({ apiKey: r.api.apiKey, minVersion: r.minVersion, maxVersion: r.maxVersion });
+    }
+    return this.supportedCache;
+  }
+}

@@ -1,0 +1,32 @@
+// `npm start`: build if dist/ is missing or older than the sources, then run a broker on 127.0.0.1:9092
+// with its data in ./data. Extra arguments are passed on: `npm start -- --set queued.max.requests=100`.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const entry = join(root, 'dist/host-node/cli/main.js');
+
+function newestMtime(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (name.endsWith('.ts')) newest = Math.max(newest, st.mtimeMs);
+  }
+  return newest;
+}
+
+const sources = Math.max(...['host-node', 'bindings', 'core'].map((d) => newestMtime(join(root, d))));
+const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
+// The build writes every file, so main.js's mtime is the build time.
+if (built === 0 || sources > built) {
+  console.error(built === 0 ? 'rivulet: dist/ missing, building…' : 'rivulet: sources changed, rebuilding…');
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+}
+
+const { main } = await import(pathToFileURL(entry).href);
+process.exitCode = await main(['broker', '--host', '127.0.0.1', '--port', '9092', '--data-dir', join(process.cwd(), 'data'), ...process.argv.slice(2)]);

@@ -1,0 +1,328 @@
+// The connection layer on its own, with a fake dispatcher whose requests say what to do:
+// byte 0 = op, bytes 1..4 = id, bytes 5..8 = argument. The response echoes the request payload.
+import { afterEach, describe, expect, it } from 'vitest';
+import { TcpListener, type ConnectionLimits, type DispatchResult, type RequestDispatcher } from '../../host-node/network/index.js';
+import { FrameDecoder, FrameError } from '../../host-node/network/frame-decoder.js';
+import { silentLogger } from '../../host-node/util/log.js';
+import { RawClient, frame, sleep } from '../helpers/raw-client.js';
+
+const OP = { echo: 0x45, delay: 0x44, none: 0x4e, hold: 0x48, fail: 0x58, big: 0x42 } as const;
+
+function req(op: number, id: number, arg = 0, extra = 0): Buffer {
+  const b = Buffer.alloc(9 + extra);
+  b[0] = op;
+  b.writeInt32BE(id, 1);
+  b.writeInt32BE(arg, 5);
+  return b;
+}
+const idOf = (b: Buffer) => b.readInt32BE(1);
+
+class FakeDispatcher implements RequestDispatcher {
+  held = new Map<number, () => void>();
+  dispatched = 0;
+  dispatch(f: Uint8Array): DispatchResult | Promise<DispatchResult> {
+    this.dispatched++;
+    const b = Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+    if (b.length < 9) {
+      const e = new Error('short request');
+      e.name = 'ProtocolError';
+      throw e;
+    }
+    const op = b[0];
+    const copy = Buffer.from(b); // the frame view is only valid until we settle
+    switch (op) {
+      case OP.echo:
+        return frame(copy);
+      case OP.none:
+        return null;
+      case OP.big: {
+        // A response of `arg` bytes whose first 9 bytes echo the request.
+        const out = Buffer.alloc(4 + b.readInt32BE(5));
+        out.writeInt32BE(out.length - 4);
+        copy.copy(out, 4, 0, 9);
+        return out;
+      }
+      case OP.delay:
+        return new Promise((r) => setTimeout(() => r(frame(copy)), b.readInt32BE(5)));
+      case OP.hold:
+        return new Promise((r) => this.held.set(idOf(copy), () => r(frame(copy))));
+      default: {
+        const e = new Error(`bad op ${op}`);
+        e.name = 'ProtocolError';
+        throw e;
+      }
+    }
+  }
+}
+
+let listeners: TcpListener[] = [];
+afterEach(async () => {
+  await Promise.all(listeners.map((l) => l.close(100)));
+  listeners = [];
+});
+
+async function start(limits: Partial<ConnectionLimits> = {}, d = new FakeDispatcher()) {
+  const l = await TcpListener.listen({
+    name: 'PLAINTEXT',
+    host: '127.0.0.1',
+    port: 0,
+    limits: { maxRequestBytes: 1 << 20, maxQueuedRequests: 500, idleTimeoutMs: 600_000, ...limits },
+    dispatcher: d,
+    log: silentLogger,
+  });
+  listeners.push(l);
+  return { l, d };
+}
+
+describe('FrameDecoder', () => {
+  it('splits frames across chunk boundaries at every split point', () => {
+    const frames = [req(OP.echo, 1), req(OP.echo, 2, 0, 100), req(OP.echo, 3, 0, 5000)].map(frame);
+    const stream = Buffer.concat(frames);
+    for (let cut = 0; cut <= stream.length; cut += 7) {
+      const got: number[] = [];
+      const d = new FrameDecoder(1 << 20, (f, lent) => {
+        got.push(Buffer.from(f).readInt32BE(1));
+        if (lent) d.recycle(lent);
+      });
+      d.push(stream.subarray(0, cut));
+      d.push(stream.subarray(cut));
+      expect(got).toEqual([1, 2, 3]);
+    }
+  });
+
+  it('feeds byte by byte', () => {
+    const stream = Buffer.concat([req(OP.echo, 7), req(OP.echo, 8)].map(frame));
+    const got: number[] = [];
+    const d = new FrameDecoder(1000, (f) => got.push(Buffer.from(f).readInt32BE(1)));
+    for (let i = 0; i < stream.length; i++) d.push(stream.subarray(i, i + 1));
+    expect(got).toEqual([7, 8]);
+  });
+
+  it('hands whole frames on as views of the chunk (no copy) and reuses the reassembly buffer', () => {
+    const chunk = Buffer.concat([req(OP.echo, 1), req(OP.echo, 2)].map(frame));
+    const views: Uint8Array[] = [];
+    const d = new FrameDecoder(1000, (f, lent) => {
+      views.push(f);
+      expect(lent).toBeUndefined();
+    });
+    d.push(chunk);
+    expect(views.map((v) => v.buffer === chunk.buffer)).toEqual([true, true]);
+
+    const lents: Buffer[] = [];
+    const d2 = new FrameDecoder(1 << 20, (_f, lent) => {
+      lents.push(lent!);
+      d2.recycle(lent!);
+    });
+    for (let i = 0; i < 3; i++) {
+      const f = frame(req(OP.echo, i, 0, 3000));
+      d2.push(f.subarray(0, 10));
+      d2.push(f.subarray(10));
+    }
+    expect(lents.length).toBe(3);
+    expect(lents[1]).toBe(lents[0]);
+    expect(lents[2]).toBe(lents[0]);
+  });
+
+  it('rejects an oversize or negative size from the prefix alone', () => {
+    const d = new FrameDecoder(100, () => {});
+    const h = Buffer.alloc(4);
+    h.writeInt32BE(101);
+    expect(() => d.push(h)).toThrow(FrameError);
+    const d2 = new FrameDecoder(100, () => {});
+    expect(() => d2.push(Buffer.from([0xff, 0xff, 0xff, 0xf0]))).toThrow(/negative/);
+    expect(d2.pendingBytes).toBe(0);
+  });
+
+  it('collects frames above the pool size only as bytes arrive', () => {
+    const big = 3 << 20;
+    let got: Uint8Array | null = null;
+    const d = new FrameDecoder(10 << 20, (f) => (got = f));
+    const h = Buffer.alloc(4);
+    h.writeInt32BE(big);
+    d.push(h);
+    expect(d.pendingBytes).toBe(0);
+    const body = Buffer.alloc(big, 7);
+    d.push(body.subarray(0, 1000));
+    expect(d.pendingBytes).toBe(1000);
+    d.push(body.subarray(1000));
+    expect(got!.length).toBe(big);
+  });
+});
+
+describe('TCP connection layer', () => {
+  it('answers frames split across writes and many frames in one write', async () => {
+    const { l } = await start();
+    const c = await RawClient.connect(l.port);
+    const f = frame(req(OP.echo, 42, 0, 200));
+    c.write(f.subarray(0, 2));
+    await sleep(20);
+    c.write(f.subarray(2, 50));
+    await sleep(20);
+    c.write(f.subarray(50));
+    expect(idOf(await c.next())).toBe(42);
+    c.write(Buffer.concat(Array.from({ length: 200 }, (_, i) => frame(req(OP.echo, i)))));
+    for (let i = 0; i < 200; i++) expect(idOf(await c.next())).toBe(i);
+    c.close();
+  });
+
+  it('closes on an oversize frame before the body arrives', async () => {
+    const { l, d } = await start({ maxRequestBytes: 1000 });
+    const c = await RawClient.connect(l.port);
+    const h = Buffer.alloc(4);
+    h.writeInt32BE(1001);
+    c.write(h); // the size alone: no body follows
+    expect(await c.waitClosed(2000)).toBe(true);
+    expect(d.dispatched).toBe(0);
+  });
+
+  it('keeps responses in request order when handlers finish out of order', async () => {
+    const { l } = await start();
+    const c = await RawClient.connect(l.port);
+    const delays = [80, 10, 50, 0, 30, 5, 70, 1, 20, 60];
+    const parts: Buffer[] = [];
+    delays.forEach((ms, i) => parts.push(frame(ms === 0 ? req(OP.echo, i) : req(OP.delay, i, ms))));
+    c.write(Buffer.concat(parts));
+    for (let i = 0; i < delays.length; i++) expect(idOf(await c.next())).toBe(i);
+    c.close();
+  });
+
+  it('sends nothing for a no-response request (acks=0) and keeps order for the rest', async () => {
+    const { l } = await start();
+    const c = await RawClient.connect(l.port);
+    c.write(Buffer.concat([frame(req(OP.delay, 1, 30)), frame(req(OP.none, 2)), frame(req(OP.echo, 3)), frame(req(OP.none, 4))]));
+    expect(idOf(await c.next())).toBe(1);
+    expect(idOf(await c.next())).toBe(3);
+    await sleep(100);
+    expect(c.received).toBe(0);
+    c.close();
+  });
+
+  it('pauses reading at queued.max.requests and resumes below it', async () => {
+    const { l, d } = await start({ maxQueuedRequests: 3 });
+    const c = await RawClient.connect(l.port);
+    // The first three one at a time, so each arrives in its own chunk.
+    for (let i = 0; i < 3; i++) {
+      c.write(frame(req(OP.hold, i)));
+      for (let k = 0; k < 100 && d.dispatched <= i; k++) await sleep(5);
+    }
+    for (let i = 3; i < 8; i++) {
+      c.write(frame(req(OP.hold, i)));
+      await sleep(15);
+    }
+    await sleep(50);
+    expect(d.dispatched).toBe(3); // three pending: nothing more is read
+    const conn = [...l.connections][0]!;
+    expect(conn.readPaused).toBe(true);
+    d.held.get(0)!();
+    await sleep(50);
+    expect(d.dispatched).toBeGreaterThanOrEqual(4); // a slot freed → reading resumed
+    for (let i = 1; i < 8; i++) {
+      await sleep(10);
+      d.held.get(i)?.();
+    }
+    // release whatever arrived later
+    for (let k = 0; k < 20 && d.dispatched < 8; k++) {
+      await sleep(20);
+      for (const f of d.held.values()) f();
+    }
+    for (const f of d.held.values()) f();
+    for (let i = 0; i < 8; i++) expect(idOf(await c.next())).toBe(i);
+    expect(conn.readPaused).toBe(false);
+    c.close();
+  });
+
+  it('pauses reading while the client does not read its responses, and catches up when it does', async () => {
+    const { l, d } = await start({ maxQueuedRequests: 500 });
+    const c = await RawClient.connect(l.port);
+    c.socket.pause(); // a client that does not read
+    const N = 64;
+    for (let i = 0; i < N; i++) {
+      c.write(frame(req(OP.big, i, 1 << 20)));
+      if (i % 8 === 7) await sleep(5);
+    }
+    await sleep(300);
+    const conn = [...l.connections][0]!;
+    expect(conn.readPaused).toBe(true); // the socket's write buffer is full
+    expect(d.dispatched).toBeLessThan(N);
+    c.socket.resume();
+    for (let i = 0; i < N; i++) {
+      const f = await c.next(10_000);
+      expect(idOf(f)).toBe(i);
+      expect(f.length).toBe(1 << 20);
+    }
+    expect(d.dispatched).toBe(N);
+    c.close();
+  });
+
+  it('does not serve frames that follow a fatal one in the same chunk', async () => {
+    const { l, d } = await start();
+    const c = await RawClient.connect(l.port);
+    c.write(Buffer.concat([frame(req(OP.fail, 1)), frame(req(OP.echo, 2)), frame(req(OP.echo, 3))]));
+    expect(await c.waitClosed(1000)).toBe(true);
+    expect(d.dispatched).toBe(1);
+    expect(c.received).toBe(0);
+  });
+
+  it('closes idle connections after connections.max.idle.ms but not busy ones', async () => {
+    const { l } = await start({ idleTimeoutMs: 150 });
+    const idle = await RawClient.connect(l.port);
+    const busy = await RawClient.connect(l.port);
+    busy.write(frame(req(OP.delay, 9, 400)));
+    expect(await idle.waitClosed(1000)).toBe(true);
+    expect(busy.closed).toBe(false);
+    expect(idOf(await busy.next(1000))).toBe(9);
+    expect(await busy.waitClosed(1000)).toBe(true);
+  });
+
+  it('a garbage frame closes only its own connection', async () => {
+    const { l } = await start();
+    const good = await RawClient.connect(l.port);
+    const bad = await RawClient.connect(l.port);
+    good.write(frame(req(OP.delay, 1, 100)));
+    bad.write(frame(Buffer.from([1, 2, 3])));
+    expect(await bad.waitClosed(1000)).toBe(true);
+    expect(idOf(await good.next())).toBe(1);
+    good.write(frame(req(OP.echo, 2)));
+    expect(idOf(await good.next())).toBe(2);
+    expect(good.closed).toBe(false);
+    good.close();
+  });
+
+  it('answers what was sent before a client half-close', async () => {
+    const { l } = await start();
+    const c = await RawClient.connect(l.port);
+    c.socket.end(Buffer.concat([frame(req(OP.delay, 1, 30)), frame(req(OP.echo, 2))]));
+    expect(idOf(await c.next())).toBe(1);
+    expect(idOf(await c.next())).toBe(2);
+    expect(await c.waitClosed(1000)).toBe(true);
+  });
+
+  it('coalesces a burst of responses into few socket writes', async () => {
+    const { l } = await start();
+    const c = await RawClient.connect(l.port);
+    let writes = 0;
+    const conn = await new Promise<import('../../host-node/network/connection.js').Connection>((r) => {
+      const poll = () => (l.connections.size ? r([...l.connections][0]!) : setTimeout(poll, 5));
+      poll();
+    });
+    const sock = (conn as unknown as { socket: import('node:net').Socket }).socket;
+    const h = (sock as unknown as { _handle: { writev: (...a: unknown[]) => unknown; writeBuffer: (...a: unknown[]) => unknown } })._handle;
+    const wv = h.writev.bind(h);
+    const wb = h.writeBuffer.bind(h);
+    h.writev = (...a: unknown[]) => (writes++, wv(...a));
+    h.writeBuffer = (...a: unknown[]) => (writes++, wb(...a));
+    c.write(Buffer.concat(Array.from({ length: 100 }, (_, i) => frame(req(OP.echo, i)))));
+    for (let i = 0; i < 100; i++) expect(idOf(await c.next())).toBe(i);
+    expect(writes).toBeLessThanOrEqual(5);
+    c.close();
+  });
+
+  it('close() ends every connection and stops accepting', async () => {
+    const { l } = await start();
+    const c = await RawClient.connect(l.port);
+    await sleep(20);
+    await l.close(200);
+    expect(await c.waitClosed(1000)).toBe(true);
+    await expect(RawClient.connect(l.port)).rejects.toThrow();
+  });
+});
