@@ -1,0 +1,154 @@
+// CRC-32C (Castagnoli): record batch v2 checksums.
+// Table-driven "slice-by-16": sixteen 256-entry tables (16 KiB) built once at instantiation, so each
+// 16-byte block costs sixteen independent table loads. Measured on V8 (see bench/core.ts): the XOR is
+// arranged as a tree with the three words that do not depend on the running CRC looked up first, and
+// the byte indices are pre-scaled by 4 ((w << 2) & 1020, (w >>> 6) & 1020, ...), which removes one shift
+// per byte; that made this ~25% faster than the textbook form. Two blocks are unrolled per iteration.
+// The block bodies are written out because AssemblyScript needs load offsets to be compile-time constants.
+
+/** Reflected polynomial. */
+export const CRC32C_POLY: u32 = 0x82f63b78;
+
+/** Sixteen tables of 256 u32, table k = CRC of a byte followed by k zero bytes. */
+export const CRC32C_TABLE: usize = memory.data(16 * 1024, 64);
+
+function buildTables(): void {
+  const t = CRC32C_TABLE;
+  for (let i: u32 = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ CRC32C_POLY : c >>> 1;
+    store<u32>(t + (<usize>i << 2), c);
+  }
+  for (let i: u32 = 0; i < 256; i++) {
+    let c = load<u32>(t + (<usize>i << 2));
+    for (let k: u32 = 1; k < 16; k++) {
+      c = load<u32>(t + (<usize>(c & 255) << 2)) ^ (c >>> 8);
+      store<u32>(t + (<usize>k << 10) + (<usize>i << 2), c);
+    }
+  }
+}
+buildTables();
+
+/**
+ * Advances a raw CRC register (no pre/post inversion) over n bytes at p.
+ * The caller guarantees [p, p + n) is inside linear memory.
+ */
+export function crc32cUpdate(c: u32, p: usize, n: usize): u32 {
+  while (n >= 32) {
+    {
+      const w3 = load<u32>(p, 12);
+      const x3 = ((load<u32>(<usize>((w3 << 2) & 1020), CRC32C_TABLE + 3072) ^ load<u32>(<usize>((w3 >>> 6) & 1020), CRC32C_TABLE + 2048))
+        ^ (load<u32>(<usize>((w3 >>> 14) & 1020), CRC32C_TABLE + 1024) ^ load<u32>(<usize>((w3 >>> 22) & 1020), CRC32C_TABLE + 0)));
+      const w2 = load<u32>(p, 8);
+      const x2 = ((load<u32>(<usize>((w2 << 2) & 1020), CRC32C_TABLE + 7168) ^ load<u32>(<usize>((w2 >>> 6) & 1020), CRC32C_TABLE + 6144))
+        ^ (load<u32>(<usize>((w2 >>> 14) & 1020), CRC32C_TABLE + 5120) ^ load<u32>(<usize>((w2 >>> 22) & 1020), CRC32C_TABLE + 4096)));
+      const w1 = load<u32>(p, 4);
+      const x1 = ((load<u32>(<usize>((w1 << 2) & 1020), CRC32C_TABLE + 11264) ^ load<u32>(<usize>((w1 >>> 6) & 1020), CRC32C_TABLE + 10240))
+        ^ (load<u32>(<usize>((w1 >>> 14) & 1020), CRC32C_TABLE + 9216) ^ load<u32>(<usize>((w1 >>> 22) & 1020), CRC32C_TABLE + 8192)));
+      const w0 = load<u32>(p, 0) ^ c;
+      const x0 = ((load<u32>(<usize>((w0 << 2) & 1020), CRC32C_TABLE + 15360) ^ load<u32>(<usize>((w0 >>> 6) & 1020), CRC32C_TABLE + 14336))
+        ^ (load<u32>(<usize>((w0 >>> 14) & 1020), CRC32C_TABLE + 13312) ^ load<u32>(<usize>((w0 >>> 22) & 1020), CRC32C_TABLE + 12288)));
+      c = x0 ^ (x1 ^ (x2 ^ x3));
+    }
+    {
+      const w3 = load<u32>(p, 28);
+      const x3 = ((load<u32>(<usize>((w3 << 2) & 1020), CRC32C_TABLE + 3072) ^ load<u32>(<usize>((w3 >>> 6) & 1020), CRC32C_TABLE + 2048))
+        ^ (load<u32>(<usize>((w3 >>> 14) & 1020), CRC32C_TABLE + 1024) ^ load<u32>(<usize>((w3 >>> 22) & 1020), CRC32C_TABLE + 0)));
+      const w2 = load<u32>(p, 24);
+      const x2 = ((load<u32>(<usize>((w2 << 2) & 1020), CRC32C_TABLE + 7168) ^ load<u32>(<usize>((w2 >>> 6) & 1020), CRC32C_TABLE + 6144))
+        ^ (load<u32>(<usize>((w2 >>> 14) & 1020), CRC32C_TABLE + 5120) ^ load<u32>(<usize>((w2 >>> 22) & 1020), CRC32C_TABLE + 4096)));
+      const w1 = load<u32>(p, 20);
+      const x1 = ((load<u32>(<usize>((w1 << 2) & 1020), CRC32C_TABLE + 11264) ^ load<u32>(<usize>((w1 >>> 6) & 1020), CRC32C_TABLE + 10240))
+        ^ (load<u32>(<usize>((w1 >>> 14) & 1020), CRC32C_TABLE + 9216) ^ load<u32>(<usize>((w1 >>> 22) & 1020), CRC32C_TABLE + 8192)));
+      const w0 = load<u32>(p, 16) ^ c;
+      const x0 = ((load<u32>(<usize>((w0 << 2) & 1020), CRC32C_TABLE + 15360) ^ load<u32>(<usize>((w0 >>> 6) & 1020), CRC32C_TABLE + 14336))
+        ^ (load<u32>(<usize>((w0 >>> 14) & 1020), CRC32C_TABLE + 13312) ^ load<u32>(<usize>((w0 >>> 22) & 1020), CRC32C_TABLE + 12288)));
+      c = x0 ^ (x1 ^ (x2 ^ x3));
+    }
+    p += 32;
+    n -= 32;
+  }
+  if (n >= 16) {
+    const w3 = load<u32>(p, 12);
+    const x3 = ((load<u32>(<usize>((w3 << 2) & 1020), CRC32C_TABLE + 3072) ^ load<u32>(<usize>((w3 >>> 6) & 1020), CRC32C_TABLE + 2048))
+        ^ (load<u32>(<usize>((w3 >>> 14) & 1020), CRC32C_TABLE + 1024) ^ load<u32>(<usize>((w3 >>> 22) & 1020), CRC32C_TABLE + 0)));
+    const w2 = load<u32>(p, 8);
+    const x2 = ((load<u32>(<usize>((w2 << 2) & 1020), CRC32C_TABLE + 7168) ^ load<u32>(<usize>((w2 >>> 6) & 1020), CRC32C_TABLE + 6144))
+        ^ (load<u32>(<usize>((w2 >>> 14) & 1020), CRC32C_TABLE + 5120) ^ load<u32>(<usize>((w2 >>> 22) & 1020), CRC32C_TABLE + 4096)));
+    const w1 = load<u32>(p, 4);
+    const x1 = ((load<u32>(<usize>((w1 << 2) & 1020), CRC32C_TABLE + 11264) ^ load<u32>(<usize>((w1 >>> 6) & 1020), CRC32C_TABLE + 10240))
+        ^ (load<u32>(<usize>((w1 >>> 14) & 1020), CRC32C_TABLE + 9216) ^ load<u32>(<usize>((w1 >>> 22) & 1020), CRC32C_TABLE + 8192)));
+    const w0 = load<u32>(p, 0) ^ c;
+    const x0 = ((load<u32>(<usize>((w0 << 2) & 1020), CRC32C_TABLE + 15360) ^ load<u32>(<usize>((w0 >>> 6) & 1020), CRC32C_TABLE + 14336))
+        ^ (load<u32>(<usize>((w0 >>> 14) & 1020), CRC32C_TABLE + 13312) ^ load<u32>(<usize>((w0 >>> 22) & 1020), CRC32C_TABLE + 12288)));
+    c = x0 ^ (x1 ^ (x2 ^ x3));
+    p += 16;
+    n -= 16;
+  }
+  while (n > 0) {
+    c = load<u32>(<usize>(((c ^ <u32>load<u8>(p)) & 255) << 2), CRC32C_TABLE) ^ (c >>> 8);
+    p++;
+    n--;
+  }
+  return c;
+}
+
+/** Standard CRC-32C (Castagnoli) of n bytes at p (initial value and final XOR 0xFFFFFFFF). */
+export function crc32cOf(p: usize, n: usize): u32 {
+  return ~crc32cUpdate(0xffffffff, p, n);
+}
+
+// ---- Combining / patching: multiplication in GF(2)[x] modulo the polynomial (reflected bit order). ----
+
+/** x^(2^k) mod P for k = 0..31, so x^(8n) can be composed from the bits of n. */
+const X2N: usize = memory.data(32 * 4, 16);
+
+function multModP(a: u32, b: u32): u32 {
+  let m: u32 = 0x80000000;
+  let r: u32 = 0;
+  while (true) {
+    if (a & m) {
+      r ^= b;
+      if ((a & (m - 1)) == 0) break;
+    }
+    m >>>= 1;
+    b = b & 1 ? (b >>> 1) ^ CRC32C_POLY : b >>> 1;
+  }
+  return r;
+}
+
+function buildPowers(): void {
+  let p: u32 = 0x40000000; // x^1
+  store<u32>(X2N, p);
+  for (let k: usize = 1; k < 32; k++) {
+    p = multModP(p, p);
+    store<u32>(X2N + (k << 2), p);
+  }
+}
+buildPowers();
+
+/** Multiplies a raw CRC register by x^(8 * bytes): the effect of feeding `bytes` zero bytes. */
+export function crc32cShift(c: u32, bytes: u64): u32 {
+  let p: u32 = 0x80000000; // x^0
+  let k: usize = 3;
+  let n = bytes;
+  while (n != 0) {
+    if (n & 1) p = multModP(load<u32>(X2N + ((k & 31) << 2)), p);
+    n >>>= 1;
+    k++;
+  }
+  return multModP(p, c);
+}
+
+/**
+ * CRC of a message after XOR-ing `patchLen` bytes (at `patch`, the XOR difference) into it at byte
+ * `at`, given the CRC of the original message of `total` bytes. CRC without inversion is linear, so
+ * crc(M ^ D) = crc(M) ^ raw(D), and raw(D) for a D that is zero after the patch is the patch's raw
+ * CRC shifted over the trailing zero bytes. Used to fix a batch CRC after rewriting attributes and
+ * maxTimestamp without reading the whole batch again.
+ */
+export function crc32cPatch(crc: u32, patch: usize, patchLen: usize, at: usize, total: usize): u32 {
+  // Leading zero bytes of D do not change a raw CRC that starts at 0.
+  const raw = crc32cUpdate(0, patch, patchLen);
+  return crc ^ crc32cShift(raw, <u64>(total - at - patchLen));
+}
