@@ -1,0 +1,42 @@
+// Storage errors carry the Kafka error code a handler should return for the partition.
+
+/** Kafka error codes the storage layer produces (see the protocol's error table). */
+export const ErrorCode = {
+  NONE: 0,
+  OFFSET_OUT_OF_RANGE: 1,
+  CORRUPT_MESSAGE: 2,
+  MESSAGE_TOO_LARGE: 10,
+  RECORD_LIST_TOO_LARGE: 18,
+  INVALID_TIMESTAMP: 32,
+  UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
+  KAFKA_STORAGE_ERROR: 56,
+  INVALID_RECORD: 87,
+} as const;
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class StorageError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
+/** I/O errors that mean "the disk is full": the partition may come back once space is freed. */
+export function isNoSpace(e: unknown): boolean {
+  const c = (e as NodeJS.ErrnoException | undefined)?.code;
+  return c === 'ENOSPC' || c === 'EDQUOT';
+}
+
+/** An error from the file layer (has an errno code), as opposed to a bug or a validation failure. */
+export function isIoError(e: unknown): boolean {
+  return typeof (e as NodeJS.ErrnoException | undefined)?.code === 'string' && !(e instanceof StorageError);
+}
+
+/** Throws an internal invariant violation (a bug, never a client error). */
+export function invariant(cond: unknown, what: string): asserts cond {
+  if (!cond) throw new Error(`storage invariant violated: ${what}`);
+}

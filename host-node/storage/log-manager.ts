@@ -1,0 +1,412 @@
+// All logs under log.dirs (Kafka's LogManager): `<log.dir>/<topic>-<partition>/` directories, the
+// per-directory checkpoint files and clean-shutdown marker, creating and deleting partition directories
+// (deleted ones are renamed `<topic>-<p>.<uuid>-delete` and removed in the background), and the
+// schedulers for retention, checkpoints and removal of `.deleted` segment files.
+// meta.properties in each log dir belongs to the server (host-node/server/meta-properties.ts); storage
+// leaves that file alone.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { CheckpointFile, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, tpKey, type TpKey } from './checkpoint-file.js';
+import { STORAGE_CONFIG_DEFAULTS, defaultLogConfig, logDirsOf, resolveLogConfig, type LogConfig, type StorageConfig } from './config.js';
+import type { StorageCore } from './core-port.js';
+import { WasmStorageCore } from './core-wasm.js';
+import { ErrorCode, StorageError, invariant } from './errors.js';
+import { fsyncDir, realFs, writeFileAtomic, type StorageFs } from './fs.js';
+import { Log } from './log.js';
+import { applyRetention, type RetentionResult } from './retention.js';
+import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js';
+import type { LogSegment } from './segment.js';
+
+/** Kafka's clean-shutdown marker file name (in each log dir). */
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+const DELETE_DIR_RE = /^(.+)-(\d+)\.([0-9a-f]{32})-delete$/;
+const PARTITION_DIR_RE = /^(.+)-(\d+)$/;
+const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
+const MAX_LOGS = 1_000_000;
+
+export interface LogManagerOptions {
+  config?: Partial<StorageConfig>;
+  /** The core behind the storage port (default: a new WASM core instance, its own linear memory). */
+  core?: StorageCore;
+  fs?: StorageFs;
+  now?: () => number;
+  /** Topic-level overrides for logs found on disk at startup (from the metadata owner). */
+  topicConfig?: (topic: string) => Partial<LogConfig>;
+  /** Start the retention/checkpoint/delete timers (off in unit tests that drive them by hand). */
+  scheduler?: boolean;
+}
+
+interface DirState {
+  path: string;
+  recoveryPoints: CheckpointFile;
+  logStartOffsets: CheckpointFile;
+}
+
+export interface StartupReport {
+  logs: number;
+  cleanDirs: string[];
+  uncleanDirs: string[];
+  truncatedBytes: number;
+  recoveredSegments: number;
+  /** Partitions whose directory failed to load (offline until reopenLog succeeds). */
+  failedLogs: { topic: string; partition: number; error: string }[];
+}
+
+export function partitionDirName(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+/** `<topic>-<partition>` → parts, or null for anything else in a log dir. */
+export function parsePartitionDirName(name: string): { topic: string; partition: number } | null {
+  if (DELETE_DIR_RE.test(name)) return null;
+  const m = PARTITION_DIR_RE.exec(name);
+  if (!m || !TOPIC_RE.test(m[1]!)) return null;
+  const partition = Number(m[2]);
+  return Number.isSafeInteger(partition) && partition <= 0x7fffffff ? { topic: m[1]!, partition } : null;
+}
+
+export class LogManager {
+  readonly config: StorageConfig;
+  readonly defaults: LogConfig;
+  private readonly fs: StorageFs;
+  private readonly core: StorageCore;
+  private readonly now: () => number;
+  private readonly dirs: DirState[];
+  private readonly logs = new Map<TpKey, { log: Log; dir: DirState }>();
+  /** Partitions that failed to load: KAFKA_STORAGE_ERROR until reopenLog() loads them. */
+  private readonly failed = new Map<TpKey, { topic: string; partition: number; path: string; dir: DirState; error: unknown; recoveryPoint: number; logStartOffset: number }>();
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private readonly pendingDeletes = new Set<ReturnType<typeof setTimeout>>();
+  private readonly pendingDeleteWork = new Map<ReturnType<typeof setTimeout>, () => void>();
+  private readonly backgroundRemovals = new Set<Promise<void>>();
+  private readonly topicConfig: (topic: string) => Partial<LogConfig>;
+  private shutDown = false;
+  readonly startup: StartupReport;
+
+  constructor(o: LogManagerOptions) {
+    this.config = { ...STORAGE_CONFIG_DEFAULTS, ...(o.config ?? {}) };
+    this.defaults = defaultLogConfig(this.config);
+    this.fs = o.fs ?? realFs;
+    this.core = o.core ?? new WasmStorageCore();
+    this.now = o.now ?? Date.now;
+    this.topicConfig = o.topicConfig ?? (() => ({}));
+    this.dirs = logDirsOf(this.config).map((path) => ({
+      path,
+      recoveryPoints: new CheckpointFile(join(path, RECOVERY_POINT_CHECKPOINT), this.fs),
+      logStartOffsets: new CheckpointFile(join(path, LOG_START_OFFSET_CHECKPOINT), this.fs),
+    }));
+    this.startup = this.loadAll();
+    if (o.scheduler) this.startScheduler();
+  }
+
+  private loadAll(): StartupReport {
+    const report: StartupReport = { logs: 0, cleanDirs: [], uncleanDirs: [], truncatedBytes: 0, recoveredSegments: 0, failedLogs: [] };
+    for (const d of this.dirs) {
+      this.fs.mkdirSync(d.path);
+      const marker = join(d.path, CLEAN_SHUTDOWN_FILE);
+      const clean = this.fs.existsSync(marker);
+      (clean ? report.cleanDirs : report.uncleanDirs).push(d.path);
+      const rps = d.recoveryPoints.readMap();
+      const lsos = d.logStartOffsets.readMap();
+      for (const name of this.fs.readdirSync(d.path)) {
+        const full = join(d.path, name);
+        if (DELETE_DIR_RE.test(name)) {
+          this.removeInBackground(full);
+          continue;
+        }
+        const tp = parsePartitionDirName(name);
+        if (tp === null || !this.fs.isDirectory(full)) continue;
+        invariant(this.logs.size < MAX_LOGS, 'log count bounded');
+        const key = tpKey(tp.topic, tp.partition);
+        if (this.logs.has(key)) throw new Error(`Duplicate log directories for ${key} (${full} and ${this.logs.get(key)!.log.dir})`);
+        let log: Log;
+        try {
+          log = this.openLog(tp.topic, tp.partition, full, d, {
+            clean,
+            recoveryPoint: rps.get(key) ?? 0,
+            logStartOffset: lsos.get(key) ?? 0,
+            config: resolveLogConfig(this.defaults, this.topicConfig(tp.topic)),
+          });
+        } catch (e) {
+          // One unreadable partition does not stop the broker: it is offline (KAFKA_STORAGE_ERROR).
+          this.failed.set(key, { topic: tp.topic, partition: tp.partition, path: full, dir: d, error: e, recoveryPoint: rps.get(key) ?? 0, logStartOffset: lsos.get(key) ?? 0 });
+          report.failedLogs.push({ topic: tp.topic, partition: tp.partition, error: String((e as Error)?.message ?? e) });
+          continue;
+        }
+        report.logs++;
+        report.truncatedBytes += log.loadStats.truncatedBytes;
+        report.recoveredSegments += log.loadStats.recoveredSegments;
+      }
+      // Everything is loaded: a crash from here on is an unclean shutdown.
+      this.writeCheckpoints(d);
+      if (clean) {
+        this.fs.unlinkSync(marker);
+        fsyncDir(this.fs, d.path);
+      }
+    }
+    return report;
+  }
+
+  private openLog(topic: string, partition: number, path: string, dir: DirState, p: { clean: boolean; recoveryPoint: number; logStartOffset: number; config: LogConfig }): Log {
+    const log = new Log({
+      topic,
+      partition,
+      dir: path,
+      config: p.config,
+      fs: this.fs,
+      core: this.core,
+      now: this.now,
+      clean: p.clean,
+      recoveryPoint: p.recoveryPoint,
+      logStartOffset: p.logStartOffset,
+      retryBackoffMs: this.config['log.storage.retry.backoff.ms'],
+      onLogStartOffsetChange: () => this.safeCheckpoint(dir, 'start'),
+      onSegmentsDeleted: (l, segs) => this.scheduleSegmentRemoval(l, segs),
+    });
+    this.logs.set(tpKey(topic, partition), { log, dir });
+    return log;
+  }
+
+  // ---- logs -----------------------------------------------------------------------------------------
+
+  getLog(topic: string, partition: number): Log | undefined {
+    return this.logs.get(tpKey(topic, partition))?.log;
+  }
+
+  /**
+   * The log for a partition a handler is about to use: throws KAFKA_STORAGE_ERROR if its directory
+   * failed to load (or the log is offline), returns undefined if this broker has no such partition.
+   */
+  logFor(topic: string, partition: number): Log | undefined {
+    const f = this.failed.get(tpKey(topic, partition));
+    if (f) throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `${topic}-${partition} failed to load: ${(f.error as Error)?.message ?? f.error}`, f.error);
+    return this.getLog(topic, partition);
+  }
+
+  allLogs(): Log[] {
+    return [...this.logs.values()].map((e) => e.log);
+  }
+
+  /** The log for a partition, creating its directory (in the log dir with the fewest logs) if needed. */
+  getOrCreateLog(topic: string, partition: number, overrides: Partial<LogConfig> = {}): Log {
+    this.checkRunning();
+    const existing = this.logFor(topic, partition);
+    if (existing) return existing;
+    if (!TOPIC_RE.test(topic) || topic === '.' || topic === '..') throw new Error(`Invalid topic name ${JSON.stringify(topic)}`);
+    if (!Number.isInteger(partition) || partition < 0) throw new Error(`Invalid partition ${partition}`);
+    const config = resolveLogConfig(this.defaults, { ...this.topicConfig(topic), ...overrides });
+    const counts = new Map(this.dirs.map((d) => [d, 0]));
+    for (const e of this.logs.values()) counts.set(e.dir, (counts.get(e.dir) ?? 0) + 1);
+    const dir = [...counts.entries()].sort((a, b) => a[1] - b[1])[0]![0];
+    const path = join(dir.path, partitionDirName(topic, partition));
+    this.fs.mkdirSync(path);
+    fsyncDir(this.fs, dir.path);
+    return this.openLog(topic, partition, path, dir, { clean: true, recoveryPoint: 0, logStartOffset: 0, config });
+  }
+
+  /** Records the topic id in the partition's `partition.metadata` (Kafka's file). */
+  setTopicId(topic: string, partition: number, topicId: string): void {
+    const log = this.logFor(topic, partition);
+    if (!log) throw new Error(`no log for ${tpKey(topic, partition)}`);
+    writePartitionMetadata(log.dir, topicId, this.fs);
+  }
+
+  /** The topic id from `partition.metadata`, or null. */
+  topicId(topic: string, partition: number): string | null {
+    const log = this.getLog(topic, partition);
+    return log ? readPartitionMetadata(log.dir, this.fs) : null;
+  }
+
+  /** Partitions on disk by topic (what a topic registry rebuilds from at start-up). */
+  partitionsByTopic(): Map<string, number[]> {
+    const out = new Map<string, number[]>();
+    for (const { log } of this.logs.values()) {
+      const list = out.get(log.topic) ?? [];
+      list.push(log.partition);
+      out.set(log.topic, list);
+    }
+    for (const f of this.failed.values()) {
+      const list = out.get(f.topic) ?? [];
+      list.push(f.partition);
+      out.set(f.topic, list);
+    }
+    for (const l of out.values()) l.sort((a, b) => a - b);
+    return out;
+  }
+
+  /** Applies new topic overrides to every log of the topic. */
+  updateTopicConfig(topic: string, overrides: Partial<LogConfig>): void {
+    const config = resolveLogConfig(this.defaults, overrides);
+    for (const e of this.logs.values()) if (e.log.topic === topic) e.log.updateConfig(config);
+  }
+
+  /** Deletes a partition: renamed `<topic>-<p>.<uuid>-delete` at once, removed in the background. */
+  async deleteLog(topic: string, partition: number): Promise<void> {
+    const key = tpKey(topic, partition);
+    const e = this.logs.get(key);
+    if (!e) return;
+    this.logs.delete(key);
+    e.log.closeAbruptly();
+    const target = join(e.dir.path, `${partitionDirName(topic, partition)}.${randomUUID().replace(/-/g, '')}-delete`);
+    this.fs.renameSync(e.log.dir, target);
+    fsyncDir(this.fs, e.dir.path);
+    this.safeCheckpoint(e.dir, 'both');
+    await this.removeInBackground(target);
+  }
+
+  /**
+   * Reopens a log (after an I/O error took it offline): closes it without flushing and loads it as an
+   * unclean start, so every batch after its recovery point is validated and a bad tail cut.
+   */
+  reopenLog(topic: string, partition: number): Log {
+    const key = tpKey(topic, partition);
+    const f = this.failed.get(key);
+    if (f) {
+      const log = this.openLog(topic, partition, f.path, f.dir, { clean: false, recoveryPoint: f.recoveryPoint, logStartOffset: f.logStartOffset, config: resolveLogConfig(this.defaults, this.topicConfig(topic)) });
+      this.failed.delete(key);
+      return log;
+    }
+    const e = this.logs.get(key);
+    if (!e) throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `no log for ${key}`);
+    const { log, dir } = e;
+    const rp = log.recoveryPoint;
+    const lso = log.logStartOffset;
+    log.closeAbruptly();
+    this.logs.delete(key);
+    return this.openLog(topic, partition, log.dir, dir, { clean: false, recoveryPoint: rp, logStartOffset: lso, config: log.config });
+  }
+
+  // ---- checkpoints, retention, schedulers -----------------------------------------------------------
+
+  /** Writes both checkpoint files of every log dir. */
+  checkpointAll(): void {
+    for (const d of this.dirs) this.writeCheckpoints(d);
+  }
+
+  private logsIn(d: DirState): Log[] {
+    return [...this.logs.values()].filter((e) => e.dir === d).map((e) => e.log);
+  }
+
+  private writeCheckpoints(d: DirState, which: 'both' | 'start' | 'recovery' = 'both'): void {
+    const logs = this.logsIn(d);
+    // Partitions that failed to load keep the values they had, so nothing is forgotten.
+    const failed = [...this.failed.values()].filter((f) => f.dir === d);
+    if (which !== 'start')
+      d.recoveryPoints.write([
+        ...logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint })),
+        ...failed.map((f) => ({ topic: f.topic, partition: f.partition, offset: f.recoveryPoint })),
+      ]);
+    if (which !== 'recovery')
+      d.logStartOffsets.write([
+        ...logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.logStartOffset })),
+        ...failed.map((f) => ({ topic: f.topic, partition: f.partition, offset: f.logStartOffset })),
+      ]);
+  }
+
+  private safeCheckpoint(d: DirState, which: 'both' | 'start' | 'recovery'): void {
+    try {
+      this.writeCheckpoints(d, which);
+    } catch {
+      // A full or failing disk: the checkpoint stays older, which only means more recovery work later.
+    }
+  }
+
+  /** One retention pass over every log (what the log.retention.check.interval.ms timer runs). */
+  runRetention(nowMs = this.now()): RetentionResult {
+    const total: RetentionResult = { deletedSegments: 0, deletedBytes: 0 };
+    for (const { log } of this.logs.values()) {
+      try {
+        const r = applyRetention(log, nowMs);
+        total.deletedSegments += r.deletedSegments;
+        total.deletedBytes += r.deletedBytes;
+      } catch {
+        /* one log's failure does not stop the others */
+      }
+    }
+    return total;
+  }
+
+  private scheduleSegmentRemoval(log: Log, segs: LogSegment[]): void {
+    const delay = log.config['file.delete.delay.ms'];
+    const work = () => {
+      for (const s of segs) log.removeDeletedFiles(s);
+    };
+    if (delay <= 0 || this.shutDown) {
+      work();
+      return;
+    }
+    const t = setTimeout(() => {
+      this.pendingDeletes.delete(t);
+      this.pendingDeleteWork.delete(t);
+      work();
+    }, delay);
+    t.unref?.();
+    this.pendingDeletes.add(t);
+    this.pendingDeleteWork.set(t, work);
+  }
+
+  private removeInBackground(path: string): Promise<void> {
+    const p = this.fs.rm(path).catch(() => undefined);
+    this.backgroundRemovals.add(p);
+    void p.finally(() => this.backgroundRemovals.delete(p));
+    return p;
+  }
+
+  startScheduler(): void {
+    const every = (ms: number, f: () => void) => {
+      if (!(ms > 0) || ms >= Number.MAX_SAFE_INTEGER) return;
+      const t = setInterval(f, Math.min(ms, 0x7fffffff));
+      t.unref?.();
+      this.timers.push(t);
+    };
+    every(this.config['log.retention.check.interval.ms'], () => void this.runRetention());
+    every(this.config['log.flush.offset.checkpoint.interval.ms'], () => this.dirs.forEach((d) => this.safeCheckpoint(d, 'recovery')));
+    every(this.config['log.flush.start.offset.checkpoint.interval.ms'], () => this.dirs.forEach((d) => this.safeCheckpoint(d, 'start')));
+  }
+
+  private checkRunning(): void {
+    if (this.shutDown) throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, 'log manager is shut down');
+  }
+
+  /**
+   * Clean shutdown: every log flushed and closed (indexes trimmed), checkpoints written, then the
+   * clean-shutdown marker — only in dirs where every log closed cleanly.
+   */
+  async shutdown(): Promise<void> {
+    if (this.shutDown) return;
+    this.shutDown = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const [t, work] of this.pendingDeleteWork) {
+      clearTimeout(t);
+      work();
+    }
+    this.pendingDeletes.clear();
+    this.pendingDeleteWork.clear();
+    const dirty = new Set<DirState>([...this.failed.values()].map((f) => f.dir));
+    for (const { log, dir } of this.logs.values()) {
+      try {
+        log.close();
+        if (!log.wasCleanlyClosed) dirty.add(dir);
+      } catch {
+        dirty.add(dir);
+      }
+    }
+    for (const d of this.dirs) {
+      try {
+        this.writeCheckpoints(d);
+        if (!dirty.has(d)) writeFileAtomic(this.fs, join(d.path, CLEAN_SHUTDOWN_FILE), Buffer.from(JSON.stringify({ version: 0, brokerEpoch: -1 })));
+      } catch {
+        /* no marker: the next start recovers this dir */
+      }
+    }
+    await Promise.all([...this.backgroundRemovals]);
+  }
+
+  /** Stops without flushing or writing the marker (tests: a crash). */
+  crash(): void {
+    this.shutDown = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const t of this.pendingDeletes) clearTimeout(t);
+    for (const { log } of this.logs.values()) log.closeAbruptly();
+  }
+}

@@ -1,0 +1,29 @@
+// Kafka's `partition.metadata` file in each partition directory: the topic id, so a restarted broker
+// (and the topic registry) can tell a re-created topic of the same name from the old one.
+//   version: 0
+//   topic_id: <22-char base64url UUID>
+import { join } from 'node:path';
+import { realFs, writeFileAtomic, type StorageFs } from './fs.js';
+
+export const PARTITION_METADATA_FILE = 'partition.metadata';
+const TOPIC_ID_RE = /^[A-Za-z0-9_-]{22}$/;
+
+export function writePartitionMetadata(dir: string, topicId: string, fs: StorageFs = realFs): void {
+  if (!TOPIC_ID_RE.test(topicId)) throw new Error(`Invalid topic id ${JSON.stringify(topicId)}`);
+  writeFileAtomic(fs, join(dir, PARTITION_METADATA_FILE), Buffer.from(`version: 0\ntopic_id: ${topicId}\n`, 'utf8'));
+}
+
+/** The topic id in `dir/partition.metadata`, or null if there is no file. Throws if it is malformed. */
+export function readPartitionMetadata(dir: string, fs: StorageFs = realFs): string | null {
+  const p = join(dir, PARTITION_METADATA_FILE);
+  if (!fs.existsSync(p)) return null;
+  const fields = new Map<string, string>();
+  for (const line of fs.readFileSync(p).toString('utf8').split('\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) fields.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
+  }
+  if (fields.get('version') !== '0') throw new Error(`Malformed ${p}: version ${fields.get('version') ?? '(none)'}`);
+  const id = fields.get('topic_id');
+  if (id === undefined || !TOPIC_ID_RE.test(id)) throw new Error(`Malformed ${p}: topic_id ${id ?? '(none)'}`);
+  return id;
+}

@@ -1,0 +1,56 @@
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CheckpointFile } from '../../host-node/storage/checkpoint-file.js';
+import { FaultyFs } from '../../host-node/storage/faulty-fs.js';
+import { cleanupTempDirs, tempDir } from './helpers/env.js';
+
+afterEach(cleanupTempDirs);
+
+describe('checkpoint files', () => {
+  it("round trips in Kafka's text format", () => {
+    const dir = tempDir();
+    const f = new CheckpointFile(join(dir, 'recovery-point-offset-checkpoint'));
+    expect(f.read()).toEqual([]);
+    f.write([
+      { topic: 'orders', partition: 0, offset: 42 },
+      { topic: 'my-topic.v2', partition: 11, offset: 9007199254740991 },
+    ]);
+    expect(readFileSync(f.path, 'utf8')).toBe('0\n2\norders 0 42\nmy-topic.v2 11 9007199254740991\n');
+    expect(f.read()).toEqual([
+      { topic: 'orders', partition: 0, offset: 42 },
+      { topic: 'my-topic.v2', partition: 11, offset: 9007199254740991 },
+    ]);
+    f.write([]);
+    expect(readFileSync(f.path, 'utf8')).toBe('0\n0\n');
+    expect(readdirSync(dir)).toEqual(['recovery-point-offset-checkpoint']);
+  });
+
+  it('reads a file Kafka wrote and rejects malformed ones', () => {
+    const dir = tempDir();
+    const p = join(dir, 'cp');
+    writeFileSync(p, '0\n1\n__consumer_offsets 7 1234\n');
+    expect(new CheckpointFile(p).read()).toEqual([{ topic: '__consumer_offsets', partition: 7, offset: 1234 }]);
+    for (const bad of ['1\n0\n', '0\n2\na 0 1\n', '0\n1\na b 1\n', '0\n1\na 0\n', '']) {
+      writeFileSync(p, bad);
+      expect(() => new CheckpointFile(p).read()).toThrow(/Malformed/);
+    }
+  });
+
+  it('replaces atomically: a failed write leaves the old file intact', () => {
+    const dir = tempDir();
+    const fs = new FaultyFs();
+    const f = new CheckpointFile(join(dir, 'log-start-offset-checkpoint'), fs);
+    f.write([{ topic: 't', partition: 0, offset: 5 }]);
+    const syncsBefore = fs.counts.fsync;
+    expect(syncsBefore).toBeGreaterThanOrEqual(1); // file (and directory) fsynced
+    fs.inject({ op: 'write', code: 'ENOSPC', times: 1, tornBytes: 3 });
+    expect(() => f.write([{ topic: 't', partition: 0, offset: 6 }])).toThrow(/ENOSPC/);
+    expect(f.read()).toEqual([{ topic: 't', partition: 0, offset: 5 }]);
+    fs.inject({ op: 'rename', code: 'EIO', times: 1 });
+    expect(() => f.write([{ topic: 't', partition: 0, offset: 7 }])).toThrow(/EIO/);
+    expect(f.read()).toEqual([{ topic: 't', partition: 0, offset: 5 }]);
+    f.write([{ topic: 't', partition: 0, offset: 8 }]);
+    expect(f.read()).toEqual([{ topic: 't', partition: 0, offset: 8 }]);
+  });
+});
