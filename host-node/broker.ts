@@ -11,8 +11,11 @@ import { KafkaDispatcher } from './server/dispatcher.js';
 import { registerDefaultHandlers } from './server/handlers/index.js';
 import { loadOrCreateMetaProperties } from './server/meta-properties.js';
 import { HandlerRegistry } from './server/registry.js';
-import { NO_TOPICS, type TopicMetadataSource } from './server/topics.js';
+import type { TopicMetadataSource } from './server/topics.js';
+import { TopicRegistry } from './topics/topic-registry.js';
+import { attachGroupCoordinator } from './group/index.js';
 import { createLogger, type Logger } from './util/log.js';
+import { BrokerMetrics, startMetricsServer, type MetricsServer } from './metrics/index.js';
 
 export interface StartBrokerOptions {
   /** A loaded config; when absent one is loaded from `sets` + the flags below (no env, no file). */
@@ -25,7 +28,7 @@ export interface StartBrokerOptions {
   log?: Logger;
   /** Change the registry before the listener starts (tests add handlers; later issues register more). */
   configureHandlers?: (registry: HandlerRegistry) => void;
-  /** The topic registry (defaults to no topics). */
+  /** What Metadata lists (defaults to the topic registry). */
   topics?: TopicMetadataSource;
   /** Observe connections (tests). */
   onConnection?: (c: Connection) => void;
@@ -39,6 +42,8 @@ export interface RunningBroker {
   readonly clusterId: string;
   readonly context: BrokerContext;
   readonly listeners: readonly TcpListener[];
+  /** The Prometheus endpoint (`metrics.port` not -1): its bound address and `url`. */
+  readonly metrics?: MetricsServer;
   close(): Promise<void>;
 }
 
@@ -54,6 +59,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const registry = registerDefaultHandlers(new HandlerRegistry());
   options.configureHandlers?.(registry);
 
+  // Topics and their logs: loads the topic records, opens every partition log under log.dirs (recovery
+  // after an unclean shutdown, checkpoints), starts the retention and checkpoint timers.
+  const logs = new TopicRegistry({ config, nodeId, log: log.child('topics') });
+
   const advertised: Endpoint[] = [];
   const context: BrokerContext = {
     nodeId,
@@ -62,9 +71,20 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     config,
     advertisedListeners: advertised,
     registry,
-    topics: options.topics ?? NO_TOPICS,
+    topics: options.topics ?? logs,
+    logs,
     log,
   };
+  // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md).
+  attachGroupCoordinator(context);
+  // Prometheus metrics (docs/metrics.md): counters handlers bump, read when /metrics is scraped.
+  const metricsPort = config.get('metrics.port');
+  if (metricsPort !== -1) {
+    const m = (context.metrics = new BrokerMetrics(context));
+    logs.onChange((c) => {
+      if (c.type === 'deleted') m.forgetTopic(c.topic.name);
+    });
+  }
   const dispatcher = new KafkaDispatcher(context);
   const limits = {
     maxRequestBytes: config.get('socket.request.max.bytes'),
@@ -73,6 +93,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   };
 
   const listeners: TcpListener[] = [];
+  let metricsServer: MetricsServer | undefined;
   try {
     for (const ep of config.listeners) {
       listeners.push(
@@ -83,12 +104,17 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
           limits,
           dispatcher,
           log: log.child('network'),
-          onConnection: options.onConnection,
+          onConnection: context.metrics ? countConnection(context.metrics, ep.name, options.onConnection) : options.onConnection,
         }),
       );
+      context.metrics?.addListener(listeners[listeners.length - 1]!);
     }
+    if (context.metrics) metricsServer = await startMetricsServer(context.metrics, config.get('metrics.host'), metricsPort, log.child('metrics'));
   } catch (e) {
+    await metricsServer?.close();
     await Promise.all(listeners.map((l) => l.close(0)));
+    await context.groups?.shutdown();
+    await logs.close();
     throw e;
   }
 
@@ -107,6 +133,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         (adv ? ` (advertised ${formatEndpoint(adv)})` : ''),
     );
   }
+  if (metricsServer) log.info(`Prometheus metrics at ${metricsServer.url}`);
 
   let closing: Promise<void> | null = null;
   return {
@@ -116,9 +143,20 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     clusterId: meta.clusterId,
     context,
     listeners,
+    metrics: metricsServer,
     close() {
-      closing ??= Promise.all(listeners.map((l) => l.close())).then(() => undefined);
+      // Listeners first (no new requests), then a clean storage shutdown (flush, checkpoints, marker).
+      // The group coordinator stops at the same time: waiting JoinGroup/SyncGroup requests are answered
+      // (NOT_COORDINATOR) so their connections can drain.
+      closing ??= Promise.all([context.groups?.shutdown(), metricsServer?.close(), ...listeners.map((l) => l.close())]).then(() => logs.close());
       return closing;
     },
+  };
+}
+
+function countConnection(metrics: BrokerMetrics, listener: string, next: ((c: Connection) => void) | undefined): (c: Connection) => void {
+  return (c) => {
+    metrics.connectionAccepted(listener);
+    next?.(c);
   };
 }

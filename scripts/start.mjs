@@ -1,5 +1,7 @@
 // `npm start`: build if dist/ is missing or older than the sources, then run a broker on 127.0.0.1:9092
-// with its data in ./data. Extra arguments are passed on: `npm start -- --set queued.max.requests=100`.
+// with its data in ./data and Prometheus metrics at http://127.0.0.1:9404/metrics (metrics.port; the URL is
+// logged at startup). Extra arguments are passed on: `npm start -- --set queued.max.requests=100`
+// (`--set metrics.port=-1` turns the endpoint off).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,4 +31,5 @@ if (built === 0 || sources > built) {
 }
 
 const { main } = await import(pathToFileURL(entry).href);
-process.exitCode = await main(['broker', '--host', '127.0.0.1', '--port', '9092', '--data-dir', join(process.cwd(), 'data'), ...process.argv.slice(2)]);
+const metrics = process.env.RIVULET_METRICS_PORT ? [] : ['--set', 'metrics.port=9404'];
+process.exitCode = await main(['broker', '--host', '127.0.0.1', '--port', '9092', '--data-dir', join(process.cwd(), 'data'), ...metrics, ...process.argv.slice(2)]);

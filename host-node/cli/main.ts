@@ -8,8 +8,13 @@ const USAGE = `Usage: rivulet <command> [options]
 
 Commands:
   broker      Run a broker that speaks the Kafka protocol.
+  topics      Create, list, describe, alter and delete topics (like kafka-topics.sh).
+  produce     Send standard-input lines to a topic (like kafka-console-producer.sh).
+  consume     Print a topic's records (like kafka-console-consumer.sh).
+  groups      List, describe, reset offsets of and delete consumer groups (like kafka-consumer-groups.sh).
+  perf        Load-test a broker: perf produce | perf consume (like kafka-producer/consumer-perf-test.sh).
 
-Run 'rivulet broker --help' for the broker's options.
+Run 'rivulet <command> --help' for a command's options.
 `;
 
 const BROKER_USAGE = `Usage: rivulet broker [options]
@@ -29,6 +34,15 @@ Config keys:
 ${describeConfigs()}
 `;
 
+type Tool = { run(argv: string[]): Promise<number> };
+const TOOLS: Record<string, () => Promise<Tool>> = {
+  topics: () => import('./topics.js'),
+  produce: () => import('./produce.js'),
+  consume: () => import('./consume.js'),
+  groups: () => import('./groups.js'),
+  perf: () => import('./perf.js'),
+};
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
@@ -36,6 +50,9 @@ export async function main(argv: string[]): Promise<number> {
     return cmd === undefined ? 1 : 0;
   }
   if (cmd === 'broker') return brokerCommand(rest);
+  // The client tools are loaded only when asked for, so `rivulet broker` starts without them.
+  const tool = Object.hasOwn(TOOLS, cmd) ? TOOLS[cmd] : undefined;
+  if (tool) return (await tool()).run(rest);
   process.stderr.write(`rivulet: unknown command '${cmd}'\n\n${USAGE}`);
   return 1;
 }

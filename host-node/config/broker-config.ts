@@ -7,10 +7,18 @@
 import { readFileSync } from 'node:fs';
 import { parseProperties } from './properties.js';
 import { parseEndpoints, type Endpoint } from './listeners.js';
+import { GROUP_CONFIG_DEFS } from '../group/config.js';
+import { METRICS_CONFIG_DEFS } from '../metrics/config.js';
 import {
   ConfigError,
   atLeast,
+  bool,
   checkTyped,
+  eachOneOf,
+  nullableInt,
+  nullableLong,
+  oneOf,
+  orNull,
   int,
   long,
   nullableList,
@@ -88,6 +96,72 @@ export const BROKER_CONFIG_DEFS = {
     importance: 'medium',
     doc: 'Cluster id to format a new log directory with (Rivulet addition; Kafka sets it with kafka-storage format). Must match meta.properties if that exists.',
   }),
+
+  // ---- topics (issue #4) ---------------------------------------------------------------------------
+  'num.partitions': int({ default: 1, validate: atLeast(1), importance: 'medium', doc: 'The default number of partitions of a topic (CreateTopics with -1, auto-created topics).' }),
+  'default.replication.factor': int({
+    default: 1,
+    validate: (v) => (v !== 1 ? 'Rivulet is a single-broker cluster: only 1 is possible' : undefined),
+    importance: 'medium',
+    doc: 'The default replication factor of a topic (CreateTopics with -1, auto-created topics). A single broker can only hold 1.',
+  }),
+  'auto.create.topics.enable': bool({ default: true, importance: 'high', doc: 'Create a topic (num.partitions, default.replication.factor) when a Metadata request names an unknown one and allows auto-creation.' }),
+  'delete.topic.enable': bool({ default: true, importance: 'high', doc: 'Allow DeleteTopics; when false it answers TOPIC_DELETION_DISABLED.' }),
+
+  // ---- log defaults (the storage layer's StorageConfig; topic configs fall back to these) -------------
+  'log.segment.bytes': int({ default: 1073741824, validate: atLeast(14), importance: 'high', doc: 'The maximum size of a single log file (segment.bytes of topics without an override).' }),
+  'log.roll.ms': nullableLong({ validate: orNull(atLeast(1)), importance: 'high', doc: 'The maximum time before a new log segment is rolled out (in ms). If not set, log.roll.hours is used.' }),
+  'log.roll.hours': int({ default: 168, validate: atLeast(1), importance: 'high', doc: 'The maximum time before a new log segment is rolled out (in hours), secondary to log.roll.ms.' }),
+  'log.roll.jitter.ms': nullableLong({ validate: orNull(atLeast(0)), importance: 'high', doc: 'The maximum jitter to subtract from the roll time (in ms). If not set, log.roll.jitter.hours is used.' }),
+  'log.roll.jitter.hours': int({ default: 0, validate: atLeast(0), importance: 'high', doc: 'The maximum jitter to subtract from the roll time (in hours), secondary to log.roll.jitter.ms.' }),
+  'log.index.size.max.bytes': int({ default: 10485760, validate: atLeast(4), importance: 'medium', doc: 'The maximum size in bytes of the offset index.' }),
+  'log.index.interval.bytes': int({ default: 4096, validate: atLeast(0), importance: 'medium', doc: 'The interval with which an entry is added to the offset index.' }),
+  'log.retention.ms': nullableLong({ importance: 'high', doc: 'How long to keep a log file before deleting it (ms). If not set, log.retention.minutes is used. -1: no time limit.' }),
+  'log.retention.minutes': nullableInt({ importance: 'high', doc: 'How long to keep a log file before deleting it (minutes), secondary to log.retention.ms. If not set, log.retention.hours is used.' }),
+  'log.retention.hours': int({ default: 168, importance: 'high', doc: 'How long to keep a log file before deleting it (hours), tertiary to log.retention.ms.' }),
+  'log.retention.bytes': long({ default: -1, importance: 'high', doc: 'The maximum size of the log before deleting it (-1: no size limit).' }),
+  'log.retention.check.interval.ms': long({ default: 300000, validate: atLeast(1), importance: 'medium', doc: 'How often the log cleaner checks whether any log is eligible for deletion (ms).' }),
+  'log.cleanup.policy': list({
+    default: ['delete'],
+    validate: (v, k) => eachOneOf('delete', 'compact')(v, k) ?? (v.includes('compact') ? 'compact is not supported by Rivulet yet' : undefined),
+    importance: 'medium',
+    doc: 'The default cleanup policy for segments beyond the retention window (delete; compact is not supported yet).',
+  }),
+  'log.flush.interval.messages': long({ default: Number.MAX_SAFE_INTEGER, validate: atLeast(1), importance: 'high', doc: 'The number of messages accumulated on a log partition before messages are flushed to disk.' }),
+  'log.flush.interval.ms': nullableLong({ validate: orNull(atLeast(0)), importance: 'high', doc: 'The maximum time a message stays in memory before it is flushed to disk (ms). If not set, log.flush.scheduler.interval.ms is used.' }),
+  'log.flush.scheduler.interval.ms': long({ default: Number.MAX_SAFE_INTEGER, validate: atLeast(0), importance: 'high', doc: 'The frequency in ms at which logs are checked for a flush (the log.flush.interval.ms default).' }),
+  'log.flush.offset.checkpoint.interval.ms': int({ default: 60000, validate: atLeast(0), importance: 'high', doc: 'How often the recovery points (last flush) are written to disk (ms).' }),
+  'log.flush.start.offset.checkpoint.interval.ms': int({ default: 60000, validate: atLeast(0), importance: 'high', doc: 'How often the log start offsets are written to disk (ms).' }),
+  'log.segment.delete.delay.ms': long({ default: 60000, validate: atLeast(0), importance: 'high', doc: 'How long to wait before deleting a file from the filesystem (ms).' }),
+  'log.message.timestamp.type': str({
+    default: 'CreateTime',
+    validate: oneOf('CreateTime', 'LogAppendTime'),
+    importance: 'medium',
+    doc: 'Whether record timestamps are the producer\'s CreateTime or the broker\'s LogAppendTime.',
+  }),
+  'message.max.bytes': int({ default: 1048588, validate: atLeast(0), importance: 'high', doc: 'The largest record batch size allowed (max.message.bytes of topics without an override).' }),
+  'compression.type': str({
+    default: 'producer',
+    validate: (v, k) =>
+      oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer')(v, k) ??
+      (v !== 'producer' ? 'Rivulet stores batches as the producer compressed them: only producer is supported' : undefined),
+    importance: 'high',
+    doc: 'The compression of stored batches. Only producer (keep the producer\'s codec) is supported.',
+  }),
+  'min.insync.replicas': int({ default: 1, validate: atLeast(1), importance: 'high', doc: 'The minimum number of in-sync replicas for acks=all (a single broker has 1).' }),
+  'unclean.leader.election.enable': bool({ default: false, importance: 'high', doc: 'Kafka\'s unclean leader election switch (no effect on a single broker).' }),
+  'log.storage.retry.backoff.ms': long({
+    default: 1000,
+    validate: atLeast(0),
+    importance: 'low',
+    doc: 'Rivulet addition: after ENOSPC, how long a partition stays offline before an append or read may probe again (ms).',
+  }),
+
+  // ---- group coordinator (issue #5): group.*, offsets.* ----------------------------------------------
+  ...GROUP_CONFIG_DEFS,
+
+  // ---- Prometheus endpoint (issue #5): metrics.* (Rivulet additions) ------------------------------------
+  ...METRICS_CONFIG_DEFS,
 } satisfies Record<string, ConfigDef<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type BrokerConfigKey = keyof typeof BROKER_CONFIG_DEFS;
@@ -242,7 +316,14 @@ export class BrokerConfig {
 export function describeConfigs(): string {
   return Object.entries(DEFS)
     .map(([k, d]) => {
-      const def = d.default === null ? 'null' : Array.isArray(d.default) ? d.default.join(',') : String(d.default);
+      const def =
+        d.default === null
+          ? 'null'
+          : Array.isArray(d.default)
+            ? d.default.join(',')
+            : d.default === Number.MAX_SAFE_INTEGER
+              ? '9223372036854775807 (Long.MAX)'
+              : String(d.default);
       return `  ${k.padEnd(28)} ${d.type.padEnd(7)} default ${def}\n      ${d.doc}`;
     })
     .join('\n');

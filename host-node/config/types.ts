@@ -52,6 +52,8 @@ export const str = (o: Opts<string>) => make<string>('string', false, o);
 export const nullableStr = (o: Opts<string | null>) => make<string | null>('string', true, { default: null, ...o });
 export const list = (o: Opts<string[]>) => make<string[]>('list', false, o);
 export const nullableList = (o: Opts<string[] | null>) => make<string[] | null>('list', true, { default: null, ...o });
+export const nullableInt = (o: Opts<number | null>) => make<number | null>('int', true, { default: null, ...o });
+export const nullableLong = (o: Opts<number | null>) => make<number | null>('long', true, { default: null, ...o });
 export const password = (o: Opts<string | null>) => make<string | null>('password', true, { default: null, ...o });
 
 const INT_RE = /^[+-]?\d+$/;
@@ -72,7 +74,13 @@ export function parseValue(key: string, def: ConfigDef<unknown>, raw: string): u
     case 'short':
     case 'long': {
       if (!INT_RE.test(s)) throw ConfigError.invalid(key, raw, `Not a number of type ${def.type.toUpperCase()}`);
-      const n = Number(s);
+      let n = Number(s);
+      if (def.type === 'long' && !Number.isSafeInteger(n)) {
+        // Kafka's Long.MAX_VALUE (9223372036854775807, "forever") and anything else beyond 2^53 that is
+        // still an int64 is clamped to ±Number.MAX_SAFE_INTEGER, which Rivulet uses for Long.MAX.
+        const b = BigInt(s);
+        if (b <= 9223372036854775807n && b >= -9223372036854775808n) n = b > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
+      }
       const [lo, hi] =
         def.type === 'short' ? [-32768, 32767] : def.type === 'int' ? [-2147483648, 2147483647] : [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
       if (n < lo || n > hi) throw ConfigError.invalid(key, raw, `Not a number of type ${def.type.toUpperCase()}`);
@@ -128,6 +136,20 @@ export const oneOf =
   <T extends string>(...allowed: T[]): Validator<string> =>
   (v) =>
     allowed.includes(v as T) ? undefined : `String must be one of: ${allowed.join(', ')}`;
+
+/** Every element of a list is one of `allowed`. */
+export const eachOneOf =
+  (...allowed: string[]): Validator<string[]> =>
+  (v) => {
+    const bad = v.find((x) => !allowed.includes(x));
+    return bad === undefined ? undefined : `String must be one of: ${allowed.join(', ')}`;
+  };
+
+/** Validator that skips null. */
+export const orNull =
+  <T>(f: Validator<T>): Validator<T | null> =>
+  (v, k) =>
+    v === null ? undefined : f(v, k);
 
 export const nonEmpty: Validator<string | string[] | null> = (v) =>
   v !== null && v.length === 0 ? 'Empty value is not allowed' : undefined;

@@ -7,9 +7,11 @@ import { encodeResponseFrame } from '../protocol/frame.js';
 import { Reader } from '../protocol/wire/reader.js';
 import type { ConnectionInfo, DispatchResult, RequestDispatcher } from '../network/types.js';
 import type { BrokerContext, RequestContext } from './context.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { ProtocolError } from './errors.js';
 import { NO_RESPONSE, type HandlerRegistry, type RegisteredApi } from './registry.js';
 import { unsupportedVersionResponse } from './handlers/api-versions.js';
+import { SplicedResponse, encodeSplicedResponseFrame } from './spliced-response.js';
 
 /** Smallest request: api key (2) + api version (2) + correlation id (4). */
 const MIN_REQUEST_BYTES = 8;
@@ -59,14 +61,45 @@ export class KafkaDispatcher implements RequestDispatcher {
     }
 
     const ctx: RequestContext = { apiKey, apiVersion, correlationId, clientId, connection: conn, broker: this.broker };
+    const metrics = this.broker.metrics;
+    if (metrics !== undefined) return this.dispatchMeasured(reg, request, ctx, metrics);
     const result = reg.handler.handle(request as never, ctx);
     if (isPromiseLike(result)) return Promise.resolve(result).then((res) => respond(reg, apiVersion, correlationId, res));
     return respond(reg, apiVersion, correlationId, result);
+  }
+
+  /** dispatch() with RequestsPerSec / TotalTimeMs (host-node/metrics): decoded request → response encoded. */
+  private dispatchMeasured(reg: RegisteredApi, request: unknown, ctx: RequestContext, metrics: BrokerMetrics): DispatchResult | Promise<DispatchResult> {
+    const { apiKey, apiVersion, correlationId } = ctx;
+    const start = metrics.requestStart(apiKey, reg.api.name);
+    let result: unknown;
+    try {
+      result = reg.handler.handle(request as never, ctx);
+    } catch (e) {
+      metrics.requestDone(apiKey, start);
+      throw e;
+    }
+    if (isPromiseLike(result))
+      return Promise.resolve(result).then(
+        (res) => {
+          const out = respond(reg, apiVersion, correlationId, res);
+          metrics.requestDone(apiKey, start);
+          return out;
+        },
+        (e: unknown) => {
+          metrics.requestDone(apiKey, start);
+          throw e;
+        },
+      );
+    const out = respond(reg, apiVersion, correlationId, result);
+    metrics.requestDone(apiKey, start);
+    return out;
   }
 }
 
 function respond(reg: RegisteredApi, version: number, correlationId: number, res: unknown): DispatchResult {
   if (res === NO_RESPONSE) return null;
+  if (res instanceof SplicedResponse) return encodeSplicedResponseFrame(reg.api.apiKey as ApiKey, version, correlationId, res as never);
   return encodeResponseFrame(reg.api.apiKey as ApiKey, version, correlationId, res as never);
 }
 

@@ -7,12 +7,17 @@
 
 import { apiByKey, type ApiDescriptor, type ApiKey, type RequestTypes, type ResponseInputTypes } from '../protocol/generated/index.js';
 import type { RequestContext } from './context.js';
+import type { SplicedResponse } from './spliced-response.js';
 
 /** Returned by a handler when the request gets no response at all (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('rivulet.noResponse');
 export type NoResponse = typeof NO_RESPONSE;
 
-export type HandlerResult<K extends ApiKey> = ResponseInputTypes[K] | NoResponse;
+/**
+ * A handler's answer: the response body, NO_RESPONSE, or a SplicedResponse (spliced-response.ts) whose large
+ * byte fields (Fetch records) are sent as separate chunks instead of being copied into the encoded buffer.
+ */
+export type HandlerResult<K extends ApiKey> = ResponseInputTypes[K] | NoResponse | SplicedResponse<ResponseInputTypes[K]>;
 
 export interface ApiHandler<K extends ApiKey = ApiKey> {
   readonly apiKey: K;

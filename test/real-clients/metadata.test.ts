@@ -12,7 +12,8 @@ const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 let broker: TestBroker;
 let bootstrap: string;
 beforeAll(async () => {
-  broker = await startTestBroker();
+  // No auto-creation: these tests check how an unknown topic is reported (test/admin covers auto-creation).
+  broker = await startTestBroker({ sets: { 'auto.create.topics.enable': false } });
   bootstrap = `127.0.0.1:${broker.port}`;
 });
 afterAll(async () => {

@@ -4,7 +4,40 @@ import { HandlerRegistry } from '../registry.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { metadataHandler } from './metadata.js';
 import { describeClusterHandler } from './describe-cluster.js';
+import { produceHandler } from './produce.js';
+import { fetchHandler } from './fetch.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { deleteRecordsHandler } from './delete-records.js';
+import { createTopicsHandler } from './create-topics.js';
+import { deleteTopicsHandler } from './delete-topics.js';
+import { createPartitionsHandler } from './create-partitions.js';
+import { describeConfigsHandler } from './describe-configs.js';
+import { alterConfigsHandler } from './alter-configs.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { describeLogDirsHandler } from './describe-log-dirs.js';
+import { findCoordinatorHandler } from './find-coordinator.js';
+import { joinGroupHandler } from './join-group.js';
+import { syncGroupHandler } from './sync-group.js';
+import { heartbeatHandler } from './heartbeat.js';
+import { leaveGroupHandler } from './leave-group.js';
+import { offsetCommitHandler } from './offset-commit.js';
+import { offsetFetchHandler } from './offset-fetch.js';
+import { describeGroupsHandler } from './describe-groups.js';
+import { listGroupsHandler } from './list-groups.js';
+import { deleteGroupsHandler } from './delete-groups.js';
+import { offsetDeleteHandler } from './offset-delete.js';
 
 export function registerDefaultHandlers(registry: HandlerRegistry): HandlerRegistry {
-  return registry.register(apiVersionsHandler).register(metadataHandler).register(describeClusterHandler);
+  registry.register(apiVersionsHandler).register(metadataHandler).register(describeClusterHandler);
+  // The data path (produce.ts, fetch.ts, list-offsets.ts, delete-records.ts; docs/data-path.md).
+  registry.register(produceHandler).register(fetchHandler).register(listOffsetsHandler).register(deleteRecordsHandler);
+  // Topic admin (create-topics.ts, delete-topics.ts, …; docs/topics.md).
+  registry.register(createTopicsHandler).register(deleteTopicsHandler).register(createPartitionsHandler);
+  registry.register(describeConfigsHandler).register(alterConfigsHandler).register(incrementalAlterConfigsHandler);
+  registry.register(describeLogDirsHandler);
+  // Groups and offsets (find-coordinator.ts, join-group.ts, …; host-node/group/, docs/groups.md).
+  registry.register(findCoordinatorHandler).register(joinGroupHandler).register(syncGroupHandler).register(heartbeatHandler).register(leaveGroupHandler);
+  registry.register(offsetCommitHandler).register(offsetFetchHandler).register(describeGroupsHandler).register(listGroupsHandler);
+  registry.register(deleteGroupsHandler).register(offsetDeleteHandler);
+  return registry;
 }

@@ -1,0 +1,509 @@
+// Broker benchmark: this machine's limits, the Rivulet broker (child process) driven by `rivulet perf` and
+// by librdkafka, and peers (Redis Streams XADD, NATS JetStream file storage), in one run, with ratios.
+// Usage: npm run bench -- broker [--quick]     (npm run bench -- --quick runs every suite quick)
+// Writes bench/results/broker-<date>.json and two SVG charts next to it. Everything listens on 127.0.0.1
+// and is stopped at the end; every step has a timeout. Missing peers are reported and skipped.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { barChart, lineChart } from './tools/svg.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const quick = process.argv.includes('--quick');
+const MB = 1024 * 1024;
+const SIZES = [100, 1024];
+// Records per produce run, by record size (quick runs are ~0.5-1 s each).
+const COUNT: Record<number, number> = quick ? { 100: 150_000, 1024: 50_000 } : { 100: 1_000_000, 1024: 300_000 };
+const started = performance.now();
+const tmpRoot = mkdtempSync(join(tmpdir(), 'rivulet-bench-'));
+const children = new Set<ChildProcess>();
+
+interface Row {
+  group: string;
+  name: string;
+  recordSize?: number;
+  partitions?: number;
+  recordsPerSec?: number;
+  mbPerSec?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  p999Ms?: number;
+  note?: string;
+}
+const rows: Row[] = [];
+const add = (r: Row): void => {
+  rows.push(r);
+  const f = (n: number | undefined, d = 0): string => (n === undefined ? '' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+  console.log(
+    `  ${(r.group + ' / ' + r.name).padEnd(58)} ${f(r.recordsPerSec).padStart(11)} rec/s ${f(r.mbPerSec, 1).padStart(8)} MB/s` +
+      (r.p50Ms !== undefined ? `  p50 ${f(r.p50Ms, 2)} p99 ${f(r.p99Ms, 2)} p99.9 ${f(r.p999Ms, 2)} ms` : '') +
+      (r.note ? `  (${r.note})` : ''),
+  );
+};
+
+function cleanup(): void {
+  for (const c of children) if (c.exitCode === null && c.pid) c.kill('SIGKILL');
+  rmSync(tmpRoot, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+/** Runs a command, resolves with its stdout; rejects on a non-zero exit or after timeoutMs. */
+function exec(cmd: string, args: string[], timeoutMs: number, opts: { cwd?: string } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { cwd: opts.cwd ?? root, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(c);
+    let out = '';
+    let err = '';
+    c.stdout!.on('data', (d) => (out += d));
+    c.stderr!.on('data', (d) => (err += d));
+    const t = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
+    c.on('error', reject);
+    c.on('close', (code, sig) => {
+      clearTimeout(t);
+      children.delete(c);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')} … exited ${code ?? sig}: ${(err || out).trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function startDaemon(cmd: string, args: string[], port: number): Promise<ChildProcess> {
+  const c = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(c);
+  let err = '';
+  c.stderr!.on('data', (d) => (err += d));
+  c.on('exit', () => children.delete(c));
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    c.kill('SIGKILL');
+    throw new Error(`${(e as Error).message}: ${err.trim().split('\n').slice(-2).join(' | ')}`);
+  }
+  return c;
+}
+
+async function stop(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null) return;
+  const done = new Promise((r) => c.once('exit', r));
+  c.kill('SIGTERM');
+  const t = setTimeout(() => c.kill('SIGKILL'), 5000);
+  await done;
+  clearTimeout(t);
+}
+
+function section(title: string): void {
+  console.log(`\n${title}`);
+}
+
+// ---------------------------------------------------------------- limits
+async function loopbackTcp(): Promise<number> {
+  // A sink in another process counts bytes; we write 64 KiB chunks and time until it reports them all.
+  const total = (quick ? 512 : 2048) * MB;
+  const port = await freePort();
+  const sink = `const s=require('net').createServer(c=>{let n=0;c.on('data',d=>{n+=d.length;if(n>=${total}){c.end('k');}})});s.listen(${port},'127.0.0.1',()=>console.log('ready'));setTimeout(()=>process.exit(1),60000).unref();`;
+  const child = spawn(process.execPath, ['-e', sink], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  await new Promise((r) => child.stdout!.once('data', r));
+  const sock: Socket = connect(port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  const t0 = performance.now();
+  const done = new Promise((r) => sock.once('data', r));
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const pump = (): void => {
+      while (sent < total) {
+        sent += chunk.length;
+        if (!sock.write(chunk)) {
+          sock.once('drain', pump);
+          return;
+        }
+      }
+      resolve();
+    };
+    pump();
+  });
+  await done;
+  const secs = (performance.now() - t0) / 1000;
+  sock.destroy();
+  child.kill();
+  return total / MB / secs;
+}
+
+function fileAppend(sync: boolean): number {
+  const chunk = Buffer.alloc(MB, 3);
+  const total = sync ? (quick ? 64 : 256) : quick ? 256 : 1024;
+  const path = join(tmpRoot, `append-${sync}.bin`);
+  const fd = openSync(path, 'w');
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    writeSync(fd, chunk);
+    if (sync) fdatasyncSync(fd);
+  }
+  const secs = (performance.now() - t0) / 1000;
+  closeSync(fd);
+  rmSync(path);
+  return total / secs;
+}
+
+function wasmCopy(): number {
+  const mem = new WebAssembly.Memory({ initial: 2048 }); // 128 MiB
+  const view = new Uint8Array(mem.buffer);
+  const src = Buffer.alloc(MB, 9);
+  const reps = quick ? 2000 : 10000;
+  for (let i = 0; i < 100; i++) view.set(src, (i % 64) * MB);
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) view.set(src, (i % 64) * MB);
+  return reps / ((performance.now() - t0) / 1000);
+}
+
+// ---------------------------------------------------------------- Rivulet
+interface PerfJson {
+  records: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  latency?: { p50Ms: number; p99Ms: number; p999Ms: number };
+  endToEndLatency?: { p50Ms: number; p99Ms: number; p999Ms: number };
+  fetchLatency?: { p50Ms: number; p99Ms: number; p999Ms: number };
+}
+
+// Bigger batches than Kafka's 16 KiB default for the throughput runs (librdkafka's script uses 1 MB).
+const BATCH = ['--batch-size', '262144'];
+
+async function perf(args: string[], timeoutMs = 90_000): Promise<PerfJson> {
+  const extra = args[0] === 'produce' && !args.includes('--batch-size') ? BATCH : [];
+  const out = await exec(process.execPath, [join(root, 'bin/rivulet.js'), 'perf', ...args, ...extra, '--json'], timeoutMs);
+  return JSON.parse(out.trim().split('\n').pop()!) as PerfJson;
+}
+
+async function startRivulet(name: string, sets: string[]): Promise<{ port: number; proc: ChildProcess }> {
+  const port = await freePort();
+  const dir = join(tmpRoot, name);
+  mkdirSync(dir);
+  const proc = await startDaemon(process.execPath, [join(root, 'bin/rivulet.js'), 'broker', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dir, '--log-level', 'warn', ...sets.flatMap((s) => ['--set', s])], port);
+  return { port, proc };
+}
+
+async function rdkafka(bootstrap: string, topic: string, n: number, size: number, acks: string): Promise<PerfJson> {
+  const out = await exec('/usr/bin/python3', [join(root, 'bench/tools/rdkafka_perf.py'), bootstrap, topic, String(n), String(size), acks], 120_000, { cwd: tmpRoot });
+  return JSON.parse(out.trim().split('\n').pop()!) as PerfJson;
+}
+
+// ---------------------------------------------------------------- peers
+async function redisXadd(size: number, n: number): Promise<number | null> {
+  if (!existsSync('/usr/bin/redis-server') || !existsSync('/usr/bin/redis-benchmark')) return null;
+  const port = await freePort();
+  const dir = join(tmpRoot, 'redis');
+  mkdirSync(dir, { recursive: true });
+  const srv = await startDaemon('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], port);
+  try {
+    const out = await exec('/usr/bin/redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-n', String(n), '-c', '1', '-P', '100', '--csv', 'XADD', `bench-${size}`, '*', 'v', 'x'.repeat(size)], 120_000);
+    const line = out.trim().split('\n').find((l) => l.startsWith('"XADD'));
+    return line ? Number(JSON.parse(`[${line}]`)[1]) : null;
+  } finally {
+    await stop(srv);
+  }
+}
+
+/** NATS JetStream, file storage: a minimal protocol client, pipelined publishes with reply inboxes (acks). */
+async function natsJetStream(size: number, n: number): Promise<number | null> {
+  if (!existsSync('/usr/sbin/nats-server')) return null;
+  const port = await freePort();
+  const dir = join(tmpRoot, `nats-${size}`);
+  mkdirSync(dir);
+  const srv = await startDaemon('/usr/sbin/nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], port);
+  try {
+    const sock = connect(port, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    let buf = '';
+    let acks = 0;
+    let onAck: (() => void) | null = null;
+    let onReply: ((s: string) => void) | null = null;
+    sock.setEncoding('latin1');
+    sock.on('data', (d: string) => {
+      buf += d;
+      for (;;) {
+        const nl = buf.indexOf('\r\n');
+        if (nl < 0) return;
+        const line = buf.slice(0, nl);
+        if (line.startsWith('MSG ')) {
+          const parts = line.split(' ');
+          const len = Number(parts[parts.length - 1]);
+          if (buf.length < nl + 2 + len + 2) return;
+          const payload = buf.slice(nl + 2, nl + 2 + len);
+          buf = buf.slice(nl + 2 + len + 2);
+          if (parts[1] === 'ack') {
+            acks++;
+            onAck?.();
+          } else onReply?.(payload);
+          continue;
+        }
+        buf = buf.slice(nl + 2);
+        if (line === 'PING') sock.write('PONG\r\n');
+        else if (line.startsWith('-ERR')) throw new Error(`nats: ${line}`);
+      }
+    });
+    sock.write(`CONNECT {"verbose":false,"pedantic":false,"headers":false}\r\nSUB ack 1\r\nSUB api 2\r\n`);
+    const create = JSON.stringify({ name: 'BENCH', subjects: ['bench'], storage: 'file', retention: 'limits', discard: 'old' });
+    const created = new Promise<string>((r) => (onReply = r));
+    sock.write(`PUB $JS.API.STREAM.CREATE.BENCH api ${Buffer.byteLength(create)}\r\n${create}\r\n`);
+    const reply = await created;
+    if (reply.includes('"error"')) throw new Error(`nats stream create: ${reply}`);
+    const frame = Buffer.from(`PUB bench ack ${size}\r\n${'x'.repeat(size)}\r\n`);
+    const window = 2000;
+    const chunk = Buffer.concat(Array.from({ length: 100 }, () => frame));
+    let sent = 0;
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => {
+      const pump = (): void => {
+        while (sent < n && sent - acks < window) {
+          const k = Math.min(100, n - sent);
+          sock.write(k === 100 ? chunk : chunk.subarray(0, k * frame.length));
+          sent += k;
+        }
+        if (acks >= n) resolve();
+      };
+      onAck = () => {
+        if (acks >= n) resolve();
+        else if (sent - acks < window / 2) pump();
+      };
+      pump();
+    });
+    const rate = n / ((performance.now() - t0) / 1000);
+    sock.destroy();
+    return rate;
+  } finally {
+    await stop(srv);
+  }
+}
+
+// ---------------------------------------------------------------- run
+async function main(): Promise<void> {
+  console.log(`broker bench${quick ? ' (quick)' : ''}: node ${process.version}, results in rec/s and MB/s (MiB)`);
+  if (process.env.RIVULET_BENCH_BUILD !== '0' && (process.env.RIVULET_BENCH_BUILD === '1' || staleBuild())) {
+    process.stdout.write('building (npm run build)…\n');
+    await exec(process.execPath, [join(root, 'scripts/build.mjs')], 300_000);
+  }
+
+  section('limits (same run)');
+  const loop = await loopbackTcp();
+  add({ group: 'limit', name: 'loopback TCP, 2 processes, 64 KiB writes', mbPerSec: loop });
+  const appendNoSync = fileAppend(false);
+  add({ group: 'limit', name: 'file append 1 MiB writes, no fdatasync', mbPerSec: appendNoSync });
+  const appendSync = fileAppend(true);
+  add({ group: 'limit', name: 'file append 1 MiB writes, fdatasync each', mbPerSec: appendSync });
+  const wasm = wasmCopy();
+  add({ group: 'limit', name: 'memcpy 1 MiB into WASM memory', mbPerSec: wasm });
+
+  section('Rivulet broker (child process), driven by rivulet perf');
+  const r1 = await startRivulet('acks1', []);
+  const rAll = await startRivulet('acksall', ['log.flush.interval.messages=1']);
+  const b1 = `127.0.0.1:${r1.port}`;
+  const bAll = `127.0.0.1:${rAll.port}`;
+  const res: Record<string, PerfJson> = {};
+  const limitations: string[] = [];
+  try {
+    for (const size of SIZES) {
+      for (const parts of [1, 16]) {
+        const topic = `p-${size}-${parts}`;
+        const p = await perf(['produce', '--bootstrap-server', b1, '--topic', topic, '--partitions', String(parts), '--num-records', String(COUNT[size]), '--record-size', String(size), '--acks', '1', '--producers', parts > 1 ? '2' : '1']);
+        res[`produce-acks1-${size}-${parts}`] = p;
+        add({ group: 'rivulet perf', name: `produce acks=1 ${size} B, ${parts} partition(s)`, recordSize: size, partitions: parts, recordsPerSec: p.recordsPerSec, mbPerSec: p.mbPerSec, ...lat(p.latency), note: parts > 1 ? '2 producers' : undefined });
+        if (parts === 1) {
+          const c = await perf(['consume', '--bootstrap-server', b1, '--topic', topic, '--num-records', String(COUNT[size])]);
+          res[`consume-${size}`] = c;
+          add({ group: 'rivulet perf', name: `consume ${size} B, 1 partition (fetch latency)`, recordSize: size, partitions: 1, recordsPerSec: c.recordsPerSec, mbPerSec: c.mbPerSec, ...lat(c.fetchLatency) });
+        }
+      }
+      const a = await perf(['produce', '--bootstrap-server', bAll, '--topic', `all-${size}`, '--partitions', '1', '--num-records', String(Math.floor(COUNT[size]! / 2)), '--record-size', String(size), '--acks', 'all']);
+      res[`produce-acksall-${size}`] = a;
+      add({ group: 'rivulet perf', name: `produce acks=all + flush every message, ${size} B`, recordSize: size, partitions: 1, recordsPerSec: a.recordsPerSec, mbPerSec: a.mbPerSec, ...lat(a.latency), note: 'log.flush.interval.messages=1' });
+    }
+
+    // End-to-end latency vs load: a throttled producer and a consumer running at the same time.
+    section('end-to-end latency vs load (1 KiB, acks=1, throttled producer + live consumer)');
+    const loads = quick ? [2_000, 20_000] : [1_000, 5_000, 20_000, 50_000];
+    for (const load of loads) {
+      const n = Math.max(2_000, Math.floor(load * (quick ? 2 : 4)));
+      const topic = `e2e-${load}`;
+      await perf(['produce', '--bootstrap-server', b1, '--topic', topic, '--partitions', '1', '--num-records', '1', '--record-size', '1024']);
+      const consumer = perf(['consume', '--bootstrap-server', b1, '--topic', topic, '--num-records', String(n + 1), '--fetch-max-wait-ms', '100']);
+      await new Promise((r) => setTimeout(r, 1200)); // the consumer process is up and fetching
+      const p = await perf(['produce', '--bootstrap-server', b1, '--topic', topic, '--num-records', String(n), '--record-size', '1024', '--acks', '1', '--throughput', String(load), '--linger-ms', '1']);
+      const c = await consumer;
+      res[`e2e-${load}`] = c;
+      res[`latency-${load}`] = p;
+      add({ group: 'latency', name: `produce latency at ${load.toLocaleString('en-US')} rec/s`, recordSize: 1024, recordsPerSec: p.recordsPerSec, mbPerSec: p.mbPerSec, ...lat(p.latency) });
+      add({ group: 'latency', name: `end-to-end latency at ${load.toLocaleString('en-US')} rec/s`, recordSize: 1024, recordsPerSec: c.recordsPerSec, mbPerSec: c.mbPerSec, ...lat(c.endToEndLatency), note: 'ms resolution (CreateTime)' });
+    }
+
+    section('librdkafka (confluent-kafka-python) → Rivulet, and librdkafka mock broker');
+    const hasPy = spawnSync('/usr/bin/python3', ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0;
+    if (!hasPy) {
+      limitations.push('confluent-kafka-python missing: apt-get install python3-confluent-kafka (scripts/install-test-deps.sh installs it)');
+      console.log(`  skipped: ${limitations.at(-1)}`);
+    } else {
+      for (const size of SIZES) {
+        const n = COUNT[size]!;
+        const k = await rdkafka(b1, `rk-${size}`, n, size, '1');
+        res[`rdkafka-${size}`] = k;
+        add({ group: 'librdkafka', name: `produce acks=1 ${size} B → Rivulet`, recordSize: size, recordsPerSec: k.recordsPerSec, mbPerSec: k.mbPerSec });
+        const m = await rdkafka('mock', `rk-${size}`, n, size, '1');
+        res[`mock-${size}`] = m;
+        add({ group: 'librdkafka', name: `produce acks=1 ${size} B → in-process mock (ceiling)`, recordSize: size, recordsPerSec: m.recordsPerSec, mbPerSec: m.mbPerSec });
+      }
+    }
+  } finally {
+    await stop(r1.proc);
+    await stop(rAll.proc);
+  }
+
+  section('peers');
+  const peer: Record<string, number> = {};
+  for (const size of SIZES) {
+    const n = COUNT[size]!;
+    try {
+      const x = await redisXadd(size, n);
+      if (x === null) {
+        limitations.push('redis-server/redis-benchmark missing: apt-get install redis-server');
+        console.log(`  skipped: ${limitations.at(-1)}`);
+      } else {
+        peer[`redis-${size}`] = x;
+        add({ group: 'peer', name: `Redis XADD ${size} B (redis-benchmark -P 100, 1 client, no persistence)`, recordSize: size, recordsPerSec: x, mbPerSec: (x * size) / MB });
+      }
+    } catch (e) {
+      console.log(`  Redis failed: ${(e as Error).message}`);
+    }
+    try {
+      const x = await natsJetStream(size, n);
+      if (x === null) {
+        limitations.push('nats-server missing: apt-get install nats-server');
+        console.log(`  skipped: ${limitations.at(-1)}`);
+      } else {
+        peer[`nats-${size}`] = x;
+        add({ group: 'peer', name: `NATS JetStream file storage ${size} B (pipelined, acked)`, recordSize: size, recordsPerSec: x, mbPerSec: (x * size) / MB });
+      }
+    } catch (e) {
+      console.log(`  NATS failed: ${(e as Error).message}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- ratios
+  const ratios: Record<string, number | null> = {};
+  const q = (a: number | undefined, b: number | undefined): number | null => (a && b ? Number((a / b).toFixed(2)) : null);
+  for (const size of SIZES) {
+    const ours = res[`produce-acks1-${size}-1`]?.recordsPerSec;
+    ratios[`Rivulet perf produce acks=1 / Redis XADD, ${size} B`] = q(ours, peer[`redis-${size}`]);
+    ratios[`Rivulet perf produce acks=1 / NATS JetStream, ${size} B`] = q(ours, peer[`nats-${size}`]);
+    ratios[`librdkafka → Rivulet / librdkafka mock ceiling, ${size} B`] = q(res[`rdkafka-${size}`]?.recordsPerSec, res[`mock-${size}`]?.recordsPerSec);
+    ratios[`rivulet perf / librdkafka (both → Rivulet), ${size} B`] = q(ours, res[`rdkafka-${size}`]?.recordsPerSec);
+    ratios[`librdkafka → Rivulet / Redis XADD, ${size} B`] = q(res[`rdkafka-${size}`]?.recordsPerSec, peer[`redis-${size}`]);
+    ratios[`consume MB/s / loopback TCP ceiling, ${size} B`] = q(res[`consume-${size}`]?.mbPerSec, loop);
+    ratios[`acks=all+flush / acks=1, ${size} B`] = q(res[`produce-acksall-${size}`]?.recordsPerSec, ours);
+    ratios[`16 partitions / 1 partition, ${size} B`] = q(res[`produce-acks1-${size}-16`]?.recordsPerSec, ours);
+  }
+  console.log('\nratios (records/s unless noted):');
+  for (const [k, v] of Object.entries(ratios)) console.log(`  ${k.padEnd(62)} ${v === null ? 'n/a' : `${v}×`}`);
+
+  // ---------------------------------------------------------------- output
+  const date = new Date().toISOString();
+  const stamp = date.slice(0, 19).replace(/:/g, '-');
+  const dir = join(root, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const base = join(dir, `broker-${stamp}${quick ? '-quick' : ''}`);
+  writeFileSync(`${base}.json`, JSON.stringify({ date, node: process.version, quick, counts: COUNT, rows, ratios, limitations }, null, 2) + '\n');
+  const series = (label: string, key: (s: number) => number | undefined) => ({ label, values: SIZES.map((s) => key(s) ?? 0) });
+  writeFileSync(
+    `${base}-throughput.svg`,
+    barChart({
+      title: 'Produce throughput vs record size (MB/s, higher is better)',
+      categories: SIZES.map((s) => `${s} B`),
+      series: [
+        series('Rivulet (rivulet perf, acks=1)', (s) => res[`produce-acks1-${s}-1`]?.mbPerSec),
+        series('Rivulet (rivulet perf, 16 partitions)', (s) => res[`produce-acks1-${s}-16`]?.mbPerSec),
+        series('Rivulet acks=all + flush', (s) => res[`produce-acksall-${s}`]?.mbPerSec),
+        series('librdkafka → Rivulet', (s) => res[`rdkafka-${s}`]?.mbPerSec),
+        series('librdkafka mock ceiling', (s) => res[`mock-${s}`]?.mbPerSec),
+        series('Redis XADD', (s) => (peer[`redis-${s}`] ? (peer[`redis-${s}`]! * s) / MB : undefined)),
+        series('NATS JetStream', (s) => (peer[`nats-${s}`] ? (peer[`nats-${s}`]! * s) / MB : undefined)),
+      ],
+      unit: 'MB/s',
+    }),
+  );
+  const loads = Object.keys(res).filter((k) => k.startsWith('e2e-')).map((k) => Number(k.slice(4)));
+  writeFileSync(
+    `${base}-latency.svg`,
+    lineChart({
+      title: 'Latency percentiles vs offered load (1 KiB, acks=1; ms)',
+      x: loads,
+      xLabel: 'records/s offered',
+      unit: 'ms',
+      series: [
+        { label: 'produce p50', values: loads.map((l) => res[`latency-${l}`]!.latency!.p50Ms) },
+        { label: 'produce p99', values: loads.map((l) => res[`latency-${l}`]!.latency!.p99Ms) },
+        { label: 'end-to-end p50', values: loads.map((l) => res[`e2e-${l}`]!.endToEndLatency!.p50Ms) },
+        { label: 'end-to-end p99', values: loads.map((l) => res[`e2e-${l}`]!.endToEndLatency!.p99Ms) },
+      ],
+    }),
+  );
+  console.log(`\nwritten ${base.slice(root.length)}.json, -throughput.svg, -latency.svg (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  if (limitations.length) console.log(`missing peers/tools:\n  ${limitations.join('\n  ')}`);
+}
+
+/** True when dist/ is missing or older than a source it is built from (then the bench builds first). */
+function staleBuild(): boolean {
+  const built = join(root, 'dist/host-node/cli/main.js');
+  if (!existsSync(built)) return true;
+  const t = statSync(built).mtimeMs;
+  const newer = (dir: string): boolean =>
+    readdirSync(dir, { withFileTypes: true }).some((e) =>
+      e.isDirectory() ? e.name !== 'generator' && newer(join(dir, e.name)) : /\.ts$/.test(e.name) && statSync(join(dir, e.name)).mtimeMs > t,
+    );
+  return ['host-node', 'bindings', 'core'].some((d) => existsSync(join(root, d)) && newer(join(root, d)));
+}
+
+function lat(l: { p50Ms: number; p99Ms: number; p999Ms: number } | undefined): Partial<Row> {
+  return l ? { p50Ms: l.p50Ms, p99Ms: l.p99Ms, p999Ms: l.p999Ms } : {};
+}
+
+const overall = setTimeout(() => {
+  console.error(`broker bench: gave up after ${quick ? 150 : 900} s`);
+  process.exit(1);
+}, (quick ? 150 : 900) * 1000);
+overall.unref();
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(`broker bench failed: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,57 @@
+// Shared bits of the client CLI tools (topics, produce, consume): streams (swappable in tests), key=value
+// property lists, and error text in the style of Kafka's tools.
+import { KafkaClientError, KafkaProtocolError } from '../client/errors.js';
+
+export interface ToolIO {
+  stdin: NodeJS.ReadableStream;
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+
+export const processIO = (): ToolIO => ({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+
+export class UsageError extends Error {}
+
+/** Parses repeated `key=value` options (--property, --config, …) into a map. */
+export function parseProps(list: readonly string[] | undefined, option: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of list ?? []) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UsageError(`Invalid ${option} '${s}': expected key=value`);
+    out.set(s.slice(0, eq).trim(), s.slice(eq + 1));
+  }
+  return out;
+}
+
+/** A non-negative (or ≥ min) integer option, or a UsageError naming it. */
+export function intOption(v: string | undefined, name: string, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`Invalid value '${v}' for --${name}: expected an integer ≥ ${min}`);
+  return n;
+}
+
+export function boolProp(v: string | undefined, fallback: boolean): boolean {
+  return v === undefined ? fallback : v.trim().toLowerCase() === 'true';
+}
+
+/** Turns escapes people pass on command lines (\t, \n) into the characters. */
+export function unescape(s: string): string {
+  return s.replace(/\\t/g, '\t').replace(/\\n/g, '\n').replace(/\\r/g, '\r');
+}
+
+/** The message shown for an error: the broker's text when it sent one, else Kafka's description. */
+export function describeError(e: unknown): string {
+  if (e instanceof KafkaProtocolError) return e.brokerMessage ?? e.message;
+  if (e instanceof KafkaClientError) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Runs a parseArgs call, turning its errors into UsageError. */
+export function parseOrUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}

@@ -1,0 +1,528 @@
+// `rivulet perf produce|consume` — load generators in the spirit of Kafka's kafka-producer-perf-test.sh
+// and kafka-consumer-perf-test.sh, driving our own client (batches encoded by the WASM core).
+//
+// produce: N records of S bytes (one reused payload buffer, null keys) from P producers (one connection
+// each), optionally throttled to T records/s; outstanding (unacknowledged) records are bounded; latency
+// is send → acknowledgement per record, in an HdrHistogram. consume: reads N records from the earliest
+// offsets of every partition; reports records/s, MB/s, fetch-round latency and, from the records'
+// CreateTime, end-to-end latency (meaningful when a producer runs at the same time).
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import * as hdr from 'hdr-histogram-js';
+import cliProgress from 'cli-progress';
+import { Admin } from '../client/admin.js';
+import { Cluster } from '../client/cluster.js';
+import type { CompressionName } from '../client/compression.js';
+import { Consumer } from '../client/consumer.js';
+import { KafkaProtocolError } from '../client/errors.js';
+import { Producer, type Acks } from '../client/producer.js';
+import { describeError, intOption, parseOrUsage, parseProps, processIO, UsageError, type ToolIO } from './client-tool.js';
+
+const USAGE = `Usage: rivulet perf produce|consume --bootstrap-server <host:port> --topic <topic> [options]
+
+produce options (like kafka-producer-perf-test.sh):
+  --num-records <n>        Records to send. Required.
+  --record-size <bytes>    Value size of each record (default 100).
+  --throughput <n>         Records/s across all producers, -1 = unthrottled (default -1).
+  --acks <0|1|-1|all>      Default 1.
+  --batch-size <bytes>     batch.size (default 16384).
+  --linger-ms <ms>         linger.ms (default 5).
+  --compression <codec>    none | gzip (snappy, lz4, zstd once registered). Default none.
+  --producers <n>          Producers (one connection each), sharing the records (default 1).
+  --partitions <n>         Create the topic with n partitions if it does not exist (default: leave to
+                           the broker's auto-creation).
+  --max-outstanding <n>    Unacknowledged records per producer (default min(20000, 32 MiB / size)).
+  --reporting-interval <ms> Window stats interval when stdout is not a terminal (default 5000; 0 = off).
+
+consume options (like kafka-consumer-perf-test.sh):
+  --num-records <n>        Records to read from the earliest offsets. Required.
+  --timeout <ms>           Give up when no record arrived for this long (default 10000).
+  --fetch-max-wait-ms <ms> fetch.max.wait.ms (default 500).
+  --fetch-max-bytes <n>    max.partition.fetch.bytes (default 1048576).
+
+common:
+  --json                   One JSON object with the results on stdout (no progress, no windows).
+  -h, --help               This help.
+
+The summary follows Kafka's tools: records, records/s, MB/s (MiB: 1024 × 1024 bytes, as Kafka),
+latency avg/max and percentiles in ms (HdrHistogram, 3 significant digits). A progress bar is shown
+when stdout is a terminal.
+`;
+
+export interface LatencySummary {
+  count: number;
+  avgMs: number;
+  maxMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+}
+
+export interface ProduceResult {
+  mode: 'produce';
+  topic: string;
+  records: number;
+  failed: number;
+  recordSize: number;
+  producers: number;
+  acks: number;
+  batchSize: number;
+  lingerMs: number;
+  compression: string;
+  elapsedMs: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  latency: LatencySummary;
+  firstError?: string;
+}
+
+export interface ConsumeResult {
+  mode: 'consume';
+  topic: string;
+  records: number;
+  bytes: number;
+  elapsedMs: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  fetches: number;
+  fetchLatency: LatencySummary;
+  endToEndLatency: LatencySummary;
+  timedOut: boolean;
+}
+
+const MB = 1024 * 1024;
+
+function newHistogram(): hdr.Histogram {
+  // Microseconds, 1 µs .. 1 h, 3 significant digits.
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
+}
+
+function summarize(h: hdr.Histogram): LatencySummary {
+  const ms = (us: number): number => Math.round(us) / 1000;
+  // A percentile is its bucket's highest equivalent value, which can pass the exact max: clamp.
+  const at = (p: number): number => ms(Math.min(h.getValueAtPercentile(p), h.maxValue));
+  if (h.totalCount === 0) return { count: 0, avgMs: 0, maxMs: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, p999Ms: 0 };
+  return {
+    count: h.totalCount,
+    avgMs: ms(h.mean),
+    maxMs: ms(h.maxValue),
+    p50Ms: at(50),
+    p95Ms: at(95),
+    p99Ms: at(99),
+    p999Ms: at(99.9),
+  };
+}
+
+const f2 = (n: number): string => n.toFixed(2);
+
+export function formatProduceSummary(r: ProduceResult): string {
+  const l = r.latency;
+  return (
+    `${r.records} records sent, ${f2(r.recordsPerSec)} records/sec (${f2(r.mbPerSec)} MB/sec), ${f2(l.avgMs)} ms avg latency, ${f2(l.maxMs)} ms max latency, ` +
+    `${f2(l.p50Ms)} ms 50th, ${f2(l.p95Ms)} ms 95th, ${f2(l.p99Ms)} ms 99th, ${f2(l.p999Ms)} ms 99.9th.` +
+    (r.failed > 0 ? `\n${r.failed} records failed: ${r.firstError ?? ''}` : '')
+  );
+}
+
+export function formatConsumeSummary(r: ConsumeResult): string {
+  const fl = r.fetchLatency;
+  const el = r.endToEndLatency;
+  return (
+    `${r.records} records consumed, ${f2(r.recordsPerSec)} records/sec (${f2(r.mbPerSec)} MB/sec, ${f2(r.bytes / MB)} MB in ${f2(r.elapsedMs / 1000)} s), ${r.fetches} fetches, ` +
+    `fetch latency ${f2(fl.avgMs)} ms avg, ${f2(fl.maxMs)} ms max, ${f2(fl.p50Ms)} ms 50th, ${f2(fl.p99Ms)} ms 99th; ` +
+    `end-to-end ${f2(el.avgMs)} ms avg, ${f2(el.p50Ms)} ms 50th, ${f2(el.p99Ms)} ms 99th, ${f2(el.p999Ms)} ms 99.9th.` +
+    (r.timedOut ? `\nWARN timed out: fewer records than --num-records arrived.` : '')
+  );
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+export async function run(argv: string[], io: ToolIO = processIO()): Promise<number> {
+  const [mode, ...rest] = argv;
+  if (mode === undefined || mode === '-h' || mode === '--help') {
+    io.stdout.write(USAGE);
+    return mode === undefined ? 1 : 0;
+  }
+  let values: Values;
+  try {
+    if (mode !== 'produce' && mode !== 'consume') throw new UsageError(`unknown perf mode '${mode}' (produce or consume)`);
+    ({ values } = parseOrUsage(() =>
+      parseArgs({
+        args: rest,
+        strict: true,
+        allowPositionals: false,
+        options: {
+          'bootstrap-server': { type: 'string' },
+          topic: { type: 'string' },
+          'num-records': { type: 'string' },
+          'record-size': { type: 'string' },
+          throughput: { type: 'string' },
+          acks: { type: 'string' },
+          'batch-size': { type: 'string' },
+          'linger-ms': { type: 'string' },
+          compression: { type: 'string' },
+          producers: { type: 'string' },
+          partitions: { type: 'string' },
+          'max-outstanding': { type: 'string' },
+          'reporting-interval': { type: 'string' },
+          timeout: { type: 'string' },
+          'fetch-max-wait-ms': { type: 'string' },
+          'fetch-max-bytes': { type: 'string' },
+          'producer-props': { type: 'string', multiple: true },
+          json: { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    ));
+    if (values.help) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    if (!values['bootstrap-server']) throw new UsageError('Missing required argument "[bootstrap-server]"');
+    if (!values.topic) throw new UsageError('Missing required argument "[topic]"');
+    if (values['num-records'] === undefined) throw new UsageError('Missing required argument "[num-records]"');
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`${e.message}\n${USAGE}`);
+    return 1;
+  }
+  try {
+    if (mode === 'produce') {
+      const r = await perfProduce(parseProduceOptions(values), io);
+      io.stdout.write((values.json ? JSON.stringify(r) : formatProduceSummary(r)) + '\n');
+      return r.failed > 0 ? 1 : 0;
+    }
+    const r = await perfConsume(parseConsumeOptions(values), io);
+    io.stdout.write((values.json ? JSON.stringify(r) : formatConsumeSummary(r)) + '\n');
+    return r.timedOut ? 1 : 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`${e.message}\n${USAGE}`);
+      return 1;
+    }
+    io.stderr.write(`ERROR ${describeError(e)}\n`);
+    return 1;
+  }
+}
+
+export interface ProduceOptions {
+  bootstrap: string;
+  topic: string;
+  numRecords: number;
+  recordSize: number;
+  throughput: number;
+  acks: Acks;
+  batchSize: number;
+  lingerMs: number;
+  compression: CompressionName;
+  producers: number;
+  partitions?: number;
+  maxOutstanding?: number;
+  reportingIntervalMs: number;
+  json: boolean;
+}
+
+function parseProduceOptions(v: Values): ProduceOptions {
+  const str = (k: string): string | undefined => v[k] as string | undefined;
+  const acksText = str('acks') ?? '1';
+  const acks = acksText === 'all' ? -1 : Number(acksText);
+  if (acks !== 0 && acks !== 1 && acks !== -1) throw new UsageError(`Invalid value '${acksText}' for --acks: expected all, -1, 0 or 1`);
+  const throughput = Number(str('throughput') ?? '-1');
+  if (!Number.isFinite(throughput) || throughput === 0 || (throughput < 0 && throughput !== -1)) throw new UsageError(`Invalid value '${str('throughput')}' for --throughput: records/s > 0, or -1`);
+  const props = parseProps(v['producer-props'] as string[] | undefined, '--producer-props');
+  return {
+    bootstrap: str('bootstrap-server')!,
+    topic: str('topic')!,
+    numRecords: intOption(str('num-records'), 'num-records', 1)!,
+    recordSize: intOption(str('record-size'), 'record-size', 0) ?? 100,
+    throughput,
+    acks: acks as Acks,
+    batchSize: intOption(str('batch-size') ?? props.get('batch.size'), 'batch-size', 1) ?? 16384,
+    lingerMs: intOption(str('linger-ms') ?? props.get('linger.ms'), 'linger-ms', 0) ?? 5,
+    compression: (str('compression') ?? props.get('compression.type') ?? 'none') as CompressionName,
+    producers: intOption(str('producers'), 'producers', 1) ?? 1,
+    partitions: intOption(str('partitions'), 'partitions', 1),
+    maxOutstanding: intOption(str('max-outstanding'), 'max-outstanding', 1),
+    reportingIntervalMs: intOption(str('reporting-interval'), 'reporting-interval', 0) ?? 5000,
+    json: v.json === true,
+  };
+}
+
+export interface ConsumeOptions {
+  bootstrap: string;
+  topic: string;
+  numRecords: number;
+  timeoutMs: number;
+  fetchMaxWaitMs: number;
+  fetchMaxBytes: number;
+  json: boolean;
+}
+
+function parseConsumeOptions(v: Values): ConsumeOptions {
+  const str = (k: string): string | undefined => v[k] as string | undefined;
+  return {
+    bootstrap: str('bootstrap-server')!,
+    topic: str('topic')!,
+    numRecords: intOption(str('num-records'), 'num-records', 1)!,
+    timeoutMs: intOption(str('timeout'), 'timeout', 1) ?? 10_000,
+    fetchMaxWaitMs: intOption(str('fetch-max-wait-ms'), 'fetch-max-wait-ms', 0) ?? 500,
+    fetchMaxBytes: intOption(str('fetch-max-bytes'), 'fetch-max-bytes', 1) ?? MB,
+    json: v.json === true,
+  };
+}
+
+/** Progress: a bar on a terminal; otherwise Kafka-style window lines every interval (unless JSON). */
+class Progress {
+  private bar: cliProgress.SingleBar | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private windowStart = performance.now();
+  private windowCount = 0;
+  private windowBytes = 0;
+  private done = 0;
+
+  constructor(
+    private readonly io: ToolIO,
+    private readonly total: number,
+    private readonly unit: string,
+    json: boolean,
+    intervalMs: number,
+    private readonly windowLatency?: () => { avg: number; max: number },
+  ) {
+    const out = io.stdout as NodeJS.WriteStream;
+    if (!json && out.isTTY) {
+      this.bar = new cliProgress.SingleBar(
+        { stream: out, format: `{bar} {percentage}% | {value}/{total} ${unit} | {rate} rec/s | {mbs} MB/s | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true, etaBuffer: 50 },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(total, 0, { rate: '0', mbs: '0.00' });
+      this.timer = setInterval(() => this.tick(), 200);
+    } else if (!json && intervalMs > 0) {
+      this.timer = setInterval(() => this.window(), intervalMs);
+    }
+    this.timer?.unref();
+  }
+
+  add(records: number, bytes: number): void {
+    this.done += records;
+    this.windowCount += records;
+    this.windowBytes += bytes;
+  }
+
+  private tick(): void {
+    const secs = (performance.now() - this.windowStart) / 1000;
+    if (secs < 0.5) {
+      this.bar!.update(this.done);
+      return;
+    }
+    this.bar!.update(this.done, { rate: (this.windowCount / secs).toFixed(0), mbs: (this.windowBytes / MB / secs).toFixed(2) });
+    this.windowStart = performance.now();
+    this.windowCount = 0;
+    this.windowBytes = 0;
+  }
+
+  private window(): void {
+    const secs = (performance.now() - this.windowStart) / 1000;
+    const lat = this.windowLatency?.();
+    this.io.stdout.write(
+      `${this.windowCount} ${this.unit}, ${f2(this.windowCount / secs)} records/sec (${f2(this.windowBytes / MB / secs)} MB/sec)` +
+        (lat ? `, ${f2(lat.avg)} ms avg latency, ${f2(lat.max)} ms max latency.` : '.') +
+        '\n',
+    );
+    this.windowStart = performance.now();
+    this.windowCount = 0;
+    this.windowBytes = 0;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.bar) {
+      this.bar.update(this.done);
+      this.bar.stop();
+    }
+  }
+}
+
+async function ensureTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
+  const admin = new Admin({ bootstrapServers: bootstrap, clientId: 'rivulet-perf-admin' });
+  try {
+    await admin.createTopics([{ name: topic, numPartitions: partitions, replicationFactor: 1 }]);
+  } catch (e) {
+    if (!(e instanceof KafkaProtocolError && e.type === 'TOPIC_ALREADY_EXISTS')) throw e;
+  } finally {
+    await admin.cluster.close();
+  }
+}
+
+export async function perfProduce(o: ProduceOptions, io: ToolIO = processIO()): Promise<ProduceResult> {
+  if (o.partitions !== undefined) await ensureTopic(o.bootstrap, o.topic, o.partitions);
+  // One payload for every record (as Kafka's tool does); the core copies it into each batch.
+  const payload = new Uint8Array(o.recordSize);
+  for (let i = 0; i < payload.length; i++) payload[i] = 65 + (i % 26);
+  const maxOutstanding = o.maxOutstanding ?? Math.max(64, Math.min(20_000, Math.floor((32 * MB) / Math.max(1, o.recordSize + 30))));
+  const hist = newHistogram();
+  let windowSum = 0;
+  let windowMax = 0;
+  let windowN = 0;
+  const progress = new Progress(io, o.numRecords, 'records sent', o.json, o.reportingIntervalMs, () => {
+    const r = { avg: windowN ? windowSum / windowN / 1000 : 0, max: windowMax / 1000 };
+    windowSum = windowMax = windowN = 0;
+    return r;
+  });
+  const producers: Producer[] = [];
+  for (let i = 0; i < o.producers; i++) {
+    const cluster = new Cluster({ bootstrapServers: o.bootstrap, clientId: `rivulet-perf-producer-${i}` });
+    producers.push(new Producer(cluster, { acks: o.acks, batchSize: o.batchSize, lingerMs: o.lingerMs, compression: o.compression }));
+  }
+  let acked = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  let sent = 0; // across producers, for throttling
+  const start = performance.now();
+  try {
+    // Metadata before the clock matters: load the topic once per producer.
+    await Promise.all(producers.map((p) => p.cluster.topic(o.topic, { refresh: true, allowAutoTopicCreation: true })));
+    const perProducer = (i: number): number => Math.floor(o.numRecords / o.producers) + (i < o.numRecords % o.producers ? 1 : 0);
+    const t0 = performance.now();
+    const drive = async (p: Producer, n: number): Promise<void> => {
+      let outstanding = 0;
+      let wake: (() => void) | null = null;
+      const low = Math.max(1, maxOutstanding >> 1);
+      let mine = 0;
+      const CHUNK = 512;
+      while (mine < n) {
+        if (outstanding >= maxOutstanding) {
+          await new Promise<void>((r) => (wake = r));
+          continue;
+        }
+        let k = Math.min(CHUNK, maxOutstanding - outstanding, n - mine);
+        if (o.throughput > 0) {
+          const allowed = Math.floor(((performance.now() - t0) / 1000) * o.throughput) + 1 - sent;
+          if (allowed <= 0) {
+            await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil((-allowed + 1) / o.throughput * 1000))));
+            continue;
+          }
+          k = Math.min(k, allowed);
+        }
+        const sentAt = performance.now();
+        const timestamp = Date.now();
+        // One callback for the chunk: no promise or closure per record.
+        const cb = (err: Error | null): void => {
+          outstanding--;
+          if (err) {
+            failed++;
+            firstError ??= describeError(err);
+          } else {
+            const us = Math.max(1, Math.round((performance.now() - sentAt) * 1000));
+            hist.recordValue(us);
+            windowSum += us;
+            windowN++;
+            if (us > windowMax) windowMax = us;
+            acked++;
+            progress.add(1, o.recordSize);
+          }
+          if (wake && outstanding <= low) {
+            const w = wake as () => void;
+            wake = null;
+            w();
+          }
+        };
+        const record = { topic: o.topic, value: payload, timestamp };
+        for (let j = 0; j < k; j++) p.sendWithCallback(record, cb);
+        outstanding += k;
+        mine += k;
+        sent += k;
+        // Let I/O (responses, socket writes) run between chunks.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      await p.flush();
+    };
+    await Promise.all(producers.map((p, i) => drive(p, perProducer(i))));
+  } finally {
+    progress.stop();
+    await Promise.all(producers.map((p) => p.close().catch(() => undefined)));
+    await Promise.all(producers.map((p) => p.cluster.close().catch(() => undefined)));
+  }
+  const elapsedMs = performance.now() - start;
+  const secs = elapsedMs / 1000;
+  return {
+    mode: 'produce',
+    topic: o.topic,
+    records: acked,
+    failed,
+    recordSize: o.recordSize,
+    producers: o.producers,
+    acks: o.acks === 'all' ? -1 : o.acks,
+    batchSize: o.batchSize,
+    lingerMs: o.lingerMs,
+    compression: o.compression,
+    elapsedMs: Math.round(elapsedMs * 1000) / 1000,
+    recordsPerSec: acked / secs,
+    mbPerSec: (acked * o.recordSize) / MB / secs,
+    latency: summarize(hist),
+    ...(firstError !== undefined ? { firstError } : {}),
+  };
+}
+
+export async function perfConsume(o: ConsumeOptions, io: ToolIO = processIO()): Promise<ConsumeResult> {
+  const consumer = new Consumer({ bootstrapServers: o.bootstrap, clientId: 'rivulet-perf-consumer' }, { maxWaitMs: o.fetchMaxWaitMs, maxPartitionBytes: o.fetchMaxBytes, autoOffsetReset: 'earliest' });
+  const fetchHist = newHistogram();
+  const e2eHist = newHistogram();
+  const progress = new Progress(io, o.numRecords, 'records consumed', o.json, 5000);
+  let records = 0;
+  let bytes = 0;
+  let fetches = 0;
+  let timedOut = false;
+  const start = performance.now();
+  try {
+    await consumer.assignTopics([o.topic], 'earliest');
+    let lastData = performance.now();
+    while (records < o.numRecords) {
+      const t0 = performance.now();
+      let first = true;
+      let got = 0;
+      for await (const part of consumer.fetchOnce()) {
+        if (part.records.length === 0) continue;
+        const now = performance.now();
+        if (first) {
+          fetchHist.recordValue(Math.max(1, Math.round((now - t0) * 1000)));
+          first = false;
+        }
+        const wall = Date.now();
+        let b = 0;
+        for (const r of part.records) {
+          b += (r.value?.length ?? 0) + (r.key?.length ?? 0);
+          e2eHist.recordValue(Math.max(1, (wall - Number(r.timestamp)) * 1000));
+        }
+        got += part.records.length;
+        bytes += b;
+        progress.add(part.records.length, b);
+      }
+      fetches++;
+      records += got;
+      if (got > 0) lastData = performance.now();
+      else if (performance.now() - lastData > o.timeoutMs) {
+        timedOut = true;
+        break;
+      }
+    }
+  } finally {
+    progress.stop();
+    await consumer.close();
+  }
+  const elapsedMs = performance.now() - start;
+  const secs = elapsedMs / 1000;
+  return {
+    mode: 'consume',
+    topic: o.topic,
+    records,
+    bytes,
+    elapsedMs: Math.round(elapsedMs * 1000) / 1000,
+    recordsPerSec: records / secs,
+    mbPerSec: bytes / MB / secs,
+    fetches,
+    fetchLatency: summarize(fetchHist),
+    endToEndLatency: summarize(e2eHist),
+    timedOut,
+  };
+}

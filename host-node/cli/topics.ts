@@ -1,0 +1,179 @@
+// `rivulet topics` — Kafka's kafka-topics.sh: --create, --list, --describe, --delete, --alter.
+// Output, messages and exit codes follow Kafka's TopicCommand (0 ok, 1 on errors).
+import { parseArgs } from 'node:util';
+import { Admin, ConfigResourceType, ConfigSource, type TopicDescription } from '../client/admin.js';
+import { KafkaProtocolError } from '../client/errors.js';
+import { ApiKey } from '../protocol/generated/index.js';
+import { ZERO_UUID } from '../protocol/wire/uuid.js';
+import { describeError, intOption, parseOrUsage, parseProps, processIO, UsageError, type ToolIO } from './client-tool.js';
+
+const USAGE = `Usage: rivulet topics --bootstrap-server <host:port> <action> [options]
+
+Actions (exactly one):
+  --create                   Create a topic (--topic, --partitions, --replication-factor, --config).
+  --list                     List topic names.
+  --describe                 Describe topics (all, or --topic).
+  --delete                   Delete --topic.
+  --alter                    Raise the partition count of --topic to --partitions.
+
+Options:
+  --bootstrap-server <h:p>   Broker(s) to connect to (comma-separated). Required.
+  --topic <name>             The topic.
+  --partitions <n>           Partition count (create: default the broker's num.partitions).
+  --replication-factor <n>   Replication factor (create: default the broker's default.replication.factor).
+  --config <key=value>       Topic config on create (repeatable).
+  --if-not-exists            With --create: no error if the topic exists.
+  --if-exists                With --alter/--delete/--describe: no error if the topic is missing.
+  --exclude-internal         Leave internal topics out of --list/--describe.
+  --command-timeout <ms>     Request timeout (default 30000).
+  -h, --help                 This help.
+`;
+
+const OPTIONS = {
+    'bootstrap-server': { type: 'string' },
+    create: { type: 'boolean' },
+    list: { type: 'boolean' },
+    describe: { type: 'boolean' },
+    delete: { type: 'boolean' },
+    alter: { type: 'boolean' },
+    topic: { type: 'string' },
+    partitions: { type: 'string' },
+    'replication-factor': { type: 'string' },
+    config: { type: 'string', multiple: true },
+    'if-not-exists': { type: 'boolean' },
+    'if-exists': { type: 'boolean' },
+    'exclude-internal': { type: 'boolean' },
+    'command-timeout': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+
+const parse = (argv: string[]) => parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS });
+
+export async function run(argv: string[], io: ToolIO = processIO()): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    ({ values } = parseOrUsage(() => parse(argv)));
+    if (values.help) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    if (!values['bootstrap-server']) throw new UsageError('Missing required argument "[bootstrap-server]"');
+    const actions = (['create', 'list', 'describe', 'delete', 'alter'] as const).filter((a) => values[a]);
+    if (actions.length !== 1) throw new UsageError('Command must include exactly one action: --list, --describe, --create, --alter or --delete');
+    if ((values.create || values.delete || values.alter) && !values.topic) throw new UsageError(`Missing required argument "[topic]"`);
+    if (values.alter && values.partitions === undefined) throw new UsageError('Missing required argument "[partitions]"');
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`${e.message}\n${USAGE}`);
+    return 1;
+  }
+
+  const timeout = intOption(values['command-timeout'], 'command-timeout', 1) ?? 30_000;
+  const admin = new Admin({ bootstrapServers: values['bootstrap-server'], clientId: 'rivulet-topics', requestTimeoutMs: timeout, retries: 2 }, { timeoutMs: timeout });
+  const topic = values.topic;
+  try {
+    if (values.create) {
+      const partitions = intOption(values.partitions, 'partitions', 1);
+      const rf = intOption(values['replication-factor'], 'replication-factor', 1);
+      const configs = Object.fromEntries(parseProps(values.config, '--config'));
+      try {
+        await admin.createTopics([{ name: topic!, numPartitions: partitions ?? -1, replicationFactor: rf ?? -1, configs }]);
+      } catch (e) {
+        if (e instanceof KafkaProtocolError && e.type === 'TOPIC_ALREADY_EXISTS') {
+          if (values['if-not-exists']) return 0;
+          throw new ToolError(`Topic '${topic}' already exists.`);
+        }
+        throw e;
+      }
+      io.stdout.write(`Created topic ${topic}.\n`);
+      return 0;
+    }
+    if (values.list) {
+      const names = await admin.listTopics({ includeInternal: !values['exclude-internal'] });
+      for (const n of names) if (!topic || n === topic) io.stdout.write(`${n}\n`);
+      return 0;
+    }
+    if (values.describe) {
+      let topics: TopicDescription[];
+      if (topic) {
+        topics = await admin.describeTopics([topic]).catch((e: unknown) => {
+          if (e instanceof KafkaProtocolError && e.code === 3) {
+            if (values['if-exists']) return [];
+            throw new ToolError(`Topic '${topic}' does not exist as expected`);
+          }
+          throw e;
+        });
+      } else {
+        topics = (await admin.describeTopics()).filter((t) => !(values['exclude-internal'] && t.isInternal));
+      }
+      const configs = await topicConfigs(admin, topics.map((t) => t.name));
+      for (const t of topics) io.stdout.write(formatTopic(t, configs.get(t.name) ?? ''));
+      return 0;
+    }
+    if (values.delete) {
+      try {
+        await admin.deleteTopics([topic!]);
+      } catch (e) {
+        if (e instanceof KafkaProtocolError && (e.code === 3 || e.code === 100)) {
+          if (values['if-exists']) return 0;
+          throw new ToolError(`Topic '${topic}' does not exist as expected`);
+        }
+        throw e;
+      }
+      return 0;
+    }
+    // --alter
+    const count = intOption(values.partitions, 'partitions', 1)!;
+    try {
+      await admin.createPartitions([{ topic: topic!, count }]);
+    } catch (e) {
+      if (e instanceof KafkaProtocolError && (e.code === 3 || e.code === 100)) {
+        if (values['if-exists']) return 0;
+        throw new ToolError(`Topic '${topic}' does not exist as expected`);
+      }
+      throw e;
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`${e.message}\n${USAGE}`);
+      return 1;
+    }
+    io.stderr.write(`Error while executing topic command : ${e instanceof ToolError ? e.message : describeError(e)}\n`);
+    return 1;
+  } finally {
+    await admin.close();
+  }
+}
+
+class ToolError extends Error {}
+
+/** Non-default topic configs (`k=v,k=v`) per topic, or '' when the broker has no DescribeConfigs. */
+async function topicConfigs(admin: Admin, names: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (names.length === 0) return out;
+  const conn = await admin.cluster.controllerConnection();
+  if (!conn.supports(ApiKey.DescribeConfigs)) return out;
+  const res = await admin.describeConfigs(names.map((name) => ({ type: ConfigResourceType.TOPIC, name })));
+  for (const r of res) {
+    // Like Kafka's TopicCommand: everything not at its default (topic overrides and broker-set values).
+    const shown = r.configs.filter((c) => !c.isDefault && c.source !== ConfigSource.DEFAULT_CONFIG).sort((a, b) => a.name.localeCompare(b.name));
+    out.set(r.name, shown.map((c) => `${c.name}=${c.isSensitive ? '<redacted>' : (c.value ?? 'null')}`).join(','));
+  }
+  return out;
+}
+
+/**
+ * Kafka 3.9's describe layout: a topic line, then one tab-indented line per partition. ELR comes from
+ * DescribeTopicPartitions, which we don't use (Metadata instead), so it shows N/A as Kafka's tool does then.
+ */
+export function formatTopic(t: TopicDescription, configs: string): string {
+  const rf = t.partitions[0]?.replicas.length ?? 0;
+  const id = t.topicId !== ZERO_UUID ? `\tTopicId: ${t.topicId}` : '';
+  let s = `Topic: ${t.name}${id}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${rf}\tConfigs: ${configs}\n`;
+  for (const p of t.partitions) {
+    s += `\tTopic: ${t.name}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}`;
+    s += '\tElr: N/A\tLastKnownElr: N/A\n';
+  }
+  return s;
+}

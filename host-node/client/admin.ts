@@ -1,0 +1,305 @@
+// Admin operations: topics (create, delete, list, describe, add partitions), configs (describe, alter,
+// incremental alter), records (delete up to an offset) and offsets (ListOffsets). Each method throws a
+// KafkaProtocolError (name + code + the broker's message) for the first resource that failed.
+import { ApiKey } from '../protocol/generated/index.js';
+import { ZERO_UUID } from '../protocol/wire/uuid.js';
+import { Cluster, type ClusterOptions, type TopicInfo, type BrokerInfo } from './cluster.js';
+import { KafkaProtocolError, throwIfError } from './errors.js';
+
+/** ConfigResource types (Kafka's ConfigResource.Type ids). */
+export const ConfigResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
+/** IncrementalAlterConfigs operations. */
+export const AlterConfigOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+/** ConfigSource ids in DescribeConfigs responses. */
+export const ConfigSource = {
+  UNKNOWN: 0, DYNAMIC_TOPIC_CONFIG: 1, DYNAMIC_BROKER_CONFIG: 2, DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5, DYNAMIC_BROKER_LOGGER_CONFIG: 6, CLIENT_METRICS_CONFIG: 7,
+} as const;
+
+/** Special ListOffsets timestamps. */
+export const OffsetSpec = { LATEST: -1n, EARLIEST: -2n, MAX_TIMESTAMP: -3n } as const;
+
+export interface NewTopic {
+  name: string;
+  /** -1 = the broker's num.partitions. */
+  numPartitions?: number;
+  /** -1 = the broker's default.replication.factor. */
+  replicationFactor?: number;
+  /** Explicit replica assignment: partition → broker ids (then numPartitions/replicationFactor must be -1). */
+  assignments?: Record<number, number[]>;
+  configs?: Record<string, string>;
+}
+
+export interface CreatedTopic {
+  name: string;
+  topicId: string;
+  numPartitions: number;
+  replicationFactor: number;
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  isDefault: boolean;
+  source: number;
+  isSensitive: boolean;
+}
+
+export interface ConfigResource {
+  type: number;
+  name: string;
+}
+
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  timestamp: bigint;
+  leaderEpoch: number;
+}
+
+export interface TopicDescription extends TopicInfo {}
+
+export interface ClusterDescription {
+  clusterId: string | null;
+  controllerId: number;
+  brokers: BrokerInfo[];
+}
+
+export interface AdminOptions {
+  /** Broker-side timeout for topic operations (default 30 s). */
+  timeoutMs?: number;
+}
+
+export class Admin {
+  readonly cluster: Cluster;
+  private readonly owned: boolean;
+  private readonly timeoutMs: number;
+
+  /** Use an existing Cluster (shared connections) or options to create one. */
+  constructor(cluster: Cluster | ClusterOptions, options: AdminOptions = {}) {
+    this.owned = !(cluster instanceof Cluster);
+    this.cluster = cluster instanceof Cluster ? cluster : new Cluster(cluster);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  async connect(): Promise<void> {
+    await this.cluster.connect();
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await this.cluster.close();
+  }
+
+  /** Cluster id, controller and brokers (Metadata). */
+  async describeCluster(): Promise<ClusterDescription> {
+    const md = await this.cluster.refreshMetadata([]);
+    return { clusterId: md.clusterId, controllerId: md.controllerId, brokers: md.brokers };
+  }
+
+  /** Creates topics (CreateTopics, sent to the controller). */
+  async createTopics(topics: NewTopic[], opts: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<CreatedTopic[]> {
+    const res = await this.cluster.withRetries('CreateTopics', async () => {
+      const conn = await this.cluster.controllerConnection();
+      const r = await conn.send(ApiKey.CreateTopics, {
+        topics: topics.map((t) => ({
+          name: t.name,
+          numPartitions: t.assignments ? -1 : (t.numPartitions ?? -1),
+          replicationFactor: t.assignments ? -1 : (t.replicationFactor ?? -1),
+          assignments: Object.entries(t.assignments ?? {}).map(([p, ids]) => ({ partitionIndex: Number(p), brokerIds: ids })),
+          configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+        timeoutMs: opts.timeoutMs ?? this.timeoutMs,
+        validateOnly: opts.validateOnly ?? false,
+      });
+      const notController = r.topics.find((t) => t.errorCode === 41);
+      if (notController) throw new KafkaProtocolError(41, `create topic '${notController.name}'`, notController.errorMessage);
+      return r;
+    });
+    for (const t of res.topics) throwIfError(t.errorCode, `create topic '${t.name}'`, t.errorMessage);
+    this.cluster.addTopics(topics.map((t) => t.name));
+    return res.topics.map((t) => ({ name: t.name, topicId: t.topicId, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor }));
+  }
+
+  /** Deletes topics by name (DeleteTopics, sent to the controller). */
+  async deleteTopics(names: string[], opts: { timeoutMs?: number } = {}): Promise<void> {
+    const res = await this.cluster.withRetries('DeleteTopics', async () => {
+      const conn = await this.cluster.controllerConnection();
+      const v = conn.version(ApiKey.DeleteTopics);
+      const r = await conn.send(
+        ApiKey.DeleteTopics,
+        v >= 6 ? { topics: names.map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs: opts.timeoutMs ?? this.timeoutMs } : { topicNames: names, timeoutMs: opts.timeoutMs ?? this.timeoutMs },
+        { version: v },
+      );
+      const nc = r.responses.find((t) => t.errorCode === 41);
+      if (nc) throw new KafkaProtocolError(41, `delete topic '${nc.name}'`, nc.errorMessage);
+      return r;
+    });
+    for (const t of res.responses) throwIfError(t.errorCode, `delete topic '${t.name}'`, t.errorMessage);
+  }
+
+  /** Topic names (Metadata for all topics); internal topics only when asked. */
+  async listTopics(opts: { includeInternal?: boolean } = {}): Promise<string[]> {
+    const md = await this.cluster.refreshMetadata(null);
+    return md.topics.filter((t) => opts.includeInternal || !t.isInternal).map((t) => t.name).sort();
+  }
+
+  /** Topic metadata (Metadata): partitions, leaders, replicas, ISR. Omitted names = every topic. */
+  async describeTopics(names?: string[]): Promise<TopicDescription[]> {
+    const md = await this.cluster.refreshMetadata(names && names.length > 0 ? names : null);
+    if (names) {
+      for (const n of names) {
+        const code = md.topicErrors.get(n);
+        if (code !== undefined && !md.topics.some((t) => t.name === n)) throw new KafkaProtocolError(code, `describe topic '${n}'`);
+      }
+    }
+    return md.topics.slice().sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Raises topics' partition counts (CreatePartitions). */
+  async createPartitions(topics: Array<{ topic: string; count: number; assignments?: number[][] }>, opts: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const res = await this.cluster.withRetries('CreatePartitions', async () => {
+      const conn = await this.cluster.controllerConnection();
+      const r = await conn.send(ApiKey.CreatePartitions, {
+        topics: topics.map((t) => ({ name: t.topic, count: t.count, assignments: t.assignments ? t.assignments.map((brokerIds) => ({ brokerIds })) : null })),
+        timeoutMs: opts.timeoutMs ?? this.timeoutMs,
+        validateOnly: opts.validateOnly ?? false,
+      });
+      const nc = r.results.find((t) => t.errorCode === 41);
+      if (nc) throw new KafkaProtocolError(41, `create partitions for '${nc.name}'`, nc.errorMessage);
+      return r;
+    });
+    for (const t of res.results) throwIfError(t.errorCode, `create partitions for '${t.name}'`, t.errorMessage);
+  }
+
+  /** Configs of topics/brokers (DescribeConfigs). `keys` null = all. */
+  async describeConfigs(resources: Array<ConfigResource & { keys?: string[] | null }>, opts: { includeSynonyms?: boolean; includeDocumentation?: boolean } = {}): Promise<Array<ConfigResource & { configs: ConfigEntry[] }>> {
+    const conn = await this.connectionForConfig(resources);
+    const res = await conn.send(ApiKey.DescribeConfigs, {
+      resources: resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.keys ?? null })),
+      includeSynonyms: opts.includeSynonyms ?? false,
+      includeDocumentation: opts.includeDocumentation ?? false,
+    });
+    return res.results.map((r) => {
+      throwIfError(r.errorCode, `describe configs of ${resourceLabel(r.resourceType)} '${r.resourceName}'`, r.errorMessage);
+      return {
+        type: r.resourceType,
+        name: r.resourceName,
+        configs: r.configs.map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, isDefault: c.isDefault || c.configSource === ConfigSource.DEFAULT_CONFIG, source: c.configSource, isSensitive: c.isSensitive })),
+      };
+    });
+  }
+
+  /** Replaces the whole dynamic config of each resource (AlterConfigs, legacy semantics). */
+  async alterConfigs(resources: Array<ConfigResource & { configs: Record<string, string | null> }>, opts: { validateOnly?: boolean } = {}): Promise<void> {
+    const conn = await this.connectionForConfig(resources);
+    const res = await conn.send(ApiKey.AlterConfigs, {
+      resources: resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: Object.entries(r.configs).map(([name, value]) => ({ name, value })) })),
+      validateOnly: opts.validateOnly ?? false,
+    });
+    for (const r of res.responses) throwIfError(r.errorCode, `alter configs of ${resourceLabel(r.resourceType)} '${r.resourceName}'`, r.errorMessage);
+  }
+
+  /** Sets/deletes/appends/subtracts individual keys (IncrementalAlterConfigs). */
+  async incrementalAlterConfigs(
+    resources: Array<ConfigResource & { ops: Array<{ name: string; op?: number; value?: string | null }> }>,
+    opts: { validateOnly?: boolean } = {},
+  ): Promise<void> {
+    const conn = await this.connectionForConfig(resources);
+    const res = await conn.send(ApiKey.IncrementalAlterConfigs, {
+      resources: resources.map((r) => ({
+        resourceType: r.type,
+        resourceName: r.name,
+        configs: r.ops.map((o) => ({ name: o.name, configOperation: o.op ?? AlterConfigOp.SET, value: o.value ?? null })),
+      })),
+      validateOnly: opts.validateOnly ?? false,
+    });
+    for (const r of res.responses) throwIfError(r.errorCode, `alter configs of ${resourceLabel(r.resourceType)} '${r.resourceName}'`, r.errorMessage);
+  }
+
+  /** Broker configs go to that broker; topic configs to any broker (the controller when known). */
+  private async connectionForConfig(resources: ConfigResource[]) {
+    const broker = resources.find((r) => r.type === ConfigResourceType.BROKER && r.name !== '');
+    if (broker) return this.cluster.connectionToNode(Number(broker.name));
+    return this.cluster.controllerConnection();
+  }
+
+  /**
+   * Deletes records below `offset` (-1 = high watermark) per partition (DeleteRecords to each leader).
+   * Returns the new low watermarks.
+   */
+  async deleteRecords(topic: string, partitions: Array<{ partition: number; offset: bigint }>, opts: { timeoutMs?: number } = {}): Promise<Array<{ partition: number; lowWatermark: bigint }>> {
+    const out: Array<{ partition: number; lowWatermark: bigint }> = [];
+    await this.perLeader(topic, partitions, async (conn, parts) => {
+      const res = await conn.send(ApiKey.DeleteRecords, {
+        topics: [{ name: topic, partitions: parts.map((p) => ({ partitionIndex: p.partition, offset: p.offset })) }],
+        timeoutMs: opts.timeoutMs ?? this.timeoutMs,
+      });
+      for (const t of res.topics) {
+        for (const p of t.partitions) {
+          throwIfError(p.errorCode, `delete records of ${topic}-${p.partitionIndex}`);
+          out.push({ partition: p.partitionIndex, lowWatermark: p.lowWatermark });
+        }
+      }
+    });
+    return out.sort((a, b) => a.partition - b.partition);
+  }
+
+  /**
+   * Offsets by timestamp for partitions of a topic (ListOffsets to each leader): OffsetSpec.EARLIEST,
+   * LATEST, MAX_TIMESTAMP or a timestamp in ms (first offset whose timestamp is ≥ it; -1 when none).
+   * Omitted partitions = all partitions of the topic.
+   */
+  async listOffsets(topic: string, spec: bigint | number, partitions?: number[], opts: { isolationLevel?: number } = {}): Promise<TopicPartitionOffset[]> {
+    const t = await this.cluster.topic(topic);
+    const ps = partitions ?? t.partitions.map((p) => p.partition);
+    return listOffsets(this.cluster, topic, ps.map((partition) => ({ partition, timestamp: BigInt(spec) })), opts.isolationLevel ?? 0);
+  }
+
+  /** Groups partitions by leader and runs fn per leader, retrying leader moves. */
+  private async perLeader<P extends { partition: number }>(topic: string, parts: P[], fn: (conn: Awaited<ReturnType<Cluster['connectionToNode']>>, parts: P[]) => Promise<void>): Promise<void> {
+    await this.cluster.withRetries('perLeader', async () => {
+      const byLeader = new Map<number, P[]>();
+      for (const p of parts) {
+        const leader = await this.cluster.leaderFor(topic, p.partition);
+        byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+      }
+      await Promise.all([...byLeader].map(async ([leader, ps]) => fn(await this.cluster.connectionToNode(leader), ps)));
+    });
+  }
+}
+
+/** ListOffsets for (partition, timestamp) pairs of one topic, sent to each partition's leader. */
+export async function listOffsets(cluster: Cluster, topic: string, parts: Array<{ partition: number; timestamp: bigint }>, isolationLevel = 0): Promise<TopicPartitionOffset[]> {
+  return cluster.withRetries('ListOffsets', async () => {
+    const byLeader = new Map<number, Array<{ partition: number; timestamp: bigint }>>();
+    for (const p of parts) {
+      const leader = await cluster.leaderFor(topic, p.partition);
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+    }
+    const out: TopicPartitionOffset[] = [];
+    await Promise.all(
+      [...byLeader].map(async ([leader, ps]) => {
+        const conn = await cluster.connectionToNode(leader);
+        const res = await conn.send(ApiKey.ListOffsets, {
+          replicaId: -1,
+          isolationLevel,
+          topics: [{ name: topic, partitions: ps.map((p) => ({ partitionIndex: p.partition, currentLeaderEpoch: -1, timestamp: p.timestamp })) }],
+        });
+        for (const t of res.topics) {
+          for (const p of t.partitions) {
+            throwIfError(p.errorCode, `list offsets of ${topic}-${p.partitionIndex}`);
+            const offset = p.oldStyleOffsets.length > 0 ? p.oldStyleOffsets[0]! : p.offset;
+            out.push({ topic, partition: p.partitionIndex, offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch });
+          }
+        }
+      }),
+    );
+    return out.sort((a, b) => a.partition - b.partition);
+  });
+}
+
+function resourceLabel(type: number): string {
+  return type === ConfigResourceType.TOPIC ? 'topic' : type === ConfigResourceType.BROKER ? 'broker' : `resource type ${type}`;
+}

@@ -1,0 +1,10 @@
+// Rivulet's Kafka client: connections, cluster metadata, admin, producer, consumer.
+export * from './errors.js';
+export { Connection, parseHostPort, CLIENT_VERSION_LIMITS, type ConnectionOptions, type SendOptions, type VersionRange } from './connection.js';
+export * from './cluster.js';
+export * from './admin.js';
+export * from './producer.js';
+export * from './consumer.js';
+export * from './compression.js';
+export * from './partitioner/index.js';
+export { RecordAccumulator, estimateRecordSize, type ProducerBatch, type PendingRecord } from './accumulator.js';

@@ -1,0 +1,221 @@
+// Broker metrics in Prometheus form, named after Kafka's JMX metrics as the Prometheus JMX exporter and
+// kafka_exporter spell them (docs/metrics.md lists them all).
+//
+// Hot path: handlers and the dispatcher bump plain numbers on objects cached per topic / per API key — no
+// label hashing, no allocation per request, nothing per record. prom-client's metrics are filled from those
+// numbers (and from the logs and the group coordinator) only when /metrics is scraped, by `collect()`.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BrokerContext } from '../server/context.js';
+
+/** Request latency buckets, in milliseconds (Kafka's RequestMetrics report ms). */
+export const REQUEST_TIME_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
+
+export interface TopicStats {
+  messagesIn: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+interface ApiStats {
+  name: string;
+  requests: number;
+  observe: (ms: number) => void;
+}
+
+export interface ListenerView {
+  readonly name: string;
+  readonly connections: { readonly size: number };
+}
+
+export class BrokerMetrics {
+  readonly registry = new Registry();
+  private readonly topics = new Map<string, TopicStats>();
+  private readonly apis: (ApiStats | undefined)[] = [];
+  private readonly listeners: ListenerView[] = [];
+  private readonly accepted = new Map<string, number>();
+  /** acks=all Produce requests waiting for durability (Kafka's Produce purgatory). */
+  producePurgatory = 0;
+  /** Fetch requests waiting in a long poll for min_bytes (Kafka's Fetch purgatory). */
+  fetchPurgatory = 0;
+  private readonly totalTime: Histogram<'request'>;
+
+  constructor(private readonly broker: BrokerContext, o: { defaultMetrics?: boolean } = {}) {
+    const reg = this.registry;
+    const self = this;
+    if (o.defaultMetrics ?? true) collectDefaultMetrics({ register: reg });
+
+    const topicCounter = (name: string, help: string, field: keyof TopicStats) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['topic'] as const,
+        registers: [reg],
+        collect() {
+          this.reset();
+          for (const [topic, s] of self.topics) this.inc({ topic }, s[field]);
+        },
+      });
+    topicCounter('kafka_server_brokertopicmetrics_messagesin_total', 'Records appended by Produce, per topic (Kafka BrokerTopicMetrics MessagesInPerSec).', 'messagesIn');
+    topicCounter('kafka_server_brokertopicmetrics_bytesin_total', 'Record bytes received in Produce requests, per topic (Kafka BrokerTopicMetrics BytesInPerSec).', 'bytesIn');
+    topicCounter('kafka_server_brokertopicmetrics_bytesout_total', 'Record bytes sent in Fetch responses, per topic (Kafka BrokerTopicMetrics BytesOutPerSec).', 'bytesOut');
+
+    new Counter({
+      name: 'kafka_network_requestmetrics_requests_total',
+      help: 'Requests received, per API (Kafka RequestMetrics RequestsPerSec).',
+      labelNames: ['request'] as const,
+      registers: [reg],
+      collect() {
+        this.reset();
+        for (const a of self.apis) if (a !== undefined && a.requests > 0) this.inc({ request: a.name }, a.requests);
+      },
+    });
+    this.totalTime = new Histogram({
+      name: 'kafka_network_requestmetrics_totaltimems',
+      help: 'Time from a request being decoded to its response being ready, in milliseconds, per API (Kafka RequestMetrics TotalTimeMs).',
+      labelNames: ['request'] as const,
+      buckets: REQUEST_TIME_BUCKETS_MS,
+      registers: [reg],
+    });
+
+    new Gauge({
+      name: 'kafka_server_delayedoperationpurgatory_purgatorysize',
+      help: 'Requests waiting: Produce = acks=all requests waiting for durability, Fetch = long-poll fetches waiting for min_bytes (Kafka DelayedOperationPurgatory PurgatorySize).',
+      labelNames: ['delayedOperation'] as const,
+      registers: [reg],
+      collect() {
+        this.set({ delayedOperation: 'Produce' }, self.producePurgatory);
+        this.set({ delayedOperation: 'Fetch' }, self.fetchPurgatory);
+      },
+    });
+
+    new Gauge({
+      name: 'kafka_server_socket_server_metrics_connection_count',
+      help: 'Open client connections, per listener (Kafka socket-server-metrics connection-count).',
+      labelNames: ['listener'] as const,
+      registers: [reg],
+      collect() {
+        this.reset();
+        for (const l of self.listeners) this.set({ listener: l.name }, l.connections.size);
+      },
+    });
+    new Counter({
+      name: 'kafka_server_socket_server_metrics_connection_creation_total',
+      help: 'Client connections accepted, per listener (Kafka socket-server-metrics connection-creation-total).',
+      labelNames: ['listener'] as const,
+      registers: [reg],
+      collect() {
+        this.reset();
+        for (const [listener, n] of self.accepted) this.inc({ listener }, n);
+      },
+    });
+
+    // Partition logs, read at scrape time.
+    const logGauge = (name: string, help: string, read: (l: { size: number; logEndOffset: number; logStartOffset: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['topic', 'partition'] as const,
+        registers: [reg],
+        collect() {
+          this.reset();
+          for (const l of self.broker.logs.logManager.allLogs()) this.set({ topic: l.topic, partition: String(l.partition) }, read(l));
+        },
+      });
+    logGauge('kafka_log_log_size', 'Bytes of the partition log on disk, all segments (Kafka kafka.log Log Size).', (l) => l.size);
+    logGauge('kafka_log_log_logendoffset', 'Offset the next appended record gets (Kafka kafka.log Log LogEndOffset).', (l) => l.logEndOffset);
+    logGauge('kafka_log_log_logstartoffset', 'First offset still in the log (Kafka kafka.log Log LogStartOffset).', (l) => l.logStartOffset);
+
+    // Consumer groups: committed offsets vs high watermark, computed at scrape time (the lag gauge is
+    // collected first and leaves its rows for the current-offset gauge).
+    let rows: ReturnType<BrokerMetrics['groupOffsets']> = [];
+    new Gauge({
+      name: 'kafka_consumergroup_lag',
+      help: 'High watermark minus the committed offset, per group and partition (as kafka_exporter and kafka-consumer-groups.sh compute it).',
+      labelNames: ['group', 'topic', 'partition'] as const,
+      registers: [reg],
+      collect() {
+        this.reset();
+        rows = self.groupOffsets();
+        for (const r of rows) if (r.highWatermark !== undefined) this.set({ group: r.group, topic: r.topic, partition: String(r.partition) }, r.highWatermark - r.offset);
+      },
+    });
+    new Gauge({
+      name: 'kafka_consumergroup_current_offset',
+      help: 'Committed offset, per group and partition.',
+      labelNames: ['group', 'topic', 'partition'] as const,
+      registers: [reg],
+      collect() {
+        this.reset();
+        for (const r of rows) this.set({ group: r.group, topic: r.topic, partition: String(r.partition) }, r.offset);
+        rows = [];
+      },
+    });
+    new Gauge({
+      name: 'kafka_consumergroup_members',
+      help: 'Members of each consumer group.',
+      labelNames: ['group'] as const,
+      registers: [reg],
+      collect() {
+        this.reset();
+        const g = self.broker.groups;
+        if (!g) return;
+        for (const { groupId } of g.list().groups) this.set({ group: groupId }, g.group(groupId)?.size ?? 0);
+      },
+    });
+  }
+
+  /** Stats of one topic (created on first use; handlers may keep the object). */
+  topic(name: string): TopicStats {
+    let s = this.topics.get(name);
+    if (s === undefined) this.topics.set(name, (s = { messagesIn: 0, bytesIn: 0, bytesOut: 0 }));
+    return s;
+  }
+
+  /** A topic was deleted: its counters go too. */
+  forgetTopic(name: string): void {
+    this.topics.delete(name);
+  }
+
+  /** Counts a request of `apiKey` (named `name`); returns the start time for `requestDone`. */
+  requestStart(apiKey: number, name: string): number {
+    let a = this.apis[apiKey];
+    if (a === undefined) this.apis[apiKey] = a = { name, requests: 0, observe: this.totalTime.labels(name).observe };
+    a.requests++;
+    return performance.now();
+  }
+
+  requestDone(apiKey: number, start: number): void {
+    this.apis[apiKey]?.observe(performance.now() - start);
+  }
+
+  addListener(l: ListenerView): void {
+    this.listeners.push(l);
+  }
+
+  connectionAccepted(listener: string): void {
+    this.accepted.set(listener, (this.accepted.get(listener) ?? 0) + 1);
+  }
+
+  /** Committed offsets of every group, with the partition's high watermark when the broker hosts it. */
+  groupOffsets(): { group: string; topic: string; partition: number; offset: number; highWatermark: number | undefined }[] {
+    const coord = this.broker.groups;
+    const out: { group: string; topic: string; partition: number; offset: number; highWatermark: number | undefined }[] = [];
+    if (!coord) return out;
+    for (const { groupId } of coord.list().groups) {
+      const g = coord.group(groupId);
+      if (!g) continue;
+      for (const [topic, parts] of g.offsets) {
+        for (const [partition, c] of parts) {
+          const log = this.broker.logs.logManager.getLog(topic, partition);
+          out.push({ group: groupId, topic, partition, offset: Number(c.offset), highWatermark: log?.highWatermark });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The exposition text (what /metrics serves). */
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

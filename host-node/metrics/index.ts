@@ -1,0 +1,3 @@
+export { BrokerMetrics, REQUEST_TIME_BUCKETS_MS, type TopicStats } from './broker-metrics.js';
+export { startMetricsServer, type MetricsServer } from './http-server.js';
+export { METRICS_CONFIG_DEFS } from './config.js';

@@ -1,0 +1,98 @@
+// Decompression for the broker's data path: the records section of a compressed v2 batch (validated on
+// Produce, expanded for down-conversion on Fetch v0–3) and the value of a compressed legacy wrapper message
+// (up-conversion of Produce v0–2 message sets). The broker never compresses: compressed v2 batches are stored
+// as they arrive.
+//
+// Libraries (all install from npm without downloading anything at install time):
+// - gzip: node:zlib.
+// - snappy: `snappy` (napi-rs, prebuilt per-platform packages). Kafka's Java clients wrap snappy in xerial's
+//   framing (magic 0x82 "SNAPPY" 0, two int32s, then int32-length-prefixed raw blocks); librdkafka writes
+//   raw snappy for v2 batches. Both are accepted.
+// - lz4: `lz4-napi` (napi-rs over lz4_flex): the LZ4 frame format Kafka uses.
+// - zstd: `fzstd` (pure JS, decompression only).
+import { gunzipSync } from 'node:zlib';
+import { uncompressSync as snappyUncompress } from 'snappy';
+import { decompressFrameSync as lz4DecompressFrame } from 'lz4-napi';
+import { decompress as zstdDecompress } from 'fzstd';
+
+export const Codec = { NONE: 0, GZIP: 1, SNAPPY: 2, LZ4: 3, ZSTD: 4 } as const;
+export const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+
+/** Largest decompressed section accepted (guards against decompression bombs). */
+export const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
+
+export class CodecError extends Error {
+  override readonly name = 'CodecError';
+}
+
+const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00];
+
+function isXerial(b: Uint8Array): boolean {
+  if (b.length < 16) return false;
+  for (let i = 0; i < 8; i++) if (b[i] !== XERIAL_MAGIC[i]) return false;
+  return true;
+}
+
+/** A raw snappy block starts with its uncompressed length (uvarint): refuse oversized blocks before allocating. */
+function checkSnappyLength(b: Uint8Array): void {
+  let n = 0;
+  for (let i = 0, shift = 0; i < 5 && i < b.length; i++, shift += 7) {
+    n += (b[i]! & 0x7f) * 2 ** shift;
+    if (b[i]! < 0x80) break;
+  }
+  if (n > MAX_DECOMPRESSED_BYTES) throw new CodecError(`snappy: block of ${n} bytes over the limit`);
+}
+
+function snappyDecompress(b: Uint8Array): Uint8Array {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  if (!isXerial(b)) {
+    checkSnappyLength(buf);
+    return snappyUncompress(buf) as Buffer;
+  }
+  const parts: Buffer[] = [];
+  let total = 0;
+  let pos = 16;
+  while (pos < buf.length) {
+    if (pos + 4 > buf.length) throw new CodecError('snappy: truncated xerial block length');
+    const n = buf.readInt32BE(pos);
+    pos += 4;
+    if (n < 0 || pos + n > buf.length) throw new CodecError('snappy: bad xerial block length');
+    checkSnappyLength(buf.subarray(pos, pos + n));
+    const part = snappyUncompress(buf.subarray(pos, pos + n)) as Buffer;
+    total += part.length;
+    if (total > MAX_DECOMPRESSED_BYTES) throw new CodecError('snappy: decompressed size over limit');
+    parts.push(part);
+    pos += n;
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+}
+
+/** Decompresses `data` with the codec id from a batch's (or legacy message's) attributes. Throws CodecError. */
+export function decompress(codec: number, data: Uint8Array): Uint8Array {
+  let out: Uint8Array;
+  try {
+    switch (codec) {
+      case Codec.NONE:
+        return data;
+      case Codec.GZIP:
+        out = gunzipSync(data, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
+        break;
+      case Codec.SNAPPY:
+        out = snappyDecompress(data);
+        break;
+      case Codec.LZ4:
+        out = lz4DecompressFrame(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+        break;
+      case Codec.ZSTD:
+        out = zstdDecompress(data);
+        break;
+      default:
+        throw new CodecError(`unknown compression codec ${codec}`);
+    }
+  } catch (e) {
+    if (e instanceof CodecError) throw e;
+    throw new CodecError(`${CODEC_NAMES[codec] ?? codec}: ${(e as Error).message}`);
+  }
+  if (out.length > MAX_DECOMPRESSED_BYTES) throw new CodecError('decompressed size over limit');
+  return out;
+}

@@ -1,0 +1,39 @@
+// Shared by the admin handlers (CreateTopics, DeleteTopics, CreatePartitions, *Configs, DescribeLogDirs).
+import { ErrorCode } from '../../protocol/errors.js';
+import { AdminError } from '../../topics/topic-registry.js';
+import type { RequestContext } from '../context.js';
+
+/** Kafka's ConfigResource.Type. */
+export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16 } as const;
+
+/** An error (AdminError or anything else) as the code + message a response carries. */
+export function errorOf(e: unknown, ctx: RequestContext): { errorCode: number; errorMessage: string | null } {
+  if (e instanceof AdminError) return { errorCode: e.code, errorMessage: e.message };
+  ctx.broker.log.error(`api ${ctx.apiKey} v${ctx.apiVersion}: unexpected error: ${(e as Error)?.stack ?? String(e)}`);
+  return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: (e as Error)?.message ?? String(e) };
+}
+
+/** Keys that occur more than once. */
+export function duplicates<T>(items: readonly T[], key: (t: T) => string): Set<string> {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const it of items) {
+    const k = key(it);
+    if (seen.has(k)) dup.add(k);
+    seen.add(k);
+  }
+  return dup;
+}
+
+/**
+ * A BROKER resource name must be this node's id, or '' (the cluster-wide default). Returns an error
+ * for anything else (Kafka's wording), or null when it is ours.
+ */
+export function checkBrokerResource(name: string, ctx: RequestContext): { errorCode: number; errorMessage: string } | null {
+  if (name === '' || name === String(ctx.broker.nodeId)) return null;
+  if (!/^[+-]?\d+$/.test(name)) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Broker id must be an integer, but it is: ${name}` };
+  return {
+    errorCode: ErrorCode.INVALID_REQUEST,
+    errorMessage: `Unexpected broker id, expected ${ctx.broker.nodeId} or empty string, but received ${name}`,
+  };
+}

@@ -1,0 +1,49 @@
+// AlterConfigs (api key 33), v0-2: replaces ALL overrides of a topic with the given set (Kafka's legacy,
+// non-incremental semantics; entries with a null value are dropped). Values are validated (INVALID_CONFIG
+// with Kafka's wording for an unknown name or a bad value), persisted, and applied to the live logs.
+// BROKER resources: there are no dynamic broker configs, so any change → INVALID_CONFIG. A resource named
+// twice, or a key given twice → INVALID_REQUEST. validateOnly checks without applying.
+import { ApiKey, type AlterConfigsResponseAlterConfigsResourceResponseInput } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { invalidTopicNameReason } from '../../topics/names.js';
+import type { ApiHandler } from '../registry.js';
+import { ResourceType, checkBrokerResource, duplicates, errorOf } from './admin-common.js';
+
+export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs> = {
+  apiKey: ApiKey.AlterConfigs,
+  handle(request, ctx) {
+    const reg = ctx.broker.logs;
+    const dup = duplicates(request.resources, (r) => `${r.resourceType}:${r.resourceName}`);
+    const responses: AlterConfigsResponseAlterConfigsResourceResponseInput[] = request.resources.map((res) => {
+      const base = { resourceType: res.resourceType, resourceName: res.resourceName };
+      if (dup.has(`${res.resourceType}:${res.resourceName}`))
+        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate resource in the request.' };
+      const dupKeys = duplicates(res.configs, (c) => c.name);
+      if (dupKeys.size) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys: ${[...dupKeys].join(', ')}` };
+      if (res.resourceType === ResourceType.TOPIC) {
+        const bad = invalidTopicNameReason(res.resourceName);
+        if (bad) return { ...base, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad };
+        const overrides: Record<string, string> = {};
+        for (const c of res.configs) if (c.value !== null) overrides[c.name] = c.value;
+        try {
+          reg.setTopicConfigs(res.resourceName, overrides, request.validateOnly);
+          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+        } catch (e) {
+          return { ...base, ...errorOf(e, ctx) };
+        }
+      }
+      if (res.resourceType === ResourceType.BROKER) {
+        const err = checkBrokerResource(res.resourceName, ctx);
+        if (err) return { ...base, ...err };
+        if (res.configs.length === 0) return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+        return {
+          ...base,
+          errorCode: ErrorCode.INVALID_CONFIG,
+          errorMessage: `Cannot update these configs dynamically: ${res.configs.map((c) => c.name).join(', ')} (Rivulet reads broker configs at start-up only)`,
+        };
+      }
+      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type: ${res.resourceType}` };
+    });
+    return { throttleTimeMs: 0, responses };
+  },
+};

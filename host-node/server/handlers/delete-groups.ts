@@ -1,0 +1,15 @@
+// DeleteGroups (api key 42), v0-2: removes empty groups (NON_EMPTY_GROUP while members are in it,
+// GROUP_ID_NOT_FOUND if unknown) with tombstones for their offsets and metadata in __consumer_offsets.
+import { ApiKey } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { coordinatorOf } from '../../group/index.js';
+import type { ApiHandler } from '../registry.js';
+
+export const deleteGroupsHandler: ApiHandler<typeof ApiKey.DeleteGroups> = {
+  apiKey: ApiKey.DeleteGroups,
+  async handle(request, ctx) {
+    const c = coordinatorOf(ctx);
+    const results = c ? await c.deleteGroups(request.groupsNames) : request.groupsNames.map((groupId) => ({ groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }));
+    return { throttleTimeMs: 0, results };
+  },
+};

@@ -1,0 +1,67 @@
+// DescribeConfigs (api key 32), v0-4.
+// - TOPIC resources: every topic config (Kafka's names) with its effective value and source:
+//   DYNAMIC_TOPIC_CONFIG (a topic override), STATIC_BROKER_CONFIG (a broker synonym set in
+//   server.properties / env / --set, e.g. log.retention.hours) or DEFAULT_CONFIG.
+// - BROKER resources (this node's id): every broker config, read-only (no dynamic broker configs);
+//   '' (the cluster-wide dynamic defaults) has none.
+// Synonyms (v1+) when IncludeSynonyms, Kafka's order (topic override, static broker, default); config type
+// (v3+); documentation (v3+) when IncludeDocumentation. v0 reports isDefault (source DEFAULT_CONFIG).
+// Unknown topic → UNKNOWN_TOPIC_OR_PARTITION, bad name → INVALID_TOPIC_EXCEPTION, another broker id or an
+// unsupported resource type → INVALID_REQUEST.
+import { ApiKey, type DescribeConfigsResponseDescribeConfigsResultInput } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { invalidTopicNameReason } from '../../topics/names.js';
+import { ConfigSource, describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../../topics/topic-config.js';
+import type { ApiHandler } from '../registry.js';
+import { ResourceType, checkBrokerResource } from './admin-common.js';
+
+export const describeConfigsHandler: ApiHandler<typeof ApiKey.DescribeConfigs> = {
+  apiKey: ApiKey.DescribeConfigs,
+  handle(request, ctx) {
+    const b = ctx.broker;
+    const v = ctx.apiVersion;
+    const synonyms = v >= 1 && request.includeSynonyms;
+    const docs = v >= 3 && request.includeDocumentation;
+    const results: DescribeConfigsResponseDescribeConfigsResultInput[] = request.resources.map((res) => {
+      const base = { resourceType: res.resourceType, resourceName: res.resourceName };
+      let configs: DescribedConfig[];
+      if (res.resourceType === ResourceType.TOPIC) {
+        const bad = invalidTopicNameReason(res.resourceName);
+        if (bad) return { ...base, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad, configs: [] };
+        const t = b.logs.topic(res.resourceName);
+        if (!t) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${res.resourceName}' does not exist.`, configs: [] };
+        configs = describeTopicConfigs(b.config, t.effective, t.configs);
+      } else if (res.resourceType === ResourceType.BROKER) {
+        const err = checkBrokerResource(res.resourceName, ctx);
+        if (err) return { ...base, ...err, configs: [] };
+        configs = res.resourceName === '' ? [] : describeBrokerConfigs(b.config);
+      } else if (res.resourceType === ResourceType.BROKER_LOGGER) {
+        // Kafka lists its log4j loggers here; Rivulet has one logger level, not per-class loggers.
+        if (res.resourceName === '') return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Broker id must not be empty', configs: [] };
+        const err = checkBrokerResource(res.resourceName, ctx);
+        if (err) return { ...base, ...err, configs: [] };
+        configs = [];
+      } else {
+        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type: ${res.resourceType}`, configs: [] };
+      }
+      if (res.configurationKeys !== null) {
+        const wanted = new Set(res.configurationKeys);
+        configs = configs.filter((c) => wanted.has(c.name));
+      }
+      return {
+        ...base,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        configs: configs.map((c) => ({
+          name: c.name,
+          value: c.value,
+          readOnly: c.readOnly,
+          isSensitive: c.isSensitive,
+          ...(v === 0 ? { isDefault: c.source === ConfigSource.DEFAULT_CONFIG } : { configSource: c.source, synonyms: synonyms ? c.synonyms : [] }),
+          ...(v >= 3 ? { configType: c.configType, documentation: docs ? c.documentation : null } : {}),
+        })),
+      };
+    });
+    return { throttleTimeMs: 0, results };
+  },
+};

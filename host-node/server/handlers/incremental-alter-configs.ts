@@ -1,0 +1,84 @@
+// IncrementalAlterConfigs (api key 44), v0-1: per-key SET / DELETE / APPEND / SUBTRACT on a topic's
+// overrides. APPEND/SUBTRACT only for list configs (cleanup.policy), starting from the effective value.
+// The result is validated like AlterConfigs (INVALID_CONFIG), persisted, and applied to the live logs.
+// A key given twice, a resource named twice, or an unknown operation → INVALID_REQUEST; BROKER
+// resources → INVALID_CONFIG for any change (no dynamic broker configs).
+import { ApiKey, type IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { invalidTopicNameReason } from '../../topics/names.js';
+import { TOPIC_CONFIG_DEFS, formatConfigValue, isTopicConfigKey } from '../../topics/topic-config.js';
+import { AdminError } from '../../topics/topic-registry.js';
+import type { ApiHandler } from '../registry.js';
+import { ResourceType, checkBrokerResource, duplicates, errorOf } from './admin-common.js';
+
+const SET = 0;
+const DELETE = 1;
+const APPEND = 2;
+const SUBTRACT = 3;
+const OP_NAMES = ['set', 'delete', 'append', 'subtract'];
+
+export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.IncrementalAlterConfigs> = {
+  apiKey: ApiKey.IncrementalAlterConfigs,
+  handle(request, ctx) {
+    const reg = ctx.broker.logs;
+    const dup = duplicates(request.resources, (r) => `${r.resourceType}:${r.resourceName}`);
+    const responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput[] = request.resources.map((res) => {
+      const base = { resourceType: res.resourceType, resourceName: res.resourceName };
+      if (dup.has(`${res.resourceType}:${res.resourceName}`))
+        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate resource in the request.' };
+      const dupKeys = duplicates(res.configs, (c) => c.name);
+      if (dupKeys.size) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys: ${[...dupKeys].join(', ')}` };
+      const badOp = res.configs.find((c) => c.configOperation < SET || c.configOperation > SUBTRACT);
+      if (badOp) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown alter config operation type ${badOp.configOperation}` };
+
+      if (res.resourceType === ResourceType.TOPIC) {
+        const bad = invalidTopicNameReason(res.resourceName);
+        if (bad) return { ...base, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad };
+        try {
+          const t = reg.topic(res.resourceName);
+          if (!t) throw new AdminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${res.resourceName}' does not exist.`);
+          const overrides: Record<string, string> = { ...t.configs };
+          for (const c of res.configs) {
+            if (!isTopicConfigKey(c.name)) throw new AdminError(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${c.name}`);
+            const isList = TOPIC_CONFIG_DEFS[c.name].type === 'list';
+            switch (c.configOperation) {
+              case SET:
+                if (c.value === null) throw new AdminError(ErrorCode.INVALID_CONFIG, `Null value not supported for : ${c.name}`);
+                overrides[c.name] = c.value;
+                break;
+              case DELETE:
+                delete overrides[c.name];
+                break;
+              case APPEND:
+              case SUBTRACT: {
+                if (!isList)
+                  throw new AdminError(ErrorCode.INVALID_CONFIG, `Config value ${OP_NAMES[c.configOperation]} is not allowed for config key: ${c.name}`);
+                const current = (overrides[c.name] ?? formatConfigValue(t.effective[c.name]) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+                const items = (c.value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+                const next = c.configOperation === APPEND ? [...current, ...items.filter((i) => !current.includes(i))] : current.filter((i) => !items.includes(i));
+                overrides[c.name] = next.join(',');
+                break;
+              }
+            }
+          }
+          reg.setTopicConfigs(res.resourceName, overrides, request.validateOnly);
+          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+        } catch (e) {
+          return { ...base, ...errorOf(e, ctx) };
+        }
+      }
+      if (res.resourceType === ResourceType.BROKER) {
+        const err = checkBrokerResource(res.resourceName, ctx);
+        if (err) return { ...base, ...err };
+        if (res.configs.length === 0) return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+        return {
+          ...base,
+          errorCode: ErrorCode.INVALID_CONFIG,
+          errorMessage: `Cannot update these configs dynamically: ${res.configs.map((c) => c.name).join(', ')} (Rivulet reads broker configs at start-up only)`,
+        };
+      }
+      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type: ${res.resourceType}` };
+    });
+    return { throttleTimeMs: 0, responses };
+  },
+};

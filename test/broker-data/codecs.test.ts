@@ -1,0 +1,70 @@
+// The broker's decompression (host-node/server/data/codecs.ts): every codec, Java's xerial snappy framing,
+// and garbage → CodecError (never another exception type).
+import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { compressSync as snappyCompress } from 'snappy';
+import { compressFrameSync as lz4Compress } from 'lz4-napi';
+import { CodecError, decompress } from '../../host-node/server/data/codecs.js';
+import { prepareProduceRecords, PartitionError } from '../../host-node/server/data/records.js';
+import { encodeBatchRaw, encodeRecords } from '../../bindings/node.js';
+import { ErrorCode } from '../../host-node/protocol/errors.js';
+
+const require = createRequire(import.meta.url);
+const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => `record-${i % 97};`).join(''));
+
+function xerial(blocks: Buffer[]): Buffer {
+  const header = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1]);
+  const parts: Buffer[] = [header];
+  for (const b of blocks) {
+    const c = snappyCompress(b) as Buffer;
+    const len = Buffer.alloc(4);
+    len.writeInt32BE(c.length);
+    parts.push(len, c);
+  }
+  return Buffer.concat(parts);
+}
+
+describe('decompress', () => {
+  it('gzip, raw snappy, xerial snappy (several blocks), lz4 frame, zstd', async () => {
+    const zstd = require('@bokuweb/zstd-wasm');
+    await zstd.init();
+    expect(Buffer.from(decompress(1, gzipSync(data))).equals(data)).toBe(true);
+    expect(Buffer.from(decompress(2, snappyCompress(data) as Buffer)).equals(data)).toBe(true);
+    expect(Buffer.from(decompress(2, xerial([data.subarray(0, 1000), data.subarray(1000)]))).equals(data)).toBe(true);
+    expect(Buffer.from(decompress(3, lz4Compress(data))).equals(data)).toBe(true);
+    expect(Buffer.from(decompress(4, zstd.compress(data, 3))).equals(data)).toBe(true);
+  });
+
+  it('garbage and unknown codecs throw CodecError', () => {
+    const junk = Buffer.from('this is not compressed at all, not even a little bit');
+    for (const codec of [1, 2, 3, 4, 5, 7]) expect(() => decompress(codec, junk), `codec ${codec}`).toThrow(CodecError);
+    const badXerial = xerial([data]);
+    badXerial.writeInt32BE(1 << 30, 16);
+    expect(() => decompress(2, badXerial)).toThrow(CodecError);
+  });
+});
+
+describe('prepareProduceRecords', () => {
+  const records = Array.from({ length: 4 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, timestamp: 1000 + i, offsetDelta: i, timestampDelta: i }));
+  const section = Buffer.from(encodeRecords(records, 1000));
+
+  it('a compressed batch passes as the same bytes (stored as it arrived)', () => {
+    const b = encodeBatchRaw({ records: xerial([section]), recordCount: 4, compression: 2, baseTimestamp: 1000, maxTimestamp: 1003, lastOffsetDelta: 3 });
+    expect(prepareProduceRecords(b, 9)).toBe(b);
+  });
+
+  it('garbage inside a compressed batch with a valid CRC → CORRUPT_MESSAGE; a lying record count → INVALID_RECORD', () => {
+    const garbage = encodeBatchRaw({ records: Buffer.from('not gzip'), recordCount: 4, compression: 1, baseTimestamp: 1000, maxTimestamp: 1003, lastOffsetDelta: 3 });
+    expect(() => prepareProduceRecords(garbage, 9)).toThrow(expect.objectContaining({ code: ErrorCode.CORRUPT_MESSAGE }));
+    const lying = encodeBatchRaw({ records: gzipSync(Buffer.concat([section, section])), recordCount: 4, compression: 1, baseTimestamp: 1000, maxTimestamp: 1003, lastOffsetDelta: 3 });
+    let err: unknown;
+    try {
+      prepareProduceRecords(lying, 9);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PartitionError);
+    expect((err as PartitionError).code).toBe(ErrorCode.INVALID_RECORD);
+  });
+});

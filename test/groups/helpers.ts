@@ -1,0 +1,98 @@
+// Shared helpers for the group coordinator tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GroupCoordinator, ManualClock, offsetsLogsFromManager, type CoordinatorConfig } from '../../host-node/group/index.js';
+import type { JoinParams } from '../../host-node/group/coordinator.js';
+import type { JoinResult, SyncResult } from '../../host-node/group/member.js';
+import { LogManager } from '../../host-node/storage/index.js';
+import { Writer } from '../../host-node/protocol/wire/writer.js';
+import { encodeConsumerProtocolSubscription, sizeConsumerProtocolSubscription } from '../../host-node/protocol/generated/consumer-protocol-subscription.js';
+import { encodeConsumerProtocolAssignment, sizeConsumerProtocolAssignment } from '../../host-node/protocol/generated/consumer-protocol-assignment.js';
+
+/** Consumer protocol subscription bytes (int16 version + struct), as a Java/librdkafka consumer sends. */
+export function subscription(topics: string[], version = 1): Uint8Array {
+  const msg = { topics, userData: null, ownedPartitions: [] };
+  const w = new Writer(2 + sizeConsumerProtocolSubscription(version, msg));
+  w.int16(version);
+  encodeConsumerProtocolSubscription(w, version, msg);
+  return w.buf;
+}
+
+export function assignment(parts: { topic: string; partitions: number[] }[], version = 1): Uint8Array {
+  const msg = { assignedPartitions: parts, userData: null };
+  const w = new Writer(2 + sizeConsumerProtocolAssignment(version, msg));
+  w.int16(version);
+  encodeConsumerProtocolAssignment(w, version, msg);
+  return w.buf;
+}
+
+export const tick = () => new Promise<void>((r) => setImmediate(r));
+
+/** Lets promises (store writes) settle. */
+export async function settle(n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) await tick();
+}
+
+export interface Harness {
+  c: GroupCoordinator;
+  clock: ManualClock;
+  lm: LogManager;
+  dir: string;
+  /** A new coordinator over the same log dir (after shutting this one's storage down). */
+  restart(): Promise<Harness>;
+  close(): Promise<void>;
+}
+
+export async function harness(config: Partial<CoordinatorConfig> = {}, dir = mkdtempSync(join(tmpdir(), 'rivulet-groups-'))): Promise<Harness> {
+  const lm = new LogManager({ config: { 'log.dirs': [dir] }, scheduler: false });
+  const clock = new ManualClock();
+  const c = new GroupCoordinator({ logs: offsetsLogsFromManager(lm), config: { initialRebalanceDelayMs: 0, offsetsTopicPartitions: 5, ...config }, clock });
+  c.start();
+  const h: Harness = {
+    c,
+    clock,
+    lm,
+    dir,
+    async restart() {
+      await c.shutdown();
+      await lm.shutdown();
+      return harness(config, dir);
+    },
+    async close() {
+      await c.shutdown();
+      await lm.shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+export function joinParams(groupId: string, over: Partial<JoinParams> = {}): JoinParams {
+  return {
+    groupId,
+    memberId: '',
+    groupInstanceId: null,
+    requireKnownMemberId: false,
+    supportsSkipAssignment: true,
+    clientId: 'client',
+    clientHost: '/127.0.0.1',
+    rebalanceTimeoutMs: 10000,
+    sessionTimeoutMs: 10000,
+    protocolType: 'consumer',
+    protocols: [{ name: 'range', metadata: subscription(['t']) }],
+    ...over,
+  };
+}
+
+/** A pending promise whose state can be inspected. */
+export function track<T>(p: Promise<T>): { promise: Promise<T>; value: T | undefined; done: boolean } {
+  const s = { promise: p, value: undefined as T | undefined, done: false };
+  p.then((v) => {
+    s.value = v;
+    s.done = true;
+  });
+  return s;
+}
+
+export type { JoinResult, SyncResult };
