@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const main = new URL('../dist/host-node/cli/main.js', import.meta.url);
+const main = new URL('../dist/cli/rivulet.js', import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
   console.error('rivulet: not built yet — run `npm ci && npm run build` in the checkout first.');
   process.exit(1);

@@ -46,6 +46,22 @@ await esbuild.build({
   sourcemap: true,
   logLevel: 'warning',
 });
+// The `rivulet` command as one bundle (plus lazily loaded chunks for the client tools) in dist/cli/:
+// loading ~150 separate modules cost more than half of the broker's start-up time. dist/cli/ sits one
+// level under dist/, like dist/bindings/, so the core's `../core/rivulet-core.wasm` lookup still resolves.
+await esbuild.build({
+  entryPoints: { rivulet: 'host-node/cli/main.ts' },
+  absWorkingDir: root,
+  outdir: 'dist/cli',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+});
 // Hooks for later steps (browser bundle etc.) live in scripts/build-*.mjs and are run here when present.
 for (const f of readdirSync(join(root, 'scripts')).filter((f) => /^build-.+\.mjs$/.test(f)).sort()) {
   run(process.execPath, [join(root, 'scripts', f)]);

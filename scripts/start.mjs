@@ -1,14 +1,14 @@
 // `npm start`: build if dist/ is missing or older than the sources, then run a broker on 127.0.0.1:9092
-// with its data in ./data and Prometheus metrics at http://127.0.0.1:9404/metrics (metrics.port; the URL is
-// logged at startup). Extra arguments are passed on: `npm start -- --set queued.max.requests=100`
-// (`--set metrics.port=-1` turns the endpoint off).
+// with its data in ./data, Prometheus metrics at http://127.0.0.1:9404/metrics (metrics.port; the URL is
+// logged at startup) and Kafka over WebSocket at ws://127.0.0.1:9093/ (ws.port). Extra arguments are passed
+// on: `npm start -- --set queued.max.requests=100` (`--set metrics.port=-1` / `--set ws.port=-1` turn those off).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const entry = join(root, 'dist/host-node/cli/main.js');
+const entry = join(root, 'dist/cli/rivulet.js');
 
 function newestMtime(dir) {
   let newest = 0;
@@ -32,4 +32,5 @@ if (built === 0 || sources > built) {
 
 const { main } = await import(pathToFileURL(entry).href);
 const metrics = process.env.RIVULET_METRICS_PORT ? [] : ['--set', 'metrics.port=9404'];
-process.exitCode = await main(['broker', '--host', '127.0.0.1', '--port', '9092', '--data-dir', join(process.cwd(), 'data'), ...metrics, ...process.argv.slice(2)]);
+const ws = process.env.RIVULET_WS_PORT ? [] : ['--set', 'ws.port=9093'];
+process.exitCode = await main(['broker', '--host', '127.0.0.1', '--port', '9092', '--data-dir', join(process.cwd(), 'data'), ...metrics, ...ws, ...process.argv.slice(2)]);
