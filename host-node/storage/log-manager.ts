@@ -56,6 +56,15 @@ export function partitionDirName(topic: string, partition: number): string {
   return `${topic}-${partition}`;
 }
 
+/**
+ * `<topic>-<p>.<uuid>-delete` for a deleted partition, the topic cut short so the name fits in 255 bytes
+ * (a 249-character topic would not fit otherwise), as Kafka's LocalLog.logDeleteDirName does.
+ */
+export function deleteDirName(topic: string, partition: number): string {
+  const suffix = `-${partition}.${randomUUID().replace(/-/g, '')}-delete`;
+  return topic.slice(0, Math.max(0, Math.min(topic.length, 255 - suffix.length))) + suffix;
+}
+
 /** `<topic>-<partition>` → parts, or null for anything else in a log dir. */
 export function parsePartitionDirName(name: string): { topic: string; partition: number } | null {
   if (DELETE_DIR_RE.test(name)) return null;
@@ -244,10 +253,21 @@ export class LogManager {
   async deleteLog(topic: string, partition: number): Promise<void> {
     const key = tpKey(topic, partition);
     const e = this.logs.get(key);
-    if (!e) return;
+    if (!e) {
+      // A partition whose directory failed to load goes too (else it would come back at the next start).
+      const f = this.failed.get(key);
+      if (!f) return;
+      this.failed.delete(key);
+      const target = join(f.dir.path, deleteDirName(topic, partition));
+      this.fs.renameSync(f.path, target);
+      fsyncDir(this.fs, f.dir.path);
+      this.safeCheckpoint(f.dir, 'both');
+      await this.removeInBackground(target);
+      return;
+    }
     this.logs.delete(key);
     e.log.closeAbruptly();
-    const target = join(e.dir.path, `${partitionDirName(topic, partition)}.${randomUUID().replace(/-/g, '')}-delete`);
+    const target = join(e.dir.path, deleteDirName(topic, partition));
     this.fs.renameSync(e.log.dir, target);
     fsyncDir(this.fs, e.dir.path);
     this.safeCheckpoint(e.dir, 'both');
