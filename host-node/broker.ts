@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { BrokerConfig, type BrokerConfigSources } from './config/index.js';
 import { formatEndpoint, type Endpoint } from './config/listeners.js';
 import { TcpListener } from './network/tcp-listener.js';
+import { WebSocketListener } from './network/ws-listener.js';
 import type { Connection } from './network/connection.js';
 import type { BrokerContext } from './server/context.js';
 import { KafkaDispatcher } from './server/dispatcher.js';
@@ -15,7 +16,7 @@ import type { TopicMetadataSource } from './server/topics.js';
 import { TopicRegistry } from './topics/topic-registry.js';
 import { attachGroupCoordinator } from './group/index.js';
 import { createLogger, type Logger } from './util/log.js';
-import { BrokerMetrics, startMetricsServer, type MetricsServer } from './metrics/index.js';
+import type { BrokerMetrics, MetricsServer } from './metrics/index.js';
 
 export interface StartBrokerOptions {
   /** A loaded config; when absent one is loaded from `sets` + the flags below (no env, no file). */
@@ -44,6 +45,8 @@ export interface RunningBroker {
   readonly listeners: readonly TcpListener[];
   /** The Prometheus endpoint (`metrics.port` not -1): its bound address and `url`. */
   readonly metrics?: MetricsServer;
+  /** The Kafka-over-WebSocket listener (`ws.port` not -1). */
+  readonly ws?: WebSocketListener;
   close(): Promise<void>;
 }
 
@@ -79,8 +82,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   attachGroupCoordinator(context);
   // Prometheus metrics (docs/metrics.md): counters handlers bump, read when /metrics is scraped.
   const metricsPort = config.get('metrics.port');
-  if (metricsPort !== -1) {
-    const m = (context.metrics = new BrokerMetrics(context));
+  // Loaded only when asked for: prom-client alone takes ~70 ms to load, a quarter of the start-up time.
+  const metricsModule = metricsPort !== -1 ? await import('./metrics/index.js') : undefined;
+  if (metricsModule) {
+    const m = (context.metrics = new metricsModule.BrokerMetrics(context));
     logs.onChange((c) => {
       if (c.type === 'deleted') m.forgetTopic(c.topic.name);
     });
@@ -94,6 +99,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
 
   const listeners: TcpListener[] = [];
   let metricsServer: MetricsServer | undefined;
+  let wsListener: WebSocketListener | undefined;
   try {
     for (const ep of config.listeners) {
       listeners.push(
@@ -109,9 +115,22 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       );
       context.metrics?.addListener(listeners[listeners.length - 1]!);
     }
-    if (context.metrics) metricsServer = await startMetricsServer(context.metrics, config.get('metrics.host'), metricsPort, log.child('metrics'));
+    const wsPort = config.get('ws.port');
+    if (wsPort !== -1) {
+      wsListener = await WebSocketListener.listen({
+        name: 'WEBSOCKET',
+        host: config.get('ws.host'),
+        port: wsPort,
+        limits,
+        dispatcher,
+        log: log.child('network'),
+        onConnection: options.onConnection,
+      });
+    }
+    if (context.metrics && metricsModule) metricsServer = await metricsModule.startMetricsServer(context.metrics, config.get('metrics.host'), metricsPort, log.child('metrics'));
   } catch (e) {
     await metricsServer?.close();
+    await wsListener?.close(0);
     await Promise.all(listeners.map((l) => l.close(0)));
     await context.groups?.shutdown();
     await logs.close();
@@ -133,6 +152,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         (adv ? ` (advertised ${formatEndpoint(adv)})` : ''),
     );
   }
+  if (wsListener) log.info(`Kafka over WebSocket at ${wsListener.url}`);
   if (metricsServer) log.info(`Prometheus metrics at ${metricsServer.url}`);
 
   let closing: Promise<void> | null = null;
@@ -144,11 +164,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     context,
     listeners,
     metrics: metricsServer,
+    ws: wsListener,
     close() {
       // Listeners first (no new requests), then a clean storage shutdown (flush, checkpoints, marker).
       // The group coordinator stops at the same time: waiting JoinGroup/SyncGroup requests are answered
       // (NOT_COORDINATOR) so their connections can drain.
-      closing ??= Promise.all([context.groups?.shutdown(), metricsServer?.close(), ...listeners.map((l) => l.close())]).then(() => logs.close());
+      closing ??= Promise.all([context.groups?.shutdown(), metricsServer?.close(), wsListener?.close(), ...listeners.map((l) => l.close())]).then(() => logs.close());
       return closing;
     },
   };

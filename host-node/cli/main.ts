@@ -23,6 +23,7 @@ Options:
   --port <n>          Port of the first listener (0 = ephemeral). Overrides listeners.
   --host <addr>       Address of the first listener. Overrides listeners.
   --data-dir <dir>    Log directory (sets log.dirs).
+  --ws-port <n>       Port of the Kafka-over-WebSocket listener (sets ws.port; 0 = ephemeral, -1 = off).
   --config <file>     A server.properties file (Kafka's format and key names).
   --set <key=value>   Set a config key (repeatable).
   --log-level <lvl>   debug | info | warn | error (default info, or RIVULET_LOG_LEVEL).
@@ -68,6 +69,7 @@ async function brokerCommand(argv: string[]): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         'data-dir': { type: 'string' },
+        'ws-port': { type: 'string' },
         config: { type: 'string' },
         set: { type: 'string', multiple: true },
         'log-level': { type: 'string' },
@@ -98,11 +100,16 @@ async function brokerCommand(argv: string[]): Promise<number> {
       if (!/^\d+$/.test(v.port)) throw new ConfigError('--port', `Invalid value ${v.port} for --port: expected 0..65535`);
       port = Number(v.port);
     }
+    let wsPort: number | undefined;
+    if (v['ws-port'] !== undefined) {
+      if (!/^(-1|\d+)$/.test(v['ws-port'])) throw new ConfigError('--ws-port', `Invalid value ${v['ws-port']} for --ws-port: expected -1..65535`);
+      wsPort = Number(v['ws-port']);
+    }
     config = BrokerConfig.load({
       configFile: v.config,
       env: process.env,
       sets,
-      flags: { port, host: v.host, dataDir: v['data-dir'] },
+      flags: { port, host: v.host, dataDir: v['data-dir'], wsPort },
     });
   } catch (e) {
     if (e instanceof ConfigError) {

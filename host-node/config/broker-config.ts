@@ -162,6 +162,19 @@ export const BROKER_CONFIG_DEFS = {
 
   // ---- Prometheus endpoint (issue #5): metrics.* (Rivulet additions) ------------------------------------
   ...METRICS_CONFIG_DEFS,
+
+  // ---- WebSocket listener (issue #7): ws.* (Rivulet additions) -----------------------------------------
+  'ws.port': int({
+    default: -1,
+    validate: (v) => (v < -1 || v > 65535 ? 'Expected -1 (disabled), 0 (any free port) or a port 1-65535' : undefined),
+    importance: 'low',
+    doc: 'Rivulet addition: port of the Kafka-over-WebSocket listener (ws://ws.host:ws.port/, one request frame per binary message). -1 disables it, 0 binds any free port.',
+  }),
+  'ws.host': str({
+    default: '127.0.0.1',
+    importance: 'low',
+    doc: 'Rivulet addition: address the WebSocket listener binds to (0.0.0.0 for every interface).',
+  }),
 } satisfies Record<string, ConfigDef<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type BrokerConfigKey = keyof typeof BROKER_CONFIG_DEFS;
@@ -189,7 +202,7 @@ export interface BrokerConfigSources {
   /** `--set key=value` pairs (strings) or typed values from code. Unknown keys are an error. */
   sets?: Iterable<readonly [string, unknown]> | Record<string, unknown>;
   /** Explicit flags, the highest precedence. */
-  flags?: { host?: string; port?: number; dataDir?: string };
+  flags?: { host?: string; port?: number; dataDir?: string; wsPort?: number };
 }
 
 export class BrokerConfig {
@@ -292,6 +305,12 @@ export class BrokerConfig {
       const port = f.port ?? first.port;
       values.listeners = [`${first.name}://${host.includes(':') ? `[${host}]` : host}:${port}`, ...(values.listeners as string[]).slice(1)];
       sources.set('listeners', 'flag');
+    }
+    if (f.wsPort !== undefined) {
+      if (!Number.isInteger(f.wsPort) || f.wsPort < -1 || f.wsPort > 65535)
+        throw new ConfigError('--ws-port', `Invalid value ${f.wsPort} for --ws-port: must be -1..65535`);
+      values['ws.port'] = f.wsPort;
+      sources.set('ws.port', 'flag');
     }
     if (f.dataDir !== undefined) {
       if (f.dataDir === '') throw new ConfigError('--data-dir', 'Invalid value for --data-dir: empty');

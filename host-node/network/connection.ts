@@ -9,11 +9,42 @@
 // while the socket's write buffer is full (client not reading), and resumes when both clear.
 //
 // Writes between two ticks are corked together, so a burst of responses goes out in one writev.
+//
+// The byte stream comes from a Transport: a net.Socket (TCP) satisfies it as is; the WebSocket listener
+// adapts a WebSocket to it (one message per request frame, one per response).
 
-import type { Socket } from 'node:net';
 import type { Logger } from '../util/log.js';
 import { FrameDecoder, FrameError } from './frame-decoder.js';
-import type { ConnectionInfo, ConnectionLimits, DispatchResult, RequestDispatcher } from './types.js';
+import type { ConnectionInfo, ConnectionLimits, DispatchResult, RequestDispatcher, ResponseFrame } from './types.js';
+
+/**
+ * What a Connection needs from the thing carrying its bytes — the subset of net.Socket it uses. Events:
+ * 'data' (Buffer), 'drain', 'end' (peer half-closed), 'error', 'close', 'timeout' (after setTimeout(ms) of
+ * inactivity).
+ */
+export interface Transport {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly localPort?: number | undefined;
+  readonly destroyed: boolean;
+  readonly writableEnded: boolean;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'drain' | 'end' | 'close' | 'timeout', listener: () => void): unknown;
+  on(event: 'error', listener: (err: NodeJS.ErrnoException) => void): unknown;
+  setTimeout(ms: number): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  cork(): void;
+  uncork(): void;
+  /** Returns false when the write buffer is full ('drain' follows). */
+  write(chunk: Uint8Array): boolean;
+  /** Message-based transports: sends one whole response frame as a unit (used instead of write()). */
+  writeFrame?(frame: ResponseFrame): boolean;
+  end(): unknown;
+  destroy(): unknown;
+  /** Message-based transports: closes abruptly, telling the peer why (used instead of destroy()). */
+  abort?(reason: CloseReason, why: string): void;
+}
 
 interface Slot {
   done: boolean;
@@ -47,7 +78,7 @@ export class Connection implements ConnectionInfo {
   requestCount = 0;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: Transport,
     readonly listenerName: string,
     private readonly dispatcher: RequestDispatcher,
     private readonly limits: ConnectionLimits,
@@ -106,7 +137,8 @@ export class Connection implements ConnectionInfo {
     this.closeReason ??= reason;
     if (reason === 'protocol' || level === 'error') this.log[level](`closing connection ${this.describe()}: ${why}`);
     else if (this.log.enabled('debug')) this.log.debug(`closing connection ${this.describe()}: ${why}`);
-    this.socket.destroy();
+    if (this.socket.abort) this.socket.abort(reason, why);
+    else this.socket.destroy();
   }
 
   /** Graceful close for broker shutdown: stop reading, send what is pending, then end. */
@@ -185,7 +217,8 @@ export class Connection implements ConnectionInfo {
         wrote = true;
       }
       let ok = true;
-      if (r instanceof Uint8Array) ok = this.socket.write(r);
+      if (this.socket.writeFrame) ok = this.socket.writeFrame(r);
+      else if (r instanceof Uint8Array) ok = this.socket.write(r);
       else for (const part of r) ok = this.socket.write(part);
       if (!ok && !this.pausedForWrite) {
         this.pausedForWrite = true;

@@ -5,6 +5,7 @@ import { apiVersionsHandler } from './api-versions.js';
 import { metadataHandler } from './metadata.js';
 import { describeClusterHandler } from './describe-cluster.js';
 import { produceHandler } from './produce.js';
+import { initProducerIdHandler } from './init-producer-id.js';
 import { fetchHandler } from './fetch.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { deleteRecordsHandler } from './delete-records.js';
@@ -31,6 +32,8 @@ export function registerDefaultHandlers(registry: HandlerRegistry): HandlerRegis
   registry.register(apiVersionsHandler).register(metadataHandler).register(describeClusterHandler);
   // The data path (produce.ts, fetch.ts, list-offsets.ts, delete-records.ts; docs/data-path.md).
   registry.register(produceHandler).register(fetchHandler).register(listOffsetsHandler).register(deleteRecordsHandler);
+  // Idempotent producers (init-producer-id.ts; producer state in storage/producer-state.ts).
+  registry.register(initProducerIdHandler);
   // Topic admin (create-topics.ts, delete-topics.ts, …; docs/topics.md).
   registry.register(createTopicsHandler).register(deleteTopicsHandler).register(createPartitionsHandler);
   registry.register(describeConfigsHandler).register(alterConfigsHandler).register(incrementalAlterConfigsHandler);

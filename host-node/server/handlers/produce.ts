@@ -12,19 +12,24 @@
 // (REQUEST_TIMED_OUT). Anything else → INVALID_REQUIRED_ACKS for every partition.
 //
 // Transactions are not supported: a request with a transactional id gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-// for every partition (what Kafka answers when the principal may not use the id). Idempotent batches
-// (producerId >= 0) are appended as plain batches (no sequence checks yet).
+// for every partition (what Kafka answers when the principal may not use the id).
+//
+// Idempotent batches (v3+, producerId >= 0) are checked against the partition's producer state first
+// (storage/producer-state.ts, rebuilt from the log on first use after open): an exact repeat of one of the
+// producer's last 5 batches is answered as success with the original base offset and not appended again;
+// an older epoch gets INVALID_PRODUCER_EPOCH, a sequence gap/overlap OUT_OF_ORDER_SEQUENCE_NUMBER.
 //
 // Response fields by version: baseOffset (all), logAppendTimeMs (v2+: the LogAppendTime given, else -1),
 // logStartOffset (v5+), recordErrors + errorMessage (v8+), currentLeader (v10+, only with NOT_LEADER).
 import { ApiKey, type ProduceResponsePartitionProduceResponseInput, type ProduceResponseTopicProduceResponseInput } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { Log, AppendInfo } from '../../storage/index.js';
+import type { Log } from '../../storage/index.js';
 import { NO_RESPONSE, type ApiHandler } from '../registry.js';
 import { ProtocolError } from '../errors.js';
 import { findLog } from '../data/partitions.js';
 import { partitionErrorOf } from '../data/errors.js';
 import { prepareProduceRecords } from '../data/records.js';
+import { producerStateOf, readProducerBatchHeader } from '../../storage/producer-state.js';
 
 /** How long an acks=all Produce may wait at most, whatever its timeout says. */
 const MAX_ACKS_ALL_WAIT_MS = 5 * 60_000;
@@ -57,7 +62,7 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce> = {
     }
 
     // Appends are synchronous; the durable waits of acks=-1 are collected and awaited together.
-    const waits: { log: Log; info: AppendInfo; out: ProduceResponsePartitionProduceResponseInput }[] = [];
+    const waits: { log: Log; lastOffset: number; out: ProduceResponsePartitionProduceResponseInput }[] = [];
     for (const t of request.topicData) {
       const partitionResponses: ProduceResponsePartitionProduceResponseInput[] = [];
       for (const p of t.partitionData) {
@@ -70,7 +75,26 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce> = {
             continue;
           }
           const bytes = prepareProduceRecords(p.records, ctx.apiVersion);
+          const idem = ctx.apiVersion >= 3 ? readProducerBatchHeader(bytes) : null;
+          const producers = idem === null ? null : producerStateOf(log);
+          if (idem !== null) {
+            const c = producers!.check(idem.batch);
+            if (c.kind === 'error') {
+              partitionResponses.push(errorResponse(p.index, ErrorCode[c.error], c.message));
+              failed ??= `${t.name}-${p.index}: ${c.error}`;
+              continue;
+            }
+            if (c.kind === 'duplicate') {
+              if (broker.log.enabled('debug'))
+                broker.log.debug(`${ctx.connection.describe()}: Produce ${t.name}-${p.index}: duplicate batch of producer ${idem.batch.producerId} seq ${idem.batch.firstSeq}-${idem.batch.lastSeq} at offset ${c.batch.firstOffset}`);
+              const out = { index: p.index, errorCode: ErrorCode.NONE, baseOffset: BigInt(c.batch.firstOffset), logAppendTimeMs: -1n, logStartOffset: BigInt(log.logStartOffset) };
+              partitionResponses.push(out);
+              if (acks === -1) waits.push({ log, lastOffset: c.batch.lastOffset, out });
+              continue;
+            }
+          }
           const info = log.append(bytes);
+          if (idem !== null) producers!.record(idem.batch, info.firstOffset, info.lastOffset, idem.maxTimestamp);
           const m = broker.metrics;
           if (m !== undefined) {
             const s = m.topic(t.name);
@@ -85,7 +109,7 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce> = {
             logStartOffset: BigInt(info.logStartOffset),
           };
           partitionResponses.push(out);
-          if (acks === -1) waits.push({ log, info, out });
+          if (acks === -1) waits.push({ log, lastOffset: info.lastOffset, out });
         } catch (e) {
           const err = partitionErrorOf(e, broker.log, `Produce ${t.name}-${p.index}`);
           if (broker.log.enabled('debug')) broker.log.debug(`${ctx.connection.describe()}: Produce ${t.name}-${p.index} failed: ${err.code} ${err.message}`);
@@ -112,7 +136,7 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce> = {
       await Promise.all(
         waits.map(async (w) => {
           try {
-            const r = await Promise.race([w.log.waitDurable(w.info.lastOffset), timedOut]);
+            const r = await Promise.race([w.log.waitDurable(w.lastOffset), timedOut]);
             if (r === 'timeout') Object.assign(w.out, { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'not durable within the request timeout' });
           } catch (e) {
             const err = partitionErrorOf(e, broker.log, `Produce ${w.log.topic}-${w.log.partition} (acks=all)`);

@@ -1,0 +1,293 @@
+// A WebSocket listener (ws.port): the Kafka protocol over WebSocket, for clients that cannot open raw TCP
+// sockets (browsers). Each binary message carries exactly one request frame, its 4-byte size prefix
+// included; each response goes back as one binary message, size prefix included. Everything past the
+// framing — limits, dispatch, in-order responses, backpressure, idle timeout — is the same Connection the
+// TCP listener uses, fed through a small Transport adapter.
+//
+// A text message (1003), a message whose size prefix disagrees with its length or is shorter than 4 bytes
+// (1002), or one above socket.request.max.bytes (1009) closes that WebSocket only.
+
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { Connection, type CloseReason, type Transport } from './connection.js';
+import type { ConnectionLimits, RequestDispatcher, ResponseFrame } from './types.js';
+import type { Logger } from '../util/log.js';
+
+export interface WebSocketListenerOptions {
+  /** Listener name (for ConnectionInfo.listenerName and logs). */
+  name: string;
+  /** '' = all interfaces. */
+  host: string;
+  /** 0 = ephemeral. */
+  port: number;
+  limits: ConnectionLimits;
+  dispatcher: RequestDispatcher;
+  log: Logger;
+  onConnection?: (c: Connection) => void;
+  onConnectionClosed?: (c: Connection, reason: CloseReason) => void;
+}
+
+/** WebSocket close codes (RFC 6455 §7.4.1). */
+export const WS_CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  protocolError: 1002,
+  unsupportedData: 1003,
+  messageTooBig: 1009,
+  internalError: 1011,
+} as const;
+
+/** Bytes buffered for sending above which writeFrame() reports "full" (like a socket's highWaterMark). */
+const WRITE_HIGH_WATER = 1 << 20;
+/** How long a close handshake may take before the TCP connection is dropped. */
+const CLOSE_GRACE_MS = 1000;
+
+function closeCodeFor(reason: CloseReason): number {
+  switch (reason) {
+    case 'protocol':
+      return WS_CLOSE.protocolError;
+    case 'error':
+      return WS_CLOSE.internalError;
+    case 'idle':
+    case 'shutdown':
+      return WS_CLOSE.goingAway;
+    default:
+      return WS_CLOSE.normal;
+  }
+}
+
+/** Close reasons are limited to 123 bytes of UTF-8. */
+function closeText(why: string): string {
+  let s = why.slice(0, 123);
+  while (Buffer.byteLength(s) > 123) s = s.slice(0, -1);
+  return s;
+}
+
+/** A WebSocket seen as a Connection's Transport: one message in = one request frame, one frame out = one message. */
+export class WebSocketTransport extends EventEmitter implements Transport {
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly localPort: number | undefined;
+  writableEnded = false;
+  private idleMs = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private needDrain = false;
+  private killTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ws: WebSocket,
+    req: IncomingMessage,
+    private readonly maxRequestBytes: number,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.remoteAddress = req.socket.remoteAddress;
+    this.remotePort = req.socket.remotePort;
+    this.localPort = req.socket.localPort;
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
+    ws.on('error', (err: Error) => {
+      // ws reports a message above maxPayload (1009) and protocol violations here, then closes.
+      this.log.warn(`closing websocket ${this.who()}: ${err.message}`);
+      this.emit('error', err);
+    });
+    ws.on('close', () => {
+      this.clearIdle();
+      if (this.killTimer) clearTimeout(this.killTimer);
+      this.emit('close');
+    });
+  }
+
+  get destroyed(): boolean {
+    return this.ws.readyState !== WebSocket.OPEN;
+  }
+
+  private who(): string {
+    return `${this.remoteAddress ?? '?'}:${this.remotePort ?? 0}`;
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.destroyed) return;
+    this.touch();
+    if (!isBinary) return this.refuse(WS_CLOSE.unsupportedData, 'text messages are not accepted: send each Kafka request as one binary message');
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (buf.length < 4) return this.refuse(WS_CLOSE.protocolError, `message of ${buf.length} bytes is shorter than a size prefix`);
+    const size = buf.readInt32BE(0);
+    if (size > this.maxRequestBytes) return this.refuse(WS_CLOSE.messageTooBig, `frame size ${size} exceeds socket.request.max.bytes ${this.maxRequestBytes}`);
+    if (size !== buf.length - 4) return this.refuse(WS_CLOSE.protocolError, `size prefix ${size} disagrees with message length ${buf.length} (expected exactly one frame)`);
+    this.emit('data', buf);
+  }
+
+  /** Closes because the peer broke the framing rules. */
+  private refuse(code: number, why: string): void {
+    this.log.warn(`closing websocket ${this.who()}: ${why}`);
+    this.closeWith(code, why);
+  }
+
+  private closeWith(code: number, why: string): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, closeText(why));
+    // Read on (if paused) so the peer's closing handshake is seen; messages after close are dropped.
+    if (this.ws.isPaused) this.ws.resume();
+    if (this.killTimer === null && this.ws.readyState !== WebSocket.CLOSED) {
+      this.killTimer = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
+      this.killTimer.unref();
+    }
+  }
+
+  writeFrame(frame: ResponseFrame): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return true;
+    const msg = frame instanceof Uint8Array ? frame : Buffer.concat(frame as Uint8Array[]);
+    this.touch();
+    this.ws.send(msg, { binary: true }, () => {
+      if (this.needDrain && this.ws.bufferedAmount < WRITE_HIGH_WATER / 2) {
+        this.needDrain = false;
+        this.emit('drain');
+      }
+    });
+    if (this.ws.bufferedAmount >= WRITE_HIGH_WATER) {
+      this.needDrain = true;
+      return false;
+    }
+    return true;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    return this.writeFrame(chunk);
+  }
+
+  // The ws sender writes each message as it comes; nothing to gather.
+  cork(): void {}
+  uncork(): void {}
+
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.resume();
+  }
+
+  setTimeout(ms: number): void {
+    this.idleMs = ms;
+    this.touch();
+  }
+
+  private touch(): void {
+    if (this.idleMs <= 0) return;
+    if (this.idleTimer) this.idleTimer.refresh();
+    else {
+      this.idleTimer = setTimeout(() => {
+        this.idleTimer = null;
+        if (!this.destroyed) this.emit('timeout');
+      }, this.idleMs);
+      this.idleTimer.unref();
+    }
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  end(): void {
+    this.writableEnded = true;
+    this.closeWith(WS_CLOSE.normal, '');
+  }
+
+  destroy(): void {
+    this.ws.terminate();
+  }
+
+  abort(reason: CloseReason, why: string): void {
+    this.closeWith(closeCodeFor(reason), why);
+  }
+}
+
+export class WebSocketListener {
+  readonly connections = new Set<Connection>();
+  host = '';
+  port = 0;
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private closePromise: Promise<void> | null = null;
+
+  private constructor(private readonly o: WebSocketListenerOptions) {
+    this.http = createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket', connection: 'Upgrade' });
+      res.end('Kafka over WebSocket: open a WebSocket and send one request frame per binary message.\n');
+    });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      // A frame is at most socket.request.max.bytes plus its 4-byte prefix; ws closes with 1009 above that.
+      maxPayload: o.limits.maxRequestBytes + 4,
+      perMessageDeflate: false,
+    });
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.closePromise) {
+        socket.destroy();
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+    });
+  }
+
+  get name(): string {
+    return this.o.name;
+  }
+
+  /** ws://host:port/ */
+  get url(): string {
+    return `ws://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}/`;
+  }
+
+  static async listen(o: WebSocketListenerOptions): Promise<WebSocketListener> {
+    const l = new WebSocketListener(o);
+    await new Promise<void>((resolve, reject) => {
+      l.http.once('error', reject);
+      l.http.listen({ host: o.host === '' ? undefined : o.host, port: o.port, backlog: 1024 }, () => {
+        l.http.off('error', reject);
+        resolve();
+      });
+    });
+    l.http.on('error', (e) => o.log.error(`listener ${o.name} error: ${e.message}`));
+    const addr = l.http.address();
+    if (addr === null || typeof addr === 'string') throw new Error('unexpected listener address');
+    l.host = addr.address;
+    l.port = addr.port;
+    return l;
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const o = this.o;
+    req.socket.setNoDelay(true);
+    const transport = new WebSocketTransport(ws, req, o.limits.maxRequestBytes, o.log);
+    const conn = new Connection(transport, o.name, o.dispatcher, o.limits, o.log, (c, reason: CloseReason) => {
+      this.connections.delete(c);
+      o.onConnectionClosed?.(c, reason);
+    });
+    this.connections.add(conn);
+    if (o.log.enabled('debug')) o.log.debug(`accepted websocket connection ${conn.describe()} on ${o.name}`);
+    o.onConnection?.(conn);
+  }
+
+  /** Stops accepting, lets connections send what is pending (up to `graceMs`), then drops what is left. */
+  close(graceMs = 2000): Promise<void> {
+    if (this.closePromise) return this.closePromise;
+    this.closePromise = new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        for (const c of this.connections) c.abort('shutdown', 'broker shutting down');
+        for (const ws of this.wss.clients) ws.terminate();
+      }, graceMs);
+      t.unref();
+      this.wss.close();
+      this.http.close(() => {
+        clearTimeout(t);
+        resolve();
+      });
+      this.http.closeIdleConnections();
+      for (const c of this.connections) c.shutdown();
+    });
+    return this.closePromise;
+  }
+}
