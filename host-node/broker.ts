@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { BrokerConfig, type BrokerConfigSources } from './config/index.js';
 import { formatEndpoint, type Endpoint } from './config/listeners.js';
 import { TcpListener } from './network/tcp-listener.js';
-import { WebSocketListener } from './network/ws-listener.js';
+import type { WebSocketListener } from './network/ws-listener.js';
 import type { Connection } from './network/connection.js';
 import type { BrokerContext } from './server/context.js';
 import { KafkaDispatcher } from './server/dispatcher.js';
@@ -117,6 +117,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     }
     const wsPort = config.get('ws.port');
     if (wsPort !== -1) {
+      // Loaded only when asked for, like the metrics: start-up time is mostly module loading.
+      const { WebSocketListener } = await import('./network/ws-listener.js');
       wsListener = await WebSocketListener.listen({
         name: 'WEBSOCKET',
         host: config.get('ws.host'),
