@@ -5,6 +5,8 @@
 // the byte indices are pre-scaled by 4 ((w << 2) & 1020, (w >>> 6) & 1020, ...), which removes one shift
 // per byte; that made this ~25% faster than the textbook form. Two blocks are unrolled per iteration.
 // The block bodies are written out because AssemblyScript needs load offsets to be compile-time constants.
+// The same loop stands in crc32c.ts with the other table on purpose: sharing it (table base passed in, even
+// inlined) turns each table offset into an add and measured ~25% slower (3.66 → 2.72 GB/s at 1 MiB).
 
 /** Reflected polynomial. */
 export const CRC32_POLY: u32 = 0xedb88320;
