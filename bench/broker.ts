@@ -3,8 +3,8 @@
 // Usage: npm run bench -- broker [--quick]     (npm run bench -- --quick runs every suite quick)
 // Writes bench/results/broker-<date>.json and two SVG charts next to it. Everything listens on 127.0.0.1
 // and is stopped at the end; every step has a timeout. Missing peers are reported and skipped.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,9 @@ const MB = 1024 * 1024;
 const SIZES = [100, 1024];
 // Records per produce run, by record size (quick runs are ~0.5-1 s each).
 const COUNT: Record<number, number> = quick ? { 100: 150_000, 1024: 50_000 } : { 100: 1_000_000, 1024: 300_000 };
+// librdkafka runs: ~1-2 s each, long enough to measure 1M records/s.
+const RK_COUNT: Record<number, number> = quick ? { 100: 1_500_000, 1024: 400_000 } : { 100: 5_000_000, 1024: 1_500_000 };
+const RK_FETCH_BYTES = 4 * MB;
 const started = performance.now();
 const tmpRoot = mkdtempSync(join(tmpdir(), 'rivulet-bench-'));
 const children = new Set<ChildProcess>();
@@ -32,6 +35,8 @@ interface Row {
   p50Ms?: number;
   p99Ms?: number;
   p999Ms?: number;
+  /** Broker CPU (user + system) per record during the run, µs. */
+  brokerCpuUsPerRecord?: number;
   note?: string;
 }
 const rows: Row[] = [];
@@ -41,6 +46,7 @@ const add = (r: Row): void => {
   console.log(
     `  ${(r.group + ' / ' + r.name).padEnd(58)} ${f(r.recordsPerSec).padStart(11)} rec/s ${f(r.mbPerSec, 1).padStart(8)} MB/s` +
       (r.p50Ms !== undefined ? `  p50 ${f(r.p50Ms, 2)} p99 ${f(r.p99Ms, 2)} p99.9 ${f(r.p999Ms, 2)} ms` : '') +
+      (r.brokerCpuUsPerRecord !== undefined ? `  broker ${f(r.brokerCpuUsPerRecord, 2)} µs/rec` : '') +
       (r.note ? `  (${r.note})` : ''),
   );
 };
@@ -194,6 +200,7 @@ interface PerfJson {
   latency?: { p50Ms: number; p99Ms: number; p999Ms: number };
   endToEndLatency?: { p50Ms: number; p99Ms: number; p999Ms: number };
   fetchLatency?: { p50Ms: number; p99Ms: number; p999Ms: number };
+  brokerCpuUsPerRecord?: number;
 }
 
 // Bigger batches than Kafka's 16 KiB default for the throughput runs (librdkafka's script uses 1 MB).
@@ -213,9 +220,59 @@ async function startRivulet(name: string, sets: string[]): Promise<{ port: numbe
   return { port, proc };
 }
 
-async function rdkafka(bootstrap: string, topic: string, n: number, size: number, acks: string): Promise<PerfJson> {
-  const out = await exec('/usr/bin/python3', [join(root, 'bench/tools/rdkafka_perf.py'), bootstrap, topic, String(n), String(size), acks], 120_000, { cwd: tmpRoot });
+// ---------------------------------------------------------------- librdkafka (our C load generator)
+const RDKAFKA_SRC = join(root, 'bench/tools/rdkafka-perf.c');
+const RDKAFKA_BIN = join(root, 'build/bench/rdkafka-perf');
+
+/**
+ * Builds bench/tools/rdkafka-perf.c against Debian's librdkafka (gcc -O2 -lrdkafka) into build/bench/ when
+ * missing or older than its source. Without the headers it installs librdkafka-dev when running as root
+ * (apt, under the shared apt lock), else returns why it cannot.
+ */
+async function buildRdkafkaPerf(): Promise<string | null> {
+  if (existsSync(RDKAFKA_BIN) && statSync(RDKAFKA_BIN).mtimeMs >= statSync(RDKAFKA_SRC).mtimeMs) return null;
+  if (!existsSync('/usr/bin/gcc')) return 'gcc missing: apt-get install gcc librdkafka-dev';
+  if (!existsSync('/usr/include/librdkafka/rdkafka.h')) {
+    if (process.getuid?.() !== 0) return 'librdkafka headers missing: apt-get install librdkafka-dev';
+    console.log('  installing librdkafka-dev (apt-get)…');
+    try {
+      await exec('flock', ['/tmp/rivulet-apt.lock', 'apt-get', 'install', '-y', 'librdkafka-dev'], 300_000);
+    } catch (e) {
+      return `apt-get install librdkafka-dev failed: ${(e as Error).message}`;
+    }
+  }
+  mkdirSync(join(root, 'build/bench'), { recursive: true });
+  try {
+    await exec('/usr/bin/gcc', ['-O2', '-Wall', '-o', RDKAFKA_BIN, RDKAFKA_SRC, '-lrdkafka'], 120_000);
+  } catch (e) {
+    return `cannot build rdkafka-perf: ${(e as Error).message}`;
+  }
+  return null;
+}
+
+/** rdkafka-perf produce|consume (see the C file); `args` are its flags. */
+async function rdkafka(mode: 'produce' | 'consume', args: string[], timeoutMs = 120_000): Promise<PerfJson> {
+  const out = await exec(RDKAFKA_BIN, [mode, ...args], timeoutMs, { cwd: tmpRoot });
   return JSON.parse(out.trim().split('\n').pop()!) as PerfJson;
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (null where there is no /proc). */
+function cpuMs(pid: number | undefined): number | null {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const after = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return ((Number(after[11]) + Number(after[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
+}
+
+/** Runs `f` and reports the broker's CPU µs per record it handled (the per-message cost, not noisy wall time). */
+async function withBrokerCpu<T extends { records: number }>(proc: ChildProcess, f: () => Promise<T>): Promise<T & { brokerCpuUsPerRecord?: number }> {
+  const c0 = cpuMs(proc.pid);
+  const r = await f();
+  const c1 = cpuMs(proc.pid);
+  return c0 !== null && c1 !== null && r.records > 0 ? { ...r, brokerCpuUsPerRecord: Number((((c1 - c0) * 1000) / r.records).toFixed(3)) } : r;
 }
 
 // ---------------------------------------------------------------- peers
@@ -335,18 +392,18 @@ async function main(): Promise<void> {
     for (const size of SIZES) {
       for (const parts of [1, 16]) {
         const topic = `p-${size}-${parts}`;
-        const p = await perf(['produce', '--bootstrap-server', b1, '--topic', topic, '--partitions', String(parts), '--num-records', String(COUNT[size]), '--record-size', String(size), '--acks', '1', '--producers', parts > 1 ? '2' : '1']);
+        const p = await withBrokerCpu(r1.proc, () => perf(['produce', '--bootstrap-server', b1, '--topic', topic, '--partitions', String(parts), '--num-records', String(COUNT[size]), '--record-size', String(size), '--acks', '1', '--producers', parts > 1 ? '2' : '1']));
         res[`produce-acks1-${size}-${parts}`] = p;
-        add({ group: 'rivulet perf', name: `produce acks=1 ${size} B, ${parts} partition(s)`, recordSize: size, partitions: parts, recordsPerSec: p.recordsPerSec, mbPerSec: p.mbPerSec, ...lat(p.latency), note: parts > 1 ? '2 producers' : undefined });
+        add({ group: 'rivulet perf', name: `produce acks=1 ${size} B, ${parts} partition(s)`, recordSize: size, partitions: parts, recordsPerSec: p.recordsPerSec, mbPerSec: p.mbPerSec, ...lat(p.latency), brokerCpuUsPerRecord: p.brokerCpuUsPerRecord, note: parts > 1 ? '2 producers' : undefined });
         if (parts === 1) {
-          const c = await perf(['consume', '--bootstrap-server', b1, '--topic', topic, '--num-records', String(COUNT[size])]);
+          const c = await withBrokerCpu(r1.proc, () => perf(['consume', '--bootstrap-server', b1, '--topic', topic, '--num-records', String(COUNT[size]), '--fetch-max-bytes', String(RK_FETCH_BYTES)]));
           res[`consume-${size}`] = c;
-          add({ group: 'rivulet perf', name: `consume ${size} B, 1 partition (fetch latency)`, recordSize: size, partitions: 1, recordsPerSec: c.recordsPerSec, mbPerSec: c.mbPerSec, ...lat(c.fetchLatency) });
+          add({ group: 'rivulet perf', name: `consume ${size} B, 1 partition (fetch latency)`, recordSize: size, partitions: 1, recordsPerSec: c.recordsPerSec, mbPerSec: c.mbPerSec, ...lat(c.fetchLatency), brokerCpuUsPerRecord: c.brokerCpuUsPerRecord });
         }
       }
-      const a = await perf(['produce', '--bootstrap-server', bAll, '--topic', `all-${size}`, '--partitions', '1', '--num-records', String(Math.floor(COUNT[size]! / 2)), '--record-size', String(size), '--acks', 'all']);
+      const a = await withBrokerCpu(rAll.proc, () => perf(['produce', '--bootstrap-server', bAll, '--topic', `all-${size}`, '--partitions', '1', '--num-records', String(Math.floor(COUNT[size]! / 2)), '--record-size', String(size), '--acks', 'all']));
       res[`produce-acksall-${size}`] = a;
-      add({ group: 'rivulet perf', name: `produce acks=all + flush every message, ${size} B`, recordSize: size, partitions: 1, recordsPerSec: a.recordsPerSec, mbPerSec: a.mbPerSec, ...lat(a.latency), note: 'log.flush.interval.messages=1' });
+      add({ group: 'rivulet perf', name: `produce acks=all + flush every message, ${size} B`, recordSize: size, partitions: 1, recordsPerSec: a.recordsPerSec, mbPerSec: a.mbPerSec, ...lat(a.latency), brokerCpuUsPerRecord: a.brokerCpuUsPerRecord, note: 'log.flush.interval.messages=1' });
     }
 
     // End-to-end latency vs load: a throttled producer and a consumer running at the same time.
@@ -366,20 +423,42 @@ async function main(): Promise<void> {
       add({ group: 'latency', name: `end-to-end latency at ${load.toLocaleString('en-US')} rec/s`, recordSize: 1024, recordsPerSec: c.recordsPerSec, mbPerSec: c.mbPerSec, ...lat(c.endToEndLatency), note: 'ms resolution (CreateTime)' });
     }
 
-    section('librdkafka (confluent-kafka-python) → Rivulet, and librdkafka mock broker');
-    const hasPy = spawnSync('/usr/bin/python3', ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0;
-    if (!hasPy) {
-      limitations.push('confluent-kafka-python missing: apt-get install python3-confluent-kafka (scripts/install-test-deps.sh installs it)');
-      console.log(`  skipped: ${limitations.at(-1)}`);
+    section('librdkafka (bench/tools/rdkafka-perf.c on Debian librdkafka) → Rivulet, and librdkafka mock broker');
+    const why = await buildRdkafkaPerf();
+    if (why !== null) {
+      limitations.push(why);
+      console.log(`  skipped: ${why}`);
     } else {
+      // Batches up to 1 MB (linger 5 ms), one partition, acks=1 unless noted; unthrottled produce latencies are
+      // queueing (everything is sent at once), so only the throttled run reports latency.
       for (const size of SIZES) {
-        const n = COUNT[size]!;
-        const k = await rdkafka(b1, `rk-${size}`, n, size, '1');
+        const n = RK_COUNT[size]!;
+        const common = ['-n', String(n), '-s', String(size), '-p', '0'];
+        const k = await withBrokerCpu(r1.proc, () => rdkafka('produce', ['-b', b1, '-t', `rk-${size}`, '-a', '1', ...common]));
         res[`rdkafka-${size}`] = k;
-        add({ group: 'librdkafka', name: `produce acks=1 ${size} B → Rivulet`, recordSize: size, recordsPerSec: k.recordsPerSec, mbPerSec: k.mbPerSec });
-        const m = await rdkafka('mock', `rk-${size}`, n, size, '1');
+        add({ group: 'librdkafka', name: `produce acks=1 ${size} B → Rivulet`, recordSize: size, partitions: 1, recordsPerSec: k.recordsPerSec, mbPerSec: k.mbPerSec, brokerCpuUsPerRecord: k.brokerCpuUsPerRecord });
+        const m = await rdkafka('produce', ['-b', 'mock', '-t', `rk-${size}`, '-a', '1', ...common]);
         res[`mock-${size}`] = m;
-        add({ group: 'librdkafka', name: `produce acks=1 ${size} B → in-process mock (ceiling)`, recordSize: size, recordsPerSec: m.recordsPerSec, mbPerSec: m.mbPerSec });
+        add({ group: 'librdkafka', name: `produce acks=1 ${size} B → in-process mock (ceiling)`, recordSize: size, partitions: 1, recordsPerSec: m.recordsPerSec, mbPerSec: m.mbPerSec });
+        const all = await withBrokerCpu(rAll.proc, () => rdkafka('produce', ['-b', bAll, '-t', `rk-all-${size}`, '-a', 'all', ...common]));
+        res[`rdkafka-acksall-${size}`] = all;
+        add({ group: 'librdkafka', name: `produce acks=all + flush every message, ${size} B`, recordSize: size, partitions: 1, recordsPerSec: all.recordsPerSec, mbPerSec: all.mbPerSec, brokerCpuUsPerRecord: all.brokerCpuUsPerRecord, note: 'log.flush.interval.messages=1' });
+        const c = await withBrokerCpu(r1.proc, () => rdkafka('consume', ['-b', b1, '-t', `rk-${size}`, '-n', String(n), '-F', String(RK_FETCH_BYTES)]));
+        res[`rdkafka-consume-${size}`] = c;
+        add({ group: 'librdkafka', name: `consume ${size} B, 1 partition`, recordSize: size, partitions: 1, recordsPerSec: c.recordsPerSec, mbPerSec: c.mbPerSec, brokerCpuUsPerRecord: c.brokerCpuUsPerRecord, note: `fetch.max.bytes ${RK_FETCH_BYTES / MB} MiB` });
+      }
+      // Latency at half the maximum rate just measured (1 KiB, acks=1, linger.ms=1).
+      const max = res['rdkafka-1024']?.recordsPerSec;
+      if (max) {
+        const rate = Math.floor(max / 2);
+        const n = Math.floor(rate * (quick ? 2 : 5));
+        const l = await withBrokerCpu(r1.proc, () => rdkafka('produce', ['-b', b1, '-t', 'rk-latency', '-a', '1', '-l', '1', '-n', String(n), '-s', '1024', '-p', '0', '-r', String(rate)]));
+        res['rdkafka-half-rate'] = l;
+        add({ group: 'librdkafka', name: `produce latency at half max rate (${rate.toLocaleString('en-US')} rec/s, 1 KiB)`, recordSize: 1024, recordsPerSec: l.recordsPerSec, mbPerSec: l.mbPerSec, ...lat(l.latency), brokerCpuUsPerRecord: l.brokerCpuUsPerRecord, note: 'linger.ms=1' });
+        // The same load against the in-process mock: what the client and the machine add by themselves.
+        const lm = await rdkafka('produce', ['-b', 'mock', '-t', 'rk-latency', '-a', '1', '-l', '1', '-n', String(n), '-s', '1024', '-p', '0', '-r', String(rate)]);
+        res['mock-half-rate'] = lm;
+        add({ group: 'librdkafka', name: `  same load → in-process mock (client + machine only)`, recordSize: 1024, recordsPerSec: lm.recordsPerSec, mbPerSec: lm.mbPerSec, ...lat(lm.latency), note: 'linger.ms=1' });
       }
     }
   } finally {
@@ -427,12 +506,30 @@ async function main(): Promise<void> {
     ratios[`librdkafka → Rivulet / librdkafka mock ceiling, ${size} B`] = q(res[`rdkafka-${size}`]?.recordsPerSec, res[`mock-${size}`]?.recordsPerSec);
     ratios[`rivulet perf / librdkafka (both → Rivulet), ${size} B`] = q(ours, res[`rdkafka-${size}`]?.recordsPerSec);
     ratios[`librdkafka → Rivulet / Redis XADD, ${size} B`] = q(res[`rdkafka-${size}`]?.recordsPerSec, peer[`redis-${size}`]);
-    ratios[`consume MB/s / loopback TCP ceiling, ${size} B`] = q(res[`consume-${size}`]?.mbPerSec, loop);
-    ratios[`acks=all+flush / acks=1, ${size} B`] = q(res[`produce-acksall-${size}`]?.recordsPerSec, ours);
+    ratios[`consume MB/s / loopback TCP ceiling, rivulet perf, ${size} B`] = q(res[`consume-${size}`]?.mbPerSec, loop);
+    ratios[`consume MB/s / loopback TCP ceiling, librdkafka, ${size} B`] = q(res[`rdkafka-consume-${size}`]?.mbPerSec, loop);
+    ratios[`acks=all+flush / acks=1, rivulet perf, ${size} B`] = q(res[`produce-acksall-${size}`]?.recordsPerSec, ours);
+    ratios[`acks=all+flush / acks=1, librdkafka, ${size} B`] = q(res[`rdkafka-acksall-${size}`]?.recordsPerSec, res[`rdkafka-${size}`]?.recordsPerSec);
     ratios[`16 partitions / 1 partition, ${size} B`] = q(res[`produce-acks1-${size}-16`]?.recordsPerSec, ours);
   }
   console.log('\nratios (records/s unless noted):');
   for (const [k, v] of Object.entries(ratios)) console.log(`  ${k.padEnd(62)} ${v === null ? 'n/a' : `${v}×`}`);
+
+  // The acceptance targets of issue 6, from this run (a report, never a pass/fail exit code).
+  const targets: Array<{ target: string; value: number | null; goal: string; met: boolean | null }> = [];
+  const t = (target: string, value: number | null, goal: number, unit: string, atMost = false): void => {
+    targets.push({ target, value, goal: `${atMost ? '≤' : '≥'} ${goal}${unit}`, met: value === null ? null : atMost ? value <= goal : value >= goal });
+  };
+  t('librdkafka → Rivulet 1 KiB acks=1 / Redis XADD', ratios['librdkafka → Rivulet / Redis XADD, 1024 B'] ?? null, 1.5, '×');
+  t('librdkafka → Rivulet 1 KiB acks=1 / librdkafka mock', ratios['librdkafka → Rivulet / librdkafka mock ceiling, 1024 B'] ?? null, 0.6, '×');
+  t('librdkafka → Rivulet 100 B acks=1, 1 partition (rec/s)', res['rdkafka-100']?.recordsPerSec ?? null, 1_000_000, '');
+  t('consume (librdkafka, 1 KiB) MB/s / loopback', ratios['consume MB/s / loopback TCP ceiling, librdkafka, 1024 B'] ?? null, 0.5, '×');
+  t('acks=all+flush / acks=1 (librdkafka, 1 KiB)', ratios['acks=all+flush / acks=1, librdkafka, 1024 B'] ?? null, 0.5, '×');
+  t('acks=all+flush / acks=1 (rivulet perf, 1 KiB)', ratios['acks=all+flush / acks=1, rivulet perf, 1024 B'] ?? null, 0.5, '×');
+  t('p99 produce latency at half max rate (librdkafka, 1 KiB)', res['rdkafka-half-rate']?.latency?.p99Ms ?? null, 5, ' ms', true);
+  t('  the same load against the librdkafka mock (reference)', res['mock-half-rate']?.latency?.p99Ms ?? null, 5, ' ms', true);
+  console.log('\nissue 6 targets (this run):');
+  for (const x of targets) console.log(`  ${x.target.padEnd(62)} ${x.value === null ? 'n/a' : Number(x.value.toFixed(2)).toLocaleString('en-US')} (goal ${x.goal}) ${x.met === null ? '' : x.met ? 'met' : 'NOT met'}`);
 
   // ---------------------------------------------------------------- output
   const date = new Date().toISOString();
@@ -440,7 +537,7 @@ async function main(): Promise<void> {
   const dir = join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const base = join(dir, `broker-${stamp}${quick ? '-quick' : ''}`);
-  writeFileSync(`${base}.json`, JSON.stringify({ date, node: process.version, quick, counts: COUNT, rows, ratios, limitations }, null, 2) + '\n');
+  writeFileSync(`${base}.json`, JSON.stringify({ date, node: process.version, quick, counts: COUNT, rdkafkaCounts: RK_COUNT, rows, ratios, targets, limitations }, null, 2) + '\n');
   const series = (label: string, key: (s: number) => number | undefined) => ({ label, values: SIZES.map((s) => key(s) ?? 0) });
   writeFileSync(
     `${base}-throughput.svg`,
@@ -496,9 +593,9 @@ function lat(l: { p50Ms: number; p99Ms: number; p999Ms: number } | undefined): P
 }
 
 const overall = setTimeout(() => {
-  console.error(`broker bench: gave up after ${quick ? 150 : 900} s`);
+  console.error(`broker bench: gave up after ${quick ? 300 : 1200} s`);
   process.exit(1);
-}, (quick ? 150 : 900) * 1000);
+}, (quick ? 300 : 1200) * 1000);
 overall.unref();
 main().then(
   () => process.exit(0),

@@ -154,7 +154,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         (adv ? ` (advertised ${formatEndpoint(adv)})` : ''),
     );
   }
-  if (wsListener) log.info(`Kafka over WebSocket at ${wsListener.url}`);
+  if (wsListener) log.info(`Kafka over WebSocket at ${wsListener.url}${wsListener.demoUrl ? ` (demo page: ${wsListener.demoUrl})` : ''}`);
   if (metricsServer) log.info(`Prometheus metrics at ${metricsServer.url}`);
 
   let closing: Promise<void> | null = null;

@@ -59,6 +59,8 @@ await esbuild.build({
   platform: 'node',
   target: 'node20',
   packages: 'external',
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -12,7 +12,8 @@ fi
 # golang-go + golang-github-shopify-sarama-dev: the sarama (Go) client, built offline in GOPATH mode from
 # Debian's sources under /usr/share/gocode (test/real-clients/go/).
 # python3-snappy/-lz4/-zstandard: kafka-python's codecs (test/broker-data/real-clients.test.ts).
-DEBIAN_PACKAGES=(kcat python3-confluent-kafka python3-kafka golang-go golang-github-shopify-sarama-dev python3-snappy python3-lz4 python3-zstandard)
+# chromium: headless browser tests of the OPFS log (test/browser/, driven by playwright-core).
+DEBIAN_PACKAGES=(kcat python3-confluent-kafka python3-kafka golang-go golang-github-shopify-sarama-dev python3-snappy python3-lz4 python3-zstandard chromium)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

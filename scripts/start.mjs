@@ -22,9 +22,12 @@ function newestMtime(dir) {
   return newest;
 }
 
-const sources = Math.max(...['host-node', 'bindings', 'core'].map((d) => newestMtime(join(root, d))));
-const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
-// The build writes every file, so main.js's mtime is the build time.
+// host-browser/*.ts is built into dist/browser/, which the demo page (http://127.0.0.1:9093/demo/) loads; the
+// page's own files (host-browser/demo/) are served as they are, so they need no build.
+const sources = Math.max(...['host-node', 'host-browser', 'bindings', 'core'].map((d) => newestMtime(join(root, d))));
+// The build writes every file, so the oldest of these outputs is the build time; a missing one means no build.
+const outputs = [entry, join(root, 'dist/browser/worker.js'), join(root, 'dist/browser/rivulet.js')];
+const built = outputs.every((p) => existsSync(p)) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : 0;
 if (built === 0 || sources > built) {
   console.error(built === 0 ? 'rivulet: dist/ missing, building…' : 'rivulet: sources changed, rebuilding…');
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });

@@ -10,7 +10,11 @@ export interface PendingRecord {
 }
 
 export interface Delivery {
-  resolve(offset: bigint, timestamp: bigint): void;
+  /**
+   * The record's batch was acknowledged: its offset is `baseOffset + index` (-1n with acks=0). Kept apart
+   * so no BigInt is made per record unless someone asks for the offset.
+   */
+  resolve(baseOffset: bigint, index: number, logAppendTime: bigint): void;
   reject(err: Error): void;
 }
 

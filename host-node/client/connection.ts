@@ -5,6 +5,7 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { ApiKey, apiByKey, type RequestInputTypes, type ResponseTypes } from '../protocol/generated/index.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../protocol/frame.js';
+import { BufferPool } from '../protocol/wire/pool.js';
 import { KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError, KafkaUnsupportedVersionError } from './errors.js';
 
 export const CLIENT_SOFTWARE_NAME = 'rivulet';
@@ -68,6 +69,12 @@ interface Queued {
 }
 
 let nextConnectionId = 1;
+
+/**
+ * Large request buffers (Produce) are reused once the socket has written them: a fresh zeroed buffer per
+ * request cost ~8 % of `rivulet perf produce` (allocation, zero fill, first-touch page faults).
+ */
+const requestBuffers = new BufferPool();
 
 export class Connection {
   readonly host: string;
@@ -258,14 +265,18 @@ export class Connection {
     this.correlationId = (this.correlationId + 1) & 0x7fffffff;
     let frame: Uint8Array;
     try {
-      frame = encodeRequestFrame(apiKey, version, correlationId, this.clientId, body);
+      frame = encodeRequestFrame(apiKey, version, correlationId, this.clientId, body, { pool: requestBuffers });
     } catch (e) {
       reject(e as Error);
       this.pump();
       return;
     }
     if (options.expectResponse === false) {
-      socket.write(frame, (err) => (err ? reject(new KafkaConnectionError(`write failed: ${err.message}`, this.address, { cause: err })) : resolve(undefined)));
+      socket.write(frame, (err) => {
+        requestBuffers.release(frame);
+        if (err) reject(new KafkaConnectionError(`write failed: ${err.message}`, this.address, { cause: err }));
+        else resolve(undefined);
+      });
       return;
     }
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
@@ -282,7 +293,7 @@ export class Connection {
     }
     this.pending.set(correlationId, p);
     this.inFlight++;
-    socket.write(frame);
+    socket.write(frame, () => requestBuffers.release(frame));
   }
 
   private pump(): void {

@@ -5,7 +5,7 @@
 //
 // Group membership will plug in through `PositionStore` (where a partition starts, where progress is
 // committed) and `assign()` being driven by a coordinator instead of the caller.
-import { decodeBatches, decodeRecords, type RecordView } from '../../bindings/node.js';
+import { crc32c, decodeBatches, decodeRecords, type RecordView } from '../../bindings/node.js';
 import { ApiKey, type ResponseTypes } from '../protocol/generated/index.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { listOffsets, OffsetSpec } from './admin.js';
@@ -70,6 +70,33 @@ export interface PartitionRecords {
   nextOffset: bigint;
 }
 
+/** One whole record batch as fetched, not decoded into records (see fetchBatchesOnce). */
+export interface BatchSummary {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  /** Records in the batch (control batches included; check isControl). */
+  recordCount: number;
+  /** Milliseconds: the batch's first-record and max timestamps (numbers, no BigInt per record). */
+  baseTimestamp: number;
+  maxTimestamp: number;
+  /** 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
+  compression: number;
+  isControl: boolean;
+  /** The whole batch (header included), a view into the response: valid until the generator resumes. */
+  bytes: Uint8Array;
+}
+
+/** One partition's batches from one fetch (fetchBatchesOnce). */
+export interface PartitionBatches {
+  topic: string;
+  partition: number;
+  batches: BatchSummary[];
+  /** Data records at or after the fetch position (control batches and earlier offsets not counted). */
+  recordCount: number;
+  highWatermark: bigint;
+  nextOffset: bigint;
+}
+
 interface Assigned {
   topic: string;
   partition: number;
@@ -83,6 +110,7 @@ interface Assigned {
 }
 
 type FetchResponse = ResponseTypes[typeof ApiKey.Fetch];
+type FetchPartition = FetchResponse['responses'][number]['partitions'][number];
 
 export class Consumer {
   readonly cluster: Cluster;
@@ -199,7 +227,20 @@ export class Consumer {
    * (and then empty partitions are skipped). Records of a yielded PartitionRecords are valid until the
    * generator resumes.
    */
-  async *fetchOnce(): AsyncGenerator<PartitionRecords> {
+  fetchOnce(): AsyncGenerator<PartitionRecords> {
+    return this.fetchRound((a, p) => this.handlePartition(a, p));
+  }
+
+  /**
+   * Like fetchOnce(), one partition at a time, but batch by batch: whole batches are checked (CRC when
+   * checkCrcs) and summarised from their headers without decoding records — for tools that count and
+   * forward (rivulet perf consume). Batch views are valid until the generator resumes.
+   */
+  fetchBatchesOnce(): AsyncGenerator<PartitionBatches> {
+    return this.fetchRound((a, p) => Promise.resolve(this.handlePartitionBatches(a, p)));
+  }
+
+  private async *fetchRound<T>(handle: (a: Assigned, p: FetchPartition) => Promise<T | 'refresh' | null>): AsyncGenerator<T> {
     await this.resolvePositions();
     const now = Date.now();
     const byLeader = new Map<number, Assigned[]>();
@@ -249,7 +290,7 @@ export class Consumer {
           const topic = t.topic !== '' ? t.topic : (parts.find((a) => this.cluster.cachedTopic(a.topic, { allowStale: true })?.topicId === t.topicId)?.topic ?? '');
           const a = this.assigned.get(key(topic, p.partitionIndex));
           if (!a || a.position === null) continue;
-          const out = await this.handlePartition(a, p);
+          const out = await handle(a, p);
           if (out === 'refresh') refresh = true;
           else if (out) yield out;
         }
@@ -285,7 +326,80 @@ export class Consumer {
     );
   }
 
-  private async handlePartition(a: Assigned, p: FetchResponse['responses'][number]['partitions'][number]): Promise<PartitionRecords | 'refresh' | null> {
+  /** Partition-level errors of a fetch: null = go on with the records, else what the round should do. */
+  private partitionError(a: Assigned, p: FetchPartition): 'refresh' | 'skip' | null {
+    if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+      if (this.o.autoOffsetReset === 'none') throw new KafkaProtocolError(p.errorCode, `fetch ${a.topic}-${a.partition} at offset ${a.position}`);
+      a.position = null;
+      a.pendingSeek = this.o.autoOffsetReset;
+      return 'skip';
+    }
+    if (p.errorCode !== 0) {
+      if (needsMetadataRefresh(p.errorCode) || new KafkaProtocolError(p.errorCode).retriable) {
+        a.backoffUntil = Date.now() + this.cluster.retryBackoffMs;
+        return 'refresh';
+      }
+      throw new KafkaProtocolError(p.errorCode, `fetch ${a.topic}-${a.partition}`);
+    }
+    return null;
+  }
+
+  private handlePartitionBatches(a: Assigned, p: FetchPartition): PartitionBatches | 'refresh' | null {
+    const err = this.partitionError(a, p);
+    if (err !== null) return err === 'refresh' ? 'refresh' : null;
+    a.highWatermark = p.highWatermark;
+    const bytes = p.records;
+    if (!bytes || bytes.length === 0) return null;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const from = a.position!;
+    const batches: BatchSummary[] = [];
+    let recordCount = 0;
+    let next = from;
+    let pos = 0;
+    // v2 batch header: baseOffset 0, batchLength 8, magic 16, crc 17, attributes 21, lastOffsetDelta 23,
+    // baseTimestamp 27, maxTimestamp 35, producerId 43, epoch 51, baseSequence 53, recordCount 57 (61 bytes).
+    while (pos + 61 <= bytes.length) {
+      const total = 12 + dv.getInt32(pos + 8);
+      if (total < 61) throw new KafkaClientError(`${a.topic}-${a.partition}: bad batch length ${total - 12} at offset ${next}`);
+      if (pos + total > bytes.length) break; // a partial batch at the end (cut at max bytes)
+      const magic = dv.getInt8(pos + 16);
+      if (magic !== 2) throw new KafkaClientError(`${a.topic}-${a.partition}: batch magic ${magic} (only v2 batches are read)`);
+      if (this.o.checkCrcs && crc32c(bytes.subarray(pos + 21, pos + total)) !== dv.getUint32(pos + 17))
+        throw new KafkaClientError(`${a.topic}-${a.partition}: CRC mismatch in the batch at offset ${dv.getBigInt64(pos)}`);
+      const attributes = dv.getInt16(pos + 21);
+      const baseOffset = dv.getBigInt64(pos);
+      const lastOffsetDelta = dv.getInt32(pos + 23);
+      const lastOffset = baseOffset + BigInt(lastOffsetDelta);
+      const count = dv.getInt32(pos + 57);
+      if (lastOffset >= from) {
+        const isControl = (attributes & 0x20) !== 0;
+        batches.push({
+          baseOffset,
+          lastOffset,
+          recordCount: count,
+          baseTimestamp: Number(dv.getBigInt64(pos + 27)),
+          maxTimestamp: Number(dv.getBigInt64(pos + 35)),
+          compression: attributes & 7,
+          isControl,
+          bytes: bytes.subarray(pos, pos + total),
+        });
+        // Records before the position (the batch holding it): dense offsets assumed when counting.
+        if (!isControl) recordCount += baseOffset >= from ? count : Math.max(0, count - Number(from - baseOffset));
+        if (lastOffset + 1n > next) next = lastOffset + 1n;
+      }
+      pos += total;
+    }
+    if (pos === 0) {
+      if (a.maxBytes >= this.o.maxBytes) throw new KafkaClientError(`a record batch of ${a.topic}-${a.partition} at offset ${a.position} is larger than fetch.max.bytes ${this.o.maxBytes}`);
+      a.maxBytes = Math.min(a.maxBytes * 2, this.o.maxBytes);
+      return null;
+    }
+    a.maxBytes = this.o.maxPartitionBytes;
+    a.position = next;
+    return { topic: a.topic, partition: a.partition, batches, recordCount, highWatermark: p.highWatermark, nextOffset: next };
+  }
+
+  private async handlePartition(a: Assigned, p: FetchPartition): Promise<PartitionRecords | 'refresh' | null> {
     if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
       if (this.o.autoOffsetReset === 'none') throw new KafkaProtocolError(p.errorCode, `fetch ${a.topic}-${a.partition} at offset ${a.position}`);
       a.position = null;

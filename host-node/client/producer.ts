@@ -3,9 +3,10 @@
 // core's encoder, and sent in one Produce request per leader. send() resolves with the record's offset
 // once the broker acknowledged it (acks 1/-1; acks 0 resolves with offset -1 once written).
 // Retriable errors (leader moved, timeouts, lost connections) refresh metadata and resend the batch.
-import { encodeBatch, encodeBatchRaw, encodeRecords } from '../../bindings/node.js';
+import { core, encodeBatchRaw, encodeRecords } from '../../bindings/node.js';
+import { BufferPool } from '../protocol/wire/pool.js';
 import { ApiKey } from '../protocol/generated/index.js';
-import { RecordAccumulator, type PendingRecord, type ProducerBatch } from './accumulator.js';
+import { RecordAccumulator, type Delivery, type PendingRecord, type ProducerBatch } from './accumulator.js';
 import { Cluster, type ClusterOptions, type TopicInfo } from './cluster.js';
 import { codecById, compressionIdOf, CompressionType, type CompressionName } from './compression.js';
 import { KafkaClientError, KafkaProtocolError, needsMetadataRefresh, sleep } from './errors.js';
@@ -104,20 +105,21 @@ export class Producer {
 
   /** Queues one record; resolves once it is acknowledged (see acks). */
   send(record: ProducerRecord): Promise<RecordMetadata> {
-    return new Promise<RecordMetadata>((resolve, reject) => this.enqueue(record, resolve, reject));
+    return new Promise<RecordMetadata>((resolve, reject) => this.enqueue(record, new RecordDelivery(record.topic, (err, md) => (err ? reject(err) : resolve(md!)), true)));
   }
 
   /**
    * Like send(), without a promise per record: `callback(null, metadata)` once acknowledged, or
    * `callback(error)`. For bulk senders (`rivulet perf`); the record's buffers must stay unchanged until then.
+   * A callback declared with one parameter gets no metadata (none is built: no object or BigInt per record).
    */
   sendWithCallback(record: ProducerRecord, callback: (err: Error | null, metadata?: RecordMetadata) => void): void {
-    this.enqueue(record, (md) => callback(null, md), (e) => callback(e instanceof Error ? e : new Error(String(e))));
+    this.enqueue(record, new RecordDelivery(record.topic, callback, callback.length >= 2));
   }
 
-  private enqueue(record: ProducerRecord, resolve: (md: RecordMetadata) => void, reject: (e: unknown) => void): void {
+  private enqueue(record: ProducerRecord, delivery: RecordDelivery): void {
     if (this.closed) {
-      reject(new KafkaClientError('producer is closed'));
+      delivery.reject(new KafkaClientError('producer is closed'));
       return;
     }
     const pending: PendingRecord = {
@@ -131,17 +133,15 @@ export class Producer {
       let partition: number;
       if (record.partition !== undefined) {
         if (record.partition < 0 || record.partition >= numPartitions) {
-          reject(new KafkaProtocolError(3, `partition ${record.partition} of topic '${topic}' (it has ${numPartitions})`));
+          delivery.reject(new KafkaProtocolError(3, `partition ${record.partition} of topic '${topic}' (it has ${numPartitions})`));
           return;
         }
         partition = record.partition;
       } else {
         partition = this.partitioner.partition({ topic, key: pending.key, numPartitions });
       }
-      this.accumulator.append(topic, partition, pending, {
-        resolve: (offset, logAppendTime) => resolve({ topic, partition, offset, logAppendTime }),
-        reject,
-      });
+      delivery.partition = partition;
+      this.accumulator.append(topic, partition, pending, delivery);
     };
     const cached = this.cluster.cachedTopic(topic);
     let waiting = this.waitingMeta.get(topic);
@@ -160,7 +160,7 @@ export class Producer {
     }
     waiting.then(
       (t) => place(t.partitions.length),
-      (e: unknown) => reject(e),
+      (e: unknown) => delivery.reject(e),
     );
   }
 
@@ -255,7 +255,14 @@ export class Producer {
   private async encode(b: ProducerBatch): Promise<Uint8Array> {
     const baseTimestamp = b.records[0]!.timestamp;
     const records = b.records.map((r, i) => ({ key: r.key, value: r.value, headers: r.headers, timestampDelta: r.timestamp - baseTimestamp, offsetDelta: i }));
-    if (this.compression === CompressionType.NONE) return encodeBatch({ records, baseTimestamp });
+    if (this.compression === CompressionType.NONE) {
+      // Into a pooled buffer (back in the pool once the batch is acknowledged or failed for good) instead of
+      // a fresh copy per batch: large fresh buffers cost first-touch page faults on every batch.
+      const { ptr, size } = core.encodeBatchInPlace({ records, baseTimestamp });
+      const out = batchBuffers.acquire(size);
+      out.set(core.u8.subarray(ptr, ptr + size));
+      return out;
+    }
     const codec = codecById(this.compression);
     const raw = encodeRecords(records, baseTimestamp);
     const compressed = await codec.compress(raw);
@@ -278,7 +285,8 @@ export class Producer {
       const conn = await this.cluster.connectionToNode(leader);
       if (this.acks === 0) {
         await conn.send(ApiKey.Produce, body, { expectResponse: false });
-        for (const b of batches) for (const d of b.deliveries) d.resolve(-1n, -1n);
+        for (const b of batches) this.releaseEncoded(b);
+        for (const b of batches) for (let i = 0; i < b.deliveries.length; i++) b.deliveries[i]!.resolve(-1n, i, -1n);
         return;
       }
       const res = await conn.send(ApiKey.Produce, body, { timeoutMs: this.ackTimeoutMs + 5_000 });
@@ -293,7 +301,8 @@ export class Producer {
             this.retryOrFail([b], new KafkaProtocolError(p.errorCode, `produce to ${b.topic}-${b.partition}`, detail));
             continue;
           }
-          b.deliveries.forEach((d, i) => d.resolve(p.baseOffset + BigInt(i), p.logAppendTimeMs));
+          this.releaseEncoded(b);
+          for (let i = 0; i < b.deliveries.length; i++) b.deliveries[i]!.resolve(p.baseOffset, i, p.logAppendTimeMs);
         }
       }
       const missing = batches.filter((b) => !seen.has(b));
@@ -319,12 +328,43 @@ export class Producer {
   }
 
   private fail(b: ProducerBatch, err: Error): void {
+    this.releaseEncoded(b);
     for (const d of b.deliveries) d.reject(err);
+  }
+
+  /** The batch is done (acknowledged, written with acks=0, or failed for good): its buffer can be reused. */
+  private releaseEncoded(b: ProducerBatch): void {
+    if (b.encoded === undefined) return;
+    batchBuffers.release(b.encoded);
+    b.encoded = undefined;
   }
 }
 
+/** Encoded batches, reused once their batch is done (see encode()). */
+const batchBuffers = new BufferPool();
+
+/** One record's acknowledgement: one object per record, metadata (and its BigInt offset) only when wanted. */
+class RecordDelivery implements Delivery {
+  partition = -1;
+  constructor(
+    private readonly topic: string,
+    private readonly done: (err: Error | null, metadata?: RecordMetadata) => void,
+    private readonly wantsMetadata: boolean,
+  ) {}
+  resolve(baseOffset: bigint, index: number, logAppendTime: bigint): void {
+    if (!this.wantsMetadata) this.done(null);
+    else this.done(null, { topic: this.topic, partition: this.partition, offset: baseOffset < 0n ? -1n : baseOffset + BigInt(index), logAppendTime });
+  }
+  reject(e: unknown): void {
+    this.done(e instanceof Error ? e : new Error(String(e)));
+  }
+}
+
+/** Shared by records without headers (never mutated). */
+const NO_HEADERS: Array<{ key: string; value: Uint8Array | null }> = [];
+
 function normalizeHeaders(h: ProducerRecord['headers']): Array<{ key: string; value: Uint8Array | null }> {
-  if (!h) return [];
+  if (!h) return NO_HEADERS;
   const list = Array.isArray(h) ? h : Object.entries(h).map(([key, value]) => ({ key, value }));
   return list.map((x) => ({ key: x.key, value: bytesOf(x.value) }));
 }

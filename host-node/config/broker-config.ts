@@ -157,6 +157,20 @@ export const BROKER_CONFIG_DEFS = {
     doc: 'Rivulet addition: after ENOSPC, how long a partition stays offline before an append or read may probe again (ms).',
   }),
 
+  // ---- idempotent producers (issue #7) ----------------------------------------------------------------
+  'producer.id.expiration.ms': int({
+    default: 86400000,
+    validate: atLeast(1),
+    importance: 'low',
+    doc: 'The time in ms that a partition keeps the state of an idempotent producer that has not written to it (its next write is then accepted with any sequence number).',
+  }),
+  'producer.id.expiration.check.interval.ms': int({
+    default: 600000,
+    validate: atLeast(1),
+    importance: 'low',
+    doc: 'The interval in ms at which partitions drop the producer ids that have expired (producer.id.expiration.ms).',
+  }),
+
   // ---- group coordinator (issue #5): group.*, offsets.* ----------------------------------------------
   ...GROUP_CONFIG_DEFS,
 

@@ -36,8 +36,8 @@ export interface Transport {
   resume(): unknown;
   cork(): void;
   uncork(): void;
-  /** Returns false when the write buffer is full ('drain' follows). */
-  write(chunk: Uint8Array): boolean;
+  /** Returns false when the write buffer is full ('drain' follows); `cb` runs once the chunk is sent (or failed). */
+  write(chunk: Uint8Array, cb?: (err?: Error | null) => void): boolean;
   /** Message-based transports: sends one whole response frame as a unit (used instead of write()). */
   writeFrame?(frame: ResponseFrame): boolean;
   end(): unknown;
@@ -219,7 +219,10 @@ export class Connection implements ConnectionInfo {
       let ok = true;
       if (this.socket.writeFrame) ok = this.socket.writeFrame(r);
       else if (r instanceof Uint8Array) ok = this.socket.write(r);
-      else for (const part of r) ok = this.socket.write(part);
+      else {
+        const last = r.length - 1;
+        for (let i = 0; i <= last; i++) ok = this.socket.write(r[i]!, i === last ? r.onWritten : undefined);
+      }
       if (!ok && !this.pausedForWrite) {
         this.pausedForWrite = true;
         this.socket.pause();

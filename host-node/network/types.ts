@@ -5,7 +5,15 @@
  * The bytes of one response, **including** the 4-byte size prefix: one buffer, or several chunks written in
  * order (e.g. a header buffer followed by file-backed record bytes), all sent with one gathered write.
  */
-export type ResponseFrame = Uint8Array | readonly Uint8Array[];
+export type ResponseFrame = Uint8Array | ChunkedFrame;
+
+/**
+ * A response in chunks. `onWritten`, when set, is called once the socket has handed every chunk to the
+ * kernel (or failed), so their buffers can be reused (Fetch response buffers are pooled this way).
+ */
+export interface ChunkedFrame extends ReadonlyArray<Uint8Array> {
+  onWritten?: () => void;
+}
 
 /** What a dispatch produced: a response to send in request order, or `null` for "no response" (acks=0 Produce). */
 export type DispatchResult = ResponseFrame | null;

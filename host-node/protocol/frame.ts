@@ -1,13 +1,15 @@
 // Frames: a request/response with its header, as one buffer. A "frame" here is what follows Kafka's
 // 4-byte size prefix (header + body); the encoders can also emit the prefix so a whole response is
 // one allocation ready for socket.write().
-import { type ApiKey, type RequestInputTypes, type RequestTypes, type ResponseInputTypes, type ResponseTypes, apiByKey, headerVersions } from './generated/index.js';
-import { type RequestHeader, decodeRequestHeader, encodeRequestHeader, sizeRequestHeader } from './generated/request-header.js';
-import { type ResponseHeader, decodeResponseHeader, encodeResponseHeader, sizeResponseHeader } from './generated/response-header.js';
+// These look an API up by key in the full registry (generated/index.ts), which loads every codec: clients
+// and tools use them. api-frame.ts does the same by descriptor (e.g. `ProduceApi`): the broker and the browser
+// sync use it, and so load only generated/api.ts and the codecs of the APIs they need.
+import { type ApiKey, type RequestInputTypes, type RequestTypes, type ResponseInputTypes, type ResponseTypes, apiByKey } from './generated/index.js';
+import { headerVersions } from './generated/api.js';
+import { type EncodeOptions, decodeResponseFrameFor, encodeRequestFrameFor, encodeResponseFrameFor } from './api-frame.js';
+import { type RequestHeader, decodeRequestHeader } from './generated/request-header.js';
 import { ProtocolDecodeError, UnsupportedVersionError } from './wire/errors.js';
 import { Reader } from './wire/reader.js';
-import type { BufferPool } from './wire/pool.js';
-import { Writer } from './wire/writer.js';
 
 export interface RequestHeaderInfo {
   header: RequestHeader;
@@ -59,12 +61,6 @@ export function decodeRequestBody(r: Reader, header: RequestHeader, headerVersio
   return { apiKey: header.requestApiKey, apiVersion: header.requestApiVersion, header, headerVersion, body } as DecodedRequest;
 }
 
-export interface EncodeOptions {
-  /** Prepend Kafka's int32 frame size (default true). */
-  sizePrefix?: boolean;
-  /** Take the output buffer from this pool (release it after the socket has written it). */
-  pool?: BufferPool;
-}
 
 /**
  * Encodes a response (header + body) into one new buffer, by default with the 4-byte size prefix:
@@ -72,44 +68,22 @@ export interface EncodeOptions {
  */
 export function encodeResponseFrame<K extends ApiKey>(apiKey: K, apiVersion: number, correlationId: number, body: ResponseInputTypes[K], options?: EncodeOptions): Uint8Array {
   const api = apiByKey(apiKey);
-  const hv = headerVersions(apiKey, apiVersion);
-  if (api === undefined || hv === undefined) throw new UnsupportedVersionError(`unsupported api key ${apiKey} version ${apiVersion}`);
-  const header: ResponseHeader = { correlationId };
-  const prefix = options?.sizePrefix === false ? 0 : 4;
-  const size = sizeResponseHeader(hv.response, header) + api.sizeResponse(apiVersion, body);
-  const w = new Writer(options?.pool ? options.pool.acquire(prefix + size) : prefix + size);
-  if (prefix) w.int32(size);
-  encodeResponseHeader(w, hv.response, header);
-  api.encodeResponse(w, apiVersion, body);
-  if (w.pos !== w.buf.length) throw new Error(`response size mismatch: wrote ${w.pos} of ${w.buf.length}`);
-  return w.buf;
+  if (api === undefined) throw new UnsupportedVersionError(`unsupported api key ${apiKey} version ${apiVersion}`);
+  return encodeResponseFrameFor(api, apiVersion, correlationId, body, options);
 }
 
 /** Encodes a request (header + body) into one new buffer, by default with the 4-byte size prefix. */
 export function encodeRequestFrame<K extends ApiKey>(apiKey: K, apiVersion: number, correlationId: number, clientId: string | null, body: RequestInputTypes[K], options?: EncodeOptions): Uint8Array {
   const api = apiByKey(apiKey);
-  const hv = headerVersions(apiKey, apiVersion);
-  if (api === undefined || hv === undefined) throw new UnsupportedVersionError(`unsupported api key ${apiKey} version ${apiVersion}`);
-  const header = { requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId };
-  const prefix = options?.sizePrefix === false ? 0 : 4;
-  const size = sizeRequestHeader(hv.request, header) + api.sizeRequest(apiVersion, body);
-  const w = new Writer(options?.pool ? options.pool.acquire(prefix + size) : prefix + size);
-  if (prefix) w.int32(size);
-  encodeRequestHeader(w, hv.request, header);
-  api.encodeRequest(w, apiVersion, body);
-  if (w.pos !== w.buf.length) throw new Error(`request size mismatch: wrote ${w.pos} of ${w.buf.length}`);
-  return w.buf;
+  if (api === undefined) throw new UnsupportedVersionError(`unsupported api key ${apiKey} version ${apiVersion}`);
+  return encodeRequestFrameFor(api, apiVersion, correlationId, clientId, body, options);
 }
 
 /** Decodes a response frame (without size prefix) for a request sent with `apiKey`/`apiVersion`. */
 export function decodeResponseFrame<K extends ApiKey>(apiKey: K, apiVersion: number, frame: Uint8Array): { correlationId: number; body: ResponseTypes[K] } {
   const api = apiByKey(apiKey);
-  const hv = headerVersions(apiKey, apiVersion);
-  if (api === undefined || hv === undefined) throw new UnsupportedVersionError(`unsupported api key ${apiKey} version ${apiVersion}`);
-  const r = new Reader(frame);
-  const header = decodeResponseHeader(r, hv.response);
-  const body = api.decodeResponse(r, apiVersion) as ResponseTypes[K];
-  return { correlationId: header.correlationId, body };
+  if (api === undefined) throw new UnsupportedVersionError(`unsupported api key ${apiKey} version ${apiVersion}`);
+  return decodeResponseFrameFor(api, apiVersion, frame) as { correlationId: number; body: ResponseTypes[K] };
 }
 
-export { ProtocolDecodeError, UnsupportedVersionError };
+export { ProtocolDecodeError, UnsupportedVersionError, encodeResponseFrameFor, encodeRequestFrameFor, decodeResponseFrameFor, type EncodeOptions };

@@ -2,8 +2,10 @@
 // response header + body encoded into one size-prefixed buffer (protocol/frame.ts). Knows APIs only through the registry and
 // the generated descriptors; never touches sockets.
 
-import { decodeRequestHeader, headerVersions, ApiKey } from '../protocol/generated/index.js';
-import { encodeResponseFrame } from '../protocol/frame.js';
+import { headerVersions, ApiKey } from '../protocol/generated/api.js';
+import { decodeRequestHeader } from '../protocol/generated/request-header.js';
+import { ApiVersionsApi } from '../protocol/generated/api-versions.js';
+import { encodeResponseFrameFor } from '../protocol/api-frame.js';
 import { Reader } from '../protocol/wire/reader.js';
 import type { ConnectionInfo, DispatchResult, RequestDispatcher } from '../network/types.js';
 import type { BrokerContext, RequestContext } from './context.js';
@@ -40,7 +42,7 @@ export class KafkaDispatcher implements RequestDispatcher {
         // A client newer than us: answer in v0 with UNSUPPORTED_VERSION and our ranges so it retries lower.
         if (this.broker.log.enabled('debug'))
           this.broker.log.debug(`${conn.describe()}: ApiVersions v${apiVersion} unsupported, answering v0 with error 35`);
-        return encodeResponseFrame(ApiKey.ApiVersions, 0, correlationId, unsupportedVersionResponse(this.registry));
+        return encodeResponseFrameFor(ApiVersionsApi, 0, correlationId, unsupportedVersionResponse(this.registry));
       }
       throw new ProtocolError(
         `unsupported ${reg.api.name} version ${apiVersion} (supported ${reg.minVersion}-${reg.maxVersion}, correlation id ${correlationId})`,
@@ -99,8 +101,8 @@ export class KafkaDispatcher implements RequestDispatcher {
 
 function respond(reg: RegisteredApi, version: number, correlationId: number, res: unknown): DispatchResult {
   if (res === NO_RESPONSE) return null;
-  if (res instanceof SplicedResponse) return encodeSplicedResponseFrame(reg.api.apiKey as ApiKey, version, correlationId, res as never);
-  return encodeResponseFrame(reg.api.apiKey as ApiKey, version, correlationId, res as never);
+  if (res instanceof SplicedResponse) return encodeSplicedResponseFrame(reg.api, version, correlationId, res);
+  return encodeResponseFrameFor(reg.api, version, correlationId, res);
 }
 
 function isPromiseLike(x: unknown): x is PromiseLike<unknown> {

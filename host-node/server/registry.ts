@@ -1,11 +1,11 @@
 // The handler registry: api key → handler + the version range it serves. It drives dispatch, and ApiVersions
 // advertises exactly what is registered here (so an API is advertised iff it has a handler).
 //
-// Adding an API (next issues): write handlers/<name>.ts exporting an ApiHandler<typeof ApiKey.X>, and register
+// Adding an API: write handlers/<name>.ts exporting an ApiHandler<typeof ApiKey.X> naming its descriptor (XApi), and register
 // it in handlers/index.ts. The generated codec for that API decodes the request and encodes the response;
 // the handler only sees typed messages.
 
-import { apiByKey, type ApiDescriptor, type ApiKey, type RequestTypes, type ResponseInputTypes } from '../protocol/generated/index.js';
+import type { ApiDescriptor, ApiKey, ApiOf, RequestTypes, ResponseInputTypes } from '../protocol/generated/index.js';
 import type { RequestContext } from './context.js';
 import type { SplicedResponse } from './spliced-response.js';
 
@@ -20,7 +20,11 @@ export type NoResponse = typeof NO_RESPONSE;
 export type HandlerResult<K extends ApiKey> = ResponseInputTypes[K] | NoResponse | SplicedResponse<ResponseInputTypes[K]>;
 
 export interface ApiHandler<K extends ApiKey = ApiKey> {
-  readonly apiKey: K;
+  /**
+   * The API's generated descriptor (e.g. `ProduceApi` from protocol/generated/produce.ts): naming it here,
+   * rather than looking it up by key in the full registry, keeps the other APIs' codecs out of the broker.
+   */
+  readonly api: ApiOf<K>;
   /** Lowest version served (default: the schema's lowest, 0 — clients expect ranges to start at 0). */
   readonly minVersion?: number;
   /** Highest version served (default: the schema's highest stable version). */
@@ -52,16 +56,15 @@ export class HandlerRegistry {
   private supportedCache: SupportedApi[] | null = null;
 
   register<K extends ApiKey>(handler: ApiHandler<K>): this {
-    const api = apiByKey(handler.apiKey);
-    if (api === undefined) throw new Error(`no generated codec for api key ${handler.apiKey}`);
-    if (this.byKey[handler.apiKey]) throw new Error(`a handler for ${api.name} (${handler.apiKey}) is already registered`);
+    const api: ApiDescriptor = handler.api;
+    if (this.byKey[api.apiKey]) throw new Error(`a handler for ${api.name} (${api.apiKey}) is already registered`);
     const [lo, hi] = api.validVersions;
     const stableHi = api.latestVersionUnstable ? hi - 1 : hi;
     const minVersion = handler.minVersion ?? lo;
     const maxVersion = handler.maxVersion ?? stableHi;
     if (minVersion < lo || maxVersion > hi || minVersion > maxVersion)
       throw new Error(`${api.name}: versions ${minVersion}-${maxVersion} outside the schema's ${lo}-${hi}`);
-    this.byKey[handler.apiKey] = { api, handler: handler as unknown as ApiHandler, minVersion, maxVersion };
+    this.byKey[api.apiKey] = { api, handler: handler as unknown as ApiHandler, minVersion, maxVersion };
     this.supportedCache = null;
     return this;
   }

@@ -10,17 +10,19 @@
 //
 // The arrays must stay unchanged until the socket has written them (give each response its own buffers).
 // Everything else — lengths, tagged fields, the size prefix — is computed by the generated codec as usual.
-import { apiByKey, headerVersions, type ApiKey, type ResponseInputTypes } from '../protocol/generated/index.js';
+import { type ApiDescriptor, headerVersions } from '../protocol/generated/api.js';
 import { encodeResponseHeader, sizeResponseHeader } from '../protocol/generated/response-header.js';
 import { UnsupportedVersionError } from '../protocol/wire/errors.js';
 import { Writer } from '../protocol/wire/writer.js';
-import type { ResponseFrame } from '../network/types.js';
+import type { ChunkedFrame, ResponseFrame } from '../network/types.js';
 
 export class SplicedResponse<T = unknown> {
   constructor(
     readonly body: T,
     /** Byte-field values of `body` to send as separate chunks (identity matters: the same array objects). */
     readonly external: readonly Uint8Array[],
+    /** Called once the socket has sent the chunks (the arrays' buffer can then be reused), if ever. */
+    readonly onWritten?: () => void,
   ) {}
 }
 
@@ -40,10 +42,9 @@ class SplicingWriter extends Writer {
 }
 
 /** Encodes header + body (with the size prefix) as chunks, the marked arrays spliced in by reference. */
-export function encodeSplicedResponseFrame<K extends ApiKey>(apiKey: K, apiVersion: number, correlationId: number, res: SplicedResponse<ResponseInputTypes[K]>): ResponseFrame {
-  const api = apiByKey(apiKey);
-  const hv = headerVersions(apiKey, apiVersion);
-  if (api === undefined || hv === undefined) throw new UnsupportedVersionError(`unsupported api key ${apiKey} version ${apiVersion}`);
+export function encodeSplicedResponseFrame<ResIn>(api: ApiDescriptor<unknown, unknown, unknown, ResIn>, apiVersion: number, correlationId: number, res: SplicedResponse<ResIn>): ResponseFrame {
+  const hv = headerVersions(api.apiKey, apiVersion);
+  if (hv === undefined) throw new UnsupportedVersionError(`unsupported api key ${api.apiKey} version ${apiVersion}`);
   const marked = new Set(res.external);
   let externalBytes = 0;
   for (const b of marked) externalBytes += b.length;
@@ -58,7 +59,7 @@ export function encodeSplicedResponseFrame<K extends ApiKey>(apiKey: K, apiVersi
   if (w.pos !== w.buf.length || spliced !== externalBytes)
     throw new Error(`spliced response size mismatch: wrote ${w.pos} of ${w.buf.length}, spliced ${spliced} of ${externalBytes}`);
   if (w.cuts.length === 0) return w.buf;
-  const chunks: Uint8Array[] = [];
+  const chunks: Uint8Array[] & ChunkedFrame = [];
   let from = 0;
   for (const c of w.cuts) {
     if (c.at > from) chunks.push(w.buf.subarray(from, c.at));
@@ -66,5 +67,6 @@ export function encodeSplicedResponseFrame<K extends ApiKey>(apiKey: K, apiVersi
     from = c.at;
   }
   if (from < w.buf.length) chunks.push(w.buf.subarray(from));
+  if (res.onWritten) chunks.onWritten = res.onWritten;
   return chunks;
 }

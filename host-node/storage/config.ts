@@ -32,6 +32,10 @@ export interface StorageConfig {
   'message.max.bytes': number;
   /** Rivulet addition: after ENOSPC, how long a partition stays offline before an append may probe again. */
   'log.storage.retry.backoff.ms': number;
+  /** Idempotent producers with no write for this long are forgotten by every partition. */
+  'producer.id.expiration.ms': number;
+  /** How often partitions look for expired producers. */
+  'producer.id.expiration.check.interval.ms': number;
 }
 
 export const STORAGE_CONFIG_DEFAULTS: Readonly<StorageConfig> = Object.freeze({
@@ -59,6 +63,8 @@ export const STORAGE_CONFIG_DEFAULTS: Readonly<StorageConfig> = Object.freeze({
   'log.message.timestamp.type': 'CreateTime',
   'message.max.bytes': 1048588,
   'log.storage.retry.backoff.ms': 1000,
+  'producer.id.expiration.ms': 86400000,
+  'producer.id.expiration.check.interval.ms': 600000,
 });
 
 /** Per-topic configuration (Kafka's topic-level names). */

@@ -109,6 +109,11 @@ export class FaultyFs implements StorageFs {
     if (r) return Promise.reject(FaultyFs.error(r.code, 'fdatasync', this.paths.get(fd)));
     return this.inner.fdatasync(fd);
   }
+  fsync(fd: number): Promise<void> {
+    const r = this.fault('fsync', this.paths.get(fd));
+    if (r) return Promise.reject(FaultyFs.error(r.code, 'fsync', this.paths.get(fd)));
+    return this.inner.fsync ? this.inner.fsync(fd) : this.inner.fdatasync(fd);
+  }
   renameSync(from: string, to: string): void {
     this.maybeThrow('rename', from);
     this.inner.renameSync(from, to);

@@ -14,6 +14,8 @@ export interface StorageFs {
   fdatasyncSync(fd: number): void;
   /** fdatasync on the thread pool; the fd must stay open until it settles. */
   fdatasync(fd: number): Promise<void>;
+  /** fsync on the thread pool (data and metadata); optional, fdatasync stands in where absent. */
+  fsync?(fd: number): Promise<void>;
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
   mkdirSync(path: string): void;
@@ -35,6 +37,7 @@ export const realFs: StorageFs = {
   fdatasyncSync: (fd) => nodeFs.fdatasyncSync(fd),
   fdatasync: (fd) =>
     new Promise<void>((resolve, reject) => nodeFs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))),
+  fsync: (fd) => new Promise<void>((resolve, reject) => nodeFs.fsync(fd, (err) => (err ? reject(err) : resolve()))),
   renameSync: (a, b) => nodeFs.renameSync(a, b),
   unlinkSync: (p) => nodeFs.unlinkSync(p),
   mkdirSync: (p) => void nodeFs.mkdirSync(p, { recursive: true }),
@@ -90,17 +93,21 @@ export function fsyncDir(fs: StorageFs, dir: string): void {
   }
 }
 
-/** Writes a small file atomically: temp file, fsync, rename over the target, fsync the directory. */
-export function writeFileAtomic(fs: StorageFs, path: string, data: Uint8Array): void {
+/**
+ * Writes a small file atomically: temp file, fsync, rename over the target, fsync the directory. With
+ * `sync` false the two fsyncs are left out: readers still never see a half-written file, but a crash may
+ * lose the write (for files rebuilt at start-up anyway, e.g. partition.metadata).
+ */
+export function writeFileAtomic(fs: StorageFs, path: string, data: Uint8Array, sync = true): void {
   const tmp = path + '.tmp';
   const fd = fs.openSync(tmp, 'w');
   try {
     writeFully(fs, fd, data, 0);
-    fs.fsyncSync(fd);
+    if (sync) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, path);
   const slash = path.lastIndexOf('/');
-  fsyncDir(fs, slash > 0 ? path.slice(0, slash) : '.');
+  if (sync) fsyncDir(fs, slash > 0 ? path.slice(0, slash) : '.');
 }

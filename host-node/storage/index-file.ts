@@ -12,6 +12,11 @@ export abstract class IndexFile {
   protected generation = 0;
   /** First entry not yet written to the file. */
   private dirtyFrom = 0;
+  /**
+   * Entries were written to the file since its last fsync. A length change alone (preallocate, trim)
+   * needs no fsync: a file left preallocated by a crash loads the same (its zero tail is dropped).
+   */
+  unsynced = false;
   readonly maxEntries: number;
 
   protected constructor(
@@ -77,6 +82,7 @@ export abstract class IndexFile {
       done += this.fs.writeSync(fd, this.data, from + done, to - from - done, from + done);
     }
     this.dirtyFrom = this._entries;
+    this.unsynced = true;
   }
 
   /** Drops every entry (before a rebuild). */
@@ -97,6 +103,7 @@ export abstract class IndexFile {
   /** Rewrites the whole file from memory at the given size (entries, or preallocated to the max). */
   rewrite(fd: number, preallocate: boolean): void {
     this.dirtyFrom = 0;
+    this.unsynced = true;
     this.fs.ftruncateSync(fd, 0);
     this.persist(fd);
     this.fs.ftruncateSync(fd, preallocate ? this.maxEntries * this.entrySize : this.sizeInBytes);
@@ -110,14 +117,47 @@ export abstract class IndexFile {
   /**
    * Reads an index file. A preallocated file (crash before trim) ends in zero entries; these are dropped
    * (no real entry is all zero: position 0 is never indexed, as in Kafka). Returns whole entries only.
+   * Reads from the start in chunks and stops at the first all-zero entry, so a preallocated 10 MiB file
+   * with a few entries costs a few KiB, not 10 MiB (which made an unclean start of 10,000 partitions
+   * take minutes). Stopping early never loses correctness: a sparse index may hold fewer entries, and
+   * loading walks the batch headers after the last entry anyway.
    */
   static readEntries(fs: StorageFs, path: string, entrySize: number, maxBytes: number): Buffer {
-    const raw = fs.readFileSync(path);
-    let n = Math.floor(Math.min(raw.byteLength, maxBytes) / entrySize);
-    outer: for (; n > 0; n--) {
-      const p = (n - 1) * entrySize;
-      for (let i = 0; i < entrySize; i++) if (raw[p + i] !== 0) break outer;
+    const fd = fs.openSync(path, 'r');
+    try {
+      const limit = Math.floor(Math.min(fs.fstatSize(fd), maxBytes) / entrySize) * entrySize;
+      const chunk = entrySize * 1024;
+      let out = Buffer.allocUnsafe(Math.min(limit, chunk));
+      let have = 0;
+      for (let steps = 0; have < limit; steps++) {
+        invariant(steps < 1 << 24, 'index read makes progress');
+        const want = Math.min(chunk, limit - have);
+        if (have + want > out.byteLength) {
+          const grown = Buffer.allocUnsafe(Math.min(limit, Math.max(out.byteLength * 2, have + want)));
+          out.copy(grown, 0, 0, have);
+          out = grown;
+        }
+        let got = 0;
+        while (got < want) {
+          const n = fs.readSync(fd, out, have + got, want - got, have + got);
+          if (n === 0) break;
+          got += n;
+        }
+        const whole = Math.floor(got / entrySize) * entrySize;
+        for (let p = have; p < have + whole; p += entrySize) {
+          let zero = true;
+          for (let i = 0; i < entrySize; i++) if (out[p + i] !== 0) {
+            zero = false;
+            break;
+          }
+          if (zero) return Buffer.from(out.subarray(0, p));
+        }
+        have += whole;
+        if (got < want) break;
+      }
+      return Buffer.from(out.subarray(0, have));
+    } finally {
+      fs.closeSync(fd);
     }
-    return Buffer.from(raw.subarray(0, n * entrySize));
   }
 }

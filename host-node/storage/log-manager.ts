@@ -11,6 +11,7 @@ import { STORAGE_CONFIG_DEFAULTS, defaultLogConfig, logDirsOf, resolveLogConfig,
 import type { StorageCore } from './core-port.js';
 import { WasmStorageCore } from './core-wasm.js';
 import { ErrorCode, StorageError, invariant } from './errors.js';
+import { DeferredSyncFs } from './deferred-sync-fs.js';
 import { fsyncDir, realFs, writeFileAtomic, type StorageFs } from './fs.js';
 import { Log } from './log.js';
 import { applyRetention, type RetentionResult } from './retention.js';
@@ -40,6 +41,10 @@ interface DirState {
   path: string;
   recoveryPoints: CheckpointFile;
   logStartOffsets: CheckpointFile;
+  /** Logs (and failed logs) in this dir, so placing a new log is O(log dirs), not O(logs). */
+  count: number;
+  /** New partition directories in it whose entries are not fsynced yet (see Log's dirUnsynced). */
+  unsynced: boolean;
 }
 
 export interface StartupReport {
@@ -77,7 +82,8 @@ export function parsePartitionDirName(name: string): { topic: string; partition:
 export class LogManager {
   readonly config: StorageConfig;
   readonly defaults: LogConfig;
-  private readonly fs: StorageFs;
+  /** Every file operation of the logs goes through it; shutdown collects their fsyncs and runs them together. */
+  private readonly fs: DeferredSyncFs;
   private readonly core: StorageCore;
   private readonly now: () => number;
   private readonly dirs: DirState[];
@@ -89,13 +95,24 @@ export class LogManager {
   private readonly pendingDeleteWork = new Map<ReturnType<typeof setTimeout>, () => void>();
   private readonly backgroundRemovals = new Set<Promise<void>>();
   private readonly topicConfig: (topic: string) => Partial<LogConfig>;
+  /** Checkpoint writes asked for inside withCheckpointsDeferred(), done once when it ends. */
+  private readonly checkpointsDue = new Map<DirState, 'both' | 'start' | 'recovery'>();
+  private deferDepth = 0;
+  /** Recovery fsyncs from start-up still running (checkpoints wait for them). */
+  private loadSyncs: Promise<void> | null = null;
+  /**
+   * Log dirs where one of start-up's recovery fsyncs failed: their recovery points are never written
+   * again by this run (the old ones make the next start recover the same segments) and they get no
+   * clean-shutdown marker.
+   */
+  private readonly recoveryUnsynced = new Set<DirState>();
   private shutDown = false;
   readonly startup: StartupReport;
 
   constructor(o: LogManagerOptions) {
     this.config = { ...STORAGE_CONFIG_DEFAULTS, ...(o.config ?? {}) };
     this.defaults = defaultLogConfig(this.config);
-    this.fs = o.fs ?? realFs;
+    this.fs = new DeferredSyncFs(o.fs ?? realFs);
     this.core = o.core ?? new WasmStorageCore();
     this.now = o.now ?? Date.now;
     this.topicConfig = o.topicConfig ?? (() => ({}));
@@ -103,6 +120,8 @@ export class LogManager {
       path,
       recoveryPoints: new CheckpointFile(join(path, RECOVERY_POINT_CHECKPOINT), this.fs),
       logStartOffsets: new CheckpointFile(join(path, LOG_START_OFFSET_CHECKPOINT), this.fs),
+      count: 0,
+      unsynced: false,
     }));
     this.startup = this.loadAll();
     if (o.scheduler) this.startScheduler();
@@ -110,6 +129,9 @@ export class LogManager {
 
   private loadAll(): StartupReport {
     const report: StartupReport = { logs: 0, cleanDirs: [], uncleanDirs: [], truncatedBytes: 0, recoveredSegments: 0, failedLogs: [] };
+    // The fsyncs of recovered segments are collected and run together afterwards (see below).
+    this.fs.collect();
+    const markers: string[] = [];
     for (const d of this.dirs) {
       this.fs.mkdirSync(d.path);
       const marker = join(d.path, CLEAN_SHUTDOWN_FILE);
@@ -139,6 +161,7 @@ export class LogManager {
         } catch (e) {
           // One unreadable partition does not stop the broker: it is offline (KAFKA_STORAGE_ERROR).
           this.failed.set(key, { topic: tp.topic, partition: tp.partition, path: full, dir: d, error: e, recoveryPoint: rps.get(key) ?? 0, logStartOffset: lsos.get(key) ?? 0 });
+          d.count++;
           report.failedLogs.push({ topic: tp.topic, partition: tp.partition, error: String((e as Error)?.message ?? e) });
           continue;
         }
@@ -146,17 +169,30 @@ export class LogManager {
         report.truncatedBytes += log.loadStats.truncatedBytes;
         report.recoveredSegments += log.loadStats.recoveredSegments;
       }
-      // Everything is loaded: a crash from here on is an unclean shutdown.
-      this.writeCheckpoints(d);
-      if (clean) {
-        this.fs.unlinkSync(marker);
-        fsyncDir(this.fs, d.path);
-      }
+      if (clean) markers.push(marker);
     }
+    // Recovery's fsyncs (an unclean start recovers every active segment: ~3 fsyncs each, minutes for
+    // 10,000 partitions one by one) run together on the thread pool while the broker starts. Until they
+    // are done the checkpoints keep the old recovery points, so a crash meanwhile recovers the same
+    // segments again; nothing else waits for them (the data is readable, as page-cache data always is).
+    const recoverySyncs = this.fs.collectedCount;
+    const synced = this.fs.sync();
+    // Everything is loaded: a crash from here on is an unclean shutdown.
+    for (const marker of markers) {
+      this.fs.unlinkSync(marker);
+      fsyncDir(this.fs, marker.slice(0, marker.lastIndexOf('/')));
+    }
+    if (recoverySyncs === 0) for (const d of this.dirs) this.writeCheckpoints(d);
+    else
+      this.loadSyncs = synced.then((failed) => {
+        this.loadSyncs = null;
+        for (const { path } of failed) for (const d of this.dirs) if (path === d.path || path.startsWith(d.path + '/')) this.recoveryUnsynced.add(d);
+        if (!this.shutDown) for (const d of this.dirs) this.safeCheckpoint(d, 'both');
+      });
     return report;
   }
 
-  private openLog(topic: string, partition: number, path: string, dir: DirState, p: { clean: boolean; recoveryPoint: number; logStartOffset: number; config: LogConfig }): Log {
+  private openLog(topic: string, partition: number, path: string, dir: DirState, p: { clean: boolean; recoveryPoint: number; logStartOffset: number; config: LogConfig; created?: boolean }): Log {
     const log = new Log({
       topic,
       partition,
@@ -169,11 +205,28 @@ export class LogManager {
       recoveryPoint: p.recoveryPoint,
       logStartOffset: p.logStartOffset,
       retryBackoffMs: this.config['log.storage.retry.backoff.ms'],
-      onLogStartOffsetChange: () => this.safeCheckpoint(dir, 'start'),
+      // Written right away, or once at the end of a withCheckpointsDeferred() block (retention, DeleteRecords).
+      onLogStartOffsetChange: () => this.checkpointSoon(dir, 'start'),
+      dirUnsynced: p.created,
+      syncParentDir: p.created ? () => this.syncDirEntries(dir) : undefined,
       onSegmentsDeleted: (l, segs) => this.scheduleSegmentRemoval(l, segs),
+      producerIdExpirationMs: this.config['producer.id.expiration.ms'],
     });
     this.logs.set(tpKey(topic, partition), { log, dir });
+    dir.count++;
     return log;
+  }
+
+  /** fsyncs a log dir holding new partition directories (once for every log created since the last). */
+  private syncDirEntries(d: DirState): void {
+    if (!d.unsynced) return;
+    fsyncDir(this.fs, d.path);
+    d.unsynced = false;
+  }
+
+  /** Removes a log from the map (deleted, or about to be reopened). */
+  private forget(key: TpKey, dir: DirState): void {
+    if (this.logs.delete(key)) dir.count--;
   }
 
   // ---- logs -----------------------------------------------------------------------------------------
@@ -204,13 +257,14 @@ export class LogManager {
     if (!TOPIC_RE.test(topic) || topic === '.' || topic === '..') throw new Error(`Invalid topic name ${JSON.stringify(topic)}`);
     if (!Number.isInteger(partition) || partition < 0) throw new Error(`Invalid partition ${partition}`);
     const config = resolveLogConfig(this.defaults, { ...this.topicConfig(topic), ...overrides });
-    const counts = new Map(this.dirs.map((d) => [d, 0]));
-    for (const e of this.logs.values()) counts.set(e.dir, (counts.get(e.dir) ?? 0) + 1);
-    const dir = [...counts.entries()].sort((a, b) => a[1] - b[1])[0]![0];
+    let dir = this.dirs[0]!;
+    for (const d of this.dirs) if (d.count < dir.count) dir = d;
     const path = join(dir.path, partitionDirName(topic, partition));
     this.fs.mkdirSync(path);
-    fsyncDir(this.fs, dir.path);
-    return this.openLog(topic, partition, path, dir, { clean: true, recoveryPoint: 0, logStartOffset: 0, config });
+    // No fsync here: the new directory is made durable by the log's first flush (or at shutdown). A crash
+    // before that loses only an empty partition directory, which the topic registry creates again at start.
+    dir.unsynced = true;
+    return this.openLog(topic, partition, path, dir, { clean: true, recoveryPoint: 0, logStartOffset: 0, config, created: true });
   }
 
   /** Records the topic id in the partition's `partition.metadata` (Kafka's file). */
@@ -250,28 +304,55 @@ export class LogManager {
   }
 
   /** Deletes a partition: renamed `<topic>-<p>.<uuid>-delete` at once, removed in the background. */
-  async deleteLog(topic: string, partition: number): Promise<void> {
-    const key = tpKey(topic, partition);
-    const e = this.logs.get(key);
-    if (!e) {
+  deleteLog(topic: string, partition: number): Promise<void> {
+    return this.deleteLogs([{ topic, partition }]);
+  }
+
+  /**
+   * Deletes partitions (a whole topic at once): each is renamed `<topic>-<p>.<uuid>-delete` at once; then
+   * each log dir is fsynced and the checkpoints written once for all of them (not once per partition:
+   * 10,000 partitions would otherwise cost 10,000 × 2 checkpoint files of 10,000 lines); the renamed
+   * directories are removed in the background. The first rename failure is thrown after the rest went.
+   */
+  async deleteLogs(parts: readonly { topic: string; partition: number }[]): Promise<void> {
+    const touched = new Set<DirState>();
+    const targets: string[] = [];
+    let error: unknown = null;
+    for (const { topic, partition } of parts) {
+      const key = tpKey(topic, partition);
+      const e = this.logs.get(key);
       // A partition whose directory failed to load goes too (else it would come back at the next start).
-      const f = this.failed.get(key);
-      if (!f) return;
-      this.failed.delete(key);
-      const target = join(f.dir.path, deleteDirName(topic, partition));
-      this.fs.renameSync(f.path, target);
-      fsyncDir(this.fs, f.dir.path);
-      this.safeCheckpoint(f.dir, 'both');
-      await this.removeInBackground(target);
-      return;
+      const f = e ? undefined : this.failed.get(key);
+      if (!e && !f) continue;
+      const dir = e ? e.dir : f!.dir;
+      const path = e ? e.log.dir : f!.path;
+      if (e) {
+        this.forget(key, dir);
+        e.log.closeAbruptly();
+      } else {
+        this.failed.delete(key);
+        dir.count--;
+      }
+      const target = join(dir.path, deleteDirName(topic, partition));
+      try {
+        this.fs.renameSync(path, target);
+      } catch (err) {
+        error ??= err;
+        continue;
+      }
+      touched.add(dir);
+      targets.push(target);
     }
-    this.logs.delete(key);
-    e.log.closeAbruptly();
-    const target = join(e.dir.path, deleteDirName(topic, partition));
-    this.fs.renameSync(e.log.dir, target);
-    fsyncDir(this.fs, e.dir.path);
-    this.safeCheckpoint(e.dir, 'both');
-    await this.removeInBackground(target);
+    for (const d of touched) {
+      try {
+        fsyncDir(this.fs, d.path);
+      } catch (err) {
+        error ??= err;
+      }
+      this.safeCheckpoint(d, 'both');
+    }
+    if (error !== null) throw error;
+    await Promise.all(targets.map((t) => this.removeInBackground(t)));
   }
 
   /**
@@ -284,6 +365,7 @@ export class LogManager {
     if (f) {
       const log = this.openLog(topic, partition, f.path, f.dir, { clean: false, recoveryPoint: f.recoveryPoint, logStartOffset: f.logStartOffset, config: resolveLogConfig(this.defaults, this.topicConfig(topic)) });
       this.failed.delete(key);
+      f.dir.count--;
       return log;
     }
     const e = this.logs.get(key);
@@ -292,7 +374,7 @@ export class LogManager {
     const rp = log.recoveryPoint;
     const lso = log.logStartOffset;
     log.closeAbruptly();
-    this.logs.delete(key);
+    this.forget(key, dir);
     return this.openLog(topic, partition, log.dir, dir, { clean: false, recoveryPoint: rp, logStartOffset: lso, config: log.config });
   }
 
@@ -323,7 +405,39 @@ export class LogManager {
       ]);
   }
 
+  /**
+   * Runs `f` with checkpoint writes held back, then writes each file that is due once: a DeleteRecords
+   * or retention pass over 10,000 partitions writes the checkpoint file once, not 10,000 times (each
+   * write is the whole file, so that would be quadratic).
+   */
+  withCheckpointsDeferred<T>(f: () => T): T {
+    this.deferDepth++;
+    try {
+      return f();
+    } finally {
+      if (--this.deferDepth === 0) {
+        const due = [...this.checkpointsDue];
+        this.checkpointsDue.clear();
+        if (!this.shutDown) for (const [d, which] of due) this.safeCheckpoint(d, which);
+      }
+    }
+  }
+
+  private checkpointSoon(d: DirState, which: 'both' | 'start' | 'recovery'): void {
+    if (this.deferDepth === 0) {
+      this.safeCheckpoint(d, which);
+      return;
+    }
+    const due = this.checkpointsDue.get(d);
+    this.checkpointsDue.set(d, due === undefined || due === which ? which : 'both');
+  }
+
   private safeCheckpoint(d: DirState, which: 'both' | 'start' | 'recovery'): void {
+    if (this.loadSyncs !== null) return; // written once start-up's recovery is durable
+    if (this.recoveryUnsynced.has(d)) {
+      if (which === 'recovery') return;
+      which = 'start';
+    }
     try {
       this.writeCheckpoints(d, which);
     } catch {
@@ -333,6 +447,10 @@ export class LogManager {
 
   /** One retention pass over every log (what the log.retention.check.interval.ms timer runs). */
   runRetention(nowMs = this.now()): RetentionResult {
+    return this.withCheckpointsDeferred(() => this.retentionPass(nowMs));
+  }
+
+  private retentionPass(nowMs: number): RetentionResult {
     const total: RetentionResult = { deletedSegments: 0, deletedBytes: 0 };
     for (const { log } of this.logs.values()) {
       try {
@@ -344,6 +462,16 @@ export class LogManager {
       }
     }
     return total;
+  }
+
+  /**
+   * Drops idempotent producers with no write for producer.id.expiration.ms from every log (what the
+   * producer.id.expiration.check.interval.ms timer runs). Returns how many producer entries went.
+   */
+  removeExpiredProducers(nowMs = this.now()): number {
+    let n = 0;
+    for (const { log } of this.logs.values()) n += log.removeExpiredProducers(this.config['producer.id.expiration.ms'], nowMs);
+    return n;
   }
 
   private scheduleSegmentRemoval(log: Log, segs: LogSegment[]): void {
@@ -380,6 +508,7 @@ export class LogManager {
       this.timers.push(t);
     };
     every(this.config['log.retention.check.interval.ms'], () => void this.runRetention());
+    every(this.config['producer.id.expiration.check.interval.ms'], () => void this.removeExpiredProducers());
     every(this.config['log.flush.offset.checkpoint.interval.ms'], () => this.dirs.forEach((d) => this.safeCheckpoint(d, 'recovery')));
     every(this.config['log.flush.start.offset.checkpoint.interval.ms'], () => this.dirs.forEach((d) => this.safeCheckpoint(d, 'start')));
   }
@@ -402,7 +531,12 @@ export class LogManager {
     }
     this.pendingDeletes.clear();
     this.pendingDeleteWork.clear();
+    await this.loadSyncs;
     const dirty = new Set<DirState>([...this.failed.values()].map((f) => f.dir));
+    for (const d of this.recoveryUnsynced) dirty.add(d);
+    // Each close's fsyncs (log, indexes, directory, producer snapshot) are collected and then run
+    // together, many in flight: one by one, 10,000 partitions took minutes to shut down.
+    this.fs.collect();
     for (const { log, dir } of this.logs.values()) {
       try {
         log.close();
@@ -411,9 +545,12 @@ export class LogManager {
         dirty.add(dir);
       }
     }
+    for (const { path } of await this.fs.sync()) {
+      for (const d of this.dirs) if (path === d.path || path.startsWith(d.path + '/')) dirty.add(d);
+    }
     for (const d of this.dirs) {
       try {
-        this.writeCheckpoints(d);
+        this.writeCheckpoints(d, this.recoveryUnsynced.has(d) ? 'start' : 'both');
         if (!dirty.has(d)) writeFileAtomic(this.fs, join(d.path, CLEAN_SHUTDOWN_FILE), Buffer.from(JSON.stringify({ version: 0, brokerEpoch: -1 })));
       } catch {
         /* no marker: the next start recovers this dir */

@@ -4,9 +4,11 @@
 import { LONG_MAX, type LogConfig } from './config.js';
 import type { BatchInfo, StorageCore } from './core-port.js';
 import { ErrorCode, StorageError, invariant, isIoError, isNoSpace } from './errors.js';
-import type { StorageFs } from './fs.js';
+import { fsyncDir, type StorageFs } from './fs.js';
 import { DataWaiters, DurableWaiters } from './group-commit.js';
 import { loadSegments } from './recovery.js';
+import { ProducerStateManager, readProducerBatchHeader, type ReplayStats } from './producer-state.js';
+import { deleteSnapshot, listSnapshots, loadProducerState, writeSnapshot } from './producer-snapshot.js';
 import { FileRange, LogSegment, type SegmentOptions } from './segment.js';
 
 export interface AppendInfo {
@@ -62,6 +64,24 @@ export interface LogOptions {
   onLogStartOffsetChange?: (log: Log) => void;
   /** Called when a segment's files are renamed `.deleted` (the manager removes them after file.delete.delay.ms). */
   onSegmentsDeleted?: (log: Log, segments: LogSegment[]) => void;
+  /** producer.id.expiration.ms: producers in a snapshot older than this are not loaded (default Kafka's 1 day). */
+  producerIdExpirationMs?: number;
+  /**
+   * A new partition directory whose entry (and its parent's) is not yet durable: it is fsynced, with
+   * `syncParentDir`, at the log's first flush rather than at creation (Kafka's LocalLog.flush flushes the
+   * directory too when new segments are covered), so creating 10,000 partitions costs no fsyncs.
+   */
+  dirUnsynced?: boolean;
+  /** Makes the parent (log) directory's entry for this log durable (the manager does it once for many logs). */
+  syncParentDir?: () => void;
+}
+
+/** How the producer state was loaded (a snapshot, then a replay of the log after it). */
+export interface ProducerStateLoadStats {
+  /** Offset of the snapshot loaded, -1 if none (rebuilt from the log start). */
+  snapshotOffset: number;
+  corruptSnapshots: number;
+  replay: ReplayStats;
 }
 
 export class Log {
@@ -74,6 +94,9 @@ export class Log {
   private readonly now: () => number;
   private readonly retryBackoffMs: number;
   private readonly hooks: Pick<LogOptions, 'onLogStartOffsetChange' | 'onSegmentsDeleted'>;
+  /** The directory has entries (new log, new segment) not yet fsynced; done before anything counts as flushed. */
+  private dirUnsynced: boolean;
+  private syncParentDir: (() => void) | null;
 
   private segments: LogSegment[];
   private _logStartOffset: number;
@@ -95,7 +118,12 @@ export class Log {
 
   private offline: { reason: OfflineReason; since: number; error: unknown } | null = null;
   private closed = false;
-  readonly loadStats: { truncatedBytes: number; recoveredSegments: number; removedSegments: number };
+  readonly loadStats: { truncatedBytes: number; recoveredSegments: number; removedSegments: number; producerState: ProducerStateLoadStats };
+
+  /** Idempotent producers of this partition (producer-state.ts); every appended batch with a producer id is recorded. */
+  readonly producerState: ProducerStateManager;
+  /** Offset of the newest producer snapshot on disk (-1: none), so close() does not rewrite an identical one. */
+  private lastSnapshotOffset = -1;
 
   constructor(o: LogOptions) {
     this.topic = o.topic;
@@ -107,6 +135,8 @@ export class Log {
     this.now = o.now ?? Date.now;
     this.retryBackoffMs = o.retryBackoffMs ?? 1000;
     this.hooks = { onLogStartOffsetChange: o.onLogStartOffsetChange, onSegmentsDeleted: o.onSegmentsDeleted };
+    this.dirUnsynced = o.dirUnsynced ?? false;
+    this.syncParentDir = o.syncParentDir ?? null;
     const loaded = loadSegments({
       dir: o.dir,
       segmentOptions: this.segmentOptions(),
@@ -117,7 +147,6 @@ export class Log {
       nowMs: this.now(),
     });
     this.segments = loaded.segments;
-    this.loadStats = { truncatedBytes: loaded.truncatedBytes, recoveredSegments: loaded.recoveredSegments, removedSegments: loaded.removedSegments };
     this._logStartOffset = loaded.logStartOffset;
     this._logEndOffset = this.active.nextOffset;
     this._recoveryPoint = loaded.recoveryPoint;
@@ -125,6 +154,26 @@ export class Log {
     this._highWatermark = this._logEndOffset;
     this.hwSegmentBase = this.active.baseOffset;
     this.hwPosition = this.active.size;
+    // Producer state: the newest snapshot, then the log after it (only that part is read).
+    const p = loadProducerState({
+      fs: this.fs,
+      dir: this.dir,
+      log: this,
+      segmentBases: this.segmentBaseOffsets(),
+      now: this.now,
+      expirationMs: o.producerIdExpirationMs ?? 86_400_000,
+    });
+    this.producerState = p.state;
+    this.lastSnapshotOffset = p.snapshotOffset;
+    this.loadStats = {
+      truncatedBytes: loaded.truncatedBytes,
+      recoveredSegments: loaded.recoveredSegments,
+      removedSegments: loaded.removedSegments,
+      producerState: { snapshotOffset: p.snapshotOffset, corruptSnapshots: p.corruptSnapshots.length, replay: p.replay },
+    };
+    // What recovery kept is flushed (loadSegments), so a snapshot at the log end is safe; it spares the next
+    // start this replay.
+    if (p.replay.batches > 0) this.takeProducerSnapshot(false);
   }
 
   private segmentOptions(): SegmentOptions {
@@ -223,6 +272,7 @@ export class Log {
       throw this.ioFailure(e, 'append');
     }
     this._logEndOffset = last.lastOffset + 1;
+    this.recordProducerBatches(view, batches, now);
     if (this.pageCacheDurable) this.advanceHighWatermark(this._logEndOffset, this.active.baseOffset, this.active.size);
     else this.afterUnflushedAppend();
     return {
@@ -235,6 +285,16 @@ export class Log {
       recordCount: records,
       bytes: view.byteLength,
     };
+  }
+
+  /** Every appended batch with a producer id goes into the producer state (the Produce handler checked it first). */
+  private recordProducerBatches(view: Uint8Array, batches: readonly BatchInfo[], now: number): void {
+    for (const b of batches) {
+      // Fast path: no producer id (-1, sign bit set in the first byte of the int64 at header offset 43).
+      if ((view[b.position + 43]! & 0x80) !== 0) continue;
+      const h = readProducerBatchHeader(view, b.position);
+      if (h !== null) this.producerState.record(h.batch, b.baseOffset, b.lastOffset, b.maxTimestamp, now);
+    }
   }
 
   /** Kafka's maybeRoll: size, time, full indexes, or offsets that no longer fit the segment. */
@@ -273,9 +333,11 @@ export class Log {
     const old = this.active;
     if (old.isEmpty) return;
     const fresh = LogSegment.create(this.dir, this._logEndOffset, this.segmentOptions(), now);
+    this.dirUnsynced = true;
     try {
       old.onBecomeInactive();
       old.flushSync();
+      this.syncDir();
     } catch (e) {
       fresh.close();
       for (const p of [fresh.logPath, fresh.indexPath, fresh.timeIndexPath]) {
@@ -290,6 +352,36 @@ export class Log {
     old.releaseIndexFds();
     this.segments.push(fresh);
     this.markFlushed(this._logEndOffset, fresh.baseOffset, 0);
+    // Kafka snapshots the producer state at every roll, named after the new segment's base offset.
+    this.takeProducerSnapshot(false);
+  }
+
+  // ---- producer state snapshots ---------------------------------------------------------------------
+
+  /**
+   * Writes the producer state as `<log end offset>.snapshot` (producer-snapshot.ts). A failure is not an
+   * append failure: the snapshot is a cache, and the next load replays more of the log instead.
+   */
+  takeProducerSnapshot(sync: boolean): boolean {
+    const at = this._logEndOffset;
+    if (at === this.lastSnapshotOffset) return true;
+    try {
+      writeSnapshot(this.fs, this.dir, at, this.producerState, sync);
+      this.lastSnapshotOffset = at;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Offsets of this partition's producer snapshot files (tests, tools). */
+  producerSnapshotOffsets(): number[] {
+    return listSnapshots(this.fs, this.dir);
+  }
+
+  /** Drops producers with no write for producer.id.expiration.ms (the manager's periodic check). */
+  removeExpiredProducers(expirationMs: number, nowMs = this.now()): number {
+    return this.producerState.removeExpired(expirationMs, nowMs);
   }
 
   // ---- flush / durability ---------------------------------------------------------------------------
@@ -330,10 +422,12 @@ export class Log {
     const seg = this.active;
     const position = seg.size;
     this.flushInFlight = true;
-    seg.ioStarted();
+    const writes = seg.ioStarted();
     try {
       this.flushCount++;
       await this.fs.fdatasync(seg.logFd);
+      seg.logSynced(writes);
+      if (this.dirUnsynced && !this.closed) this.syncDir();
     } catch (e) {
       // A failed fsync may have dropped dirty pages: the partition stays offline until reopened (recovery).
       this.goOffline('io', e);
@@ -356,11 +450,21 @@ export class Log {
     if (this.offline || this._logEndOffset <= this._recoveryPoint) return;
     try {
       this.active.flushSync();
+      this.syncDir();
     } catch (e) {
       this.goOffline('io', e);
       throw this.storageError();
     }
     this.markFlushed(this._logEndOffset, this.active.baseOffset, this.active.size);
+  }
+
+  /** fsyncs the log's directory (and, for a new log, its parent) if it has entries not yet durable. */
+  private syncDir(): void {
+    if (!this.dirUnsynced) return;
+    fsyncDir(this.fs, this.dir);
+    this.syncParentDir?.();
+    this.syncParentDir = null;
+    this.dirUnsynced = false;
   }
 
   private markFlushed(offset: number, segmentBase: number, position: number): void {
@@ -521,6 +625,11 @@ export class Log {
         /* rename failures leave the files; the next start removes them as leftovers */
       }
     }
+    // Producer snapshots go with their segments (Kafka deletes the one at each deleted segment's base offset;
+    // close-time snapshots inside a deleted segment go too).
+    const firstBase = this.segments[0]!.baseOffset;
+    for (const o of listSnapshots(this.fs, this.dir)) if (o < firstBase) deleteSnapshot(this.fs, this.dir, o);
+    if (this.lastSnapshotOffset < firstBase) this.lastSnapshotOffset = -1;
     const newStart = Math.max(this._logStartOffset, this.segments[0]!.baseOffset);
     if (newStart !== this._logStartOffset) {
       this._logStartOffset = newStart;
@@ -623,12 +732,16 @@ export class Log {
     if (this.offline !== null) this.tryTruncateGarbage();
     if (this.offline === null) {
       try {
-        this.flush();
+        // One flush of the log and its trimmed indexes (not a flush, then a second one after the trim).
         this.active.onBecomeInactive();
         this.active.flushSync();
+        this.syncDir();
+        this.markFlushed(this._logEndOffset, this.active.baseOffset, this.active.size);
       } catch (e) {
         err = e;
       }
+      // The next start loads this and replays nothing (fsynced: a clean start trusts what it finds).
+      if (err === null && this._logEndOffset > this._logStartOffset) this.takeProducerSnapshot(true);
     }
     this.closed = true;
     this.durable.failAll(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, 'log closed'));

@@ -1,21 +1,27 @@
-// Per-partition idempotent-producer state (issue #7 part 2), consulted by the Produce handler; producer ids
-// come from InitProducerId (server/producer-ids.ts).
+// Per-partition idempotent-producer state (issue #7 part 2), owned by the partition's Log and consulted by the
+// Produce handler; producer ids come from InitProducerId (server/producer-ids.ts). Snapshots of this state
+// (`<offset>.snapshot` files) are producer-snapshot.ts.
 //
-// For every producer id seen in a partition: its epoch and the metadata of its last 5 batches (first/last
-// sequence, first/last offset, max timestamp), as Kafka's ProducerStateEntry keeps. A batch is checked
-// before it is appended:
+// For every producer id seen in a partition: its epoch, the time of its last write, and the metadata of its
+// last 5 batches (first/last sequence, first/last offset, max timestamp), as Kafka's ProducerStateEntry keeps.
+// A batch is checked before it is appended (Kafka's ProducerAppendInfo / UnifiedLog.analyzeAndValidateProducerState):
 //   - same epoch and the same (firstSeq, lastSeq) as a retained batch → duplicate: answer success with the
 //     original offsets, append nothing;
 //   - epoch lower than the known one → INVALID_PRODUCER_EPOCH;
-//   - a new (higher) epoch must start at sequence 0 unless the producer is unknown here;
-//   - same epoch: firstSeq must be lastSeq + 1 (wrapping at 2^31-1) → else OUT_OF_ORDER_SEQUENCE_NUMBER;
-//   - a producer this partition has no state for accepts any sequence (its records may have been deleted by
-//     retention or DeleteRecords — what Kafka does since KIP-360).
-// After a successful append, record() stores the batch. Recovery rebuilds the state by feeding every
-// batch with producerId >= 0, from the log start, to record() (readProducerBatchHeader() parses one).
+//   - a new (higher) epoch must start at sequence 0;
+//   - same epoch: firstSeq must be lastSeq + 1 (wrapping at 2^31-1), else OUT_OF_ORDER_SEQUENCE_NUMBER — except
+//     a batch whose sequences all lie behind the 5 retained batches, which was certainly written before:
+//     DUPLICATE_SEQUENCE_NUMBER (Kafka 3.x answers OUT_OF_ORDER_SEQUENCE_NUMBER there; the Java client and
+//     librdkafka both treat DUPLICATE_SEQUENCE_NUMBER as "delivered, offset unknown", which is what it is);
+//   - a producer this partition has no state for accepts any sequence: its records may have been removed by
+//     retention or DeleteRecords, or it expired (Kafka since KIP-360, 2.5; so UNKNOWN_PRODUCER_ID is never
+//     answered to Produce, as Kafka no longer does).
+// Every appended batch with producerId >= 0 is recorded by Log.appendStaged, so the state always matches the log.
+// Producers with no write for producer.id.expiration.ms are dropped by removeExpired().
 
 export const BATCHES_TO_RETAIN = 5;
 const INT32_MAX = 0x7fffffff;
+const SEQ_SPACE = 0x80000000;
 
 export interface BatchMetadata {
   firstSeq: number;
@@ -28,6 +34,8 @@ export interface BatchMetadata {
 export interface ProducerEntry {
   producerId: bigint;
   epoch: number;
+  /** Broker wall clock (ms) of the producer's last write; producer.id.expiration.ms counts from here. */
+  lastWriteMs: number;
   /** Oldest first, at most BATCHES_TO_RETAIN. */
   batches: BatchMetadata[];
 }
@@ -42,13 +50,21 @@ export interface ProducerBatch {
   recordCount: number;
 }
 
+export type SequenceError = 'INVALID_PRODUCER_EPOCH' | 'OUT_OF_ORDER_SEQUENCE_NUMBER' | 'DUPLICATE_SEQUENCE_NUMBER';
+
 export type SequenceCheck =
   | { kind: 'append' }
   | { kind: 'duplicate'; batch: BatchMetadata }
-  | { kind: 'error'; error: 'INVALID_PRODUCER_EPOCH' | 'OUT_OF_ORDER_SEQUENCE_NUMBER'; message: string };
+  | { kind: 'error'; error: SequenceError; message: string };
 
 function inSequence(lastSeq: number, nextSeq: number): boolean {
   return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === INT32_MAX);
+}
+
+/** True when sequence `a` comes before `b` (sequences wrap at 2^31; "before" = less than half the space behind). */
+function seqBefore(a: number, b: number): boolean {
+  const d = (b - a + SEQ_SPACE) % SEQ_SPACE;
+  return d > 0 && d < SEQ_SPACE / 2;
 }
 
 export function wrapSeq(firstSeq: number, delta: number): number {
@@ -59,6 +75,9 @@ export function wrapSeq(firstSeq: number, delta: number): number {
 export class ProducerStateManager {
   private readonly producers = new Map<bigint, ProducerEntry>();
 
+  /** `now` is the broker's wall clock (injectable for expiry tests). */
+  constructor(private readonly now: () => number = Date.now) {}
+
   get size(): number {
     return this.producers.size;
   }
@@ -67,35 +86,67 @@ export class ProducerStateManager {
     return this.producers.get(producerId);
   }
 
+  /** Every producer entry (snapshots, tests). */
+  entries(): IterableIterator<ProducerEntry> {
+    return this.producers.values();
+  }
+
   /** Checks a batch about to be appended (producerId >= 0). Changes nothing. */
   check(b: ProducerBatch): SequenceCheck {
     const e = this.producers.get(b.producerId);
     if (e === undefined) return { kind: 'append' };
     if (b.epoch < e.epoch)
-      return { kind: 'error', error: 'INVALID_PRODUCER_EPOCH', message: `epoch ${b.epoch} is older than the current epoch ${e.epoch} of producer ${b.producerId}` };
-    if (b.epoch === e.epoch) {
-      const dup = e.batches.find((m) => m.firstSeq === b.firstSeq && m.lastSeq === b.lastSeq);
-      if (dup !== undefined) return { kind: 'duplicate', batch: dup };
-      const last = e.batches.length > 0 ? e.batches[e.batches.length - 1]!.lastSeq : -1;
-      if (e.batches.length > 0 && !inSequence(last, b.firstSeq))
-        return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', message: `sequence ${b.firstSeq} of producer ${b.producerId} (epoch ${b.epoch}) does not follow ${last}` };
+      return { kind: 'error', error: 'INVALID_PRODUCER_EPOCH', message: `epoch ${b.epoch} of producer ${b.producerId} is older than its current epoch ${e.epoch}` };
+    if (b.epoch > e.epoch) {
+      // A new epoch starts over at 0.
+      if (b.firstSeq !== 0)
+        return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', message: `sequence ${b.firstSeq} for the new epoch ${b.epoch} of producer ${b.producerId} (expected 0)` };
       return { kind: 'append' };
     }
-    // A new epoch starts over at 0.
-    if (b.firstSeq !== 0)
-      return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', message: `sequence ${b.firstSeq} for the new epoch ${b.epoch} of producer ${b.producerId} (expected 0)` };
-    return { kind: 'append' };
+    const dup = e.batches.find((m) => m.firstSeq === b.firstSeq && m.lastSeq === b.lastSeq);
+    if (dup !== undefined) return { kind: 'duplicate', batch: dup };
+    if (e.batches.length === 0) return { kind: 'append' };
+    const oldest = e.batches[0]!;
+    const last = e.batches[e.batches.length - 1]!.lastSeq;
+    if (inSequence(last, b.firstSeq)) return { kind: 'append' };
+    if (seqBefore(b.firstSeq, oldest.firstSeq) && !seqBefore(last, b.lastSeq))
+      return {
+        kind: 'error',
+        error: 'DUPLICATE_SEQUENCE_NUMBER',
+        message: `sequences ${b.firstSeq}-${b.lastSeq} of producer ${b.producerId} were written before the ${e.batches.length} batches still remembered (from sequence ${oldest.firstSeq})`,
+      };
+    return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', message: `sequence ${b.firstSeq} of producer ${b.producerId} (epoch ${b.epoch}) does not follow ${last}` };
   }
 
   /** Records an appended batch (and, on recovery, every batch with producerId >= 0 in log order). */
-  record(b: ProducerBatch, firstOffset: number, lastOffset: number, maxTimestamp: number): void {
+  record(b: ProducerBatch, firstOffset: number, lastOffset: number, maxTimestamp: number, writeMs = this.now()): void {
     let e = this.producers.get(b.producerId);
     if (e === undefined || b.epoch > e.epoch) {
-      e = { producerId: b.producerId, epoch: b.epoch, batches: [] };
+      e = { producerId: b.producerId, epoch: b.epoch, lastWriteMs: writeMs, batches: [] };
       this.producers.set(b.producerId, e);
     } else if (b.epoch < e.epoch) return;
     e.batches.push({ firstSeq: b.firstSeq, lastSeq: b.lastSeq, firstOffset, lastOffset, maxTimestamp });
     if (e.batches.length > BATCHES_TO_RETAIN) e.batches.shift();
+    e.lastWriteMs = writeMs;
+  }
+
+  /** Puts an entry loaded from a snapshot. */
+  load(e: ProducerEntry): void {
+    this.producers.set(e.producerId, { ...e, batches: e.batches.slice(-BATCHES_TO_RETAIN) });
+  }
+
+  /**
+   * Drops producers with no write for `expirationMs` (producer.id.expiration.ms; Kafka's isProducerExpired:
+   * now - last write >= expiration). Their next batch is then accepted with any sequence. Returns how many went.
+   */
+  removeExpired(expirationMs: number, nowMs = this.now()): number {
+    let n = 0;
+    for (const [id, e] of this.producers)
+      if (nowMs - e.lastWriteMs >= expirationMs) {
+        this.producers.delete(id);
+        n++;
+      }
+    return n;
   }
 
   clear(): void {
@@ -135,32 +186,52 @@ export function readProducerBatchHeader(
   };
 }
 
-/** What producerStateOf() needs from a partition log. */
+/** What replayProducerState() needs from a partition log. */
 export interface ProducerStateLog {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
-  readBytes(offset: number, maxBytes: number, isolation: 'log_end'): Buffer | null;
+  readBytes(offset: number, maxBytes: number, isolation: 'log_end'): Uint8Array | null;
+}
+
+export interface ReplayStats {
+  /** Where the replay started (the snapshot's offset, or the log start offset without one). */
+  fromOffset: number;
+  /** Batches read from the log (with or without a producer id). */
+  batches: number;
+  /** Bytes read from the log. */
+  bytes: number;
 }
 
 const SCAN_BYTES = 1 << 20;
 
-/** Rebuilds a partition's producer state from its batches with producerId >= 0, from the log start. */
-export function rebuildProducerState(log: ProducerStateLog): ProducerStateManager {
-  const s = new ProducerStateManager();
-  let offset = log.logStartOffset;
+/**
+ * Feeds every batch with producerId >= 0 from `fromOffset` to the log end into `state` (recovery after a
+ * snapshot, or from the log start without one). Batches replayed count as written at `writeMs` — the log holds
+ * no broker clock, and counting from the replay never expires a producer early.
+ */
+export function replayProducerState(state: ProducerStateManager, log: ProducerStateLog, fromOffset: number, writeMs: number): ReplayStats {
+  const stats: ReplayStats = { fromOffset, batches: 0, bytes: 0 };
+  let offset = Math.max(fromOffset, log.logStartOffset);
   while (offset < log.logEndOffset) {
     const bytes = log.readBytes(offset, SCAN_BYTES, 'log_end');
     if (bytes === null) break;
+    stats.bytes += bytes.length;
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let pos = 0;
     let next = offset;
     while (bytes.length - pos >= 17) {
-      const size = 12 + bytes.readInt32BE(pos + 8);
+      const size = 12 + v.getInt32(pos + 8);
       if (size < 12 || pos + size > bytes.length) break;
-      const base = Number(bytes.readBigInt64BE(pos));
+      const base = Number(v.getBigInt64(pos));
       if (bytes[pos + MAGIC] === 2 && size >= V2_BATCH_HEADER_BYTES) {
-        const h = readProducerBatchHeader(bytes, pos);
-        if (h !== null) s.record(h.batch, h.baseOffset, h.lastOffset, h.maxTimestamp);
-        next = Math.max(next, base + bytes.readInt32BE(pos + LAST_OFFSET_DELTA) + 1);
+        const last = base + v.getInt32(pos + LAST_OFFSET_DELTA);
+        // The first batch may start before `offset` (the read returns the batch holding it): already counted.
+        if (last >= offset) {
+          stats.batches++;
+          const h = readProducerBatchHeader(bytes, pos);
+          if (h !== null) state.record(h.batch, h.baseOffset, h.lastOffset, h.maxTimestamp, writeMs);
+        }
+        next = Math.max(next, last + 1);
       } else {
         next = Math.max(next, base + 1); // a legacy entry's offset is its last offset
       }
@@ -169,14 +240,12 @@ export function rebuildProducerState(log: ProducerStateLog): ProducerStateManage
     if (next <= offset) break; // nothing readable: stop rather than loop
     offset = next;
   }
-  return s;
+  return stats;
 }
 
-const states = new WeakMap<object, ProducerStateManager>();
-
-/** The producer state of a partition log, rebuilt from the log the first time it is asked for after open. */
-export function producerStateOf(log: ProducerStateLog): ProducerStateManager {
-  let s = states.get(log);
-  if (s === undefined) states.set(log, (s = rebuildProducerState(log)));
+/** The whole state rebuilt from the log start (tests; recovery uses a snapshot first, producer-snapshot.ts). */
+export function rebuildProducerState(log: ProducerStateLog, now: () => number = Date.now): ProducerStateManager {
+  const s = new ProducerStateManager(now);
+  replayProducerState(s, log, log.logStartOffset, now());
   return s;
 }

@@ -145,9 +145,11 @@ export function loadSegments(p: LoadParams): LoadResult {
     segments = [];
   }
   // Empty segments in the middle (a crash right after a roll) are harmless; an empty log gets one segment.
+  let fresh = false;
   if (segments.length === 0) {
     const base = Math.max(0, p.logStartOffset);
     segments = [LogSegment.create(p.dir, base, p.segmentOptions, p.nowMs)];
+    fresh = true;
   }
   for (let i = 1; i < segments.length; i++) {
     invariant(segments[i - 1]!.nextOffset <= segments[i]!.baseOffset || segments[i - 1]!.isEmpty, `segments do not overlap (${segments[i - 1]!.baseOffset}..${segments[i - 1]!.nextOffset} vs ${segments[i]!.baseOffset})`);
@@ -157,7 +159,7 @@ export function loadSegments(p: LoadParams): LoadResult {
     s.onBecomeInactive();
     s.releaseIndexFds();
   }
-  active.onBecomeActive();
+  if (!fresh) active.onBecomeActive(); // a segment just created has its indexes preallocated already
   const logEndOffset = active.nextOffset;
   const logStartOffset = Math.min(Math.max(p.logStartOffset, segments[0]!.baseOffset), logEndOffset);
   // Clean: everything was flushed at shutdown. Unclean: every segment from the old recovery point on was

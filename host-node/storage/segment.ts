@@ -88,6 +88,9 @@ export class LogSegment {
   rollingBasedTimestamp = -1;
   /** Async I/O (fdatasync) in flight on this segment's fd: close waits for it. */
   pendingIo = 0;
+  /** Writes (appends, truncations) to the .log so far, and how many of them an fdatasync covered. */
+  private logWrites = 0;
+  private syncedLogWrites = 0;
   private closed = false;
   private closeWhenIdle = false;
 
@@ -121,15 +124,18 @@ export class LogSegment {
     try {
       const log = o.fs.openSync(stem + LOG_SUFFIX, 'wx+');
       opened.push(log);
-      const index = o.fs.openSync(stem + INDEX_SUFFIX, 'w+');
-      opened.push(index);
-      const timeIndex = o.fs.openSync(stem + TIME_INDEX_SUFFIX, 'w+');
-      opened.push(timeIndex);
       const oi = new OffsetIndex(o.fs, stem + INDEX_SUFFIX, baseOffset, o.maxIndexBytes, o.core);
       const ti = new TimeIndex(o.fs, stem + TIME_INDEX_SUFFIX, baseOffset, o.maxIndexBytes, o.core);
+      // The index files are created preallocated and closed again: only the .log fd stays open.
+      const index = o.fs.openSync(stem + INDEX_SUFFIX, 'w+');
+      opened.push(index);
       oi.setFileLength(index, true);
+      const timeIndex = o.fs.openSync(stem + TIME_INDEX_SUFFIX, 'w+');
+      opened.push(timeIndex);
       ti.setFileLength(timeIndex, true);
-      return new LogSegment(dir, baseOffset, o, oi, ti, { log, index, timeIndex }, 0, nowMs);
+      o.fs.closeSync(opened.pop()!);
+      o.fs.closeSync(opened.pop()!);
+      return new LogSegment(dir, baseOffset, o, oi, ti, { log, index: -1, timeIndex: -1 }, 0, nowMs);
     } catch (e) {
       for (const fd of opened) safely(() => o.fs.closeSync(fd));
       for (const s of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) safely(() => o.fs.unlinkSync(stem + s));
@@ -145,16 +151,18 @@ export class LogSegment {
     const stem = join(dir, offsetFileName(baseOffset));
     let needsRebuild = false;
     const log = o.fs.openSync(stem + LOG_SUFFIX, 'r+');
+    // Index files are read whole into memory and not kept open (opened again when they are written).
     const loadIdx = <T>(path: string, load: () => T, empty: () => T): { idx: T; fd: number } => {
       if (o.fs.existsSync(path)) {
         try {
-          return { idx: load(), fd: o.fs.openSync(path, 'r+') };
+          return { idx: load(), fd: -1 };
         } catch {
           /* unreadable: rebuild */
         }
       }
       needsRebuild = true;
-      return { idx: empty(), fd: o.fs.openSync(path, 'w+') };
+      o.fs.closeSync(o.fs.openSync(path, 'w+'));
+      return { idx: empty(), fd: -1 };
     };
     const oi = loadIdx(
       stem + INDEX_SUFFIX,
@@ -205,6 +213,7 @@ export class LogSegment {
       since: this.bytesSinceLastIndexEntry,
       rolling: this.rollingBasedTimestamp,
     };
+    this.logWrites++;
     writeFully(this.o.fs, this.logFd, view, this.size);
     try {
       this.indexBatches(batches, this.size);
@@ -245,6 +254,7 @@ export class LogSegment {
 
   /** Offset of `size` after a failed append: cut any garbage past the known-good end. */
   truncateGarbage(): void {
+    this.logWrites++;
     this.o.fs.ftruncateSync(this.logFd, this.size);
   }
 
@@ -316,6 +326,7 @@ export class LogSegment {
    * incomplete one, and rebuilds both indexes. Returns the number of bytes truncated.
    */
   recover(maxBatchBytes: number): number {
+    this.logWrites++; // whatever recovery cuts or keeps gets fsynced
     this.offsetIndex.reset();
     this.timeIndex.reset();
     this.maxTimestampSoFar = -1;
@@ -362,8 +373,12 @@ export class LogSegment {
     }
     const truncated = fileSize - this.size;
     if (truncated > 0) this.o.fs.ftruncateSync(this.logFd, this.size);
-    this.offsetIndex.rewrite(this.idxFd(), false);
-    this.timeIndex.rewrite(this.timeIdxFd(), false);
+    try {
+      this.offsetIndex.rewrite(this.idxFd(), false);
+      this.timeIndex.rewrite(this.timeIdxFd(), false);
+    } finally {
+      this.releaseIndexFds();
+    }
     return truncated;
   }
 
@@ -428,33 +443,62 @@ export class LogSegment {
 
   /** Writes index entries still only in memory to the index files (one pwrite each). */
   persistIndexes(): void {
-    if (this.offsetIndex.hasUnwritten) this.offsetIndex.persist(this.idxFd());
-    if (this.timeIndex.hasUnwritten) this.timeIndex.persist(this.timeIdxFd());
+    try {
+      if (this.offsetIndex.hasUnwritten) this.offsetIndex.persist(this.idxFd());
+      if (this.timeIndex.hasUnwritten) this.timeIndex.persist(this.timeIdxFd());
+    } finally {
+      this.releaseIndexFds();
+    }
   }
 
   /** On roll and close: final time index entry, indexes written and trimmed to their entries. */
   onBecomeInactive(): void {
     if (this.maxTimestampSoFar >= 0) this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
-    this.persistIndexes();
-    this.offsetIndex.setFileLength(this.idxFd(), false);
-    this.timeIndex.setFileLength(this.timeIdxFd(), false);
+    try {
+      if (this.offsetIndex.hasUnwritten) this.offsetIndex.persist(this.idxFd());
+      if (this.timeIndex.hasUnwritten) this.timeIndex.persist(this.timeIdxFd());
+      this.offsetIndex.setFileLength(this.idxFd(), false);
+      this.timeIndex.setFileLength(this.timeIdxFd(), false);
+    } finally {
+      this.releaseIndexFds();
+    }
   }
 
   /** For the (re)opened active segment: indexes preallocated again. */
   onBecomeActive(): void {
-    this.offsetIndex.setFileLength(this.idxFd(), true);
-    this.timeIndex.setFileLength(this.timeIdxFd(), true);
+    try {
+      this.offsetIndex.setFileLength(this.idxFd(), true);
+      this.timeIndex.setFileLength(this.timeIdxFd(), true);
+    } finally {
+      this.releaseIndexFds();
+    }
   }
 
   /** Synchronous flush of the log and both indexes (roll, shutdown). */
   flushSync(): void {
-    this.persistIndexes();
-    this.o.fs.fdatasyncSync(this.logFd);
-    this.o.fs.fsyncSync(this.idxFd());
-    this.o.fs.fsyncSync(this.timeIdxFd());
+    try {
+      if (this.offsetIndex.hasUnwritten) this.offsetIndex.persist(this.idxFd());
+      if (this.timeIndex.hasUnwritten) this.timeIndex.persist(this.timeIdxFd());
+      // The .log only if written since its last fdatasync (a log closed twice, or reloaded and untouched).
+      if (this.logWrites !== this.syncedLogWrites) {
+        const writes = this.logWrites;
+        this.o.fs.fdatasyncSync(this.logFd);
+        this.syncedLogWrites = writes;
+      }
+      // Only index files whose entries changed (a small partition often has no offset-index entry).
+      if (this.offsetIndex.unsynced) this.o.fs.fsyncSync(this.idxFd());
+      if (this.timeIndex.unsynced) this.o.fs.fsyncSync(this.timeIdxFd());
+      this.offsetIndex.unsynced = this.timeIndex.unsynced = false;
+    } finally {
+      this.releaseIndexFds();
+    }
   }
 
-  /** Index files are opened on demand: an inactive segment keeps only its .log fd (entries are in memory). */
+  /**
+   * Index files are opened only while they are written (create, roll, flush, close, recovery) and closed
+   * right after: every segment, the active one included, keeps just its .log fd open, so a broker with
+   * 10,000 partitions holds 10,000 fds, not 30,000. Lookups never need them: entries live in memory.
+   */
   private idxFd(): number {
     if (this.indexFd < 0) this.indexFd = this.o.fs.openSync(this.indexPath, 'r+');
     return this.indexFd;
@@ -463,7 +507,7 @@ export class LogSegment {
     if (this.timeIndexFd < 0) this.timeIndexFd = this.o.fs.openSync(this.timeIndexPath, 'r+');
     return this.timeIndexFd;
   }
-  /** Closes the index fds (after a roll or load of an inactive segment). */
+  /** Closes the index fds (after every operation that opened them). */
   releaseIndexFds(): void {
     for (const fd of [this.indexFd, this.timeIndexFd]) if (fd >= 0) safely(() => this.o.fs.closeSync(fd));
     this.indexFd = this.timeIndexFd = -1;
@@ -480,9 +524,14 @@ export class LogSegment {
     this.indexFd = this.timeIndexFd = -1;
   }
 
-  /** Bookkeeping around async I/O on logFd (group commit's fdatasync). */
-  ioStarted(): void {
+  /** Bookkeeping around async I/O on logFd (group commit's fdatasync). Returns the writes it will cover. */
+  ioStarted(): number {
     this.pendingIo++;
+    return this.logWrites;
+  }
+  /** An fdatasync that started after `writes` writes succeeded. */
+  logSynced(writes: number): void {
+    if (writes > this.syncedLogWrites) this.syncedLogWrites = writes;
   }
   ioDone(): void {
     this.pendingIo--;

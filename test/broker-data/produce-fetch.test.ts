@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey, apis } from '../../host-node/protocol/generated/index.js';
 import { ErrorCode } from '../../host-node/protocol/errors.js';
 import { encodeResponseFrame } from '../../host-node/protocol/frame.js';
 import { ZERO_UUID } from '../../host-node/protocol/wire/uuid.js';
@@ -471,7 +471,7 @@ describe('spliced responses', () => {
         ],
       };
       const whole = encodeResponseFrame(ApiKey.Fetch, v, 42, body);
-      const chunks = encodeSplicedResponseFrame(ApiKey.Fetch, v, 42, new SplicedResponse(body, [recA, recB]));
+      const chunks = encodeSplicedResponseFrame(apis[ApiKey.Fetch], v, 42, new SplicedResponse(body, [recA, recB]));
       expect(Array.isArray(chunks)).toBe(true);
       expect(Buffer.concat(chunks as Uint8Array[]).equals(Buffer.from(whole))).toBe(true);
       expect((chunks as Uint8Array[]).includes(recA)).toBe(true);

@@ -2,7 +2,7 @@
 // CreatePartitions, DescribeConfigs, IncrementalAlterConfigs, AlterConfigs), thin wrappers over the real
 // topic registry (ctx.broker.logs). Each is registered only while the broker lacks that API, so the real
 // handlers take over as they land. The data path (Produce, Fetch, ListOffsets, DeleteRecords) is the real one.
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey, apis } from '../../host-node/protocol/generated/index.js';
 import type { HandlerRegistry } from '../../host-node/server/registry.js';
 import { AdminError } from '../../host-node/topics/topic-registry.js';
 import { describeTopicConfigs } from '../../host-node/topics/topic-config.js';
@@ -12,14 +12,14 @@ const err = (e: unknown) => (e instanceof AdminError ? { errorCode: e.code, erro
 export function registerAdminStandIns(r: HandlerRegistry): string[] {
   const added: string[] = [];
   const add: HandlerRegistry['register'] = (h) => {
-    if (!r.get(h.apiKey)) {
+    if (!r.get(h.api.apiKey)) {
       r.register(h);
-      added.push(String(h.apiKey));
+      added.push(String(h.api.apiKey));
     }
     return r;
   };
   add({
-    apiKey: ApiKey.CreateTopics,
+    api: apis[ApiKey.CreateTopics],
     handle: (req, ctx) => ({
       topics: req.topics.map((t) => {
         try {
@@ -32,7 +32,7 @@ export function registerAdminStandIns(r: HandlerRegistry): string[] {
     }),
   });
   add({
-    apiKey: ApiKey.DeleteTopics,
+    api: apis[ApiKey.DeleteTopics],
     handle: (req, ctx) => {
       const names = ctx.apiVersion < 6 ? req.topicNames : req.topics.map((t) => t.name ?? ctx.broker.logs.topicNameById(t.topicId) ?? '');
       return {
@@ -48,7 +48,7 @@ export function registerAdminStandIns(r: HandlerRegistry): string[] {
     },
   });
   add({
-    apiKey: ApiKey.CreatePartitions,
+    api: apis[ApiKey.CreatePartitions],
     handle: (req, ctx) => ({
       results: req.topics.map((t) => {
         try {
@@ -61,7 +61,7 @@ export function registerAdminStandIns(r: HandlerRegistry): string[] {
     }),
   });
   add({
-    apiKey: ApiKey.DescribeConfigs,
+    api: apis[ApiKey.DescribeConfigs],
     handle: (req, ctx) => ({
       results: req.resources.map((res) => {
         const t = ctx.broker.logs.topic(res.resourceName);
@@ -79,7 +79,7 @@ export function registerAdminStandIns(r: HandlerRegistry): string[] {
     }),
   });
   add({
-    apiKey: ApiKey.IncrementalAlterConfigs,
+    api: apis[ApiKey.IncrementalAlterConfigs],
     handle: (req, ctx) => ({
       responses: req.resources.map((res) => {
         try {

@@ -2,7 +2,7 @@
 // handlers, plus its own ApiVersions (the registered ranges) and Metadata (the fake's topics).
 import { createServer, type Socket } from 'node:net';
 import { decodeRequestFrame, encodeResponseFrame } from '../../host-node/protocol/frame.js';
-import { ApiKey, apiByKey, type ResponseInputTypes } from '../../host-node/protocol/generated/index.js';
+import { ApiKey, apis, apiByKey, type ResponseInputTypes } from '../../host-node/protocol/generated/index.js';
 import { NO_RESPONSE, type ApiHandler } from '../../host-node/server/registry.js';
 import type { RequestContext } from '../../host-node/server/context.js';
 import type { TopicMetadata } from '../../host-node/server/topics.js';
@@ -18,8 +18,8 @@ export async function startFakeBroker(fake = new FakeCluster()): Promise<FakeBro
   const handlers = new Map<number, { h: ApiHandler; min: number; max: number }>();
   const registry = {
     register<K extends ApiKey>(h: ApiHandler<K>) {
-      const api = apiByKey(h.apiKey)!;
-      handlers.set(h.apiKey, { h: h as unknown as ApiHandler, min: h.minVersion ?? api.validVersions[0], max: h.maxVersion ?? api.validVersions[1] });
+      const api = apiByKey(h.api.apiKey)!;
+      handlers.set(h.api.apiKey, { h: h as unknown as ApiHandler, min: h.minVersion ?? api.validVersions[0], max: h.maxVersion ?? api.validVersions[1] });
       return registry;
     },
   };
@@ -31,9 +31,9 @@ export async function startFakeBroker(fake = new FakeCluster()): Promise<FakeBro
     isInternal: t.isInternal,
     partitions: t.partitions.map((p) => ({ errorCode: 0, partitionIndex: p.partition, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch, replicaNodes: [...p.replicas], isrNodes: [...p.isr], offlineReplicas: [] })),
   });
-  registry.register({ apiKey: ApiKey.ApiVersions, handle: () => ({ errorCode: 0, apiKeys: [...handlers].map(([apiKey, r]) => ({ apiKey, minVersion: r.min, maxVersion: r.max })) }) });
+  registry.register({ api: apis[ApiKey.ApiVersions], handle: () => ({ errorCode: 0, apiKeys: [...handlers].map(([apiKey, r]) => ({ apiKey, minVersion: r.min, maxVersion: r.max })) }) });
   registry.register({
-    apiKey: ApiKey.Metadata,
+    api: apis[ApiKey.Metadata],
     minVersion: 1,
     handle: (req) => ({
       brokers: [{ nodeId: fake.nodeId, host: '127.0.0.1', port, rack: null }],

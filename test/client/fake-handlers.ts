@@ -4,7 +4,7 @@
 // of v2 batches whose base offsets are stamped on append.
 import { randomBytes } from 'node:crypto';
 import { setBaseOffset, validateBatch } from '../../bindings/node.js';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey, apis } from '../../host-node/protocol/generated/index.js';
 import type { ApiHandler } from '../../host-node/server/registry.js';
 import { NO_RESPONSE } from '../../host-node/server/registry.js';
 import type { TopicMetadata, TopicMetadataSource } from '../../host-node/server/topics.js';
@@ -78,7 +78,7 @@ export class FakeCluster implements TopicMetadataSource {
 
   register(r: { register<K extends ApiKey>(h: ApiHandler<K>): unknown }): void {
     r.register({
-      apiKey: ApiKey.CreateTopics,
+      api: apis[ApiKey.CreateTopics],
       handle: (req) => ({
         topics: req.topics.map((t) => {
           if (this.topics.has(t.name)) return { name: t.name, errorCode: 36, errorMessage: `Topic '${t.name}' already exists.` };
@@ -91,7 +91,7 @@ export class FakeCluster implements TopicMetadataSource {
       }),
     });
     r.register({
-      apiKey: ApiKey.DeleteTopics,
+      api: apis[ApiKey.DeleteTopics],
       handle: (req) => {
         const names = req.topicNames.length > 0 ? req.topicNames : req.topics.map((t) => t.name ?? this.topicById(t.topicId)?.name ?? '');
         return {
@@ -104,7 +104,7 @@ export class FakeCluster implements TopicMetadataSource {
       },
     });
     r.register({
-      apiKey: ApiKey.CreatePartitions,
+      api: apis[ApiKey.CreatePartitions],
       handle: (req) => ({
         results: req.topics.map((t) => {
           const ft = this.topics.get(t.name);
@@ -117,7 +117,7 @@ export class FakeCluster implements TopicMetadataSource {
       }),
     });
     r.register({
-      apiKey: ApiKey.DescribeConfigs,
+      api: apis[ApiKey.DescribeConfigs],
       handle: (req) => ({
         results: req.resources.map((res) => {
           const ft = this.topics.get(res.resourceName);
@@ -133,7 +133,7 @@ export class FakeCluster implements TopicMetadataSource {
       }),
     });
     r.register({
-      apiKey: ApiKey.IncrementalAlterConfigs,
+      api: apis[ApiKey.IncrementalAlterConfigs],
       handle: (req) => ({
         responses: req.resources.map((res) => {
           const ft = this.topics.get(res.resourceName);
@@ -147,7 +147,7 @@ export class FakeCluster implements TopicMetadataSource {
       }),
     });
     r.register({
-      apiKey: ApiKey.AlterConfigs,
+      api: apis[ApiKey.AlterConfigs],
       handle: (req) => ({
         responses: req.resources.map((res) => {
           const ft = this.topics.get(res.resourceName);
@@ -158,7 +158,7 @@ export class FakeCluster implements TopicMetadataSource {
       }),
     });
     r.register({
-      apiKey: ApiKey.Produce,
+      api: apis[ApiKey.Produce],
       minVersion: 3,
       handle: (req) => {
         this.produceRequests++;
@@ -190,7 +190,7 @@ export class FakeCluster implements TopicMetadataSource {
       },
     });
     r.register({
-      apiKey: ApiKey.ListOffsets,
+      api: apis[ApiKey.ListOffsets],
       handle: (req) => ({
         topics: req.topics.map((t) => ({
           name: t.name,
@@ -207,7 +207,7 @@ export class FakeCluster implements TopicMetadataSource {
       }),
     });
     r.register({
-      apiKey: ApiKey.DeleteRecords,
+      api: apis[ApiKey.DeleteRecords],
       handle: (req) => ({
         topics: req.topics.map((t) => ({
           name: t.name,
@@ -223,7 +223,7 @@ export class FakeCluster implements TopicMetadataSource {
       }),
     });
     r.register({
-      apiKey: ApiKey.Fetch,
+      api: apis[ApiKey.Fetch],
       minVersion: 4,
       handle: async (req) => {
         const answer = () =>

@@ -1,5 +1,5 @@
 // A broker in its own process, for the crash tests (test/faults/crash.test.ts kills it with SIGKILL).
-// Run with tsx: node --import tsx test/faults/broker-child.ts --data-dir DIR [--set k=v]… [--topic name:partitions]…
+// Run with tsx: node --import tsx test/faults/broker-child.ts --data-dir DIR [--port N] [--set k=v]… [--topic name:partitions]…
 // Prints `PORT <n>` on stdout once listening; topics that do not exist yet are created first.
 // SIGTERM → clean shutdown (exit 0).
 import { startBroker } from '../../host-node/broker.js';
@@ -8,6 +8,7 @@ import { createLogger } from '../../host-node/util/log.js';
 
 const args = process.argv.slice(2);
 let dataDir: string | undefined;
+let port = 0; // 0: an ephemeral port; a restart that clients must find again passes the old one
 const sets: Record<string, string> = { 'node.id': '1' };
 const topics: { name: string; partitions: number }[] = [];
 for (let i = 0; i < args.length; i++) {
@@ -15,6 +16,7 @@ for (let i = 0; i < args.length; i++) {
   const v = args[++i];
   if (v === undefined) throw new Error(`${a} needs a value`);
   if (a === '--data-dir') dataDir = v;
+  else if (a === '--port') port = Number(v);
   else if (a === '--set') {
     const eq = v.indexOf('=');
     sets[v.slice(0, eq)] = v.slice(eq + 1);
@@ -26,7 +28,7 @@ for (let i = 0; i < args.length; i++) {
 if (!dataDir) throw new Error('--data-dir is required');
 
 const log = createLogger('broker-child', process.env.RIVULET_TEST_LOG ? 'debug' : 'warn');
-const config = BrokerConfig.load({ sets, flags: { host: '127.0.0.1', port: 0, dataDir } });
+const config = BrokerConfig.load({ sets, flags: { host: '127.0.0.1', port, dataDir } });
 const broker = await startBroker({ config, log });
 for (const t of topics)
   if (!broker.context.logs.topic(t.name)) broker.context.logs.createTopic({ name: t.name, numPartitions: t.partitions, replicationFactor: 1 });

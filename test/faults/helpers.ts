@@ -196,10 +196,13 @@ export async function cleanupChildEntry(): Promise<void> {
   if (entry) rmSync(entry, { force: true });
 }
 
-/** Starts test/faults/broker-child.ts (bundled) in a child process; resolves once it prints its port. */
-export async function startChildBroker(dataDir: string, sets: Record<string, string>, topics: string[] = []): Promise<ChildBroker> {
+/**
+ * Starts test/faults/broker-child.ts (bundled) in a child process; resolves once it prints its port. `port`:
+ * listen there (a restart that running clients must reconnect to), else on an ephemeral port.
+ */
+export async function startChildBroker(dataDir: string, sets: Record<string, string>, topics: string[] = [], port = 0): Promise<ChildBroker> {
   const { entry, env } = await childEntry();
-  const args = [entry, '--data-dir', dataDir];
+  const args = [entry, '--data-dir', dataDir, '--port', String(port)];
   for (const [k, v] of Object.entries(sets)) args.push('--set', `${k}=${v}`);
   for (const t of topics) args.push('--topic', t);
   const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey, apiByKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey, apis, apiByKey } from '../../host-node/protocol/generated/index.js';
 import { decodeResponseFrame } from '../../host-node/protocol/frame.js';
 import { NO_RESPONSE, type ApiHandler } from '../../host-node/server/registry.js';
 import { BrokerConfig } from '../../host-node/config/index.js';
@@ -22,7 +22,7 @@ beforeAll(async () => {
     // Produce has a real handler now; the stand-in replaces it in the registry's entry.
     configureHandlers: (r) => {
       const standIn: ApiHandler<typeof ApiKey.Produce> = {
-        apiKey: ApiKey.Produce,
+        api: apis[ApiKey.Produce],
         async handle(req) {
           if (req.acks === 0) return NO_RESPONSE;
           await sleep(req.timeoutMs);

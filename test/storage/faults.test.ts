@@ -13,7 +13,7 @@ function manager(dir: string, fs: FaultyFs, extra: Record<string, unknown> = {},
 }
 
 describe('disk errors take one partition offline', () => {
-  it('ENOSPC (torn write) on one log: KAFKA_STORAGE_ERROR there, others unaffected, writes resume once space is back', () => {
+  it('ENOSPC (torn write) on one log: KAFKA_STORAGE_ERROR there, others unaffected, writes resume once space is back', async () => {
     const dir = tempDir();
     const fs = new FaultyFs();
     let now = 1_000_000;
@@ -48,7 +48,7 @@ describe('disk errors take one partition offline', () => {
     expect(statSync(join(dir, 'a-0', '00000000000000000000.log')).size).toBe(sizeBefore + batch('a2', 1).byteLength);
     expect(a.isOffline).toBe(false);
     expect(readAllValues(a).map((r) => r.value)).toEqual(['a0-0', 'a0-1', 'a2-0']);
-    void m.shutdown();
+    await m.shutdown();
   });
 
   it('EIO keeps the log offline until it is reopened, which recovers it', async () => {

@@ -141,12 +141,12 @@ describe('segments and indexes', () => {
     log.close();
   });
 
-  it('creates no files beyond the segment triple and leaves no temp files', () => {
+  it('creates no files beyond the segment triple (and producer snapshots) and leaves no temp files', () => {
     const dir = tempDir();
     const log = openLog({ dir, config: { 'segment.bytes': 1024 } });
     for (let i = 0; i < 20; i++) log.append(batch(`v${i}`, 1, 1, 200));
     log.close();
-    for (const f of readdirSync(dir)) expect(f).toMatch(/^\d{20}\.(log|index|timeindex)$/);
+    for (const f of readdirSync(dir)) expect(f).toMatch(/^\d{20}\.(log|index|timeindex|snapshot)$/);
     expect(existsSync(join(dir, 'x'))).toBe(false);
   });
 });

@@ -19,8 +19,10 @@ describe('ProducerStateManager', () => {
     const dup = s.check(pb(7n, 0, 7 * 3, 3));
     expect(dup).toEqual({ kind: 'duplicate', batch: { firstSeq: 21, lastSeq: 23, firstOffset: 21, lastOffset: 23, maxTimestamp: 1007 } });
     expect(s.check(pb(7n, 0, 3 * 3, 3)).kind).toBe('duplicate'); // 4th from last
-    // Older than the retained window, or a gap, or an overlap that is not an exact repeat: out of order.
-    expect(s.check(pb(7n, 0, 0, 3))).toMatchObject({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    // Wholly behind the retained window: written before, but its offsets are forgotten.
+    expect(s.check(pb(7n, 0, 0, 3))).toMatchObject({ kind: 'error', error: 'DUPLICATE_SEQUENCE_NUMBER' });
+    expect(s.check(pb(7n, 0, 3, 9))).toMatchObject({ kind: 'error', error: 'DUPLICATE_SEQUENCE_NUMBER' });
+    // A gap, or an overlap that is not an exact repeat: out of order.
     expect(s.check(pb(7n, 0, 25, 1))).toMatchObject({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
     expect(s.check(pb(7n, 0, 22, 2))).toMatchObject({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
     expect(s.check(pb(7n, 0, 24, 5))).toEqual({ kind: 'append' });
@@ -46,6 +48,26 @@ describe('ProducerStateManager', () => {
     expect(s.entry(9n)!.batches[0]!.lastSeq).toBe(max);
     expect(s.check(pb(9n, 0, 0, 1))).toEqual({ kind: 'append' });
     expect(wrapSeq(max, 2)).toBe(1);
+    // "Behind the window" is measured across the wrap too.
+    let offset = 2;
+    for (let i = 0; i < 6; i++) s.record(pb(9n, 0, i * 2, 2), offset, (offset += 2) - 1, 0);
+    expect(s.entry(9n)!.batches.map((b) => b.firstSeq)).toEqual([2, 4, 6, 8, 10]);
+    expect(s.check(pb(9n, 0, 0, 2))).toMatchObject({ error: 'DUPLICATE_SEQUENCE_NUMBER' });
+    expect(s.check(pb(9n, 0, max - 1, 2))).toMatchObject({ error: 'DUPLICATE_SEQUENCE_NUMBER' });
+    expect(s.check(pb(9n, 0, 13, 1))).toMatchObject({ error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(s.check(pb(9n, 0, 12, 1))).toEqual({ kind: 'append' });
+  });
+
+  it('keeps the broker time of the last write and expires producers silent for producer.id.expiration.ms', () => {
+    let now = 5_000;
+    const s = new ProducerStateManager(() => now);
+    s.record(pb(1n, 0, 0), 0, 0, 1); // the record timestamp (1) plays no part: the broker clock does
+    now = 9_000;
+    s.record(pb(2n, 0, 0), 1, 1, 1);
+    expect(s.entry(1n)!.lastWriteMs).toBe(5_000);
+    expect(s.removeExpired(4_001)).toBe(0);
+    expect(s.removeExpired(4_000)).toBe(1);
+    expect([...s.entries()].map((e) => e.producerId)).toEqual([2n]);
   });
 
   it('reads the producer fields of a v2 batch header (recovery scans batches with these)', () => {

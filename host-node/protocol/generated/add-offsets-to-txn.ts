@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- AddOffsetsToTxnRequest ----
 
@@ -253,3 +254,22 @@ export function sizeAddOffsetsToTxnResponse(version: number, message: AddOffsets
   if (!Number.isInteger(version) || version < 0 || version > 4) throw new UnsupportedVersionError(`AddOffsetsToTxnResponse has no version ${version} (valid 0-4)`);
   return measureAddOffsetsToTxnResponse(version, message);
 }
+
+// ---- AddOffsetsToTxnApi ----
+
+/** AddOffsetsToTxn (api key 25): its facts and codecs. */
+export const AddOffsetsToTxnApi: ApiDescriptor<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddOffsetsToTxnRequestInput, AddOffsetsToTxnResponseInput> = {
+  apiKey: 25,
+  name: 'AddOffsetsToTxn',
+  validVersions: [0, 4],
+  flexibleVersions: 3,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeAddOffsetsToTxnRequest,
+  encodeRequest: encodeAddOffsetsToTxnRequest,
+  sizeRequest: sizeAddOffsetsToTxnRequest,
+  decodeResponse: decodeAddOffsetsToTxnResponse,
+  encodeResponse: encodeAddOffsetsToTxnResponse,
+  sizeResponse: sizeAddOffsetsToTxnResponse,
+};

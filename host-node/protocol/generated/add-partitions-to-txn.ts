@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- AddPartitionsToTxnRequest ----
 
@@ -906,3 +907,22 @@ export function sizeAddPartitionsToTxnResponse(version: number, message: AddPart
   if (!Number.isInteger(version) || version < 0 || version > 5) throw new UnsupportedVersionError(`AddPartitionsToTxnResponse has no version ${version} (valid 0-5)`);
   return measureAddPartitionsToTxnResponse(version, message);
 }
+
+// ---- AddPartitionsToTxnApi ----
+
+/** AddPartitionsToTxn (api key 24): its facts and codecs. */
+export const AddPartitionsToTxnApi: ApiDescriptor<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, AddPartitionsToTxnRequestInput, AddPartitionsToTxnResponseInput> = {
+  apiKey: 24,
+  name: 'AddPartitionsToTxn',
+  validVersions: [0, 5],
+  flexibleVersions: 3,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeAddPartitionsToTxnRequest,
+  encodeRequest: encodeAddPartitionsToTxnRequest,
+  sizeRequest: sizeAddPartitionsToTxnRequest,
+  decodeResponse: decodeAddPartitionsToTxnResponse,
+  encodeResponse: encodeAddPartitionsToTxnResponse,
+  sizeResponse: sizeAddPartitionsToTxnResponse,
+};

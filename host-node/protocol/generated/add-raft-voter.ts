@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- AddRaftVoterRequest ----
 
@@ -340,3 +341,22 @@ export function sizeAddRaftVoterResponse(version: number, message: AddRaftVoterR
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AddRaftVoterResponse has no version ${version} (valid 0-0)`);
   return measureAddRaftVoterResponse(version, message);
 }
+
+// ---- AddRaftVoterApi ----
+
+/** AddRaftVoter (api key 80): its facts and codecs. */
+export const AddRaftVoterApi: ApiDescriptor<AddRaftVoterRequest, AddRaftVoterResponse, AddRaftVoterRequestInput, AddRaftVoterResponseInput> = {
+  apiKey: 80,
+  name: 'AddRaftVoter',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['controller', 'broker'],
+  decodeRequest: decodeAddRaftVoterRequest,
+  encodeRequest: encodeAddRaftVoterRequest,
+  sizeRequest: sizeAddRaftVoterRequest,
+  decodeResponse: decodeAddRaftVoterResponse,
+  encodeResponse: encodeAddRaftVoterResponse,
+  sizeResponse: sizeAddRaftVoterResponse,
+};

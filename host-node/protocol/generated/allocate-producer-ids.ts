@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- AllocateProducerIdsRequest ----
 
@@ -215,3 +216,22 @@ export function sizeAllocateProducerIdsResponse(version: number, message: Alloca
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AllocateProducerIdsResponse has no version ${version} (valid 0-0)`);
   return measureAllocateProducerIdsResponse(version, message);
 }
+
+// ---- AllocateProducerIdsApi ----
+
+/** AllocateProducerIds (api key 67): its facts and codecs. */
+export const AllocateProducerIdsApi: ApiDescriptor<AllocateProducerIdsRequest, AllocateProducerIdsResponse, AllocateProducerIdsRequestInput, AllocateProducerIdsResponseInput> = {
+  apiKey: 67,
+  name: 'AllocateProducerIds',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'controller'],
+  decodeRequest: decodeAllocateProducerIdsRequest,
+  encodeRequest: encodeAllocateProducerIdsRequest,
+  sizeRequest: sizeAllocateProducerIdsRequest,
+  decodeResponse: decodeAllocateProducerIdsResponse,
+  encodeResponse: encodeAllocateProducerIdsResponse,
+  sizeResponse: sizeAllocateProducerIdsResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- AlterClientQuotasRequest ----
 
@@ -676,3 +677,22 @@ export function sizeAlterClientQuotasResponse(version: number, message: AlterCli
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`AlterClientQuotasResponse has no version ${version} (valid 0-1)`);
   return measureAlterClientQuotasResponse(version, message);
 }
+
+// ---- AlterClientQuotasApi ----
+
+/** AlterClientQuotas (api key 49): its facts and codecs. */
+export const AlterClientQuotasApi: ApiDescriptor<AlterClientQuotasRequest, AlterClientQuotasResponse, AlterClientQuotasRequestInput, AlterClientQuotasResponseInput> = {
+  apiKey: 49,
+  name: 'AlterClientQuotas',
+  validVersions: [0, 1],
+  flexibleVersions: 1,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeAlterClientQuotasRequest,
+  encodeRequest: encodeAlterClientQuotasRequest,
+  sizeRequest: sizeAlterClientQuotasRequest,
+  decodeResponse: decodeAlterClientQuotasResponse,
+  encodeResponse: encodeAlterClientQuotasResponse,
+  sizeResponse: sizeAlterClientQuotasResponse,
+};

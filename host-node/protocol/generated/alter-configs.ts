@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- AlterConfigsRequest ----
 
@@ -522,3 +523,22 @@ export function sizeAlterConfigsResponse(version: number, message: AlterConfigsR
   if (!Number.isInteger(version) || version < 0 || version > 2) throw new UnsupportedVersionError(`AlterConfigsResponse has no version ${version} (valid 0-2)`);
   return measureAlterConfigsResponse(version, message);
 }
+
+// ---- AlterConfigsApi ----
+
+/** AlterConfigs (api key 33): its facts and codecs. */
+export const AlterConfigsApi: ApiDescriptor<AlterConfigsRequest, AlterConfigsResponse, AlterConfigsRequestInput, AlterConfigsResponseInput> = {
+  apiKey: 33,
+  name: 'AlterConfigs',
+  validVersions: [0, 2],
+  flexibleVersions: 2,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeAlterConfigsRequest,
+  encodeRequest: encodeAlterConfigsRequest,
+  sizeRequest: sizeAlterConfigsRequest,
+  decodeResponse: decodeAlterConfigsResponse,
+  encodeResponse: encodeAlterConfigsResponse,
+  sizeResponse: sizeAlterConfigsResponse,
+};

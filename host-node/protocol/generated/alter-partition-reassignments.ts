@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- AlterPartitionReassignmentsRequest ----
 
@@ -567,3 +568,22 @@ export function sizeAlterPartitionReassignmentsResponse(version: number, message
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterPartitionReassignmentsResponse has no version ${version} (valid 0-0)`);
   return measureAlterPartitionReassignmentsResponse(version, message);
 }
+
+// ---- AlterPartitionReassignmentsApi ----
+
+/** AlterPartitionReassignments (api key 45): its facts and codecs. */
+export const AlterPartitionReassignmentsApi: ApiDescriptor<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, AlterPartitionReassignmentsRequestInput, AlterPartitionReassignmentsResponseInput> = {
+  apiKey: 45,
+  name: 'AlterPartitionReassignments',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['broker', 'controller', 'zkBroker'],
+  decodeRequest: decodeAlterPartitionReassignmentsRequest,
+  encodeRequest: encodeAlterPartitionReassignmentsRequest,
+  sizeRequest: sizeAlterPartitionReassignmentsRequest,
+  decodeResponse: decodeAlterPartitionReassignmentsResponse,
+  encodeResponse: encodeAlterPartitionReassignmentsResponse,
+  sizeResponse: sizeAlterPartitionReassignmentsResponse,
+};

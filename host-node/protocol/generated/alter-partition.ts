@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- AlterPartitionRequest ----
 
@@ -867,3 +868,22 @@ export function sizeAlterPartitionResponse(version: number, message: AlterPartit
   if (!Number.isInteger(version) || version < 0 || version > 3) throw new UnsupportedVersionError(`AlterPartitionResponse has no version ${version} (valid 0-3)`);
   return measureAlterPartitionResponse(version, message);
 }
+
+// ---- AlterPartitionApi ----
+
+/** AlterPartition (api key 56): its facts and codecs. */
+export const AlterPartitionApi: ApiDescriptor<AlterPartitionRequest, AlterPartitionResponse, AlterPartitionRequestInput, AlterPartitionResponseInput> = {
+  apiKey: 56,
+  name: 'AlterPartition',
+  validVersions: [0, 3],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'controller'],
+  decodeRequest: decodeAlterPartitionRequest,
+  encodeRequest: encodeAlterPartitionRequest,
+  sizeRequest: sizeAlterPartitionRequest,
+  decodeResponse: decodeAlterPartitionResponse,
+  encodeResponse: encodeAlterPartitionResponse,
+  sizeResponse: sizeAlterPartitionResponse,
+};

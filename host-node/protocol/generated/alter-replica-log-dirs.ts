@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- AlterReplicaLogDirsRequest ----
 
@@ -551,3 +552,22 @@ export function sizeAlterReplicaLogDirsResponse(version: number, message: AlterR
   if (!Number.isInteger(version) || version < 0 || version > 2) throw new UnsupportedVersionError(`AlterReplicaLogDirsResponse has no version ${version} (valid 0-2)`);
   return measureAlterReplicaLogDirsResponse(version, message);
 }
+
+// ---- AlterReplicaLogDirsApi ----
+
+/** AlterReplicaLogDirs (api key 34): its facts and codecs. */
+export const AlterReplicaLogDirsApi: ApiDescriptor<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse, AlterReplicaLogDirsRequestInput, AlterReplicaLogDirsResponseInput> = {
+  apiKey: 34,
+  name: 'AlterReplicaLogDirs',
+  validVersions: [0, 2],
+  flexibleVersions: 2,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeAlterReplicaLogDirsRequest,
+  encodeRequest: encodeAlterReplicaLogDirsRequest,
+  sizeRequest: sizeAlterReplicaLogDirsRequest,
+  decodeResponse: decodeAlterReplicaLogDirsResponse,
+  encodeResponse: encodeAlterReplicaLogDirsResponse,
+  sizeResponse: sizeAlterReplicaLogDirsResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- AlterUserScramCredentialsRequest ----
 
@@ -485,3 +486,22 @@ export function sizeAlterUserScramCredentialsResponse(version: number, message: 
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterUserScramCredentialsResponse has no version ${version} (valid 0-0)`);
   return measureAlterUserScramCredentialsResponse(version, message);
 }
+
+// ---- AlterUserScramCredentialsApi ----
+
+/** AlterUserScramCredentials (api key 51): its facts and codecs. */
+export const AlterUserScramCredentialsApi: ApiDescriptor<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse, AlterUserScramCredentialsRequestInput, AlterUserScramCredentialsResponseInput> = {
+  apiKey: 51,
+  name: 'AlterUserScramCredentials',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeAlterUserScramCredentialsRequest,
+  encodeRequest: encodeAlterUserScramCredentialsRequest,
+  sizeRequest: sizeAlterUserScramCredentialsRequest,
+  decodeResponse: decodeAlterUserScramCredentialsResponse,
+  encodeResponse: encodeAlterUserScramCredentialsResponse,
+  sizeResponse: sizeAlterUserScramCredentialsResponse,
+};

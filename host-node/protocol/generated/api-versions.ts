@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ApiVersionsRequest ----
 
@@ -729,3 +730,22 @@ export function sizeApiVersionsResponse(version: number, message: ApiVersionsRes
   if (!Number.isInteger(version) || version < 0 || version > 4) throw new UnsupportedVersionError(`ApiVersionsResponse has no version ${version} (valid 0-4)`);
   return measureApiVersionsResponse(version, message);
 }
+
+// ---- ApiVersionsApi ----
+
+/** ApiVersions (api key 18): its facts and codecs. */
+export const ApiVersionsApi: ApiDescriptor<ApiVersionsRequest, ApiVersionsResponse, ApiVersionsRequestInput, ApiVersionsResponseInput> = {
+  apiKey: 18,
+  name: 'ApiVersions',
+  validVersions: [0, 4],
+  flexibleVersions: 3,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeApiVersionsRequest,
+  encodeRequest: encodeApiVersionsRequest,
+  sizeRequest: sizeApiVersionsRequest,
+  decodeResponse: decodeApiVersionsResponse,
+  encodeResponse: encodeApiVersionsResponse,
+  sizeResponse: sizeApiVersionsResponse,
+};

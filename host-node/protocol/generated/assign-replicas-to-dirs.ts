@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- AssignReplicasToDirsRequest ----
 
@@ -642,3 +643,22 @@ export function sizeAssignReplicasToDirsResponse(version: number, message: Assig
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AssignReplicasToDirsResponse has no version ${version} (valid 0-0)`);
   return measureAssignReplicasToDirsResponse(version, message);
 }
+
+// ---- AssignReplicasToDirsApi ----
+
+/** AssignReplicasToDirs (api key 73): its facts and codecs. */
+export const AssignReplicasToDirsApi: ApiDescriptor<AssignReplicasToDirsRequest, AssignReplicasToDirsResponse, AssignReplicasToDirsRequestInput, AssignReplicasToDirsResponseInput> = {
+  apiKey: 73,
+  name: 'AssignReplicasToDirs',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['controller'],
+  decodeRequest: decodeAssignReplicasToDirsRequest,
+  encodeRequest: encodeAssignReplicasToDirsRequest,
+  sizeRequest: sizeAssignReplicasToDirsRequest,
+  decodeResponse: decodeAssignReplicasToDirsResponse,
+  encodeResponse: encodeAssignReplicasToDirsResponse,
+  sizeResponse: sizeAssignReplicasToDirsResponse,
+};

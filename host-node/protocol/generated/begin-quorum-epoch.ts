@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- BeginQuorumEpochRequest ----
 
@@ -936,3 +937,22 @@ export function sizeBeginQuorumEpochResponse(version: number, message: BeginQuor
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`BeginQuorumEpochResponse has no version ${version} (valid 0-1)`);
   return measureBeginQuorumEpochResponse(version, message);
 }
+
+// ---- BeginQuorumEpochApi ----
+
+/** BeginQuorumEpoch (api key 53): its facts and codecs. */
+export const BeginQuorumEpochApi: ApiDescriptor<BeginQuorumEpochRequest, BeginQuorumEpochResponse, BeginQuorumEpochRequestInput, BeginQuorumEpochResponseInput> = {
+  apiKey: 53,
+  name: 'BeginQuorumEpoch',
+  validVersions: [0, 1],
+  flexibleVersions: 1,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['controller'],
+  decodeRequest: decodeBeginQuorumEpochRequest,
+  encodeRequest: encodeBeginQuorumEpochRequest,
+  sizeRequest: sizeBeginQuorumEpochRequest,
+  decodeResponse: decodeBeginQuorumEpochResponse,
+  encodeResponse: encodeBeginQuorumEpochResponse,
+  sizeResponse: sizeBeginQuorumEpochResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- BrokerHeartbeatRequest ----
 
@@ -351,3 +352,22 @@ export function sizeBrokerHeartbeatResponse(version: number, message: BrokerHear
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`BrokerHeartbeatResponse has no version ${version} (valid 0-1)`);
   return measureBrokerHeartbeatResponse(version, message);
 }
+
+// ---- BrokerHeartbeatApi ----
+
+/** BrokerHeartbeat (api key 63): its facts and codecs. */
+export const BrokerHeartbeatApi: ApiDescriptor<BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerHeartbeatRequestInput, BrokerHeartbeatResponseInput> = {
+  apiKey: 63,
+  name: 'BrokerHeartbeat',
+  validVersions: [0, 1],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['controller'],
+  decodeRequest: decodeBrokerHeartbeatRequest,
+  encodeRequest: encodeBrokerHeartbeatRequest,
+  sizeRequest: sizeBrokerHeartbeatRequest,
+  decodeResponse: decodeBrokerHeartbeatResponse,
+  encodeResponse: encodeBrokerHeartbeatResponse,
+  sizeResponse: sizeBrokerHeartbeatResponse,
+};

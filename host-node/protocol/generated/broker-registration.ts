@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- BrokerRegistrationRequest ----
 
@@ -558,3 +559,22 @@ export function sizeBrokerRegistrationResponse(version: number, message: BrokerR
   if (!Number.isInteger(version) || version < 0 || version > 4) throw new UnsupportedVersionError(`BrokerRegistrationResponse has no version ${version} (valid 0-4)`);
   return measureBrokerRegistrationResponse(version, message);
 }
+
+// ---- BrokerRegistrationApi ----
+
+/** BrokerRegistration (api key 62): its facts and codecs. */
+export const BrokerRegistrationApi: ApiDescriptor<BrokerRegistrationRequest, BrokerRegistrationResponse, BrokerRegistrationRequestInput, BrokerRegistrationResponseInput> = {
+  apiKey: 62,
+  name: 'BrokerRegistration',
+  validVersions: [0, 4],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['controller'],
+  decodeRequest: decodeBrokerRegistrationRequest,
+  encodeRequest: encodeBrokerRegistrationRequest,
+  sizeRequest: sizeBrokerRegistrationRequest,
+  decodeResponse: decodeBrokerRegistrationResponse,
+  encodeResponse: encodeBrokerRegistrationResponse,
+  sizeResponse: sizeBrokerRegistrationResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ConsumerGroupDescribeRequest ----
 
@@ -817,3 +818,22 @@ export function sizeConsumerGroupDescribeResponse(version: number, message: Cons
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupDescribeResponse has no version ${version} (valid 0-0)`);
   return measureConsumerGroupDescribeResponse(version, message);
 }
+
+// ---- ConsumerGroupDescribeApi ----
+
+/** ConsumerGroupDescribe (api key 69): its facts and codecs. */
+export const ConsumerGroupDescribeApi: ApiDescriptor<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, ConsumerGroupDescribeRequestInput, ConsumerGroupDescribeResponseInput> = {
+  apiKey: 69,
+  name: 'ConsumerGroupDescribe',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeConsumerGroupDescribeRequest,
+  encodeRequest: encodeConsumerGroupDescribeRequest,
+  sizeRequest: sizeConsumerGroupDescribeRequest,
+  decodeResponse: decodeConsumerGroupDescribeResponse,
+  encodeResponse: encodeConsumerGroupDescribeResponse,
+  sizeResponse: sizeConsumerGroupDescribeResponse,
+};

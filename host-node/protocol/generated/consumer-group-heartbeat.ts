@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ConsumerGroupHeartbeatRequest ----
 
@@ -692,3 +693,22 @@ export function sizeConsumerGroupHeartbeatResponse(version: number, message: Con
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupHeartbeatResponse has no version ${version} (valid 0-0)`);
   return measureConsumerGroupHeartbeatResponse(version, message);
 }
+
+// ---- ConsumerGroupHeartbeatApi ----
+
+/** ConsumerGroupHeartbeat (api key 68): its facts and codecs. */
+export const ConsumerGroupHeartbeatApi: ApiDescriptor<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, ConsumerGroupHeartbeatRequestInput, ConsumerGroupHeartbeatResponseInput> = {
+  apiKey: 68,
+  name: 'ConsumerGroupHeartbeat',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeConsumerGroupHeartbeatRequest,
+  encodeRequest: encodeConsumerGroupHeartbeatRequest,
+  sizeRequest: sizeConsumerGroupHeartbeatRequest,
+  decodeResponse: decodeConsumerGroupHeartbeatResponse,
+  encodeResponse: encodeConsumerGroupHeartbeatResponse,
+  sizeResponse: sizeConsumerGroupHeartbeatResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ControlledShutdownRequest ----
 
@@ -301,3 +302,22 @@ export function sizeControlledShutdownResponse(version: number, message: Control
   if (!Number.isInteger(version) || version < 0 || version > 3) throw new UnsupportedVersionError(`ControlledShutdownResponse has no version ${version} (valid 0-3)`);
   return measureControlledShutdownResponse(version, message);
 }
+
+// ---- ControlledShutdownApi ----
+
+/** ControlledShutdown (api key 7): its facts and codecs. */
+export const ControlledShutdownApi: ApiDescriptor<ControlledShutdownRequest, ControlledShutdownResponse, ControlledShutdownRequestInput, ControlledShutdownResponseInput> = {
+  apiKey: 7,
+  name: 'ControlledShutdown',
+  validVersions: [0, 3],
+  flexibleVersions: 3,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'controller'],
+  decodeRequest: decodeControlledShutdownRequest,
+  encodeRequest: encodeControlledShutdownRequest,
+  sizeRequest: sizeControlledShutdownRequest,
+  decodeResponse: decodeControlledShutdownResponse,
+  encodeResponse: encodeControlledShutdownResponse,
+  sizeResponse: sizeControlledShutdownResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ControllerRegistrationRequest ----
 
@@ -462,3 +463,22 @@ export function sizeControllerRegistrationResponse(version: number, message: Con
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ControllerRegistrationResponse has no version ${version} (valid 0-0)`);
   return measureControllerRegistrationResponse(version, message);
 }
+
+// ---- ControllerRegistrationApi ----
+
+/** ControllerRegistration (api key 70): its facts and codecs. */
+export const ControllerRegistrationApi: ApiDescriptor<ControllerRegistrationRequest, ControllerRegistrationResponse, ControllerRegistrationRequestInput, ControllerRegistrationResponseInput> = {
+  apiKey: 70,
+  name: 'ControllerRegistration',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['controller'],
+  decodeRequest: decodeControllerRegistrationRequest,
+  encodeRequest: encodeControllerRegistrationRequest,
+  sizeRequest: sizeControllerRegistrationRequest,
+  decodeResponse: decodeControllerRegistrationResponse,
+  encodeResponse: encodeControllerRegistrationResponse,
+  sizeResponse: sizeControllerRegistrationResponse,
+};

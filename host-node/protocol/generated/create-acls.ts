@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- CreateAclsRequest ----
 
@@ -460,3 +461,22 @@ export function sizeCreateAclsResponse(version: number, message: CreateAclsRespo
   if (!Number.isInteger(version) || version < 0 || version > 3) throw new UnsupportedVersionError(`CreateAclsResponse has no version ${version} (valid 0-3)`);
   return measureCreateAclsResponse(version, message);
 }
+
+// ---- CreateAclsApi ----
+
+/** CreateAcls (api key 30): its facts and codecs. */
+export const CreateAclsApi: ApiDescriptor<CreateAclsRequest, CreateAclsResponse, CreateAclsRequestInput, CreateAclsResponseInput> = {
+  apiKey: 30,
+  name: 'CreateAcls',
+  validVersions: [0, 3],
+  flexibleVersions: 2,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeCreateAclsRequest,
+  encodeRequest: encodeCreateAclsRequest,
+  sizeRequest: sizeCreateAclsRequest,
+  decodeResponse: decodeCreateAclsResponse,
+  encodeResponse: encodeCreateAclsResponse,
+  sizeResponse: sizeCreateAclsResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeCompactNullableString, sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- CreateDelegationTokenRequest ----
 
@@ -518,3 +519,22 @@ export function sizeCreateDelegationTokenResponse(version: number, message: Crea
   if (!Number.isInteger(version) || version < 0 || version > 3) throw new UnsupportedVersionError(`CreateDelegationTokenResponse has no version ${version} (valid 0-3)`);
   return measureCreateDelegationTokenResponse(version, message);
 }
+
+// ---- CreateDelegationTokenApi ----
+
+/** CreateDelegationToken (api key 38): its facts and codecs. */
+export const CreateDelegationTokenApi: ApiDescriptor<CreateDelegationTokenRequest, CreateDelegationTokenResponse, CreateDelegationTokenRequestInput, CreateDelegationTokenResponseInput> = {
+  apiKey: 38,
+  name: 'CreateDelegationToken',
+  validVersions: [0, 3],
+  flexibleVersions: 2,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeCreateDelegationTokenRequest,
+  encodeRequest: encodeCreateDelegationTokenRequest,
+  sizeRequest: sizeCreateDelegationTokenRequest,
+  decodeResponse: decodeCreateDelegationTokenResponse,
+  encodeResponse: encodeCreateDelegationTokenResponse,
+  sizeResponse: sizeCreateDelegationTokenResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- CreatePartitionsRequest ----
 
@@ -534,3 +535,22 @@ export function sizeCreatePartitionsResponse(version: number, message: CreatePar
   if (!Number.isInteger(version) || version < 0 || version > 3) throw new UnsupportedVersionError(`CreatePartitionsResponse has no version ${version} (valid 0-3)`);
   return measureCreatePartitionsResponse(version, message);
 }
+
+// ---- CreatePartitionsApi ----
+
+/** CreatePartitions (api key 37): its facts and codecs. */
+export const CreatePartitionsApi: ApiDescriptor<CreatePartitionsRequest, CreatePartitionsResponse, CreatePartitionsRequestInput, CreatePartitionsResponseInput> = {
+  apiKey: 37,
+  name: 'CreatePartitions',
+  validVersions: [0, 3],
+  flexibleVersions: 2,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeCreatePartitionsRequest,
+  encodeRequest: encodeCreatePartitionsRequest,
+  sizeRequest: sizeCreatePartitionsRequest,
+  decodeResponse: decodeCreatePartitionsResponse,
+  encodeResponse: encodeCreatePartitionsResponse,
+  sizeResponse: sizeCreatePartitionsResponse,
+};

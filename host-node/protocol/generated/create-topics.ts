@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- CreateTopicsRequest ----
 
@@ -995,3 +996,22 @@ export function sizeCreateTopicsResponse(version: number, message: CreateTopicsR
   if (!Number.isInteger(version) || version < 0 || version > 7) throw new UnsupportedVersionError(`CreateTopicsResponse has no version ${version} (valid 0-7)`);
   return measureCreateTopicsResponse(version, message);
 }
+
+// ---- CreateTopicsApi ----
+
+/** CreateTopics (api key 19): its facts and codecs. */
+export const CreateTopicsApi: ApiDescriptor<CreateTopicsRequest, CreateTopicsResponse, CreateTopicsRequestInput, CreateTopicsResponseInput> = {
+  apiKey: 19,
+  name: 'CreateTopics',
+  validVersions: [0, 7],
+  flexibleVersions: 5,
+  deprecatedVersions: [0, 1],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeCreateTopicsRequest,
+  encodeRequest: encodeCreateTopicsRequest,
+  sizeRequest: sizeCreateTopicsRequest,
+  decodeResponse: decodeCreateTopicsResponse,
+  encodeResponse: encodeCreateTopicsResponse,
+  sizeResponse: sizeCreateTopicsResponse,
+};

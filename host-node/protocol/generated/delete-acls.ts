@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DeleteAclsRequest ----
 
@@ -697,3 +698,22 @@ export function sizeDeleteAclsResponse(version: number, message: DeleteAclsRespo
   if (!Number.isInteger(version) || version < 0 || version > 3) throw new UnsupportedVersionError(`DeleteAclsResponse has no version ${version} (valid 0-3)`);
   return measureDeleteAclsResponse(version, message);
 }
+
+// ---- DeleteAclsApi ----
+
+/** DeleteAcls (api key 31): its facts and codecs. */
+export const DeleteAclsApi: ApiDescriptor<DeleteAclsRequest, DeleteAclsResponse, DeleteAclsRequestInput, DeleteAclsResponseInput> = {
+  apiKey: 31,
+  name: 'DeleteAcls',
+  validVersions: [0, 3],
+  flexibleVersions: 2,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeDeleteAclsRequest,
+  encodeRequest: encodeDeleteAclsRequest,
+  sizeRequest: sizeDeleteAclsRequest,
+  decodeResponse: decodeDeleteAclsResponse,
+  encodeResponse: encodeDeleteAclsResponse,
+  sizeResponse: sizeDeleteAclsResponse,
+};

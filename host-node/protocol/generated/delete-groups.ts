@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DeleteGroupsRequest ----
 
@@ -292,3 +293,22 @@ export function sizeDeleteGroupsResponse(version: number, message: DeleteGroupsR
   if (!Number.isInteger(version) || version < 0 || version > 2) throw new UnsupportedVersionError(`DeleteGroupsResponse has no version ${version} (valid 0-2)`);
   return measureDeleteGroupsResponse(version, message);
 }
+
+// ---- DeleteGroupsApi ----
+
+/** DeleteGroups (api key 42): its facts and codecs. */
+export const DeleteGroupsApi: ApiDescriptor<DeleteGroupsRequest, DeleteGroupsResponse, DeleteGroupsRequestInput, DeleteGroupsResponseInput> = {
+  apiKey: 42,
+  name: 'DeleteGroups',
+  validVersions: [0, 2],
+  flexibleVersions: 2,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeDeleteGroupsRequest,
+  encodeRequest: encodeDeleteGroupsRequest,
+  sizeRequest: sizeDeleteGroupsRequest,
+  decodeResponse: decodeDeleteGroupsResponse,
+  encodeResponse: encodeDeleteGroupsResponse,
+  sizeResponse: sizeDeleteGroupsResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DeleteRecordsRequest ----
 
@@ -573,3 +574,22 @@ export function sizeDeleteRecordsResponse(version: number, message: DeleteRecord
   if (!Number.isInteger(version) || version < 0 || version > 2) throw new UnsupportedVersionError(`DeleteRecordsResponse has no version ${version} (valid 0-2)`);
   return measureDeleteRecordsResponse(version, message);
 }
+
+// ---- DeleteRecordsApi ----
+
+/** DeleteRecords (api key 21): its facts and codecs. */
+export const DeleteRecordsApi: ApiDescriptor<DeleteRecordsRequest, DeleteRecordsResponse, DeleteRecordsRequestInput, DeleteRecordsResponseInput> = {
+  apiKey: 21,
+  name: 'DeleteRecords',
+  validVersions: [0, 2],
+  flexibleVersions: 2,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeDeleteRecordsRequest,
+  encodeRequest: encodeDeleteRecordsRequest,
+  sizeRequest: sizeDeleteRecordsRequest,
+  decodeResponse: decodeDeleteRecordsResponse,
+  encodeResponse: encodeDeleteRecordsResponse,
+  sizeResponse: sizeDeleteRecordsResponse,
+};

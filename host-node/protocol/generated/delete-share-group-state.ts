@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DeleteShareGroupStateRequest ----
 
@@ -484,3 +485,22 @@ export function sizeDeleteShareGroupStateResponse(version: number, message: Dele
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DeleteShareGroupStateResponse has no version ${version} (valid 0-0)`);
   return measureDeleteShareGroupStateResponse(version, message);
 }
+
+// ---- DeleteShareGroupStateApi ----
+
+/** DeleteShareGroupState (api key 86): its facts and codecs. */
+export const DeleteShareGroupStateApi: ApiDescriptor<DeleteShareGroupStateRequest, DeleteShareGroupStateResponse, DeleteShareGroupStateRequestInput, DeleteShareGroupStateResponseInput> = {
+  apiKey: 86,
+  name: 'DeleteShareGroupState',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: true,
+  listeners: ['broker'],
+  decodeRequest: decodeDeleteShareGroupStateRequest,
+  encodeRequest: encodeDeleteShareGroupStateRequest,
+  sizeRequest: sizeDeleteShareGroupStateRequest,
+  decodeResponse: decodeDeleteShareGroupStateResponse,
+  encodeResponse: encodeDeleteShareGroupStateResponse,
+  sizeResponse: sizeDeleteShareGroupStateResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { ProtocolEncodeError, UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DeleteTopicsRequest ----
 
@@ -494,3 +495,22 @@ export function sizeDeleteTopicsResponse(version: number, message: DeleteTopicsR
   if (!Number.isInteger(version) || version < 0 || version > 6) throw new UnsupportedVersionError(`DeleteTopicsResponse has no version ${version} (valid 0-6)`);
   return measureDeleteTopicsResponse(version, message);
 }
+
+// ---- DeleteTopicsApi ----
+
+/** DeleteTopics (api key 20): its facts and codecs. */
+export const DeleteTopicsApi: ApiDescriptor<DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsRequestInput, DeleteTopicsResponseInput> = {
+  apiKey: 20,
+  name: 'DeleteTopics',
+  validVersions: [0, 6],
+  flexibleVersions: 4,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeDeleteTopicsRequest,
+  encodeRequest: encodeDeleteTopicsRequest,
+  sizeRequest: sizeDeleteTopicsRequest,
+  decodeResponse: decodeDeleteTopicsResponse,
+  encodeResponse: encodeDeleteTopicsResponse,
+  sizeResponse: sizeDeleteTopicsResponse,
+};

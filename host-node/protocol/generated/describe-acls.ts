@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DescribeAclsRequest ----
 
@@ -592,3 +593,22 @@ export function sizeDescribeAclsResponse(version: number, message: DescribeAclsR
   if (!Number.isInteger(version) || version < 0 || version > 3) throw new UnsupportedVersionError(`DescribeAclsResponse has no version ${version} (valid 0-3)`);
   return measureDescribeAclsResponse(version, message);
 }
+
+// ---- DescribeAclsApi ----
+
+/** DescribeAcls (api key 29): its facts and codecs. */
+export const DescribeAclsApi: ApiDescriptor<DescribeAclsRequest, DescribeAclsResponse, DescribeAclsRequestInput, DescribeAclsResponseInput> = {
+  apiKey: 29,
+  name: 'DescribeAcls',
+  validVersions: [0, 3],
+  flexibleVersions: 2,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeDescribeAclsRequest,
+  encodeRequest: encodeDescribeAclsRequest,
+  sizeRequest: sizeDescribeAclsRequest,
+  decodeResponse: decodeDescribeAclsResponse,
+  encodeResponse: encodeDescribeAclsResponse,
+  sizeResponse: sizeDescribeAclsResponse,
+};

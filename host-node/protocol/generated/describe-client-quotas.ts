@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DescribeClientQuotasRequest ----
 
@@ -615,3 +616,22 @@ export function sizeDescribeClientQuotasResponse(version: number, message: Descr
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`DescribeClientQuotasResponse has no version ${version} (valid 0-1)`);
   return measureDescribeClientQuotasResponse(version, message);
 }
+
+// ---- DescribeClientQuotasApi ----
+
+/** DescribeClientQuotas (api key 48): its facts and codecs. */
+export const DescribeClientQuotasApi: ApiDescriptor<DescribeClientQuotasRequest, DescribeClientQuotasResponse, DescribeClientQuotasRequestInput, DescribeClientQuotasResponseInput> = {
+  apiKey: 48,
+  name: 'DescribeClientQuotas',
+  validVersions: [0, 1],
+  flexibleVersions: 1,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeDescribeClientQuotasRequest,
+  encodeRequest: encodeDescribeClientQuotasRequest,
+  sizeRequest: sizeDescribeClientQuotasRequest,
+  decodeResponse: decodeDescribeClientQuotasResponse,
+  encodeResponse: encodeDescribeClientQuotasResponse,
+  sizeResponse: sizeDescribeClientQuotasResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DescribeClusterRequest ----
 
@@ -420,3 +421,22 @@ export function sizeDescribeClusterResponse(version: number, message: DescribeCl
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`DescribeClusterResponse has no version ${version} (valid 0-1)`);
   return measureDescribeClusterResponse(version, message);
 }
+
+// ---- DescribeClusterApi ----
+
+/** DescribeCluster (api key 60): its facts and codecs. */
+export const DescribeClusterApi: ApiDescriptor<DescribeClusterRequest, DescribeClusterResponse, DescribeClusterRequestInput, DescribeClusterResponseInput> = {
+  apiKey: 60,
+  name: 'DescribeCluster',
+  validVersions: [0, 1],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeDescribeClusterRequest,
+  encodeRequest: encodeDescribeClusterRequest,
+  sizeRequest: sizeDescribeClusterRequest,
+  decodeResponse: decodeDescribeClusterResponse,
+  encodeResponse: encodeDescribeClusterResponse,
+  sizeResponse: sizeDescribeClusterResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DescribeConfigsRequest ----
 
@@ -858,3 +859,22 @@ export function sizeDescribeConfigsResponse(version: number, message: DescribeCo
   if (!Number.isInteger(version) || version < 0 || version > 4) throw new UnsupportedVersionError(`DescribeConfigsResponse has no version ${version} (valid 0-4)`);
   return measureDescribeConfigsResponse(version, message);
 }
+
+// ---- DescribeConfigsApi ----
+
+/** DescribeConfigs (api key 32): its facts and codecs. */
+export const DescribeConfigsApi: ApiDescriptor<DescribeConfigsRequest, DescribeConfigsResponse, DescribeConfigsRequestInput, DescribeConfigsResponseInput> = {
+  apiKey: 32,
+  name: 'DescribeConfigs',
+  validVersions: [0, 4],
+  flexibleVersions: 4,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeDescribeConfigsRequest,
+  encodeRequest: encodeDescribeConfigsRequest,
+  sizeRequest: sizeDescribeConfigsRequest,
+  decodeResponse: decodeDescribeConfigsResponse,
+  encodeResponse: encodeDescribeConfigsResponse,
+  sizeResponse: sizeDescribeConfigsResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DescribeDelegationTokenRequest ----
 
@@ -632,3 +633,22 @@ export function sizeDescribeDelegationTokenResponse(version: number, message: De
   if (!Number.isInteger(version) || version < 0 || version > 3) throw new UnsupportedVersionError(`DescribeDelegationTokenResponse has no version ${version} (valid 0-3)`);
   return measureDescribeDelegationTokenResponse(version, message);
 }
+
+// ---- DescribeDelegationTokenApi ----
+
+/** DescribeDelegationToken (api key 41): its facts and codecs. */
+export const DescribeDelegationTokenApi: ApiDescriptor<DescribeDelegationTokenRequest, DescribeDelegationTokenResponse, DescribeDelegationTokenRequestInput, DescribeDelegationTokenResponseInput> = {
+  apiKey: 41,
+  name: 'DescribeDelegationToken',
+  validVersions: [0, 3],
+  flexibleVersions: 2,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeDescribeDelegationTokenRequest,
+  encodeRequest: encodeDescribeDelegationTokenRequest,
+  sizeRequest: sizeDescribeDelegationTokenRequest,
+  decodeResponse: decodeDescribeDelegationTokenResponse,
+  encodeResponse: encodeDescribeDelegationTokenResponse,
+  sizeResponse: sizeDescribeDelegationTokenResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DescribeGroupsRequest ----
 
@@ -593,3 +594,22 @@ export function sizeDescribeGroupsResponse(version: number, message: DescribeGro
   if (!Number.isInteger(version) || version < 0 || version > 5) throw new UnsupportedVersionError(`DescribeGroupsResponse has no version ${version} (valid 0-5)`);
   return measureDescribeGroupsResponse(version, message);
 }
+
+// ---- DescribeGroupsApi ----
+
+/** DescribeGroups (api key 15): its facts and codecs. */
+export const DescribeGroupsApi: ApiDescriptor<DescribeGroupsRequest, DescribeGroupsResponse, DescribeGroupsRequestInput, DescribeGroupsResponseInput> = {
+  apiKey: 15,
+  name: 'DescribeGroups',
+  validVersions: [0, 5],
+  flexibleVersions: 5,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeDescribeGroupsRequest,
+  encodeRequest: encodeDescribeGroupsRequest,
+  sizeRequest: sizeDescribeGroupsRequest,
+  decodeResponse: decodeDescribeGroupsResponse,
+  encodeResponse: encodeDescribeGroupsResponse,
+  sizeResponse: sizeDescribeGroupsResponse,
+};

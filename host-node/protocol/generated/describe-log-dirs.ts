@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DescribeLogDirsRequest ----
 
@@ -676,3 +677,22 @@ export function sizeDescribeLogDirsResponse(version: number, message: DescribeLo
   if (!Number.isInteger(version) || version < 0 || version > 4) throw new UnsupportedVersionError(`DescribeLogDirsResponse has no version ${version} (valid 0-4)`);
   return measureDescribeLogDirsResponse(version, message);
 }
+
+// ---- DescribeLogDirsApi ----
+
+/** DescribeLogDirs (api key 35): its facts and codecs. */
+export const DescribeLogDirsApi: ApiDescriptor<DescribeLogDirsRequest, DescribeLogDirsResponse, DescribeLogDirsRequestInput, DescribeLogDirsResponseInput> = {
+  apiKey: 35,
+  name: 'DescribeLogDirs',
+  validVersions: [0, 4],
+  flexibleVersions: 2,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeDescribeLogDirsRequest,
+  encodeRequest: encodeDescribeLogDirsRequest,
+  sizeRequest: sizeDescribeLogDirsRequest,
+  decodeResponse: decodeDescribeLogDirsResponse,
+  encodeResponse: encodeDescribeLogDirsResponse,
+  sizeResponse: sizeDescribeLogDirsResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DescribeProducersRequest ----
 
@@ -563,3 +564,22 @@ export function sizeDescribeProducersResponse(version: number, message: Describe
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeProducersResponse has no version ${version} (valid 0-0)`);
   return measureDescribeProducersResponse(version, message);
 }
+
+// ---- DescribeProducersApi ----
+
+/** DescribeProducers (api key 61): its facts and codecs. */
+export const DescribeProducersApi: ApiDescriptor<DescribeProducersRequest, DescribeProducersResponse, DescribeProducersRequestInput, DescribeProducersResponseInput> = {
+  apiKey: 61,
+  name: 'DescribeProducers',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeDescribeProducersRequest,
+  encodeRequest: encodeDescribeProducersRequest,
+  sizeRequest: sizeDescribeProducersRequest,
+  decodeResponse: decodeDescribeProducersResponse,
+  encodeResponse: encodeDescribeProducersResponse,
+  sizeResponse: sizeDescribeProducersResponse,
+};

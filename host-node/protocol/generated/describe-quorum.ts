@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DescribeQuorumRequest ----
 
@@ -929,3 +930,22 @@ export function sizeDescribeQuorumResponse(version: number, message: DescribeQuo
   if (!Number.isInteger(version) || version < 0 || version > 2) throw new UnsupportedVersionError(`DescribeQuorumResponse has no version ${version} (valid 0-2)`);
   return measureDescribeQuorumResponse(version, message);
 }
+
+// ---- DescribeQuorumApi ----
+
+/** DescribeQuorum (api key 55): its facts and codecs. */
+export const DescribeQuorumApi: ApiDescriptor<DescribeQuorumRequest, DescribeQuorumResponse, DescribeQuorumRequestInput, DescribeQuorumResponseInput> = {
+  apiKey: 55,
+  name: 'DescribeQuorum',
+  validVersions: [0, 2],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['broker', 'controller'],
+  decodeRequest: decodeDescribeQuorumRequest,
+  encodeRequest: encodeDescribeQuorumRequest,
+  sizeRequest: sizeDescribeQuorumRequest,
+  decodeResponse: decodeDescribeQuorumResponse,
+  encodeResponse: encodeDescribeQuorumResponse,
+  sizeResponse: sizeDescribeQuorumResponse,
+};

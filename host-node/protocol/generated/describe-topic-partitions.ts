@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DescribeTopicPartitionsRequest ----
 
@@ -892,3 +893,22 @@ export function sizeDescribeTopicPartitionsResponse(version: number, message: De
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTopicPartitionsResponse has no version ${version} (valid 0-0)`);
   return measureDescribeTopicPartitionsResponse(version, message);
 }
+
+// ---- DescribeTopicPartitionsApi ----
+
+/** DescribeTopicPartitions (api key 75): its facts and codecs. */
+export const DescribeTopicPartitionsApi: ApiDescriptor<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse, DescribeTopicPartitionsRequestInput, DescribeTopicPartitionsResponseInput> = {
+  apiKey: 75,
+  name: 'DescribeTopicPartitions',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['broker'],
+  decodeRequest: decodeDescribeTopicPartitionsRequest,
+  encodeRequest: encodeDescribeTopicPartitionsRequest,
+  sizeRequest: sizeDescribeTopicPartitionsRequest,
+  decodeResponse: decodeDescribeTopicPartitionsResponse,
+  encodeResponse: encodeDescribeTopicPartitionsResponse,
+  sizeResponse: sizeDescribeTopicPartitionsResponse,
+};

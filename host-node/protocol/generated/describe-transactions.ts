@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DescribeTransactionsRequest ----
 
@@ -413,3 +414,22 @@ export function sizeDescribeTransactionsResponse(version: number, message: Descr
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTransactionsResponse has no version ${version} (valid 0-0)`);
   return measureDescribeTransactionsResponse(version, message);
 }
+
+// ---- DescribeTransactionsApi ----
+
+/** DescribeTransactions (api key 65): its facts and codecs. */
+export const DescribeTransactionsApi: ApiDescriptor<DescribeTransactionsRequest, DescribeTransactionsResponse, DescribeTransactionsRequestInput, DescribeTransactionsResponseInput> = {
+  apiKey: 65,
+  name: 'DescribeTransactions',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeDescribeTransactionsRequest,
+  encodeRequest: encodeDescribeTransactionsRequest,
+  sizeRequest: sizeDescribeTransactionsRequest,
+  decodeResponse: decodeDescribeTransactionsResponse,
+  encodeResponse: encodeDescribeTransactionsResponse,
+  sizeResponse: sizeDescribeTransactionsResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- DescribeUserScramCredentialsRequest ----
 
@@ -457,3 +458,22 @@ export function sizeDescribeUserScramCredentialsResponse(version: number, messag
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeUserScramCredentialsResponse has no version ${version} (valid 0-0)`);
   return measureDescribeUserScramCredentialsResponse(version, message);
 }
+
+// ---- DescribeUserScramCredentialsApi ----
+
+/** DescribeUserScramCredentials (api key 50): its facts and codecs. */
+export const DescribeUserScramCredentialsApi: ApiDescriptor<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse, DescribeUserScramCredentialsRequestInput, DescribeUserScramCredentialsResponseInput> = {
+  apiKey: 50,
+  name: 'DescribeUserScramCredentials',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeDescribeUserScramCredentialsRequest,
+  encodeRequest: encodeDescribeUserScramCredentialsRequest,
+  sizeRequest: sizeDescribeUserScramCredentialsRequest,
+  decodeResponse: decodeDescribeUserScramCredentialsResponse,
+  encodeResponse: encodeDescribeUserScramCredentialsResponse,
+  sizeResponse: sizeDescribeUserScramCredentialsResponse,
+};

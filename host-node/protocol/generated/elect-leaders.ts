@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ElectLeadersRequest ----
 
@@ -556,3 +557,22 @@ export function sizeElectLeadersResponse(version: number, message: ElectLeadersR
   if (!Number.isInteger(version) || version < 0 || version > 2) throw new UnsupportedVersionError(`ElectLeadersResponse has no version ${version} (valid 0-2)`);
   return measureElectLeadersResponse(version, message);
 }
+
+// ---- ElectLeadersApi ----
+
+/** ElectLeaders (api key 43): its facts and codecs. */
+export const ElectLeadersApi: ApiDescriptor<ElectLeadersRequest, ElectLeadersResponse, ElectLeadersRequestInput, ElectLeadersResponseInput> = {
+  apiKey: 43,
+  name: 'ElectLeaders',
+  validVersions: [0, 2],
+  flexibleVersions: 2,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeElectLeadersRequest,
+  encodeRequest: encodeElectLeadersRequest,
+  sizeRequest: sizeElectLeadersRequest,
+  decodeResponse: decodeElectLeadersResponse,
+  encodeResponse: encodeElectLeadersResponse,
+  sizeResponse: sizeElectLeadersResponse,
+};

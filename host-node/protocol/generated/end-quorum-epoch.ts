@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- EndQuorumEpochRequest ----
 
@@ -1038,3 +1039,22 @@ export function sizeEndQuorumEpochResponse(version: number, message: EndQuorumEp
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`EndQuorumEpochResponse has no version ${version} (valid 0-1)`);
   return measureEndQuorumEpochResponse(version, message);
 }
+
+// ---- EndQuorumEpochApi ----
+
+/** EndQuorumEpoch (api key 54): its facts and codecs. */
+export const EndQuorumEpochApi: ApiDescriptor<EndQuorumEpochRequest, EndQuorumEpochResponse, EndQuorumEpochRequestInput, EndQuorumEpochResponseInput> = {
+  apiKey: 54,
+  name: 'EndQuorumEpoch',
+  validVersions: [0, 1],
+  flexibleVersions: 1,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['controller'],
+  decodeRequest: decodeEndQuorumEpochRequest,
+  encodeRequest: encodeEndQuorumEpochRequest,
+  sizeRequest: sizeEndQuorumEpochRequest,
+  decodeResponse: decodeEndQuorumEpochResponse,
+  encodeResponse: encodeEndQuorumEpochResponse,
+  sizeResponse: sizeEndQuorumEpochResponse,
+};

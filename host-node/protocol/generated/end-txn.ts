@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- EndTxnRequest ----
 
@@ -253,3 +254,22 @@ export function sizeEndTxnResponse(version: number, message: EndTxnResponseInput
   if (!Number.isInteger(version) || version < 0 || version > 4) throw new UnsupportedVersionError(`EndTxnResponse has no version ${version} (valid 0-4)`);
   return measureEndTxnResponse(version, message);
 }
+
+// ---- EndTxnApi ----
+
+/** EndTxn (api key 26): its facts and codecs. */
+export const EndTxnApi: ApiDescriptor<EndTxnRequest, EndTxnResponse, EndTxnRequestInput, EndTxnResponseInput> = {
+  apiKey: 26,
+  name: 'EndTxn',
+  validVersions: [0, 4],
+  flexibleVersions: 3,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeEndTxnRequest,
+  encodeRequest: encodeEndTxnRequest,
+  sizeRequest: sizeEndTxnRequest,
+  decodeResponse: decodeEndTxnResponse,
+  encodeResponse: encodeEndTxnResponse,
+  sizeResponse: sizeEndTxnResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeCompactBytes, sizeCompactNullableBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- EnvelopeRequest ----
 
@@ -205,3 +206,22 @@ export function sizeEnvelopeResponse(version: number, message: EnvelopeResponseI
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`EnvelopeResponse has no version ${version} (valid 0-0)`);
   return measureEnvelopeResponse(version, message);
 }
+
+// ---- EnvelopeApi ----
+
+/** Envelope (api key 58): its facts and codecs. */
+export const EnvelopeApi: ApiDescriptor<EnvelopeRequest, EnvelopeResponse, EnvelopeRequestInput, EnvelopeResponseInput> = {
+  apiKey: 58,
+  name: 'Envelope',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['controller', 'zkBroker'],
+  decodeRequest: decodeEnvelopeRequest,
+  encodeRequest: encodeEnvelopeRequest,
+  sizeRequest: sizeEnvelopeRequest,
+  decodeResponse: decodeEnvelopeResponse,
+  encodeResponse: encodeEnvelopeResponse,
+  sizeResponse: sizeEnvelopeResponse,
+};

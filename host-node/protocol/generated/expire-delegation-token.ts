@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ExpireDelegationTokenRequest ----
 
@@ -225,3 +226,22 @@ export function sizeExpireDelegationTokenResponse(version: number, message: Expi
   if (!Number.isInteger(version) || version < 0 || version > 2) throw new UnsupportedVersionError(`ExpireDelegationTokenResponse has no version ${version} (valid 0-2)`);
   return measureExpireDelegationTokenResponse(version, message);
 }
+
+// ---- ExpireDelegationTokenApi ----
+
+/** ExpireDelegationToken (api key 40): its facts and codecs. */
+export const ExpireDelegationTokenApi: ApiDescriptor<ExpireDelegationTokenRequest, ExpireDelegationTokenResponse, ExpireDelegationTokenRequestInput, ExpireDelegationTokenResponseInput> = {
+  apiKey: 40,
+  name: 'ExpireDelegationToken',
+  validVersions: [0, 2],
+  flexibleVersions: 2,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeExpireDelegationTokenRequest,
+  encodeRequest: encodeExpireDelegationTokenRequest,
+  sizeRequest: sizeExpireDelegationTokenRequest,
+  decodeResponse: decodeExpireDelegationTokenResponse,
+  encodeResponse: encodeExpireDelegationTokenResponse,
+  sizeResponse: sizeExpireDelegationTokenResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeCompactBytes, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- FetchSnapshotRequest ----
 
@@ -1172,3 +1173,22 @@ export function sizeFetchSnapshotResponse(version: number, message: FetchSnapsho
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`FetchSnapshotResponse has no version ${version} (valid 0-1)`);
   return measureFetchSnapshotResponse(version, message);
 }
+
+// ---- FetchSnapshotApi ----
+
+/** FetchSnapshot (api key 59): its facts and codecs. */
+export const FetchSnapshotApi: ApiDescriptor<FetchSnapshotRequest, FetchSnapshotResponse, FetchSnapshotRequestInput, FetchSnapshotResponseInput> = {
+  apiKey: 59,
+  name: 'FetchSnapshot',
+  validVersions: [0, 1],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['controller'],
+  decodeRequest: decodeFetchSnapshotRequest,
+  encodeRequest: encodeFetchSnapshotRequest,
+  sizeRequest: sizeFetchSnapshotRequest,
+  decodeResponse: decodeFetchSnapshotResponse,
+  encodeResponse: encodeFetchSnapshotResponse,
+  sizeResponse: sizeFetchSnapshotResponse,
+};

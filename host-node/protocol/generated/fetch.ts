@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeCompactNullableString, sizeNullableBytes, sizeCompactNullableBytes, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- FetchRequest ----
 
@@ -2128,3 +2129,22 @@ export function sizeFetchResponse(version: number, message: FetchResponseInput):
   if (!Number.isInteger(version) || version < 0 || version > 17) throw new UnsupportedVersionError(`FetchResponse has no version ${version} (valid 0-17)`);
   return measureFetchResponse(version, message);
 }
+
+// ---- FetchApi ----
+
+/** Fetch (api key 1): its facts and codecs. */
+export const FetchApi: ApiDescriptor<FetchRequest, FetchResponse, FetchRequestInput, FetchResponseInput> = {
+  apiKey: 1,
+  name: 'Fetch',
+  validVersions: [0, 17],
+  flexibleVersions: 12,
+  deprecatedVersions: [0, 3],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeFetchRequest,
+  encodeRequest: encodeFetchRequest,
+  sizeRequest: sizeFetchRequest,
+  decodeResponse: decodeFetchResponse,
+  encodeResponse: encodeFetchResponse,
+  sizeResponse: sizeFetchResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- FindCoordinatorRequest ----
 
@@ -578,3 +579,22 @@ export function sizeFindCoordinatorResponse(version: number, message: FindCoordi
   if (!Number.isInteger(version) || version < 0 || version > 6) throw new UnsupportedVersionError(`FindCoordinatorResponse has no version ${version} (valid 0-6)`);
   return measureFindCoordinatorResponse(version, message);
 }
+
+// ---- FindCoordinatorApi ----
+
+/** FindCoordinator (api key 10): its facts and codecs. */
+export const FindCoordinatorApi: ApiDescriptor<FindCoordinatorRequest, FindCoordinatorResponse, FindCoordinatorRequestInput, FindCoordinatorResponseInput> = {
+  apiKey: 10,
+  name: 'FindCoordinator',
+  validVersions: [0, 6],
+  flexibleVersions: 3,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeFindCoordinatorRequest,
+  encodeRequest: encodeFindCoordinatorRequest,
+  sizeRequest: sizeFindCoordinatorRequest,
+  decodeResponse: decodeFindCoordinatorResponse,
+  encodeResponse: encodeFindCoordinatorResponse,
+  sizeResponse: sizeFindCoordinatorResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- GetTelemetrySubscriptionsRequest ----
 
@@ -316,3 +317,22 @@ export function sizeGetTelemetrySubscriptionsResponse(version: number, message: 
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`GetTelemetrySubscriptionsResponse has no version ${version} (valid 0-0)`);
   return measureGetTelemetrySubscriptionsResponse(version, message);
 }
+
+// ---- GetTelemetrySubscriptionsApi ----
+
+/** GetTelemetrySubscriptions (api key 71): its facts and codecs. */
+export const GetTelemetrySubscriptionsApi: ApiDescriptor<GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse, GetTelemetrySubscriptionsRequestInput, GetTelemetrySubscriptionsResponseInput> = {
+  apiKey: 71,
+  name: 'GetTelemetrySubscriptions',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['broker'],
+  decodeRequest: decodeGetTelemetrySubscriptionsRequest,
+  encodeRequest: encodeGetTelemetrySubscriptionsRequest,
+  sizeRequest: sizeGetTelemetrySubscriptionsRequest,
+  decodeResponse: decodeGetTelemetrySubscriptionsResponse,
+  encodeResponse: encodeGetTelemetrySubscriptionsResponse,
+  sizeResponse: sizeGetTelemetrySubscriptionsResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- HeartbeatRequest ----
 
@@ -259,3 +260,22 @@ export function sizeHeartbeatResponse(version: number, message: HeartbeatRespons
   if (!Number.isInteger(version) || version < 0 || version > 4) throw new UnsupportedVersionError(`HeartbeatResponse has no version ${version} (valid 0-4)`);
   return measureHeartbeatResponse(version, message);
 }
+
+// ---- HeartbeatApi ----
+
+/** Heartbeat (api key 12): its facts and codecs. */
+export const HeartbeatApi: ApiDescriptor<HeartbeatRequest, HeartbeatResponse, HeartbeatRequestInput, HeartbeatResponseInput> = {
+  apiKey: 12,
+  name: 'Heartbeat',
+  validVersions: [0, 4],
+  flexibleVersions: 4,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeHeartbeatRequest,
+  encodeRequest: encodeHeartbeatRequest,
+  sizeRequest: sizeHeartbeatRequest,
+  decodeResponse: decodeHeartbeatResponse,
+  encodeResponse: encodeHeartbeatResponse,
+  sizeResponse: sizeHeartbeatResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- IncrementalAlterConfigsRequest ----
 
@@ -538,3 +539,22 @@ export function sizeIncrementalAlterConfigsResponse(version: number, message: In
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`IncrementalAlterConfigsResponse has no version ${version} (valid 0-1)`);
   return measureIncrementalAlterConfigsResponse(version, message);
 }
+
+// ---- IncrementalAlterConfigsApi ----
+
+/** IncrementalAlterConfigs (api key 44): its facts and codecs. */
+export const IncrementalAlterConfigsApi: ApiDescriptor<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, IncrementalAlterConfigsRequestInput, IncrementalAlterConfigsResponseInput> = {
+  apiKey: 44,
+  name: 'IncrementalAlterConfigs',
+  validVersions: [0, 1],
+  flexibleVersions: 1,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeIncrementalAlterConfigsRequest,
+  encodeRequest: encodeIncrementalAlterConfigsRequest,
+  sizeRequest: sizeIncrementalAlterConfigsRequest,
+  decodeResponse: decodeIncrementalAlterConfigsResponse,
+  encodeResponse: encodeIncrementalAlterConfigsResponse,
+  sizeResponse: sizeIncrementalAlterConfigsResponse,
+};

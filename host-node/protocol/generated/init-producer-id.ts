@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeNullableString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- InitProducerIdRequest ----
 
@@ -303,3 +304,22 @@ export function sizeInitProducerIdResponse(version: number, message: InitProduce
   if (!Number.isInteger(version) || version < 0 || version > 5) throw new UnsupportedVersionError(`InitProducerIdResponse has no version ${version} (valid 0-5)`);
   return measureInitProducerIdResponse(version, message);
 }
+
+// ---- InitProducerIdApi ----
+
+/** InitProducerId (api key 22): its facts and codecs. */
+export const InitProducerIdApi: ApiDescriptor<InitProducerIdRequest, InitProducerIdResponse, InitProducerIdRequestInput, InitProducerIdResponseInput> = {
+  apiKey: 22,
+  name: 'InitProducerId',
+  validVersions: [0, 5],
+  flexibleVersions: 2,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeInitProducerIdRequest,
+  encodeRequest: encodeInitProducerIdRequest,
+  sizeRequest: sizeInitProducerIdRequest,
+  decodeResponse: decodeInitProducerIdResponse,
+  encodeResponse: encodeInitProducerIdResponse,
+  sizeResponse: sizeInitProducerIdResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- InitializeShareGroupStateRequest ----
 
@@ -518,3 +519,22 @@ export function sizeInitializeShareGroupStateResponse(version: number, message: 
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`InitializeShareGroupStateResponse has no version ${version} (valid 0-0)`);
   return measureInitializeShareGroupStateResponse(version, message);
 }
+
+// ---- InitializeShareGroupStateApi ----
+
+/** InitializeShareGroupState (api key 83): its facts and codecs. */
+export const InitializeShareGroupStateApi: ApiDescriptor<InitializeShareGroupStateRequest, InitializeShareGroupStateResponse, InitializeShareGroupStateRequestInput, InitializeShareGroupStateResponseInput> = {
+  apiKey: 83,
+  name: 'InitializeShareGroupState',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: true,
+  listeners: ['broker'],
+  decodeRequest: decodeInitializeShareGroupStateRequest,
+  encodeRequest: encodeInitializeShareGroupStateRequest,
+  sizeRequest: sizeInitializeShareGroupStateRequest,
+  decodeResponse: decodeInitializeShareGroupStateResponse,
+  encodeResponse: encodeInitializeShareGroupStateResponse,
+  sizeResponse: sizeInitializeShareGroupStateResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { ProtocolEncodeError, UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- JoinGroupRequest ----
 
@@ -688,3 +689,22 @@ export function sizeJoinGroupResponse(version: number, message: JoinGroupRespons
   if (!Number.isInteger(version) || version < 0 || version > 9) throw new UnsupportedVersionError(`JoinGroupResponse has no version ${version} (valid 0-9)`);
   return measureJoinGroupResponse(version, message);
 }
+
+// ---- JoinGroupApi ----
+
+/** JoinGroup (api key 11): its facts and codecs. */
+export const JoinGroupApi: ApiDescriptor<JoinGroupRequest, JoinGroupResponse, JoinGroupRequestInput, JoinGroupResponseInput> = {
+  apiKey: 11,
+  name: 'JoinGroup',
+  validVersions: [0, 9],
+  flexibleVersions: 6,
+  deprecatedVersions: [0, 1],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeJoinGroupRequest,
+  encodeRequest: encodeJoinGroupRequest,
+  sizeRequest: sizeJoinGroupRequest,
+  decodeResponse: decodeJoinGroupResponse,
+  encodeResponse: encodeJoinGroupResponse,
+  sizeResponse: sizeJoinGroupResponse,
+};

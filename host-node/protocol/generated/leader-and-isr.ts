@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- LeaderAndIsrRequest ----
 
@@ -1174,3 +1175,22 @@ export function sizeLeaderAndIsrResponse(version: number, message: LeaderAndIsrR
   if (!Number.isInteger(version) || version < 0 || version > 7) throw new UnsupportedVersionError(`LeaderAndIsrResponse has no version ${version} (valid 0-7)`);
   return measureLeaderAndIsrResponse(version, message);
 }
+
+// ---- LeaderAndIsrApi ----
+
+/** LeaderAndIsr (api key 4): its facts and codecs. */
+export const LeaderAndIsrApi: ApiDescriptor<LeaderAndIsrRequest, LeaderAndIsrResponse, LeaderAndIsrRequestInput, LeaderAndIsrResponseInput> = {
+  apiKey: 4,
+  name: 'LeaderAndIsr',
+  validVersions: [0, 7],
+  flexibleVersions: 4,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker'],
+  decodeRequest: decodeLeaderAndIsrRequest,
+  encodeRequest: encodeLeaderAndIsrRequest,
+  sizeRequest: sizeLeaderAndIsrRequest,
+  decodeResponse: decodeLeaderAndIsrResponse,
+  encodeResponse: encodeLeaderAndIsrResponse,
+  sizeResponse: sizeLeaderAndIsrResponse,
+};

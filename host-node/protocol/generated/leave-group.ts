@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- LeaveGroupRequest ----
 
@@ -509,3 +510,22 @@ export function sizeLeaveGroupResponse(version: number, message: LeaveGroupRespo
   if (!Number.isInteger(version) || version < 0 || version > 5) throw new UnsupportedVersionError(`LeaveGroupResponse has no version ${version} (valid 0-5)`);
   return measureLeaveGroupResponse(version, message);
 }
+
+// ---- LeaveGroupApi ----
+
+/** LeaveGroup (api key 13): its facts and codecs. */
+export const LeaveGroupApi: ApiDescriptor<LeaveGroupRequest, LeaveGroupResponse, LeaveGroupRequestInput, LeaveGroupResponseInput> = {
+  apiKey: 13,
+  name: 'LeaveGroup',
+  validVersions: [0, 5],
+  flexibleVersions: 4,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeLeaveGroupRequest,
+  encodeRequest: encodeLeaveGroupRequest,
+  sizeRequest: sizeLeaveGroupRequest,
+  decodeResponse: decodeLeaveGroupResponse,
+  encodeResponse: encodeLeaveGroupResponse,
+  sizeResponse: sizeLeaveGroupResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ListClientMetricsResourcesRequest ----
 
@@ -221,3 +222,22 @@ export function sizeListClientMetricsResourcesResponse(version: number, message:
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListClientMetricsResourcesResponse has no version ${version} (valid 0-0)`);
   return measureListClientMetricsResourcesResponse(version, message);
 }
+
+// ---- ListClientMetricsResourcesApi ----
+
+/** ListClientMetricsResources (api key 74): its facts and codecs. */
+export const ListClientMetricsResourcesApi: ApiDescriptor<ListClientMetricsResourcesRequest, ListClientMetricsResourcesResponse, ListClientMetricsResourcesRequestInput, ListClientMetricsResourcesResponseInput> = {
+  apiKey: 74,
+  name: 'ListClientMetricsResources',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['broker'],
+  decodeRequest: decodeListClientMetricsResourcesRequest,
+  encodeRequest: encodeListClientMetricsResourcesRequest,
+  sizeRequest: sizeListClientMetricsResourcesRequest,
+  decodeResponse: decodeListClientMetricsResourcesResponse,
+  encodeResponse: encodeListClientMetricsResourcesResponse,
+  sizeResponse: sizeListClientMetricsResourcesResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ListGroupsRequest ----
 
@@ -406,3 +407,22 @@ export function sizeListGroupsResponse(version: number, message: ListGroupsRespo
   if (!Number.isInteger(version) || version < 0 || version > 5) throw new UnsupportedVersionError(`ListGroupsResponse has no version ${version} (valid 0-5)`);
   return measureListGroupsResponse(version, message);
 }
+
+// ---- ListGroupsApi ----
+
+/** ListGroups (api key 16): its facts and codecs. */
+export const ListGroupsApi: ApiDescriptor<ListGroupsRequest, ListGroupsResponse, ListGroupsRequestInput, ListGroupsResponseInput> = {
+  apiKey: 16,
+  name: 'ListGroups',
+  validVersions: [0, 5],
+  flexibleVersions: 3,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeListGroupsRequest,
+  encodeRequest: encodeListGroupsRequest,
+  sizeRequest: sizeListGroupsRequest,
+  decodeResponse: decodeListGroupsResponse,
+  encodeResponse: encodeListGroupsResponse,
+  sizeResponse: sizeListGroupsResponse,
+};

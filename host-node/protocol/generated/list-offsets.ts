@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ListOffsetsRequest ----
 
@@ -759,3 +760,22 @@ export function sizeListOffsetsResponse(version: number, message: ListOffsetsRes
   if (!Number.isInteger(version) || version < 0 || version > 9) throw new UnsupportedVersionError(`ListOffsetsResponse has no version ${version} (valid 0-9)`);
   return measureListOffsetsResponse(version, message);
 }
+
+// ---- ListOffsetsApi ----
+
+/** ListOffsets (api key 2): its facts and codecs. */
+export const ListOffsetsApi: ApiDescriptor<ListOffsetsRequest, ListOffsetsResponse, ListOffsetsRequestInput, ListOffsetsResponseInput> = {
+  apiKey: 2,
+  name: 'ListOffsets',
+  validVersions: [0, 9],
+  flexibleVersions: 6,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeListOffsetsRequest,
+  encodeRequest: encodeListOffsetsRequest,
+  sizeRequest: sizeListOffsetsRequest,
+  decodeResponse: decodeListOffsetsResponse,
+  encodeResponse: encodeListOffsetsResponse,
+  sizeResponse: sizeListOffsetsResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ListPartitionReassignmentsRequest ----
 
@@ -549,3 +550,22 @@ export function sizeListPartitionReassignmentsResponse(version: number, message:
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListPartitionReassignmentsResponse has no version ${version} (valid 0-0)`);
   return measureListPartitionReassignmentsResponse(version, message);
 }
+
+// ---- ListPartitionReassignmentsApi ----
+
+/** ListPartitionReassignments (api key 46): its facts and codecs. */
+export const ListPartitionReassignmentsApi: ApiDescriptor<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse, ListPartitionReassignmentsRequestInput, ListPartitionReassignmentsResponseInput> = {
+  apiKey: 46,
+  name: 'ListPartitionReassignments',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['broker', 'controller', 'zkBroker'],
+  decodeRequest: decodeListPartitionReassignmentsRequest,
+  encodeRequest: encodeListPartitionReassignmentsRequest,
+  sizeRequest: sizeListPartitionReassignmentsRequest,
+  decodeResponse: decodeListPartitionReassignmentsResponse,
+  encodeResponse: encodeListPartitionReassignmentsResponse,
+  sizeResponse: sizeListPartitionReassignmentsResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ListTransactionsRequest ----
 
@@ -368,3 +369,22 @@ export function sizeListTransactionsResponse(version: number, message: ListTrans
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`ListTransactionsResponse has no version ${version} (valid 0-1)`);
   return measureListTransactionsResponse(version, message);
 }
+
+// ---- ListTransactionsApi ----
+
+/** ListTransactions (api key 66): its facts and codecs. */
+export const ListTransactionsApi: ApiDescriptor<ListTransactionsRequest, ListTransactionsResponse, ListTransactionsRequestInput, ListTransactionsResponseInput> = {
+  apiKey: 66,
+  name: 'ListTransactions',
+  validVersions: [0, 1],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeListTransactionsRequest,
+  encodeRequest: encodeListTransactionsRequest,
+  sizeRequest: sizeListTransactionsRequest,
+  decodeResponse: decodeListTransactionsResponse,
+  encodeResponse: encodeListTransactionsResponse,
+  sizeResponse: sizeListTransactionsResponse,
+};

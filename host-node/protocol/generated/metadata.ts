@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { ProtocolEncodeError, UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- MetadataRequest ----
 
@@ -1004,3 +1005,22 @@ export function sizeMetadataResponse(version: number, message: MetadataResponseI
   if (!Number.isInteger(version) || version < 0 || version > 12) throw new UnsupportedVersionError(`MetadataResponse has no version ${version} (valid 0-12)`);
   return measureMetadataResponse(version, message);
 }
+
+// ---- MetadataApi ----
+
+/** Metadata (api key 3): its facts and codecs. */
+export const MetadataApi: ApiDescriptor<MetadataRequest, MetadataResponse, MetadataRequestInput, MetadataResponseInput> = {
+  apiKey: 3,
+  name: 'Metadata',
+  validVersions: [0, 12],
+  flexibleVersions: 9,
+  deprecatedVersions: [0, 3],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeMetadataRequest,
+  encodeRequest: encodeMetadataRequest,
+  sizeRequest: sizeMetadataRequest,
+  decodeResponse: decodeMetadataResponse,
+  encodeResponse: encodeMetadataResponse,
+  sizeResponse: sizeMetadataResponse,
+};

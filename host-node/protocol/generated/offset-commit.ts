@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- OffsetCommitRequest ----
 
@@ -746,3 +747,22 @@ export function sizeOffsetCommitResponse(version: number, message: OffsetCommitR
   if (!Number.isInteger(version) || version < 0 || version > 9) throw new UnsupportedVersionError(`OffsetCommitResponse has no version ${version} (valid 0-9)`);
   return measureOffsetCommitResponse(version, message);
 }
+
+// ---- OffsetCommitApi ----
+
+/** OffsetCommit (api key 8): its facts and codecs. */
+export const OffsetCommitApi: ApiDescriptor<OffsetCommitRequest, OffsetCommitResponse, OffsetCommitRequestInput, OffsetCommitResponseInput> = {
+  apiKey: 8,
+  name: 'OffsetCommit',
+  validVersions: [0, 9],
+  flexibleVersions: 8,
+  deprecatedVersions: [0, 1],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeOffsetCommitRequest,
+  encodeRequest: encodeOffsetCommitRequest,
+  sizeRequest: sizeOffsetCommitRequest,
+  decodeResponse: decodeOffsetCommitResponse,
+  encodeResponse: encodeOffsetCommitResponse,
+  sizeResponse: sizeOffsetCommitResponse,
+};

@@ -7,6 +7,7 @@ import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeString } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- OffsetDeleteRequest ----
 
@@ -437,3 +438,22 @@ export function sizeOffsetDeleteResponse(version: number, message: OffsetDeleteR
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`OffsetDeleteResponse has no version ${version} (valid 0-0)`);
   return measureOffsetDeleteResponse(version, message);
 }
+
+// ---- OffsetDeleteApi ----
+
+/** OffsetDelete (api key 47): its facts and codecs. */
+export const OffsetDeleteApi: ApiDescriptor<OffsetDeleteRequest, OffsetDeleteResponse, OffsetDeleteRequestInput, OffsetDeleteResponseInput> = {
+  apiKey: 47,
+  name: 'OffsetDelete',
+  validVersions: [0, 0],
+  flexibleVersions: null,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeOffsetDeleteRequest,
+  encodeRequest: encodeOffsetDeleteRequest,
+  sizeRequest: sizeOffsetDeleteRequest,
+  decodeResponse: decodeOffsetDeleteResponse,
+  encodeResponse: encodeOffsetDeleteResponse,
+  sizeResponse: sizeOffsetDeleteResponse,
+};

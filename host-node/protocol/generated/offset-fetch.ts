@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ProtocolEncodeError, UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- OffsetFetchRequest ----
 
@@ -1368,3 +1369,22 @@ export function sizeOffsetFetchResponse(version: number, message: OffsetFetchRes
   if (!Number.isInteger(version) || version < 0 || version > 9) throw new UnsupportedVersionError(`OffsetFetchResponse has no version ${version} (valid 0-9)`);
   return measureOffsetFetchResponse(version, message);
 }
+
+// ---- OffsetFetchApi ----
+
+/** OffsetFetch (api key 9): its facts and codecs. */
+export const OffsetFetchApi: ApiDescriptor<OffsetFetchRequest, OffsetFetchResponse, OffsetFetchRequestInput, OffsetFetchResponseInput> = {
+  apiKey: 9,
+  name: 'OffsetFetch',
+  validVersions: [0, 9],
+  flexibleVersions: 6,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeOffsetFetchRequest,
+  encodeRequest: encodeOffsetFetchRequest,
+  sizeRequest: sizeOffsetFetchRequest,
+  decodeResponse: decodeOffsetFetchResponse,
+  encodeResponse: encodeOffsetFetchResponse,
+  sizeResponse: sizeOffsetFetchResponse,
+};

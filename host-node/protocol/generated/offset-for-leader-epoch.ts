@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- OffsetForLeaderEpochRequest ----
 
@@ -633,3 +634,22 @@ export function sizeOffsetForLeaderEpochResponse(version: number, message: Offse
   if (!Number.isInteger(version) || version < 0 || version > 4) throw new UnsupportedVersionError(`OffsetForLeaderEpochResponse has no version ${version} (valid 0-4)`);
   return measureOffsetForLeaderEpochResponse(version, message);
 }
+
+// ---- OffsetForLeaderEpochApi ----
+
+/** OffsetForLeaderEpoch (api key 23): its facts and codecs. */
+export const OffsetForLeaderEpochApi: ApiDescriptor<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, OffsetForLeaderEpochRequestInput, OffsetForLeaderEpochResponseInput> = {
+  apiKey: 23,
+  name: 'OffsetForLeaderEpoch',
+  validVersions: [0, 4],
+  flexibleVersions: 4,
+  deprecatedVersions: [0, 1],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeOffsetForLeaderEpochRequest,
+  encodeRequest: encodeOffsetForLeaderEpochRequest,
+  sizeRequest: sizeOffsetForLeaderEpochRequest,
+  decodeResponse: decodeOffsetForLeaderEpochResponse,
+  encodeResponse: encodeOffsetForLeaderEpochResponse,
+  sizeResponse: sizeOffsetForLeaderEpochResponse,
+};

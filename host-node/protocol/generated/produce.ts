@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeNullableBytes, sizeCompactNullableBytes, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ProduceRequest ----
 
@@ -1171,3 +1172,22 @@ export function sizeProduceResponse(version: number, message: ProduceResponseInp
   if (!Number.isInteger(version) || version < 0 || version > 11) throw new UnsupportedVersionError(`ProduceResponse has no version ${version} (valid 0-11)`);
   return measureProduceResponse(version, message);
 }
+
+// ---- ProduceApi ----
+
+/** Produce (api key 0): its facts and codecs. */
+export const ProduceApi: ApiDescriptor<ProduceRequest, ProduceResponse, ProduceRequestInput, ProduceResponseInput> = {
+  apiKey: 0,
+  name: 'Produce',
+  validVersions: [0, 11],
+  flexibleVersions: 9,
+  deprecatedVersions: [0, 6],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeProduceRequest,
+  encodeRequest: encodeProduceRequest,
+  sizeRequest: sizeProduceRequest,
+  decodeResponse: decodeProduceResponse,
+  encodeResponse: encodeProduceResponse,
+  sizeResponse: sizeProduceResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- PushTelemetryRequest ----
 
@@ -234,3 +235,22 @@ export function sizePushTelemetryResponse(version: number, message: PushTelemetr
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`PushTelemetryResponse has no version ${version} (valid 0-0)`);
   return measurePushTelemetryResponse(version, message);
 }
+
+// ---- PushTelemetryApi ----
+
+/** PushTelemetry (api key 72): its facts and codecs. */
+export const PushTelemetryApi: ApiDescriptor<PushTelemetryRequest, PushTelemetryResponse, PushTelemetryRequestInput, PushTelemetryResponseInput> = {
+  apiKey: 72,
+  name: 'PushTelemetry',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['broker'],
+  decodeRequest: decodePushTelemetryRequest,
+  encodeRequest: encodePushTelemetryRequest,
+  sizeRequest: sizePushTelemetryRequest,
+  decodeResponse: decodePushTelemetryResponse,
+  encodeResponse: encodePushTelemetryResponse,
+  sizeResponse: sizePushTelemetryResponse,
+};

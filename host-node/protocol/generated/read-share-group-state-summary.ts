@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ReadShareGroupStateSummaryRequest ----
 
@@ -538,3 +539,22 @@ export function sizeReadShareGroupStateSummaryResponse(version: number, message:
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateSummaryResponse has no version ${version} (valid 0-0)`);
   return measureReadShareGroupStateSummaryResponse(version, message);
 }
+
+// ---- ReadShareGroupStateSummaryApi ----
+
+/** ReadShareGroupStateSummary (api key 87): its facts and codecs. */
+export const ReadShareGroupStateSummaryApi: ApiDescriptor<ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse, ReadShareGroupStateSummaryRequestInput, ReadShareGroupStateSummaryResponseInput> = {
+  apiKey: 87,
+  name: 'ReadShareGroupStateSummary',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: true,
+  listeners: ['broker'],
+  decodeRequest: decodeReadShareGroupStateSummaryRequest,
+  encodeRequest: encodeReadShareGroupStateSummaryRequest,
+  sizeRequest: sizeReadShareGroupStateSummaryRequest,
+  decodeResponse: decodeReadShareGroupStateSummaryResponse,
+  encodeResponse: encodeReadShareGroupStateSummaryResponse,
+  sizeResponse: sizeReadShareGroupStateSummaryResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ReadShareGroupStateRequest ----
 
@@ -665,3 +666,22 @@ export function sizeReadShareGroupStateResponse(version: number, message: ReadSh
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateResponse has no version ${version} (valid 0-0)`);
   return measureReadShareGroupStateResponse(version, message);
 }
+
+// ---- ReadShareGroupStateApi ----
+
+/** ReadShareGroupState (api key 84): its facts and codecs. */
+export const ReadShareGroupStateApi: ApiDescriptor<ReadShareGroupStateRequest, ReadShareGroupStateResponse, ReadShareGroupStateRequestInput, ReadShareGroupStateResponseInput> = {
+  apiKey: 84,
+  name: 'ReadShareGroupState',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: true,
+  listeners: ['broker'],
+  decodeRequest: decodeReadShareGroupStateRequest,
+  encodeRequest: encodeReadShareGroupStateRequest,
+  sizeRequest: sizeReadShareGroupStateRequest,
+  decodeResponse: decodeReadShareGroupStateResponse,
+  encodeResponse: encodeReadShareGroupStateResponse,
+  sizeResponse: sizeReadShareGroupStateResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- RemoveRaftVoterRequest ----
 
@@ -212,3 +213,22 @@ export function sizeRemoveRaftVoterResponse(version: number, message: RemoveRaft
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`RemoveRaftVoterResponse has no version ${version} (valid 0-0)`);
   return measureRemoveRaftVoterResponse(version, message);
 }
+
+// ---- RemoveRaftVoterApi ----
+
+/** RemoveRaftVoter (api key 81): its facts and codecs. */
+export const RemoveRaftVoterApi: ApiDescriptor<RemoveRaftVoterRequest, RemoveRaftVoterResponse, RemoveRaftVoterRequestInput, RemoveRaftVoterResponseInput> = {
+  apiKey: 81,
+  name: 'RemoveRaftVoter',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['controller', 'broker'],
+  decodeRequest: decodeRemoveRaftVoterRequest,
+  encodeRequest: encodeRemoveRaftVoterRequest,
+  sizeRequest: sizeRemoveRaftVoterRequest,
+  decodeResponse: decodeRemoveRaftVoterResponse,
+  encodeResponse: encodeRemoveRaftVoterResponse,
+  sizeResponse: sizeRemoveRaftVoterResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- RenewDelegationTokenRequest ----
 
@@ -225,3 +226,22 @@ export function sizeRenewDelegationTokenResponse(version: number, message: Renew
   if (!Number.isInteger(version) || version < 0 || version > 2) throw new UnsupportedVersionError(`RenewDelegationTokenResponse has no version ${version} (valid 0-2)`);
   return measureRenewDelegationTokenResponse(version, message);
 }
+
+// ---- RenewDelegationTokenApi ----
+
+/** RenewDelegationToken (api key 39): its facts and codecs. */
+export const RenewDelegationTokenApi: ApiDescriptor<RenewDelegationTokenRequest, RenewDelegationTokenResponse, RenewDelegationTokenRequestInput, RenewDelegationTokenResponseInput> = {
+  apiKey: 39,
+  name: 'RenewDelegationToken',
+  validVersions: [0, 2],
+  flexibleVersions: 2,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeRenewDelegationTokenRequest,
+  encodeRequest: encodeRenewDelegationTokenRequest,
+  sizeRequest: sizeRenewDelegationTokenRequest,
+  decodeResponse: decodeRenewDelegationTokenResponse,
+  encodeResponse: encodeRenewDelegationTokenResponse,
+  sizeResponse: sizeRenewDelegationTokenResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeNullableString, sizeCompactNullableString, sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- SaslAuthenticateRequest ----
 
@@ -228,3 +229,22 @@ export function sizeSaslAuthenticateResponse(version: number, message: SaslAuthe
   if (!Number.isInteger(version) || version < 0 || version > 2) throw new UnsupportedVersionError(`SaslAuthenticateResponse has no version ${version} (valid 0-2)`);
   return measureSaslAuthenticateResponse(version, message);
 }
+
+// ---- SaslAuthenticateApi ----
+
+/** SaslAuthenticate (api key 36): its facts and codecs. */
+export const SaslAuthenticateApi: ApiDescriptor<SaslAuthenticateRequest, SaslAuthenticateResponse, SaslAuthenticateRequestInput, SaslAuthenticateResponseInput> = {
+  apiKey: 36,
+  name: 'SaslAuthenticate',
+  validVersions: [0, 2],
+  flexibleVersions: 2,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeSaslAuthenticateRequest,
+  encodeRequest: encodeSaslAuthenticateRequest,
+  sizeRequest: sizeSaslAuthenticateRequest,
+  decodeResponse: decodeSaslAuthenticateResponse,
+  encodeResponse: encodeSaslAuthenticateResponse,
+  sizeResponse: sizeSaslAuthenticateResponse,
+};

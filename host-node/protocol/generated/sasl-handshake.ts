@@ -7,6 +7,7 @@ import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeString } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- SaslHandshakeRequest ----
 
@@ -171,3 +172,22 @@ export function sizeSaslHandshakeResponse(version: number, message: SaslHandshak
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`SaslHandshakeResponse has no version ${version} (valid 0-1)`);
   return measureSaslHandshakeResponse(version, message);
 }
+
+// ---- SaslHandshakeApi ----
+
+/** SaslHandshake (api key 17): its facts and codecs. */
+export const SaslHandshakeApi: ApiDescriptor<SaslHandshakeRequest, SaslHandshakeResponse, SaslHandshakeRequestInput, SaslHandshakeResponseInput> = {
+  apiKey: 17,
+  name: 'SaslHandshake',
+  validVersions: [0, 1],
+  flexibleVersions: null,
+  deprecatedVersions: [0, 0],
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeSaslHandshakeRequest,
+  encodeRequest: encodeSaslHandshakeRequest,
+  sizeRequest: sizeSaslHandshakeRequest,
+  decodeResponse: decodeSaslHandshakeResponse,
+  encodeResponse: encodeSaslHandshakeResponse,
+  sizeResponse: sizeSaslHandshakeResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ShareAcknowledgeRequest ----
 
@@ -941,3 +942,22 @@ export function sizeShareAcknowledgeResponse(version: number, message: ShareAckn
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareAcknowledgeResponse has no version ${version} (valid 0-0)`);
   return measureShareAcknowledgeResponse(version, message);
 }
+
+// ---- ShareAcknowledgeApi ----
+
+/** ShareAcknowledge (api key 79): its facts and codecs. */
+export const ShareAcknowledgeApi: ApiDescriptor<ShareAcknowledgeRequest, ShareAcknowledgeResponse, ShareAcknowledgeRequestInput, ShareAcknowledgeResponseInput> = {
+  apiKey: 79,
+  name: 'ShareAcknowledge',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: true,
+  listeners: ['broker'],
+  decodeRequest: decodeShareAcknowledgeRequest,
+  encodeRequest: encodeShareAcknowledgeRequest,
+  sizeRequest: sizeShareAcknowledgeRequest,
+  decodeResponse: decodeShareAcknowledgeResponse,
+  encodeResponse: encodeShareAcknowledgeResponse,
+  sizeResponse: sizeShareAcknowledgeResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeCompactNullableBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ShareFetchRequest ----
 
@@ -1292,3 +1293,22 @@ export function sizeShareFetchResponse(version: number, message: ShareFetchRespo
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareFetchResponse has no version ${version} (valid 0-0)`);
   return measureShareFetchResponse(version, message);
 }
+
+// ---- ShareFetchApi ----
+
+/** ShareFetch (api key 78): its facts and codecs. */
+export const ShareFetchApi: ApiDescriptor<ShareFetchRequest, ShareFetchResponse, ShareFetchRequestInput, ShareFetchResponseInput> = {
+  apiKey: 78,
+  name: 'ShareFetch',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: true,
+  listeners: ['broker'],
+  decodeRequest: decodeShareFetchRequest,
+  encodeRequest: encodeShareFetchRequest,
+  sizeRequest: sizeShareFetchRequest,
+  decodeResponse: decodeShareFetchResponse,
+  encodeResponse: encodeShareFetchResponse,
+  sizeResponse: sizeShareFetchResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ShareGroupDescribeRequest ----
 
@@ -769,3 +770,22 @@ export function sizeShareGroupDescribeResponse(version: number, message: ShareGr
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupDescribeResponse has no version ${version} (valid 0-0)`);
   return measureShareGroupDescribeResponse(version, message);
 }
+
+// ---- ShareGroupDescribeApi ----
+
+/** ShareGroupDescribe (api key 77): its facts and codecs. */
+export const ShareGroupDescribeApi: ApiDescriptor<ShareGroupDescribeRequest, ShareGroupDescribeResponse, ShareGroupDescribeRequestInput, ShareGroupDescribeResponseInput> = {
+  apiKey: 77,
+  name: 'ShareGroupDescribe',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: true,
+  listeners: ['broker'],
+  decodeRequest: decodeShareGroupDescribeRequest,
+  encodeRequest: encodeShareGroupDescribeRequest,
+  sizeRequest: sizeShareGroupDescribeRequest,
+  decodeResponse: decodeShareGroupDescribeResponse,
+  encodeResponse: encodeShareGroupDescribeResponse,
+  sizeResponse: sizeShareGroupDescribeResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- ShareGroupHeartbeatRequest ----
 
@@ -523,3 +524,22 @@ export function sizeShareGroupHeartbeatResponse(version: number, message: ShareG
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupHeartbeatResponse has no version ${version} (valid 0-0)`);
   return measureShareGroupHeartbeatResponse(version, message);
 }
+
+// ---- ShareGroupHeartbeatApi ----
+
+/** ShareGroupHeartbeat (api key 76): its facts and codecs. */
+export const ShareGroupHeartbeatApi: ApiDescriptor<ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse, ShareGroupHeartbeatRequestInput, ShareGroupHeartbeatResponseInput> = {
+  apiKey: 76,
+  name: 'ShareGroupHeartbeat',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: true,
+  listeners: ['broker'],
+  decodeRequest: decodeShareGroupHeartbeatRequest,
+  encodeRequest: encodeShareGroupHeartbeatRequest,
+  sizeRequest: sizeShareGroupHeartbeatRequest,
+  decodeResponse: decodeShareGroupHeartbeatResponse,
+  encodeResponse: encodeShareGroupHeartbeatResponse,
+  sizeResponse: sizeShareGroupHeartbeatResponse,
+};

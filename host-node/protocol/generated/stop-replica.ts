@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- StopReplicaRequest ----
 
@@ -877,3 +878,22 @@ export function sizeStopReplicaResponse(version: number, message: StopReplicaRes
   if (!Number.isInteger(version) || version < 0 || version > 4) throw new UnsupportedVersionError(`StopReplicaResponse has no version ${version} (valid 0-4)`);
   return measureStopReplicaResponse(version, message);
 }
+
+// ---- StopReplicaApi ----
+
+/** StopReplica (api key 5): its facts and codecs. */
+export const StopReplicaApi: ApiDescriptor<StopReplicaRequest, StopReplicaResponse, StopReplicaRequestInput, StopReplicaResponseInput> = {
+  apiKey: 5,
+  name: 'StopReplica',
+  validVersions: [0, 4],
+  flexibleVersions: 2,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker'],
+  decodeRequest: decodeStopReplicaRequest,
+  encodeRequest: encodeStopReplicaRequest,
+  sizeRequest: sizeStopReplicaRequest,
+  decodeResponse: decodeStopReplicaResponse,
+  encodeResponse: encodeStopReplicaResponse,
+  sizeResponse: sizeStopReplicaResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- SyncGroupRequest ----
 
@@ -473,3 +474,22 @@ export function sizeSyncGroupResponse(version: number, message: SyncGroupRespons
   if (!Number.isInteger(version) || version < 0 || version > 5) throw new UnsupportedVersionError(`SyncGroupResponse has no version ${version} (valid 0-5)`);
   return measureSyncGroupResponse(version, message);
 }
+
+// ---- SyncGroupApi ----
+
+/** SyncGroup (api key 14): its facts and codecs. */
+export const SyncGroupApi: ApiDescriptor<SyncGroupRequest, SyncGroupResponse, SyncGroupRequestInput, SyncGroupResponseInput> = {
+  apiKey: 14,
+  name: 'SyncGroup',
+  validVersions: [0, 5],
+  flexibleVersions: 4,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeSyncGroupRequest,
+  encodeRequest: encodeSyncGroupRequest,
+  sizeRequest: sizeSyncGroupRequest,
+  decodeResponse: decodeSyncGroupResponse,
+  encodeResponse: encodeSyncGroupResponse,
+  sizeResponse: sizeSyncGroupResponse,
+};

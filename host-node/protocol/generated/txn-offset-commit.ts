@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- TxnOffsetCommitRequest ----
 
@@ -727,3 +728,22 @@ export function sizeTxnOffsetCommitResponse(version: number, message: TxnOffsetC
   if (!Number.isInteger(version) || version < 0 || version > 4) throw new UnsupportedVersionError(`TxnOffsetCommitResponse has no version ${version} (valid 0-4)`);
   return measureTxnOffsetCommitResponse(version, message);
 }
+
+// ---- TxnOffsetCommitApi ----
+
+/** TxnOffsetCommit (api key 28): its facts and codecs. */
+export const TxnOffsetCommitApi: ApiDescriptor<TxnOffsetCommitRequest, TxnOffsetCommitResponse, TxnOffsetCommitRequestInput, TxnOffsetCommitResponseInput> = {
+  apiKey: 28,
+  name: 'TxnOffsetCommit',
+  validVersions: [0, 4],
+  flexibleVersions: 3,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeTxnOffsetCommitRequest,
+  encodeRequest: encodeTxnOffsetCommitRequest,
+  sizeRequest: sizeTxnOffsetCommitRequest,
+  decodeResponse: decodeTxnOffsetCommitResponse,
+  encodeResponse: encodeTxnOffsetCommitResponse,
+  sizeResponse: sizeTxnOffsetCommitResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- UnregisterBrokerRequest ----
 
@@ -179,3 +180,22 @@ export function sizeUnregisterBrokerResponse(version: number, message: Unregiste
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UnregisterBrokerResponse has no version ${version} (valid 0-0)`);
   return measureUnregisterBrokerResponse(version, message);
 }
+
+// ---- UnregisterBrokerApi ----
+
+/** UnregisterBroker (api key 64): its facts and codecs. */
+export const UnregisterBrokerApi: ApiDescriptor<UnregisterBrokerRequest, UnregisterBrokerResponse, UnregisterBrokerRequestInput, UnregisterBrokerResponseInput> = {
+  apiKey: 64,
+  name: 'UnregisterBroker',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['broker', 'controller'],
+  decodeRequest: decodeUnregisterBrokerRequest,
+  encodeRequest: encodeUnregisterBrokerRequest,
+  sizeRequest: sizeUnregisterBrokerRequest,
+  decodeResponse: decodeUnregisterBrokerResponse,
+  encodeResponse: encodeUnregisterBrokerResponse,
+  sizeResponse: sizeUnregisterBrokerResponse,
+};

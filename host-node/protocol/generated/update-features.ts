@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- UpdateFeaturesRequest ----
 
@@ -458,3 +459,22 @@ export function sizeUpdateFeaturesResponse(version: number, message: UpdateFeatu
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`UpdateFeaturesResponse has no version ${version} (valid 0-1)`);
   return measureUpdateFeaturesResponse(version, message);
 }
+
+// ---- UpdateFeaturesApi ----
+
+/** UpdateFeatures (api key 57): its facts and codecs. */
+export const UpdateFeaturesApi: ApiDescriptor<UpdateFeaturesRequest, UpdateFeaturesResponse, UpdateFeaturesRequestInput, UpdateFeaturesResponseInput> = {
+  apiKey: 57,
+  name: 'UpdateFeatures',
+  validVersions: [0, 1],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker', 'controller'],
+  decodeRequest: decodeUpdateFeaturesRequest,
+  encodeRequest: encodeUpdateFeaturesRequest,
+  sizeRequest: sizeUpdateFeaturesRequest,
+  decodeResponse: decodeUpdateFeaturesResponse,
+  encodeResponse: encodeUpdateFeaturesResponse,
+  sizeResponse: sizeUpdateFeaturesResponse,
+};

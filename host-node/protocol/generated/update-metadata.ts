@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- UpdateMetadataRequest ----
 
@@ -1037,3 +1038,22 @@ export function sizeUpdateMetadataResponse(version: number, message: UpdateMetad
   if (!Number.isInteger(version) || version < 0 || version > 8) throw new UnsupportedVersionError(`UpdateMetadataResponse has no version ${version} (valid 0-8)`);
   return measureUpdateMetadataResponse(version, message);
 }
+
+// ---- UpdateMetadataApi ----
+
+/** UpdateMetadata (api key 6): its facts and codecs. */
+export const UpdateMetadataApi: ApiDescriptor<UpdateMetadataRequest, UpdateMetadataResponse, UpdateMetadataRequestInput, UpdateMetadataResponseInput> = {
+  apiKey: 6,
+  name: 'UpdateMetadata',
+  validVersions: [0, 8],
+  flexibleVersions: 6,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker'],
+  decodeRequest: decodeUpdateMetadataRequest,
+  encodeRequest: encodeUpdateMetadataRequest,
+  sizeRequest: sizeUpdateMetadataRequest,
+  decodeResponse: decodeUpdateMetadataResponse,
+  encodeResponse: encodeUpdateMetadataResponse,
+  sizeResponse: sizeUpdateMetadataResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- UpdateRaftVoterRequest ----
 
@@ -591,3 +592,22 @@ export function sizeUpdateRaftVoterResponse(version: number, message: UpdateRaft
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UpdateRaftVoterResponse has no version ${version} (valid 0-0)`);
   return measureUpdateRaftVoterResponse(version, message);
 }
+
+// ---- UpdateRaftVoterApi ----
+
+/** UpdateRaftVoter (api key 82): its facts and codecs. */
+export const UpdateRaftVoterApi: ApiDescriptor<UpdateRaftVoterRequest, UpdateRaftVoterResponse, UpdateRaftVoterRequestInput, UpdateRaftVoterResponseInput> = {
+  apiKey: 82,
+  name: 'UpdateRaftVoter',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['controller'],
+  decodeRequest: decodeUpdateRaftVoterRequest,
+  encodeRequest: encodeUpdateRaftVoterRequest,
+  sizeRequest: sizeUpdateRaftVoterRequest,
+  decodeResponse: decodeUpdateRaftVoterResponse,
+  encodeResponse: encodeUpdateRaftVoterResponse,
+  sizeResponse: sizeUpdateRaftVoterResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- VoteRequest ----
 
@@ -808,3 +809,22 @@ export function sizeVoteResponse(version: number, message: VoteResponseInput): n
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`VoteResponse has no version ${version} (valid 0-1)`);
   return measureVoteResponse(version, message);
 }
+
+// ---- VoteApi ----
+
+/** Vote (api key 52): its facts and codecs. */
+export const VoteApi: ApiDescriptor<VoteRequest, VoteResponse, VoteRequestInput, VoteResponseInput> = {
+  apiKey: 52,
+  name: 'Vote',
+  validVersions: [0, 1],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['controller'],
+  decodeRequest: decodeVoteRequest,
+  encodeRequest: encodeVoteRequest,
+  sizeRequest: sizeVoteRequest,
+  decodeResponse: decodeVoteResponse,
+  encodeResponse: encodeVoteResponse,
+  sizeResponse: sizeVoteResponse,
+};

@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- WriteShareGroupStateRequest ----
 
@@ -666,3 +667,22 @@ export function sizeWriteShareGroupStateResponse(version: number, message: Write
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`WriteShareGroupStateResponse has no version ${version} (valid 0-0)`);
   return measureWriteShareGroupStateResponse(version, message);
 }
+
+// ---- WriteShareGroupStateApi ----
+
+/** WriteShareGroupState (api key 85): its facts and codecs. */
+export const WriteShareGroupStateApi: ApiDescriptor<WriteShareGroupStateRequest, WriteShareGroupStateResponse, WriteShareGroupStateRequestInput, WriteShareGroupStateResponseInput> = {
+  apiKey: 85,
+  name: 'WriteShareGroupState',
+  validVersions: [0, 0],
+  flexibleVersions: 0,
+  deprecatedVersions: null,
+  latestVersionUnstable: true,
+  listeners: ['broker'],
+  decodeRequest: decodeWriteShareGroupStateRequest,
+  encodeRequest: encodeWriteShareGroupStateRequest,
+  sizeRequest: sizeWriteShareGroupStateRequest,
+  decodeResponse: decodeWriteShareGroupStateResponse,
+  encodeResponse: encodeWriteShareGroupStateResponse,
+  sizeResponse: sizeWriteShareGroupStateResponse,
+};

@@ -7,6 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
+import type { ApiDescriptor } from './api.js';
 
 // ---- WriteTxnMarkersRequest ----
 
@@ -672,3 +673,22 @@ export function sizeWriteTxnMarkersResponse(version: number, message: WriteTxnMa
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`WriteTxnMarkersResponse has no version ${version} (valid 0-1)`);
   return measureWriteTxnMarkersResponse(version, message);
 }
+
+// ---- WriteTxnMarkersApi ----
+
+/** WriteTxnMarkers (api key 27): its facts and codecs. */
+export const WriteTxnMarkersApi: ApiDescriptor<WriteTxnMarkersRequest, WriteTxnMarkersResponse, WriteTxnMarkersRequestInput, WriteTxnMarkersResponseInput> = {
+  apiKey: 27,
+  name: 'WriteTxnMarkers',
+  validVersions: [0, 1],
+  flexibleVersions: 1,
+  deprecatedVersions: null,
+  latestVersionUnstable: false,
+  listeners: ['zkBroker', 'broker'],
+  decodeRequest: decodeWriteTxnMarkersRequest,
+  encodeRequest: encodeWriteTxnMarkersRequest,
+  sizeRequest: sizeWriteTxnMarkersRequest,
+  decodeResponse: decodeWriteTxnMarkersResponse,
+  encodeResponse: encodeWriteTxnMarkersResponse,
+  sizeResponse: sizeWriteTxnMarkersResponse,
+};

@@ -1,4 +1,7 @@
-// generated/index.ts: the registry of every API by key, type maps, and the header-version rules.
+// generated/api.ts: what every API is (key, name, versions, header-version rules) without any codec, so the
+// broker can load it at start without the codecs of the ~60 APIs it does not serve (start-up time).
+// generated/<api>.ts ends with that API's descriptor (facts + codecs), see emitApiDescriptor().
+// generated/index.ts: the registry of every API's descriptor by key, type maps; what clients and tests use.
 import { Code } from './code.js';
 import { GENERATED_BANNER } from './emit-module.js';
 import type { MessageModel } from './schema.js';
@@ -13,24 +16,53 @@ export interface ApiPair {
   response: MessageModel;
 }
 
-export function emitIndex(apis: ApiPair[], others: { module: string; message: MessageModel }[]): string {
+/** The facts of one API (the descriptor without codecs), as an object literal's lines. */
+function metaLines(c: Code, a: ApiPair): void {
+  const rq = a.request;
+  const rs = a.response;
+  const valid = rq.validVersions;
+  if (rs.validVersions.min !== valid.min || rs.validVersions.max !== valid.max) throw new Error(`${a.name}: request/response validVersions differ`);
+  if (formatRange(rq.flexibleVersions) !== formatRange(rs.flexibleVersions)) throw new Error(`${a.name}: request/response flexibleVersions differ`);
+  const dep = rq.deprecatedVersions;
+  c.line(`apiKey: ${a.apiKey},`);
+  c.line(`name: '${a.name}',`);
+  c.line(`validVersions: [${valid.min}, ${valid.max}],`);
+  c.line(`flexibleVersions: ${isEmpty(rq.flexibleVersions) ? 'null' : rq.flexibleVersions.min},`);
+  c.line(`deprecatedVersions: ${isEmpty(dep) ? 'null' : `[${dep.min}, ${dep.max === Infinity ? valid.max : dep.max}]`},`);
+  c.line(`latestVersionUnstable: ${rq.latestVersionUnstable || rs.latestVersionUnstable},`);
+  c.line(`listeners: [${rq.listeners.map((l) => `'${l}'`).join(', ')}],`);
+}
+
+/** The descriptor appended to an API's own module: `export const ProduceApi: ApiDescriptor<…> = {…}`. */
+export function emitApiDescriptor(a: ApiPair): string {
+  const c = new Code();
+  const rq = a.request.name;
+  const rs = a.response.name;
+  c.line(`// ---- ${a.name}Api ----`);
+  c.line();
+  c.doc([`${a.name} (api key ${a.apiKey}): its facts and codecs.`]);
+  c.block(`export const ${a.name}Api: ApiDescriptor<${rq}, ${rs}, ${rq}Input, ${rs}Input> =`, () => {
+    metaLines(c, a);
+    c.line(`decodeRequest: decode${rq},`);
+    c.line(`encodeRequest: encode${rq},`);
+    c.line(`sizeRequest: size${rq},`);
+    c.line(`decodeResponse: decode${rs},`);
+    c.line(`encodeResponse: encode${rs},`);
+    c.line(`sizeResponse: size${rs},`);
+  }, '};');
+  return c.toString();
+}
+
+export function emitApi(apis: ApiPair[]): string {
   const c = new Code();
   for (const l of GENERATED_BANNER) c.line(l);
-  c.line('// Registry of every Kafka API: versions, listeners and codecs, by api key.');
+  c.line('// Every Kafka API by key: name, versions, listeners and header versions, without codecs.');
   c.line();
   c.line("import type { Reader } from '../wire/reader.js';");
   c.line("import type { Writer } from '../wire/writer.js';");
-  for (const a of apis) {
-    const rq = a.request.name;
-    const rs = a.response.name;
-    c.line(`import { type ${rq}, type ${rq}Input, type ${rs}, type ${rs}Input, decode${rq}, encode${rq}, size${rq}, decode${rs}, encode${rs}, size${rs} } from './${a.module}.js';`);
-  }
   c.line();
-  for (const a of apis) c.line(`export * from './${a.module}.js';`);
-  for (const o of others) c.line(`export * from './${o.module}.js';`);
-  c.line();
-  c.doc(['Static facts and codecs of one API.']);
-  c.block('export interface ApiDescriptor<Req = any, Res = any, ReqIn = any, ResIn = any>', () => {
+  c.doc(['Static facts of one API.']);
+  c.block('export interface ApiMeta', () => {
     c.line('readonly apiKey: number;');
     c.doc(['Name without Request/Response, e.g. "ApiVersions".']);
     c.line('readonly name: string;');
@@ -44,6 +76,10 @@ export function emitIndex(apis: ApiPair[], others: { module: string; message: Me
     c.line('readonly latestVersionUnstable: boolean;');
     c.doc(['Kafka roles that serve the API: "broker", "controller", "zkBroker".']);
     c.line('readonly listeners: readonly string[];');
+  });
+  c.line();
+  c.doc(['Static facts and codecs of one API (each API module exports one, e.g. `ProduceApi`).']);
+  c.block('export interface ApiDescriptor<Req = any, Res = any, ReqIn = any, ResIn = any> extends ApiMeta', () => {
     c.line('decodeRequest(r: Reader, version: number): Req;');
     c.line('encodeRequest(w: Writer, version: number, message: ReqIn): void;');
     c.line('sizeRequest(version: number, message: ReqIn): number;');
@@ -57,6 +93,52 @@ export function emitIndex(apis: ApiPair[], others: { module: string; message: Me
     for (const a of apis) c.line(`${a.name}: ${a.apiKey},`);
   }, '} as const;');
   c.line('export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];');
+  c.line();
+  c.doc(['Every API\'s facts by key (sparse: a missing key is not an API).']);
+  c.block('const metas: { readonly [K in ApiKey]: ApiMeta } =', () => {
+    for (const a of apis) {
+      c.block(`${a.apiKey}:`, () => metaLines(c, a), '},');
+    }
+  }, '};');
+  c.line();
+  c.doc(['The facts of `apiKey`, or undefined when there is no such API.']);
+  c.block('export function apiMetaByKey(apiKey: number): ApiMeta | undefined', () => {
+    c.line('return Object.prototype.hasOwnProperty.call(metas, apiKey) ? (metas as Record<number, ApiMeta>)[apiKey] : undefined;');
+  });
+  c.line();
+  c.doc([
+    'Header versions for a request/response of `apiKey` at `apiVersion`:',
+    'request header v2 for flexible versions, else v1 (v0 only for ControlledShutdown v0);',
+    'response header v1 for flexible versions, else v0 — except ApiVersions, whose response header is always v0',
+    '(a client that does not yet know our versions must be able to read it).',
+    'Returns undefined for an unknown api key or a version outside its valid range.',
+  ]);
+  c.block('export function headerVersions(apiKey: number, apiVersion: number): { request: 0 | 1 | 2; response: 0 | 1 } | undefined', () => {
+    c.line('const api = apiMetaByKey(apiKey);');
+    c.line('if (api === undefined || apiVersion < api.validVersions[0] || apiVersion > api.validVersions[1]) return undefined;');
+    c.line('const flexible = api.flexibleVersions !== null && apiVersion >= api.flexibleVersions;');
+    c.line(`if (apiKey === ApiKey.ControlledShutdown && apiVersion === 0) return { request: 0, response: 0 };`);
+    c.line('return { request: flexible ? 2 : 1, response: flexible && apiKey !== ApiKey.ApiVersions ? 1 : 0 };');
+  });
+  return c.toString();
+}
+
+export function emitIndex(apis: ApiPair[], others: { module: string; message: MessageModel }[]): string {
+  const c = new Code();
+  for (const l of GENERATED_BANNER) c.line(l);
+  c.line('// Registry of every Kafka API: versions, listeners and codecs, by api key. Importing it loads every codec;');
+  c.line('// the broker imports only api.ts and the modules of the APIs it serves.');
+  c.line();
+  c.line("import type { ApiDescriptor, ApiKey } from './api.js';");
+  for (const a of apis) {
+    const rq = a.request.name;
+    const rs = a.response.name;
+    c.line(`import { type ${rq}, type ${rq}Input, type ${rs}, type ${rs}Input, ${a.name}Api } from './${a.module}.js';`);
+  }
+  c.line();
+  c.line("export * from './api.js';");
+  for (const a of apis) c.line(`export * from './${a.module}.js';`);
+  for (const o of others) c.line(`export * from './${o.module}.js';`);
   c.line();
   for (const [tname, side, input] of [
     ['RequestTypes', 'request', ''],
@@ -73,31 +155,6 @@ export function emitIndex(apis: ApiPair[], others: { module: string; message: Me
   c.doc(['Descriptor type of the API with key K.']);
   c.line('export type ApiOf<K extends ApiKey> = ApiDescriptor<RequestTypes[K], ResponseTypes[K], RequestInputTypes[K], ResponseInputTypes[K]>;');
   c.line();
-  for (const a of apis) {
-    const rq = a.request;
-    const rs = a.response;
-    const valid = rq.validVersions;
-    if (rs.validVersions.min !== valid.min || rs.validVersions.max !== valid.max) throw new Error(`${a.name}: request/response validVersions differ`);
-    if (formatRange(rq.flexibleVersions) !== formatRange(rs.flexibleVersions)) throw new Error(`${a.name}: request/response flexibleVersions differ`);
-    const dep = rq.deprecatedVersions;
-    const listeners = rq.listeners;
-    c.block(`const ${a.name}Api: ApiOf<${a.apiKey}> =`, () => {
-      c.line(`apiKey: ${a.apiKey},`);
-      c.line(`name: '${a.name}',`);
-      c.line(`validVersions: [${valid.min}, ${valid.max}],`);
-      c.line(`flexibleVersions: ${isEmpty(rq.flexibleVersions) ? 'null' : rq.flexibleVersions.min},`);
-      c.line(`deprecatedVersions: ${isEmpty(dep) ? 'null' : `[${dep.min}, ${dep.max === Infinity ? valid.max : dep.max}]`},`);
-      c.line(`latestVersionUnstable: ${rq.latestVersionUnstable || rs.latestVersionUnstable},`);
-      c.line(`listeners: [${listeners.map((l) => `'${l}'`).join(', ')}],`);
-      c.line(`decodeRequest: decode${rq.name},`);
-      c.line(`encodeRequest: encode${rq.name},`);
-      c.line(`sizeRequest: size${rq.name},`);
-      c.line(`decodeResponse: decode${rs.name},`);
-      c.line(`encodeResponse: encode${rs.name},`);
-      c.line(`sizeResponse: size${rs.name},`);
-    }, '};');
-  }
-  c.line();
   c.doc(['Every API by key (sparse: a missing key is not an API).']);
   c.block('export const apis: { readonly [K in ApiKey]: ApiOf<K> } =', () => {
     for (const a of apis) c.line(`${a.apiKey}: ${a.name}Api,`);
@@ -109,21 +166,6 @@ export function emitIndex(apis: ApiPair[], others: { module: string; message: Me
   c.doc(['The descriptor for `apiKey`, or undefined when there is no such API.']);
   c.block('export function apiByKey(apiKey: number): ApiDescriptor | undefined', () => {
     c.line('return Object.prototype.hasOwnProperty.call(apis, apiKey) ? (apis as Record<number, ApiDescriptor>)[apiKey] : undefined;');
-  });
-  c.line();
-  c.doc([
-    'Header versions for a request/response of `apiKey` at `apiVersion`:',
-    'request header v2 for flexible versions, else v1 (v0 only for ControlledShutdown v0);',
-    'response header v1 for flexible versions, else v0 — except ApiVersions, whose response header is always v0',
-    '(a client that does not yet know our versions must be able to read it).',
-    'Returns undefined for an unknown api key or a version outside its valid range.',
-  ]);
-  c.block('export function headerVersions(apiKey: number, apiVersion: number): { request: 0 | 1 | 2; response: 0 | 1 } | undefined', () => {
-    c.line('const api = apiByKey(apiKey);');
-    c.line('if (api === undefined || apiVersion < api.validVersions[0] || apiVersion > api.validVersions[1]) return undefined;');
-    c.line('const flexible = api.flexibleVersions !== null && apiVersion >= api.flexibleVersions;');
-    c.line(`if (apiKey === ApiKey.ControlledShutdown && apiVersion === 0) return { request: 0, response: 0 };`);
-    c.line('return { request: flexible ? 2 : 1, response: flexible && apiKey !== ApiKey.ApiVersions ? 1 : 0 };');
   });
   return c.toString();
 }

@@ -41,7 +41,8 @@ const IMPORTS: { from: string; names: string[]; typeOnly?: string[] }[] = [
   { from: '../wire/errors.js', names: ['ProtocolEncodeError', 'UnsupportedVersionError'] },
 ];
 
-export function emitModule(messages: MessageModel[], title: string): string {
+/** `descriptor`: an API module's trailing descriptor (emitApiDescriptor), which needs ApiDescriptor's type. */
+export function emitModule(messages: MessageModel[], title: string, descriptor?: string): string {
   const body = new Code();
   for (const m of messages) {
     body.line(`// ---- ${m.name} ----`);
@@ -49,7 +50,7 @@ export function emitModule(messages: MessageModel[], title: string): string {
     for (const s of m.structs) emitTypes(body, m, s);
     new CodecEmitter(body, m).emitAll();
   }
-  const text = body.toString();
+  const text = body.toString() + (descriptor === undefined ? '' : descriptor);
   const head = new Code();
   for (const l of GENERATED_BANNER) head.line(l);
   head.line(`// ${title}`);
@@ -61,6 +62,7 @@ export function emitModule(messages: MessageModel[], title: string): string {
     const all = [...values, ...types];
     if (all.length) head.line(`import { ${all.join(', ')} } from '${imp.from}';`);
   }
+  if (descriptor !== undefined) head.line("import type { ApiDescriptor } from './api.js';");
   head.line();
   return head.toString() + text.replace(/\n+$/, '\n');
 }

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ApiPair, emitIndex } from './emit-index.js';
+import { type ApiPair, emitApi, emitApiDescriptor, emitIndex } from './emit-index.js';
 import { emitModule, kebabCase } from './emit-module.js';
 import { type MessageModel, loadMessage } from './schema.js';
 
@@ -48,8 +48,9 @@ export function generate(messagesDir = defaultMessagesDir()): Map<string, string
   for (const key of responses.keys()) if (!requests.has(key)) throw new Error(`api key ${key}: response without request`);
 
   const out = new Map<string, string>();
-  for (const a of apis) out.set(`${a.module}.ts`, emitModule([a.request, a.response], `${a.name} (api key ${a.apiKey})`));
+  for (const a of apis) out.set(`${a.module}.ts`, emitModule([a.request, a.response], `${a.name} (api key ${a.apiKey})`, emitApiDescriptor(a)));
   for (const o of others) out.set(`${o.module}.ts`, emitModule([o.message], `${o.message.name} (${o.message.kind})`));
+  out.set('api.ts', emitApi(apis));
   out.set('index.ts', emitIndex(apis, others));
   return out;
 }

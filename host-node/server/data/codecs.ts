@@ -10,10 +10,21 @@
 //   raw snappy for v2 batches. Both are accepted.
 // - lz4: `lz4-napi` (napi-rs over lz4_flex): the LZ4 frame format Kafka uses.
 // - zstd: `fzstd` (pure JS, decompression only).
-import { gunzipSync } from 'node:zlib';
-import { uncompressSync as snappyUncompress } from 'snappy';
-import { decompressFrameSync as lz4DecompressFrame } from 'lz4-napi';
-import { decompress as zstdDecompress } from 'fzstd';
+//
+// snappy and lz4 are native addons (~25 ms to dlopen), fzstd is a sizeable module and node:zlib costs a few ms
+// too: each is loaded on the first batch that needs it, not at broker start (start-up time is a product
+// requirement), through a synchronous require because decompression runs inside a synchronous validation step.
+import { createRequire } from 'node:module';
+
+const requireLib = createRequire(import.meta.url);
+let zlib: typeof import('node:zlib') | undefined;
+let snappyLib: typeof import('snappy') | undefined;
+let lz4Lib: typeof import('lz4-napi') | undefined;
+let zstdLib: typeof import('fzstd') | undefined;
+const gunzipSync = (b: Uint8Array, o: import('node:zlib').ZlibOptions): Buffer => (zlib ??= requireLib('node:zlib') as typeof import('node:zlib')).gunzipSync(b, o);
+const snappyUncompress = (b: Buffer): Buffer | string => (snappyLib ??= requireLib('snappy') as typeof import('snappy')).uncompressSync(b);
+const lz4DecompressFrame = (b: Buffer): Buffer => (lz4Lib ??= requireLib('lz4-napi') as typeof import('lz4-napi')).decompressFrameSync(b);
+const zstdDecompress = (b: Uint8Array, out?: Uint8Array): Uint8Array => (zstdLib ??= requireLib('fzstd') as typeof import('fzstd')).decompress(b, out);
 
 export const Codec = { NONE: 0, GZIP: 1, SNAPPY: 2, LZ4: 3, ZSTD: 4 } as const;
 export const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;

@@ -2,13 +2,15 @@
 // INVALID_PARTITIONS; assignments must list the new partitions only, each with this broker →
 // INVALID_REPLICA_ASSIGNMENT; unknown topic → UNKNOWN_TOPIC_OR_PARTITION; a topic named twice →
 // INVALID_REQUEST. validateOnly checks without creating.
-import { ApiKey, type CreatePartitionsResponseCreatePartitionsTopicResultInput } from '../../protocol/generated/index.js';
+import type { CreatePartitionsResponseCreatePartitionsTopicResultInput } from '../../protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ApiHandler } from '../registry.js';
 import { duplicates, errorOf } from './admin-common.js';
+import { CreatePartitionsApi } from '../../protocol/generated/create-partitions.js';
 
 export const createPartitionsHandler: ApiHandler<typeof ApiKey.CreatePartitions> = {
-  apiKey: ApiKey.CreatePartitions,
+  api: CreatePartitionsApi,
   handle(request, ctx) {
     const reg = ctx.broker.logs;
     const dup = duplicates(request.topics, (t) => t.name);

@@ -1,11 +1,13 @@
 // FindCoordinator (api key 10), v0-6: this single node coordinates every group and every transactional id.
 // v0-3 ask for one key; v4+ for a batch (coordinatorKeys) answered per key. Key type 0 = group, 1 =
 // transaction; anything else → INVALID_REQUEST. Like Kafka, the first group lookup creates __consumer_offsets.
-import { ApiKey, type FindCoordinatorResponseCoordinatorInput } from '../../protocol/generated/index.js';
+import type { FindCoordinatorResponseCoordinatorInput } from '../../protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { coordinatorOf } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
+import { FindCoordinatorApi } from '../../protocol/generated/find-coordinator.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -24,7 +26,7 @@ function lookup(key: string, keyType: number, ctx: RequestContext): FindCoordina
 }
 
 export const findCoordinatorHandler: ApiHandler<typeof ApiKey.FindCoordinator> = {
-  apiKey: ApiKey.FindCoordinator,
+  api: FindCoordinatorApi,
   handle(request, ctx) {
     if (ctx.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((k) => lookup(k, request.keyType, ctx)) };
     const r = lookup(request.key, request.keyType, ctx);

@@ -3,13 +3,15 @@
 // The result is validated like AlterConfigs (INVALID_CONFIG), persisted, and applied to the live logs.
 // A key given twice, a resource named twice, or an unknown operation → INVALID_REQUEST; BROKER
 // resources → INVALID_CONFIG for any change (no dynamic broker configs).
-import { ApiKey, type IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput } from '../../protocol/generated/index.js';
+import type { IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput } from '../../protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { invalidTopicNameReason } from '../../topics/names.js';
 import { TOPIC_CONFIG_DEFS, formatConfigValue, isTopicConfigKey } from '../../topics/topic-config.js';
 import { AdminError } from '../../topics/topic-registry.js';
 import type { ApiHandler } from '../registry.js';
 import { ResourceType, checkBrokerResource, duplicates, errorOf } from './admin-common.js';
+import { IncrementalAlterConfigsApi } from '../../protocol/generated/incremental-alter-configs.js';
 
 const SET = 0;
 const DELETE = 1;
@@ -18,7 +20,7 @@ const SUBTRACT = 3;
 const OP_NAMES = ['set', 'delete', 'append', 'subtract'];
 
 export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.IncrementalAlterConfigs> = {
-  apiKey: ApiKey.IncrementalAlterConfigs,
+  api: IncrementalAlterConfigsApi,
   handle(request, ctx) {
     const reg = ctx.broker.logs;
     const dup = duplicates(request.resources, (r) => `${r.resourceType}:${r.resourceName}`);

@@ -1,13 +1,14 @@
 // OffsetDelete (api key 47), v0: deletes committed offsets of a group. For an active consumer group only
 // offsets of topics it does not subscribe to (GROUP_SUBSCRIBED_TO_TOPIC otherwise); a non-consumer group
 // must be empty (NON_EMPTY_GROUP).
-import { ApiKey } from '../../protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { coordinatorOf, partitionValidator } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
+import { OffsetDeleteApi } from '../../protocol/generated/offset-delete.js';
 
 export const offsetDeleteHandler: ApiHandler<typeof ApiKey.OffsetDelete> = {
-  apiKey: ApiKey.OffsetDelete,
+  api: OffsetDeleteApi,
   async handle(request, ctx) {
     const c = coordinatorOf(ctx);
     if (!c) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, throttleTimeMs: 0, topics: [] };

@@ -15,13 +15,16 @@
 // for every partition (what Kafka answers when the principal may not use the id).
 //
 // Idempotent batches (v3+, producerId >= 0) are checked against the partition's producer state first
-// (storage/producer-state.ts, rebuilt from the log on first use after open): an exact repeat of one of the
-// producer's last 5 batches is answered as success with the original base offset and not appended again;
-// an older epoch gets INVALID_PRODUCER_EPOCH, a sequence gap/overlap OUT_OF_ORDER_SEQUENCE_NUMBER.
+// (Log.producerState, storage/producer-state.ts; loaded from a snapshot plus the log after it): an exact repeat
+// of one of the producer's last 5 batches is answered as success with the original base offset and not
+// appended again; an older epoch gets INVALID_PRODUCER_EPOCH, a sequence gap/overlap
+// OUT_OF_ORDER_SEQUENCE_NUMBER, a batch wholly behind the 5 remembered ones DUPLICATE_SEQUENCE_NUMBER.
+// The log records every appended batch in the producer state itself.
 //
 // Response fields by version: baseOffset (all), logAppendTimeMs (v2+: the LogAppendTime given, else -1),
 // logStartOffset (v5+), recordErrors + errorMessage (v8+), currentLeader (v10+, only with NOT_LEADER).
-import { ApiKey, type ProduceResponsePartitionProduceResponseInput, type ProduceResponseTopicProduceResponseInput } from '../../protocol/generated/index.js';
+import type { ProduceResponsePartitionProduceResponseInput, ProduceResponseTopicProduceResponseInput } from '../../protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Log } from '../../storage/index.js';
 import { NO_RESPONSE, type ApiHandler } from '../registry.js';
@@ -29,7 +32,8 @@ import { ProtocolError } from '../errors.js';
 import { findLog } from '../data/partitions.js';
 import { partitionErrorOf } from '../data/errors.js';
 import { prepareProduceRecords } from '../data/records.js';
-import { producerStateOf, readProducerBatchHeader } from '../../storage/producer-state.js';
+import { readProducerBatchHeader } from '../../storage/producer-state.js';
+import { ProduceApi } from '../../protocol/generated/produce.js';
 
 /** How long an acks=all Produce may wait at most, whatever its timeout says. */
 const MAX_ACKS_ALL_WAIT_MS = 5 * 60_000;
@@ -39,7 +43,7 @@ function errorResponse(index: number, code: number, message: string | null = nul
 }
 
 export const produceHandler: ApiHandler<typeof ApiKey.Produce> = {
-  apiKey: ApiKey.Produce,
+  api: ProduceApi,
   async handle(request, ctx) {
     const { acks } = request;
     const broker = ctx.broker;
@@ -76,9 +80,8 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce> = {
           }
           const bytes = prepareProduceRecords(p.records, ctx.apiVersion);
           const idem = ctx.apiVersion >= 3 ? readProducerBatchHeader(bytes) : null;
-          const producers = idem === null ? null : producerStateOf(log);
           if (idem !== null) {
-            const c = producers!.check(idem.batch);
+            const c = log.producerState.check(idem.batch);
             if (c.kind === 'error') {
               partitionResponses.push(errorResponse(p.index, ErrorCode[c.error], c.message));
               failed ??= `${t.name}-${p.index}: ${c.error}`;
@@ -94,7 +97,6 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce> = {
             }
           }
           const info = log.append(bytes);
-          if (idem !== null) producers!.record(idem.batch, info.firstOffset, info.lastOffset, idem.maxTimestamp);
           const m = broker.metrics;
           if (m !== undefined) {
             const s = m.topic(t.name);

@@ -1,0 +1,67 @@
+// An in-process Rivulet broker under Bun, plus the core API from the same package.
+//
+//   bun examples/embed-bun.ts [--port 9092] [--host 127.0.0.1] [--data-dir DIR] [--set key=value …]
+//
+// --port 0 binds an ephemeral port. Without --data-dir the log lives in a fresh temporary directory that
+// is removed on exit. --set (repeatable) takes any broker config key, as `rivulet broker --set` does.
+// Prints the bound address; stops cleanly (listeners, then a flushed log) on SIGINT / SIGTERM.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { crc32c } from 'rivulet';
+import { startBroker, type RunningBroker } from 'rivulet/broker';
+
+function fail(message: string): never {
+  console.error(`embed-bun: ${message}`);
+  process.exit(2);
+}
+
+let values: { port: string; host: string; 'data-dir'?: string; set: string[] };
+try {
+  ({ values } = parseArgs({
+    args: Bun.argv.slice(2),
+    options: {
+      port: { type: 'string', default: '9092' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'data-dir': { type: 'string' },
+      set: { type: 'string', multiple: true, default: [] },
+    },
+  }));
+} catch (e) {
+  fail((e as Error).message);
+}
+const sets = values.set.map((kv): [string, string] => {
+  const eq = kv.indexOf('=');
+  if (eq <= 0) fail(`--set wants key=value, got "${kv}"`);
+  return [kv.slice(0, eq), kv.slice(eq + 1)];
+});
+
+console.log(`core: crc32c("123456789") = ${crc32c(new TextEncoder().encode('123456789')).toString(16)}`);
+
+const dataDir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'rivulet-embed-'));
+const removeDataDir = () => values['data-dir'] === undefined && rmSync(dataDir, { recursive: true, force: true });
+let broker: RunningBroker;
+try {
+  broker = await startBroker({ host: values.host, port: Number(values.port), dataDir, sets });
+} catch (e) {
+  removeDataDir();
+  fail((e as Error).message);
+}
+
+// Handlers first, then the address: whoever reads the address may signal at once.
+let stopping = false;
+async function stop(signal: NodeJS.Signals) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: stopping`);
+  await broker.close();
+  removeDataDir();
+  console.log('stopped');
+  process.exit(0);
+}
+process.once('SIGINT', () => void stop('SIGINT'));
+process.once('SIGTERM', () => void stop('SIGTERM'));
+
+if (broker.ws) console.log(`Kafka over WebSocket at ${broker.ws.url}`); // with --set ws.port=N
+console.log(`rivulet broker listening on ${broker.host}:${broker.port} (bun ${Bun.version}, data in ${dataDir})`);

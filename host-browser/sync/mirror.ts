@@ -1,0 +1,302 @@
+// mirror: a local partition is delivered to a broker topic-partition EXACTLY ONCE, through the idempotent
+// producer (docs/browser-sync.md has the argument; this comment is the short version).
+//
+// Durable state (one meta entry, MirrorState): the producer id and epoch, `next` (every local offset
+// below it is acknowledged by the broker), `nextSeq` (the sequence number the record at `next` gets) and
+// `inflight` — the exact range [from, to) with its record count and base sequence that is being sent.
+//
+//   1. choose the range [next, to) and write inflight = {from, to, count, seq: nextSeq}   (before sending)
+//   2. Produce it as one batch: producer id, epoch, base sequence = inflight.seq
+//   3. on success write next = to, nextSeq = seq + count, inflight = null
+//
+// If the tab dies between 2 and 3 (the broker may or may not have appended the batch), the restart finds
+// `inflight` and sends exactly that range again, with the same producer id, epoch and base sequence: the
+// broker either appends it (it never arrived) or recognises it as one of the producer's last 5 batches
+// and answers NONE with the original offset without appending it again. Only one batch is ever in
+// flight, so the retry is always the broker's most recent batch of this producer.
+import { ApiKey } from '../../host-node/protocol/generated/api.js';
+import { ErrorCode, errorByCode } from '../../host-node/protocol/errors.js';
+import { KafkaClientError, KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError } from '../../host-node/client/errors.js';
+import type { BatchCodec } from './core.js';
+import { ensureTopicPartition } from './requests.js';
+import type { SyncStatus } from './status.js';
+import type { LocalRecord, SyncableLog } from './types.js';
+import { sleep, SyncStoppedError, type BrokerLink, type WsConnection } from './ws-connection.js';
+
+const INT32_MAX = 0x7fffffff;
+
+export interface InflightRange {
+  /** First local offset of the batch. */
+  from: number;
+  /** One past the last local offset of the batch. */
+  to: number;
+  /** Records in [from, to). */
+  count: number;
+  /** Base sequence of the batch. */
+  seq: number;
+}
+
+export interface MirrorState {
+  v: 1;
+  /** Decimal string (a bigint), null before InitProducerId. */
+  producerId: string | null;
+  epoch: number;
+  /** Cluster the producer id belongs to. */
+  clusterId: string | null;
+  next: number;
+  nextSeq: number;
+  inflight: InflightRange | null;
+}
+
+export const mirrorMetaKey = (topic: string, partition: number): string => `sync:mirror:${topic}:${partition}`;
+
+export async function loadMirrorState(log: SyncableLog, key: string): Promise<MirrorState> {
+  const raw = await log.getMeta(key);
+  if (raw === undefined) return { v: 1, producerId: null, epoch: -1, clusterId: null, next: 0, nextSeq: 0, inflight: null };
+  const s = JSON.parse(raw) as MirrorState;
+  if (s.v !== 1 || typeof s.next !== 'number' || typeof s.nextSeq !== 'number') throw new Error(`sync: unreadable mirror state under '${key}': ${raw}`);
+  return s;
+}
+
+export function addSeq(seq: number, n: number): number {
+  return (seq + n) % (INT32_MAX + 1);
+}
+
+export interface MirrorOptions {
+  log: SyncableLog;
+  link: BrokerLink;
+  codec: BatchCodec;
+  topic: string;
+  partition: number;
+  signal: AbortSignal;
+  status: SyncStatus;
+  report(): void;
+  /** Records per batch at most (default 1000). */
+  maxBatchRecords?: number;
+  /** Approximate bytes per batch at most (default 512 KiB; brokers refuse batches above max.message.bytes, default 1 MiB). */
+  maxBatchBytes?: number;
+  /** Produce timeout_ms (default 30 s). */
+  ackTimeoutMs?: number;
+  /** Create the topic if it does not exist (default true). */
+  createTopic?: boolean;
+  /** Backoff after a broker-side error (default 200 ms, doubling to 5 s). */
+  retryBackoffMs?: number;
+}
+
+function approxSize(r: LocalRecord): number {
+  let n = 24 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const h of r.headers ?? []) n += 8 + h.key.length * 3 + (h.value?.length ?? 0);
+  return n;
+}
+
+/** Error codes after which the same batch is simply sent again (after a backoff). */
+const RETRY_SAME = new Set<number>([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.REQUEST_TIMED_OUT,
+  ErrorCode.NETWORK_EXCEPTION, ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, ErrorCode.KAFKA_STORAGE_ERROR,
+  ErrorCode.CONCURRENT_TRANSACTIONS, ErrorCode.THROTTLING_QUOTA_EXCEEDED, ErrorCode.UNKNOWN_SERVER_ERROR,
+]);
+
+export async function runMirror(o: MirrorOptions): Promise<void> {
+  const { log, link, codec, topic, partition, signal, status } = o;
+  const key = mirrorMetaKey(topic, partition);
+  let state = await loadMirrorState(log, key);
+  let maxRecords = Math.max(1, o.maxBatchRecords ?? 1000);
+  const maxBytes = o.maxBatchBytes ?? 512 * 1024;
+  const ackTimeoutMs = o.ackTimeoutMs ?? 30_000;
+  let prepared: { range: InflightRange; records: LocalRecord[] } | null = null;
+  let checkedOn: WsConnection | null = null;
+  let failures = 0;
+
+  const save = async (s: MirrorState): Promise<void> => {
+    await log.setMeta(key, JSON.stringify(s));
+    state = s;
+    status.position = s.next;
+    status.lag = Math.max(0, log.endOffset() - s.next);
+    if (s.producerId !== null) {
+      status.producerId = s.producerId;
+      status.producerEpoch = s.epoch;
+    }
+  };
+  status.position = state.next;
+  status.lag = Math.max(0, log.endOffset() - state.next);
+  o.report();
+
+  /** Reads the records of [from, to) — exactly `count` of them, or the log changed under us. */
+  const readExact = async (r: InflightRange): Promise<LocalRecord[]> => {
+    const out: LocalRecord[] = [];
+    let at = r.from;
+    while (at < r.to) {
+      const got = await log.read(at, Math.min(r.count - out.length, r.to - at));
+      const inRange = got.filter((x) => x.offset >= at && x.offset < r.to);
+      if (inRange.length === 0) break;
+      out.push(...inRange);
+      at = inRange[inRange.length - 1]!.offset + 1;
+    }
+    if (out.length !== r.count) throw new Error(`sync: local log ${log.topic}-${log.partition} no longer holds the ${r.count} records of [${r.from}, ${r.to}) being delivered (found ${out.length})`);
+    return out;
+  };
+
+  /** The next batch to send from `next`: whole records up to maxRecords / maxBytes. */
+  const readNext = async (): Promise<LocalRecord[]> => {
+    const got = await log.read(state.next, maxRecords);
+    const out: LocalRecord[] = [];
+    let bytes = 0;
+    for (const r of got) {
+      if (r.offset < state.next) continue;
+      const sz = approxSize(r);
+      if (out.length > 0 && bytes + sz > maxBytes) break;
+      out.push(r);
+      bytes += sz;
+    }
+    return out;
+  };
+
+  const newProducer = async (conn: WsConnection, why: string | null): Promise<void> => {
+    const res = await conn.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: -1, producerId: -1n, producerEpoch: -1 });
+    if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, 'InitProducerId');
+    if (why !== null) status.warnings.push(`${why}: new producer id ${res.producerId} (replaced ${state.producerId}/${state.epoch})`);
+    // A fresh producer id starts at sequence 0; an in-flight range keeps its records but is renumbered.
+    const inflight = state.inflight ? { ...state.inflight, seq: 0 } : null;
+    await save({ ...state, producerId: String(res.producerId), epoch: res.producerEpoch, nextSeq: 0, inflight });
+  };
+
+  while (!signal.aborted) {
+    if (state.inflight === null && log.endOffset() <= state.next) {
+      status.lag = 0;
+      o.report();
+      try {
+        await log.waitForAppend(state.next, signal);
+      } catch (e) {
+        if (signal.aborted) return;
+        throw e;
+      }
+      status.lag = Math.max(0, log.endOffset() - state.next);
+      o.report();
+      continue;
+    }
+    let conn: WsConnection;
+    try {
+      conn = await link.get();
+    } catch (e) {
+      if (e instanceof SyncStoppedError || signal.aborted) return;
+      throw e;
+    }
+    try {
+      if (checkedOn !== conn) {
+        const info = await ensureTopicPartition(conn, topic, partition, o.createTopic ?? true);
+        if (state.producerId !== null && state.clusterId !== null && info.clusterId !== null && info.clusterId !== state.clusterId) {
+          // Producer ids belong to one cluster; another cluster's broker would not know (or reuse) ours.
+          await newProducer(conn, `cluster changed from ${state.clusterId} to ${info.clusterId}`);
+        }
+        if (info.clusterId !== state.clusterId) await save({ ...state, clusterId: info.clusterId });
+        checkedOn = conn;
+      }
+      if (state.producerId === null) await newProducer(conn, null);
+
+      if (state.inflight === null) {
+        const records = await readNext();
+        if (records.length === 0) {
+          await sleep(50, signal); // the end moved but nothing is readable yet
+          continue;
+        }
+        const range: InflightRange = { from: state.next, to: records[records.length - 1]!.offset + 1, count: records.length, seq: state.nextSeq };
+        await save({ ...state, inflight: range }); // persisted BEFORE the batch leaves
+        prepared = { range, records };
+      }
+      const range = state.inflight!;
+      if (prepared === null || prepared.range !== range) prepared = { range, records: await readExact(range) };
+      const records: LocalRecord[] = prepared.records;
+      const baseTimestamp = records[0]!.timestamp;
+      const batch = codec.encodeBatch({
+        baseTimestamp,
+        records: records.map((r, i) => ({ key: r.key ?? null, value: r.value, headers: r.headers ?? [], timestamp: r.timestamp, offsetDelta: i })),
+        producerId: BigInt(state.producerId!),
+        producerEpoch: state.epoch,
+        baseSequence: range.seq,
+      });
+      const res = await conn.send(
+        ApiKey.Produce,
+        { transactionalId: null, acks: -1, timeoutMs: ackTimeoutMs, topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }] },
+        { timeoutMs: ackTimeoutMs + 5_000 },
+      );
+      const p = res.responses.find((t) => t.name === topic)?.partitionResponses.find((x) => x.index === partition);
+      const code = p ? p.errorCode : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+        // NONE is also the answer to a repeat of one of the producer's last 5 batches (original offset
+        // returned); DUPLICATE_SEQUENCE_NUMBER says the sequences were written before those 5 — delivered
+        // either way (the Java client and librdkafka treat it the same).
+        await save({ ...state, next: range.to, nextSeq: addSeq(range.seq, range.count), inflight: null });
+        prepared = null;
+        failures = 0;
+        status.records += range.count;
+        status.lastError = undefined;
+        o.report();
+        continue;
+      }
+      const err = new KafkaProtocolError(code, `produce to ${topic}-${partition}`, p?.errorMessage ?? null);
+      status.lastError = err.message;
+      switch (code) {
+        case ErrorCode.UNKNOWN_PRODUCER_ID:
+          // The broker kept no state for our producer id (all its batches expired). The in-flight batch
+          // cannot have been appended (that would have created state), so renumbering it is safe.
+          await newProducer(conn, null);
+          break;
+        case ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER:
+        case ErrorCode.INVALID_PRODUCER_EPOCH:
+        case ErrorCode.PRODUCER_FENCED:
+          // The broker's record of this producer disagrees with ours: broker data loss, a meta store
+          // rolled back, or another writer using our producer id. Nothing guarantees the in-flight range
+          // is absent on the broker; delivering it again under a new producer id is the choice that
+          // loses nothing (and is flagged in status.warnings).
+          await newProducer(conn, errorByCode(code)?.name ?? String(code));
+          break;
+        case ErrorCode.MESSAGE_TOO_LARGE:
+        case ErrorCode.RECORD_LIST_TOO_LARGE:
+          // Refused before any append, so the range can be re-cut: halve it (same base sequence).
+          if (range.count > 1) {
+            const half = Math.floor(range.count / 2);
+            maxRecords = Math.max(1, half);
+            const head: LocalRecord[] = records.slice(0, half);
+            const smaller: InflightRange = { ...range, to: head[head.length - 1]!.offset + 1, count: half };
+            await save({ ...state, inflight: smaller });
+            prepared = { range: smaller, records: head };
+          } else {
+            // One record the broker will never take: skip it (it uses no sequence number).
+            status.skipped++;
+            status.warnings.push(`record at local offset ${range.from} skipped: ${err.message}`);
+            await save({ ...state, next: range.to, inflight: null });
+            prepared = null;
+          }
+          break;
+        default:
+          failures++;
+          o.report();
+          if (RETRY_SAME.has(code)) checkedOn = null;
+          await sleep(backoff(o.retryBackoffMs ?? 200, failures), signal);
+      }
+      o.report();
+    } catch (e) {
+      if (e instanceof SyncStoppedError || signal.aborted) return;
+      if (!(e instanceof KafkaClientError)) throw e; // the local log / meta store failed: stop
+      status.lastError = e.message;
+      failures++;
+      if (e instanceof KafkaConnectionError || e instanceof KafkaTimeoutError) {
+        // The batch's fate is unknown; a new connection and the same batch (same sequence) settle it.
+        link.drop(conn);
+        checkedOn = null;
+        o.report();
+        continue;
+      }
+      o.report();
+      try {
+        await sleep(backoff(o.retryBackoffMs ?? 200, failures), signal);
+      } catch {
+        return;
+      }
+    }
+  }
+}
+
+export function backoff(base: number, failures: number): number {
+  return Math.min(5_000, base * 2 ** Math.min(Math.max(0, failures - 1), 10));
+}
