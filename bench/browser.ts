@@ -1,8 +1,8 @@
 // `npm run bench -- browser`: the in-tab log (OPFS through the WebAssembly core, in the Worker) against
 // IndexedDB, in one headless Chromium run, with the same 1 KiB records.
-//   - OPFS log: `log.append(records)` from the page (postMessage to the Worker, encode + validate +
-//     assign offsets in the core, one write from linear memory), a batch of N records per call and one
-//     record per call.
+//   - OPFS log: `log.append(records)` from the page (records packed into one ArrayBuffer transferred to the
+//     Worker by postMessage, encode + validate + assign offsets in the core, one write from linear memory),
+//     a batch of N records per call and one record per call.
 //   - IndexedDB: the same records `put` into an object store, one readwrite transaction per batch of N
 //     and one per record (awaiting `complete`, Chromium's default durability).
 // In the first four rows every call is awaited before the next; the last two keep 64 single-record

@@ -23,7 +23,7 @@ const SIZES = [100, 1024];
 const RECORDS: Record<number, number> = quick ? { 100: 200_000, 1024: 60_000 } : { 100: 1_000_000, 1024: 300_000 };
 const BATCH_BYTES = 64 * 1024;
 const IN_FLIGHT = 8;
-const ROUNDS = quick ? 2 : 3;
+const ROUNDS = quick ? 3 : 5;
 const PRODUCE_VERSION = 9;
 
 const tmp = mkdtempSync(join(tmpdir(), 'rivulet-bench-ws-'));

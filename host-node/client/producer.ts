@@ -273,8 +273,18 @@ export class Producer {
 
   private async produce(leader: number, batches: ProducerBatch[]): Promise<void> {
     for (const b of batches) b.attempts++;
+    // Grouped by topic, and found again by topic + partition when the response comes (linear in partitions:
+    // a request may carry thousands).
     const byTopic = new Map<string, ProducerBatch[]>();
-    for (const b of batches) byTopic.set(b.topic, [...(byTopic.get(b.topic) ?? []), b]);
+    const byPartition = new Map<string, Map<number, ProducerBatch>>();
+    for (const b of batches) {
+      const list = byTopic.get(b.topic);
+      if (list === undefined) byTopic.set(b.topic, [b]);
+      else list.push(b);
+      let parts = byPartition.get(b.topic);
+      if (parts === undefined) byPartition.set(b.topic, (parts = new Map()));
+      parts.set(b.partition, b);
+    }
     const body = {
       transactionalId: null,
       acks: this.acks,
@@ -293,7 +303,7 @@ export class Producer {
       const seen = new Set<ProducerBatch>();
       for (const t of res.responses) {
         for (const p of t.partitionResponses) {
-          const b = batches.find((x) => x.topic === t.name && x.partition === p.index);
+          const b = byPartition.get(t.name)?.get(p.index);
           if (!b) continue;
           seen.add(b);
           if (p.errorCode !== 0) {
@@ -315,7 +325,8 @@ export class Producer {
   private retryOrFail(batches: ProducerBatch[], err: Error): void {
     const retriable = err instanceof KafkaClientError && err.retriable;
     const retry = batches.filter((b) => retriable && b.attempts <= this.retries && !this.closed);
-    for (const b of batches) if (!retry.includes(b)) this.fail(b, err);
+    const retrySet = new Set(retry);
+    for (const b of batches) if (!retrySet.has(b)) this.fail(b, err);
     if (retry.length === 0) return;
     const refresh = !(err instanceof KafkaProtocolError) || needsMetadataRefresh(err.code);
     this.track(
