@@ -17,7 +17,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +27,7 @@ import { encodeBatch } from '../bindings/node.js';
 import { ApiKey } from '../host-node/protocol/generated/index.js';
 import { ZERO_UUID } from '../host-node/protocol/wire/uuid.js';
 import { Admin, Cluster, Connection, Producer } from '../host-node/client/index.js';
+import { freePort, waitForPort } from './tools/ports.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -71,30 +72,7 @@ function procStats(pid: number): ProcStats {
   return { rssMiB: rssKb / 1024, fds: readdirSync(`/proc/${pid}/fd`).length, cpuS: cpuTicks / CLK_TCK };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-async function waitForPort(port: number, timeoutMs: number, proc?: ChildProcess): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (proc && proc.exitCode !== null) throw new Error(`the broker exited with code ${proc.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 interface Broker {
   proc: ChildProcess;

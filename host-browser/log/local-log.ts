@@ -16,6 +16,7 @@ import type { PortableWasmStorageCore } from '../../host-node/storage/wasm-stora
 import type { LocalRecord, LocalRecordInput, SyncableLog } from '../sync/types.js';
 import { MetaStore } from './meta-store.js';
 import { OpfsFs } from './opfs-fs.js';
+import { AppendWaiters } from './append-waiters.js';
 
 export interface LocalLogOptions {
   /** segment.bytes: roll to a new segment past this size (default 16 MiB; Kafka's broker default is 1 GiB). */
@@ -56,7 +57,7 @@ export class LocalLog implements SyncableLog {
   private recoveryPoint: number;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private tail: Promise<unknown> = Promise.resolve();
-  private waiters: { offset: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly waiters = new AppendWaiters();
   private readonly listeners = new Set<(baseOffset: number, lastOffset: number) => void>();
   private closed = false;
 
@@ -303,25 +304,7 @@ export class LocalLog implements SyncableLog {
 
   /** Resolves once records past `offset` exist (endOffset() > offset), or rejects when the signal aborts or the log closes. */
   waitForAppend(offset: number, signal?: AbortSignal): Promise<void> {
-    if (this.logEndOffset > offset) return Promise.resolve();
-    if (this.closed) return Promise.reject(new Error('log closed'));
-    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
-    return new Promise<void>((resolve, reject) => {
-      const w = {
-        offset,
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject,
-      };
-      const onAbort = () => {
-        this.waiters = this.waiters.filter((x) => x !== w);
-        reject(signal?.reason ?? new Error('aborted'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(w);
-    });
+    return this.waiters.wait(offset, this.logEndOffset, this.closed ? new Error('log closed') : null, signal);
   }
 
   /** Called after every append with its offset range. Returns an unsubscribe function. */
@@ -331,11 +314,7 @@ export class LocalLog implements SyncableLog {
   }
 
   private notify(baseOffset: number, lastOffset: number): void {
-    if (this.waiters.length > 0) {
-      const ready = this.waiters.filter((w) => this.logEndOffset > w.offset);
-      this.waiters = this.waiters.filter((w) => this.logEndOffset <= w.offset);
-      for (const w of ready) w.resolve();
-    }
+    this.waiters.wake(this.logEndOffset);
     for (const fn of this.listeners) {
       try {
         fn(baseOffset, lastOffset);
@@ -364,9 +343,7 @@ export class LocalLog implements SyncableLog {
         for (const s of this.segments) s.close();
         this.fs.closeAll();
         this.meta.close();
-        const waiters = this.waiters;
-        this.waiters = [];
-        for (const w of waiters) w.reject(new Error('log closed'));
+        this.waiters.rejectAll(new Error('log closed'));
       }
     });
   }

@@ -10,6 +10,7 @@
 // been applied; the caller can read to find out).
 import type { LocalRecord, LocalRecordInput } from '../sync/types.js';
 import type { LoadStats, LocalLog } from './local-log.js';
+import { AppendWaiters } from './append-waiters.js';
 
 /** What the Worker needs from a partition, local (owner) or remote (follower). */
 export interface PartitionLog {
@@ -98,7 +99,7 @@ export class RemoteLog implements PartitionLog {
   private readonly client = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private waiters: { offset: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly waiters = new AppendWaiters();
   private end = 0;
   private start = 0;
   private closed = false;
@@ -151,9 +152,7 @@ export class RemoteLog implements PartitionLog {
   private setEnd(end: number): void {
     if (end <= this.end) return;
     this.end = end;
-    const ready = this.waiters.filter((w) => end > w.offset);
-    this.waiters = this.waiters.filter((w) => end <= w.offset);
-    for (const w of ready) w.resolve();
+    this.waiters.wake(end);
   }
 
   private call(op: Op, args: unknown[], timeoutMs = 30_000): Promise<unknown> {
@@ -204,25 +203,7 @@ export class RemoteLog implements PartitionLog {
     await this.call('setMeta', [key, value]);
   }
   waitForAppend(offset: number, signal?: AbortSignal): Promise<void> {
-    if (this.end > offset) return Promise.resolve();
-    if (this.closed) return Promise.reject(new Error('log closed'));
-    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
-    return new Promise<void>((resolve, reject) => {
-      const w = {
-        offset,
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject,
-      };
-      const onAbort = () => {
-        this.waiters = this.waiters.filter((x) => x !== w);
-        reject(signal?.reason ?? new Error('aborted'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(w);
-    });
+    return this.waiters.wait(offset, this.end, this.closed ? new Error('log closed') : null, signal);
   }
 
   /** Stops following (the owner is gone or this tab closed the log); pending calls and waiters fail. */
@@ -232,6 +213,6 @@ export class RemoteLog implements PartitionLog {
     this.ch.close();
     for (const p of this.pending.values()) p.reject(new Error(reason));
     this.pending.clear();
-    for (const w of this.waiters.splice(0)) w.reject(new Error(reason));
+    this.waiters.rejectAll(new Error(reason));
   }
 }

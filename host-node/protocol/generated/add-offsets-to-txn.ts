@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- AddOffsetsToTxnRequest ----
 
@@ -259,13 +259,7 @@ export function sizeAddOffsetsToTxnResponse(version: number, message: AddOffsets
 
 /** AddOffsetsToTxn (api key 25): its facts and codecs. */
 export const AddOffsetsToTxnApi: ApiDescriptor<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddOffsetsToTxnRequestInput, AddOffsetsToTxnResponseInput> = {
-  apiKey: 25,
-  name: 'AddOffsetsToTxn',
-  validVersions: [0, 4],
-  flexibleVersions: 3,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[25],
   decodeRequest: decodeAddOffsetsToTxnRequest,
   encodeRequest: encodeAddOffsetsToTxnRequest,
   sizeRequest: sizeAddOffsetsToTxnRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- AddPartitionsToTxnRequest ----
 
@@ -912,13 +912,7 @@ export function sizeAddPartitionsToTxnResponse(version: number, message: AddPart
 
 /** AddPartitionsToTxn (api key 24): its facts and codecs. */
 export const AddPartitionsToTxnApi: ApiDescriptor<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, AddPartitionsToTxnRequestInput, AddPartitionsToTxnResponseInput> = {
-  apiKey: 24,
-  name: 'AddPartitionsToTxn',
-  validVersions: [0, 5],
-  flexibleVersions: 3,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[24],
   decodeRequest: decodeAddPartitionsToTxnRequest,
   encodeRequest: encodeAddPartitionsToTxnRequest,
   sizeRequest: sizeAddPartitionsToTxnRequest,

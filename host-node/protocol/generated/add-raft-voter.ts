@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- AddRaftVoterRequest ----
 
@@ -346,13 +346,7 @@ export function sizeAddRaftVoterResponse(version: number, message: AddRaftVoterR
 
 /** AddRaftVoter (api key 80): its facts and codecs. */
 export const AddRaftVoterApi: ApiDescriptor<AddRaftVoterRequest, AddRaftVoterResponse, AddRaftVoterRequestInput, AddRaftVoterResponseInput> = {
-  apiKey: 80,
-  name: 'AddRaftVoter',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['controller', 'broker'],
+  ...apiMetas[80],
   decodeRequest: decodeAddRaftVoterRequest,
   encodeRequest: encodeAddRaftVoterRequest,
   sizeRequest: sizeAddRaftVoterRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- AllocateProducerIdsRequest ----
 
@@ -221,13 +221,7 @@ export function sizeAllocateProducerIdsResponse(version: number, message: Alloca
 
 /** AllocateProducerIds (api key 67): its facts and codecs. */
 export const AllocateProducerIdsApi: ApiDescriptor<AllocateProducerIdsRequest, AllocateProducerIdsResponse, AllocateProducerIdsRequestInput, AllocateProducerIdsResponseInput> = {
-  apiKey: 67,
-  name: 'AllocateProducerIds',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'controller'],
+  ...apiMetas[67],
   decodeRequest: decodeAllocateProducerIdsRequest,
   encodeRequest: encodeAllocateProducerIdsRequest,
   sizeRequest: sizeAllocateProducerIdsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- AlterClientQuotasRequest ----
 
@@ -682,13 +682,7 @@ export function sizeAlterClientQuotasResponse(version: number, message: AlterCli
 
 /** AlterClientQuotas (api key 49): its facts and codecs. */
 export const AlterClientQuotasApi: ApiDescriptor<AlterClientQuotasRequest, AlterClientQuotasResponse, AlterClientQuotasRequestInput, AlterClientQuotasResponseInput> = {
-  apiKey: 49,
-  name: 'AlterClientQuotas',
-  validVersions: [0, 1],
-  flexibleVersions: 1,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[49],
   decodeRequest: decodeAlterClientQuotasRequest,
   encodeRequest: encodeAlterClientQuotasRequest,
   sizeRequest: sizeAlterClientQuotasRequest,

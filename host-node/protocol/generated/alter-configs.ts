@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- AlterConfigsRequest ----
 
@@ -528,13 +528,7 @@ export function sizeAlterConfigsResponse(version: number, message: AlterConfigsR
 
 /** AlterConfigs (api key 33): its facts and codecs. */
 export const AlterConfigsApi: ApiDescriptor<AlterConfigsRequest, AlterConfigsResponse, AlterConfigsRequestInput, AlterConfigsResponseInput> = {
-  apiKey: 33,
-  name: 'AlterConfigs',
-  validVersions: [0, 2],
-  flexibleVersions: 2,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[33],
   decodeRequest: decodeAlterConfigsRequest,
   encodeRequest: encodeAlterConfigsRequest,
   sizeRequest: sizeAlterConfigsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- AlterPartitionReassignmentsRequest ----
 
@@ -573,13 +573,7 @@ export function sizeAlterPartitionReassignmentsResponse(version: number, message
 
 /** AlterPartitionReassignments (api key 45): its facts and codecs. */
 export const AlterPartitionReassignmentsApi: ApiDescriptor<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, AlterPartitionReassignmentsRequestInput, AlterPartitionReassignmentsResponseInput> = {
-  apiKey: 45,
-  name: 'AlterPartitionReassignments',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['broker', 'controller', 'zkBroker'],
+  ...apiMetas[45],
   decodeRequest: decodeAlterPartitionReassignmentsRequest,
   encodeRequest: encodeAlterPartitionReassignmentsRequest,
   sizeRequest: sizeAlterPartitionReassignmentsRequest,

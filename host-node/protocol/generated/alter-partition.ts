@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- AlterPartitionRequest ----
 
@@ -873,13 +873,7 @@ export function sizeAlterPartitionResponse(version: number, message: AlterPartit
 
 /** AlterPartition (api key 56): its facts and codecs. */
 export const AlterPartitionApi: ApiDescriptor<AlterPartitionRequest, AlterPartitionResponse, AlterPartitionRequestInput, AlterPartitionResponseInput> = {
-  apiKey: 56,
-  name: 'AlterPartition',
-  validVersions: [0, 3],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'controller'],
+  ...apiMetas[56],
   decodeRequest: decodeAlterPartitionRequest,
   encodeRequest: encodeAlterPartitionRequest,
   sizeRequest: sizeAlterPartitionRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- AlterReplicaLogDirsRequest ----
 
@@ -557,13 +557,7 @@ export function sizeAlterReplicaLogDirsResponse(version: number, message: AlterR
 
 /** AlterReplicaLogDirs (api key 34): its facts and codecs. */
 export const AlterReplicaLogDirsApi: ApiDescriptor<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse, AlterReplicaLogDirsRequestInput, AlterReplicaLogDirsResponseInput> = {
-  apiKey: 34,
-  name: 'AlterReplicaLogDirs',
-  validVersions: [0, 2],
-  flexibleVersions: 2,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[34],
   decodeRequest: decodeAlterReplicaLogDirsRequest,
   encodeRequest: encodeAlterReplicaLogDirsRequest,
   sizeRequest: sizeAlterReplicaLogDirsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- AlterUserScramCredentialsRequest ----
 
@@ -491,13 +491,7 @@ export function sizeAlterUserScramCredentialsResponse(version: number, message: 
 
 /** AlterUserScramCredentials (api key 51): its facts and codecs. */
 export const AlterUserScramCredentialsApi: ApiDescriptor<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse, AlterUserScramCredentialsRequestInput, AlterUserScramCredentialsResponseInput> = {
-  apiKey: 51,
-  name: 'AlterUserScramCredentials',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[51],
   decodeRequest: decodeAlterUserScramCredentialsRequest,
   encodeRequest: encodeAlterUserScramCredentialsRequest,
   sizeRequest: sizeAlterUserScramCredentialsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ApiVersionsRequest ----
 
@@ -735,13 +735,7 @@ export function sizeApiVersionsResponse(version: number, message: ApiVersionsRes
 
 /** ApiVersions (api key 18): its facts and codecs. */
 export const ApiVersionsApi: ApiDescriptor<ApiVersionsRequest, ApiVersionsResponse, ApiVersionsRequestInput, ApiVersionsResponseInput> = {
-  apiKey: 18,
-  name: 'ApiVersions',
-  validVersions: [0, 4],
-  flexibleVersions: 3,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[18],
   decodeRequest: decodeApiVersionsRequest,
   encodeRequest: encodeApiVersionsRequest,
   sizeRequest: sizeApiVersionsRequest,

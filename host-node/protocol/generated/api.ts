@@ -127,7 +127,7 @@ export const ApiKey = {
 export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];
 
 /** Every API's facts by key (sparse: a missing key is not an API). */
-const metas: { readonly [K in ApiKey]: ApiMeta } = {
+export const apiMetas: { readonly [K in ApiKey]: ApiMeta } = {
   0: {
     apiKey: 0,
     name: 'Produce',
@@ -924,7 +924,7 @@ const metas: { readonly [K in ApiKey]: ApiMeta } = {
 
 /** The facts of `apiKey`, or undefined when there is no such API. */
 export function apiMetaByKey(apiKey: number): ApiMeta | undefined {
-  return Object.prototype.hasOwnProperty.call(metas, apiKey) ? (metas as Record<number, ApiMeta>)[apiKey] : undefined;
+  return Object.prototype.hasOwnProperty.call(apiMetas, apiKey) ? (apiMetas as Record<number, ApiMeta>)[apiKey] : undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- AssignReplicasToDirsRequest ----
 
@@ -648,13 +648,7 @@ export function sizeAssignReplicasToDirsResponse(version: number, message: Assig
 
 /** AssignReplicasToDirs (api key 73): its facts and codecs. */
 export const AssignReplicasToDirsApi: ApiDescriptor<AssignReplicasToDirsRequest, AssignReplicasToDirsResponse, AssignReplicasToDirsRequestInput, AssignReplicasToDirsResponseInput> = {
-  apiKey: 73,
-  name: 'AssignReplicasToDirs',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['controller'],
+  ...apiMetas[73],
   decodeRequest: decodeAssignReplicasToDirsRequest,
   encodeRequest: encodeAssignReplicasToDirsRequest,
   sizeRequest: sizeAssignReplicasToDirsRequest,

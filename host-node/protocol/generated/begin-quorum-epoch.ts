@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- BeginQuorumEpochRequest ----
 
@@ -942,13 +942,7 @@ export function sizeBeginQuorumEpochResponse(version: number, message: BeginQuor
 
 /** BeginQuorumEpoch (api key 53): its facts and codecs. */
 export const BeginQuorumEpochApi: ApiDescriptor<BeginQuorumEpochRequest, BeginQuorumEpochResponse, BeginQuorumEpochRequestInput, BeginQuorumEpochResponseInput> = {
-  apiKey: 53,
-  name: 'BeginQuorumEpoch',
-  validVersions: [0, 1],
-  flexibleVersions: 1,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['controller'],
+  ...apiMetas[53],
   decodeRequest: decodeBeginQuorumEpochRequest,
   encodeRequest: encodeBeginQuorumEpochRequest,
   sizeRequest: sizeBeginQuorumEpochRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- BrokerHeartbeatRequest ----
 
@@ -357,13 +357,7 @@ export function sizeBrokerHeartbeatResponse(version: number, message: BrokerHear
 
 /** BrokerHeartbeat (api key 63): its facts and codecs. */
 export const BrokerHeartbeatApi: ApiDescriptor<BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerHeartbeatRequestInput, BrokerHeartbeatResponseInput> = {
-  apiKey: 63,
-  name: 'BrokerHeartbeat',
-  validVersions: [0, 1],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['controller'],
+  ...apiMetas[63],
   decodeRequest: decodeBrokerHeartbeatRequest,
   encodeRequest: encodeBrokerHeartbeatRequest,
   sizeRequest: sizeBrokerHeartbeatRequest,

@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- BrokerRegistrationRequest ----
 
@@ -564,13 +564,7 @@ export function sizeBrokerRegistrationResponse(version: number, message: BrokerR
 
 /** BrokerRegistration (api key 62): its facts and codecs. */
 export const BrokerRegistrationApi: ApiDescriptor<BrokerRegistrationRequest, BrokerRegistrationResponse, BrokerRegistrationRequestInput, BrokerRegistrationResponseInput> = {
-  apiKey: 62,
-  name: 'BrokerRegistration',
-  validVersions: [0, 4],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['controller'],
+  ...apiMetas[62],
   decodeRequest: decodeBrokerRegistrationRequest,
   encodeRequest: encodeBrokerRegistrationRequest,
   sizeRequest: sizeBrokerRegistrationRequest,

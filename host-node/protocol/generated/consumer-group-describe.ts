@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ConsumerGroupDescribeRequest ----
 
@@ -823,13 +823,7 @@ export function sizeConsumerGroupDescribeResponse(version: number, message: Cons
 
 /** ConsumerGroupDescribe (api key 69): its facts and codecs. */
 export const ConsumerGroupDescribeApi: ApiDescriptor<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, ConsumerGroupDescribeRequestInput, ConsumerGroupDescribeResponseInput> = {
-  apiKey: 69,
-  name: 'ConsumerGroupDescribe',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[69],
   decodeRequest: decodeConsumerGroupDescribeRequest,
   encodeRequest: encodeConsumerGroupDescribeRequest,
   sizeRequest: sizeConsumerGroupDescribeRequest,

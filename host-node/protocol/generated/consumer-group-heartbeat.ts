@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ConsumerGroupHeartbeatRequest ----
 
@@ -698,13 +698,7 @@ export function sizeConsumerGroupHeartbeatResponse(version: number, message: Con
 
 /** ConsumerGroupHeartbeat (api key 68): its facts and codecs. */
 export const ConsumerGroupHeartbeatApi: ApiDescriptor<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, ConsumerGroupHeartbeatRequestInput, ConsumerGroupHeartbeatResponseInput> = {
-  apiKey: 68,
-  name: 'ConsumerGroupHeartbeat',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[68],
   decodeRequest: decodeConsumerGroupHeartbeatRequest,
   encodeRequest: encodeConsumerGroupHeartbeatRequest,
   sizeRequest: sizeConsumerGroupHeartbeatRequest,

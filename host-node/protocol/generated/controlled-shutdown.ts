@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ControlledShutdownRequest ----
 
@@ -307,13 +307,7 @@ export function sizeControlledShutdownResponse(version: number, message: Control
 
 /** ControlledShutdown (api key 7): its facts and codecs. */
 export const ControlledShutdownApi: ApiDescriptor<ControlledShutdownRequest, ControlledShutdownResponse, ControlledShutdownRequestInput, ControlledShutdownResponseInput> = {
-  apiKey: 7,
-  name: 'ControlledShutdown',
-  validVersions: [0, 3],
-  flexibleVersions: 3,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'controller'],
+  ...apiMetas[7],
   decodeRequest: decodeControlledShutdownRequest,
   encodeRequest: encodeControlledShutdownRequest,
   sizeRequest: sizeControlledShutdownRequest,

@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ControllerRegistrationRequest ----
 
@@ -468,13 +468,7 @@ export function sizeControllerRegistrationResponse(version: number, message: Con
 
 /** ControllerRegistration (api key 70): its facts and codecs. */
 export const ControllerRegistrationApi: ApiDescriptor<ControllerRegistrationRequest, ControllerRegistrationResponse, ControllerRegistrationRequestInput, ControllerRegistrationResponseInput> = {
-  apiKey: 70,
-  name: 'ControllerRegistration',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['controller'],
+  ...apiMetas[70],
   decodeRequest: decodeControllerRegistrationRequest,
   encodeRequest: encodeControllerRegistrationRequest,
   sizeRequest: sizeControllerRegistrationRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- CreateAclsRequest ----
 
@@ -466,13 +466,7 @@ export function sizeCreateAclsResponse(version: number, message: CreateAclsRespo
 
 /** CreateAcls (api key 30): its facts and codecs. */
 export const CreateAclsApi: ApiDescriptor<CreateAclsRequest, CreateAclsResponse, CreateAclsRequestInput, CreateAclsResponseInput> = {
-  apiKey: 30,
-  name: 'CreateAcls',
-  validVersions: [0, 3],
-  flexibleVersions: 2,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[30],
   decodeRequest: decodeCreateAclsRequest,
   encodeRequest: encodeCreateAclsRequest,
   sizeRequest: sizeCreateAclsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeCompactNullableString, sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- CreateDelegationTokenRequest ----
 
@@ -524,13 +524,7 @@ export function sizeCreateDelegationTokenResponse(version: number, message: Crea
 
 /** CreateDelegationToken (api key 38): its facts and codecs. */
 export const CreateDelegationTokenApi: ApiDescriptor<CreateDelegationTokenRequest, CreateDelegationTokenResponse, CreateDelegationTokenRequestInput, CreateDelegationTokenResponseInput> = {
-  apiKey: 38,
-  name: 'CreateDelegationToken',
-  validVersions: [0, 3],
-  flexibleVersions: 2,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[38],
   decodeRequest: decodeCreateDelegationTokenRequest,
   encodeRequest: encodeCreateDelegationTokenRequest,
   sizeRequest: sizeCreateDelegationTokenRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- CreatePartitionsRequest ----
 
@@ -540,13 +540,7 @@ export function sizeCreatePartitionsResponse(version: number, message: CreatePar
 
 /** CreatePartitions (api key 37): its facts and codecs. */
 export const CreatePartitionsApi: ApiDescriptor<CreatePartitionsRequest, CreatePartitionsResponse, CreatePartitionsRequestInput, CreatePartitionsResponseInput> = {
-  apiKey: 37,
-  name: 'CreatePartitions',
-  validVersions: [0, 3],
-  flexibleVersions: 2,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[37],
   decodeRequest: decodeCreatePartitionsRequest,
   encodeRequest: encodeCreatePartitionsRequest,
   sizeRequest: sizeCreatePartitionsRequest,

@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- CreateTopicsRequest ----
 
@@ -1001,13 +1001,7 @@ export function sizeCreateTopicsResponse(version: number, message: CreateTopicsR
 
 /** CreateTopics (api key 19): its facts and codecs. */
 export const CreateTopicsApi: ApiDescriptor<CreateTopicsRequest, CreateTopicsResponse, CreateTopicsRequestInput, CreateTopicsResponseInput> = {
-  apiKey: 19,
-  name: 'CreateTopics',
-  validVersions: [0, 7],
-  flexibleVersions: 5,
-  deprecatedVersions: [0, 1],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[19],
   decodeRequest: decodeCreateTopicsRequest,
   encodeRequest: encodeCreateTopicsRequest,
   sizeRequest: sizeCreateTopicsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DeleteAclsRequest ----
 
@@ -703,13 +703,7 @@ export function sizeDeleteAclsResponse(version: number, message: DeleteAclsRespo
 
 /** DeleteAcls (api key 31): its facts and codecs. */
 export const DeleteAclsApi: ApiDescriptor<DeleteAclsRequest, DeleteAclsResponse, DeleteAclsRequestInput, DeleteAclsResponseInput> = {
-  apiKey: 31,
-  name: 'DeleteAcls',
-  validVersions: [0, 3],
-  flexibleVersions: 2,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[31],
   decodeRequest: decodeDeleteAclsRequest,
   encodeRequest: encodeDeleteAclsRequest,
   sizeRequest: sizeDeleteAclsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DeleteGroupsRequest ----
 
@@ -298,13 +298,7 @@ export function sizeDeleteGroupsResponse(version: number, message: DeleteGroupsR
 
 /** DeleteGroups (api key 42): its facts and codecs. */
 export const DeleteGroupsApi: ApiDescriptor<DeleteGroupsRequest, DeleteGroupsResponse, DeleteGroupsRequestInput, DeleteGroupsResponseInput> = {
-  apiKey: 42,
-  name: 'DeleteGroups',
-  validVersions: [0, 2],
-  flexibleVersions: 2,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[42],
   decodeRequest: decodeDeleteGroupsRequest,
   encodeRequest: encodeDeleteGroupsRequest,
   sizeRequest: sizeDeleteGroupsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DeleteRecordsRequest ----
 
@@ -579,13 +579,7 @@ export function sizeDeleteRecordsResponse(version: number, message: DeleteRecord
 
 /** DeleteRecords (api key 21): its facts and codecs. */
 export const DeleteRecordsApi: ApiDescriptor<DeleteRecordsRequest, DeleteRecordsResponse, DeleteRecordsRequestInput, DeleteRecordsResponseInput> = {
-  apiKey: 21,
-  name: 'DeleteRecords',
-  validVersions: [0, 2],
-  flexibleVersions: 2,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[21],
   decodeRequest: decodeDeleteRecordsRequest,
   encodeRequest: encodeDeleteRecordsRequest,
   sizeRequest: sizeDeleteRecordsRequest,

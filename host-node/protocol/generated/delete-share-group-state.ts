@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DeleteShareGroupStateRequest ----
 
@@ -490,13 +490,7 @@ export function sizeDeleteShareGroupStateResponse(version: number, message: Dele
 
 /** DeleteShareGroupState (api key 86): its facts and codecs. */
 export const DeleteShareGroupStateApi: ApiDescriptor<DeleteShareGroupStateRequest, DeleteShareGroupStateResponse, DeleteShareGroupStateRequestInput, DeleteShareGroupStateResponseInput> = {
-  apiKey: 86,
-  name: 'DeleteShareGroupState',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: true,
-  listeners: ['broker'],
+  ...apiMetas[86],
   decodeRequest: decodeDeleteShareGroupStateRequest,
   encodeRequest: encodeDeleteShareGroupStateRequest,
   sizeRequest: sizeDeleteShareGroupStateRequest,

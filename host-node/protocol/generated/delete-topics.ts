@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { ProtocolEncodeError, UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DeleteTopicsRequest ----
 
@@ -500,13 +500,7 @@ export function sizeDeleteTopicsResponse(version: number, message: DeleteTopicsR
 
 /** DeleteTopics (api key 20): its facts and codecs. */
 export const DeleteTopicsApi: ApiDescriptor<DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsRequestInput, DeleteTopicsResponseInput> = {
-  apiKey: 20,
-  name: 'DeleteTopics',
-  validVersions: [0, 6],
-  flexibleVersions: 4,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[20],
   decodeRequest: decodeDeleteTopicsRequest,
   encodeRequest: encodeDeleteTopicsRequest,
   sizeRequest: sizeDeleteTopicsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DescribeAclsRequest ----
 
@@ -598,13 +598,7 @@ export function sizeDescribeAclsResponse(version: number, message: DescribeAclsR
 
 /** DescribeAcls (api key 29): its facts and codecs. */
 export const DescribeAclsApi: ApiDescriptor<DescribeAclsRequest, DescribeAclsResponse, DescribeAclsRequestInput, DescribeAclsResponseInput> = {
-  apiKey: 29,
-  name: 'DescribeAcls',
-  validVersions: [0, 3],
-  flexibleVersions: 2,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[29],
   decodeRequest: decodeDescribeAclsRequest,
   encodeRequest: encodeDescribeAclsRequest,
   sizeRequest: sizeDescribeAclsRequest,

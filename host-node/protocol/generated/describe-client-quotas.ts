@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DescribeClientQuotasRequest ----
 
@@ -621,13 +621,7 @@ export function sizeDescribeClientQuotasResponse(version: number, message: Descr
 
 /** DescribeClientQuotas (api key 48): its facts and codecs. */
 export const DescribeClientQuotasApi: ApiDescriptor<DescribeClientQuotasRequest, DescribeClientQuotasResponse, DescribeClientQuotasRequestInput, DescribeClientQuotasResponseInput> = {
-  apiKey: 48,
-  name: 'DescribeClientQuotas',
-  validVersions: [0, 1],
-  flexibleVersions: 1,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[48],
   decodeRequest: decodeDescribeClientQuotasRequest,
   encodeRequest: encodeDescribeClientQuotasRequest,
   sizeRequest: sizeDescribeClientQuotasRequest,

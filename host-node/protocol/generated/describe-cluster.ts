@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DescribeClusterRequest ----
 
@@ -426,13 +426,7 @@ export function sizeDescribeClusterResponse(version: number, message: DescribeCl
 
 /** DescribeCluster (api key 60): its facts and codecs. */
 export const DescribeClusterApi: ApiDescriptor<DescribeClusterRequest, DescribeClusterResponse, DescribeClusterRequestInput, DescribeClusterResponseInput> = {
-  apiKey: 60,
-  name: 'DescribeCluster',
-  validVersions: [0, 1],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[60],
   decodeRequest: decodeDescribeClusterRequest,
   encodeRequest: encodeDescribeClusterRequest,
   sizeRequest: sizeDescribeClusterRequest,

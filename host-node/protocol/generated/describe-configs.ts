@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DescribeConfigsRequest ----
 
@@ -864,13 +864,7 @@ export function sizeDescribeConfigsResponse(version: number, message: DescribeCo
 
 /** DescribeConfigs (api key 32): its facts and codecs. */
 export const DescribeConfigsApi: ApiDescriptor<DescribeConfigsRequest, DescribeConfigsResponse, DescribeConfigsRequestInput, DescribeConfigsResponseInput> = {
-  apiKey: 32,
-  name: 'DescribeConfigs',
-  validVersions: [0, 4],
-  flexibleVersions: 4,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[32],
   decodeRequest: decodeDescribeConfigsRequest,
   encodeRequest: encodeDescribeConfigsRequest,
   sizeRequest: sizeDescribeConfigsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DescribeDelegationTokenRequest ----
 
@@ -638,13 +638,7 @@ export function sizeDescribeDelegationTokenResponse(version: number, message: De
 
 /** DescribeDelegationToken (api key 41): its facts and codecs. */
 export const DescribeDelegationTokenApi: ApiDescriptor<DescribeDelegationTokenRequest, DescribeDelegationTokenResponse, DescribeDelegationTokenRequestInput, DescribeDelegationTokenResponseInput> = {
-  apiKey: 41,
-  name: 'DescribeDelegationToken',
-  validVersions: [0, 3],
-  flexibleVersions: 2,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[41],
   decodeRequest: decodeDescribeDelegationTokenRequest,
   encodeRequest: encodeDescribeDelegationTokenRequest,
   sizeRequest: sizeDescribeDelegationTokenRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DescribeGroupsRequest ----
 
@@ -599,13 +599,7 @@ export function sizeDescribeGroupsResponse(version: number, message: DescribeGro
 
 /** DescribeGroups (api key 15): its facts and codecs. */
 export const DescribeGroupsApi: ApiDescriptor<DescribeGroupsRequest, DescribeGroupsResponse, DescribeGroupsRequestInput, DescribeGroupsResponseInput> = {
-  apiKey: 15,
-  name: 'DescribeGroups',
-  validVersions: [0, 5],
-  flexibleVersions: 5,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[15],
   decodeRequest: decodeDescribeGroupsRequest,
   encodeRequest: encodeDescribeGroupsRequest,
   sizeRequest: sizeDescribeGroupsRequest,

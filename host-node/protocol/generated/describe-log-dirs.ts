@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DescribeLogDirsRequest ----
 
@@ -682,13 +682,7 @@ export function sizeDescribeLogDirsResponse(version: number, message: DescribeLo
 
 /** DescribeLogDirs (api key 35): its facts and codecs. */
 export const DescribeLogDirsApi: ApiDescriptor<DescribeLogDirsRequest, DescribeLogDirsResponse, DescribeLogDirsRequestInput, DescribeLogDirsResponseInput> = {
-  apiKey: 35,
-  name: 'DescribeLogDirs',
-  validVersions: [0, 4],
-  flexibleVersions: 2,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[35],
   decodeRequest: decodeDescribeLogDirsRequest,
   encodeRequest: encodeDescribeLogDirsRequest,
   sizeRequest: sizeDescribeLogDirsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DescribeProducersRequest ----
 
@@ -569,13 +569,7 @@ export function sizeDescribeProducersResponse(version: number, message: Describe
 
 /** DescribeProducers (api key 61): its facts and codecs. */
 export const DescribeProducersApi: ApiDescriptor<DescribeProducersRequest, DescribeProducersResponse, DescribeProducersRequestInput, DescribeProducersResponseInput> = {
-  apiKey: 61,
-  name: 'DescribeProducers',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[61],
   decodeRequest: decodeDescribeProducersRequest,
   encodeRequest: encodeDescribeProducersRequest,
   sizeRequest: sizeDescribeProducersRequest,

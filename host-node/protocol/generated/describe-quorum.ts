@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DescribeQuorumRequest ----
 
@@ -935,13 +935,7 @@ export function sizeDescribeQuorumResponse(version: number, message: DescribeQuo
 
 /** DescribeQuorum (api key 55): its facts and codecs. */
 export const DescribeQuorumApi: ApiDescriptor<DescribeQuorumRequest, DescribeQuorumResponse, DescribeQuorumRequestInput, DescribeQuorumResponseInput> = {
-  apiKey: 55,
-  name: 'DescribeQuorum',
-  validVersions: [0, 2],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['broker', 'controller'],
+  ...apiMetas[55],
   decodeRequest: decodeDescribeQuorumRequest,
   encodeRequest: encodeDescribeQuorumRequest,
   sizeRequest: sizeDescribeQuorumRequest,

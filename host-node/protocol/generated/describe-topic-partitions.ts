@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DescribeTopicPartitionsRequest ----
 
@@ -898,13 +898,7 @@ export function sizeDescribeTopicPartitionsResponse(version: number, message: De
 
 /** DescribeTopicPartitions (api key 75): its facts and codecs. */
 export const DescribeTopicPartitionsApi: ApiDescriptor<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse, DescribeTopicPartitionsRequestInput, DescribeTopicPartitionsResponseInput> = {
-  apiKey: 75,
-  name: 'DescribeTopicPartitions',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['broker'],
+  ...apiMetas[75],
   decodeRequest: decodeDescribeTopicPartitionsRequest,
   encodeRequest: encodeDescribeTopicPartitionsRequest,
   sizeRequest: sizeDescribeTopicPartitionsRequest,

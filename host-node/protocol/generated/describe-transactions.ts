@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DescribeTransactionsRequest ----
 
@@ -419,13 +419,7 @@ export function sizeDescribeTransactionsResponse(version: number, message: Descr
 
 /** DescribeTransactions (api key 65): its facts and codecs. */
 export const DescribeTransactionsApi: ApiDescriptor<DescribeTransactionsRequest, DescribeTransactionsResponse, DescribeTransactionsRequestInput, DescribeTransactionsResponseInput> = {
-  apiKey: 65,
-  name: 'DescribeTransactions',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[65],
   decodeRequest: decodeDescribeTransactionsRequest,
   encodeRequest: encodeDescribeTransactionsRequest,
   sizeRequest: sizeDescribeTransactionsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- DescribeUserScramCredentialsRequest ----
 
@@ -463,13 +463,7 @@ export function sizeDescribeUserScramCredentialsResponse(version: number, messag
 
 /** DescribeUserScramCredentials (api key 50): its facts and codecs. */
 export const DescribeUserScramCredentialsApi: ApiDescriptor<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse, DescribeUserScramCredentialsRequestInput, DescribeUserScramCredentialsResponseInput> = {
-  apiKey: 50,
-  name: 'DescribeUserScramCredentials',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[50],
   decodeRequest: decodeDescribeUserScramCredentialsRequest,
   encodeRequest: encodeDescribeUserScramCredentialsRequest,
   sizeRequest: sizeDescribeUserScramCredentialsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ElectLeadersRequest ----
 
@@ -562,13 +562,7 @@ export function sizeElectLeadersResponse(version: number, message: ElectLeadersR
 
 /** ElectLeaders (api key 43): its facts and codecs. */
 export const ElectLeadersApi: ApiDescriptor<ElectLeadersRequest, ElectLeadersResponse, ElectLeadersRequestInput, ElectLeadersResponseInput> = {
-  apiKey: 43,
-  name: 'ElectLeaders',
-  validVersions: [0, 2],
-  flexibleVersions: 2,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[43],
   decodeRequest: decodeElectLeadersRequest,
   encodeRequest: encodeElectLeadersRequest,
   sizeRequest: sizeElectLeadersRequest,

@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- EndQuorumEpochRequest ----
 
@@ -1044,13 +1044,7 @@ export function sizeEndQuorumEpochResponse(version: number, message: EndQuorumEp
 
 /** EndQuorumEpoch (api key 54): its facts and codecs. */
 export const EndQuorumEpochApi: ApiDescriptor<EndQuorumEpochRequest, EndQuorumEpochResponse, EndQuorumEpochRequestInput, EndQuorumEpochResponseInput> = {
-  apiKey: 54,
-  name: 'EndQuorumEpoch',
-  validVersions: [0, 1],
-  flexibleVersions: 1,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['controller'],
+  ...apiMetas[54],
   decodeRequest: decodeEndQuorumEpochRequest,
   encodeRequest: encodeEndQuorumEpochRequest,
   sizeRequest: sizeEndQuorumEpochRequest,

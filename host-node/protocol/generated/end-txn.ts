@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- EndTxnRequest ----
 
@@ -259,13 +259,7 @@ export function sizeEndTxnResponse(version: number, message: EndTxnResponseInput
 
 /** EndTxn (api key 26): its facts and codecs. */
 export const EndTxnApi: ApiDescriptor<EndTxnRequest, EndTxnResponse, EndTxnRequestInput, EndTxnResponseInput> = {
-  apiKey: 26,
-  name: 'EndTxn',
-  validVersions: [0, 4],
-  flexibleVersions: 3,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[26],
   decodeRequest: decodeEndTxnRequest,
   encodeRequest: encodeEndTxnRequest,
   sizeRequest: sizeEndTxnRequest,

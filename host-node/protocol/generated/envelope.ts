@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeCompactBytes, sizeCompactNullableBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- EnvelopeRequest ----
 
@@ -211,13 +211,7 @@ export function sizeEnvelopeResponse(version: number, message: EnvelopeResponseI
 
 /** Envelope (api key 58): its facts and codecs. */
 export const EnvelopeApi: ApiDescriptor<EnvelopeRequest, EnvelopeResponse, EnvelopeRequestInput, EnvelopeResponseInput> = {
-  apiKey: 58,
-  name: 'Envelope',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['controller', 'zkBroker'],
+  ...apiMetas[58],
   decodeRequest: decodeEnvelopeRequest,
   encodeRequest: encodeEnvelopeRequest,
   sizeRequest: sizeEnvelopeRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ExpireDelegationTokenRequest ----
 
@@ -231,13 +231,7 @@ export function sizeExpireDelegationTokenResponse(version: number, message: Expi
 
 /** ExpireDelegationToken (api key 40): its facts and codecs. */
 export const ExpireDelegationTokenApi: ApiDescriptor<ExpireDelegationTokenRequest, ExpireDelegationTokenResponse, ExpireDelegationTokenRequestInput, ExpireDelegationTokenResponseInput> = {
-  apiKey: 40,
-  name: 'ExpireDelegationToken',
-  validVersions: [0, 2],
-  flexibleVersions: 2,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[40],
   decodeRequest: decodeExpireDelegationTokenRequest,
   encodeRequest: encodeExpireDelegationTokenRequest,
   sizeRequest: sizeExpireDelegationTokenRequest,

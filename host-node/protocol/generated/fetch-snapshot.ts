@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeCompactBytes, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- FetchSnapshotRequest ----
 
@@ -1178,13 +1178,7 @@ export function sizeFetchSnapshotResponse(version: number, message: FetchSnapsho
 
 /** FetchSnapshot (api key 59): its facts and codecs. */
 export const FetchSnapshotApi: ApiDescriptor<FetchSnapshotRequest, FetchSnapshotResponse, FetchSnapshotRequestInput, FetchSnapshotResponseInput> = {
-  apiKey: 59,
-  name: 'FetchSnapshot',
-  validVersions: [0, 1],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['controller'],
+  ...apiMetas[59],
   decodeRequest: decodeFetchSnapshotRequest,
   encodeRequest: encodeFetchSnapshotRequest,
   sizeRequest: sizeFetchSnapshotRequest,

@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeCompactNullableString, sizeNullableBytes, sizeCompactNullableBytes, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- FetchRequest ----
 
@@ -2134,13 +2134,7 @@ export function sizeFetchResponse(version: number, message: FetchResponseInput):
 
 /** Fetch (api key 1): its facts and codecs. */
 export const FetchApi: ApiDescriptor<FetchRequest, FetchResponse, FetchRequestInput, FetchResponseInput> = {
-  apiKey: 1,
-  name: 'Fetch',
-  validVersions: [0, 17],
-  flexibleVersions: 12,
-  deprecatedVersions: [0, 3],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[1],
   decodeRequest: decodeFetchRequest,
   encodeRequest: encodeFetchRequest,
   sizeRequest: sizeFetchRequest,

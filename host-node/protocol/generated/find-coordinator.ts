@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- FindCoordinatorRequest ----
 
@@ -584,13 +584,7 @@ export function sizeFindCoordinatorResponse(version: number, message: FindCoordi
 
 /** FindCoordinator (api key 10): its facts and codecs. */
 export const FindCoordinatorApi: ApiDescriptor<FindCoordinatorRequest, FindCoordinatorResponse, FindCoordinatorRequestInput, FindCoordinatorResponseInput> = {
-  apiKey: 10,
-  name: 'FindCoordinator',
-  validVersions: [0, 6],
-  flexibleVersions: 3,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[10],
   decodeRequest: decodeFindCoordinatorRequest,
   encodeRequest: encodeFindCoordinatorRequest,
   sizeRequest: sizeFindCoordinatorRequest,

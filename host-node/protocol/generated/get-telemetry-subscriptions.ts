@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- GetTelemetrySubscriptionsRequest ----
 
@@ -322,13 +322,7 @@ export function sizeGetTelemetrySubscriptionsResponse(version: number, message: 
 
 /** GetTelemetrySubscriptions (api key 71): its facts and codecs. */
 export const GetTelemetrySubscriptionsApi: ApiDescriptor<GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse, GetTelemetrySubscriptionsRequestInput, GetTelemetrySubscriptionsResponseInput> = {
-  apiKey: 71,
-  name: 'GetTelemetrySubscriptions',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['broker'],
+  ...apiMetas[71],
   decodeRequest: decodeGetTelemetrySubscriptionsRequest,
   encodeRequest: encodeGetTelemetrySubscriptionsRequest,
   sizeRequest: sizeGetTelemetrySubscriptionsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- HeartbeatRequest ----
 
@@ -265,13 +265,7 @@ export function sizeHeartbeatResponse(version: number, message: HeartbeatRespons
 
 /** Heartbeat (api key 12): its facts and codecs. */
 export const HeartbeatApi: ApiDescriptor<HeartbeatRequest, HeartbeatResponse, HeartbeatRequestInput, HeartbeatResponseInput> = {
-  apiKey: 12,
-  name: 'Heartbeat',
-  validVersions: [0, 4],
-  flexibleVersions: 4,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[12],
   decodeRequest: decodeHeartbeatRequest,
   encodeRequest: encodeHeartbeatRequest,
   sizeRequest: sizeHeartbeatRequest,

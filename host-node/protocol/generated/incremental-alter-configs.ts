@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- IncrementalAlterConfigsRequest ----
 
@@ -544,13 +544,7 @@ export function sizeIncrementalAlterConfigsResponse(version: number, message: In
 
 /** IncrementalAlterConfigs (api key 44): its facts and codecs. */
 export const IncrementalAlterConfigsApi: ApiDescriptor<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, IncrementalAlterConfigsRequestInput, IncrementalAlterConfigsResponseInput> = {
-  apiKey: 44,
-  name: 'IncrementalAlterConfigs',
-  validVersions: [0, 1],
-  flexibleVersions: 1,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[44],
   decodeRequest: decodeIncrementalAlterConfigsRequest,
   encodeRequest: encodeIncrementalAlterConfigsRequest,
   sizeRequest: sizeIncrementalAlterConfigsRequest,

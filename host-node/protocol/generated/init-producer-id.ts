@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeNullableString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- InitProducerIdRequest ----
 
@@ -309,13 +309,7 @@ export function sizeInitProducerIdResponse(version: number, message: InitProduce
 
 /** InitProducerId (api key 22): its facts and codecs. */
 export const InitProducerIdApi: ApiDescriptor<InitProducerIdRequest, InitProducerIdResponse, InitProducerIdRequestInput, InitProducerIdResponseInput> = {
-  apiKey: 22,
-  name: 'InitProducerId',
-  validVersions: [0, 5],
-  flexibleVersions: 2,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[22],
   decodeRequest: decodeInitProducerIdRequest,
   encodeRequest: encodeInitProducerIdRequest,
   sizeRequest: sizeInitProducerIdRequest,

@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- InitializeShareGroupStateRequest ----
 
@@ -524,13 +524,7 @@ export function sizeInitializeShareGroupStateResponse(version: number, message: 
 
 /** InitializeShareGroupState (api key 83): its facts and codecs. */
 export const InitializeShareGroupStateApi: ApiDescriptor<InitializeShareGroupStateRequest, InitializeShareGroupStateResponse, InitializeShareGroupStateRequestInput, InitializeShareGroupStateResponseInput> = {
-  apiKey: 83,
-  name: 'InitializeShareGroupState',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: true,
-  listeners: ['broker'],
+  ...apiMetas[83],
   decodeRequest: decodeInitializeShareGroupStateRequest,
   encodeRequest: encodeInitializeShareGroupStateRequest,
   sizeRequest: sizeInitializeShareGroupStateRequest,

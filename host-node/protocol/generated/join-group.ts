@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { ProtocolEncodeError, UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- JoinGroupRequest ----
 
@@ -694,13 +694,7 @@ export function sizeJoinGroupResponse(version: number, message: JoinGroupRespons
 
 /** JoinGroup (api key 11): its facts and codecs. */
 export const JoinGroupApi: ApiDescriptor<JoinGroupRequest, JoinGroupResponse, JoinGroupRequestInput, JoinGroupResponseInput> = {
-  apiKey: 11,
-  name: 'JoinGroup',
-  validVersions: [0, 9],
-  flexibleVersions: 6,
-  deprecatedVersions: [0, 1],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[11],
   decodeRequest: decodeJoinGroupRequest,
   encodeRequest: encodeJoinGroupRequest,
   sizeRequest: sizeJoinGroupRequest,

@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- LeaderAndIsrRequest ----
 
@@ -1180,13 +1180,7 @@ export function sizeLeaderAndIsrResponse(version: number, message: LeaderAndIsrR
 
 /** LeaderAndIsr (api key 4): its facts and codecs. */
 export const LeaderAndIsrApi: ApiDescriptor<LeaderAndIsrRequest, LeaderAndIsrResponse, LeaderAndIsrRequestInput, LeaderAndIsrResponseInput> = {
-  apiKey: 4,
-  name: 'LeaderAndIsr',
-  validVersions: [0, 7],
-  flexibleVersions: 4,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker'],
+  ...apiMetas[4],
   decodeRequest: decodeLeaderAndIsrRequest,
   encodeRequest: encodeLeaderAndIsrRequest,
   sizeRequest: sizeLeaderAndIsrRequest,

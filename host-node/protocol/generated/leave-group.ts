@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- LeaveGroupRequest ----
 
@@ -515,13 +515,7 @@ export function sizeLeaveGroupResponse(version: number, message: LeaveGroupRespo
 
 /** LeaveGroup (api key 13): its facts and codecs. */
 export const LeaveGroupApi: ApiDescriptor<LeaveGroupRequest, LeaveGroupResponse, LeaveGroupRequestInput, LeaveGroupResponseInput> = {
-  apiKey: 13,
-  name: 'LeaveGroup',
-  validVersions: [0, 5],
-  flexibleVersions: 4,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[13],
   decodeRequest: decodeLeaveGroupRequest,
   encodeRequest: encodeLeaveGroupRequest,
   sizeRequest: sizeLeaveGroupRequest,

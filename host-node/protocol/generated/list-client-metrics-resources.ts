@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ListClientMetricsResourcesRequest ----
 
@@ -227,13 +227,7 @@ export function sizeListClientMetricsResourcesResponse(version: number, message:
 
 /** ListClientMetricsResources (api key 74): its facts and codecs. */
 export const ListClientMetricsResourcesApi: ApiDescriptor<ListClientMetricsResourcesRequest, ListClientMetricsResourcesResponse, ListClientMetricsResourcesRequestInput, ListClientMetricsResourcesResponseInput> = {
-  apiKey: 74,
-  name: 'ListClientMetricsResources',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['broker'],
+  ...apiMetas[74],
   decodeRequest: decodeListClientMetricsResourcesRequest,
   encodeRequest: encodeListClientMetricsResourcesRequest,
   sizeRequest: sizeListClientMetricsResourcesRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ListGroupsRequest ----
 
@@ -412,13 +412,7 @@ export function sizeListGroupsResponse(version: number, message: ListGroupsRespo
 
 /** ListGroups (api key 16): its facts and codecs. */
 export const ListGroupsApi: ApiDescriptor<ListGroupsRequest, ListGroupsResponse, ListGroupsRequestInput, ListGroupsResponseInput> = {
-  apiKey: 16,
-  name: 'ListGroups',
-  validVersions: [0, 5],
-  flexibleVersions: 3,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[16],
   decodeRequest: decodeListGroupsRequest,
   encodeRequest: encodeListGroupsRequest,
   sizeRequest: sizeListGroupsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ListOffsetsRequest ----
 
@@ -765,13 +765,7 @@ export function sizeListOffsetsResponse(version: number, message: ListOffsetsRes
 
 /** ListOffsets (api key 2): its facts and codecs. */
 export const ListOffsetsApi: ApiDescriptor<ListOffsetsRequest, ListOffsetsResponse, ListOffsetsRequestInput, ListOffsetsResponseInput> = {
-  apiKey: 2,
-  name: 'ListOffsets',
-  validVersions: [0, 9],
-  flexibleVersions: 6,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[2],
   decodeRequest: decodeListOffsetsRequest,
   encodeRequest: encodeListOffsetsRequest,
   sizeRequest: sizeListOffsetsRequest,

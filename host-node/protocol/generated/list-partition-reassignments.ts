@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ListPartitionReassignmentsRequest ----
 
@@ -555,13 +555,7 @@ export function sizeListPartitionReassignmentsResponse(version: number, message:
 
 /** ListPartitionReassignments (api key 46): its facts and codecs. */
 export const ListPartitionReassignmentsApi: ApiDescriptor<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse, ListPartitionReassignmentsRequestInput, ListPartitionReassignmentsResponseInput> = {
-  apiKey: 46,
-  name: 'ListPartitionReassignments',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['broker', 'controller', 'zkBroker'],
+  ...apiMetas[46],
   decodeRequest: decodeListPartitionReassignmentsRequest,
   encodeRequest: encodeListPartitionReassignmentsRequest,
   sizeRequest: sizeListPartitionReassignmentsRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ListTransactionsRequest ----
 
@@ -374,13 +374,7 @@ export function sizeListTransactionsResponse(version: number, message: ListTrans
 
 /** ListTransactions (api key 66): its facts and codecs. */
 export const ListTransactionsApi: ApiDescriptor<ListTransactionsRequest, ListTransactionsResponse, ListTransactionsRequestInput, ListTransactionsResponseInput> = {
-  apiKey: 66,
-  name: 'ListTransactions',
-  validVersions: [0, 1],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[66],
   decodeRequest: decodeListTransactionsRequest,
   encodeRequest: encodeListTransactionsRequest,
   sizeRequest: sizeListTransactionsRequest,

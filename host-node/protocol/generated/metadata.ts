@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { ProtocolEncodeError, UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- MetadataRequest ----
 
@@ -1010,13 +1010,7 @@ export function sizeMetadataResponse(version: number, message: MetadataResponseI
 
 /** Metadata (api key 3): its facts and codecs. */
 export const MetadataApi: ApiDescriptor<MetadataRequest, MetadataResponse, MetadataRequestInput, MetadataResponseInput> = {
-  apiKey: 3,
-  name: 'Metadata',
-  validVersions: [0, 12],
-  flexibleVersions: 9,
-  deprecatedVersions: [0, 3],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[3],
   decodeRequest: decodeMetadataRequest,
   encodeRequest: encodeMetadataRequest,
   sizeRequest: sizeMetadataRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- OffsetCommitRequest ----
 
@@ -752,13 +752,7 @@ export function sizeOffsetCommitResponse(version: number, message: OffsetCommitR
 
 /** OffsetCommit (api key 8): its facts and codecs. */
 export const OffsetCommitApi: ApiDescriptor<OffsetCommitRequest, OffsetCommitResponse, OffsetCommitRequestInput, OffsetCommitResponseInput> = {
-  apiKey: 8,
-  name: 'OffsetCommit',
-  validVersions: [0, 9],
-  flexibleVersions: 8,
-  deprecatedVersions: [0, 1],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[8],
   decodeRequest: decodeOffsetCommitRequest,
   encodeRequest: encodeOffsetCommitRequest,
   sizeRequest: sizeOffsetCommitRequest,

@@ -7,7 +7,7 @@ import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeString } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- OffsetDeleteRequest ----
 
@@ -443,13 +443,7 @@ export function sizeOffsetDeleteResponse(version: number, message: OffsetDeleteR
 
 /** OffsetDelete (api key 47): its facts and codecs. */
 export const OffsetDeleteApi: ApiDescriptor<OffsetDeleteRequest, OffsetDeleteResponse, OffsetDeleteRequestInput, OffsetDeleteResponseInput> = {
-  apiKey: 47,
-  name: 'OffsetDelete',
-  validVersions: [0, 0],
-  flexibleVersions: null,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[47],
   decodeRequest: decodeOffsetDeleteRequest,
   encodeRequest: encodeOffsetDeleteRequest,
   sizeRequest: sizeOffsetDeleteRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ProtocolEncodeError, UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- OffsetFetchRequest ----
 
@@ -1374,13 +1374,7 @@ export function sizeOffsetFetchResponse(version: number, message: OffsetFetchRes
 
 /** OffsetFetch (api key 9): its facts and codecs. */
 export const OffsetFetchApi: ApiDescriptor<OffsetFetchRequest, OffsetFetchResponse, OffsetFetchRequestInput, OffsetFetchResponseInput> = {
-  apiKey: 9,
-  name: 'OffsetFetch',
-  validVersions: [0, 9],
-  flexibleVersions: 6,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[9],
   decodeRequest: decodeOffsetFetchRequest,
   encodeRequest: encodeOffsetFetchRequest,
   sizeRequest: sizeOffsetFetchRequest,

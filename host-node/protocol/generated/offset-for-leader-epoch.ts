@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- OffsetForLeaderEpochRequest ----
 
@@ -639,13 +639,7 @@ export function sizeOffsetForLeaderEpochResponse(version: number, message: Offse
 
 /** OffsetForLeaderEpoch (api key 23): its facts and codecs. */
 export const OffsetForLeaderEpochApi: ApiDescriptor<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, OffsetForLeaderEpochRequestInput, OffsetForLeaderEpochResponseInput> = {
-  apiKey: 23,
-  name: 'OffsetForLeaderEpoch',
-  validVersions: [0, 4],
-  flexibleVersions: 4,
-  deprecatedVersions: [0, 1],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[23],
   decodeRequest: decodeOffsetForLeaderEpochRequest,
   encodeRequest: encodeOffsetForLeaderEpochRequest,
   sizeRequest: sizeOffsetForLeaderEpochRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeNullableBytes, sizeCompactNullableBytes, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ProduceRequest ----
 
@@ -1177,13 +1177,7 @@ export function sizeProduceResponse(version: number, message: ProduceResponseInp
 
 /** Produce (api key 0): its facts and codecs. */
 export const ProduceApi: ApiDescriptor<ProduceRequest, ProduceResponse, ProduceRequestInput, ProduceResponseInput> = {
-  apiKey: 0,
-  name: 'Produce',
-  validVersions: [0, 11],
-  flexibleVersions: 9,
-  deprecatedVersions: [0, 6],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[0],
   decodeRequest: decodeProduceRequest,
   encodeRequest: encodeProduceRequest,
   sizeRequest: sizeProduceRequest,

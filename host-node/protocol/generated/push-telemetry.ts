@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- PushTelemetryRequest ----
 
@@ -240,13 +240,7 @@ export function sizePushTelemetryResponse(version: number, message: PushTelemetr
 
 /** PushTelemetry (api key 72): its facts and codecs. */
 export const PushTelemetryApi: ApiDescriptor<PushTelemetryRequest, PushTelemetryResponse, PushTelemetryRequestInput, PushTelemetryResponseInput> = {
-  apiKey: 72,
-  name: 'PushTelemetry',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['broker'],
+  ...apiMetas[72],
   decodeRequest: decodePushTelemetryRequest,
   encodeRequest: encodePushTelemetryRequest,
   sizeRequest: sizePushTelemetryRequest,

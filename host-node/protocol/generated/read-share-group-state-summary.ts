@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ReadShareGroupStateSummaryRequest ----
 
@@ -544,13 +544,7 @@ export function sizeReadShareGroupStateSummaryResponse(version: number, message:
 
 /** ReadShareGroupStateSummary (api key 87): its facts and codecs. */
 export const ReadShareGroupStateSummaryApi: ApiDescriptor<ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse, ReadShareGroupStateSummaryRequestInput, ReadShareGroupStateSummaryResponseInput> = {
-  apiKey: 87,
-  name: 'ReadShareGroupStateSummary',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: true,
-  listeners: ['broker'],
+  ...apiMetas[87],
   decodeRequest: decodeReadShareGroupStateSummaryRequest,
   encodeRequest: encodeReadShareGroupStateSummaryRequest,
   sizeRequest: sizeReadShareGroupStateSummaryRequest,

@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ReadShareGroupStateRequest ----
 
@@ -671,13 +671,7 @@ export function sizeReadShareGroupStateResponse(version: number, message: ReadSh
 
 /** ReadShareGroupState (api key 84): its facts and codecs. */
 export const ReadShareGroupStateApi: ApiDescriptor<ReadShareGroupStateRequest, ReadShareGroupStateResponse, ReadShareGroupStateRequestInput, ReadShareGroupStateResponseInput> = {
-  apiKey: 84,
-  name: 'ReadShareGroupState',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: true,
-  listeners: ['broker'],
+  ...apiMetas[84],
   decodeRequest: decodeReadShareGroupStateRequest,
   encodeRequest: encodeReadShareGroupStateRequest,
   sizeRequest: sizeReadShareGroupStateRequest,

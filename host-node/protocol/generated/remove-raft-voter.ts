@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- RemoveRaftVoterRequest ----
 
@@ -218,13 +218,7 @@ export function sizeRemoveRaftVoterResponse(version: number, message: RemoveRaft
 
 /** RemoveRaftVoter (api key 81): its facts and codecs. */
 export const RemoveRaftVoterApi: ApiDescriptor<RemoveRaftVoterRequest, RemoveRaftVoterResponse, RemoveRaftVoterRequestInput, RemoveRaftVoterResponseInput> = {
-  apiKey: 81,
-  name: 'RemoveRaftVoter',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['controller', 'broker'],
+  ...apiMetas[81],
   decodeRequest: decodeRemoveRaftVoterRequest,
   encodeRequest: encodeRemoveRaftVoterRequest,
   sizeRequest: sizeRemoveRaftVoterRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- RenewDelegationTokenRequest ----
 
@@ -231,13 +231,7 @@ export function sizeRenewDelegationTokenResponse(version: number, message: Renew
 
 /** RenewDelegationToken (api key 39): its facts and codecs. */
 export const RenewDelegationTokenApi: ApiDescriptor<RenewDelegationTokenRequest, RenewDelegationTokenResponse, RenewDelegationTokenRequestInput, RenewDelegationTokenResponseInput> = {
-  apiKey: 39,
-  name: 'RenewDelegationToken',
-  validVersions: [0, 2],
-  flexibleVersions: 2,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[39],
   decodeRequest: decodeRenewDelegationTokenRequest,
   encodeRequest: encodeRenewDelegationTokenRequest,
   sizeRequest: sizeRenewDelegationTokenRequest,

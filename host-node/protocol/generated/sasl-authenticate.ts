@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeNullableString, sizeCompactNullableString, sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- SaslAuthenticateRequest ----
 
@@ -234,13 +234,7 @@ export function sizeSaslAuthenticateResponse(version: number, message: SaslAuthe
 
 /** SaslAuthenticate (api key 36): its facts and codecs. */
 export const SaslAuthenticateApi: ApiDescriptor<SaslAuthenticateRequest, SaslAuthenticateResponse, SaslAuthenticateRequestInput, SaslAuthenticateResponseInput> = {
-  apiKey: 36,
-  name: 'SaslAuthenticate',
-  validVersions: [0, 2],
-  flexibleVersions: 2,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[36],
   decodeRequest: decodeSaslAuthenticateRequest,
   encodeRequest: encodeSaslAuthenticateRequest,
   sizeRequest: sizeSaslAuthenticateRequest,

@@ -7,7 +7,7 @@ import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeString } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- SaslHandshakeRequest ----
 
@@ -177,13 +177,7 @@ export function sizeSaslHandshakeResponse(version: number, message: SaslHandshak
 
 /** SaslHandshake (api key 17): its facts and codecs. */
 export const SaslHandshakeApi: ApiDescriptor<SaslHandshakeRequest, SaslHandshakeResponse, SaslHandshakeRequestInput, SaslHandshakeResponseInput> = {
-  apiKey: 17,
-  name: 'SaslHandshake',
-  validVersions: [0, 1],
-  flexibleVersions: null,
-  deprecatedVersions: [0, 0],
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[17],
   decodeRequest: decodeSaslHandshakeRequest,
   encodeRequest: encodeSaslHandshakeRequest,
   sizeRequest: sizeSaslHandshakeRequest,

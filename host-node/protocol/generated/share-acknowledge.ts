@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ShareAcknowledgeRequest ----
 
@@ -947,13 +947,7 @@ export function sizeShareAcknowledgeResponse(version: number, message: ShareAckn
 
 /** ShareAcknowledge (api key 79): its facts and codecs. */
 export const ShareAcknowledgeApi: ApiDescriptor<ShareAcknowledgeRequest, ShareAcknowledgeResponse, ShareAcknowledgeRequestInput, ShareAcknowledgeResponseInput> = {
-  apiKey: 79,
-  name: 'ShareAcknowledge',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: true,
-  listeners: ['broker'],
+  ...apiMetas[79],
   decodeRequest: decodeShareAcknowledgeRequest,
   encodeRequest: encodeShareAcknowledgeRequest,
   sizeRequest: sizeShareAcknowledgeRequest,

@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeCompactNullableBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ShareFetchRequest ----
 
@@ -1298,13 +1298,7 @@ export function sizeShareFetchResponse(version: number, message: ShareFetchRespo
 
 /** ShareFetch (api key 78): its facts and codecs. */
 export const ShareFetchApi: ApiDescriptor<ShareFetchRequest, ShareFetchResponse, ShareFetchRequestInput, ShareFetchResponseInput> = {
-  apiKey: 78,
-  name: 'ShareFetch',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: true,
-  listeners: ['broker'],
+  ...apiMetas[78],
   decodeRequest: decodeShareFetchRequest,
   encodeRequest: encodeShareFetchRequest,
   sizeRequest: sizeShareFetchRequest,

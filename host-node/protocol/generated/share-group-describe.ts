@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ShareGroupDescribeRequest ----
 
@@ -775,13 +775,7 @@ export function sizeShareGroupDescribeResponse(version: number, message: ShareGr
 
 /** ShareGroupDescribe (api key 77): its facts and codecs. */
 export const ShareGroupDescribeApi: ApiDescriptor<ShareGroupDescribeRequest, ShareGroupDescribeResponse, ShareGroupDescribeRequestInput, ShareGroupDescribeResponseInput> = {
-  apiKey: 77,
-  name: 'ShareGroupDescribe',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: true,
-  listeners: ['broker'],
+  ...apiMetas[77],
   decodeRequest: decodeShareGroupDescribeRequest,
   encodeRequest: encodeShareGroupDescribeRequest,
   sizeRequest: sizeShareGroupDescribeRequest,

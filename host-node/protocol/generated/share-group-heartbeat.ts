@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- ShareGroupHeartbeatRequest ----
 
@@ -529,13 +529,7 @@ export function sizeShareGroupHeartbeatResponse(version: number, message: ShareG
 
 /** ShareGroupHeartbeat (api key 76): its facts and codecs. */
 export const ShareGroupHeartbeatApi: ApiDescriptor<ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse, ShareGroupHeartbeatRequestInput, ShareGroupHeartbeatResponseInput> = {
-  apiKey: 76,
-  name: 'ShareGroupHeartbeat',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: true,
-  listeners: ['broker'],
+  ...apiMetas[76],
   decodeRequest: decodeShareGroupHeartbeatRequest,
   encodeRequest: encodeShareGroupHeartbeatRequest,
   sizeRequest: sizeShareGroupHeartbeatRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- StopReplicaRequest ----
 
@@ -883,13 +883,7 @@ export function sizeStopReplicaResponse(version: number, message: StopReplicaRes
 
 /** StopReplica (api key 5): its facts and codecs. */
 export const StopReplicaApi: ApiDescriptor<StopReplicaRequest, StopReplicaResponse, StopReplicaRequestInput, StopReplicaResponseInput> = {
-  apiKey: 5,
-  name: 'StopReplica',
-  validVersions: [0, 4],
-  flexibleVersions: 2,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker'],
+  ...apiMetas[5],
   decodeRequest: decodeStopReplicaRequest,
   encodeRequest: encodeStopReplicaRequest,
   sizeRequest: sizeStopReplicaRequest,

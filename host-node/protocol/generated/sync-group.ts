@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeBytes, sizeCompactBytes, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- SyncGroupRequest ----
 
@@ -479,13 +479,7 @@ export function sizeSyncGroupResponse(version: number, message: SyncGroupRespons
 
 /** SyncGroup (api key 14): its facts and codecs. */
 export const SyncGroupApi: ApiDescriptor<SyncGroupRequest, SyncGroupResponse, SyncGroupRequestInput, SyncGroupResponseInput> = {
-  apiKey: 14,
-  name: 'SyncGroup',
-  validVersions: [0, 5],
-  flexibleVersions: 4,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[14],
   decodeRequest: decodeSyncGroupRequest,
   encodeRequest: encodeSyncGroupRequest,
   sizeRequest: sizeSyncGroupRequest,

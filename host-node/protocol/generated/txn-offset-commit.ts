@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- TxnOffsetCommitRequest ----
 
@@ -733,13 +733,7 @@ export function sizeTxnOffsetCommitResponse(version: number, message: TxnOffsetC
 
 /** TxnOffsetCommit (api key 28): its facts and codecs. */
 export const TxnOffsetCommitApi: ApiDescriptor<TxnOffsetCommitRequest, TxnOffsetCommitResponse, TxnOffsetCommitRequestInput, TxnOffsetCommitResponseInput> = {
-  apiKey: 28,
-  name: 'TxnOffsetCommit',
-  validVersions: [0, 4],
-  flexibleVersions: 3,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[28],
   decodeRequest: decodeTxnOffsetCommitRequest,
   encodeRequest: encodeTxnOffsetCommitRequest,
   sizeRequest: sizeTxnOffsetCommitRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- UnregisterBrokerRequest ----
 
@@ -185,13 +185,7 @@ export function sizeUnregisterBrokerResponse(version: number, message: Unregiste
 
 /** UnregisterBroker (api key 64): its facts and codecs. */
 export const UnregisterBrokerApi: ApiDescriptor<UnregisterBrokerRequest, UnregisterBrokerResponse, UnregisterBrokerRequestInput, UnregisterBrokerResponseInput> = {
-  apiKey: 64,
-  name: 'UnregisterBroker',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['broker', 'controller'],
+  ...apiMetas[64],
   decodeRequest: decodeUnregisterBrokerRequest,
   encodeRequest: encodeUnregisterBrokerRequest,
   sizeRequest: sizeUnregisterBrokerRequest,

@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- UpdateFeaturesRequest ----
 
@@ -464,13 +464,7 @@ export function sizeUpdateFeaturesResponse(version: number, message: UpdateFeatu
 
 /** UpdateFeatures (api key 57): its facts and codecs. */
 export const UpdateFeaturesApi: ApiDescriptor<UpdateFeaturesRequest, UpdateFeaturesResponse, UpdateFeaturesRequestInput, UpdateFeaturesResponseInput> = {
-  apiKey: 57,
-  name: 'UpdateFeatures',
-  validVersions: [0, 1],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker', 'controller'],
+  ...apiMetas[57],
   decodeRequest: decodeUpdateFeaturesRequest,
   encodeRequest: encodeUpdateFeaturesRequest,
   sizeRequest: sizeUpdateFeaturesRequest,

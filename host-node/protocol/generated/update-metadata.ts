@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeNullableString, sizeCompactString, sizeCompactNullableString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- UpdateMetadataRequest ----
 
@@ -1043,13 +1043,7 @@ export function sizeUpdateMetadataResponse(version: number, message: UpdateMetad
 
 /** UpdateMetadata (api key 6): its facts and codecs. */
 export const UpdateMetadataApi: ApiDescriptor<UpdateMetadataRequest, UpdateMetadataResponse, UpdateMetadataRequestInput, UpdateMetadataResponseInput> = {
-  apiKey: 6,
-  name: 'UpdateMetadata',
-  validVersions: [0, 8],
-  flexibleVersions: 6,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker'],
+  ...apiMetas[6],
   decodeRequest: decodeUpdateMetadataRequest,
   encodeRequest: encodeUpdateMetadataRequest,
   sizeRequest: sizeUpdateMetadataRequest,

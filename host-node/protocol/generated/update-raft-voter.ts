@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- UpdateRaftVoterRequest ----
 
@@ -597,13 +597,7 @@ export function sizeUpdateRaftVoterResponse(version: number, message: UpdateRaft
 
 /** UpdateRaftVoter (api key 82): its facts and codecs. */
 export const UpdateRaftVoterApi: ApiDescriptor<UpdateRaftVoterRequest, UpdateRaftVoterResponse, UpdateRaftVoterRequestInput, UpdateRaftVoterResponseInput> = {
-  apiKey: 82,
-  name: 'UpdateRaftVoter',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['controller'],
+  ...apiMetas[82],
   decodeRequest: decodeUpdateRaftVoterRequest,
   encodeRequest: encodeUpdateRaftVoterRequest,
   sizeRequest: sizeUpdateRaftVoterRequest,

@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeRawTaggedFields, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- VoteRequest ----
 
@@ -814,13 +814,7 @@ export function sizeVoteResponse(version: number, message: VoteResponseInput): n
 
 /** Vote (api key 52): its facts and codecs. */
 export const VoteApi: ApiDescriptor<VoteRequest, VoteResponse, VoteRequestInput, VoteResponseInput> = {
-  apiKey: 52,
-  name: 'Vote',
-  validVersions: [0, 1],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['controller'],
+  ...apiMetas[52],
   decodeRequest: decodeVoteRequest,
   encodeRequest: encodeVoteRequest,
   sizeRequest: sizeVoteRequest,

@@ -8,7 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeCompactString, sizeCompactNullableString, sizeTaggedFields } from '../wire/sizes.js';
 import { ZERO_UUID } from '../wire/uuid.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- WriteShareGroupStateRequest ----
 
@@ -672,13 +672,7 @@ export function sizeWriteShareGroupStateResponse(version: number, message: Write
 
 /** WriteShareGroupState (api key 85): its facts and codecs. */
 export const WriteShareGroupStateApi: ApiDescriptor<WriteShareGroupStateRequest, WriteShareGroupStateResponse, WriteShareGroupStateRequestInput, WriteShareGroupStateResponseInput> = {
-  apiKey: 85,
-  name: 'WriteShareGroupState',
-  validVersions: [0, 0],
-  flexibleVersions: 0,
-  deprecatedVersions: null,
-  latestVersionUnstable: true,
-  listeners: ['broker'],
+  ...apiMetas[85],
   decodeRequest: decodeWriteShareGroupStateRequest,
   encodeRequest: encodeWriteShareGroupStateRequest,
   sizeRequest: sizeWriteShareGroupStateRequest,

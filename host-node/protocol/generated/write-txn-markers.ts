@@ -7,7 +7,7 @@ import { Reader, type RawTaggedField } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { sizeUvarint, sizeString, sizeCompactString, sizeTaggedFields } from '../wire/sizes.js';
 import { UnsupportedVersionError } from '../wire/errors.js';
-import type { ApiDescriptor } from './api.js';
+import { apiMetas, type ApiDescriptor } from './api.js';
 
 // ---- WriteTxnMarkersRequest ----
 
@@ -678,13 +678,7 @@ export function sizeWriteTxnMarkersResponse(version: number, message: WriteTxnMa
 
 /** WriteTxnMarkers (api key 27): its facts and codecs. */
 export const WriteTxnMarkersApi: ApiDescriptor<WriteTxnMarkersRequest, WriteTxnMarkersResponse, WriteTxnMarkersRequestInput, WriteTxnMarkersResponseInput> = {
-  apiKey: 27,
-  name: 'WriteTxnMarkers',
-  validVersions: [0, 1],
-  flexibleVersions: 1,
-  deprecatedVersions: null,
-  latestVersionUnstable: false,
-  listeners: ['zkBroker', 'broker'],
+  ...apiMetas[27],
   decodeRequest: decodeWriteTxnMarkersRequest,
   encodeRequest: encodeWriteTxnMarkersRequest,
   sizeRequest: sizeWriteTxnMarkersRequest,

@@ -33,7 +33,7 @@ function metaLines(c: Code, a: ApiPair): void {
   c.line(`listeners: [${rq.listeners.map((l) => `'${l}'`).join(', ')}],`);
 }
 
-/** The descriptor appended to an API's own module: `export const ProduceApi: ApiDescriptor<…> = {…}`. */
+/** The descriptor appended to an API's own module: `export const ProduceApi: ApiDescriptor<…> = { ...apiMetas[0], codecs }`. */
 export function emitApiDescriptor(a: ApiPair): string {
   const c = new Code();
   const rq = a.request.name;
@@ -42,7 +42,7 @@ export function emitApiDescriptor(a: ApiPair): string {
   c.line();
   c.doc([`${a.name} (api key ${a.apiKey}): its facts and codecs.`]);
   c.block(`export const ${a.name}Api: ApiDescriptor<${rq}, ${rs}, ${rq}Input, ${rs}Input> =`, () => {
-    metaLines(c, a);
+    c.line(`...apiMetas[${a.apiKey}],`);
     c.line(`decodeRequest: decode${rq},`);
     c.line(`encodeRequest: encode${rq},`);
     c.line(`sizeRequest: size${rq},`);
@@ -95,7 +95,7 @@ export function emitApi(apis: ApiPair[]): string {
   c.line('export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];');
   c.line();
   c.doc(['Every API\'s facts by key (sparse: a missing key is not an API).']);
-  c.block('const metas: { readonly [K in ApiKey]: ApiMeta } =', () => {
+  c.block('export const apiMetas: { readonly [K in ApiKey]: ApiMeta } =', () => {
     for (const a of apis) {
       c.block(`${a.apiKey}:`, () => metaLines(c, a), '},');
     }
@@ -103,7 +103,7 @@ export function emitApi(apis: ApiPair[]): string {
   c.line();
   c.doc(['The facts of `apiKey`, or undefined when there is no such API.']);
   c.block('export function apiMetaByKey(apiKey: number): ApiMeta | undefined', () => {
-    c.line('return Object.prototype.hasOwnProperty.call(metas, apiKey) ? (metas as Record<number, ApiMeta>)[apiKey] : undefined;');
+    c.line('return Object.prototype.hasOwnProperty.call(apiMetas, apiKey) ? (apiMetas as Record<number, ApiMeta>)[apiKey] : undefined;');
   });
   c.line();
   c.doc([

@@ -62,7 +62,7 @@ export function emitModule(messages: MessageModel[], title: string, descriptor?:
     const all = [...values, ...types];
     if (all.length) head.line(`import { ${all.join(', ')} } from '${imp.from}';`);
   }
-  if (descriptor !== undefined) head.line("import type { ApiDescriptor } from './api.js';");
+  if (descriptor !== undefined) head.line("import { apiMetas, type ApiDescriptor } from './api.js';");
   head.line();
   return head.toString() + text.replace(/\n+$/, '\n');
 }
