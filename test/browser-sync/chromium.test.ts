@@ -4,7 +4,8 @@
 //   reads it once, and what kcat produces appears in both tabs;
 // - a tab goes offline (context.setOffline), appends 10,000 records to its OPFS log, comes back: kcat then
 //   reads exactly those records once each, in order; the page's sync handle follows it (online → offline
-//   with 10,000 pending → online with 0 pending), as does the demo page's status line.
+//   with 10,000 pending → online with 0 pending), as does the demo page's status line;
+// - malformed frames sent from a page over its own WebSocket close only that socket (1002/1003/1009).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,5 +142,48 @@ describe('a tab offline in Chromium', () => {
     expect(collapsed.slice(collapsed.indexOf('online'))).toEqual(expect.arrayContaining(['online', 'offline', 'stopped']));
     expect(collapsed.at(-1)).toBe('stopped');
     expect(collapsed.indexOf('offline')).toBeLessThan(collapsed.lastIndexOf('online'));
+  });
+});
+
+describe('malformed frames from a page', () => {
+  it('close only the WebSocket that sent them; the demo tab syncing beside it stays online', async () => {
+    const topic = `demo-bad-${Date.now()}`;
+    const page = await browser.context.newPage();
+    await openDemo(page, topic);
+    await page.waitForFunction(() => document.querySelector('#outbox-status')?.getAttribute('data-state') === 'online', undefined, { timeout: 30_000 });
+    const url = `ws://127.0.0.1:${broker.ws!.port}/`;
+    // Each case opens its own WebSocket from the page, sends one bad message and reports the close code.
+    const codes = await page.evaluate(async (wsUrl) => {
+      const sendBad = (payload: string | Uint8Array): Promise<number> =>
+        new Promise((resolve) => {
+          const ws = new WebSocket(wsUrl);
+          ws.binaryType = 'arraybuffer';
+          ws.onopen = () => ws.send(payload);
+          ws.onclose = (e) => resolve(e.code);
+        });
+      const wrongPrefix = new Uint8Array(12);
+      new DataView(wrongPrefix.buffer).setInt32(0, 100); // says 100 bytes, carries 8
+      const huge = new Uint8Array(8);
+      new DataView(huge.buffer).setInt32(0, 0x7fff0000); // above socket.request.max.bytes
+      const garbage = new Uint8Array(20).fill(0xff);
+      new DataView(garbage.buffer).setInt32(0, 16); // a well-sized frame with a nonsense header
+      return {
+        text: await sendBad('not a kafka frame'),
+        wrongPrefix: await sendBad(wrongPrefix),
+        tooShort: await sendBad(new Uint8Array(2)),
+        huge: await sendBad(huge),
+        garbage: await sendBad(garbage),
+      };
+    }, url);
+    expect(codes).toEqual({ text: 1003, wrongPrefix: 1002, tooShort: 1002, huge: 1009, garbage: expect.any(Number) });
+    expect(codes.garbage).not.toBe(1000);
+
+    // The demo page's own sync connection was untouched: a record appended now still arrives.
+    await page.fill('#value', 'still online');
+    await page.click('#append button[type=submit]');
+    await page.waitForFunction(() => [...document.querySelectorAll('#inbox li')].some((li) => li.textContent?.includes('still online')), undefined, { timeout: 30_000 });
+    expect(await page.getAttribute('#outbox-status', 'data-state')).toBe('online');
+    expect(await kcatConsume(broker.port, topic)).toEqual(['still online']);
+    await page.close();
   });
 });
