@@ -1,24 +1,10 @@
 // A TCP listener that turns accepted sockets into Connections feeding one RequestDispatcher.
 
 import { createServer, type Server, type Socket } from 'node:net';
-import { Connection, type CloseReason } from './connection.js';
-import type { ConnectionLimits, RequestDispatcher } from './types.js';
-import type { Logger } from '../util/log.js';
+import type { Connection } from './connection.js';
+import { adoptConnection, bindServer, drainAndClose, type ListenerOptions } from './listener-common.js';
 
-export interface TcpListenerOptions {
-  /** Listener name (PLAINTEXT). */
-  name: string;
-  /** '' = all interfaces. */
-  host: string;
-  /** 0 = ephemeral. */
-  port: number;
-  limits: ConnectionLimits;
-  dispatcher: RequestDispatcher;
-  log: Logger;
-  /** Called for every accepted connection (tests/metrics). */
-  onConnection?: (c: Connection) => void;
-  onConnectionClosed?: (c: Connection, reason: CloseReason) => void;
-}
+export type TcpListenerOptions = ListenerOptions;
 
 export class TcpListener {
   readonly connections = new Set<Connection>();
@@ -40,18 +26,7 @@ export class TcpListener {
 
   static async listen(o: TcpListenerOptions): Promise<TcpListener> {
     const l = new TcpListener(o);
-    await new Promise<void>((resolve, reject) => {
-      l.server.once('error', reject);
-      l.server.listen({ host: o.host === '' ? undefined : o.host, port: o.port, backlog: 1024 }, () => {
-        l.server.off('error', reject);
-        resolve();
-      });
-    });
-    l.server.on('error', (e) => o.log.error(`listener ${o.name} error: ${e.message}`));
-    const addr = l.server.address();
-    if (addr === null || typeof addr === 'string') throw new Error('unexpected listener address');
-    l.host = addr.address;
-    l.port = addr.port;
+    ({ host: l.host, port: l.port } = await bindServer(l.server, o));
     return l;
   }
 
@@ -61,29 +36,13 @@ export class TcpListener {
       socket.destroy();
       return;
     }
-    const conn = new Connection(socket, o.name, o.dispatcher, o.limits, o.log, (c, reason: CloseReason) => {
-      this.connections.delete(c);
-      o.onConnectionClosed?.(c, reason);
-    });
-    this.connections.add(conn);
-    if (o.log.enabled('debug')) o.log.debug(`accepted connection ${conn.describe()} on ${o.name}`);
-    o.onConnection?.(conn);
+    adoptConnection(socket, this.connections, o, 'connection');
   }
 
   /** Stops accepting, lets connections send what is pending (up to `graceMs`), then destroys what is left. */
   close(graceMs = 2000): Promise<void> {
     if (this.closePromise) return this.closePromise;
-    this.closePromise = new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        for (const c of this.connections) c.abort('shutdown', 'broker shutting down');
-      }, graceMs);
-      t.unref();
-      this.server.close(() => {
-        clearTimeout(t);
-        resolve();
-      });
-      for (const c of this.connections) c.shutdown();
-    });
+    this.closePromise = drainAndClose(this.connections, graceMs, (done) => this.server.close(() => done()));
     return this.closePromise;
   }
 }

@@ -15,22 +15,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { Connection, type CloseReason, type Transport } from './connection.js';
-import type { ConnectionLimits, RequestDispatcher, ResponseFrame } from './types.js';
+import type { CloseReason, Connection, Transport } from './connection.js';
+import { adoptConnection, bindServer, drainAndClose, type ListenerOptions } from './listener-common.js';
+import type { ResponseFrame } from './types.js';
 import type { Logger } from '../util/log.js';
 
-export interface WebSocketListenerOptions {
-  /** Listener name (for ConnectionInfo.listenerName and logs). */
-  name: string;
-  /** '' = all interfaces. */
-  host: string;
-  /** 0 = ephemeral. */
-  port: number;
-  limits: ConnectionLimits;
-  dispatcher: RequestDispatcher;
-  log: Logger;
-  onConnection?: (c: Connection) => void;
-  onConnectionClosed?: (c: Connection, reason: CloseReason) => void;
+export interface WebSocketListenerOptions extends ListenerOptions {
   /** Package root the demo page is served from (default: found from this module's location). */
   demoRoot?: string | null;
 }
@@ -264,18 +254,7 @@ export class WebSocketListener {
 
   static async listen(o: WebSocketListenerOptions): Promise<WebSocketListener> {
     const l = new WebSocketListener(o);
-    await new Promise<void>((resolve, reject) => {
-      l.http.once('error', reject);
-      l.http.listen({ host: o.host === '' ? undefined : o.host, port: o.port, backlog: 1024 }, () => {
-        l.http.off('error', reject);
-        resolve();
-      });
-    });
-    l.http.on('error', (e) => o.log.error(`listener ${o.name} error: ${e.message}`));
-    const addr = l.http.address();
-    if (addr === null || typeof addr === 'string') throw new Error('unexpected listener address');
-    l.host = addr.address;
-    l.port = addr.port;
+    ({ host: l.host, port: l.port } = await bindServer(l.http, o));
     return l;
   }
 
@@ -283,32 +262,24 @@ export class WebSocketListener {
     const o = this.o;
     req.socket.setNoDelay(true);
     const transport = new WebSocketTransport(ws, req, o.limits.maxRequestBytes, o.log);
-    const conn = new Connection(transport, o.name, o.dispatcher, o.limits, o.log, (c, reason: CloseReason) => {
-      this.connections.delete(c);
-      o.onConnectionClosed?.(c, reason);
-    });
-    this.connections.add(conn);
-    if (o.log.enabled('debug')) o.log.debug(`accepted websocket connection ${conn.describe()} on ${o.name}`);
-    o.onConnection?.(conn);
+    adoptConnection(transport, this.connections, o, 'websocket connection');
   }
 
   /** Stops accepting, lets connections send what is pending (up to `graceMs`), then drops what is left. */
   close(graceMs = 2000): Promise<void> {
     if (this.closePromise) return this.closePromise;
-    this.closePromise = new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        for (const c of this.connections) c.abort('shutdown', 'broker shutting down');
+    this.wss.close();
+    this.closePromise = drainAndClose(
+      this.connections,
+      graceMs,
+      (done) => {
+        this.http.close(() => done());
+        this.http.closeIdleConnections();
+      },
+      () => {
         for (const ws of this.wss.clients) ws.terminate();
-      }, graceMs);
-      t.unref();
-      this.wss.close();
-      this.http.close(() => {
-        clearTimeout(t);
-        resolve();
-      });
-      this.http.closeIdleConnections();
-      for (const c of this.connections) c.shutdown();
-    });
+      },
+    );
     return this.closePromise;
   }
 }

@@ -37,3 +37,24 @@ export function checkBrokerResource(name: string, ctx: RequestContext): { errorC
     errorMessage: `Unexpected broker id, expected ${ctx.broker.nodeId} or empty string, but received ${name}`,
   };
 }
+
+/**
+ * The result of altering a resource that is not a topic, the same for AlterConfigs and
+ * IncrementalAlterConfigs: BROKER configs are read at start-up only, so an empty change succeeds and any
+ * other is INVALID_CONFIG; other resource types are INVALID_REQUEST.
+ */
+export function alterNonTopicResource(
+  res: { resourceType: number; resourceName: string; configs: readonly { name: string }[] },
+  ctx: RequestContext,
+): { errorCode: number; errorMessage: string | null } {
+  if (res.resourceType === ResourceType.BROKER) {
+    const err = checkBrokerResource(res.resourceName, ctx);
+    if (err) return err;
+    if (res.configs.length === 0) return { errorCode: ErrorCode.NONE, errorMessage: null };
+    return {
+      errorCode: ErrorCode.INVALID_CONFIG,
+      errorMessage: `Cannot update these configs dynamically: ${res.configs.map((c) => c.name).join(', ')} (Rivulet reads broker configs at start-up only)`,
+    };
+  }
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type: ${res.resourceType}` };
+}

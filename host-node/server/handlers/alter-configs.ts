@@ -8,7 +8,7 @@ import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { invalidTopicNameReason } from '../../topics/names.js';
 import type { ApiHandler } from '../registry.js';
-import { ResourceType, checkBrokerResource, duplicates, errorOf } from './admin-common.js';
+import { ResourceType, alterNonTopicResource, duplicates, errorOf } from './admin-common.js';
 import { AlterConfigsApi } from '../../protocol/generated/alter-configs.js';
 
 export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs> = {
@@ -34,17 +34,7 @@ export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs> = {
           return { ...base, ...errorOf(e, ctx) };
         }
       }
-      if (res.resourceType === ResourceType.BROKER) {
-        const err = checkBrokerResource(res.resourceName, ctx);
-        if (err) return { ...base, ...err };
-        if (res.configs.length === 0) return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
-        return {
-          ...base,
-          errorCode: ErrorCode.INVALID_CONFIG,
-          errorMessage: `Cannot update these configs dynamically: ${res.configs.map((c) => c.name).join(', ')} (Rivulet reads broker configs at start-up only)`,
-        };
-      }
-      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type: ${res.resourceType}` };
+      return { ...base, ...alterNonTopicResource(res, ctx) };
     });
     return { throttleTimeMs: 0, responses };
   },

@@ -10,7 +10,7 @@ import { invalidTopicNameReason } from '../../topics/names.js';
 import { TOPIC_CONFIG_DEFS, formatConfigValue, isTopicConfigKey } from '../../topics/topic-config.js';
 import { AdminError } from '../../topics/topic-registry.js';
 import type { ApiHandler } from '../registry.js';
-import { ResourceType, checkBrokerResource, duplicates, errorOf } from './admin-common.js';
+import { ResourceType, alterNonTopicResource, duplicates, errorOf } from './admin-common.js';
 import { IncrementalAlterConfigsApi } from '../../protocol/generated/incremental-alter-configs.js';
 
 const SET = 0;
@@ -69,17 +69,7 @@ export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.Incrementa
           return { ...base, ...errorOf(e, ctx) };
         }
       }
-      if (res.resourceType === ResourceType.BROKER) {
-        const err = checkBrokerResource(res.resourceName, ctx);
-        if (err) return { ...base, ...err };
-        if (res.configs.length === 0) return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
-        return {
-          ...base,
-          errorCode: ErrorCode.INVALID_CONFIG,
-          errorMessage: `Cannot update these configs dynamically: ${res.configs.map((c) => c.name).join(', ')} (Rivulet reads broker configs at start-up only)`,
-        };
-      }
-      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type: ${res.resourceType}` };
+      return { ...base, ...alterNonTopicResource(res, ctx) };
     });
     return { throttleTimeMs: 0, responses };
   },

@@ -1,0 +1,68 @@
+// What the TCP and the WebSocket listener share: their options, binding the server, adopting an accepted
+// transport as a Connection, and a graceful close. They differ only in what a transport is.
+
+import type { Server as NetServer } from 'node:net';
+import { Connection, type CloseReason, type Transport } from './connection.js';
+import type { ConnectionLimits, RequestDispatcher } from './types.js';
+import type { Logger } from '../util/log.js';
+
+export interface ListenerOptions {
+  /** Listener name (PLAINTEXT; ConnectionInfo.listenerName and logs). */
+  name: string;
+  /** '' = all interfaces. */
+  host: string;
+  /** 0 = ephemeral. */
+  port: number;
+  limits: ConnectionLimits;
+  dispatcher: RequestDispatcher;
+  log: Logger;
+  /** Called for every accepted connection (tests/metrics). */
+  onConnection?: (c: Connection) => void;
+  onConnectionClosed?: (c: Connection, reason: CloseReason) => void;
+}
+
+/** Binds `server` (a net or http server) and resolves with the address and port actually bound. */
+export async function bindServer(server: NetServer, o: ListenerOptions): Promise<{ host: string; port: number }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: o.host === '' ? undefined : o.host, port: o.port, backlog: 1024 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (e) => o.log.error(`listener ${o.name} error: ${e.message}`));
+  const addr = server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('unexpected listener address');
+  return { host: addr.address, port: addr.port };
+}
+
+/** Wraps an accepted transport in a Connection kept in `connections` until it closes. */
+export function adoptConnection(transport: Transport, connections: Set<Connection>, o: ListenerOptions, what: string): Connection {
+  const conn = new Connection(transport, o.name, o.dispatcher, o.limits, o.log, (c, reason: CloseReason) => {
+    connections.delete(c);
+    o.onConnectionClosed?.(c, reason);
+  });
+  connections.add(conn);
+  if (o.log.enabled('debug')) o.log.debug(`accepted ${what} ${conn.describe()} on ${o.name}`);
+  o.onConnection?.(conn);
+  return conn;
+}
+
+/**
+ * Asks every connection to send what is pending and close, and `closeServer` to stop accepting; after
+ * `graceMs` whatever is left is aborted (and `onGraceOver` runs). Resolves once the server has closed.
+ */
+export function drainAndClose(connections: Set<Connection>, graceMs: number, closeServer: (done: () => void) => void, onGraceOver?: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(() => {
+      for (const c of connections) c.abort('shutdown', 'broker shutting down');
+      onGraceOver?.();
+    }, graceMs);
+    t.unref();
+    closeServer(() => {
+      clearTimeout(t);
+      resolve();
+    });
+    for (const c of connections) c.shutdown();
+  });
+}
