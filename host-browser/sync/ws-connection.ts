@@ -22,7 +22,8 @@ import { OffsetCommitApi } from '../../host-node/protocol/generated/offset-commi
 import { OffsetFetchApi } from '../../host-node/protocol/generated/offset-fetch.js';
 import { ProduceApi } from '../../host-node/protocol/generated/produce.js';
 import { decodeResponseFrameFor, encodeRequestFrameFor } from '../../host-node/protocol/api-frame.js';
-import { KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError, KafkaUnsupportedVersionError } from '../../host-node/client/errors.js';
+import { KafkaConnectionError, KafkaTimeoutError, KafkaUnsupportedVersionError } from '../../host-node/client/errors.js';
+import { highestCommonVersion, negotiateApiVersions, type VersionRange } from '../../host-node/client/api-versions.js';
 
 /** What we need of a WebSocket: the standard browser API (which the `ws` package also implements). */
 export interface WebSocketLike {
@@ -38,7 +39,7 @@ const OPEN = 1;
 export const CLIENT_SOFTWARE_NAME = 'rivulet-browser';
 export const CLIENT_SOFTWARE_VERSION = '0.1.0';
 
-export type VersionRange = readonly [number, number];
+export type { VersionRange };
 
 /** The APIs the sync code speaks, by key: only these codecs are in the bundle. */
 const SYNC_APIS = {
@@ -176,22 +177,9 @@ export class WsConnection {
   }
 
   private async negotiate(): Promise<void> {
-    const ours = ApiVersionsApi.validVersions;
-    let version = ours[1];
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const res = await this.send(ApiKey.ApiVersions, { clientSoftwareName: CLIENT_SOFTWARE_NAME, clientSoftwareVersion: CLIENT_SOFTWARE_VERSION }, { version });
-      if (res.errorCode === 35) {
-        const theirs = res.apiKeys.find((k) => k.apiKey === ApiKey.ApiVersions);
-        const next = theirs ? Math.min(theirs.maxVersion, ours[1]) : 0;
-        if (next >= version) throw new KafkaProtocolError(35, `ApiVersions v${version} to ${this.url}`);
-        version = next;
-        continue;
-      }
-      if (res.errorCode !== 0) throw new KafkaProtocolError(res.errorCode, `ApiVersions v${version} to ${this.url}`);
-      for (const k of res.apiKeys) this.brokerVersions.set(k.apiKey, [k.minVersion, k.maxVersion]);
-      return;
-    }
-    throw new KafkaUnsupportedVersionError(`cannot agree on an ApiVersions version with ${this.url}`);
+    const body = { clientSoftwareName: CLIENT_SOFTWARE_NAME, clientSoftwareVersion: CLIENT_SOFTWARE_VERSION };
+    const theirs = await negotiateApiVersions((version) => this.send(ApiKey.ApiVersions, body, { version }), ApiVersionsApi.validVersions, this.url);
+    for (const [k, r] of theirs) this.brokerVersions.set(k, r);
   }
 
   /** Highest version of `apiKey` both sides speak; throws KafkaUnsupportedVersionError when none. */
@@ -199,11 +187,8 @@ export class WsConnection {
     const api = syncApi(apiKey);
     const lim = SYNC_VERSION_LIMITS[apiKey];
     const theirs = this.brokerVersions.get(apiKey);
-    if (api && theirs) {
-      const min = Math.max(api.validVersions[0], lim?.[0] ?? 0, theirs[0]);
-      const max = Math.min(api.validVersions[1], lim?.[1] ?? Infinity, theirs[1]);
-      if (min <= max) return max;
-    }
+    const v = api && theirs ? highestCommonVersion(api.validVersions, lim, theirs) : undefined;
+    if (v !== undefined) return v;
     throw new KafkaUnsupportedVersionError(`broker ${this.url} ${theirs ? `supports ${api?.name ?? apiKey} v${theirs[0]}-${theirs[1]}, which this client does not speak` : `does not support ${api?.name ?? `api ${apiKey}`}`}`);
   }
 

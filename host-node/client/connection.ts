@@ -6,13 +6,14 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { ApiKey, apiByKey, type RequestInputTypes, type ResponseTypes } from '../protocol/generated/index.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../protocol/frame.js';
 import { BufferPool } from '../protocol/wire/pool.js';
-import { KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError, KafkaUnsupportedVersionError } from './errors.js';
+import { KafkaConnectionError, KafkaTimeoutError, KafkaUnsupportedVersionError } from './errors.js';
+import { highestCommonVersion, negotiateApiVersions, type VersionRange } from './api-versions.js';
 
 export const CLIENT_SOFTWARE_NAME = 'rivulet';
 export const CLIENT_SOFTWARE_VERSION = '0.1.0';
 
 /** A version range [min, max]. */
-export type VersionRange = readonly [number, number];
+export type { VersionRange };
 
 /**
  * Versions this client builds requests for, where narrower than the codec's full range. Produce < 3 and
@@ -163,30 +164,13 @@ export class Connection {
     });
   }
 
-  /**
-   * ApiVersions at our highest version; a broker that does not know it answers in v0 with
-   * UNSUPPORTED_VERSION and its own range, and we retry at the highest version we share.
-   */
+  /** ApiVersions (negotiated down when the broker is older), then remembers the broker's ranges. */
   private async negotiate(): Promise<void> {
-    const ours = apiByKey(ApiKey.ApiVersions)!.validVersions;
-    let version = ours[1];
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const body = { clientSoftwareName: CLIENT_SOFTWARE_NAME, clientSoftwareVersion: CLIENT_SOFTWARE_VERSION };
-      const res = await this.send(ApiKey.ApiVersions, body, { version });
-      if (res.errorCode === 35) {
-        const theirs = res.apiKeys.find((k) => k.apiKey === ApiKey.ApiVersions);
-        const next = theirs ? Math.min(theirs.maxVersion, ours[1]) : 0;
-        if (next >= version) throw new KafkaProtocolError(35, `ApiVersions v${version} to ${this.address}`);
-        version = next;
-        continue;
-      }
-      if (res.errorCode !== 0) throw new KafkaProtocolError(res.errorCode, `ApiVersions v${version} to ${this.address}`);
-      this.brokerVersions.clear();
-      this.negotiated.clear();
-      for (const k of res.apiKeys) this.brokerVersions.set(k.apiKey, [k.minVersion, k.maxVersion]);
-      return;
-    }
-    throw new KafkaUnsupportedVersionError(`cannot agree on an ApiVersions version with ${this.address}`);
+    const body = { clientSoftwareName: CLIENT_SOFTWARE_NAME, clientSoftwareVersion: CLIENT_SOFTWARE_VERSION };
+    const theirs = await negotiateApiVersions((version) => this.send(ApiKey.ApiVersions, body, { version }), apiByKey(ApiKey.ApiVersions)!.validVersions, this.address);
+    this.brokerVersions.clear();
+    this.negotiated.clear();
+    for (const [k, r] of theirs) this.brokerVersions.set(k, r);
   }
 
   /** The versions this client speaks for an API: the codec's range narrowed by the limits. */
@@ -211,8 +195,8 @@ export class Connection {
     if (!ours) return undefined;
     const theirs = this.options.skipApiVersions ? ours : this.brokerVersions.get(apiKey);
     if (!theirs) return undefined;
-    const v = Math.min(ours[1], theirs[1]);
-    if (v < Math.max(ours[0], theirs[0])) return undefined;
+    const v = highestCommonVersion(ours, undefined, theirs);
+    if (v === undefined) return undefined;
     this.negotiated.set(apiKey, v);
     return v;
   }
