@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { barChart, lineChart } from './tools/svg.js';
-import { freePort, waitForPort } from './tools/ports.js';
+import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');

@@ -27,7 +27,7 @@ import { encodeBatch } from '../bindings/node.js';
 import { ApiKey } from '../host-node/protocol/generated/index.js';
 import { ZERO_UUID } from '../host-node/protocol/wire/uuid.js';
 import { Admin, Cluster, Connection, Producer } from '../host-node/client/index.js';
-import { freePort, waitForPort } from './tools/ports.js';
+import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);

@@ -16,7 +16,7 @@ import { WebSocket } from 'ws';
 import { encodeBatch } from '../bindings/node.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../host-node/protocol/frame.js';
 import { ApiKey } from '../host-node/protocol/generated/index.js';
-import { freePort, waitForPort } from './tools/ports.js';
+import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');

@@ -1,7 +1,6 @@
 // Helpers for the browser-sync tests: an in-memory SyncableLog (with a hook to make a meta write fail, the
 // way a tab dies between two writes), kcat wrappers, a free-port finder and a polling wait.
 import { execFile, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { WebSocket as WsWebSocket } from 'ws';
 import { core } from '../../bindings/node.js';
 import type { LocalRecord, LocalRecordInput, SyncableLog } from '../../host-browser/sync/types.js';
@@ -96,17 +95,7 @@ export function kcatProduce(port: number, topic: string, values: string[]): Prom
   });
 }
 
-/** A port nothing listens on right now (bound to 0, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../helpers/ports.js';
 
 export async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -9,7 +9,6 @@
 // (needs `apt-get install -y burrow zookeeper`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { KafkaTestClient } from '../helpers/broker.js';
 import { startDataBroker, type DataBroker } from '../helpers/data-broker.js';
 import { encodeBatch } from '../storage/helpers/js-core.js';
 import { scrape, value } from './scrape.js';
+import { freePort, waitForPort } from '../helpers/ports.js';
 
 const BURROW = '/usr/bin/Burrow';
 const ZK_JARS = '/usr/share/java/zookeeper.jar';
@@ -33,32 +33,6 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listening on ${port} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 interface BurrowPartition {
   topic: string;

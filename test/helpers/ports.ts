@@ -1,4 +1,4 @@
-// Ports for the benches: everything listens on 127.0.0.1 only.
+// Ports for tests and benches: everything listens on 127.0.0.1 only.
 import type { ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 
