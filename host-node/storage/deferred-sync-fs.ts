@@ -7,14 +7,10 @@
 // note the path (a file is fsynced through any descriptor, so the caller may close its own); sync()
 // then opens, fsyncs and closes each path with `concurrency` in flight and reports the paths that
 // failed, so the manager can refuse the clean-shutdown marker for their log dirs.
-import type { StorageFs } from './fs.js';
+import { ForwardingFs } from './fs.js';
 
-export class DeferredSyncFs implements StorageFs {
-  /** fd → path, for every descriptor opened through this fs (fsync only receives the fd). */
-  private readonly paths = new Map<number, string>();
+export class DeferredSyncFs extends ForwardingFs {
   private collected: Set<string> | null = null;
-
-  constructor(readonly inner: StorageFs) {}
 
   /** From now on fsync/fdatasync calls are noted, not run, until sync(). */
   collect(): void {
@@ -60,63 +56,15 @@ export class DeferredSyncFs implements StorageFs {
     return true;
   }
 
-  openSync(path: string, flags: string | number): number {
-    const fd = this.inner.openSync(path, flags);
-    this.paths.set(fd, path);
-    return fd;
-  }
-  closeSync(fd: number): void {
-    this.paths.delete(fd);
-    this.inner.closeSync(fd);
-  }
-  writeSync(fd: number, data: Uint8Array, offset?: number, length?: number, position?: number | null): number {
-    return this.inner.writeSync(fd, data, offset, length, position);
-  }
-  readSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
-    return this.inner.readSync(fd, buf, offset, length, position);
-  }
-  fstatSize(fd: number): number {
-    return this.inner.fstatSize(fd);
-  }
-  ftruncateSync(fd: number, len: number): void {
-    this.inner.ftruncateSync(fd, len);
-  }
-  fsyncSync(fd: number): void {
+  override fsyncSync(fd: number): void {
     if (!this.note(fd)) this.inner.fsyncSync(fd);
   }
-  fdatasyncSync(fd: number): void {
+  override fdatasyncSync(fd: number): void {
     if (!this.note(fd)) this.inner.fdatasyncSync(fd);
   }
-  fdatasync(fd: number): Promise<void> {
-    return this.inner.fdatasync(fd);
-  }
-  fsync(fd: number): Promise<void> {
-    return this.inner.fsync ? this.inner.fsync(fd) : this.inner.fdatasync(fd);
-  }
-  renameSync(from: string, to: string): void {
+  override renameSync(from: string, to: string): void {
     this.inner.renameSync(from, to);
     // A noted temp file renamed into place (writeFileAtomic, snapshots): fsync it under its new name.
     if (this.collected?.delete(from)) this.collected.add(to);
-  }
-  unlinkSync(path: string): void {
-    this.inner.unlinkSync(path);
-  }
-  mkdirSync(path: string): void {
-    this.inner.mkdirSync(path);
-  }
-  readdirSync(path: string): string[] {
-    return this.inner.readdirSync(path);
-  }
-  existsSync(path: string): boolean {
-    return this.inner.existsSync(path);
-  }
-  isDirectory(path: string): boolean {
-    return this.inner.isDirectory(path);
-  }
-  readFileSync(path: string): Buffer {
-    return this.inner.readFileSync(path);
-  }
-  rm(path: string): Promise<void> {
-    return this.inner.rm(path);
   }
 }

@@ -1,6 +1,6 @@
 // A StorageFs that injects failures (ENOSPC, EIO, torn writes) and counts calls: the fault-injection
 // seam for tests (unit and fault tests). Wraps another StorageFs (normally realFs).
-import { realFs, type StorageFs } from './fs.js';
+import { ForwardingFs, realFs, type StorageFs } from './fs.js';
 
 export type FsOp = 'open' | 'write' | 'read' | 'ftruncate' | 'fsync' | 'fdatasync' | 'rename' | 'unlink' | 'mkdir';
 
@@ -16,12 +16,13 @@ export interface FaultRule {
   tornBytes?: number;
 }
 
-export class FaultyFs implements StorageFs {
-  private readonly paths = new Map<number, string>();
+export class FaultyFs extends ForwardingFs {
   private rules: FaultRule[] = [];
   readonly counts: Record<FsOp, number> = { open: 0, write: 0, read: 0, ftruncate: 0, fsync: 0, fdatasync: 0, rename: 0, unlink: 0, mkdir: 0 };
 
-  constructor(private readonly inner: StorageFs = realFs) {}
+  constructor(inner: StorageFs = realFs) {
+    super(inner);
+  }
 
   inject(rule: FaultRule): () => void {
     this.rules.push(rule);
@@ -63,17 +64,11 @@ export class FaultyFs implements StorageFs {
     if (r) throw FaultyFs.error(r.code, op, path);
   }
 
-  openSync(path: string, flags: string | number): number {
+  override openSync(path: string, flags: string | number): number {
     this.maybeThrow('open', path);
-    const fd = this.inner.openSync(path, flags);
-    this.paths.set(fd, path);
-    return fd;
+    return super.openSync(path, flags);
   }
-  closeSync(fd: number): void {
-    this.paths.delete(fd);
-    this.inner.closeSync(fd);
-  }
-  writeSync(fd: number, data: Uint8Array, offset?: number, length?: number, position?: number | null): number {
+  override writeSync(fd: number, data: Uint8Array, offset?: number, length?: number, position?: number | null): number {
     const path = this.paths.get(fd);
     const r = this.fault('write', path);
     if (r) {
@@ -85,60 +80,42 @@ export class FaultyFs implements StorageFs {
     }
     return this.inner.writeSync(fd, data, offset, length, position);
   }
-  readSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
+  override readSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
     this.maybeThrow('read', this.paths.get(fd));
     return this.inner.readSync(fd, buf, offset, length, position);
   }
-  fstatSize(fd: number): number {
-    return this.inner.fstatSize(fd);
-  }
-  ftruncateSync(fd: number, len: number): void {
+  override ftruncateSync(fd: number, len: number): void {
     this.maybeThrow('ftruncate', this.paths.get(fd));
     this.inner.ftruncateSync(fd, len);
   }
-  fsyncSync(fd: number): void {
+  override fsyncSync(fd: number): void {
     this.maybeThrow('fsync', this.paths.get(fd));
     this.inner.fsyncSync(fd);
   }
-  fdatasyncSync(fd: number): void {
+  override fdatasyncSync(fd: number): void {
     this.maybeThrow('fdatasync', this.paths.get(fd));
     this.inner.fdatasyncSync(fd);
   }
-  fdatasync(fd: number): Promise<void> {
+  override fdatasync(fd: number): Promise<void> {
     const r = this.fault('fdatasync', this.paths.get(fd));
     if (r) return Promise.reject(FaultyFs.error(r.code, 'fdatasync', this.paths.get(fd)));
     return this.inner.fdatasync(fd);
   }
-  fsync(fd: number): Promise<void> {
+  override fsync(fd: number): Promise<void> {
     const r = this.fault('fsync', this.paths.get(fd));
     if (r) return Promise.reject(FaultyFs.error(r.code, 'fsync', this.paths.get(fd)));
     return this.inner.fsync ? this.inner.fsync(fd) : this.inner.fdatasync(fd);
   }
-  renameSync(from: string, to: string): void {
+  override renameSync(from: string, to: string): void {
     this.maybeThrow('rename', from);
     this.inner.renameSync(from, to);
   }
-  unlinkSync(path: string): void {
+  override unlinkSync(path: string): void {
     this.maybeThrow('unlink', path);
     this.inner.unlinkSync(path);
   }
-  mkdirSync(path: string): void {
+  override mkdirSync(path: string): void {
     this.maybeThrow('mkdir', path);
     this.inner.mkdirSync(path);
-  }
-  readdirSync(path: string): string[] {
-    return this.inner.readdirSync(path);
-  }
-  existsSync(path: string): boolean {
-    return this.inner.existsSync(path);
-  }
-  isDirectory(path: string): boolean {
-    return this.inner.isDirectory(path);
-  }
-  readFileSync(path: string): Buffer {
-    return this.inner.readFileSync(path);
-  }
-  rm(path: string): Promise<void> {
-    return this.inner.rm(path);
   }
 }

@@ -26,6 +26,75 @@ export interface StorageFs {
   rm(path: string): Promise<void>;
 }
 
+/**
+ * A StorageFs that hands every call to `inner` and remembers which path each descriptor it opened belongs
+ * to: the base of the wrappers (fault injection, deferred fsyncs), which override only what they change.
+ */
+export class ForwardingFs implements StorageFs {
+  /** fd → path, for every descriptor opened through this fs (fd operations only receive the fd). */
+  protected readonly paths = new Map<number, string>();
+
+  constructor(readonly inner: StorageFs) {}
+
+  openSync(path: string, flags: string | number): number {
+    const fd = this.inner.openSync(path, flags);
+    this.paths.set(fd, path);
+    return fd;
+  }
+  closeSync(fd: number): void {
+    this.paths.delete(fd);
+    this.inner.closeSync(fd);
+  }
+  writeSync(fd: number, data: Uint8Array, offset?: number, length?: number, position?: number | null): number {
+    return this.inner.writeSync(fd, data, offset, length, position);
+  }
+  readSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
+    return this.inner.readSync(fd, buf, offset, length, position);
+  }
+  fstatSize(fd: number): number {
+    return this.inner.fstatSize(fd);
+  }
+  ftruncateSync(fd: number, len: number): void {
+    this.inner.ftruncateSync(fd, len);
+  }
+  fsyncSync(fd: number): void {
+    this.inner.fsyncSync(fd);
+  }
+  fdatasyncSync(fd: number): void {
+    this.inner.fdatasyncSync(fd);
+  }
+  fdatasync(fd: number): Promise<void> {
+    return this.inner.fdatasync(fd);
+  }
+  fsync(fd: number): Promise<void> {
+    return this.inner.fsync ? this.inner.fsync(fd) : this.inner.fdatasync(fd);
+  }
+  renameSync(from: string, to: string): void {
+    this.inner.renameSync(from, to);
+  }
+  unlinkSync(path: string): void {
+    this.inner.unlinkSync(path);
+  }
+  mkdirSync(path: string): void {
+    this.inner.mkdirSync(path);
+  }
+  readdirSync(path: string): string[] {
+    return this.inner.readdirSync(path);
+  }
+  existsSync(path: string): boolean {
+    return this.inner.existsSync(path);
+  }
+  isDirectory(path: string): boolean {
+    return this.inner.isDirectory(path);
+  }
+  readFileSync(path: string): Buffer {
+    return this.inner.readFileSync(path);
+  }
+  rm(path: string): Promise<void> {
+    return this.inner.rm(path);
+  }
+}
+
 export const realFs: StorageFs = {
   openSync: (p, f) => nodeFs.openSync(p, f),
   closeSync: (fd) => nodeFs.closeSync(fd),
