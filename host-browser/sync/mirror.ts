@@ -174,13 +174,8 @@ export async function runMirror(o: MirrorOptions): Promise<void> {
       o.report();
       continue;
     }
-    let conn: WsConnection;
-    try {
-      conn = await link.get();
-    } catch (e) {
-      if (e instanceof SyncStoppedError || signal.aborted) return;
-      throw e;
-    }
+    const conn = await link.connection();
+    if (conn === null) return;
     try {
       if (checkedOn !== conn) {
         const info = await ensureTopicPartition(conn, topic, partition, o.createTopic ?? true);

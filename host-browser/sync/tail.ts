@@ -95,13 +95,8 @@ export async function runTail(o: TailOptions): Promise<void> {
   let highWatermark = -1;
 
   while (!signal.aborted) {
-    let conn: WsConnection;
-    try {
-      conn = await link.get();
-    } catch (e) {
-      if (e instanceof SyncStoppedError || signal.aborted) return;
-      throw e;
-    }
+    const conn = await link.connection();
+    if (conn === null) return;
     try {
       if (checkedOn !== conn) {
         await ensureTopicPartition(conn, topic, partition, o.createTopic ?? true);

@@ -432,6 +432,16 @@ export class BrokerLink {
     return this.connecting;
   }
 
+  /** get() for the sync loops: null once the sync is stopped (they end then), other errors thrown. */
+  async connection(): Promise<WsConnection | null> {
+    try {
+      return await this.get();
+    } catch (e) {
+      if (e instanceof SyncStoppedError || this.signal.aborted) return null;
+      throw e;
+    }
+  }
+
   /** Backoff before the next attempt after `failures` consecutive failures. */
   backoff(failures: number): number {
     const base = this.o.backoffMs ?? 100;
