@@ -9,6 +9,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { NODE_BUNDLE } from './node-bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // --bundle-only skips the .d.ts (tests rebuild a stale bundle with it).
@@ -17,18 +18,8 @@ const result = await esbuild.build({
   entryPoints: { index: 'host-node/broker.ts' },
   absWorkingDir: root,
   outdir: 'dist/broker',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  // Like the CLI bundle: less to parse at start-up; the source map keeps stack traces readable.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  sourcemap: true,
+  ...NODE_BUNDLE,
   metafile: true,
-  logLevel: 'warning',
 });
 // Chunk names carry content hashes: drop the chunks of earlier builds (after writing the new ones, so a
 // broker started meanwhile from dist/broker/ never finds the entry missing).

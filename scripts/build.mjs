@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { NODE_BUNDLE } from './node-bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const coreOnly = process.argv.includes('--core-only');
@@ -53,16 +54,7 @@ await esbuild.build({
   entryPoints: { rivulet: 'host-node/cli/main.ts' },
   absWorkingDir: root,
   outdir: 'dist/cli',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  sourcemap: true,
-  logLevel: 'warning',
+  ...NODE_BUNDLE,
 });
 // Hooks for later steps (browser bundle etc.) live in scripts/build-*.mjs and are run here when present.
 for (const f of readdirSync(join(root, 'scripts')).filter((f) => /^build-.+\.mjs$/.test(f)).sort()) {
