@@ -5,6 +5,9 @@ import { hostname } from 'node:os';
 import { BrokerConfig, type BrokerConfigSources } from './config/index.js';
 import { formatEndpoint, type Endpoint } from './config/listeners.js';
 import { TcpListener } from './network/tcp-listener.js';
+import { POOL_MAX_BYTES } from './network/frame-decoder.js';
+import { LinearFrameArena } from './storage/linear-frame-arena.js';
+import { ApiKey } from './protocol/generated/api.js';
 import type { WebSocketListener } from './network/ws-listener.js';
 import type { Connection } from './network/connection.js';
 import type { BrokerContext } from './server/context.js';
@@ -47,6 +50,8 @@ export interface RunningBroker {
   readonly metrics?: MetricsServer;
   /** The Kafka-over-WebSocket listener (`ws.port` not -1). */
   readonly ws?: WebSocketListener;
+  /** Where Produce frames that span socket reads are reassembled (the storage core's linear memory). */
+  readonly frameArena?: LinearFrameArena;
   close(): Promise<void>;
 }
 
@@ -97,6 +102,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     idleTimeoutMs: config.get('connections.max.idle.ms'),
   };
 
+  // Produce frames that span socket reads are reassembled in the storage core's linear memory, so their
+  // batches are copied once between socket and disk (storage/linear-frame-arena.ts).
+  const storageCore = logs.logManager.core;
+  const frameArena = storageCore.linear
+    ? new LinearFrameArena(storageCore.linear, { regionBytes: POOL_MAX_BYTES, maxRegions: 16, accepts: (apiKey) => apiKey === ApiKey.Produce })
+    : undefined;
   const listeners: TcpListener[] = [];
   let metricsServer: MetricsServer | undefined;
   let wsListener: WebSocketListener | undefined;
@@ -110,6 +121,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
           limits,
           dispatcher,
           log: log.child('network'),
+          frameArena,
           onConnection: context.metrics ? countConnection(context.metrics, ep.name, options.onConnection) : options.onConnection,
         }),
       );
@@ -167,6 +179,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     listeners,
     metrics: metricsServer,
     ws: wsListener,
+    frameArena,
     close() {
       // Listeners first (no new requests), then a clean storage shutdown (flush, checkpoints, marker).
       // The group coordinator stops at the same time: waiting JoinGroup/SyncGroup requests are answered

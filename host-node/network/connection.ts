@@ -14,7 +14,7 @@
 // adapts a WebSocket to it (one message per request frame, one per response).
 
 import type { Logger } from '../util/log.js';
-import { FrameDecoder, FrameError } from './frame-decoder.js';
+import { FrameDecoder, FrameError, type FrameArena, type Lent } from './frame-decoder.js';
 import type { ConnectionInfo, ConnectionLimits, DispatchResult, RequestDispatcher, ResponseFrame } from './types.js';
 
 /**
@@ -49,7 +49,7 @@ export interface Transport {
 interface Slot {
   done: boolean;
   result: DispatchResult;
-  lent: Buffer | undefined;
+  lent: Lent | undefined;
 }
 
 let nextConnectionId = 1;
@@ -84,11 +84,12 @@ export class Connection implements ConnectionInfo {
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
     private readonly onClosed: (c: Connection, reason: CloseReason) => void,
+    frameArena?: FrameArena,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
     this.localPort = socket.localPort ?? 0;
-    this.decoder = new FrameDecoder(limits.maxRequestBytes, (frame, lent) => this.onFrame(frame, lent));
+    this.decoder = new FrameDecoder(limits.maxRequestBytes, (frame, lent) => this.onFrame(frame, lent), frameArena);
 
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
@@ -162,9 +163,12 @@ export class Connection implements ConnectionInfo {
     }
   }
 
-  private onFrame(frame: Uint8Array, lent: Buffer | undefined): void {
+  private onFrame(frame: Uint8Array, lent: Lent | undefined): void {
     // After abort() the rest of the chunk still gets framed: drop it.
-    if (this.closed || this.socket.destroyed) return;
+    if (this.closed || this.socket.destroyed) {
+      if (lent !== undefined) this.decoder.recycle(lent);
+      return;
+    }
     this.requestCount++;
     const slot: Slot = { done: false, result: null, lent };
     this.slots.push(slot);
@@ -279,6 +283,13 @@ export class Connection implements ConnectionInfo {
     if (this.closed) return;
     this.closed = true;
     const reason = this.closeReason ?? 'client';
+    // Arena regions go back to their pool. A request still being served no longer reads its frame: handlers
+    // decode what they keep before their first await.
+    this.decoder.dispose();
+    for (let i = this.head; i < this.slots.length; i++) {
+      const lent = this.slots[i]!.lent;
+      if (lent !== undefined && !Buffer.isBuffer(lent)) lent.release();
+    }
     this.slots.length = 0;
     this.head = 0;
     if (this.log.enabled('debug')) this.log.debug(`connection ${this.describe()} closed (${reason}) after ${this.requestCount} requests`);

@@ -7,6 +7,9 @@
 //   instead collected as chunk views and joined once complete, so memory follows the bytes that arrived). That buffer is lent with the frame
 //   and comes back through `recycle()` once the request is served, so a connection that keeps sending large
 //   requests reuses one buffer instead of allocating per request. Buffers above POOL_MAX_BYTES are not kept.
+// - With a FrameArena, a spanning frame the arena accepts (by API key: the broker gives Produce frames to the
+//   storage core's linear memory) is reassembled in an arena region instead. Its record batches are then
+//   validated and written to disk from where they landed: one copy between socket and disk.
 
 export class FrameError extends Error {
   constructor(message: string) {
@@ -19,17 +22,41 @@ export class FrameError extends Error {
 export const POOL_MAX_BYTES = 1 << 20;
 const MIN_REASSEMBLY_BYTES = 4096;
 
+/** A region of memory lent for one frame. */
+export interface ArenaRegion {
+  /**
+   * The region's bytes as of now. The memory behind it may grow between calls (which detaches earlier
+   * views), so take a fresh view each time instead of keeping one.
+   */
+  bytes(): Uint8Array;
+  /** Gives the region back; neither it nor views of it are used afterwards. */
+  release(): void;
+}
+
+/** Memory the decoder may reassemble some frames in, instead of a Buffer of its own. */
+export interface FrameArena {
+  /** Whether frames of this API (first two bytes of the frame) belong in the arena. */
+  accepts(apiKey: number): boolean;
+  /** A region of at least `size` bytes, or null when none is free (the decoder then uses a Buffer). */
+  take(size: number): ArenaRegion | null;
+}
+
+/** What a frame may be lent with: a reassembly Buffer of the decoder's, or an arena region. */
+export type Lent = Buffer | ArenaRegion;
+
 /**
- * Called per frame. `lent` is set when the frame is a view into a reassembly buffer that must be given back
- * with `recycle(lent)` after the request is done (and not touched afterwards).
+ * Called per frame. `lent` is set when the frame is a view into a reassembly buffer or arena region that must
+ * be given back with `recycle(lent)` after the request is done (and not touched afterwards).
  */
-export type FrameSink = (frame: Uint8Array, lent: Buffer | undefined) => void;
+export type FrameSink = (frame: Uint8Array, lent: Lent | undefined) => void;
 
 export class FrameDecoder {
   private readonly sizeBytes = Buffer.alloc(4);
   private sizeHave = 0;
-  /** Frame being reassembled (or null when between frames). */
+  /** Frame being reassembled in a Buffer (or null). */
   private asm: Buffer | null = null;
+  /** Frame being reassembled in an arena region (or null). */
+  private region: ArenaRegion | null = null;
   private asmNeed = 0;
   private asmHave = 0;
   /** Chunks of a frame above POOL_MAX_BYTES being collected. */
@@ -41,6 +68,7 @@ export class FrameDecoder {
   constructor(
     private readonly maxFrameBytes: number,
     private readonly sink: FrameSink,
+    private readonly arena?: FrameArena,
   ) {}
 
   /** Bytes currently held for a partial frame (for tests/metrics). */
@@ -65,6 +93,21 @@ export class FrameDecoder {
           this.big = null;
           this.asmHave = this.asmNeed = 0;
           this.sink(frame, undefined);
+        }
+        continue;
+      }
+      if (this.region !== null) {
+        // Continue a frame that spans chunks, in an arena region.
+        const n = Math.min(this.asmNeed - this.asmHave, len - off);
+        chunk.copy(this.region.bytes(), this.asmHave, off, off + n);
+        this.asmHave += n;
+        off += n;
+        if (this.asmHave === this.asmNeed) {
+          const region = this.region;
+          const size = this.asmNeed;
+          this.region = null;
+          this.asmHave = this.asmNeed = 0;
+          this.sink(region.bytes().subarray(0, size), region);
         }
         continue;
       }
@@ -108,18 +151,35 @@ export class FrameDecoder {
         continue;
       }
       this.asmNeed = size;
+      this.asmHave = 0;
+      // The API key is known once two bytes of the frame are in (nearly always: they follow the size).
+      if (this.arena !== undefined && size <= POOL_MAX_BYTES && len - off >= 2 && this.arena.accepts(chunk.readInt16BE(off))) {
+        this.region = this.arena.take(size);
+        if (this.region !== null) continue;
+      }
       if (size > POOL_MAX_BYTES) {
         // Memory grows only as bytes actually arrive: a peer announcing 100 MB and sending 4 bytes costs nothing.
         this.big = [];
       } else {
         this.asm = this.takeBuffer(size);
       }
-      this.asmHave = 0;
     }
   }
 
-  /** Returns a reassembly buffer lent with a frame. */
-  recycle(buf: Buffer): void {
+  /** The connection is gone: gives back an arena region holding a partial frame. */
+  dispose(): void {
+    this.broken = true;
+    this.region?.release();
+    this.region = null;
+  }
+
+  /** Returns a reassembly buffer or arena region lent with a frame. */
+  recycle(lent: Lent): void {
+    if (!Buffer.isBuffer(lent)) {
+      lent.release();
+      return;
+    }
+    const buf = lent;
     if (buf.length > POOL_MAX_BYTES) return;
     if (this.spare === null || this.spare.length < buf.length) this.spare = buf;
   }

@@ -3,6 +3,7 @@
 
 import type { Server as NetServer } from 'node:net';
 import { Connection, type CloseReason, type Transport } from './connection.js';
+import type { FrameArena } from './frame-decoder.js';
 import type { ConnectionLimits, RequestDispatcher } from './types.js';
 import type { Logger } from '../util/log.js';
 
@@ -19,6 +20,8 @@ export interface ListenerOptions {
   /** Called for every accepted connection (tests/metrics). */
   onConnection?: (c: Connection) => void;
   onConnectionClosed?: (c: Connection, reason: CloseReason) => void;
+  /** Where frames that span socket reads may be reassembled (the broker: Produce frames into the storage core). */
+  frameArena?: FrameArena;
 }
 
 /** Binds `server` (a net or http server) and resolves with the address and port actually bound. */
@@ -41,7 +44,7 @@ export function adoptConnection(transport: Transport, connections: Set<Connectio
   const conn = new Connection(transport, o.name, o.dispatcher, o.limits, o.log, (c, reason: CloseReason) => {
     connections.delete(c);
     o.onConnectionClosed?.(c, reason);
-  });
+  }, o.frameArena);
   connections.add(conn);
   if (o.log.enabled('debug')) o.log.debug(`accepted ${what} ${conn.describe()} on ${o.name}`);
   o.onConnection?.(conn);

@@ -53,12 +53,23 @@ export const HEADER_PEEK_BYTES = 61;
 /** Smallest possible v2 batch (header with zero records). */
 export const MIN_BATCH_BYTES = 61;
 
+/** A core's linear memory, for callers that place bytes there themselves (see LinearFrameArena). */
+export interface LinearMemory {
+  /** Reserves `size` bytes (never freed) and returns their address. May grow memory. */
+  alloc(size: number, align: number): number;
+  /** A view of the whole memory as it is now (growth detaches earlier views). */
+  bytes(): Uint8Array;
+}
+
 export interface StorageCore {
   /**
    * Copies `src` into the core's staging region of linear memory and returns that region as a view.
    * The view is valid until the next stage() (or memory growth); the segment write goes straight from it.
+   * Bytes already in linear memory (a Produce frame reassembled there) are returned as they are, uncopied.
    */
   stage(src: Uint8Array): Uint8Array;
+  /** The core's linear memory, when it has one (the WASM core). */
+  readonly linear?: LinearMemory;
   /**
    * A writable view of `size` bytes of the staging region (e.g. to read file bytes straight into linear
    * memory before scan()). Valid until the next region()/stage() call.

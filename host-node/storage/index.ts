@@ -1,7 +1,8 @@
 // The storage layer's public surface.
 export * from './config.js';
 export * from './errors.js';
-export type { StorageCore, BatchInfo, BatchHeader, AssignParams, AssignResult, ScanResult } from './core-port.js';
+export type { StorageCore, BatchInfo, BatchHeader, AssignParams, AssignResult, ScanResult, LinearMemory } from './core-port.js';
+export { LinearFrameArena, LinearFrameRegion, LinearSpans, type LinearFrameArenaOptions } from './linear-frame-arena.js';
 export { realFs, type StorageFs } from './fs.js';
 export { FaultyFs, type FaultRule, type FsOp } from './faulty-fs.js';
 export { CheckpointFile, RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, type CheckpointEntry } from './checkpoint-file.js';

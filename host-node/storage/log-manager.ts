@@ -84,7 +84,8 @@ export class LogManager {
   readonly defaults: LogConfig;
   /** Every file operation of the logs goes through it; shutdown collects their fsyncs and runs them together. */
   private readonly fs: DeferredSyncFs;
-  private readonly core: StorageCore;
+  /** The core every log of this manager appends through. */
+  readonly core: StorageCore;
   private readonly now: () => number;
   private readonly dirs: DirState[];
   private readonly logs = new Map<TpKey, { log: Log; dir: DirState }>();

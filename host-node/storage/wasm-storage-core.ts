@@ -7,7 +7,7 @@
 import { CoreError, kafkaErrorFor } from '../../bindings/errors.js';
 import { BatchInfo as BI, OffsetIndexState as OX, TimeIndexState as TX } from '../../bindings/layout.js';
 import type { RivuletCore } from '../../bindings/core.js';
-import type { AssignParams, AssignResult, BatchHeader, BatchInfo, ScanResult, StorageCore } from './core-port.js';
+import type { AssignParams, AssignResult, BatchHeader, BatchInfo, LinearMemory, ScanResult, StorageCore } from './core-port.js';
 import { ErrorCode, invariant } from './errors.js';
 
 const MAX_BATCHES_PER_APPEND = 4096;
@@ -91,7 +91,13 @@ export class PortableWasmStorageCore implements StorageCore {
     return this.core.u8.subarray(this.stagePtr, this.stagePtr + size);
   }
 
+  readonly linear: LinearMemory = {
+    alloc: (size, align) => this.core.allocPtr(size, align),
+    bytes: () => this.core.u8,
+  };
+
   stage(src: Uint8Array): Uint8Array {
+    if (src.buffer === this.core.exports.memory.buffer) return src;
     const view = this.region(src.byteLength);
     view.set(src);
     return view;

@@ -1,8 +1,8 @@
 // The connection layer on its own, with a fake dispatcher whose requests say what to do:
 // byte 0 = op, bytes 1..4 = id, bytes 5..8 = argument. The response echoes the request payload.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TcpListener, type ConnectionLimits, type DispatchResult, type RequestDispatcher } from '../../host-node/network/index.js';
-import { FrameDecoder, FrameError } from '../../host-node/network/frame-decoder.js';
+import { FrameDecoder, FrameError, type ArenaRegion, type FrameArena, type Lent } from '../../host-node/network/frame-decoder.js';
 import { silentLogger } from '../../host-node/util/log.js';
 import { RawClient, frame, sleep } from '../helpers/raw-client.js';
 
@@ -108,7 +108,7 @@ describe('FrameDecoder', () => {
     d.push(chunk);
     expect(views.map((v) => v.buffer === chunk.buffer)).toEqual([true, true]);
 
-    const lents: Buffer[] = [];
+    const lents: Lent[] = [];
     const d2 = new FrameDecoder(1 << 20, (_f, lent) => {
       lents.push(lent!);
       d2.recycle(lent!);
@@ -146,6 +146,122 @@ describe('FrameDecoder', () => {
     expect(d.pendingBytes).toBe(1000);
     d.push(body.subarray(1000));
     expect(got!.length).toBe(big);
+  });
+});
+
+/**
+ * An arena over plain memory whose backing store "moves" now and then, as linear memory does when it grows:
+ * every earlier view goes stale, so the decoder must take a fresh view for each chunk.
+ */
+class MovingArena implements FrameArena {
+  lent = 0;
+  taken = 0;
+  constructor(
+    private readonly apiKey: number,
+    private readonly regions: number,
+    private readonly regionBytes = 8192,
+  ) {}
+  accepts(k: number): boolean {
+    return k === this.apiKey;
+  }
+  take(size: number): ArenaRegion | null {
+    if (size > this.regionBytes || this.lent >= this.regions) return null;
+    this.lent++;
+    this.taken++;
+    let mem = new Uint8Array(this.regionBytes);
+    let released = false;
+    return {
+      bytes: () => {
+        if (released) throw new Error('used after release');
+        const moved = new Uint8Array(this.regionBytes);
+        moved.set(mem);
+        mem.fill(0xee); // a stale view now reads garbage
+        mem = moved;
+        return mem;
+      },
+      release: () => {
+        if (!released) this.lent--;
+        released = true;
+      },
+    };
+  }
+}
+
+describe('FrameDecoder with an arena', () => {
+  it('reassembles accepted spanning frames in the arena, the rest in its own buffer, and gets regions back', () => {
+    const arena = new MovingArena(OP.echo << 8, 1);
+    const frames = [req(OP.echo, 1, 0, 3000), req(OP.delay, 2, 0, 3000), req(OP.echo, 3, 0, 3000), req(OP.echo, 4, 0, 20_000)].map(frame);
+    const stream = Buffer.concat(frames);
+    const got: { id: number; arena: boolean; ok: boolean }[] = [];
+    const held: Lent[] = [];
+    const d = new FrameDecoder(1 << 20, (f, lent) => {
+      const b = Buffer.from(f);
+      got.push({ id: b.readInt32BE(1), arena: lent !== undefined && !Buffer.isBuffer(lent), ok: b.length === 9 + (b.readInt32BE(1) === 4 ? 20_000 : 3000) && b[0] !== 0xee });
+      if (lent) held.push(lent);
+    }, arena);
+    for (let off = 0; off < stream.length; off += 1000) d.push(stream.subarray(off, off + 1000));
+    // Frame 1 in the arena; frame 2 is another API; frame 3 finds the only region still lent; frame 4 is too big.
+    expect(got).toEqual([
+      { id: 1, arena: true, ok: true },
+      { id: 2, arena: false, ok: true },
+      { id: 3, arena: false, ok: true },
+      { id: 4, arena: false, ok: true },
+    ]);
+    expect(arena.lent).toBe(1);
+    for (const l of held) d.recycle(l);
+    expect(arena.lent).toBe(0);
+    d.push(frames[2]!.subarray(0, 100));
+    d.push(frames[2]!.subarray(100));
+    expect(arena.taken).toBe(2);
+  });
+
+  it('gives back the region of a partial frame when the connection goes', () => {
+    const arena = new MovingArena(OP.echo << 8, 4);
+    const d = new FrameDecoder(1 << 20, () => expect.unreachable());
+    d.push(frame(req(OP.echo, 1, 0, 3000)).subarray(0, 500));
+    expect(arena.lent).toBe(0); // the decoder above has no arena
+    const d2 = new FrameDecoder(1 << 20, () => expect.unreachable(), arena);
+    d2.push(frame(req(OP.echo, 1, 0, 3000)).subarray(0, 500));
+    expect(arena.lent).toBe(1);
+    d2.dispose();
+    expect(arena.lent).toBe(0);
+    d2.push(Buffer.alloc(100)); // ignored after dispose
+  });
+
+  it('over TCP: served and abandoned frames both return their regions', async () => {
+    const arena = new MovingArena(OP.hold << 8, 8);
+    const d = new FakeDispatcher();
+    const l = await TcpListener.listen({
+      name: 'PLAINTEXT', host: '127.0.0.1', port: 0,
+      limits: { maxRequestBytes: 1 << 20, maxQueuedRequests: 500, idleTimeoutMs: 600_000 },
+      dispatcher: d, log: silentLogger, frameArena: arena,
+    });
+    listeners.push(l);
+    const c = await RawClient.connect(l.port);
+    const f1 = frame(req(OP.hold, 1, 0, 5000));
+    c.write(f1.subarray(0, 10));
+    await sleep(20);
+    c.write(f1.subarray(10));
+    await vi.waitFor(() => expect(d.held.has(1)).toBe(true));
+    expect(arena.lent).toBe(1);
+    d.held.get(1)!();
+    const r = await c.next();
+    expect(r.readInt32BE(1)).toBe(1);
+    await vi.waitFor(() => expect(arena.lent).toBe(0));
+    // A held request and a partial one, then the client goes away.
+    const f2 = frame(req(OP.hold, 2, 0, 5000));
+    c.write(f2.subarray(0, 10));
+    await sleep(20);
+    c.write(f2.subarray(10));
+    await vi.waitFor(() => expect(d.held.has(2)).toBe(true));
+    c.write(frame(req(OP.hold, 3, 0, 5000)).subarray(0, 100));
+    await vi.waitFor(() => expect(arena.lent).toBe(2));
+    c.close(); // a half-close: the held request is still answered, then the connection closes
+    await sleep(50);
+    expect(arena.lent).toBe(2);
+    d.held.get(2)!();
+    await vi.waitFor(() => expect(arena.lent).toBe(0));
+    expect(arena.taken).toBe(3);
   });
 });
 

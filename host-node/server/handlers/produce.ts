@@ -33,6 +33,7 @@ import { findLog } from '../data/partitions.js';
 import { partitionErrorOf } from '../data/errors.js';
 import { prepareProduceRecords } from '../data/records.js';
 import { readProducerBatchHeader } from '../../storage/producer-state.js';
+import { LinearSpans } from '../../storage/linear-frame-arena.js';
 import { ProduceApi } from '../../protocol/generated/produce.js';
 
 /** How long an acks=all Produce may wait at most, whatever its timeout says. */
@@ -65,11 +66,19 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce> = {
       return { responses };
     }
 
+    // Record bytes reassembled in the storage core's linear memory (Produce frames that spanned socket reads)
+    // are appended from where they lie. An append can grow that memory, which detaches later partitions'
+    // views, so their positions are taken first and the views rebuilt when needed.
+    const spans = new LinearSpans(broker.logs.logManager.core.linear);
+    for (const t of request.topicData) for (const p of t.partitionData) spans.add(p.records);
+    let spanIndex = 0;
+
     // Appends are synchronous; the durable waits of acks=-1 are collected and awaited together.
     const waits: { log: Log; lastOffset: number; out: ProduceResponsePartitionProduceResponseInput }[] = [];
     for (const t of request.topicData) {
       const partitionResponses: ProduceResponsePartitionProduceResponseInput[] = [];
       for (const p of t.partitionData) {
+        const records = spans.view(spanIndex++, p.records);
         let log: Log | undefined;
         try {
           log = findLog(broker, t.name, p.index);
@@ -78,7 +87,7 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce> = {
             failed ??= `${t.name}-${p.index}: UNKNOWN_TOPIC_OR_PARTITION`;
             continue;
           }
-          const bytes = prepareProduceRecords(p.records, ctx.apiVersion);
+          const bytes = prepareProduceRecords(records, ctx.apiVersion);
           const idem = ctx.apiVersion >= 3 ? readProducerBatchHeader(bytes) : null;
           if (idem !== null) {
             const c = log.producerState.check(idem.batch);
@@ -101,7 +110,7 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce> = {
           if (m !== undefined) {
             const s = m.topic(t.name);
             s.messagesIn += info.recordCount;
-            s.bytesIn += p.records?.length ?? 0;
+            s.bytesIn += records?.length ?? 0;
           }
           const out: ProduceResponsePartitionProduceResponseInput = {
             index: p.index,
