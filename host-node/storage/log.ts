@@ -115,6 +115,12 @@ export class Log {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** fdatasync calls made by group commit (for tests and metrics). */
   flushCount = 0;
+  /**
+   * Rolled segments whose flush runs in the background, oldest first, and the promise of the newest such
+   * flush (they run one after another). The recovery point passes a rolled segment only once it is flushed.
+   */
+  private readonly rolledUnflushed: LogSegment[] = [];
+  private rolledFlush: Promise<void> | null = null;
 
   private offline: { reason: OfflineReason; since: number; error: unknown } | null = null;
   private closed = false;
@@ -336,8 +342,6 @@ export class Log {
     this.dirUnsynced = true;
     try {
       old.onBecomeInactive();
-      old.flushSync();
-      this.syncDir();
     } catch (e) {
       fresh.close();
       for (const p of [fresh.logPath, fresh.indexPath, fresh.timeIndexPath]) {
@@ -351,9 +355,58 @@ export class Log {
     }
     old.releaseIndexFds();
     this.segments.push(fresh);
-    this.markFlushed(this._logEndOffset, fresh.baseOffset, 0);
+    this.flushRolledInBackground(old, fresh.baseOffset);
     // Kafka snapshots the producer state at every roll, named after the new segment's base offset.
     this.takeProducerSnapshot(false);
+  }
+
+  /**
+   * Flushes a rolled segment without holding up appends, as Kafka's roll schedules its "flush-log" task: an
+   * fdatasync of a full segment (1 GiB by default) takes seconds here, and done inline it stopped the broker
+   * for that long. The heavy part (the .log's fdatasync) runs on the thread pool; the index files and the
+   * directory, small once the data is down, are synced after it. Then the recovery point (and, under a flush
+   * policy, the high watermark) moves to the new segment. close() and flush() sync what is still pending.
+   */
+  private flushRolledInBackground(seg: LogSegment, upTo: number): void {
+    this.rolledUnflushed.push(seg);
+    const before = this.rolledFlush;
+    const writes = seg.ioStarted();
+    const run = async (): Promise<void> => {
+      try {
+        if (before !== null) await before;
+        if (this.closed || this.offline !== null) return;
+        await this.fs.fdatasync(seg.logFd);
+        if (this.closed || this.offline !== null) return;
+        seg.logSynced(writes);
+        // Indexes (the .log is synced: no second fdatasync); a segment retention removed meanwhile is done.
+        if (!seg.isDeleted) seg.flushSync();
+        this.syncDir();
+      } catch (e) {
+        if (!this.closed) this.goOffline('io', e);
+        return;
+      } finally {
+        seg.ioDone();
+      }
+      const i = this.rolledUnflushed.indexOf(seg);
+      if (i >= 0) this.rolledUnflushed.splice(i, 1);
+      this.markFlushed(upTo, upTo, 0);
+    };
+    const p = run();
+    this.rolledFlush = p;
+    void p.finally(() => {
+      if (this.rolledFlush === p) this.rolledFlush = null;
+    });
+  }
+
+  /** Resolves once the rolled segments pending at the call are flushed (or their flush failed). Tests, runFlush. */
+  whenRolledFlushed(): Promise<void> {
+    return this.rolledFlush ?? Promise.resolve();
+  }
+
+  /** Synchronously flushes rolled segments whose background flush is still pending (close, flush()). */
+  private flushRolledNow(): void {
+    for (const seg of this.rolledUnflushed) if (!seg.isDeleted) seg.flushSync();
+    this.rolledUnflushed.length = 0;
   }
 
   // ---- producer state snapshots ---------------------------------------------------------------------
@@ -424,6 +477,9 @@ export class Log {
     this.flushInFlight = true;
     const writes = seg.ioStarted();
     try {
+      // The target may lie past segments rolled and still being flushed: they go first.
+      if (this.rolledFlush !== null) await this.rolledFlush;
+      if (this.closed || this.offline !== null) return;
       this.flushCount++;
       await this.fs.fdatasync(seg.logFd);
       seg.logSynced(writes);
@@ -449,6 +505,7 @@ export class Log {
   flush(): void {
     if (this.offline || this._logEndOffset <= this._recoveryPoint) return;
     try {
+      this.flushRolledNow();
       this.active.flushSync();
       this.syncDir();
     } catch (e) {
@@ -733,6 +790,7 @@ export class Log {
     if (this.offline === null) {
       try {
         // One flush of the log and its trimmed indexes (not a flush, then a second one after the trim).
+        this.flushRolledNow();
         this.active.onBecomeInactive();
         this.active.flushSync();
         this.syncDir();

@@ -524,6 +524,8 @@ export class LogSegment {
     this.indexFd = this.timeIndexFd = -1;
   }
 
+  private deleted = false;
+
   /** Bookkeeping around async I/O on logFd (group commit's fdatasync). Returns the writes it will cover. */
   ioStarted(): number {
     this.pendingIo++;
@@ -538,8 +540,14 @@ export class LogSegment {
     if (this.pendingIo === 0 && this.closeWhenIdle) this.close();
   }
 
+  /** Whether markDeleted() ran: the files carry the `.deleted` suffix now. */
+  get isDeleted(): boolean {
+    return this.deleted;
+  }
+
   /** Renames the files to `.deleted` (Kafka's async delete); returns the new paths. */
   markDeleted(): string[] {
+    this.deleted = true;
     const out: string[] = [];
     for (const p of [this.logPath, this.indexPath, this.timeIndexPath]) {
       try {
