@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { barChart, lineChart } from './tools/svg.js';
+import { RDKAFKA_BIN, buildRdkafkaPerf } from './tools/rdkafka.js';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -216,34 +217,7 @@ async function dropTopics(b: { port: number; dir: string }): Promise<void> {
 }
 
 // ---------------------------------------------------------------- librdkafka (our C load generator)
-const RDKAFKA_SRC = join(root, 'bench/tools/rdkafka-perf.c');
-const RDKAFKA_BIN = join(root, 'build/bench/rdkafka-perf');
-
-/**
- * Builds bench/tools/rdkafka-perf.c against Debian's librdkafka (gcc -O2 -lrdkafka) into build/bench/ when
- * missing or older than its source. Without the headers it installs librdkafka-dev when running as root
- * (apt, under the shared apt lock), else returns why it cannot.
- */
-async function buildRdkafkaPerf(): Promise<string | null> {
-  if (existsSync(RDKAFKA_BIN) && statSync(RDKAFKA_BIN).mtimeMs >= statSync(RDKAFKA_SRC).mtimeMs) return null;
-  if (!existsSync('/usr/bin/gcc')) return 'gcc missing: apt-get install gcc librdkafka-dev';
-  if (!existsSync('/usr/include/librdkafka/rdkafka.h')) {
-    if (process.getuid?.() !== 0) return 'librdkafka headers missing: apt-get install librdkafka-dev';
-    console.log('  installing librdkafka-dev (apt-get)…');
-    try {
-      await exec('flock', ['/tmp/rivulet-apt.lock', 'apt-get', 'install', '-y', 'librdkafka-dev'], 300_000);
-    } catch (e) {
-      return `apt-get install librdkafka-dev failed: ${(e as Error).message}`;
-    }
-  }
-  mkdirSync(join(root, 'build/bench'), { recursive: true });
-  try {
-    await exec('/usr/bin/gcc', ['-O2', '-Wall', '-o', RDKAFKA_BIN, RDKAFKA_SRC, '-lrdkafka'], 120_000);
-  } catch (e) {
-    return `cannot build rdkafka-perf: ${(e as Error).message}`;
-  }
-  return null;
-}
+// RDKAFKA_BIN and buildRdkafkaPerf() live in bench/tools/rdkafka.ts (bench/profile.ts uses them too).
 
 /** rdkafka-perf produce|consume (see the C file); `args` are its flags. */
 async function rdkafka(mode: 'produce' | 'consume', args: string[], timeoutMs = 120_000): Promise<PerfJson> {
