@@ -4,14 +4,16 @@
 // Writes bench/results/broker-<date>.json and two SVG charts next to it. Everything listens on 127.0.0.1
 // and is stopped at the end; every step has a timeout. Missing peers are reported and skipped.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { createServer, connect, type Socket } from 'node:net';
+import { closeSync, existsSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { barChart, lineChart } from './tools/svg.js';
-import { RDKAFKA_BIN, buildRdkafkaPerf } from './tools/rdkafka.js';
+import { buildRdkafkaPerf, runRdkafkaPerf } from './tools/rdkafka.js';
+import { buildIfStale } from './tools/build.js';
+import { cpuMs } from './tools/proc.js';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -220,20 +222,8 @@ async function dropTopics(b: { port: number; dir: string }): Promise<void> {
 // RDKAFKA_BIN and buildRdkafkaPerf() live in bench/tools/rdkafka.ts (bench/profile.ts uses them too).
 
 /** rdkafka-perf produce|consume (see the C file); `args` are its flags. */
-async function rdkafka(mode: 'produce' | 'consume', args: string[], timeoutMs = 120_000): Promise<PerfJson> {
-  const out = await exec(RDKAFKA_BIN, [mode, ...args], timeoutMs, { cwd: tmpRoot });
-  return JSON.parse(out.trim().split('\n').pop()!) as PerfJson;
-}
-
-/** CPU time (user + system, ms) a process has used so far, from /proc (null where there is no /proc). */
-function cpuMs(pid: number | undefined): number | null {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const after = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return ((Number(after[11]) + Number(after[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return null;
-  }
+function rdkafka(mode: 'produce' | 'consume', args: string[], timeoutMs = 120_000): Promise<PerfJson> {
+  return runRdkafkaPerf<PerfJson>(mode, args, { cwd: tmpRoot, timeoutMs, children });
 }
 
 /** Runs `f` and reports the broker's CPU µs per record it handled (the per-message cost, not noisy wall time). */
@@ -335,10 +325,7 @@ async function natsJetStream(size: number, n: number): Promise<number | null> {
 // ---------------------------------------------------------------- run
 async function main(): Promise<void> {
   console.log(`broker bench${quick ? ' (quick)' : ''}: node ${process.version}, results in rec/s and MB/s (MiB)`);
-  if (process.env.RIVULET_BENCH_BUILD !== '0' && (process.env.RIVULET_BENCH_BUILD === '1' || staleBuild())) {
-    process.stdout.write('building (npm run build)…\n');
-    await exec(process.execPath, [join(root, 'scripts/build.mjs')], 300_000);
-  }
+  buildIfStale();
 
   section('limits (same run)');
   const loop = await loopbackTcp();
@@ -548,18 +535,6 @@ async function main(): Promise<void> {
   );
   console.log(`\nwritten ${base.slice(root.length)}.json, -throughput.svg, -latency.svg (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   if (limitations.length) console.log(`missing peers/tools:\n  ${limitations.join('\n  ')}`);
-}
-
-/** True when dist/ is missing or older than a source it is built from (then the bench builds first). */
-function staleBuild(): boolean {
-  const built = join(root, 'dist/host-node/cli/main.js');
-  if (!existsSync(built)) return true;
-  const t = statSync(built).mtimeMs;
-  const newer = (dir: string): boolean =>
-    readdirSync(dir, { withFileTypes: true }).some((e) =>
-      e.isDirectory() ? e.name !== 'generator' && newer(join(dir, e.name)) : /\.ts$/.test(e.name) && statSync(join(dir, e.name)).mtimeMs > t,
-    );
-  return ['host-node', 'bindings', 'core'].some((d) => existsSync(join(root, d)) && newer(join(root, d)));
 }
 
 function lat(l: { p50Ms: number; p99Ms: number; p999Ms: number } | undefined): Partial<Row> {

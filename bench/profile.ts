@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { formatTop, labeller, readProfile, summarize, trimProfile } from './tools/cpuprofile.mjs';
 import { renderFlameGraph } from './tools/flamegraph.mjs';
 import { buildIfStale } from './tools/build.js';
-import { RDKAFKA_BIN, buildRdkafkaPerf } from './tools/rdkafka.js';
+import { cpuMs } from './tools/proc.js';
+import { buildRdkafkaPerf, runRdkafkaPerf } from './tools/rdkafka.js';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -41,17 +42,6 @@ process.on('exit', () => {
 process.on('SIGINT', () => process.exit(130));
 
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
-
-/** CPU time (user + system, ms) a process has used so far, from /proc (null where there is no /proc). */
-function cpuMs(pid: number | undefined): number | null {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const after = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return ((Number(after[11]) + Number(after[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return null;
-  }
-}
 
 interface Broker {
   proc: ChildProcess;
@@ -103,22 +93,7 @@ interface RkJson {
 }
 
 function rdkafka(mode: 'produce' | 'consume', args: string[], timeoutMs = 180_000): Promise<RkJson> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(RDKAFKA_BIN, [mode, ...args], { cwd: tmpRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(c);
-    let out = '';
-    let err = '';
-    c.stdout!.on('data', (d) => (out += d));
-    c.stderr!.on('data', (d) => (err += d));
-    const t = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
-    c.on('error', reject);
-    c.on('close', (code, sig) => {
-      clearTimeout(t);
-      children.delete(c);
-      if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop()!) as RkJson);
-      else reject(new Error(`rdkafka-perf ${mode} exited ${code ?? sig}: ${(err || out).trim().split('\n').slice(-3).join(' | ')}`));
-    });
-  });
+  return runRdkafkaPerf<RkJson>(mode, args, { cwd: tmpRoot, timeoutMs, children });
 }
 
 /** asc writes the .wat beside build/core/rivulet-core.wasm, which the build copies into dist/core/: names by index hold while the two .wasm files are the same. */

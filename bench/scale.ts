@@ -16,8 +16,7 @@
 // bench/results/scale-<date>[-quick].json. SCALE_CPU_PROF=<dir> writes the broker's CPU profiles there.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +26,7 @@ import { encodeBatch } from '../bindings/node.js';
 import { ApiKey } from '../host-node/protocol/generated/index.js';
 import { ZERO_UUID } from '../host-node/protocol/wire/uuid.js';
 import { Admin, Cluster, Connection, Producer } from '../host-node/client/index.js';
+import { buildIfStale } from './tools/build.js';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -434,21 +434,8 @@ async function connectionsBench(): Promise<void> {
 
 // ---------------------------------------------------------------- main
 
-/** dist/ older than any TypeScript source of the broker (then `npm run build` runs first). */
-function staleBuild(): boolean {
-  const built = join(root, 'dist/cli/rivulet.js');
-  if (!existsSync(built)) return true;
-  const t = statSync(built).mtimeMs;
-  const newer = (dir: string): boolean =>
-    readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(dir, e.name)) : e.name.endsWith('.ts') && statSync(join(dir, e.name)).mtimeMs > t));
-  return ['host-node', 'bindings'].some((d) => newer(join(root, d)));
-}
-
 async function main(): Promise<void> {
-  if (process.env.RIVULET_BENCH_BUILD !== '0' && (process.env.RIVULET_BENCH_BUILD === '1' || staleBuild())) {
-    log('building (npm run build)…');
-    execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit', timeout: 300_000 });
-  }
+  buildIfStale();
   const limit = execFileSync('sh', ['-c', 'ulimit -n']).toString().trim();
   log(`scale bench${quick ? ' (quick)' : ''}: node ${process.version}, ${PARTITIONS} partitions, ${CONNECTIONS} connections, open-file limit ${limit}`);
   results.openFileLimit = limit;

@@ -1,6 +1,6 @@
 // Our C librdkafka load generator (bench/tools/rdkafka-perf.c): where its binary lives and how it is built.
 // Shared by bench/broker.ts and bench/profile.ts.
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,4 +43,27 @@ export async function buildRdkafkaPerf(): Promise<string | null> {
     return `cannot build rdkafka-perf: ${(e as Error).message}`;
   }
   return null;
+}
+
+/**
+ * Runs rdkafka-perf and parses the JSON object it prints last. `children` (optional) tracks the process so
+ * a bench can kill what is left when it exits.
+ */
+export function runRdkafkaPerf<T>(mode: 'produce' | 'consume', args: string[], o: { cwd: string; timeoutMs: number; children?: Set<ChildProcess> }): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(RDKAFKA_BIN, [mode, ...args], { cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    o.children?.add(c);
+    let out = '';
+    let err = '';
+    c.stdout!.on('data', (d) => (out += d));
+    c.stderr!.on('data', (d) => (err += d));
+    const t = setTimeout(() => c.kill('SIGKILL'), o.timeoutMs);
+    c.on('error', reject);
+    c.on('close', (code, sig) => {
+      clearTimeout(t);
+      o.children?.delete(c);
+      if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop()!) as T);
+      else reject(new Error(`rdkafka-perf ${mode} exited ${code ?? sig}: ${(err || out).trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
 }
