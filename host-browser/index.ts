@@ -9,23 +9,15 @@
 //
 // The page only talks to the Worker (postMessage); every log of the page lives in that one Worker.
 import type { LocalLogOptions, LoadStats } from './log/local-log.js';
-import { packRecords } from './packed-records.js';
-import type { AppendOutcome, EventMessage, OpenResult, Request, WorkerMessage } from './protocol.js';
-import type { LocalRecord, LocalRecordInput, SyncOptions, SyncStatus } from './sync/types.js';
+import { BufferPool, packRecords, readFrameAnswer, writeFrameRequest, type RecordInput } from './packed-records.js';
+import type { AppendOutcome, EventMessage, OpenResult, Request, RequestMessage, WorkerMessage } from './protocol.js';
+import type { LocalRecord, SyncOptions, SyncStatus } from './sync/types.js';
 
 export type { LocalRecord, LocalRecordInput, SyncableLog, SyncOptions, SyncStatus } from './sync/types.js';
 export type { LocalLogOptions, LoadStats } from './log/local-log.js';
+export type { RecordInput } from './packed-records.js';
 
 type Bytes = string | Uint8Array;
-
-/** A record to append: strings are stored as UTF-8. */
-export interface RecordInput {
-  key?: Bytes | null;
-  value: Bytes | null;
-  headers?: Record<string, Bytes | null> | { key: string; value: Bytes | null }[];
-  /** CreateTime in ms (default: now). */
-  timestamp?: number | Date;
-}
 
 /** A stored record. `key`, `value` and header values are bytes: `Rivulet.text()` decodes UTF-8. */
 export interface StoredRecord {
@@ -47,28 +39,6 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 const toBytes = (v: Bytes | null | undefined): Uint8Array | null => (v == null ? null : typeof v === 'string' ? enc.encode(v) : v);
 
-function toInput(r: RecordInput, i: number): LocalRecordInput {
-  if (r === null || typeof r !== 'object') throw new TypeError(`record ${i} must be an object`);
-  if (r.value !== null && typeof r.value !== 'string' && !(r.value instanceof Uint8Array)) throw new TypeError(`record ${i}: value must be a string, a Uint8Array or null`);
-  if (r.key != null && typeof r.key !== 'string' && !(r.key instanceof Uint8Array)) throw new TypeError(`record ${i}: key must be a string, a Uint8Array or null`);
-  if (r.headers !== undefined && (r.headers === null || typeof r.headers !== 'object')) throw new TypeError(`record ${i}: headers must be an object or an array of { key, value }`);
-  const headers = r.headers === undefined ? undefined : Array.isArray(r.headers) ? r.headers : Object.entries(r.headers).map(([key, value]) => ({ key, value }));
-  for (const h of headers ?? []) {
-    if (h === null || typeof h !== 'object' || (h.value != null && typeof h.value !== 'string' && !(h.value instanceof Uint8Array))) {
-      throw new TypeError(`record ${i}: a header value must be a string, a Uint8Array or null`);
-    }
-  }
-  const ts = r.timestamp instanceof Date ? r.timestamp.getTime() : r.timestamp;
-  // Checked here: the packed form (packed-records.ts) carries a float64 and cannot tell a bad value apart.
-  if (ts !== undefined && !Number.isSafeInteger(ts)) throw new TypeError(`record ${i}: timestamp must be an integer (ms)`);
-  return {
-    key: toBytes(r.key),
-    value: toBytes(r.value),
-    headers: headers?.map((h) => ({ key: String(h.key), value: toBytes(h.value) })),
-    ...(ts === undefined ? {} : { timestamp: ts }),
-  };
-}
-
 /** The page's connection to its Worker: request/response by id, plus subscription events. */
 class WorkerClient {
   private nextId = 1;
@@ -77,6 +47,8 @@ class WorkerClient {
   nextSubId = 1;
   readonly syncs = new Map<number, (s: SyncStatus) => void>();
   nextSyncId = 1;
+  /** Append buffers back from the Worker, packed again by later appends. */
+  readonly buffers = new BufferPool();
 
   constructor(private readonly worker: Worker) {
     worker.addEventListener('message', (e: MessageEvent<WorkerMessage>) => this.onMessage(e.data));
@@ -84,20 +56,49 @@ class WorkerClient {
   }
 
   call<T>(req: Request, transfer: Transferable[] = []): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ ...req, id }, transfer);
-    });
+    return new Promise<T>((resolve, reject) => this.send(req, transfer, resolve as (v: unknown) => void, reject));
+  }
+
+  /** Sends `req` (given its id here: it is built for this one call); the answer goes to resolve/reject. */
+  send(req: Request, transfer: Transferable[], resolve: (v: unknown) => void, reject: (e: Error) => void): void {
+    (req as RequestMessage).id = this.expect(resolve, reject);
+    this.worker.postMessage(req, transfer);
+  }
+
+  /** Sends one append as a frame (packed-records.ts): the packed buffer alone, transferred. */
+  sendFrame(buffer: ArrayBuffer, logId: number, length: number, resolve: (v: unknown) => void, reject: (e: Error) => void): void {
+    writeFrameRequest(buffer, this.expect(resolve, reject), logId, length);
+    this.worker.postMessage(buffer, [buffer]);
+  }
+
+  /** A new request id (it fits the u32 of a frame) and who gets its answer. */
+  private expect(resolve: (v: unknown) => void, reject: (e: Error) => void): number {
+    const id = this.nextId;
+    this.nextId = id >= 0xfffffffe ? 1 : id + 1;
+    this.pending.set(id, { resolve, reject });
+    return id;
   }
 
   private onMessage(m: WorkerMessage): void {
+    if (m instanceof ArrayBuffer) return this.onFrame(m);
     if ('event' in m) return this.onEvent(m);
+    if (m.buffer !== undefined) this.buffers.give(m.buffer);
+    else if (m.buffers !== undefined) for (const b of m.buffers) this.buffers.give(b);
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
     if (m.ok) p.resolve(m.result);
     else p.reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
+  }
+
+  /** An append frame back from the Worker: appended, the offsets in its header; the buffer is reused. */
+  private onFrame(buffer: ArrayBuffer): void {
+    const a = readFrameAnswer(buffer);
+    this.buffers.give(buffer);
+    const p = a && this.pending.get(a.id);
+    if (!p) return;
+    this.pending.delete(a.id);
+    p.resolve({ baseOffset: a.baseOffset, lastOffset: a.lastOffset });
   }
 
   private onEvent(m: EventMessage): void {
@@ -195,9 +196,9 @@ export class RivuletLog {
    */
   append(records: RecordInput | RecordInput[]): Promise<{ baseOffset: number; lastOffset: number }> {
     if (this.closed) return Promise.reject(new Error(`log ${this.topic}-${this.partition} is closed`));
-    let input: ArrayBuffer;
+    let packed: { buffer: ArrayBuffer; length: number };
     try {
-      input = packRecords((Array.isArray(records) ? records : [records]).map(toInput));
+      packed = packRecords(Array.isArray(records) ? records : [records], this.client.buffers);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -206,23 +207,27 @@ export class RivuletLog {
         this.queued = [];
         queueMicrotask(() => this.sendQueued());
       }
-      this.queued.push({ records: input, resolve, reject });
+      this.queued.push({ records: packed.buffer, length: packed.length, resolve, reject });
     });
   }
 
-  private queued: { records: ArrayBuffer; resolve: (r: { baseOffset: number; lastOffset: number }) => void; reject: (e: Error) => void }[] | null = null;
+  private queued: { records: ArrayBuffer; length: number; resolve: (r: { baseOffset: number; lastOffset: number }) => void; reject: (e: Error) => void }[] | null = null;
 
   private sendQueued(): void {
     const q = this.queued ?? [];
     this.queued = null;
     if (q.length === 1) {
+      // The Worker's answer settles the caller's promise directly (no promise in between).
       const one = q[0]!;
-      this.client.call<{ baseOffset: number; lastOffset: number }>({ op: 'append', logId: this.logId, records: one.records }, [one.records]).then(one.resolve, one.reject);
+      this.client.sendFrame(one.records, this.logId, one.length, one.resolve as (v: unknown) => void, one.reject);
       return;
     }
-    this.client.call<AppendOutcome[]>({ op: 'appendMany', logId: this.logId, appends: q.map((a) => a.records) }, q.map((a) => a.records)).then(
+    const buffers = q.map((a) => a.records);
+    this.client.send(
+      { op: 'appendMany', logId: this.logId, appends: buffers, lengths: q.map((a) => a.length) },
+      buffers,
       (outcomes) =>
-        outcomes.forEach((o, i) => {
+        (outcomes as AppendOutcome[]).forEach((o, i) => {
           if (o.ok) q[i]!.resolve({ baseOffset: o.baseOffset, lastOffset: o.lastOffset });
           else q[i]!.reject(Object.assign(new Error(o.error.message), { name: o.error.name }));
         }),

@@ -1,7 +1,9 @@
 // Messages between the page (host-browser/index.ts) and the Worker that owns the logs (worker.ts).
 // Every request carries an id and gets exactly one response with that id; subscriptions also receive
-// `records` events. Records to append travel packed in one transferred ArrayBuffer (packed-records.ts);
-// other byte arrays by structured clone.
+// `records` events. Records to append travel packed in one transferred ArrayBuffer (packed-records.ts),
+// which the answer transfers back for the page to reuse; other byte arrays by structured clone. A single
+// append is that buffer alone, its request and answer in the buffer's header (an append frame,
+// packed-records.ts); every other request is an object.
 import type { LocalLogOptions, LoadStats } from './log/local-log.js';
 import type { SyncStatus } from './sync/status.js';
 import type { LocalRecord, SyncOptions } from './sync/types.js';
@@ -9,10 +11,11 @@ import type { LocalRecord, SyncOptions } from './sync/types.js';
 export type Request =
   | { op: 'crc32c'; bytes: Uint8Array }
   | { op: 'open'; topic: string; partition: number; options: LocalLogOptions }
-  /** `records`: packed by packed-records.ts and transferred. */
-  | { op: 'append'; logId: number; records: ArrayBuffer }
-  /** Several appends in one message (calls the page made while others were in flight): one batch each, in order. */
-  | { op: 'appendMany'; logId: number; appends: ArrayBuffer[] }
+  /**
+   * Several appends in one message (calls the page made while others were in flight): one batch each, in
+   * order; `appends[i]` packed by packed-records.ts, `lengths[i]` bytes. (One append goes as a frame.)
+   */
+  | { op: 'appendMany'; logId: number; appends: ArrayBuffer[]; lengths: number[] }
   | { op: 'read'; logId: number; fromOffset: number; maxRecords: number }
   | { op: 'endOffset'; logId: number }
   | { op: 'flush'; logId: number }
@@ -35,9 +38,11 @@ export type AppendOutcome = { ok: true; baseOffset: number; lastOffset: number }
 
 export type RequestMessage = Request & { id: number };
 
-export type ResponseMessage =
+/** The packed buffers of an append frame that failed (`buffer`) or of an appendMany (`buffers`) come back with the answer. */
+export type ResponseMessage = (
   | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { name: string; message: string } };
+  | { id: number; ok: false; error: { name: string; message: string } }
+) & { buffer?: ArrayBuffer; buffers?: ArrayBuffer[] };
 
 export type EventMessage =
   | { event: 'records'; subId: number; records: LocalRecord[] }
@@ -45,4 +50,5 @@ export type EventMessage =
   /** A sync's status changed (state, lag, progress, errors); the last one of a sync has state stopped or failed. */
   | { event: 'sync-status'; syncId: number; status: SyncStatus };
 
-export type WorkerMessage = ResponseMessage | EventMessage;
+/** An ArrayBuffer: an append frame, answered (packed-records.ts). */
+export type WorkerMessage = ResponseMessage | EventMessage | ArrayBuffer;

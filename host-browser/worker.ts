@@ -13,13 +13,13 @@ import type { RivuletCore } from '../bindings/core.js';
 import { PortableWasmStorageCore } from '../host-node/storage/wasm-storage-core.js';
 import { LocalLog, checkTopicName } from './log/local-log.js';
 import { RemoteLog, channelName, serveLog, type PartitionLog } from './log/shared-log.js';
-import { unpackRecords } from './packed-records.js';
+import { readFrameRequest, unpackRecords, writeFrameAnswer } from './packed-records.js';
 import type { AppendOutcome, EventMessage, OpenResult, RequestMessage, ResponseMessage } from './protocol.js';
 import type { StartSync, SyncHandle, SyncOptions, SyncStatus } from './sync/types.js';
 
 interface WorkerScope {
-  postMessage(message: unknown): void;
-  addEventListener(type: 'message', listener: (e: MessageEvent<RequestMessage>) => void): void;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<RequestMessage | ArrayBuffer>) => void): void;
 }
 const scope = self as unknown as WorkerScope;
 
@@ -193,6 +193,21 @@ function post(m: ResponseMessage | EventMessage): void {
   scope.postMessage(m);
 }
 
+/** Answers a request; the packed buffers of an appendMany go back to the page with it, for reuse. */
+function answer(m: RequestMessage, r: { ok: true; result: unknown } | { ok: false; error: { name: string; message: string } }): void {
+  const res = r as ResponseMessage;
+  res.id = m.id;
+  // (A detached buffer has byteLength 0; the page's are never empty.)
+  if (m.op === 'appendMany' && Array.isArray(m.appends) && m.appends.every((b) => b instanceof ArrayBuffer && b.byteLength > 0)) res.buffers = m.appends;
+  try {
+    scope.postMessage(res, res.buffers);
+  } catch {
+    // Not transferable (a request the page API would not make): answer without the buffers.
+    delete res.buffers;
+    scope.postMessage(res);
+  }
+}
+
 function errorOf(e: unknown): { name: string; message: string } {
   return e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };
 }
@@ -212,12 +227,10 @@ async function handle(m: RequestMessage): Promise<unknown> {
       const r: OpenResult = { logId, endOffset: entry.log.endOffset(), startOffset: entry.log.startOffset(), loadStats: entry.log.loadStats };
       return r;
     }
-    case 'append':
-      return entryOf(m.logId).entry.log.append(unpackRecords(m.records));
     case 'appendMany': {
       const { log } = entryOf(m.logId).entry;
       // Queued one after the other by the log; each settles on its own.
-      const settled = await Promise.allSettled(m.appends.map(async (packed) => log.append(unpackRecords(packed))));
+      const settled = await Promise.allSettled(m.appends.map(async (packed, i) => log.append(unpackRecords(packed, m.lengths?.[i]))));
       return settled.map((s): AppendOutcome => (s.status === 'fulfilled' ? { ok: true, ...s.value } : { ok: false, error: errorOf(s.reason) }));
     }
     case 'read':
@@ -336,11 +349,29 @@ async function stopSync(sync: RunningSync): Promise<void> {
   await sync.handle.stop().catch(() => undefined); // sends the final 'stopped' status
 }
 
+/**
+ * One append sent as a frame (packed-records.ts): answered with the same buffer, the offsets in its
+ * header, or with an error message that carries the buffer back.
+ */
+async function appendFrame(buffer: ArrayBuffer): Promise<void> {
+  const req = readFrameRequest(buffer);
+  if (req === null) return; // not from the page API: no id to answer
+  try {
+    if (loaded === null) await ready;
+    const r = await entryOf(req.logId).entry.log.append(unpackRecords(buffer, req.length));
+    writeFrameAnswer(buffer, req.id, r);
+    scope.postMessage(buffer, [buffer]);
+  } catch (e) {
+    scope.postMessage({ id: req.id, ok: false, error: errorOf(e), buffer } satisfies ResponseMessage, [buffer]);
+  }
+}
+
 scope.addEventListener('message', (e) => {
   const m = e.data;
+  if (m instanceof ArrayBuffer) return void appendFrame(m);
   if (m === null || typeof m !== 'object' || typeof m.id !== 'number') return;
   handle(m).then(
-    (result) => post({ id: m.id, ok: true, result }),
-    (err: unknown) => post({ id: m.id, ok: false, error: errorOf(err) }),
+    (result) => answer(m, { ok: true, result }),
+    (err: unknown) => answer(m, { ok: false, error: errorOf(err) }),
   );
 });

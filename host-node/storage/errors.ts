@@ -38,5 +38,14 @@ export function isIoError(e: unknown): boolean {
 
 /** Throws an internal invariant violation (a bug, never a client error). */
 export function invariant(cond: unknown, what: string): asserts cond {
-  if (!cond) throw new Error(`storage invariant violated: ${what}`);
+  if (!cond) throw invariantViolation(what);
+}
+
+/**
+ * The error invariant() throws, for hot paths whose message interpolates values:
+ * `if (!cond) throw invariantViolation(`…${x}`)` builds the string only when the check fails
+ * (invariant(cond, `…${x}`) would build it on every call).
+ */
+export function invariantViolation(what: string): Error {
+  return new Error(`storage invariant violated: ${what}`);
 }

@@ -3,7 +3,7 @@
 // kept in memory (a Buffer); new ones reach the file in one pwrite when the segment persists its indexes
 // (roll, flush, close). Lookups run in the core over these bytes.
 import type { StorageFs } from './fs.js';
-import { invariant } from './errors.js';
+import { invariant, invariantViolation } from './errors.js';
 
 export abstract class IndexFile {
   protected data: Buffer;
@@ -58,7 +58,7 @@ export abstract class IndexFile {
 
   /** Space for one more entry; returns its byte position in `data`. */
   protected slotForAppend(): number {
-    invariant(this._entries < this.maxEntries, `index ${this.path} is full`);
+    if (this._entries >= this.maxEntries) throw invariantViolation(`index ${this.path} is full`);
     const pos = this._entries * this.entrySize;
     if (pos + this.entrySize > this.data.byteLength) {
       const grown = Buffer.alloc(Math.min(this.maxEntries * this.entrySize, Math.max(this.data.byteLength * 2, this.entrySize * 64)));

@@ -2,7 +2,7 @@
 // int32 byte position in the .log file); sparse (one entry per log.index.interval.bytes of batches),
 // keyed by a batch's last offset at the batch's start position. Lookup goes through the core.
 import type { StorageCore } from './core-port.js';
-import { invariant } from './errors.js';
+import { invariant, invariantViolation } from './errors.js';
 import type { StorageFs } from './fs.js';
 import { IndexFile } from './index-file.js';
 
@@ -33,10 +33,10 @@ export class OffsetIndex extends IndexFile {
 
   append(offset: number, position: number): void {
     const rel = offset - this.baseOffset;
-    invariant(rel >= 0 && rel <= 0x7fffffff, `offset ${offset} fits segment ${this.baseOffset}`);
+    if (!(rel >= 0 && rel <= 0x7fffffff)) throw invariantViolation(`offset ${offset} fits segment ${this.baseOffset}`);
     if (this._entries > 0) {
       const last = this.lastEntry();
-      invariant(offset > last.offset && position > last.position, `index entries strictly increase (${offset}@${position} after ${last.offset}@${last.position})`);
+      if (!(offset > last.offset && position > last.position)) throw invariantViolation(`index entries strictly increase (${offset}@${position} after ${last.offset}@${last.position})`);
     }
     const p = this.slotForAppend();
     this.data.writeInt32BE(rel, p);

@@ -3,7 +3,7 @@
 // it writes staged views, reads byte ranges, and walks batch headers through the core.
 import { join } from 'node:path';
 import { HEADER_PEEK_BYTES, MIN_BATCH_BYTES, type BatchHeader, type BatchInfo, type StorageCore } from './core-port.js';
-import { invariant } from './errors.js';
+import { invariant, invariantViolation } from './errors.js';
 import { readAt, writeFully, type StorageFs } from './fs.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
@@ -203,27 +203,26 @@ export class LogSegment {
   append(view: Uint8Array, batches: readonly BatchInfo[]): void {
     invariant(!this.closed, 'append to an open segment');
     invariant(batches.length > 0, 'append has batches');
-    invariant(batches[0]!.baseOffset >= this.nextOffset, `offsets increase: ${batches[0]!.baseOffset} >= ${this.nextOffset}`);
+    if (batches[0]!.baseOffset < this.nextOffset) throw invariantViolation(`offsets increase: ${batches[0]!.baseOffset} >= ${this.nextOffset}`);
     invariant(this.size + view.byteLength <= 0x7fffffff, 'segment positions fit int32');
-    const saved = {
-      oi: this.offsetIndex.entries,
-      ti: this.timeIndex.entries,
-      maxTs: this.maxTimestampSoFar,
-      offMaxTs: this.offsetOfMaxTimestampSoFar,
-      since: this.bytesSinceLastIndexEntry,
-      rolling: this.rollingBasedTimestamp,
-    };
+    // The state indexBatches changes, kept in locals (no object per append) to undo it on error.
+    const savedOi = this.offsetIndex.entries;
+    const savedTi = this.timeIndex.entries;
+    const savedMaxTs = this.maxTimestampSoFar;
+    const savedOffMaxTs = this.offsetOfMaxTimestampSoFar;
+    const savedSince = this.bytesSinceLastIndexEntry;
+    const savedRolling = this.rollingBasedTimestamp;
     this.logWrites++;
     writeFully(this.o.fs, this.logFd, view, this.size);
     try {
       this.indexBatches(batches, this.size);
     } catch (e) {
-      this.offsetIndex.truncateToSlot(saved.oi);
-      this.timeIndex.truncateToSlot(saved.ti);
-      this.maxTimestampSoFar = saved.maxTs;
-      this.offsetOfMaxTimestampSoFar = saved.offMaxTs;
-      this.bytesSinceLastIndexEntry = saved.since;
-      this.rollingBasedTimestamp = saved.rolling;
+      this.offsetIndex.truncateToSlot(savedOi);
+      this.timeIndex.truncateToSlot(savedTi);
+      this.maxTimestampSoFar = savedMaxTs;
+      this.offsetOfMaxTimestampSoFar = savedOffMaxTs;
+      this.bytesSinceLastIndexEntry = savedSince;
+      this.rollingBasedTimestamp = savedRolling;
       throw e;
     }
     const last = batches[batches.length - 1]!;
@@ -236,7 +235,7 @@ export class LogSegment {
   private indexBatches(batches: readonly BatchInfo[], basePosition: number): void {
     let expect = this.nextOffset;
     for (const b of batches) {
-      invariant(b.baseOffset >= expect && b.lastOffset >= b.baseOffset, `batch offsets strictly increase (${b.baseOffset} after ${expect - 1})`);
+      if (!(b.baseOffset >= expect && b.lastOffset >= b.baseOffset)) throw invariantViolation(`batch offsets strictly increase (${b.baseOffset} after ${expect - 1})`);
       expect = b.lastOffset + 1;
       if (this.rollingBasedTimestamp < 0 && this.size === 0 && b === batches[0]) this.rollingBasedTimestamp = b.maxTimestamp;
       if (b.maxTimestamp > this.maxTimestampSoFar) {

@@ -2,7 +2,7 @@
 // segment's base offset). Timestamps strictly increase: an entry is added only when the segment's max
 // timestamp so far grows, pointing at the offset of that max timestamp. Lookup goes through the core.
 import type { StorageCore } from './core-port.js';
-import { invariant } from './errors.js';
+import { invariant, invariantViolation } from './errors.js';
 import type { StorageFs } from './fs.js';
 import { IndexFile } from './index-file.js';
 
@@ -35,7 +35,7 @@ export class TimeIndex extends IndexFile {
   maybeAppend(timestamp: number, offset: number, force = false): boolean {
     const last = this.lastEntry();
     if (last !== null) {
-      invariant(offset >= last.offset, `time index offsets do not go back (${offset} < ${last.offset})`);
+      if (offset < last.offset) throw invariantViolation(`time index offsets do not go back (${offset} < ${last.offset})`);
       if (timestamp <= last.timestamp) return false;
     }
     if (this.isFull) return false; // the sparse index only gets sparser; `force` kept for the roll call site

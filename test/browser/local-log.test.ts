@@ -99,6 +99,50 @@ describe('host-browser in Chromium', () => {
     expect(errors.closed).toMatch(/closed/);
   });
 
+  it('packs appends into buffers the Worker hands back: mixed sizes, awaited and in flight, after a rejected append', async () => {
+    const out = await b.page.evaluate(async () => {
+      const { Rivulet } = window as unknown as W;
+      const log = await Rivulet.open('buffers', { maxMessageBytes: 4 << 20 });
+      const sizes = [10, 5000, 200_000, 1_200_000, 3, 70_000, 0];
+      const expected: { key: string; value: string }[] = [];
+      // Multi-byte text: 'é' is 2 bytes of UTF-8, '🙂' 4.
+      const rec = (tag: string, n: number) => ({ key: tag, value: `${tag}:${'é'.repeat(n)}🙂` });
+      for (const [i, n] of sizes.entries()) {
+        const r = rec(`a${i}`, n);
+        await log.append(r);
+        expected.push(r);
+      }
+      const inFlight = Array.from({ length: 64 }, (_, i) => rec(`f${i}`, Math.floor(sizes[i % sizes.length]! / 10)));
+      await Promise.all(inFlight.map((r) => log.append(r)));
+      expected.push(...inFlight);
+      const rejected = await log.append({ value: new Uint8Array(5 << 20) }).then(
+        () => 'no error',
+        (e: Error) => e.message,
+      );
+      const last = rec('last', 1);
+      await log.append(last);
+      expected.push(last);
+      const bad: string[] = [];
+      let next = 0;
+      for (;;) {
+        const rs = await log.read(next, { maxRecords: 20 });
+        if (rs.length === 0) break;
+        for (const r of rs) {
+          const want = expected[r.offset];
+          if (!want || Rivulet.text(r.key) !== want.key || Rivulet.text(r.value) !== want.value) bad.push(`offset ${r.offset}`);
+          next = r.offset + 1;
+        }
+      }
+      const pooled = (log as unknown as { client: { buffers: { free: ArrayBuffer[] } } }).client.buffers.free.length;
+      await log.close();
+      return { bad, end: next, expected: expected.length, rejected, pooled };
+    });
+    expect(out.bad).toEqual([]);
+    expect(out.end).toBe(out.expected);
+    expect(out.rejected).toMatch(/max\.message\.bytes|MESSAGE_TOO_LARGE|Kafka error 10/);
+    expect(out.pooled).toBeGreaterThan(0); // buffers came back from the Worker
+  });
+
   it('keeps records across a page reload, in the broker segment layout', async () => {
     const first = await b.page.evaluate(async () => {
       const { Rivulet } = window as unknown as W;
