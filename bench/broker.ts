@@ -15,6 +15,7 @@ import { buildRdkafkaPerf, runRdkafkaPerf } from './tools/rdkafka.js';
 import { buildIfStale } from './tools/build.js';
 import { cpuMs } from './tools/proc.js';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
+import { Admin } from '../host-node/client/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -27,6 +28,8 @@ const RK_COUNT: Record<number, number> = quick ? { 100: 1_500_000, 1024: 400_000
 const RK_FETCH_BYTES = 4 * MB;
 /** Runs of each librdkafka produce case (against Rivulet and the mock, alternating); the median is reported. */
 const THROUGHPUT_TRIALS = 3;
+/** Quick runs (under 2 minutes for every suite) repeat only the 1 KiB cases, which the ratios are about. */
+const trialsFor = (size: number): number => (quick && size !== 1024 ? 1 : THROUGHPUT_TRIALS);
 const LATENCY_TRIALS = 3;
 const started = performance.now();
 const tmpRoot = mkdtempSync(join(tmpdir(), 'rivulet-bench-'));
@@ -206,19 +209,22 @@ async function startRivulet(name: string, sets: string[]): Promise<{ port: numbe
 }
 
 /**
- * Deletes the topics earlier cases left on a broker (DeleteTopics through `rivulet topics`) and waits until
+ * Deletes the topics earlier cases left on a broker (one DeleteTopics from our Admin client) and waits until
  * their files are gone. Each librdkafka case writes 0.5-1.5 GB; without this, later cases write into page
  * cache the kernel has to find fresh memory for (on this VM, first-touch pages made the same write cost
  * 3-20x more system time), so a case's numbers would depend on the ones before it. A broker with retention
  * recycles its page cache the same way.
  */
 async function dropTopics(b: { port: number; dir: string }): Promise<void> {
-  const cli = (args: string[]) => exec(process.execPath, [join(root, 'bin/rivulet.js'), 'topics', '--bootstrap-server', `127.0.0.1:${b.port}`, ...args], 30_000);
-  const topics = (await cli(['--list', '--exclude-internal'])).split('\n').filter((t) => t.trim() !== '');
-  for (const t of topics)
-    await cli(['--delete', '--if-exists', '--topic', t.trim()]);
+  const admin = new Admin({ bootstrapServers: `127.0.0.1:${b.port}` });
+  try {
+    const topics = await admin.listTopics();
+    if (topics.length > 0) await admin.deleteTopics(topics);
+  } finally {
+    await admin.close();
+  }
   const deadline = Date.now() + 60_000;
-  while (readdirSync(b.dir).some((d) => d.endsWith('-delete')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (readdirSync(b.dir).some((d) => d.endsWith('-delete')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 // ---------------------------------------------------------------- librdkafka (our C load generator)
@@ -397,7 +403,7 @@ async function main(): Promise<void> {
         // alternating, the median reported. The last Rivulet run's topic stays for the consume case.
         const ours: PerfJson[] = [];
         const mocks: PerfJson[] = [];
-        for (let t = 0; t < THROUGHPUT_TRIALS; t++) {
+        for (let t = 0; t < trialsFor(size); t++) {
           await dropTopics(r1);
           ours.push(await withBrokerCpu(r1.proc, () => rdkafka('produce', ['-b', b1, '-t', `rk-${size}`, '-a', '1', ...common])));
           mocks.push(await rdkafka('produce', ['-b', 'mock', '-t', `rk-${size}`, '-a', '1', ...common]));
@@ -410,7 +416,7 @@ async function main(): Promise<void> {
         res[`mock-${size}`] = m;
         add({ group: 'librdkafka', name: `produce acks=1 ${size} B → in-process mock (ceiling)`, recordSize: size, partitions: 1, recordsPerSec: m.recordsPerSec, mbPerSec: m.mbPerSec, note: runs(mocks) });
         const durable: PerfJson[] = [];
-        for (let t = 0; t < THROUGHPUT_TRIALS; t++) {
+        for (let t = 0; t < trialsFor(size); t++) {
           await dropTopics(rAll);
           durable.push(await withBrokerCpu(rAll.proc, () => rdkafka('produce', ['-b', bAll, '-t', `rk-all-${size}`, '-a', 'all', ...common])));
         }
