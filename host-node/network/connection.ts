@@ -91,7 +91,7 @@ export class Connection implements ConnectionInfo {
     this.localPort = socket.localPort ?? 0;
     this.decoder = new FrameDecoder(limits.maxRequestBytes, (frame, lent) => this.onFrame(frame, lent), frameArena);
 
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('drain', () => {
       this.pausedForWrite = false;
       this.maybeResume();
@@ -151,12 +151,17 @@ export class Connection implements ConnectionInfo {
     this.endIfDrained();
   }
 
-  private onData(chunk: Buffer): void {
+  /**
+   * Bytes from the transport. 'data' events come here; a transport that reads into one reused buffer
+   * (TcpListener's `onread` sockets) calls it directly with `transient` set: nothing may point into the
+   * chunk after the call returns.
+   */
+  receive(chunk: Buffer, transient = false): void {
     if (this.closed) return;
     // Responses completed synchronously while this chunk is processed go out in one write.
     this.cork();
     try {
-      this.decoder.push(chunk);
+      this.decoder.push(chunk, transient);
     } catch (e) {
       if (e instanceof FrameError) this.abort('protocol', e.message);
       else this.abort('error', `unexpected: ${(e as Error).stack ?? String(e)}`, 'error');

@@ -2,7 +2,8 @@
 //
 // - The size is checked against the limit as soon as its 4 bytes are in, before any buffer is allocated.
 // - A frame that lies whole inside one incoming chunk is handed on as a view of that chunk (no copy); several
-//   frames in one chunk become several views.
+//   frames in one chunk become several views. Chunks of a reused read buffer (`push(chunk, true)`) are the
+//   exception: their frames are copied out (see push).
 // - A frame that spans chunks is reassembled into a per-connection buffer (frames above POOL_MAX_BYTES are
 //   instead collected as chunk views and joined once complete, so memory follows the bytes that arrived). That buffer is lent with the frame
 //   and comes back through `recycle()` once the request is served, so a connection that keeps sending large
@@ -76,8 +77,13 @@ export class FrameDecoder {
     return this.sizeHave + this.asmHave;
   }
 
-  /** Feeds one chunk. Throws FrameError on a size outside 0..maxFrameBytes. */
-  push(chunk: Buffer): void {
+  /**
+   * Feeds one chunk. Throws FrameError on a size outside 0..maxFrameBytes. A `transient` chunk is a view of
+   * a read buffer that is reused as soon as push() returns (sockets read with `onread`): nothing handed on or
+   * kept may point into it, so whole frames are copied out too (into an arena region when the arena takes
+   * the frame, which is the copy the storage core would otherwise make).
+   */
+  push(chunk: Buffer, transient = false): void {
     if (this.broken) return;
     let off = 0;
     const len = chunk.length;
@@ -85,7 +91,8 @@ export class FrameDecoder {
       if (this.big !== null) {
         // Continue a large frame: keep views of the chunks, join them once complete.
         const n = Math.min(this.asmNeed - this.asmHave, len - off);
-        this.big.push(n === len && off === 0 ? chunk : chunk.subarray(off, off + n));
+        const part = n === len && off === 0 ? chunk : chunk.subarray(off, off + n);
+        this.big.push(transient ? Buffer.from(part) : part);
         this.asmHave += n;
         off += n;
         if (this.asmHave === this.asmNeed) {
@@ -144,10 +151,11 @@ export class FrameDecoder {
         );
       }
       if (len - off >= size) {
-        // Whole frame inside this chunk: hand on a view, no copy.
+        // Whole frame inside this chunk: hand on a view, no copy (a copy for transient chunks).
         const frame = chunk.subarray(off, off + size);
         off += size;
-        this.sink(frame, undefined);
+        if (!transient) this.sink(frame, undefined);
+        else this.sinkCopy(frame);
         continue;
       }
       this.asmNeed = size;
@@ -164,6 +172,22 @@ export class FrameDecoder {
         this.asm = this.takeBuffer(size);
       }
     }
+  }
+
+  /** Hands on a copy of a whole frame from a transient chunk: into an arena region, or a Buffer of its own. */
+  private sinkCopy(frame: Buffer): void {
+    const size = frame.length;
+    if (this.arena !== undefined && size >= 2 && size <= POOL_MAX_BYTES && this.arena.accepts(frame.readInt16BE(0))) {
+      const region = this.arena.take(size);
+      if (region !== null) {
+        const bytes = region.bytes();
+        bytes.set(frame);
+        this.sink(bytes.subarray(0, size), region);
+        return;
+      }
+    }
+    // Small frames come from Node's shared Buffer pool (no allocation of their own).
+    this.sink(Buffer.from(frame), undefined);
   }
 
   /** The connection is gone: gives back an arena region holding a partial frame. */

@@ -215,6 +215,26 @@ describe('FrameDecoder with an arena', () => {
     expect(arena.taken).toBe(2);
   });
 
+  it('copies every frame out of a transient chunk (a reused read buffer) before handing it on', () => {
+    const arena = new MovingArena(OP.echo << 8, 4);
+    const frames = [req(OP.echo, 1, 0, 100), req(OP.delay, 2, 0, 50), req(OP.echo, 3, 0, 3000), req(OP.delay, 4, 0, 20_000)].map(frame);
+    const stream = Buffer.concat(frames);
+    const readBuffer = Buffer.alloc(8192);
+    const got: { frame: Uint8Array; lent: Lent | undefined }[] = [];
+    const d = new FrameDecoder(1 << 20, (f, lent) => got.push({ frame: f, lent }), arena);
+    for (let off = 0; off < stream.length; off += readBuffer.length) {
+      const n = stream.copy(readBuffer, 0, off, off + readBuffer.length);
+      d.push(readBuffer.subarray(0, n), true);
+      readBuffer.fill(0xee); // the next read overwrites it
+    }
+    const ids = got.map((g) => Buffer.from(g.frame).readInt32BE(1));
+    expect(ids).toEqual([1, 2, 3, 4]);
+    for (const [i, g] of got.entries()) expect(Buffer.from(g.frame).equals(frames[i]!.subarray(4))).toBe(true);
+    // Echo frames (the arena's API) went to regions, whole ones included; the others are Buffers of their own.
+    expect(got.map((g) => g.lent !== undefined && !Buffer.isBuffer(g.lent))).toEqual([true, false, true, false]);
+    expect(got.every((g) => g.frame.buffer !== readBuffer.buffer)).toBe(true);
+  });
+
   it('gives back the region of a partial frame when the connection goes', () => {
     const arena = new MovingArena(OP.echo << 8, 4);
     const d = new FrameDecoder(1 << 20, () => expect.unreachable());
