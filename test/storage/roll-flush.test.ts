@@ -2,7 +2,7 @@
 // an fdatasync of the old .log, the recovery point passes the old segment only when its flush is done, an
 // acks=all waiter past it waits for that flush too, a failed background flush takes the partition offline,
 // and close() syncs whatever is still pending.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FaultyFs, realFs, type StorageFs } from '../../host-node/storage/index.js';
 import { ForwardingFs } from '../../host-node/storage/fs.js';
 import { batch, cleanupTempDirs, openLog, readAllValues, tempDir } from './helpers/env.js';
@@ -107,5 +107,23 @@ describe('background flush of rolled segments', () => {
     expect(again.recoveryPoint).toBe(again.logEndOffset);
     expect(readAllValues(again)).toEqual(ref);
     again.close();
+  });
+
+  it('with the default policy, flushes the active segment in the background every few MiB (small fdatasyncs, moving recovery point)', async () => {
+    const fs = new FaultyFs();
+    const log = openLog({ dir: tempDir(), fs });
+    expect(log.recoveryPoint).toBe(0);
+    // ~4 KiB per batch: 1 MiB per 256 batches; stay under one step first.
+    for (let i = 0; i < 256; i++) log.append(batch(`s${i}`, 4, 1_700_000_000_000 + i, 1000));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fs.counts.fdatasync).toBe(0);
+    expect(log.recoveryPoint).toBe(0);
+    expect(log.highWatermark).toBe(log.logEndOffset); // acks=1 never waits for these flushes
+    for (let i = 0; i < 2560; i++) log.append(batch(`t${i}`, 4, 1_700_000_000_000 + i, 1000));
+    await vi.waitFor(() => expect(log.recoveryPoint).toBeGreaterThan(0));
+    const flushes = fs.counts.fdatasync;
+    expect(flushes).toBeGreaterThanOrEqual(1);
+    expect(flushes).toBeLessThanOrEqual(3); // ~11 MiB appended: steps of 8 MiB, one in flight at a time
+    log.close();
   });
 });
