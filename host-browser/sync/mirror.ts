@@ -17,11 +17,10 @@
 import { ApiKey } from '../../host-node/protocol/generated/api.js';
 import { ErrorCode, errorByCode } from '../../host-node/protocol/errors.js';
 import { KafkaClientError, KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError } from '../../host-node/client/errors.js';
-import type { BatchCodec } from './core.js';
 import { ensureTopicPartition } from './requests.js';
-import type { SyncStatus } from './status.js';
 import type { LocalRecord, SyncableLog } from './types.js';
-import { sleep, SyncStoppedError, type BrokerLink, type WsConnection } from './ws-connection.js';
+import type { SyncLoopOptions } from './types.js';
+import { sleep, SyncStoppedError, type WsConnection } from './ws-connection.js';
 
 const INT32_MAX = 0x7fffffff;
 
@@ -62,15 +61,7 @@ export function addSeq(seq: number, n: number): number {
   return (seq + n) % (INT32_MAX + 1);
 }
 
-export interface MirrorOptions {
-  log: SyncableLog;
-  link: BrokerLink;
-  codec: BatchCodec;
-  topic: string;
-  partition: number;
-  signal: AbortSignal;
-  status: SyncStatus;
-  report(): void;
+export interface MirrorOptions extends SyncLoopOptions {
   /** Records per batch at most (default 1000). */
   maxBatchRecords?: number;
   /** Approximate bytes per batch at most (default 512 KiB; brokers refuse batches above max.message.bytes, default 1 MiB). */

@@ -19,9 +19,9 @@ import { KafkaClientError, KafkaConnectionError, KafkaProtocolError, KafkaTimeou
 import type { BatchCodec } from './core.js';
 import { backoff } from './mirror.js';
 import { commitOffset, ensureTopicPartition, fetchCommitted, listOffset } from './requests.js';
-import type { SyncStatus } from './status.js';
-import type { LocalRecordInput, SyncableLog } from './types.js';
-import { sleep, SyncStoppedError, type BrokerLink, type WsConnection } from './ws-connection.js';
+import type { LocalRecordInput } from './types.js';
+import type { SyncLoopOptions } from './types.js';
+import { sleep, SyncStoppedError, type WsConnection } from './ws-connection.js';
 
 export interface TailState {
   v: 1;
@@ -31,15 +31,7 @@ export interface TailState {
 
 export const tailMetaKey = (topic: string, partition: number): string => `sync:tail:${topic}:${partition}`;
 
-export interface TailOptions {
-  log: SyncableLog;
-  link: BrokerLink;
-  codec: BatchCodec;
-  topic: string;
-  partition: number;
-  signal: AbortSignal;
-  status: SyncStatus;
-  report(): void;
+export interface TailOptions extends SyncLoopOptions {
   /** Consumer group the position is committed under (default `rivulet-tab-<local log topic>`). */
   groupId?: string;
   /** Where a tab with no local state and no committed offset starts (default 'earliest', Kafka's auto.offset.reset). */

@@ -2,6 +2,8 @@
 // (host-browser/sync/): the sync code only ever sees a log through this interface, so the two
 // halves can be built and tested independently.
 import type { SyncStatus } from './status.js';
+import type { BatchCodec } from './core.js';
+import type { BrokerLink } from './ws-connection.js';
 
 export type { SyncStatus } from './status.js';
 
@@ -41,3 +43,16 @@ export interface SyncHandle {
 
 /** The signature the Worker expects `host-browser/sync/index.js` to export (`onStatus`: every status change). */
 export type StartSync = (log: SyncableLog, options: SyncOptions & { onStatus?(s: SyncStatus): void }) => SyncHandle | Promise<SyncHandle>;
+
+/** What the mirror and the tail loops both run with: one local log and one remote topic-partition. */
+export interface SyncLoopOptions {
+  log: SyncableLog;
+  link: BrokerLink;
+  codec: BatchCodec;
+  topic: string;
+  partition: number;
+  signal: AbortSignal;
+  status: SyncStatus;
+  /** Called after `status` changed. */
+  report(): void;
+}

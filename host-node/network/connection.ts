@@ -293,7 +293,7 @@ export class Connection implements ConnectionInfo {
     this.decoder.dispose();
     for (let i = this.head; i < this.slots.length; i++) {
       const lent = this.slots[i]!.lent;
-      if (lent !== undefined && !Buffer.isBuffer(lent)) lent.release();
+      if (lent !== undefined) this.decoder.recycle(lent);
     }
     this.slots.length = 0;
     this.head = 0;

@@ -103,33 +103,20 @@ export class FrameDecoder {
         }
         continue;
       }
-      if (this.region !== null) {
-        // Continue a frame that spans chunks, in an arena region.
+      if (this.asm !== null || this.region !== null) {
+        // Continue a frame that spans chunks, in a Buffer of ours or an arena region (a fresh view of it:
+        // the memory behind a region may have grown since the last chunk).
+        const into = this.region !== null ? this.region.bytes() : this.asm!;
         const n = Math.min(this.asmNeed - this.asmHave, len - off);
-        chunk.copy(this.region.bytes(), this.asmHave, off, off + n);
+        chunk.copy(into, this.asmHave, off, off + n);
         this.asmHave += n;
         off += n;
         if (this.asmHave === this.asmNeed) {
-          const region = this.region;
+          const lent: Lent = this.region ?? this.asm!;
           const size = this.asmNeed;
-          this.region = null;
+          this.asm = this.region = null;
           this.asmHave = this.asmNeed = 0;
-          this.sink(region.bytes().subarray(0, size), region);
-        }
-        continue;
-      }
-      if (this.asm !== null) {
-        // Continue a frame that spans chunks.
-        const n = Math.min(this.asmNeed - this.asmHave, len - off);
-        chunk.copy(this.asm, this.asmHave, off, off + n);
-        this.asmHave += n;
-        off += n;
-        if (this.asmHave === this.asmNeed) {
-          const buf = this.asm;
-          const size = this.asmNeed;
-          this.asm = null;
-          this.asmHave = this.asmNeed = 0;
-          this.sink(buf.subarray(0, size), buf);
+          this.sink(into.subarray(0, size), lent);
         }
         continue;
       }
@@ -161,8 +148,8 @@ export class FrameDecoder {
       this.asmNeed = size;
       this.asmHave = 0;
       // The API key is known once two bytes of the frame are in (nearly always: they follow the size).
-      if (this.arena !== undefined && size <= POOL_MAX_BYTES && len - off >= 2 && this.arena.accepts(chunk.readInt16BE(off))) {
-        this.region = this.arena.take(size);
+      if (len - off >= 2) {
+        this.region = this.takeRegion(size, chunk.readInt16BE(off));
         if (this.region !== null) continue;
       }
       if (size > POOL_MAX_BYTES) {
@@ -177,17 +164,20 @@ export class FrameDecoder {
   /** Hands on a copy of a whole frame from a transient chunk: into an arena region, or a Buffer of its own. */
   private sinkCopy(frame: Buffer): void {
     const size = frame.length;
-    if (this.arena !== undefined && size >= 2 && size <= POOL_MAX_BYTES && this.arena.accepts(frame.readInt16BE(0))) {
-      const region = this.arena.take(size);
-      if (region !== null) {
-        const bytes = region.bytes();
-        bytes.set(frame);
-        this.sink(bytes.subarray(0, size), region);
-        return;
-      }
+    const region = size >= 2 ? this.takeRegion(size, frame.readInt16BE(0)) : null;
+    if (region !== null) {
+      const bytes = region.bytes();
+      bytes.set(frame);
+      this.sink(bytes.subarray(0, size), region);
+      return;
     }
     // Small frames come from Node's shared Buffer pool (no allocation of their own).
     this.sink(Buffer.from(frame), undefined);
+  }
+
+  /** An arena region for a frame of `size` bytes of this API, when the arena takes it and has one free. */
+  private takeRegion(size: number, apiKey: number): ArenaRegion | null {
+    return this.arena !== undefined && size <= POOL_MAX_BYTES && this.arena.accepts(apiKey) ? this.arena.take(size) : null;
   }
 
   /** The connection is gone: gives back an arena region holding a partial frame. */

@@ -129,10 +129,10 @@ export class Log {
    * flush (they run one after another). The recovery point passes a rolled segment only once it is flushed.
    */
   private readonly rolledUnflushed: LogSegment[] = [];
-  /** Active segment and byte position the last background flush covered (see WRITEBACK_STEP_BYTES). */
+  private rolledFlush: Promise<void> | null = null;
+  /** Segment and byte position the last group-commit flush covered (see WRITEBACK_STEP_BYTES). */
   private flushedSegment: LogSegment | null = null;
   private flushedPos = 0;
-  private rolledFlush: Promise<void> | null = null;
 
   private offline: { reason: OfflineReason; since: number; error: unknown } | null = null;
   private closed = false;
@@ -294,8 +294,7 @@ export class Log {
     if (this.pageCacheDurable) {
       this.advanceHighWatermark(this._logEndOffset, this.active.baseOffset, this.active.size);
       if (this.active.size - this.flushedPosition(this.active) >= WRITEBACK_STEP_BYTES) this.requestFlush();
-    }
-    else this.afterUnflushedAppend();
+    } else this.afterUnflushedAppend();
     return {
       firstOffset: first.baseOffset,
       lastOffset: last.lastOffset,
