@@ -137,6 +137,9 @@ export class OpfsFs implements StorageFs {
   renameSync(from: string, to: string): void {
     throw fsError('ENOTSUP', `rename ${from} → ${to} (not used by the browser log)`);
   }
+  async rename(from: string, to: string): Promise<void> {
+    this.renameSync(from, to);
+  }
 
   /** Empties the file now (so a crash before the removal leaves an empty file, which recovery ignores). */
   unlinkSync(path: string): void {

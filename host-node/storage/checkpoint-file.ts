@@ -1,7 +1,7 @@
 // Kafka's offset checkpoint files (recovery-point-offset-checkpoint, log-start-offset-checkpoint):
 //   line 1: version (0)   line 2: entry count   then one `topic partition offset` line per entry.
 // Written atomically: temp file, fsync, rename, fsync the directory.
-import { realFs, writeFileAtomic, type StorageFs } from './fs.js';
+import { realFs, writeFileAtomic, writeFileAtomicInBackground, type StorageFs } from './fs.js';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
@@ -27,6 +27,45 @@ export class CheckpointFile {
   ) {}
 
   write(entries: Iterable<CheckpointEntry>): void {
+    writeFileAtomic(this.fs, this.path, CheckpointFile.encode(entries));
+  }
+
+  private inFlight: Promise<void> | null = null;
+  private queued: Uint8Array | null = null;
+
+  /**
+   * write() with the fsyncs on the thread pool (the periodic checkpoints of a serving broker). One write
+   * per file at a time; entries given while one runs are written after it, and only the newest of those.
+   * The promise settles once the entries given are durable (or their write failed).
+   */
+  writeInBackground(entries: Iterable<CheckpointEntry>): Promise<void> {
+    this.queued = CheckpointFile.encode(entries);
+    if (this.inFlight === null) {
+      const p = this.drain();
+      this.inFlight = p;
+      void p.then(
+        () => (this.inFlight = null),
+        () => (this.inFlight = null),
+      );
+    }
+    return this.inFlight;
+  }
+
+  /** Settles when no background write is running (before a synchronous write() of the same file). */
+  whenWritten(): Promise<void> {
+    return (this.inFlight ?? Promise.resolve()).catch(() => undefined);
+  }
+
+  private async drain(): Promise<void> {
+    for (let i = 0; this.queued !== null; i++) {
+      if (i >= 1000) throw new Error(`checkpoint ${this.path}: writes never caught up`);
+      const data = this.queued;
+      this.queued = null;
+      await writeFileAtomicInBackground(this.fs, this.path, data);
+    }
+  }
+
+  private static encode(entries: Iterable<CheckpointEntry>): Uint8Array {
     const lines: string[] = [];
     for (const e of entries) {
       if (/\s/.test(e.topic) || e.topic.length === 0) throw new Error(`checkpoint: bad topic name ${JSON.stringify(e.topic)}`);
@@ -34,7 +73,7 @@ export class CheckpointFile {
       lines.push(`${e.topic} ${e.partition} ${e.offset}`);
     }
     const text = `${VERSION}\n${lines.length}\n${lines.length ? lines.join('\n') + '\n' : ''}`;
-    writeFileAtomic(this.fs, this.path, Buffer.from(text, 'utf8'));
+    return Buffer.from(text, 'utf8');
   }
 
   /** Entries in the file; an absent file reads as empty. A malformed file throws. */

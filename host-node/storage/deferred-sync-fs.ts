@@ -67,4 +67,8 @@ export class DeferredSyncFs extends ForwardingFs {
     // A noted temp file renamed into place (writeFileAtomic, snapshots): fsync it under its new name.
     if (this.collected?.delete(from)) this.collected.add(to);
   }
+  override async rename(from: string, to: string): Promise<void> {
+    await this.inner.rename(from, to);
+    if (this.collected?.delete(from)) this.collected.add(to);
+  }
 }

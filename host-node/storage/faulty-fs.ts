@@ -110,6 +110,11 @@ export class FaultyFs extends ForwardingFs {
     this.maybeThrow('rename', from);
     this.inner.renameSync(from, to);
   }
+  override rename(from: string, to: string): Promise<void> {
+    const r = this.fault('rename', from);
+    if (r) return Promise.reject(FaultyFs.error(r.code, 'rename', from));
+    return this.inner.rename(from, to);
+  }
   override unlinkSync(path: string): void {
     this.maybeThrow('unlink', path);
     this.inner.unlinkSync(path);

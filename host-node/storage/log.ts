@@ -4,7 +4,7 @@
 import { LONG_MAX, type LogConfig } from './config.js';
 import type { BatchInfo, StorageCore } from './core-port.js';
 import { ErrorCode, StorageError, invariant, isIoError, isNoSpace } from './errors.js';
-import { fsyncDir, type StorageFs } from './fs.js';
+import { fsyncDir, fsyncInBackground, type StorageFs } from './fs.js';
 import { DataWaiters, DurableWaiters } from './group-commit.js';
 import { loadSegments } from './recovery.js';
 import { ProducerStateManager, readProducerBatchHeader, type ReplayStats } from './producer-state.js';
@@ -392,9 +392,11 @@ export class Log {
         await this.fs.fdatasync(seg.logFd);
         if (this.closed || this.offline !== null) return;
         seg.logSynced(writes);
-        // Indexes (the .log is synced: no second fdatasync); a segment retention removed meanwhile is done.
-        if (!seg.isDeleted) seg.flushSync();
-        this.syncDir();
+        // Indexes (the .log is synced: no second fdatasync) and the directory, also off the main thread; a
+        // segment retention removed meanwhile is done.
+        if (!seg.isDeleted) await seg.flushIndexesInBackground();
+        if (this.closed || this.offline !== null) return;
+        await this.syncDirInBackground();
       } catch (e) {
         if (!this.closed) this.goOffline('io', e);
         return;
@@ -501,7 +503,7 @@ export class Log {
       this.flushCount++;
       await this.fs.fdatasync(seg.logFd);
       seg.logSynced(writes);
-      if (this.dirUnsynced && !this.closed) this.syncDir();
+      if (this.dirUnsynced && !this.closed) await this.syncDirInBackground();
     } catch (e) {
       // A failed fsync may have dropped dirty pages: the partition stays offline until reopened (recovery).
       this.goOffline('io', e);
@@ -536,6 +538,20 @@ export class Log {
   }
 
   /** fsyncs the log's directory (and, for a new log, its parent) if it has entries not yet durable. */
+  /** syncDir() with the directory's fsync on the thread pool (a roll's background flush). */
+  private async syncDirInBackground(): Promise<void> {
+    if (!this.dirUnsynced) return;
+    this.dirUnsynced = false; // a roll meanwhile marks it again for the next flush
+    try {
+      await fsyncInBackground(this.fs, this.dir, true);
+    } catch (e) {
+      this.dirUnsynced = true;
+      throw e;
+    }
+    this.syncParentDir?.();
+    this.syncParentDir = null;
+  }
+
   private syncDir(): void {
     if (!this.dirUnsynced) return;
     fsyncDir(this.fs, this.dir);
@@ -720,9 +736,9 @@ export class Log {
   /** Closes a deleted segment and unlinks its `.deleted` files. */
   removeDeletedFiles(s: LogSegment): void {
     s.close();
-    for (const p of [s.logPath, s.indexPath, s.timeIndexPath]) {
+    for (const p of s.deletedPaths()) {
       try {
-        this.fs.unlinkSync(p + '.deleted');
+        this.fs.unlinkSync(p);
       } catch {
         /* already gone */
       }

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { HEADER_PEEK_BYTES, MIN_BATCH_BYTES, type BatchHeader, type BatchInfo, type StorageCore } from './core-port.js';
 import { invariant, invariantViolation } from './errors.js';
-import { readAt, writeFully, type StorageFs } from './fs.js';
+import { fsyncInBackground, readAt, writeFully, type StorageFs } from './fs.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
 
@@ -494,6 +494,32 @@ export class LogSegment {
   }
 
   /**
+   * The index half of flushSync() for a rolled segment whose .log is already synced, with the fsyncs on the
+   * thread pool: each is a journal commit that took 2-7 ms on the main thread here while writeback ran, per
+   * file, per roll. Entries not yet written go out first (small pwrites); each fsync gets an fd of its own,
+   * so an fd the segment closes meanwhile is never the one synced. A segment deleted meanwhile is skipped.
+   */
+  async flushIndexesInBackground(): Promise<void> {
+    try {
+      if (this.offsetIndex.hasUnwritten) this.offsetIndex.persist(this.idxFd());
+      if (this.timeIndex.hasUnwritten) this.timeIndex.persist(this.timeIdxFd());
+    } finally {
+      this.releaseIndexFds();
+    }
+    for (const [index, path] of [[this.offsetIndex, this.indexPath], [this.timeIndex, this.timeIndexPath]] as const) {
+      if (!index.unsynced || this.deleted) continue;
+      index.unsynced = false; // entries persisted from here on mark it again
+      try {
+        await fsyncInBackground(this.o.fs, path);
+      } catch (e) {
+        if (this.deleted) return; // renamed `.deleted` under us: nothing left to make durable
+        index.unsynced = true;
+        throw e;
+      }
+    }
+  }
+
+  /**
    * Index files are opened only while they are written (create, roll, flush, close, recovery) and closed
    * right after: every segment, the active one included, keeps just its .log fd open, so a broker with
    * 10,000 partitions holds 10,000 fds, not 30,000. Lookups never need them: entries live in memory.
@@ -542,6 +568,11 @@ export class LogSegment {
   /** Whether markDeleted() ran: the files carry the `.deleted` suffix now. */
   get isDeleted(): boolean {
     return this.deleted;
+  }
+
+  /** The three file paths after markDeleted(). */
+  deletedPaths(): string[] {
+    return [this.logPath, this.indexPath, this.timeIndexPath].map((p) => p + DELETED_SUFFIX);
   }
 
   /** Renames the files to `.deleted` (Kafka's async delete); returns the new paths. */

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLEAN_SHUTDOWN_FILE, LogManager, parsePartitionDirName } from '../../host-node/storage/log-manager.js';
+import { FaultyFs } from '../../host-node/storage/faulty-fs.js';
 import { batch, cleanupTempDirs, readAllValues, tempDir, testCore } from './helpers/env.js';
 
 afterEach(cleanupTempDirs);
@@ -159,5 +160,44 @@ describe('partition.metadata', () => {
     ]);
     expect(() => m2.setTopicId('u', 0, 'not-an-id')).toThrow(/Invalid topic id/);
     await m2.shutdown();
+  });
+});
+
+describe('LogManager work kept off the main thread while serving', () => {
+  /** Paths fsynced (fsyncSync) and unlinked (unlinkSync) synchronously, i.e. on the main thread. */
+  class MainThreadWatchFs extends FaultyFs {
+    fsynced: string[] = [];
+    unlinked: string[] = [];
+    override fsyncSync(fd: number): void {
+      this.fsynced.push(this.paths.get(fd) ?? '?');
+      super.fsyncSync(fd);
+    }
+    override unlinkSync(path: string): void {
+      this.unlinked.push(path);
+      super.unlinkSync(path);
+    }
+  }
+
+  it('a retention pass writes the checkpoints and unlinks deleted segments on the thread pool', async () => {
+    const d = tempDir();
+    const fs = new MainThreadWatchFs();
+    const m = new LogManager({ config: { 'log.dirs': [d], 'log.segment.bytes': 1024, 'log.retention.bytes': 1024, 'log.segment.delete.delay.ms': 0 }, core: testCore(), fs });
+    const log = m.getOrCreateLog('r', 0);
+    for (let i = 0; i < 30; i++) log.append(batch(`v${i}`, 1, Date.now(), 100));
+    fs.fsynced.length = 0;
+    fs.unlinked.length = 0;
+    const r = m.runRetention();
+    expect(r.deletedSegments).toBeGreaterThan(0);
+    expect(fs.fsynced.filter((p) => p.includes('checkpoint'))).toEqual([]);
+    expect(fs.unlinked.filter((p) => /\.(log|index|timeindex)(\.deleted)?$/.test(p))).toEqual([]); // producer snapshots are a few bytes
+    await m.whenBackgroundWorkDone();
+    expect(readdirSync(join(d, 'r-0')).some((f) => f.endsWith('.deleted'))).toBe(false);
+    const starts = readFileSync(join(d, 'log-start-offset-checkpoint'), 'utf8').trim().split('\n');
+    expect(starts.slice(2)).toEqual([`r 0 ${log.logStartOffset}`]);
+    expect(log.logStartOffset).toBeGreaterThan(0);
+    await m.shutdown();
+    const again = open([d]);
+    expect(again.getOrCreateLog('r', 0).logStartOffset).toBe(log.logStartOffset);
+    await again.shutdown();
   });
 });
