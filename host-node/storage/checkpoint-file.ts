@@ -51,11 +51,6 @@ export class CheckpointFile {
     return this.inFlight;
   }
 
-  /** Settles when no background write is running (before a synchronous write() of the same file). */
-  whenWritten(): Promise<void> {
-    return (this.inFlight ?? Promise.resolve()).catch(() => undefined);
-  }
-
   private async drain(): Promise<void> {
     for (let i = 0; this.queued !== null; i++) {
       if (i >= 1000) throw new Error(`checkpoint ${this.path}: writes never caught up`);

@@ -217,10 +217,10 @@ export async function writeFileAtomicInBackground(fs: StorageFs, path: string, d
   const fd = fs.openSync(tmp, 'w');
   try {
     writeFully(fs, fd, data, 0);
-    await (fs.fsync ? fs.fsync(fd) : fs.fdatasync(fd));
   } finally {
     fs.closeSync(fd);
   }
+  await fsyncInBackground(fs, tmp);
   await fs.rename(tmp, path);
   await fsyncInBackground(fs, parentOf(path), true);
 }

@@ -537,8 +537,7 @@ export class Log {
     this.markFlushed(this._logEndOffset, this.active.baseOffset, this.active.size);
   }
 
-  /** fsyncs the log's directory (and, for a new log, its parent) if it has entries not yet durable. */
-  /** syncDir() with the directory's fsync on the thread pool (a roll's background flush). */
+  /** syncDir() with the directory's fsync on the thread pool (a roll's background flush, group commit). */
   private async syncDirInBackground(): Promise<void> {
     if (!this.dirUnsynced) return;
     this.dirUnsynced = false; // a roll meanwhile marks it again for the next flush
@@ -552,6 +551,7 @@ export class Log {
     this.syncParentDir = null;
   }
 
+  /** fsyncs the log's directory (and, for a new log, its parent) if it has entries not yet durable. */
   private syncDir(): void {
     if (!this.dirUnsynced) return;
     fsyncDir(this.fs, this.dir);
@@ -734,7 +734,7 @@ export class Log {
   }
 
   /** Closes a deleted segment and unlinks its `.deleted` files. */
-  removeDeletedFiles(s: LogSegment): void {
+  private removeDeletedFiles(s: LogSegment): void {
     s.close();
     for (const p of s.deletedPaths()) {
       try {

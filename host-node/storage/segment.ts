@@ -500,12 +500,7 @@ export class LogSegment {
    * so an fd the segment closes meanwhile is never the one synced. A segment deleted meanwhile is skipped.
    */
   async flushIndexesInBackground(): Promise<void> {
-    try {
-      if (this.offsetIndex.hasUnwritten) this.offsetIndex.persist(this.idxFd());
-      if (this.timeIndex.hasUnwritten) this.timeIndex.persist(this.timeIdxFd());
-    } finally {
-      this.releaseIndexFds();
-    }
+    this.persistIndexes();
     for (const [index, path] of [[this.offsetIndex, this.indexPath], [this.timeIndex, this.timeIndexPath]] as const) {
       if (!index.unsynced || this.deleted) continue;
       index.unsynced = false; // entries persisted from here on mark it again

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CheckpointFile } from '../../host-node/storage/checkpoint-file.js';
 import { FaultyFs } from '../../host-node/storage/faulty-fs.js';
 import { cleanupTempDirs, tempDir } from './helpers/env.js';
+import { ThreadWatchFs } from './helpers/thread-watch-fs.js';
 
 afterEach(cleanupTempDirs);
 
@@ -56,37 +57,23 @@ describe('checkpoint files', () => {
 });
 
 describe('checkpoint files written in the background', () => {
-  /** Counts fsyncs by thread: on the main thread (fsyncSync) or on the thread pool (fsync). */
-  class CountingFs extends FaultyFs {
-    onMainThread = 0;
-    inBackground = 0;
-    override fsyncSync(fd: number): void {
-      this.onMainThread++;
-      super.fsyncSync(fd);
-    }
-    override fsync(fd: number): Promise<void> {
-      this.inBackground++;
-      return super.fsync(fd);
-    }
-  }
-
   it('fsync on the thread pool, one write at a time, the newest entries last', async () => {
     const dir = tempDir();
-    const fs = new CountingFs();
+    const fs = new ThreadWatchFs();
     const f = new CheckpointFile(join(dir, 'log-start-offset-checkpoint'), fs);
     const writes = [1, 2, 3, 4].map((o) => f.writeInBackground([{ topic: 't', partition: 0, offset: o }]));
     await Promise.all(writes);
     expect(readFileSync(f.path, 'utf8')).toBe('0\n1\nt 0 4\n');
-    expect(fs.onMainThread).toBe(0);
+    expect(fs.fsyncedOnMainThread).toEqual([]);
     // The first write ran; 2 and 3 were replaced by 4 while it did: two writes of file + directory.
     expect(fs.counts.rename).toBe(2);
-    expect(fs.inBackground).toBe(4);
+    expect(fs.fsyncedInBackground).toHaveLength(4);
     expect(readdirSync(dir)).toEqual(['log-start-offset-checkpoint']);
   });
 
   it('a failed background write rejects and leaves the old file; the next write goes through', async () => {
     const dir = tempDir();
-    const fs = new CountingFs();
+    const fs = new ThreadWatchFs();
     const f = new CheckpointFile(join(dir, 'recovery-point-offset-checkpoint'), fs);
     f.write([{ topic: 't', partition: 0, offset: 1 }]);
     fs.inject({ op: 'fsync', code: 'EIO', times: 1 });

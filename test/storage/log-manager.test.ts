@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLEAN_SHUTDOWN_FILE, LogManager, parsePartitionDirName } from '../../host-node/storage/log-manager.js';
-import { FaultyFs } from '../../host-node/storage/faulty-fs.js';
+import { ThreadWatchFs } from './helpers/thread-watch-fs.js';
 import { batch, cleanupTempDirs, readAllValues, tempDir, testCore } from './helpers/env.js';
 
 afterEach(cleanupTempDirs);
@@ -164,32 +164,17 @@ describe('partition.metadata', () => {
 });
 
 describe('LogManager work kept off the main thread while serving', () => {
-  /** Paths fsynced (fsyncSync) and unlinked (unlinkSync) synchronously, i.e. on the main thread. */
-  class MainThreadWatchFs extends FaultyFs {
-    fsynced: string[] = [];
-    unlinked: string[] = [];
-    override fsyncSync(fd: number): void {
-      this.fsynced.push(this.paths.get(fd) ?? '?');
-      super.fsyncSync(fd);
-    }
-    override unlinkSync(path: string): void {
-      this.unlinked.push(path);
-      super.unlinkSync(path);
-    }
-  }
-
   it('a retention pass writes the checkpoints and unlinks deleted segments on the thread pool', async () => {
     const d = tempDir();
-    const fs = new MainThreadWatchFs();
+    const fs = new ThreadWatchFs();
     const m = new LogManager({ config: { 'log.dirs': [d], 'log.segment.bytes': 1024, 'log.retention.bytes': 1024, 'log.segment.delete.delay.ms': 0 }, core: testCore(), fs });
     const log = m.getOrCreateLog('r', 0);
     for (let i = 0; i < 30; i++) log.append(batch(`v${i}`, 1, Date.now(), 100));
-    fs.fsynced.length = 0;
-    fs.unlinked.length = 0;
+    fs.reset();
     const r = m.runRetention();
     expect(r.deletedSegments).toBeGreaterThan(0);
-    expect(fs.fsynced.filter((p) => p.includes('checkpoint'))).toEqual([]);
-    expect(fs.unlinked.filter((p) => /\.(log|index|timeindex)(\.deleted)?$/.test(p))).toEqual([]); // producer snapshots are a few bytes
+    expect(fs.fsyncedOnMainThread.filter((p) => p.includes('checkpoint'))).toEqual([]);
+    expect(fs.unlinkedOnMainThread.filter((p) => /\.(log|index|timeindex)(\.deleted)?$/.test(p))).toEqual([]); // producer snapshots are a few bytes
     await m.whenBackgroundWorkDone();
     expect(readdirSync(join(d, 'r-0')).some((f) => f.endsWith('.deleted'))).toBe(false);
     const starts = readFileSync(join(d, 'log-start-offset-checkpoint'), 'utf8').trim().split('\n');

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FaultyFs, realFs, type StorageFs } from '../../host-node/storage/index.js';
 import { ForwardingFs } from '../../host-node/storage/fs.js';
 import { batch, cleanupTempDirs, openLog, readAllValues, tempDir } from './helpers/env.js';
+import { ThreadWatchFs } from './helpers/thread-watch-fs.js';
 
 afterAll(cleanupTempDirs);
 
@@ -129,35 +130,20 @@ describe('background flush of rolled segments', () => {
 });
 
 describe('a rolled segment’s index and directory fsyncs', () => {
-  /** Records which paths are fsynced on the main thread (fsyncSync) and which on the thread pool (fsync). */
-  class SyncWatchFs extends ForwardingFs {
-    onMainThread: string[] = [];
-    inBackground: string[] = [];
-    override fsyncSync(fd: number): void {
-      this.onMainThread.push(this.paths.get(fd) ?? '?');
-      this.inner.fsyncSync(fd);
-    }
-    override fsync(fd: number): Promise<void> {
-      this.inBackground.push(this.paths.get(fd) ?? '?');
-      return super.fsync(fd);
-    }
-  }
-
   it('run on the thread pool, one per index file and roll, never on the main thread', async () => {
-    const fs = new SyncWatchFs(realFs);
+    const fs = new ThreadWatchFs();
     const dir = tempDir();
     const log = openLog({ dir, config: CFG, fs });
     await log.whenRolledFlushed();
-    fs.onMainThread.length = 0;
-    fs.inBackground.length = 0;
+    fs.reset();
     for (let i = 0; i < 80; i++) log.append(batch(`r${i}`, 2, 1_700_000_000_000 + i, 100));
     const rolled = log.segmentBaseOffsets().length - 1;
     expect(rolled).toBeGreaterThan(3);
     await log.whenRolledFlushed();
-    expect(fs.onMainThread.filter((p) => p.endsWith('.index') || p.endsWith('.timeindex') || p === dir)).toEqual([]);
-    expect(fs.inBackground.filter((p) => p.endsWith('.index'))).toHaveLength(rolled);
-    expect(fs.inBackground.filter((p) => p.endsWith('.timeindex'))).toHaveLength(rolled);
-    expect(fs.inBackground.filter((p) => p === dir).length).toBeGreaterThanOrEqual(1);
+    expect(fs.fsyncedOnMainThread.filter((p) => p.endsWith('.index') || p.endsWith('.timeindex') || p === dir)).toEqual([]);
+    expect(fs.fsyncedInBackground.filter((p) => p.endsWith('.index'))).toHaveLength(rolled);
+    expect(fs.fsyncedInBackground.filter((p) => p.endsWith('.timeindex'))).toHaveLength(rolled);
+    expect(fs.fsyncedInBackground.filter((p) => p === dir).length).toBeGreaterThanOrEqual(1);
     expect(log.recoveryPoint).toBe(log.segmentBaseOffsets().at(-1));
     log.close();
     const again = openLog({ dir, config: CFG });
