@@ -18,11 +18,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ApiKey } from '../host-node/protocol/generated/index.js';
-import { encodeConsumerProtocolAssignment, sizeConsumerProtocolAssignment, decodeConsumerProtocolAssignment } from '../host-node/protocol/generated/consumer-protocol-assignment.js';
-import { encodeConsumerProtocolSubscription, sizeConsumerProtocolSubscription } from '../host-node/protocol/generated/consumer-protocol-subscription.js';
-import { Reader } from '../host-node/protocol/wire/reader.js';
-import { Writer } from '../host-node/protocol/wire/writer.js';
+import { ApiKey } from '../protocol/generated/index.js';
+import { encodeConsumerProtocolAssignment, sizeConsumerProtocolAssignment, decodeConsumerProtocolAssignment } from '../protocol/generated/consumer-protocol-assignment.js';
+import { encodeConsumerProtocolSubscription, sizeConsumerProtocolSubscription } from '../protocol/generated/consumer-protocol-subscription.js';
+import { Reader } from '../protocol/wire/reader.js';
+import { Writer } from '../protocol/wire/writer.js';
 import { KafkaTestClient } from '../test/helpers/broker.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

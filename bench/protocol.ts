@@ -4,11 +4,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { decodeFetchResponse, encodeFetchResponse, sizeFetchResponse, type FetchResponseInput } from '../host-node/protocol/generated/fetch.js';
-import { decodeProduceRequest, encodeProduceRequest, sizeProduceRequest, type ProduceRequestInput } from '../host-node/protocol/generated/produce.js';
-import { Reader } from '../host-node/protocol/wire/reader.js';
-import { BufferPool } from '../host-node/protocol/wire/pool.js';
-import { Writer } from '../host-node/protocol/wire/writer.js';
+import { decodeFetchResponse, encodeFetchResponse, sizeFetchResponse, type FetchResponseInput } from '../protocol/generated/fetch.js';
+import { decodeProduceRequest, encodeProduceRequest, sizeProduceRequest, type ProduceRequestInput } from '../protocol/generated/produce.js';
+import { Reader } from '../protocol/wire/reader.js';
+import { BufferPool } from '../protocol/wire/pool.js';
+import { Writer } from '../protocol/wire/writer.js';
 
 const require = createRequire(import.meta.url);
 const kjs = (p: string): any => require(`kafkajs/src/protocol/${p}`);

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { encodeBatch } from '../bindings/node.js';
-import { decodeResponseFrame, encodeRequestFrame } from '../host-node/protocol/frame.js';
-import { ApiKey } from '../host-node/protocol/generated/index.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../protocol/frame.js';
+import { ApiKey } from '../protocol/generated/index.js';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -10,7 +10,7 @@
 // Sync hook: `{op: 'sync'}` loads `./sync.js` next to this bundle (built from host-browser/sync/index.ts)
 // and calls its `startSync(log, options)` with the worker-side log (a SyncableLog).
 import type { RivuletCore } from '../bindings/core.js';
-import { PortableWasmStorageCore } from '../host-node/storage/wasm-storage-core.js';
+import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 import { LocalLog, checkTopicName } from './log/local-log.js';
 import { RemoteLog, channelName, serveLog, type PartitionLog } from './log/shared-log.js';
 import { readFrameRequest, unpackRecords, writeFrameAnswer } from './packed-records.js';
@@ -45,9 +45,9 @@ interface RunningSync {
 }
 
 /** The core, loaded once (the import starts at once; requests wait for it). */
-const ready: Promise<{ core: RivuletCore; storage: PortableWasmStorageCore }> = import('../bindings/web.js').then((web) => ({
+const ready: Promise<{ core: RivuletCore; storage: WasmStorageCore }> = import('../bindings/web.js').then((web) => ({
   core: web.core,
-  storage: new PortableWasmStorageCore(web.core),
+  storage: new WasmStorageCore(web.core),
 }));
 
 const logs = new Map<string, Promise<OpenLog>>();

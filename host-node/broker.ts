@@ -6,8 +6,8 @@ import { BrokerConfig, type BrokerConfigSources } from './config/index.js';
 import { formatEndpoint, type Endpoint } from './config/listeners.js';
 import { TcpListener } from './network/tcp-listener.js';
 import { POOL_MAX_BYTES } from './network/frame-decoder.js';
-import { LinearFrameArena } from './storage/linear-frame-arena.js';
-import { ApiKey } from './protocol/generated/api.js';
+import { LinearFrameArena } from '../storage/linear-frame-arena.js';
+import { ApiKey } from '../protocol/generated/api.js';
 import type { WebSocketListener } from './network/ws-listener.js';
 import type { Connection } from './network/connection.js';
 import type { BrokerContext } from './server/context.js';
@@ -20,6 +20,8 @@ import { TopicRegistry } from './topics/topic-registry.js';
 import { attachGroupCoordinator } from './group/index.js';
 import { createLogger, type Logger } from './util/log.js';
 import type { BrokerMetrics, MetricsServer } from './metrics/index.js';
+import { newCore } from '../bindings/node.js';
+import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 
 export interface StartBrokerOptions {
   /** A loaded config; when absent one is loaded from `sets` + the flags below (no env, no file). */
@@ -69,7 +71,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
 
   // Topics and their logs: loads the topic records, opens every partition log under log.dirs (recovery
   // after an unclean shutdown, checkpoints), starts the retention and checkpoint timers.
-  const logs = new TopicRegistry({ config, nodeId, log: log.child('topics') });
+  // One WASM core instance serves the whole broker: storage, the group coordinator's record encoding
+  // and the data path's down-conversion all run in its linear memory.
+  const core = newCore();
+  const logs = new TopicRegistry({ config, nodeId, core: new WasmStorageCore(core), log: log.child('topics') });
 
   const advertised: Endpoint[] = [];
   const context: BrokerContext = {

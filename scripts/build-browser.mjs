@@ -3,8 +3,8 @@
 // when host-browser/sync/index.ts exists, sync.js (loaded by the Worker on demand). ESM, code shared
 // between worker.js and sync.js is split into chunks.
 //
-// host-node/storage's segment/index/recovery code runs in the Worker unchanged: `node:path` and `node:fs`
-// resolve to small shims (host-browser/shims/) and `Buffer` comes from the `buffer` package.
+// The platform-neutral packages (storage/, protocol/, client/) run in the Worker as they are: they use no
+// Node API (tsconfig.neutral.json checks that at compile time), so nothing is shimmed or polyfilled.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +17,9 @@ if (!existsSync(wasm)) {
   process.exit(1);
 }
 
-const browserShims = {
-  name: 'rivulet-browser-shims',
+const embeddedCore = {
+  name: 'rivulet-embedded-core',
   setup(build) {
-    build.onResolve({ filter: /^node:(path|fs)$/ }, (a) => ({ path: join(root, `host-browser/shims/node-${a.path.slice(5)}.ts`) }));
     // bindings/web.ts imports the core as a generated base64 module; it is made here from the .wasm, so
     // this hook does not depend on build-core-embed.mjs having run first.
     build.onResolve({ filter: /core-wasm-embedded\.js$/ }, () => ({ path: wasm, namespace: 'rivulet-wasm-base64' }));
@@ -45,8 +44,7 @@ await esbuild.build({
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
-  inject: ['host-browser/shims/buffer-global.ts'],
-  plugins: [browserShims],
+  plugins: [embeddedCore],
   sourcemap: true,
   logLevel: 'warning',
 });

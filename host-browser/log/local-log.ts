@@ -10,9 +10,9 @@
 // storage adapter validates it and assigns offsets in place (the broker's one-pass append), and the
 // segment writes straight from that memory view.
 import type { RivuletCore } from '../../bindings/core.js';
-import { loadSegments } from '../../host-node/storage/recovery.js';
-import { INDEX_SUFFIX, LOG_SUFFIX, LogSegment, TIME_INDEX_SUFFIX, offsetFileName, parseOffsetFileName, type SegmentOptions } from '../../host-node/storage/segment.js';
-import type { PortableWasmStorageCore } from '../../host-node/storage/wasm-storage-core.js';
+import { loadSegments } from '../../storage/recovery.js';
+import { INDEX_SUFFIX, LOG_SUFFIX, LogSegment, TIME_INDEX_SUFFIX, offsetFileName, parseOffsetFileName, type SegmentOptions } from '../../storage/segment.js';
+import type { WasmStorageCore } from '../../storage/wasm-storage-core.js';
 import type { LocalRecord, LocalRecordInput, SyncableLog } from '../sync/types.js';
 import { MetaStore } from './meta-store.js';
 import { OpfsFs } from './opfs-fs.js';
@@ -67,7 +67,7 @@ export class LocalLog implements SyncableLog {
     private readonly fs: OpfsFs,
     private readonly meta: MetaStore,
     private readonly core: RivuletCore,
-    private readonly storage: PortableWasmStorageCore,
+    private readonly storage: WasmStorageCore,
     private readonly segOpts: SegmentOptions,
     private readonly o: Required<LocalLogOptions>,
     segments: LogSegment[],
@@ -84,7 +84,7 @@ export class LocalLog implements SyncableLog {
    * holding the recovery point on is validated by the core, a torn or corrupt tail is cut and the
    * indexes are rebuilt.
    */
-  static async open(root: FileSystemDirectoryHandle, topic: string, partition: number, storage: PortableWasmStorageCore, opts: LocalLogOptions = {}): Promise<LocalLog> {
+  static async open(root: FileSystemDirectoryHandle, topic: string, partition: number, storage: WasmStorageCore, opts: LocalLogOptions = {}): Promise<LocalLog> {
     checkTopicName(topic);
     if (!Number.isSafeInteger(partition) || partition < 0 || partition > 0x7fffffff) throw new TypeError(`invalid partition ${partition}`);
     const o: Required<LocalLogOptions> = {

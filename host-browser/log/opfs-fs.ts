@@ -6,7 +6,7 @@
 // files are opened ahead of time (`prepare`) and `openSync` only hands out an already open handle;
 // `unlinkSync` empties the file at once and removes it in `finishRemovals`. Handles stay open until
 // `closeAll` (a sync access handle is an exclusive lock on the file; re-opening would be asynchronous).
-import type { StorageFs } from '../../host-node/storage/fs.js';
+import type { StorageFs } from '../../storage/fs.js';
 
 interface OpenFile {
   name: string;
@@ -186,9 +186,9 @@ export class OpfsFs implements StorageFs {
     return path === this.dir;
   }
 
-  readFileSync(path: string): Buffer {
+  readFileSync(path: string): Uint8Array {
     const f = this.file(path);
-    const out = Buffer.alloc(f.handle.getSize());
+    const out = new Uint8Array(f.handle.getSize());
     let done = 0;
     while (done < out.byteLength) {
       const n = f.handle.read(out.subarray(done), { at: done });

@@ -14,9 +14,9 @@
 // broker either appends it (it never arrived) or recognises it as one of the producer's last 5 batches
 // and answers NONE with the original offset without appending it again. Only one batch is ever in
 // flight, so the retry is always the broker's most recent batch of this producer.
-import { ApiKey } from '../../host-node/protocol/generated/api.js';
-import { ErrorCode, errorByCode } from '../../host-node/protocol/errors.js';
-import { KafkaClientError, KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError } from '../../host-node/client/errors.js';
+import { ApiKey } from '../../protocol/generated/api.js';
+import { ErrorCode, errorByCode } from '../../protocol/errors.js';
+import { KafkaClientError, KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError } from '../../client/errors.js';
 import { ensureTopicPartition } from './requests.js';
 import type { LocalRecord, SyncableLog } from './types.js';
 import type { SyncLoopOptions } from './types.js';

@@ -2,9 +2,9 @@
 // topic lookup (and creation), ListOffsets, and the standalone OffsetFetch/OffsetCommit of a simple
 // consumer (group generation -1, empty member id: Kafka accepts commits from a consumer that never
 // joins the group as long as the group has no active members).
-import { ApiKey } from '../../host-node/protocol/generated/api.js';
-import { ErrorCode } from '../../host-node/protocol/errors.js';
-import { KafkaProtocolError } from '../../host-node/client/errors.js';
+import { ApiKey } from '../../protocol/generated/api.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { KafkaProtocolError } from '../../client/errors.js';
 import type { WsConnection } from './ws-connection.js';
 
 export interface TopicPartitionInfo {

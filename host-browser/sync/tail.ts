@@ -13,9 +13,9 @@
 // as `rivulet groups` / kafka-consumer-groups show the tab's progress and lag, and a fresh tab with the
 // same group starts where the group is. The local meta is what the restart trusts: it describes exactly
 // what the local log holds, while the broker commit may trail it by one batch.
-import { ApiKey } from '../../host-node/protocol/generated/api.js';
-import { ErrorCode } from '../../host-node/protocol/errors.js';
-import { KafkaClientError, KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError } from '../../host-node/client/errors.js';
+import { ApiKey } from '../../protocol/generated/api.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { KafkaClientError, KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError } from '../../client/errors.js';
 import type { BatchCodec } from './core.js';
 import { backoff } from './mirror.js';
 import { commitOffset, ensureTopicPartition, fetchCommitted, listOffset } from './requests.js';

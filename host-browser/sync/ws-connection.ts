@@ -10,20 +10,20 @@
 // Only the codecs of the APIs the sync code sends are imported (SYNC_APIS), through api-frame.ts: frame.ts
 // and generated/index.ts would pull in all 88 APIs' codecs (about 1 MB of the bundle). Values come from
 // generated/api.ts (keys and facts, no codecs) and each API's own module; index.ts is used for types only.
-import { ApiKey, type ApiDescriptor } from '../../host-node/protocol/generated/api.js';
-import type { RequestInputTypes, ResponseTypes } from '../../host-node/protocol/generated/index.js';
-import { ApiVersionsApi } from '../../host-node/protocol/generated/api-versions.js';
-import { CreateTopicsApi } from '../../host-node/protocol/generated/create-topics.js';
-import { FetchApi } from '../../host-node/protocol/generated/fetch.js';
-import { InitProducerIdApi } from '../../host-node/protocol/generated/init-producer-id.js';
-import { ListOffsetsApi } from '../../host-node/protocol/generated/list-offsets.js';
-import { MetadataApi } from '../../host-node/protocol/generated/metadata.js';
-import { OffsetCommitApi } from '../../host-node/protocol/generated/offset-commit.js';
-import { OffsetFetchApi } from '../../host-node/protocol/generated/offset-fetch.js';
-import { ProduceApi } from '../../host-node/protocol/generated/produce.js';
-import { decodeResponseFrameFor, encodeRequestFrameFor } from '../../host-node/protocol/api-frame.js';
-import { KafkaConnectionError, KafkaTimeoutError, KafkaUnsupportedVersionError } from '../../host-node/client/errors.js';
-import { highestCommonVersion, negotiateApiVersions, type VersionRange } from '../../host-node/client/api-versions.js';
+import { ApiKey, type ApiDescriptor } from '../../protocol/generated/api.js';
+import type { RequestInputTypes, ResponseTypes } from '../../protocol/generated/index.js';
+import { ApiVersionsApi } from '../../protocol/generated/api-versions.js';
+import { CreateTopicsApi } from '../../protocol/generated/create-topics.js';
+import { FetchApi } from '../../protocol/generated/fetch.js';
+import { InitProducerIdApi } from '../../protocol/generated/init-producer-id.js';
+import { ListOffsetsApi } from '../../protocol/generated/list-offsets.js';
+import { MetadataApi } from '../../protocol/generated/metadata.js';
+import { OffsetCommitApi } from '../../protocol/generated/offset-commit.js';
+import { OffsetFetchApi } from '../../protocol/generated/offset-fetch.js';
+import { ProduceApi } from '../../protocol/generated/produce.js';
+import { decodeResponseFrameFor, encodeRequestFrameFor } from '../../protocol/api-frame.js';
+import { KafkaConnectionError, KafkaTimeoutError, KafkaUnsupportedVersionError } from '../../client/errors.js';
+import { highestCommonVersion, negotiateApiVersions, type VersionRange } from '../../client/api-versions.js';
 
 /** What we need of a WebSocket: the standard browser API (which the `ws` package also implements). */
 export interface WebSocketLike {

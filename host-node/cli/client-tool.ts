@@ -1,6 +1,6 @@
 // Shared bits of the client CLI tools (topics, produce, consume): streams (swappable in tests), key=value
 // property lists, and error text in the style of Kafka's tools.
-import { KafkaClientError, KafkaProtocolError } from '../client/errors.js';
+import { KafkaClientError, KafkaProtocolError } from '../../client/errors.js';
 
 export interface ToolIO {
   stdin: NodeJS.ReadableStream;

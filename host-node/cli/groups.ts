@@ -4,12 +4,12 @@
 // success, 1 on errors.
 import { parseArgs } from 'node:util';
 import { Admin } from '../client/admin.js';
-import { KafkaProtocolError } from '../client/errors.js';
+import { KafkaProtocolError } from '../../client/errors.js';
 import type { Connection } from '../client/connection.js';
-import { ApiKey } from '../protocol/generated/index.js';
-import { ErrorCode, errorByCode } from '../protocol/errors.js';
-import { Reader } from '../protocol/wire/reader.js';
-import { decodeConsumerProtocolAssignment } from '../protocol/generated/consumer-protocol-assignment.js';
+import { ApiKey } from '../../protocol/generated/index.js';
+import { ErrorCode, errorByCode } from '../../protocol/errors.js';
+import { Reader } from '../../protocol/wire/reader.js';
+import { decodeConsumerProtocolAssignment } from '../../protocol/generated/consumer-protocol-assignment.js';
 import { describeError, intOption, parseOrUsage, processIO, UsageError, type ToolIO } from './client-tool.js';
 
 const USAGE = `Usage: rivulet groups --bootstrap-server <host:port> <action> [options]

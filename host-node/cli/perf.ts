@@ -14,7 +14,7 @@ import { Admin } from '../client/admin.js';
 import { Cluster } from '../client/cluster.js';
 import type { CompressionName } from '../client/compression.js';
 import { Consumer } from '../client/consumer.js';
-import { KafkaProtocolError } from '../client/errors.js';
+import { KafkaProtocolError } from '../../client/errors.js';
 import { Producer, type Acks } from '../client/producer.js';
 import { describeError, intOption, parseOrUsage, parseProps, processIO, UsageError, type ToolIO } from './client-tool.js';
 

@@ -2,9 +2,9 @@
 // Output, messages and exit codes follow Kafka's TopicCommand (0 ok, 1 on errors).
 import { parseArgs } from 'node:util';
 import { Admin, ConfigResourceType, ConfigSource, type TopicDescription } from '../client/admin.js';
-import { KafkaProtocolError } from '../client/errors.js';
-import { ApiKey } from '../protocol/generated/index.js';
-import { ZERO_UUID } from '../protocol/wire/uuid.js';
+import { KafkaProtocolError } from '../../client/errors.js';
+import { ApiKey } from '../../protocol/generated/index.js';
+import { ZERO_UUID } from '../../protocol/wire/uuid.js';
 import { describeError, intOption, parseOrUsage, parseProps, processIO, UsageError, type ToolIO } from './client-tool.js';
 
 const USAGE = `Usage: rivulet topics --bootstrap-server <host:port> <action> [options]

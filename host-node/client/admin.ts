@@ -1,10 +1,10 @@
 // Admin operations: topics (create, delete, list, describe, add partitions), configs (describe, alter,
 // incremental alter), records (delete up to an offset) and offsets (ListOffsets). Each method throws a
 // KafkaProtocolError (name + code + the broker's message) for the first resource that failed.
-import { ApiKey } from '../protocol/generated/index.js';
-import { ZERO_UUID } from '../protocol/wire/uuid.js';
+import { ApiKey } from '../../protocol/generated/index.js';
+import { ZERO_UUID } from '../../protocol/wire/uuid.js';
 import { Cluster, type ClusterOptions, type TopicInfo, type BrokerInfo } from './cluster.js';
-import { KafkaProtocolError, throwIfError } from './errors.js';
+import { KafkaProtocolError, throwIfError } from '../../client/errors.js';
 
 /** ConfigResource types (Kafka's ConfigResource.Type ids). */
 export const ConfigResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;

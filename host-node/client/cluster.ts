@@ -1,10 +1,10 @@
 // The client's view of a cluster: bootstrap servers, a metadata cache (brokers, controller, topics,
 // partition leaders) refreshed on demand or when older than metadata.max.age.ms, and one connection per
 // broker (created lazily, replaced when it fails).
-import { ApiKey, type ResponseTypes } from '../protocol/generated/index.js';
-import { ZERO_UUID } from '../protocol/wire/uuid.js';
+import { ApiKey, type ResponseTypes } from '../../protocol/generated/index.js';
+import { ZERO_UUID } from '../../protocol/wire/uuid.js';
 import { Connection, parseHostPort, type ConnectionOptions } from './connection.js';
-import { KafkaClientError, KafkaConnectionError, KafkaProtocolError, needsMetadataRefresh, sleep } from './errors.js';
+import { KafkaClientError, KafkaConnectionError, KafkaProtocolError, needsMetadataRefresh, sleep } from '../../client/errors.js';
 
 export interface ClusterOptions {
   /** 'host:port' list (array or comma-separated). */

@@ -5,7 +5,7 @@
 // Kafka's framing details to respect when adding them: snappy uses xerial's framed format (magic
 // 0x82 'SNAPPY' 0 + 4-byte-length chunks) when written by Java; lz4 is the standard LZ4 frame format.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { KafkaClientError } from './errors.js';
+import { KafkaClientError } from '../../client/errors.js';
 
 export const CompressionType = { NONE: 0, GZIP: 1, SNAPPY: 2, LZ4: 3, ZSTD: 4 } as const;
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';

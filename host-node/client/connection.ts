@@ -3,11 +3,11 @@
 // negotiation (highest version both sides support, per API), per-request timeouts, a bounded in-flight
 // window (further requests wait in a queue), and errors that name the broker and the API.
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { ApiKey, apiByKey, type RequestInputTypes, type ResponseTypes } from '../protocol/generated/index.js';
-import { decodeResponseFrame, encodeRequestFrame } from '../protocol/frame.js';
-import { BufferPool } from '../protocol/wire/pool.js';
-import { KafkaConnectionError, KafkaTimeoutError, KafkaUnsupportedVersionError } from './errors.js';
-import { highestCommonVersion, negotiateApiVersions, type VersionRange } from './api-versions.js';
+import { ApiKey, apiByKey, type RequestInputTypes, type ResponseTypes } from '../../protocol/generated/index.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../../protocol/frame.js';
+import { BufferPool } from '../../protocol/wire/pool.js';
+import { KafkaConnectionError, KafkaTimeoutError, KafkaUnsupportedVersionError } from '../../client/errors.js';
+import { highestCommonVersion, negotiateApiVersions, type VersionRange } from '../../client/api-versions.js';
 
 export const CLIENT_SOFTWARE_NAME = 'rivulet';
 export const CLIENT_SOFTWARE_VERSION = '0.1.0';

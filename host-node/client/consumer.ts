@@ -6,12 +6,12 @@
 // Group membership will plug in through `PositionStore` (where a partition starts, where progress is
 // committed) and `assign()` being driven by a coordinator instead of the caller.
 import { crc32c, decodeBatches, decodeRecords, type RecordView } from '../../bindings/node.js';
-import { ApiKey, type ResponseTypes } from '../protocol/generated/index.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ApiKey, type ResponseTypes } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { listOffsets, OffsetSpec } from './admin.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
 import { codecById } from './compression.js';
-import { KafkaClientError, KafkaProtocolError, needsMetadataRefresh, sleep } from './errors.js';
+import { KafkaClientError, KafkaProtocolError, needsMetadataRefresh, sleep } from '../../client/errors.js';
 
 export type OffsetResetPolicy = 'earliest' | 'latest' | 'none';
 export type StartPosition = bigint | number | 'earliest' | 'latest' | { timestamp: number | bigint };

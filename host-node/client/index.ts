@@ -1,5 +1,5 @@
 // Rivulet's Kafka client: connections, cluster metadata, admin, producer, consumer.
-export * from './errors.js';
+export * from '../../client/errors.js';
 export { Connection, parseHostPort, CLIENT_VERSION_LIMITS, type ConnectionOptions, type SendOptions, type VersionRange } from './connection.js';
 export * from './cluster.js';
 export * from './admin.js';

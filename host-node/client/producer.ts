@@ -4,12 +4,12 @@
 // once the broker acknowledged it (acks 1/-1; acks 0 resolves with offset -1 once written).
 // Retriable errors (leader moved, timeouts, lost connections) refresh metadata and resend the batch.
 import { core, encodeBatchRaw, encodeRecords } from '../../bindings/node.js';
-import { BufferPool } from '../protocol/wire/pool.js';
-import { ApiKey } from '../protocol/generated/index.js';
+import { BufferPool } from '../../protocol/wire/pool.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { RecordAccumulator, type Delivery, type PendingRecord, type ProducerBatch } from './accumulator.js';
 import { Cluster, type ClusterOptions, type TopicInfo } from './cluster.js';
 import { codecById, compressionIdOf, CompressionType, type CompressionName } from './compression.js';
-import { KafkaClientError, KafkaProtocolError, needsMetadataRefresh, sleep } from './errors.js';
+import { KafkaClientError, KafkaProtocolError, needsMetadataRefresh, sleep } from '../../client/errors.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner/index.js';
 
 export type Acks = 0 | 1 | -1 | 'all';

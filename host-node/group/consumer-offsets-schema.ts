@@ -16,7 +16,7 @@
 // We write offset commit key v1 / value v3 and group metadata key v2 / value v3 (what Kafka 2.3+ writes);
 // we read every version 0-4 (v4 is the flexible encoding: compact strings/bytes/arrays + tagged fields).
 
-import { Reader } from '../protocol/wire/reader.js';
+import { Reader } from '../../protocol/wire/reader.js';
 
 export const OFFSET_COMMIT_KEY_VERSION = 1;
 export const GROUP_METADATA_KEY_VERSION = 2;

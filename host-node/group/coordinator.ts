@@ -8,9 +8,9 @@
 // cleared on shutdown. Time comes from an injectable GroupClock.
 
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import type { BrokerConfig } from '../config/index.js';
-import { StorageError } from '../storage/errors.js';
+import { StorageError } from '../../storage/errors.js';
 import type { Logger } from '../util/log.js';
 import { systemClock, type GroupClock, type TimerHandle } from './clock.js';
 import {

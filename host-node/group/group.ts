@@ -2,8 +2,8 @@
 // protocol, static member ids, and its committed offsets. The coordinator drives it; this class only keeps
 // its invariants (valid transitions, leader, protocol selection, member bookkeeping).
 
-import { Reader } from '../protocol/wire/reader.js';
-import { decodeConsumerProtocolSubscription } from '../protocol/generated/consumer-protocol-subscription.js';
+import { Reader } from '../../protocol/wire/reader.js';
+import { decodeConsumerProtocolSubscription } from '../../protocol/generated/consumer-protocol-subscription.js';
 import type { GroupMember, MemberProtocol } from './member.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';

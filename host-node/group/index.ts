@@ -1,7 +1,7 @@
 // The group coordinator: attach one to a broker's context (startBroker does), or build one by hand (tests).
 import type { BrokerContext, RequestContext } from '../server/context.js';
 import type { TopicRegistry } from '../topics/topic-registry.js';
-import { ErrorCode } from '../protocol/errors.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import type { GroupClock } from './clock.js';
 import { CONSUMER_OFFSETS_TOPIC } from './consumer-offsets-schema.js';
 import { coordinatorConfigFrom, GroupCoordinator, type CoordinatorConfig, type PartitionValidator } from './coordinator.js';

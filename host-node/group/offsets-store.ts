@@ -5,11 +5,11 @@
 // no compaction yet, so the loader does the "compaction" in memory.
 
 import { decodeBatches, encodeBatch } from '../../bindings/node.js';
-import { ErrorCode } from '../protocol/errors.js';
-import type { Log } from '../storage/log.js';
-import type { LogManager } from '../storage/log-manager.js';
-import type { LogConfig } from '../storage/config.js';
-import { StorageError } from '../storage/errors.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { Log } from '../../storage/log.js';
+import type { LogManager } from '../../storage/log-manager.js';
+import type { LogConfig } from '../../storage/config.js';
+import { StorageError } from '../../storage/errors.js';
 import type { Logger } from '../util/log.js';
 import type { GroupClock } from './clock.js';
 import {

@@ -2,11 +2,11 @@
 // response header + body encoded into one size-prefixed buffer (protocol/frame.ts). Knows APIs only through the registry and
 // the generated descriptors; never touches sockets.
 
-import { headerVersions, ApiKey } from '../protocol/generated/api.js';
-import { decodeRequestHeader } from '../protocol/generated/request-header.js';
-import { ApiVersionsApi } from '../protocol/generated/api-versions.js';
-import { encodeResponseFrameFor } from '../protocol/api-frame.js';
-import { Reader } from '../protocol/wire/reader.js';
+import { headerVersions, ApiKey } from '../../protocol/generated/api.js';
+import { decodeRequestHeader } from '../../protocol/generated/request-header.js';
+import { ApiVersionsApi } from '../../protocol/generated/api-versions.js';
+import { encodeResponseFrameFor } from '../../protocol/api-frame.js';
+import { Reader } from '../../protocol/wire/reader.js';
 import type { ConnectionInfo, DispatchResult, RequestDispatcher } from '../network/types.js';
 import type { BrokerContext, RequestContext } from './context.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';

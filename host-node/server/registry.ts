@@ -5,7 +5,7 @@
 // it in handlers/index.ts. The generated codec for that API decodes the request and encodes the response;
 // the handler only sees typed messages.
 
-import type { ApiDescriptor, ApiKey, ApiOf, RequestTypes, ResponseInputTypes } from '../protocol/generated/index.js';
+import type { ApiDescriptor, ApiKey, ApiOf, RequestTypes, ResponseInputTypes } from '../../protocol/generated/index.js';
 import type { RequestContext } from './context.js';
 import type { SplicedResponse } from './spliced-response.js';
 

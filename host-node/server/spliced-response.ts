@@ -10,10 +10,10 @@
 //
 // The arrays must stay unchanged until the socket has written them (give each response its own buffers).
 // Everything else — lengths, tagged fields, the size prefix — is computed by the generated codec as usual.
-import { type ApiDescriptor, headerVersions } from '../protocol/generated/api.js';
-import { encodeResponseHeader, sizeResponseHeader } from '../protocol/generated/response-header.js';
-import { UnsupportedVersionError } from '../protocol/wire/errors.js';
-import { Writer } from '../protocol/wire/writer.js';
+import { type ApiDescriptor, headerVersions } from '../../protocol/generated/api.js';
+import { encodeResponseHeader, sizeResponseHeader } from '../../protocol/generated/response-header.js';
+import { UnsupportedVersionError } from '../../protocol/wire/errors.js';
+import { Writer } from '../../protocol/wire/writer.js';
 import type { ChunkedFrame, ResponseFrame } from '../network/types.js';
 
 export class SplicedResponse<T = unknown> {

@@ -1,6 +1,6 @@
 // Topic names and ids as Kafka has them (org.apache.kafka.common.internals.Topic, Uuid).
 import { randomBytes } from 'node:crypto';
-import { ZERO_UUID, uuidFromBytes } from '../protocol/wire/uuid.js';
+import { ZERO_UUID, uuidFromBytes } from '../../protocol/wire/uuid.js';
 
 /** Kafka's limit: 249 characters, so `<topic>-<partition>` directory names fit in 255. */
 export const MAX_TOPIC_NAME_LENGTH = 249;

@@ -8,7 +8,7 @@
 import type { BrokerConfig, BrokerConfigKey } from '../config/index.js';
 import { BROKER_CONFIG_DEFS } from '../config/index.js';
 import { ConfigError, atLeast, eachOneOf, oneOf, parseValue, type ConfigDef, type ConfigType, type Validator } from '../config/types.js';
-import { LONG_MAX, LOG_CONFIG_KEYS, STORAGE_CONFIG_DEFAULTS, defaultLogConfig, type LogConfig, type StorageConfig } from '../storage/index.js';
+import { LONG_MAX, LOG_CONFIG_KEYS, STORAGE_CONFIG_DEFAULTS, defaultLogConfig, type LogConfig, type StorageConfig } from '../../storage/index.js';
 
 /** Every topic config, typed. */
 export interface TopicConfigValues extends LogConfig {

@@ -13,8 +13,9 @@
 // Every change happens synchronously (the files are small and written atomically), so two requests
 // never see a half-made topic; deleted partitions are renamed away at once and removed in the background.
 import type { BrokerConfig } from '../config/index.js';
-import { ErrorCode } from '../protocol/errors.js';
-import { LogManager, StorageError, realFs, resolveLogConfig, type Log, type LogConfig, type StorageFs } from '../storage/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { LogManager, StorageError, resolveLogConfig, type Log, type LogConfig, type StorageCore, type StorageFs } from '../../storage/index.js';
+import { realFs } from '../storage/node-fs.js';
 import type { PartitionMetadata, TopicMetadata, TopicMetadataSource } from '../server/topics.js';
 import type { Logger } from '../util/log.js';
 import { invalidTopicNameReason, isInternalTopic, newTopicId, unifyCollisionChars } from './names.js';
@@ -82,6 +83,8 @@ export interface TopicRegistryOptions {
   config: BrokerConfig;
   nodeId: number;
   log: Logger;
+  /** The broker's storage core (its one WASM core instance). */
+  core: StorageCore;
   fs?: StorageFs;
   now?: () => number;
   /** Run the storage timers (retention, checkpoints). Default true. */
@@ -137,6 +140,7 @@ export class TopicRegistry implements TopicMetadataSource {
     // 2. The logs (recovery, checkpoints, clean-shutdown marker).
     this.logManager = new LogManager({
       config: storageConfigOf(o.config),
+      core: o.core,
       fs,
       now: o.now,
       scheduler: o.scheduler ?? true,

@@ -11,7 +11,8 @@
 // crash halfway never brings a deleted topic back.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { fsyncDir, realFs, writeFully, type StorageFs } from '../storage/fs.js';
+import { fsyncDir, writeFully, type StorageFs } from '../../storage/fs.js';
+import { realFs } from '../storage/node-fs.js';
 import { invalidTopicNameReason } from './names.js';
 
 export const TOPIC_STORE_DIR = 'rivulet-topics';
@@ -67,7 +68,7 @@ export class TopicStore {
       }
       if (!f.endsWith('.json')) continue;
       try {
-        const t = JSON.parse(this.fs.readFileSync(full).toString('utf8')) as StoredTopic;
+        const t = JSON.parse(new TextDecoder().decode(this.fs.readFileSync(full))) as StoredTopic;
         const why = check(t, f.slice(0, -'.json'.length));
         if (why) onBad(full, why);
         else out.push(t);

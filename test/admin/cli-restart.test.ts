@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { KafkaTestClient } from '../helpers/broker.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

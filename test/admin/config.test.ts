@@ -2,7 +2,7 @@
 // topic defaults, topic-config parsing, and topic names.
 import { describe, expect, it } from 'vitest';
 import { BrokerConfig, ConfigError } from '../../host-node/config/index.js';
-import { LONG_MAX, defaultLogConfig } from '../../host-node/storage/index.js';
+import { LONG_MAX, defaultLogConfig } from '../../storage/index.js';
 import { invalidTopicNameReason, newTopicId, unifyCollisionChars } from '../../host-node/topics/names.js';
 import { TopicConfigError, defaultTopicConfig, formatConfigValue, parseTopicConfigValue, storageConfigOf } from '../../host-node/topics/topic-config.js';
 

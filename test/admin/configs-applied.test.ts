@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../host-node/broker.js';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { silentLogger } from '../../host-node/util/log.js';
 import { KafkaTestClient } from '../helpers/broker.js';
 

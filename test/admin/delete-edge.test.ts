@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { BrokerConfig } from '../../host-node/config/index.js';
-import { FaultyFs } from '../../host-node/storage/index.js';
+import { FaultyFs } from '../helpers/faulty-fs.js';
 import { TopicRegistry } from '../../host-node/topics/topic-registry.js';
 import { silentLogger } from '../../host-node/util/log.js';
+import { WasmStorageCore } from '../../storage/wasm-storage-core.js';
+import { newCore } from '../../bindings/node.js';
 
 const dirs: string[] = [];
 const regs: TopicRegistry[] = [];
@@ -17,7 +19,7 @@ afterEach(async () => {
 });
 
 function open(dir: string, fs?: FaultyFs): TopicRegistry {
-  const r = new TopicRegistry({ config: BrokerConfig.load({ flags: { dataDir: dir } }), nodeId: 1, log: silentLogger, fs, scheduler: false });
+  const r = new TopicRegistry({ config: BrokerConfig.load({ flags: { dataDir: dir } }), nodeId: 1, core: new WasmStorageCore(newCore()), log: silentLogger, fs, scheduler: false });
   regs.push(r);
   return r;
 }

@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { BrokerConfig } from '../../host-node/config/index.js';
-import { ErrorCode } from '../../host-node/protocol/errors.js';
-import { FaultyFs } from '../../host-node/storage/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { FaultyFs } from '../helpers/faulty-fs.js';
 import { AdminError, TopicRegistry } from '../../host-node/topics/topic-registry.js';
 import { silentLogger } from '../../host-node/util/log.js';
+import { WasmStorageCore } from '../../storage/wasm-storage-core.js';
+import { newCore } from '../../bindings/node.js';
 
 const dirs: string[] = [];
 const regs: TopicRegistry[] = [];
@@ -19,7 +21,7 @@ afterEach(async () => {
 
 function open(dir: string, fs: FaultyFs): TopicRegistry {
   const config = BrokerConfig.load({ flags: { dataDir: dir } });
-  const r = new TopicRegistry({ config, nodeId: 1, log: silentLogger, fs, scheduler: false });
+  const r = new TopicRegistry({ config, nodeId: 1, core: new WasmStorageCore(newCore()), log: silentLogger, fs, scheduler: false });
   regs.push(r);
   return r;
 }

@@ -4,9 +4,9 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../host-node/protocol/errors.js';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
-import { ZERO_UUID } from '../../host-node/protocol/wire/uuid.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/generated/index.js';
+import { ZERO_UUID } from '../../protocol/wire/uuid.js';
 import { KafkaTestClient, startTestBroker, type TestBroker } from '../helpers/broker.js';
 
 let broker: TestBroker;

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../host-node/broker.js';
-import { ErrorCode } from '../../host-node/protocol/errors.js';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
-import { ZERO_UUID } from '../../host-node/protocol/wire/uuid.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/generated/index.js';
+import { ZERO_UUID } from '../../protocol/wire/uuid.js';
 import { silentLogger } from '../../host-node/util/log.js';
 import { KafkaTestClient } from '../helpers/broker.js';
 

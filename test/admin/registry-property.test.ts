@@ -9,6 +9,8 @@ import { expect, it } from 'vitest';
 import { BrokerConfig } from '../../host-node/config/index.js';
 import { AdminError, TopicRegistry } from '../../host-node/topics/topic-registry.js';
 import { silentLogger } from '../../host-node/util/log.js';
+import { WasmStorageCore } from '../../storage/wasm-storage-core.js';
+import { newCore } from '../../bindings/node.js';
 
 interface Model {
   topicId: string;
@@ -60,7 +62,7 @@ it('the registry rebuilt from disk always matches the model', async () => {
     fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
       const dir = mkdtempSync(join(tmpdir(), 'rivulet-admin-prop-'));
       const config = BrokerConfig.load({ flags: { dataDir: dir } });
-      const open = () => new TopicRegistry({ config, nodeId: 1, log: silentLogger, scheduler: false });
+      const open = () => new TopicRegistry({ config, nodeId: 1, core: new WasmStorageCore(newCore()), log: silentLogger, scheduler: false });
       let reg = open();
       const model = new Map<string, Model>();
       try {

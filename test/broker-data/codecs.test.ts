@@ -8,7 +8,7 @@ import { compressFrameSync as lz4Compress } from 'lz4-napi';
 import { CodecError, decompress } from '../../host-node/server/data/codecs.js';
 import { prepareProduceRecords, PartitionError } from '../../host-node/server/data/records.js';
 import { encodeBatchRaw, encodeRecords } from '../../bindings/node.js';
-import { ErrorCode } from '../../host-node/protocol/errors.js';
+import { ErrorCode } from '../../protocol/errors.js';
 
 const require = createRequire(import.meta.url);
 const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => `record-${i % 97};`).join(''));

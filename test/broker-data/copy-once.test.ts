@@ -2,8 +2,8 @@
 // appended from there: the batch is copied once between socket and disk (socket chunk → arena region), never
 // staged a second time. Frames above the region size, and other APIs, keep the Buffer path.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
-import { ZERO_UUID } from '../../host-node/protocol/wire/uuid.js';
+import { ApiKey } from '../../protocol/generated/index.js';
+import { ZERO_UUID } from '../../protocol/wire/uuid.js';
 import { decodeBatches, encodeBatch, type RecordInput } from '../../bindings/node.js';
 import { startDataBroker, type DataBroker } from './helpers.js';
 

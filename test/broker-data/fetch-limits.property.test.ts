@@ -4,7 +4,7 @@
 // partition stays within min(partition_max_bytes, max_bytes left) and the total within max_bytes.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { decodeBatches, encodeBatch } from '../../bindings/node.js';
 import { startDataBroker, type DataBroker } from './helpers.js';
 import type { KafkaTestClient } from '../helpers/broker.js';

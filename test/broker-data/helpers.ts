@@ -1,8 +1,8 @@
 // A broker for data-path tests: the real broker (topic registry + LogManager under its data dir), topics
 // created through CreateTopics, and small helpers to run client processes.
 import { spawn } from 'node:child_process';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
-import type { Log } from '../../host-node/storage/index.js';
+import { ApiKey } from '../../protocol/generated/index.js';
+import type { Log } from '../../storage/index.js';
 import type { TopicInfo } from '../../host-node/topics/topic-registry.js';
 import type { StartBrokerOptions } from '../../host-node/broker.js';
 import { startTestBroker, KafkaTestClient, type TestBroker } from '../helpers/broker.js';

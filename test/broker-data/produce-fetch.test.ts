@@ -4,10 +4,10 @@
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey, apis } from '../../host-node/protocol/generated/index.js';
-import { ErrorCode } from '../../host-node/protocol/errors.js';
-import { encodeResponseFrame } from '../../host-node/protocol/frame.js';
-import { ZERO_UUID } from '../../host-node/protocol/wire/uuid.js';
+import { ApiKey, apis } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { encodeResponseFrame } from '../../protocol/frame.js';
+import { ZERO_UUID } from '../../protocol/wire/uuid.js';
 import { decodeBatches, encodeBatch, encodeBatchRaw, encodeRecords, type RecordInput } from '../../bindings/node.js';
 import { SplicedResponse, encodeSplicedResponseFrame } from '../../host-node/server/spliced-response.js';
 import { startDataBroker, type DataBroker } from './helpers.js';

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { apiList } from '../../host-node/protocol/generated/index.js';
+import { apiList } from '../../protocol/generated/index.js';
 import { repoRoot } from '../browser/helpers.js';
 
 const dir = join(repoRoot, 'dist/browser');

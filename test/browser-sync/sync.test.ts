@@ -12,7 +12,7 @@ import { mirrorMetaKey, type MirrorState } from '../../host-browser/sync/mirror.
 import { tailMetaKey } from '../../host-browser/sync/tail.js';
 import { fetchCommitted } from '../../host-browser/sync/requests.js';
 import { WsConnection } from '../../host-browser/sync/ws-connection.js';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { cleanupChildEntry, startChildBroker, type ChildBroker } from '../faults/helpers.js';
 import { codec, freePort, kcatConsume, kcatProduce, MemLog, range, rec, waitFor, WS } from './helpers.js';
 

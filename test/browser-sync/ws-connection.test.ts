@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { startBroker, type RunningBroker } from '../../host-node/broker.js';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { silentLogger } from '../../host-node/util/log.js';
-import { KafkaConnectionError, KafkaTimeoutError } from '../../host-node/client/errors.js';
+import { KafkaConnectionError, KafkaTimeoutError } from '../../client/errors.js';
 import { BrokerLink, WsConnection } from '../../host-browser/sync/ws-connection.js';
 import { freePort, waitFor, WS } from './helpers.js';
 

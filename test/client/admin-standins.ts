@@ -2,7 +2,7 @@
 // CreatePartitions, DescribeConfigs, IncrementalAlterConfigs, AlterConfigs), thin wrappers over the real
 // topic registry (ctx.broker.logs). Each is registered only while the broker lacks that API, so the real
 // handlers take over as they land. The data path (Produce, Fetch, ListOffsets, DeleteRecords) is the real one.
-import { ApiKey, apis } from '../../host-node/protocol/generated/index.js';
+import { ApiKey, apis } from '../../protocol/generated/index.js';
 import type { HandlerRegistry } from '../../host-node/server/registry.js';
 import { AdminError } from '../../host-node/topics/topic-registry.js';
 import { describeTopicConfigs } from '../../host-node/topics/topic-config.js';

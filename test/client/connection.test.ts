@@ -3,8 +3,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Connection, KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError, KafkaUnsupportedVersionError } from '../../host-node/client/index.js';
-import { decodeRequestFrame, encodeResponseFrame, type DecodedRequest } from '../../host-node/protocol/frame.js';
-import { ApiKey, type ResponseInputTypes } from '../../host-node/protocol/generated/index.js';
+import { decodeRequestFrame, encodeResponseFrame, type DecodedRequest } from '../../protocol/frame.js';
+import { ApiKey, type ResponseInputTypes } from '../../protocol/generated/index.js';
 
 type Reply = { body: ResponseInputTypes[ApiKey]; delayMs?: number; version?: number } | null | 'drop';
 

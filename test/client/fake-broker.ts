@@ -1,8 +1,8 @@
 // A tiny in-test Kafka broker: a TCP server speaking our codecs, dispatching to the FakeCluster's
 // handlers, plus its own ApiVersions (the registered ranges) and Metadata (the fake's topics).
 import { createServer, type Socket } from 'node:net';
-import { decodeRequestFrame, encodeResponseFrame } from '../../host-node/protocol/frame.js';
-import { ApiKey, apis, apiByKey, type ResponseInputTypes } from '../../host-node/protocol/generated/index.js';
+import { decodeRequestFrame, encodeResponseFrame } from '../../protocol/frame.js';
+import { ApiKey, apis, apiByKey, type ResponseInputTypes } from '../../protocol/generated/index.js';
 import { NO_RESPONSE, type ApiHandler } from '../../host-node/server/registry.js';
 import type { RequestContext } from '../../host-node/server/context.js';
 import type { TopicMetadata } from '../../host-node/server/topics.js';

@@ -4,11 +4,11 @@
 // of v2 batches whose base offsets are stamped on append.
 import { randomBytes } from 'node:crypto';
 import { setBaseOffset, validateBatch } from '../../bindings/node.js';
-import { ApiKey, apis } from '../../host-node/protocol/generated/index.js';
+import { ApiKey, apis } from '../../protocol/generated/index.js';
 import type { ApiHandler } from '../../host-node/server/registry.js';
 import { NO_RESPONSE } from '../../host-node/server/registry.js';
 import type { TopicMetadata, TopicMetadataSource } from '../../host-node/server/topics.js';
-import { uuidFromBytes } from '../../host-node/protocol/wire/uuid.js';
+import { uuidFromBytes } from '../../protocol/wire/uuid.js';
 
 interface StoredBatch {
   baseOffset: bigint;

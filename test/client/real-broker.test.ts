@@ -2,7 +2,7 @@
 // version negotiation and cluster metadata (broker 1, controller id).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin, Cluster, KafkaProtocolError, KafkaUnsupportedVersionError } from '../../host-node/client/index.js';
-import { apiByKey, ApiKey } from '../../host-node/protocol/generated/index.js';
+import { apiByKey, ApiKey } from '../../protocol/generated/index.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 
 let broker: TestBroker;

@@ -182,7 +182,7 @@ describe('after all the rejections', () => {
   it('a bad partition in a request does not stop a good one in the same request', async () => {
     const bad = Buffer.from(v2Batch(['mixed-bad']));
     bad[bad.length - 1]! ^= 1;
-    const { ApiKey } = await import('../../host-node/protocol/generated/index.js');
+    const { ApiKey } = await import('../../protocol/generated/index.js');
     const before1 = b.topics.partitionLog(TOPIC, 1)!.logEndOffset;
     const r = await c.request(ApiKey.Produce, 8, {
       transactionalId: null,

@@ -18,8 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CoreError } from '../../bindings/errors.js';
-import { decodeResponseFrame } from '../../host-node/protocol/frame.js';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { decodeResponseFrame } from '../../protocol/frame.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { KafkaTestClient } from '../helpers/broker.js';
 import { ERR, cleanupChildEntry, fetchAll, fetchOnce, startChildBroker, v2Batch, type ChildBroker, type FetchedRecord } from './helpers.js';
 

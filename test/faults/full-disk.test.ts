@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, rmdirSync, statfsSync, unlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { KafkaTestClient } from '../helpers/broker.js';
 import { startDataBroker, type DataBroker } from '../helpers/data-broker.js';
 import { ERR, IS_ROOT, fetchAll, mountTmpfs, produce, snapshotPartition, unmount, v2Batch } from './helpers.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { newCore, wasmCandidates } from '../../bindings/node.js';
-import { ApiKey, type FetchResponse, type ProduceResponsePartitionProduceResponse } from '../../host-node/protocol/generated/index.js';
+import { ApiKey, type FetchResponse, type ProduceResponsePartitionProduceResponse } from '../../protocol/generated/index.js';
 import { KafkaTestClient } from '../helpers/broker.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));

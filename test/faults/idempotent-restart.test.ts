@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../bindings/node.js';
-import { ErrorCode } from '../../host-node/protocol/errors.js';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { KafkaTestClient, startTestBroker, type TestBroker } from '../helpers/broker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rivulet-idem-restart-'));

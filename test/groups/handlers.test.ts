@@ -1,7 +1,7 @@
 // Every group API, every version, through the generated codecs over real sockets to a real broker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
-import { ErrorCode } from '../../host-node/protocol/errors.js';
+import { ApiKey } from '../../protocol/generated/index.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { KafkaTestClient } from '../helpers/broker.js';
 import { startDataBroker, type DataBroker } from '../helpers/data-broker.js';
 import { GROUP_OPERATIONS } from '../../host-node/server/handlers/describe-groups.js';

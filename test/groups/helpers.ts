@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { GroupCoordinator, ManualClock, offsetsLogsFromManager, type CoordinatorConfig } from '../../host-node/group/index.js';
 import type { JoinParams } from '../../host-node/group/coordinator.js';
 import type { JoinResult, SyncResult } from '../../host-node/group/member.js';
-import { LogManager } from '../../host-node/storage/index.js';
-import { Writer } from '../../host-node/protocol/wire/writer.js';
-import { encodeConsumerProtocolSubscription, sizeConsumerProtocolSubscription } from '../../host-node/protocol/generated/consumer-protocol-subscription.js';
-import { encodeConsumerProtocolAssignment, sizeConsumerProtocolAssignment } from '../../host-node/protocol/generated/consumer-protocol-assignment.js';
+import { LogManager } from '../../storage/index.js';
+import { Writer } from '../../protocol/wire/writer.js';
+import { encodeConsumerProtocolSubscription, sizeConsumerProtocolSubscription } from '../../protocol/generated/consumer-protocol-subscription.js';
+import { encodeConsumerProtocolAssignment, sizeConsumerProtocolAssignment } from '../../protocol/generated/consumer-protocol-assignment.js';
+import { WasmStorageCore } from '../../storage/wasm-storage-core.js';
+import { newCore } from '../../bindings/node.js';
+import { realFs } from '../../host-node/storage/node-fs.js';
 
 /** Consumer protocol subscription bytes (int16 version + struct), as a Java/librdkafka consumer sends. */
 export function subscription(topics: string[], version = 1): Uint8Array {
@@ -45,7 +48,7 @@ export interface Harness {
 }
 
 export async function harness(config: Partial<CoordinatorConfig> = {}, dir = mkdtempSync(join(tmpdir(), 'rivulet-groups-'))): Promise<Harness> {
-  const lm = new LogManager({ config: { 'log.dirs': [dir] }, scheduler: false });
+  const lm = new LogManager({ config: { 'log.dirs': [dir] }, core: new WasmStorageCore(newCore()), fs: realFs, scheduler: false });
   const clock = new ManualClock();
   const c = new GroupCoordinator({ logs: offsetsLogsFromManager(lm), config: { initialRebalanceDelayMs: 0, offsetsTopicPartitions: 5, ...config }, clock });
   c.start();

@@ -1,7 +1,7 @@
 // The classic group state machine, driven directly through GroupCoordinator with a manual clock (every
 // timeout deterministic) and real storage for __consumer_offsets.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../host-node/protocol/errors.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { ManualClock } from '../../host-node/group/clock.js';
 import { assignment, harness, joinParams, settle, subscription, track, type Harness } from './helpers.js';
 

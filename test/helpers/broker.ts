@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker, type StartBrokerOptions } from '../../host-node/broker.js';
-import { decodeResponseFrame, encodeRequestFrame } from '../../host-node/protocol/frame.js';
-import type { ApiKey, RequestInputTypes, ResponseTypes } from '../../host-node/protocol/generated/index.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../../protocol/frame.js';
+import type { ApiKey, RequestInputTypes, ResponseTypes } from '../../protocol/generated/index.js';
 import { createLogger, silentLogger } from '../../host-node/util/log.js';
 import { RawClient } from './raw-client.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker, type StartBrokerOptions } from '../../host-node/broker.js';
 import { BrokerConfig } from '../../host-node/config/index.js';
-import type { ApiKey, RequestTypes } from '../../host-node/protocol/generated/index.js';
+import type { ApiKey, RequestTypes } from '../../protocol/generated/index.js';
 import type { RequestContext } from '../../host-node/server/context.js';
 import type { ApiHandler, HandlerRegistry } from '../../host-node/server/registry.js';
 import type { TopicRegistry } from '../../host-node/topics/index.js';

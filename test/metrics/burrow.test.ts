@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { KafkaTestClient } from '../helpers/broker.js';
 import { startDataBroker, type DataBroker } from '../helpers/data-broker.js';
 import { encodeBatch } from '../storage/helpers/js-core.js';

@@ -3,7 +3,7 @@
 // --describe` showing the same lag.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as groupsCli } from '../../host-node/cli/groups.js';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { KafkaTestClient } from '../helpers/broker.js';
 import { startDataBroker, type DataBroker } from '../helpers/data-broker.js';
 import { encodeBatch } from '../storage/helpers/js-core.js';

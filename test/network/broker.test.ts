@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey, apis, apiByKey } from '../../host-node/protocol/generated/index.js';
-import { decodeResponseFrame } from '../../host-node/protocol/frame.js';
+import { ApiKey, apis, apiByKey } from '../../protocol/generated/index.js';
+import { decodeResponseFrame } from '../../protocol/frame.js';
 import { NO_RESPONSE, type ApiHandler } from '../../host-node/server/registry.js';
 import { BrokerConfig } from '../../host-node/config/index.js';
 import { startBroker } from '../../host-node/broker.js';

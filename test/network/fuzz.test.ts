@@ -3,8 +3,8 @@
 // client on its own connection must keep getting correct ApiVersions / Metadata answers the whole time.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
-import { encodeRequestFrame } from '../../host-node/protocol/frame.js';
+import { ApiKey } from '../../protocol/generated/index.js';
+import { encodeRequestFrame } from '../../protocol/frame.js';
 import { KafkaTestClient, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { sleep } from '../helpers/raw-client.js';
 

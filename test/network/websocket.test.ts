@@ -2,10 +2,10 @@
 // message, the same dispatcher/limits/ordering as TCP, and framing violations that close only that socket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
-import { decodeResponseFrame, encodeRequestFrame } from '../../host-node/protocol/frame.js';
-import type { RequestInputTypes, ResponseTypes } from '../../host-node/protocol/generated/index.js';
-import { ZERO_UUID } from '../../host-node/protocol/wire/uuid.js';
+import { ApiKey } from '../../protocol/generated/index.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../../protocol/frame.js';
+import type { RequestInputTypes, ResponseTypes } from '../../protocol/generated/index.js';
+import { ZERO_UUID } from '../../protocol/wire/uuid.js';
 import { decodeBatches, encodeBatch } from '../../bindings/node.js';
 import { KafkaTestClient, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { frame } from '../helpers/raw-client.js';

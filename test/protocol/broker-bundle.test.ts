@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerDefaultHandlers } from '../../host-node/server/handlers/index.js';
 import { HandlerRegistry } from '../../host-node/server/registry.js';
-import { apiList } from '../../host-node/protocol/generated/index.js';
+import { apiList } from '../../protocol/generated/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cliDir = join(root, 'dist/cli');

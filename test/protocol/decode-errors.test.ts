@@ -2,11 +2,11 @@
 // exception type, never a hang, never a read past the frame.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { apiList } from '../../host-node/protocol/generated/index.js';
-import { decodeRequestFrame } from '../../host-node/protocol/frame.js';
-import { ProtocolDecodeError, UnsupportedVersionError } from '../../host-node/protocol/wire/errors.js';
-import { Reader } from '../../host-node/protocol/wire/reader.js';
-import { Writer } from '../../host-node/protocol/wire/writer.js';
+import { apiList } from '../../protocol/generated/index.js';
+import { decodeRequestFrame } from '../../protocol/frame.js';
+import { ProtocolDecodeError, UnsupportedVersionError } from '../../protocol/wire/errors.js';
+import { Reader } from '../../protocol/wire/reader.js';
+import { Writer } from '../../protocol/wire/writer.js';
 import { messageArb, models } from './model.js';
 
 const all = models();

@@ -4,8 +4,8 @@
 // input. kafkajs only speaks non-flexible versions, so this pins the classic encoding.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { encodeRequestFrame, decodeRequestFrame } from '../../host-node/protocol/frame.js';
-import { ApiKey, type RequestInputTypes } from '../../host-node/protocol/generated/index.js';
+import { encodeRequestFrame, decodeRequestFrame } from '../../protocol/frame.js';
+import { ApiKey, type RequestInputTypes } from '../../protocol/generated/index.js';
 
 const require = createRequire(import.meta.url);
 const kjs = (path: string): any => require(`kafkajs/src/protocol/${path}`);

@@ -3,10 +3,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { defaultMessagesDir } from '../../host-node/protocol/generator/main.js';
-import { type FieldModel, type FieldType, type MessageModel, type StructModel, loadMessage } from '../../host-node/protocol/generator/schema.js';
-import { contains, isEmpty } from '../../host-node/protocol/generator/versions.js';
-import { ZERO_UUID, uuidFromBytes } from '../../host-node/protocol/wire/uuid.js';
+import { defaultMessagesDir } from '../../protocol/generator/main.js';
+import { type FieldModel, type FieldType, type MessageModel, type StructModel, loadMessage } from '../../protocol/generator/schema.js';
+import { contains, isEmpty } from '../../protocol/generator/versions.js';
+import { ZERO_UUID, uuidFromBytes } from '../../protocol/wire/uuid.js';
 
 export const messagesDir = defaultMessagesDir();
 

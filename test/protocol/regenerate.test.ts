@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultOutDir, writeGenerated } from '../../host-node/protocol/generator/main.js';
-import { loadMessage } from '../../host-node/protocol/generator/schema.js';
-import { parseJsonWithComments } from '../../host-node/protocol/generator/parse-json-with-comments.js';
+import { defaultOutDir, writeGenerated } from '../../protocol/generator/main.js';
+import { loadMessage } from '../../protocol/generator/schema.js';
+import { parseJsonWithComments } from '../../protocol/generator/parse-json-with-comments.js';
 
 describe('generator', () => {
   it('regenerates generated/ byte for byte', () => {

@@ -2,10 +2,10 @@
 // decode back to a deep-equal value, and re-encode to the same bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ApiDescriptor, apiList } from '../../host-node/protocol/generated/index.js';
-import * as gen from '../../host-node/protocol/generated/index.js';
-import { Reader } from '../../host-node/protocol/wire/reader.js';
-import { Writer } from '../../host-node/protocol/wire/writer.js';
+import { type ApiDescriptor, apiList } from '../../protocol/generated/index.js';
+import * as gen from '../../protocol/generated/index.js';
+import { Reader } from '../../protocol/wire/reader.js';
+import { Writer } from '../../protocol/wire/writer.js';
 import { messageArb, models } from './model.js';
 
 const RUNS = Number(process.env.ROUNDTRIP_RUNS ?? 25);

@@ -1,15 +1,15 @@
 // Header version rules, ignorable/non-ignorable fields, unknown tagged fields, frames.
 import { describe, expect, it } from 'vitest';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame, readRequestHeader } from '../../host-node/protocol/frame.js';
-import { ApiKey, apiByKey, apiList, apis, headerVersions } from '../../host-node/protocol/generated/index.js';
-import { decodeApiVersionsResponse, encodeApiVersionsResponse, sizeApiVersionsResponse } from '../../host-node/protocol/generated/api-versions.js';
-import { encodeMetadataRequest, sizeMetadataRequest } from '../../host-node/protocol/generated/metadata.js';
-import { errorByCode, isRetriable, kafkaErrors } from '../../host-node/protocol/errors.js';
-import { UnsupportedVersionError, ProtocolEncodeError } from '../../host-node/protocol/wire/errors.js';
-import { Reader } from '../../host-node/protocol/wire/reader.js';
-import { Writer } from '../../host-node/protocol/wire/writer.js';
-import type { FieldModel } from '../../host-node/protocol/generator/schema.js';
-import { contains, isEmpty } from '../../host-node/protocol/generator/versions.js';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame, readRequestHeader } from '../../protocol/frame.js';
+import { ApiKey, apiByKey, apiList, apis, headerVersions } from '../../protocol/generated/index.js';
+import { decodeApiVersionsResponse, encodeApiVersionsResponse, sizeApiVersionsResponse } from '../../protocol/generated/api-versions.js';
+import { encodeMetadataRequest, sizeMetadataRequest } from '../../protocol/generated/metadata.js';
+import { errorByCode, isRetriable, kafkaErrors } from '../../protocol/errors.js';
+import { UnsupportedVersionError, ProtocolEncodeError } from '../../protocol/wire/errors.js';
+import { Reader } from '../../protocol/wire/reader.js';
+import { Writer } from '../../protocol/wire/writer.js';
+import type { FieldModel } from '../../protocol/generator/schema.js';
+import { contains, isEmpty } from '../../protocol/generator/versions.js';
 import { models } from './model.js';
 
 const all = models();

@@ -1,9 +1,9 @@
 // Hand-assembled byte vectors for the flexible (KIP-482) encoding, which kafkajs cannot check:
 // compact lengths, tagged fields (known, with size prefix), nullable structs, null compact arrays.
 import { describe, expect, it } from 'vitest';
-import { apis, ApiKey } from '../../host-node/protocol/generated/index.js';
-import { Reader } from '../../host-node/protocol/wire/reader.js';
-import { Writer } from '../../host-node/protocol/wire/writer.js';
+import { apis, ApiKey } from '../../protocol/generated/index.js';
+import { Reader } from '../../protocol/wire/reader.js';
+import { Writer } from '../../protocol/wire/writer.js';
 
 const hex = (s: string): string => s.replace(/\s+/g, '');
 function check(encode: (w: Writer) => void, size: number, expected: string, decode: (r: Reader) => unknown, value: unknown): void {

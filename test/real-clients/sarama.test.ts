@@ -7,7 +7,7 @@
 // The Go client (test/real-clients/go/sarama-client) is built offline once and cached (go/sarama.ts).
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { startDataBroker, tapHandler, type DataBroker } from '../helpers/data-broker.js';
 import { sarama, saramaClient, type SaramaLine } from './go/sarama.js';
 

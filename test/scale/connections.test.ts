@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../bindings/node.js';
 import { Admin, Connection } from '../../host-node/client/index.js';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 
 const CONNECTIONS = 300;

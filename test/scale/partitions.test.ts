@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../host-node/broker.js';
 import { Admin, Cluster, Connection, Producer } from '../../host-node/client/index.js';
-import { ApiKey } from '../../host-node/protocol/generated/index.js';
+import { ApiKey } from '../../protocol/generated/index.js';
 import { silentLogger } from '../../host-node/util/log.js';
 
 const PARTITIONS = 2_000;

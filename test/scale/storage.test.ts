@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLEAN_SHUTDOWN_FILE, LogManager } from '../../host-node/storage/log-manager.js';
-import { FaultyFs } from '../../host-node/storage/faulty-fs.js';
+import { CLEAN_SHUTDOWN_FILE, LogManager } from '../../storage/log-manager.js';
+import { FaultyFs } from '../helpers/faulty-fs.js';
 import { batch, cleanupTempDirs, tempDir, testCore } from '../storage/helpers/env.js';
 
 afterEach(cleanupTempDirs);

@@ -1,17 +1,18 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CheckpointFile } from '../../host-node/storage/checkpoint-file.js';
-import { FaultyFs } from '../../host-node/storage/faulty-fs.js';
+import { CheckpointFile } from '../../storage/checkpoint-file.js';
+import { FaultyFs } from '../helpers/faulty-fs.js';
 import { cleanupTempDirs, tempDir } from './helpers/env.js';
 import { ThreadWatchFs } from './helpers/thread-watch-fs.js';
+import { realFs } from '../../host-node/storage/node-fs.js';
 
 afterEach(cleanupTempDirs);
 
 describe('checkpoint files', () => {
   it("round trips in Kafka's text format", () => {
     const dir = tempDir();
-    const f = new CheckpointFile(join(dir, 'recovery-point-offset-checkpoint'));
+    const f = new CheckpointFile(join(dir, 'recovery-point-offset-checkpoint'), realFs);
     expect(f.read()).toEqual([]);
     f.write([
       { topic: 'orders', partition: 0, offset: 42 },
@@ -31,10 +32,10 @@ describe('checkpoint files', () => {
     const dir = tempDir();
     const p = join(dir, 'cp');
     writeFileSync(p, '0\n1\n__consumer_offsets 7 1234\n');
-    expect(new CheckpointFile(p).read()).toEqual([{ topic: '__consumer_offsets', partition: 7, offset: 1234 }]);
+    expect(new CheckpointFile(p, realFs).read()).toEqual([{ topic: '__consumer_offsets', partition: 7, offset: 1234 }]);
     for (const bad of ['1\n0\n', '0\n2\na 0 1\n', '0\n1\na b 1\n', '0\n1\na 0\n', '']) {
       writeFileSync(p, bad);
-      expect(() => new CheckpointFile(p).read()).toThrow(/Malformed/);
+      expect(() => new CheckpointFile(p, realFs).read()).toThrow(/Malformed/);
     }
   });
 

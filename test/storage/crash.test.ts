@@ -4,8 +4,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LogManager } from '../../host-node/storage/log-manager.js';
+import { LogManager } from '../../storage/log-manager.js';
 import { batch, cleanupTempDirs, decodeBatches, readAllValues, tempDir, testCore } from './helpers/env.js';
+import { realFs } from '../../host-node/storage/node-fs.js';
 
 afterEach(cleanupTempDirs);
 
@@ -37,7 +38,7 @@ describe('kill -9', () => {
     });
     await new Promise((r) => child.once('exit', r));
 
-    const m = new LogManager({ config: { 'log.dirs': [dir], 'log.segment.bytes': 64 * 1024, 'log.index.interval.bytes': 512 }, core: testCore() });
+    const m = new LogManager({ config: { 'log.dirs': [dir], 'log.segment.bytes': 64 * 1024, 'log.index.interval.bytes': 512 }, core: testCore(), fs: realFs });
     expect(m.startup.uncleanDirs).toEqual([dir]);
     const log = m.getLog('crash', 0)!;
     expect(log.segmentCount).toBeGreaterThan(1);

@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../host-node/storage/errors.js';
-import { FaultyFs } from '../../host-node/storage/faulty-fs.js';
-import { LogManager } from '../../host-node/storage/log-manager.js';
+import { ErrorCode } from '../../storage/errors.js';
+import { FaultyFs } from '../helpers/faulty-fs.js';
+import { LogManager } from '../../storage/log-manager.js';
 import { batch, cleanupTempDirs, openLog, readAllValues, tempDir, testCore } from './helpers/env.js';
 
 afterEach(cleanupTempDirs);

@@ -1,7 +1,7 @@
 import { cpSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_TIMESTAMP } from '../../host-node/storage/log.js';
+import { MAX_TIMESTAMP } from '../../storage/log.js';
 import { JsCore } from './helpers/js-core.js';
 import { batch, cleanupTempDirs, decodeBatches, openLog, readAllValues, records, tempDir } from './helpers/env.js';
 

@@ -2,12 +2,13 @@
 // right after linear memory grows (views are rebuilt, bytes never move), and stage() leaves bytes that are
 // already there where they are.
 import { describe, expect, it } from 'vitest';
-import { WasmStorageCore } from '../../host-node/storage/core-wasm.js';
-import { LinearFrameArena, LinearSpans } from '../../host-node/storage/linear-frame-arena.js';
+import { WasmStorageCore } from '../../storage/wasm-storage-core.js';
+import { newCore } from '../../bindings/node.js';
+import { LinearFrameArena, LinearSpans } from '../../storage/linear-frame-arena.js';
 import { encodeBatch } from '../../bindings/node.js';
 
 function arena(maxRegions = 2) {
-  const core = new WasmStorageCore();
+  const core = new WasmStorageCore(newCore());
   const a = new LinearFrameArena(core.linear, { regionBytes: 64 * 1024, maxRegions, accepts: (k) => k === 0 });
   return { core, a };
 }

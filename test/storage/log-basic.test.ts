@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, StorageError } from '../../host-node/storage/errors.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from '../../host-node/storage/log.js';
+import { ErrorCode, StorageError } from '../../storage/errors.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from '../../storage/log.js';
 import { batch, cleanupTempDirs, decodeBatches, openLog, readAllValues, records, tempDir } from './helpers/env.js';
 
 afterEach(cleanupTempDirs);

@@ -1,14 +1,15 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLEAN_SHUTDOWN_FILE, LogManager, parsePartitionDirName } from '../../host-node/storage/log-manager.js';
+import { CLEAN_SHUTDOWN_FILE, LogManager, parsePartitionDirName } from '../../storage/log-manager.js';
 import { ThreadWatchFs } from './helpers/thread-watch-fs.js';
 import { batch, cleanupTempDirs, readAllValues, tempDir, testCore } from './helpers/env.js';
+import { realFs } from '../../host-node/storage/node-fs.js';
 
 afterEach(cleanupTempDirs);
 
 function open(dirs: string[], extra: Record<string, unknown> = {}): LogManager {
-  return new LogManager({ config: { 'log.dirs': dirs, 'log.segment.delete.delay.ms': 0, ...extra }, core: testCore() });
+  return new LogManager({ config: { 'log.dirs': dirs, 'log.segment.delete.delay.ms': 0, ...extra }, core: testCore(), fs: realFs });
 }
 
 describe('LogManager', () => {
@@ -79,7 +80,7 @@ describe('LogManager', () => {
 
   it('runs retention across logs and keeps deleted segment files until file.delete.delay.ms', async () => {
     const d = tempDir();
-    const m = new LogManager({ config: { 'log.dirs': [d], 'log.segment.bytes': 1024, 'log.retention.bytes': 1024, 'log.segment.delete.delay.ms': 60_000 }, core: testCore() });
+    const m = new LogManager({ config: { 'log.dirs': [d], 'log.segment.bytes': 1024, 'log.retention.bytes': 1024, 'log.segment.delete.delay.ms': 60_000 }, core: testCore(), fs: realFs });
     const log = m.getOrCreateLog('r', 0);
     for (let i = 0; i < 30; i++) log.append(batch(`v${i}`, 1, Date.now(), 100));
     const r = m.runRetention();
@@ -111,6 +112,7 @@ describe('LogManager schedulers', () => {
         'log.segment.delete.delay.ms': 0,
       },
       core: testCore(),
+      fs: realFs,
       scheduler: true,
     });
     const log = m.getOrCreateLog('s', 0);

@@ -7,17 +7,18 @@ import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync, writ
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../bindings/node.js';
-import { LogManager } from '../../host-node/storage/log-manager.js';
-import type { Log } from '../../host-node/storage/log.js';
+import { LogManager } from '../../storage/log-manager.js';
+import type { Log } from '../../storage/log.js';
 import {
   CorruptSnapshotError,
   SNAPSHOT_VERSION,
   decodeSnapshot,
   encodeSnapshot,
   snapshotFileName,
-} from '../../host-node/storage/producer-snapshot.js';
-import { rebuildProducerState, type ProducerEntry, type ProducerStateManager } from '../../host-node/storage/producer-state.js';
+} from '../../storage/producer-snapshot.js';
+import { rebuildProducerState, type ProducerEntry, type ProducerStateManager } from '../../storage/producer-state.js';
 import { cleanupTempDirs, openLog, tempDir, testCore } from './helpers/env.js';
+import { realFs } from '../../host-node/storage/node-fs.js';
 
 afterEach(cleanupTempDirs);
 
@@ -206,7 +207,7 @@ describe('a Log writes, loads and deletes producer snapshots', () => {
     const dir = tempDir();
     let now = 1_000_000;
     const clock = () => now;
-    const m = new LogManager({ config: { 'log.dirs': [dir], 'producer.id.expiration.ms': 60_000, 'log.segment.delete.delay.ms': 0 }, core: testCore(), now: clock });
+    const m = new LogManager({ config: { 'log.dirs': [dir], 'producer.id.expiration.ms': 60_000, 'log.segment.delete.delay.ms': 0 }, core: testCore(), fs: realFs, now: clock });
     const log = m.getOrCreateLog('t', 0);
     log.append(idem(10n, 0, 0, 2));
     now += 30_000;
@@ -223,7 +224,7 @@ describe('a Log writes, loads and deletes producer snapshots', () => {
 
     // 11 is in the clean-close snapshot; 60 s later it is not loaded.
     now += 60_000;
-    const m2 = new LogManager({ config: { 'log.dirs': [dir], 'producer.id.expiration.ms': 60_000 }, core: testCore(), now: clock });
+    const m2 = new LogManager({ config: { 'log.dirs': [dir], 'producer.id.expiration.ms': 60_000 }, core: testCore(), fs: realFs, now: clock });
     const again = m2.getLog('t', 0)!;
     expect(again.loadStats.producerState.replay.batches).toBe(0);
     expect(again.producerState.size).toBe(0);

@@ -1,7 +1,7 @@
 // The idempotent-producer state rules (host-node/storage/producer-state.ts).
 import { describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../bindings/node.js';
-import { BATCHES_TO_RETAIN, ProducerStateManager, readProducerBatchHeader, wrapSeq, type ProducerBatch } from '../../host-node/storage/producer-state.js';
+import { BATCHES_TO_RETAIN, ProducerStateManager, readProducerBatchHeader, wrapSeq, type ProducerBatch } from '../../storage/producer-state.js';
 
 const pb = (producerId: bigint, epoch: number, firstSeq: number, n = 1): ProducerBatch => ({ producerId, epoch, firstSeq, lastSeq: wrapSeq(firstSeq, n - 1), recordCount: n });
 

@@ -4,9 +4,9 @@ import { appendFileSync, ftruncateSync, openSync, closeSync, readdirSync, statSy
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Log } from '../../host-node/storage/log.js';
-import { ErrorCode } from '../../host-node/storage/errors.js';
-import { FaultyFs } from '../../host-node/storage/faulty-fs.js';
+import type { Log } from '../../storage/log.js';
+import { ErrorCode } from '../../storage/errors.js';
+import { FaultyFs } from '../helpers/faulty-fs.js';
 import { batch, cleanupTempDirs, openLog, readAllValues, tempDir } from './helpers/env.js';
 
 afterEach(cleanupTempDirs);

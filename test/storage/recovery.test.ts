@@ -2,7 +2,7 @@ import { appendFileSync, openSync, readFileSync, readdirSync, statSync, writeFil
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batch, cleanupTempDirs, decodeBatches, openLog, readAllValues, tempDir } from './helpers/env.js';
-import type { Log } from '../../host-node/storage/log.js';
+import type { Log } from '../../storage/log.js';
 
 afterEach(cleanupTempDirs);
 

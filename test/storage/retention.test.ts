@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyRetention } from '../../host-node/storage/retention.js';
-import { ErrorCode } from '../../host-node/storage/errors.js';
+import { applyRetention } from '../../storage/retention.js';
+import { ErrorCode } from '../../storage/errors.js';
 import { batch, cleanupTempDirs, openLog, readAllValues, tempDir } from './helpers/env.js';
 
 afterEach(cleanupTempDirs);

@@ -3,8 +3,10 @@
 // acks=all waiter past it waits for that flush too, a failed background flush takes the partition offline,
 // and close() syncs whatever is still pending.
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { FaultyFs, realFs, type StorageFs } from '../../host-node/storage/index.js';
-import { ForwardingFs } from '../../host-node/storage/fs.js';
+import { type StorageFs } from '../../storage/index.js';
+import { FaultyFs } from '../helpers/faulty-fs.js';
+import { realFs } from '../../host-node/storage/node-fs.js';
+import { ForwardingFs } from '../../storage/fs.js';
 import { batch, cleanupTempDirs, openLog, readAllValues, tempDir } from './helpers/env.js';
 import { ThreadWatchFs } from './helpers/thread-watch-fs.js';
 

@@ -1,6 +1,6 @@
 // Turning what the data path throws into a partition's Kafka error code.
-import { StorageError } from '../../storage/index.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { StorageError } from '../../../storage/index.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import type { Logger } from '../../util/log.js';
 import { PartitionError } from './records.js';
 

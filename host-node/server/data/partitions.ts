@@ -1,6 +1,6 @@
 // How the data-path handlers (Produce, Fetch, ListOffsets, DeleteRecords) find a partition's Log: through the
 // topic registry on BrokerContext (`broker.logs`, host-node/topics/topic-registry.ts).
-import type { Log } from '../../storage/index.js';
+import type { Log } from '../../../storage/index.js';
 import type { BrokerContext } from '../context.js';
 
 /** The partition's log, or undefined for an unknown topic/partition. Throws StorageError(56) when offline. */

@@ -10,7 +10,7 @@
 // validation and every conversion is done by the WASM core.
 import { newCore } from '../../../bindings/node.js';
 import { CoreError, ErrorCode as CoreCode, kafkaErrorFor } from '../../../bindings/errors.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { Codec, CodecError, decompress } from './codecs.js';
 
 /** A per-partition error a handler reports in its response (Kafka error code + message). */

@@ -1,5 +1,5 @@
 // Shared by the admin handlers (CreateTopics, DeleteTopics, CreatePartitions, *Configs, DescribeLogDirs).
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { AdminError } from '../../topics/topic-registry.js';
 import type { RequestContext } from '../context.js';
 

@@ -3,13 +3,13 @@
 // with Kafka's wording for an unknown name or a bad value), persisted, and applied to the live logs.
 // BROKER resources: there are no dynamic broker configs, so any change → INVALID_CONFIG. A resource named
 // twice, or a key given twice → INVALID_REQUEST. validateOnly checks without applying.
-import type { AlterConfigsResponseAlterConfigsResourceResponseInput } from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import type { AlterConfigsResponseAlterConfigsResourceResponseInput } from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { invalidTopicNameReason } from '../../topics/names.js';
 import type { ApiHandler } from '../registry.js';
 import { ResourceType, alterNonTopicResource, duplicates, errorOf } from './admin-common.js';
-import { AlterConfigsApi } from '../../protocol/generated/alter-configs.js';
+import { AlterConfigsApi } from '../../../protocol/generated/alter-configs.js';
 
 export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs> = {
   api: AlterConfigsApi,

@@ -7,11 +7,11 @@
 //   and our ranges (unsupportedVersionResponse below), so the client can retry with a version we know.
 // - The response header is always v0, even for flexible versions (generated headerVersions() knows).
 
-import type { ApiVersionsResponseInput } from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
+import type { ApiVersionsResponseInput } from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
 import type { ApiHandler, HandlerRegistry } from '../registry.js';
-import { ErrorCode } from '../../protocol/errors.js';
-import { ApiVersionsApi } from '../../protocol/generated/api-versions.js';
+import { ErrorCode } from '../../../protocol/errors.js';
+import { ApiVersionsApi } from '../../../protocol/generated/api-versions.js';
 
 /** Kafka's rule for ClientSoftwareName / ClientSoftwareVersion (ApiVersionsRequest.isValid). */
 const SOFTWARE_RE = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;

@@ -2,12 +2,12 @@
 // INVALID_PARTITIONS; assignments must list the new partitions only, each with this broker →
 // INVALID_REPLICA_ASSIGNMENT; unknown topic → UNKNOWN_TOPIC_OR_PARTITION; a topic named twice →
 // INVALID_REQUEST. validateOnly checks without creating.
-import type { CreatePartitionsResponseCreatePartitionsTopicResultInput } from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import type { CreatePartitionsResponseCreatePartitionsTopicResultInput } from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import type { ApiHandler } from '../registry.js';
 import { duplicates, errorOf } from './admin-common.js';
-import { CreatePartitionsApi } from '../../protocol/generated/create-partitions.js';
+import { CreatePartitionsApi } from '../../../protocol/generated/create-partitions.js';
 
 export const createPartitionsHandler: ApiHandler<typeof ApiKey.CreatePartitions> = {
   api: CreatePartitionsApi,

@@ -6,14 +6,14 @@
 // num.partitions / default.replication.factor. validateOnly (v1+) checks without creating.
 // v5+ answers with the partition count, RF and every config (value, source, read-only, sensitive); v7+ with
 // the topic id. timeoutMs is moot: the response is sent once the topic and its directories exist.
-import type { CreateTopicsResponseCreatableTopicResultInput } from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import type { CreateTopicsResponseCreatableTopicResultInput } from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { isInternalTopic } from '../../topics/names.js';
 import { describeTopicConfigs } from '../../topics/topic-config.js';
 import type { ApiHandler } from '../registry.js';
 import { duplicates, errorOf } from './admin-common.js';
-import { CreateTopicsApi } from '../../protocol/generated/create-topics.js';
+import { CreateTopicsApi } from '../../../protocol/generated/create-topics.js';
 
 export const createTopicsHandler: ApiHandler<typeof ApiKey.CreateTopics> = {
   api: CreateTopicsApi,

@@ -6,14 +6,14 @@ import type {
   DeleteRecordsResponseDeleteRecordsPartitionResultInput,
   DeleteRecordsResponseDeleteRecordsTopicResultInput,
   DeleteRecordsResponseInput,
-} from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+} from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import type { ApiHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import { findLog } from '../data/partitions.js';
 import { partitionErrorOf } from '../data/errors.js';
-import { DeleteRecordsApi } from '../../protocol/generated/delete-records.js';
+import { DeleteRecordsApi } from '../../../protocol/generated/delete-records.js';
 
 export const deleteRecordsHandler: ApiHandler<typeof ApiKey.DeleteRecords> = {
   api: DeleteRecordsApi,

@@ -2,13 +2,13 @@
 // Unknown name → UNKNOWN_TOPIC_OR_PARTITION, unknown id → UNKNOWN_TOPIC_ID, a name or id given twice or
 // both name and id in one entry → INVALID_REQUEST, delete.topic.enable=false → TOPIC_DELETION_DISABLED.
 // The partitions are renamed `<topic>-<p>.<uuid>-delete` at once and removed in the background.
-import type { DeleteTopicsResponseDeletableTopicResultInput } from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
-import { ZERO_UUID } from '../../protocol/wire/uuid.js';
+import type { DeleteTopicsResponseDeletableTopicResultInput } from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
+import { ZERO_UUID } from '../../../protocol/wire/uuid.js';
 import type { ApiHandler } from '../registry.js';
 import { duplicates, errorOf } from './admin-common.js';
-import { DeleteTopicsApi } from '../../protocol/generated/delete-topics.js';
+import { DeleteTopicsApi } from '../../../protocol/generated/delete-topics.js';
 
 export const deleteTopicsHandler: ApiHandler<typeof ApiKey.DeleteTopics> = {
   api: DeleteTopicsApi,

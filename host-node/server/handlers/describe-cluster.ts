@@ -3,11 +3,11 @@
 // controllers (EndpointType 2) is MISMATCHED_ENDPOINT_TYPE, an unknown type UNSUPPORTED_ENDPOINT_TYPE
 // (both INVALID_REQUEST in v0), as Kafka answers.
 
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import type { ApiHandler } from '../registry.js';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
-import { DescribeClusterApi } from '../../protocol/generated/describe-cluster.js';
+import { DescribeClusterApi } from '../../../protocol/generated/describe-cluster.js';
 
 const BROKERS = 1;
 const CONTROLLERS = 2;

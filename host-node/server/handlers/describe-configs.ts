@@ -8,14 +8,14 @@
 // (v3+); documentation (v3+) when IncludeDocumentation. v0 reports isDefault (source DEFAULT_CONFIG).
 // Unknown topic → UNKNOWN_TOPIC_OR_PARTITION, bad name → INVALID_TOPIC_EXCEPTION, another broker id or an
 // unsupported resource type → INVALID_REQUEST.
-import type { DescribeConfigsResponseDescribeConfigsResultInput } from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import type { DescribeConfigsResponseDescribeConfigsResultInput } from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { invalidTopicNameReason } from '../../topics/names.js';
 import { ConfigSource, describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../../topics/topic-config.js';
 import type { ApiHandler } from '../registry.js';
 import { ResourceType, checkBrokerResource } from './admin-common.js';
-import { DescribeConfigsApi } from '../../protocol/generated/describe-configs.js';
+import { DescribeConfigsApi } from '../../../protocol/generated/describe-configs.js';
 
 export const describeConfigsHandler: ApiHandler<typeof ApiKey.DescribeConfigs> = {
   api: DescribeConfigsApi,

@@ -2,12 +2,12 @@
 // assignments (and the protocol name) only in the Stable state, as Kafka. An unknown group is reported as
 // state Dead with no error. v3+ authorized operations (no authorizer: READ, DESCRIBE, DELETE); v4+ member
 // group.instance.id.
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { coordinatorOf } from '../../group/index.js';
 import { OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 import type { ApiHandler } from '../registry.js';
-import { DescribeGroupsApi } from '../../protocol/generated/describe-groups.js';
+import { DescribeGroupsApi } from '../../../protocol/generated/describe-groups.js';
 
 /** AclOperation bits a group supports: READ (3), DELETE (6), DESCRIBE (8). */
 export const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);

@@ -3,12 +3,12 @@
 // system's total and usable bytes. A log dir that cannot be read → KAFKA_STORAGE_ERROR for that dir.
 import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { DescribeLogDirsResponseDescribeLogDirsResultInput } from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
-import type { Log } from '../../storage/index.js';
+import type { DescribeLogDirsResponseDescribeLogDirsResultInput } from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { Log } from '../../../storage/index.js';
 import type { ApiHandler } from '../registry.js';
-import { DescribeLogDirsApi } from '../../protocol/generated/describe-log-dirs.js';
+import { DescribeLogDirsApi } from '../../../protocol/generated/describe-log-dirs.js';
 
 export const describeLogDirsHandler: ApiHandler<typeof ApiKey.DescribeLogDirs> = {
   api: DescribeLogDirsApi,

@@ -26,10 +26,10 @@
 // Topic ids (v13+): partitions are named by topic id; an id the broker does not know → UNKNOWN_TOPIC_ID.
 // last_stable_offset = high watermark (no transactions), aborted_transactions null (READ_UNCOMMITTED) or
 // empty (READ_COMMITTED), preferred_read_replica -1.
-import type { FetchRequest, FetchResponseFetchableTopicResponseInput, FetchResponsePartitionDataInput } from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
-import type { FileRange, Log } from '../../storage/index.js';
+import type { FetchRequest, FetchResponseFetchableTopicResponseInput, FetchResponsePartitionDataInput } from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { FileRange, Log } from '../../../storage/index.js';
 import type { ApiHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import { SplicedResponse } from '../spliced-response.js';
@@ -37,8 +37,8 @@ import { findLog, topicNameById } from '../data/partitions.js';
 import { partitionErrorOf } from '../data/errors.js';
 import { Codec } from '../data/codecs.js';
 import { downConvert, usesCodec, PartitionError } from '../data/records.js';
-import { BufferPool } from '../../protocol/wire/pool.js';
-import { FetchApi } from '../../protocol/generated/fetch.js';
+import { BufferPool } from '../../../protocol/wire/pool.js';
+import { FetchApi } from '../../../protocol/generated/fetch.js';
 
 /** Longest a Fetch waits for min_bytes, whatever max_wait_ms says. */
 export const MAX_WAIT_MS = 60_000;

@@ -1,13 +1,13 @@
 // FindCoordinator (api key 10), v0-6: this single node coordinates every group and every transactional id.
 // v0-3 ask for one key; v4+ for a batch (coordinatorKeys) answered per key. Key type 0 = group, 1 =
 // transaction; anything else → INVALID_REQUEST. Like Kafka, the first group lookup creates __consumer_offsets.
-import type { FindCoordinatorResponseCoordinatorInput } from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import type { FindCoordinatorResponseCoordinatorInput } from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { coordinatorOf } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
-import { FindCoordinatorApi } from '../../protocol/generated/find-coordinator.js';
+import { FindCoordinatorApi } from '../../../protocol/generated/find-coordinator.js';
 
 const GROUP = 0;
 const TRANSACTION = 1;

@@ -1,9 +1,9 @@
 // Heartbeat (api key 12), v0-4: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { coordinatorOf } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
-import { HeartbeatApi } from '../../protocol/generated/heartbeat.js';
+import { HeartbeatApi } from '../../../protocol/generated/heartbeat.js';
 
 export const heartbeatHandler: ApiHandler<typeof ApiKey.Heartbeat> = {
   api: HeartbeatApi,

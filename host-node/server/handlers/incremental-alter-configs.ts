@@ -3,15 +3,15 @@
 // The result is validated like AlterConfigs (INVALID_CONFIG), persisted, and applied to the live logs.
 // A key given twice, a resource named twice, or an unknown operation → INVALID_REQUEST; BROKER
 // resources → INVALID_CONFIG for any change (no dynamic broker configs).
-import type { IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput } from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import type { IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput } from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { invalidTopicNameReason } from '../../topics/names.js';
 import { TOPIC_CONFIG_DEFS, formatConfigValue, isTopicConfigKey } from '../../topics/topic-config.js';
 import { AdminError } from '../../topics/topic-registry.js';
 import type { ApiHandler } from '../registry.js';
 import { ResourceType, alterNonTopicResource, duplicates, errorOf } from './admin-common.js';
-import { IncrementalAlterConfigsApi } from '../../protocol/generated/incremental-alter-configs.js';
+import { IncrementalAlterConfigsApi } from '../../../protocol/generated/incremental-alter-configs.js';
 
 const SET = 0;
 const DELETE = 1;

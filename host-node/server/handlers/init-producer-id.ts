@@ -2,11 +2,11 @@
 // fresh producer id with epoch 0 (server/producer-ids.ts) — what Kafka's TransactionCoordinator does for a
 // null transactional id, whatever producerId/epoch (KIP-360) the request carries. Transactions are not
 // supported: a transactional id gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Produce answers.
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import type { ApiHandler } from '../registry.js';
 import { producerIds } from '../producer-ids.js';
-import { InitProducerIdApi } from '../../protocol/generated/init-producer-id.js';
+import { InitProducerIdApi } from '../../../protocol/generated/init-producer-id.js';
 
 export const initProducerIdHandler: ApiHandler<typeof ApiKey.InitProducerId> = {
   api: InitProducerIdApi,

@@ -3,12 +3,12 @@
 // with their member id (KIP-394); v5+ group.instance.id (static membership, KIP-345); v7+ protocol type in
 // the response; v9 skipAssignment for a static leader that rejoins (KIP-814). The response waits for the
 // rebalance to complete (up to the rebalance timeout).
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { clientHostOf, coordinatorOf } from '../../group/index.js';
 import type { JoinResult } from '../../group/member.js';
 import type { ApiHandler } from '../registry.js';
-import { JoinGroupApi } from '../../protocol/generated/join-group.js';
+import { JoinGroupApi } from '../../../protocol/generated/join-group.js';
 
 export const joinGroupHandler: ApiHandler<typeof ApiKey.JoinGroup> = {
   api: JoinGroupApi,

@@ -1,10 +1,10 @@
 // LeaveGroup (api key 13), v0-5: v0-2 one member id; v3+ a batch of members, each by member id or by
 // group.instance.id (an empty member id: "whoever holds this instance id", used by admin tools).
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { coordinatorOf } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
-import { LeaveGroupApi } from '../../protocol/generated/leave-group.js';
+import { LeaveGroupApi } from '../../../protocol/generated/leave-group.js';
 
 export const leaveGroupHandler: ApiHandler<typeof ApiKey.LeaveGroup> = {
   api: LeaveGroupApi,

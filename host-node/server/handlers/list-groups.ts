@@ -1,10 +1,10 @@
 // ListGroups (api key 16), v0-5: every group this coordinator has; v4+ filter by state (case-insensitive)
 // and report it; v5+ filter by type (all of ours are "classic") and report it.
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { coordinatorOf } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
-import { ListGroupsApi } from '../../protocol/generated/list-groups.js';
+import { ListGroupsApi } from '../../../protocol/generated/list-groups.js';
 
 export const listGroupsHandler: ApiHandler<typeof ApiKey.ListGroups> = {
   api: ListGroupsApi,

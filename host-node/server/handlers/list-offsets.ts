@@ -7,13 +7,13 @@
 // >= t. No such offset → offset -1, timestamp -1 (as Kafka).
 // v0 answers with the old-style offsets array (one offset, or none), v1+ with timestamp + offset; leader
 // epoch (v4+) is -1 (this broker keeps no leader epochs yet).
-import type { ListOffsetsResponseListOffsetsPartitionResponseInput, ListOffsetsResponseListOffsetsTopicResponseInput } from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import type { ListOffsetsResponseListOffsetsPartitionResponseInput, ListOffsetsResponseListOffsetsTopicResponseInput } from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import type { ApiHandler } from '../registry.js';
 import { findLog } from '../data/partitions.js';
 import { partitionErrorOf } from '../data/errors.js';
-import { ListOffsetsApi } from '../../protocol/generated/list-offsets.js';
+import { ListOffsetsApi } from '../../../protocol/generated/list-offsets.js';
 
 const LATEST_TIERED_TIMESTAMP = -5;
 

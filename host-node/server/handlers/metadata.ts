@@ -9,15 +9,15 @@
 // - v8-10 cluster / v8+ topic authorized operations: with no authorizer every supported operation is allowed,
 //   so when asked we return the bit set of those operations (as Kafka does); otherwise INT32_MIN.
 
-import type { MetadataResponseMetadataResponseTopicInput } from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ZERO_UUID } from '../../protocol/wire/uuid.js';
+import type { MetadataResponseMetadataResponseTopicInput } from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ZERO_UUID } from '../../../protocol/wire/uuid.js';
 import type { ApiHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import type { TopicMetadata } from '../topics.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../authorized-operations.js';
-import { MetadataApi } from '../../protocol/generated/metadata.js';
+import { MetadataApi } from '../../../protocol/generated/metadata.js';
 
 function topicEntry(t: TopicMetadata, ctx: RequestContext, includeOps: boolean): MetadataResponseMetadataResponseTopicInput {
   return {

@@ -3,11 +3,11 @@
 // must be current (UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION / REBALANCE_IN_PROGRESS / FENCED_INSTANCE_ID).
 // v1: per-partition commit timestamp; v2-4: retention time; v6+: leader epoch; v7+: group.instance.id.
 // The response is sent once the records are durable in __consumer_offsets.
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { coordinatorOf, partitionValidator } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
-import { OffsetCommitApi } from '../../protocol/generated/offset-commit.js';
+import { OffsetCommitApi } from '../../../protocol/generated/offset-commit.js';
 
 export const offsetCommitHandler: ApiHandler<typeof ApiKey.OffsetCommit> = {
   api: OffsetCommitApi,

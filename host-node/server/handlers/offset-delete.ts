@@ -1,11 +1,11 @@
 // OffsetDelete (api key 47), v0: deletes committed offsets of a group. For an active consumer group only
 // offsets of topics it does not subscribe to (GROUP_SUBSCRIBED_TO_TOPIC otherwise); a non-consumer group
 // must be empty (NON_EMPTY_GROUP).
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { coordinatorOf, partitionValidator } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
-import { OffsetDeleteApi } from '../../protocol/generated/offset-delete.js';
+import { OffsetDeleteApi } from '../../../protocol/generated/offset-delete.js';
 
 export const offsetDeleteHandler: ApiHandler<typeof ApiKey.OffsetDelete> = {
   api: OffsetDeleteApi,

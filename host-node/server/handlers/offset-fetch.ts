@@ -2,13 +2,13 @@
 // (v2+) asks for every committed offset; a partition with none gets offset -1, leader epoch -1, metadata "".
 // v0-1 carry errors per partition only; v2+ a group-level error; v7+ requireStable (commits become visible
 // only once durable and there are no transactional offsets yet, so nothing is ever pending: accepted as is).
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { coordinatorOf } from '../../group/index.js';
 import type { FetchOffsetsResult } from '../../group/coordinator.js';
 import type { ApiHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
-import { OffsetFetchApi } from '../../protocol/generated/offset-fetch.js';
+import { OffsetFetchApi } from '../../../protocol/generated/offset-fetch.js';
 
 function fetchGroup(ctx: RequestContext, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean): FetchOffsetsResult {
   const c = coordinatorOf(ctx);

@@ -23,18 +23,18 @@
 //
 // Response fields by version: baseOffset (all), logAppendTimeMs (v2+: the LogAppendTime given, else -1),
 // logStartOffset (v5+), recordErrors + errorMessage (v8+), currentLeader (v10+, only with NOT_LEADER).
-import type { ProduceResponsePartitionProduceResponseInput, ProduceResponseTopicProduceResponseInput } from '../../protocol/generated/index.js';
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
-import type { Log } from '../../storage/index.js';
+import type { ProduceResponsePartitionProduceResponseInput, ProduceResponseTopicProduceResponseInput } from '../../../protocol/generated/index.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
+import type { Log } from '../../../storage/index.js';
 import { NO_RESPONSE, type ApiHandler } from '../registry.js';
 import { ProtocolError } from '../errors.js';
 import { findLog } from '../data/partitions.js';
 import { partitionErrorOf } from '../data/errors.js';
 import { prepareProduceRecords } from '../data/records.js';
-import { readProducerBatchHeader } from '../../storage/producer-state.js';
-import { LinearSpans } from '../../storage/linear-frame-arena.js';
-import { ProduceApi } from '../../protocol/generated/produce.js';
+import { readProducerBatchHeader } from '../../../storage/producer-state.js';
+import { LinearSpans } from '../../../storage/linear-frame-arena.js';
+import { ProduceApi } from '../../../protocol/generated/produce.js';
 
 /** How long an acks=all Produce may wait at most, whatever its timeout says. */
 const MAX_ACKS_ALL_WAIT_MS = 5 * 60_000;

@@ -1,10 +1,10 @@
 // SyncGroup (api key 14), v0-5: the leader hands in the assignment, every member gets its own. v3+
 // group.instance.id; v5+ protocol type/name checked against the group (INCONSISTENT_GROUP_PROTOCOL).
-import { ApiKey } from '../../protocol/generated/api.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../../protocol/generated/api.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { coordinatorOf } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
-import { SyncGroupApi } from '../../protocol/generated/sync-group.js';
+import { SyncGroupApi } from '../../../protocol/generated/sync-group.js';
 
 export const syncGroupHandler: ApiHandler<typeof ApiKey.SyncGroup> = {
   api: SyncGroupApi,

@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newCore } from '../../../bindings/node.js';
-import { defaultLogConfig, resolveLogConfig } from '../../../host-node/storage/config.js';
-import { WasmStorageCore } from '../../../host-node/storage/core-wasm.js';
-import { realFs } from '../../../host-node/storage/fs.js';
-import { Log } from '../../../host-node/storage/log.js';
-import { FaultyFs } from '../../../host-node/storage/faulty-fs.js';
+import { defaultLogConfig, resolveLogConfig } from '../../../storage/config.js';
+import { WasmStorageCore } from '../../../storage/wasm-storage-core.js';
+import { realFs } from '../../../host-node/storage/node-fs.js';
+import { Log } from '../../../storage/log.js';
+import { FaultyFs } from '../../helpers/faulty-fs.js';
 
 const recordBytes = Number(process.argv[2] ?? 1024);
 const perBatch = Number(process.argv[3] ?? 16);
@@ -24,7 +24,7 @@ for (let i = 0; i < 64; i++) {
 }
 const batchBytes = batches[0]!.byteLength;
 const n = Math.ceil((totalMiB * 1024 * 1024) / batchBytes);
-const core = new WasmStorageCore();
+const core = new WasmStorageCore(newCore());
 
 function open(dir: string, overrides = {}, fs = realFs): Log {
   return new Log({ topic: 'bench', partition: 0, dir, config: resolveLogConfig(defaultLogConfig(), overrides), fs, core, clean: true, recoveryPoint: 0, logStartOffset: 0 });

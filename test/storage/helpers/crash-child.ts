@@ -1,11 +1,13 @@
 // Child process for the kill -9 test: appends forever with flush.messages=1 and prints each offset once
 // it is durable ("acked <lastOffset> <tag>").
-import { LogManager } from '../../../host-node/storage/log-manager.js';
+import { LogManager } from '../../../storage/log-manager.js';
 import { newCore } from '../../../bindings/node.js';
+import { WasmStorageCore } from '../../../storage/wasm-storage-core.js';
+import { realFs } from '../../../host-node/storage/node-fs.js';
 
 const dir = process.argv[2]!;
 const enc = newCore();
-const m = new LogManager({ config: { 'log.dirs': [dir], 'log.flush.interval.messages': 1, 'log.segment.bytes': 64 * 1024, 'log.index.interval.bytes': 512 }, scheduler: true });
+const m = new LogManager({ config: { 'log.dirs': [dir], 'log.flush.interval.messages': 1, 'log.segment.bytes': 64 * 1024, 'log.index.interval.bytes': 512 }, core: new WasmStorageCore(newCore()), fs: realFs, scheduler: true });
 const log = m.getOrCreateLog('crash', 0);
 let i = 0;
 async function loop(): Promise<void> {

@@ -3,12 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultLogConfig, resolveLogConfig, type LogConfig } from '../../../host-node/storage/config.js';
-import type { StorageCore } from '../../../host-node/storage/core-port.js';
-import { realFs, type StorageFs } from '../../../host-node/storage/fs.js';
-import { Log } from '../../../host-node/storage/log.js';
+import { defaultLogConfig, resolveLogConfig, type LogConfig } from '../../../storage/config.js';
+import type { StorageCore } from '../../../storage/core-port.js';
+import { type StorageFs } from '../../../storage/fs.js';
+import { realFs } from '../../../host-node/storage/node-fs.js';
+import { Log } from '../../../storage/log.js';
 import { JsCore, encodeBatch, type TestRecord } from './js-core.js';
-import { WasmStorageCore } from '../../../host-node/storage/core-wasm.js';
+import { WasmStorageCore } from '../../../storage/wasm-storage-core.js';
 import { newCore } from '../../../bindings/node.js';
 
 export { encodeBatch, decodeBatches } from './js-core.js';
@@ -29,7 +30,7 @@ let core: StorageCore | null = null;
 let wasm: WasmStorageCore | null = null;
 export function testCore(): StorageCore {
   if (useJs) return (core ??= new JsCore());
-  return (wasm ??= new WasmStorageCore());
+  return (wasm ??= new WasmStorageCore(newCore()));
 }
 /** The WASM core's encoder (a separate instance from the storage core). */
 const encoderCore = newCore();

@@ -1,8 +1,8 @@
 // A plain-JS reference implementation of the storage core port, for tests only: it lets the storage
 // tests run (and cross-check) independently of the WASM core. The product always uses the WASM core.
 import { crc32c } from '@node-rs/crc32';
-import type { AssignParams, AssignResult, BatchHeader, BatchInfo, ScanResult, StorageCore } from '../../../host-node/storage/core-port.js';
-import { ErrorCode } from '../../../host-node/storage/errors.js';
+import type { AssignParams, AssignResult, BatchHeader, BatchInfo, ScanResult, StorageCore } from '../../../storage/core-port.js';
+import { ErrorCode } from '../../../storage/errors.js';
 
 const HEADER = 61;
 

@@ -1,6 +1,6 @@
 // A FaultyFs that records which paths are fsynced or unlinked on the main thread (fsyncSync, unlinkSync)
 // and which are fsynced on the thread pool (fsync): for tests that keep journal work off the main thread.
-import { FaultyFs } from '../../../host-node/storage/faulty-fs.js';
+import { FaultyFs } from '../../helpers/faulty-fs.js';
 
 export class ThreadWatchFs extends FaultyFs {
   fsyncedOnMainThread: string[] = [];

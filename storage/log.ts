@@ -1,0 +1,863 @@
+// A partition's log (Kafka's UnifiedLog + LocalLog): segments, offsets, appends through the core, fetch
+// reads as file ranges, ListOffsets, DeleteRecords, the flush policy with group commit, and the
+// per-partition offline state after a disk error.
+import { LONG_MAX, type LogConfig } from './config.js';
+import type { BatchInfo, StorageCore } from './core-port.js';
+import { ErrorCode, StorageError, invariant, isIoError, isNoSpace } from './errors.js';
+import { fsyncDir, fsyncInBackground, type StorageFs } from './fs.js';
+import { DataWaiters, DurableWaiters } from './group-commit.js';
+import { loadSegments } from './recovery.js';
+import { ProducerStateManager, readProducerBatchHeader, type ReplayStats } from './producer-state.js';
+import { deleteSnapshot, listSnapshots, loadProducerState, writeSnapshot } from './producer-snapshot.js';
+import { FileRange, LogSegment, type SegmentOptions } from './segment.js';
+import { afterThisTurn, unrefTimer } from './timers.js';
+
+export interface AppendInfo {
+  firstOffset: number;
+  lastOffset: number;
+  /** LogAppendTime given to the batches, or -1 (CreateTime). */
+  logAppendTime: number;
+  maxTimestamp: number;
+  logStartOffset: number;
+  batchCount: number;
+  recordCount: number;
+  bytes: number;
+}
+
+export type Isolation = 'high_watermark' | 'log_end';
+
+export interface FetchData {
+  /** Whole batches as stored, or null when there is nothing to return from this offset (yet). */
+  records: FileRange | null;
+  highWatermark: number;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+/** ListOffsets special timestamps (Kafka's ListOffsetsRequest constants). */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
+export const EARLIEST_LOCAL_TIMESTAMP = -4;
+
+export interface OffsetAndTimestamp {
+  offset: number;
+  timestamp: number;
+}
+
+export type OfflineReason = 'nospace' | 'io';
+
+export interface LogOptions {
+  topic: string;
+  partition: number;
+  dir: string;
+  config: LogConfig;
+  fs: StorageFs;
+  core: StorageCore;
+  /** Wall clock in ms (injectable for roll/retention tests). */
+  now?: () => number;
+  clean: boolean;
+  recoveryPoint: number;
+  logStartOffset: number;
+  /** How long after ENOSPC an append may probe the disk again (log.storage.retry.backoff.ms). */
+  retryBackoffMs?: number;
+  /** Called when the log start offset moves (DeleteRecords, retention), so it can be checkpointed. */
+  onLogStartOffsetChange?: (log: Log) => void;
+  /** Called when a segment's files are renamed `.deleted` (the manager removes them after file.delete.delay.ms). */
+  onSegmentsDeleted?: (log: Log, segments: LogSegment[]) => void;
+  /** producer.id.expiration.ms: producers in a snapshot older than this are not loaded (default Kafka's 1 day). */
+  producerIdExpirationMs?: number;
+  /**
+   * A new partition directory whose entry (and its parent's) is not yet durable: it is fsynced, with
+   * `syncParentDir`, at the log's first flush rather than at creation (Kafka's LocalLog.flush flushes the
+   * directory too when new segments are covered), so creating 10,000 partitions costs no fsyncs.
+   */
+  dirUnsynced?: boolean;
+  /** Makes the parent (log) directory's entry for this log durable (the manager does it once for many logs). */
+  syncParentDir?: () => void;
+}
+
+/** How the producer state was loaded (a snapshot, then a replay of the log after it). */
+export interface ProducerStateLoadStats {
+  /** Offset of the snapshot loaded, -1 if none (rebuilt from the log start). */
+  snapshotOffset: number;
+  corruptSnapshots: number;
+  replay: ReplayStats;
+}
+
+/**
+ * With the default flush policy (no fsync asked for), the active segment is still flushed in the background
+ * each time this many bytes were appended since the last flush. The kernel would write them back anyway;
+ * doing it in steps keeps each fdatasync small, where one fdatasync of a whole rolled segment (1 GiB) held
+ * ext4's journal long enough to stall the appends to the next segment for tens to hundreds of ms. It also
+ * moves the recovery point along, so an unclean restart has less to validate.
+ */
+const WRITEBACK_STEP_BYTES = 8 * 1024 * 1024;
+
+export class Log {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dir: string;
+  private _config: LogConfig;
+  private readonly fs: StorageFs;
+  readonly core: StorageCore;
+  private readonly now: () => number;
+  private readonly retryBackoffMs: number;
+  private readonly hooks: Pick<LogOptions, 'onLogStartOffsetChange' | 'onSegmentsDeleted'>;
+  /** The directory has entries (new log, new segment) not yet fsynced; done before anything counts as flushed. */
+  private dirUnsynced: boolean;
+  private syncParentDir: (() => void) | null;
+
+  private segments: LogSegment[];
+  private _logStartOffset: number;
+  private _logEndOffset: number;
+  /** Everything below is flushed to disk (Kafka's recovery point). */
+  private _recoveryPoint: number;
+  private _highWatermark: number;
+  /** Where the high watermark is in the files: segment base and byte position in it. */
+  private hwSegmentBase: number;
+  private hwPosition: number;
+
+  private readonly durable = new DurableWaiters();
+  private readonly dataWaiters = new DataWaiters();
+  private flushScheduled = false;
+  private flushInFlight = false;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** fdatasync calls made by group commit (for tests and metrics). */
+  flushCount = 0;
+  /**
+   * Rolled segments whose flush runs in the background, oldest first, and the promise of the newest such
+   * flush (they run one after another). The recovery point passes a rolled segment only once it is flushed.
+   */
+  private readonly rolledUnflushed: LogSegment[] = [];
+  private rolledFlush: Promise<void> | null = null;
+  /** Segment and byte position the last group-commit flush covered (see WRITEBACK_STEP_BYTES). */
+  private flushedSegment: LogSegment | null = null;
+  private flushedPos = 0;
+
+  private offline: { reason: OfflineReason; since: number; error: unknown } | null = null;
+  private closed = false;
+  readonly loadStats: { truncatedBytes: number; recoveredSegments: number; removedSegments: number; producerState: ProducerStateLoadStats };
+
+  /** Idempotent producers of this partition (producer-state.ts); every appended batch with a producer id is recorded. */
+  readonly producerState: ProducerStateManager;
+  /** Offset of the newest producer snapshot on disk (-1: none), so close() does not rewrite an identical one. */
+  private lastSnapshotOffset = -1;
+
+  constructor(o: LogOptions) {
+    this.topic = o.topic;
+    this.partition = o.partition;
+    this.dir = o.dir;
+    this._config = o.config;
+    this.fs = o.fs;
+    this.core = o.core;
+    this.now = o.now ?? Date.now;
+    this.retryBackoffMs = o.retryBackoffMs ?? 1000;
+    this.hooks = { onLogStartOffsetChange: o.onLogStartOffsetChange, onSegmentsDeleted: o.onSegmentsDeleted };
+    this.dirUnsynced = o.dirUnsynced ?? false;
+    this.syncParentDir = o.syncParentDir ?? null;
+    const loaded = loadSegments({
+      dir: o.dir,
+      segmentOptions: this.segmentOptions(),
+      clean: o.clean,
+      recoveryPoint: o.recoveryPoint,
+      logStartOffset: o.logStartOffset,
+      maxBatchBytes: o.config['max.message.bytes'],
+      nowMs: this.now(),
+    });
+    this.segments = loaded.segments;
+    this._logStartOffset = loaded.logStartOffset;
+    this._logEndOffset = this.active.nextOffset;
+    this._recoveryPoint = loaded.recoveryPoint;
+    // What is on disk at open is as durable as it will get: the high watermark starts at the log end.
+    this._highWatermark = this._logEndOffset;
+    this.hwSegmentBase = this.active.baseOffset;
+    this.hwPosition = this.active.size;
+    // Producer state: the newest snapshot, then the log after it (only that part is read).
+    const p = loadProducerState({
+      fs: this.fs,
+      dir: this.dir,
+      log: this,
+      segmentBases: this.segmentBaseOffsets(),
+      now: this.now,
+      expirationMs: o.producerIdExpirationMs ?? 86_400_000,
+    });
+    this.producerState = p.state;
+    this.lastSnapshotOffset = p.snapshotOffset;
+    this.loadStats = {
+      truncatedBytes: loaded.truncatedBytes,
+      recoveredSegments: loaded.recoveredSegments,
+      removedSegments: loaded.removedSegments,
+      producerState: { snapshotOffset: p.snapshotOffset, corruptSnapshots: p.corruptSnapshots.length, replay: p.replay },
+    };
+    // What recovery kept is flushed (loadSegments), so a snapshot at the log end is safe; it spares the next
+    // start this replay.
+    if (p.replay.batches > 0) this.takeProducerSnapshot(false);
+  }
+
+  private segmentOptions(): SegmentOptions {
+    return { fs: this.fs, core: this.core, maxIndexBytes: this._config['segment.index.bytes'], indexIntervalBytes: this._config['index.interval.bytes'] };
+  }
+
+  // ---- state ----------------------------------------------------------------------------------------
+
+  get config(): LogConfig {
+    return this._config;
+  }
+  /** New topic config (segment sizes apply from the next roll; index size from the next segment). */
+  updateConfig(c: LogConfig): void {
+    this._config = c;
+  }
+  get logStartOffset(): number {
+    return this._logStartOffset;
+  }
+  get logEndOffset(): number {
+    return this._logEndOffset;
+  }
+  get highWatermark(): number {
+    return this._highWatermark;
+  }
+  get recoveryPoint(): number {
+    return this._recoveryPoint;
+  }
+  get isOffline(): boolean {
+    return this.offline !== null;
+  }
+  get offlineReason(): OfflineReason | null {
+    return this.offline?.reason ?? null;
+  }
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+  /** Segment base offsets, oldest first. */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+  get size(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.size;
+    return n;
+  }
+  private get active(): LogSegment {
+    return this.segments[this.segments.length - 1]!;
+  }
+  /** Read-only view for retention and tests. */
+  get segmentList(): readonly LogSegment[] {
+    return this.segments;
+  }
+  /** True when the flush policy never asks for an explicit fsync (Kafka's defaults): HW = LEO at once. */
+  private get pageCacheDurable(): boolean {
+    return this._config['flush.messages'] >= LONG_MAX && this._config['flush.ms'] >= LONG_MAX;
+  }
+
+  // ---- append ---------------------------------------------------------------------------------------
+
+  /**
+   * Appends a Produce partition's record bytes: copied once into the core's memory, validated and given
+   * offsets there in one pass, written to the active segment straight from that memory. Throws
+   * StorageError with the Kafka error code for the partition (CORRUPT_MESSAGE, MESSAGE_TOO_LARGE,
+   * KAFKA_STORAGE_ERROR, ...). acks=all callers then `await log.waitDurable(info.lastOffset)`.
+   */
+  append(records: Uint8Array): AppendInfo {
+    this.checkWritable();
+    return this.appendStaged(this.core.stage(records));
+  }
+
+  /** As append(), for bytes the caller already placed in the core's memory (core.region()/stage()). */
+  appendStaged(view: Uint8Array): AppendInfo {
+    this.checkWritable();
+    const now = this.now();
+    const logAppendTime = this._config['message.timestamp.type'] === 'LogAppendTime' ? now : -1;
+    const length = view.byteLength;
+    const r = this.core.assign(view, { nextOffset: this._logEndOffset, logAppendTimeMs: logAppendTime, maxBatchBytes: this._config['max.message.bytes'] });
+    if (!r.ok) throw new StorageError(r.errorCode, r.message);
+    invariant(view.byteLength === length, 'staged view still attached after assign (no memory growth in between)');
+    const batches = r.batches;
+    if (batches.length === 0) throw new StorageError(ErrorCode.CORRUPT_MESSAGE, 'no record batches');
+    const first = batches[0]!;
+    const last = batches[batches.length - 1]!;
+    invariant(first.baseOffset === this._logEndOffset, `core assigned from the log end (${first.baseOffset} vs ${this._logEndOffset})`);
+    invariant(last.position + last.size === view.byteLength, 'batches fill the appended bytes');
+    let maxTimestamp = -1;
+    let records = 0;
+    for (const b of batches) {
+      if (b.maxTimestamp > maxTimestamp) maxTimestamp = b.maxTimestamp;
+      records += b.recordCount;
+    }
+    try {
+      this.maybeRoll(view.byteLength, maxTimestamp, last.lastOffset, now);
+      this.active.append(view, batches);
+    } catch (e) {
+      throw this.ioFailure(e, 'append');
+    }
+    this._logEndOffset = last.lastOffset + 1;
+    this.recordProducerBatches(view, batches, now);
+    if (this.pageCacheDurable) {
+      this.advanceHighWatermark(this._logEndOffset, this.active.baseOffset, this.active.size);
+      if (this.active.size - this.flushedPosition(this.active) >= WRITEBACK_STEP_BYTES) this.requestFlush();
+    } else this.afterUnflushedAppend();
+    return {
+      firstOffset: first.baseOffset,
+      lastOffset: last.lastOffset,
+      logAppendTime,
+      maxTimestamp,
+      logStartOffset: this._logStartOffset,
+      batchCount: batches.length,
+      recordCount: records,
+      bytes: view.byteLength,
+    };
+  }
+
+  /** Every appended batch with a producer id goes into the producer state (the Produce handler checked it first). */
+  private recordProducerBatches(view: Uint8Array, batches: readonly BatchInfo[], now: number): void {
+    for (const b of batches) {
+      // Fast path: no producer id (-1, sign bit set in the first byte of the int64 at header offset 43).
+      if ((view[b.position + 43]! & 0x80) !== 0) continue;
+      const h = readProducerBatchHeader(view, b.position);
+      if (h !== null) this.producerState.record(h.batch, b.baseOffset, b.lastOffset, b.maxTimestamp, now);
+    }
+  }
+
+  /** Kafka's maybeRoll: size, time, full indexes, or offsets that no longer fit the segment. */
+  private maybeRoll(appendBytes: number, maxTimestamp: number, lastOffset: number, now: number): void {
+    const s = this.active;
+    if (s.isEmpty) return;
+    const c = this._config;
+    const rollMs = c['segment.ms'] - this.rollJitter(s);
+    const basis = s.rollingBasedTimestamp >= 0 && maxTimestamp >= 0 ? maxTimestamp - s.rollingBasedTimestamp : now - s.createdMs;
+    const reason =
+      s.size > c['segment.bytes'] - appendBytes
+        ? 'size'
+        : basis > rollMs
+          ? 'time'
+          : s.offsetIndex.isFull || s.timeIndex.isFull
+            ? 'index full'
+            : lastOffset - s.baseOffset > 0x7fffffff
+              ? 'offset overflow'
+              : null;
+    if (reason !== null) this.roll(now);
+  }
+
+  private readonly jitters = new WeakMap<LogSegment, number>();
+  /** Kafka's segment.jitter.ms: a random amount per segment taken off segment.ms. */
+  private rollJitter(s: LogSegment): number {
+    const max = Math.min(this._config['segment.jitter.ms'], this._config['segment.ms']);
+    if (max <= 0) return 0;
+    let j = this.jitters.get(s);
+    if (j === undefined) this.jitters.set(s, (j = Math.floor(Math.random() * max)));
+    return j;
+  }
+
+  /** Starts a new active segment at the log end; the old one is trimmed and flushed. */
+  roll(now = this.now()): void {
+    this.checkWritable(); // never roll garbage left by a failed write into an inactive segment
+    const old = this.active;
+    if (old.isEmpty) return;
+    const fresh = LogSegment.create(this.dir, this._logEndOffset, this.segmentOptions(), now);
+    this.dirUnsynced = true;
+    try {
+      old.onBecomeInactive();
+    } catch (e) {
+      fresh.close();
+      for (const p of [fresh.logPath, fresh.indexPath, fresh.timeIndexPath]) {
+        try {
+          this.fs.unlinkSync(p);
+        } catch {
+          /* best effort */
+        }
+      }
+      throw e;
+    }
+    old.releaseIndexFds();
+    this.segments.push(fresh);
+    this.flushRolledInBackground(old, fresh.baseOffset);
+    // Kafka snapshots the producer state at every roll, named after the new segment's base offset.
+    this.takeProducerSnapshot(false);
+  }
+
+  /**
+   * Flushes a rolled segment without holding up appends, as Kafka's roll schedules its "flush-log" task: an
+   * fdatasync of a full segment (1 GiB by default) takes seconds here, and done inline it stopped the broker
+   * for that long. The heavy part (the .log's fdatasync) runs on the thread pool; the index files and the
+   * directory, small once the data is down, are synced after it. Then the recovery point (and, under a flush
+   * policy, the high watermark) moves to the new segment. close() and flush() sync what is still pending.
+   */
+  private flushRolledInBackground(seg: LogSegment, upTo: number): void {
+    this.rolledUnflushed.push(seg);
+    const before = this.rolledFlush;
+    const writes = seg.ioStarted();
+    const run = async (): Promise<void> => {
+      try {
+        if (before !== null) await before;
+        if (this.closed || this.offline !== null) return;
+        await this.fs.fdatasync(seg.logFd);
+        if (this.closed || this.offline !== null) return;
+        seg.logSynced(writes);
+        // Indexes (the .log is synced: no second fdatasync) and the directory, also off the main thread; a
+        // segment retention removed meanwhile is done.
+        if (!seg.isDeleted) await seg.flushIndexesInBackground();
+        if (this.closed || this.offline !== null) return;
+        await this.syncDirInBackground();
+      } catch (e) {
+        if (!this.closed) this.goOffline('io', e);
+        return;
+      } finally {
+        seg.ioDone();
+      }
+      const i = this.rolledUnflushed.indexOf(seg);
+      if (i >= 0) this.rolledUnflushed.splice(i, 1);
+      this.markFlushed(upTo, upTo, 0);
+    };
+    const p = run();
+    this.rolledFlush = p;
+    void p.finally(() => {
+      if (this.rolledFlush === p) this.rolledFlush = null;
+    });
+  }
+
+  private flushedPosition(seg: LogSegment): number {
+    return this.flushedSegment === seg ? this.flushedPos : 0;
+  }
+
+  /** Resolves once the rolled segments pending at the call are flushed (or their flush failed). Tests, runFlush. */
+  whenRolledFlushed(): Promise<void> {
+    return this.rolledFlush ?? Promise.resolve();
+  }
+
+  /** Synchronously flushes rolled segments whose background flush is still pending (close, flush()). */
+  private flushRolledNow(): void {
+    for (const seg of this.rolledUnflushed) if (!seg.isDeleted) seg.flushSync();
+    this.rolledUnflushed.length = 0;
+  }
+
+  // ---- producer state snapshots ---------------------------------------------------------------------
+
+  /**
+   * Writes the producer state as `<log end offset>.snapshot` (producer-snapshot.ts). A failure is not an
+   * append failure: the snapshot is a cache, and the next load replays more of the log instead.
+   */
+  takeProducerSnapshot(sync: boolean): boolean {
+    const at = this._logEndOffset;
+    if (at === this.lastSnapshotOffset) return true;
+    try {
+      writeSnapshot(this.fs, this.dir, at, this.producerState, sync);
+      this.lastSnapshotOffset = at;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Offsets of this partition's producer snapshot files (tests, tools). */
+  producerSnapshotOffsets(): number[] {
+    return listSnapshots(this.fs, this.dir);
+  }
+
+  /** Drops producers with no write for producer.id.expiration.ms (the manager's periodic check). */
+  removeExpiredProducers(expirationMs: number, nowMs = this.now()): number {
+    return this.producerState.removeExpired(expirationMs, nowMs);
+  }
+
+  // ---- flush / durability ---------------------------------------------------------------------------
+
+  /** Resolves once `offset` is durable by the flush policy (the high watermark passed it). */
+  waitDurable(offset: number): Promise<void> {
+    if (this.offline) return Promise.reject(this.storageError());
+    return this.durable.wait(offset, this._highWatermark);
+  }
+
+  private afterUnflushedAppend(): void {
+    const c = this._config;
+    if (this._logEndOffset - this._recoveryPoint >= c['flush.messages']) this.requestFlush();
+    else if (c['flush.ms'] < LONG_MAX && this.flushTimer === null) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this.requestFlush();
+      }, c['flush.ms']);
+      unrefTimer(this.flushTimer);
+    }
+  }
+
+  /** Group commit: at most one fdatasync in flight; requests meanwhile are served by the next one. */
+  private requestFlush(): void {
+    if (this.flushScheduled || this.closed || this.offline) return;
+    this.flushScheduled = true;
+    // Let the rest of this turn's appends join the same fdatasync.
+    afterThisTurn(() => {
+      this.flushScheduled = false;
+      void this.runFlush();
+    });
+  }
+
+  private async runFlush(): Promise<void> {
+    if (this.flushInFlight || this.closed || this.offline) return;
+    const target = this._logEndOffset;
+    if (target <= this._recoveryPoint) return;
+    const seg = this.active;
+    const position = seg.size;
+    this.flushInFlight = true;
+    const writes = seg.ioStarted();
+    try {
+      // The target may lie past segments rolled and still being flushed: they go first.
+      if (this.rolledFlush !== null) await this.rolledFlush;
+      if (this.closed || this.offline !== null) return;
+      this.flushCount++;
+      await this.fs.fdatasync(seg.logFd);
+      seg.logSynced(writes);
+      if (this.dirUnsynced && !this.closed) await this.syncDirInBackground();
+    } catch (e) {
+      // A failed fsync may have dropped dirty pages: the partition stays offline until reopened (recovery).
+      this.goOffline('io', e);
+      return;
+    } finally {
+      seg.ioDone();
+      this.flushInFlight = false;
+    }
+    if (this.closed) return;
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    this.flushedSegment = seg;
+    this.flushedPos = position;
+    this.markFlushed(target, seg.baseOffset, position);
+    if (this._logEndOffset > this._recoveryPoint && !this.pageCacheDurable) this.afterUnflushedAppend();
+  }
+
+  /** Flushes everything now (synchronously): shutdown, tests, `log.flush()` callers. */
+  flush(): void {
+    if (this.offline || this._logEndOffset <= this._recoveryPoint) return;
+    try {
+      this.flushRolledNow();
+      this.active.flushSync();
+      this.syncDir();
+    } catch (e) {
+      this.goOffline('io', e);
+      throw this.storageError();
+    }
+    this.markFlushed(this._logEndOffset, this.active.baseOffset, this.active.size);
+  }
+
+  /** syncDir() with the directory's fsync on the thread pool (a roll's background flush, group commit). */
+  private async syncDirInBackground(): Promise<void> {
+    if (!this.dirUnsynced) return;
+    this.dirUnsynced = false; // a roll meanwhile marks it again for the next flush
+    try {
+      await fsyncInBackground(this.fs, this.dir, true);
+    } catch (e) {
+      this.dirUnsynced = true;
+      throw e;
+    }
+    this.syncParentDir?.();
+    this.syncParentDir = null;
+  }
+
+  /** fsyncs the log's directory (and, for a new log, its parent) if it has entries not yet durable. */
+  private syncDir(): void {
+    if (!this.dirUnsynced) return;
+    fsyncDir(this.fs, this.dir);
+    this.syncParentDir?.();
+    this.syncParentDir = null;
+    this.dirUnsynced = false;
+  }
+
+  private markFlushed(offset: number, segmentBase: number, position: number): void {
+    if (offset > this._recoveryPoint) this._recoveryPoint = offset;
+    this.advanceHighWatermark(offset, segmentBase, position);
+  }
+
+  private advanceHighWatermark(offset: number, segmentBase: number, position: number): void {
+    if (offset <= this._highWatermark) return;
+    invariant(offset <= this._logEndOffset, 'high watermark <= log end offset');
+    this._highWatermark = offset;
+    this.hwSegmentBase = segmentBase;
+    this.hwPosition = position;
+    this.durable.advance(offset);
+    this.dataWaiters.notify(offset);
+  }
+
+  // ---- long poll ------------------------------------------------------------------------------------
+
+  /** Resolves true when data at or after `offset` is readable (HW > offset), false after timeoutMs. */
+  waitForData(offset: number, timeoutMs: number): Promise<boolean> {
+    return this.dataWaiters.wait(offset, this._highWatermark, timeoutMs);
+  }
+  /** Calls `listener(highWatermark)` on every advance; returns unsubscribe. */
+  onHighWatermark(listener: (highWatermark: number) => void): () => void {
+    return this.dataWaiters.subscribe(listener);
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------------
+
+  /**
+   * Fetch: the file byte range of whole batches from the one holding `offset`, up to `maxBytes` (at
+   * least one whole batch when `minOneMessage`, KIP-74), never past the high watermark for consumers.
+   * Throws OFFSET_OUT_OF_RANGE below the log start or above the log end; KAFKA_STORAGE_ERROR if offline.
+   */
+  read(offset: number, maxBytes: number, isolation: Isolation = 'high_watermark', minOneMessage = true): FetchData {
+    this.checkReadable();
+    const maxOffset = isolation === 'high_watermark' ? this._highWatermark : this._logEndOffset;
+    const result = (records: FileRange | null): FetchData => ({
+      records,
+      highWatermark: this._highWatermark,
+      logStartOffset: this._logStartOffset,
+      logEndOffset: this._logEndOffset,
+    });
+    if (offset < this._logStartOffset || offset > this._logEndOffset)
+      throw new StorageError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside [${this._logStartOffset}, ${this._logEndOffset}]`);
+    if (offset >= maxOffset) return result(null);
+    try {
+      for (let i = this.floorSegment(offset); i < this.segments.length; i++) {
+        const s = this.segments[i]!;
+        const maxPos = this.maxReadablePosition(s, isolation);
+        if (maxPos <= 0) break;
+        const range = s.read(offset, maxBytes, maxPos, minOneMessage);
+        if (range !== null) return result(range.size > 0 ? range : null);
+      }
+    } catch (e) {
+      throw this.ioFailure(e, 'read');
+    }
+    return result(null);
+  }
+
+  /** Convenience for handlers/tests: the bytes of read(). */
+  readBytes(offset: number, maxBytes: number, isolation: Isolation = 'high_watermark'): Uint8Array | null {
+    const r = this.read(offset, maxBytes, isolation).records;
+    return r === null ? null : r.read();
+  }
+
+  private maxReadablePosition(s: LogSegment, isolation: Isolation): number {
+    if (isolation === 'log_end' || s.baseOffset < this.hwSegmentBase) return s.size;
+    if (s.baseOffset === this.hwSegmentBase) return this.hwPosition;
+    return 0;
+  }
+
+  /** Index of the last segment with baseOffset <= offset (0 if none). */
+  private floorSegment(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.segments[mid]!.baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /**
+   * ListOffsets: EARLIEST (-2), LATEST (-1), MAX_TIMESTAMP (-3), EARLIEST_LOCAL (-4), or the first
+   * offset whose record timestamp >= `timestamp`. null = no such offset (Kafka answers -1, -1).
+   */
+  fetchOffsetForTimestamp(timestamp: number, isolation: Isolation = 'high_watermark'): OffsetAndTimestamp | null {
+    this.checkReadable();
+    const upper = isolation === 'high_watermark' ? this._highWatermark : this._logEndOffset;
+    if (timestamp === EARLIEST_TIMESTAMP || timestamp === EARLIEST_LOCAL_TIMESTAMP) return { offset: this._logStartOffset, timestamp: -1 };
+    if (timestamp === LATEST_TIMESTAMP) return { offset: upper, timestamp: -1 };
+    if (timestamp === MAX_TIMESTAMP) {
+      let best: LogSegment | null = null;
+      for (const s of this.segments) {
+        if (s.largestTimestamp >= 0 && (best === null || s.largestTimestamp > best.largestTimestamp) && s.offsetOfMaxTimestampSoFar < upper) best = s;
+      }
+      if (best === null) return null;
+      // The exact record (Kafka >= 3.8): the first record carrying the max timestamp, found by the core.
+      try {
+        const hit = best.findBatchByTimestamp(best.largestTimestamp, this._logStartOffset);
+        const rec = hit ? this.core.findRecordByTimestamp(hit.batch, best.largestTimestamp) : null;
+        if (rec !== null && rec.offset < upper && rec.offset >= this._logStartOffset) return rec;
+      } catch (e) {
+        throw this.ioFailure(e, 'read');
+      }
+      return { offset: best.offsetOfMaxTimestampSoFar, timestamp: best.largestTimestamp };
+    }
+    invariant(timestamp >= 0, `ListOffsets timestamp ${timestamp}`);
+    try {
+      for (const s of this.segments) {
+        if (s.largestTimestamp < timestamp || s.isEmpty) continue;
+        const hit = s.findBatchByTimestamp(timestamp, this._logStartOffset);
+        if (hit === null) continue;
+        const rec = this.core.findRecordByTimestamp(hit.batch, timestamp);
+        const found = rec ?? { offset: Math.max(hit.header.baseOffset, this._logStartOffset), timestamp: hit.header.maxTimestamp };
+        if (found.offset < this._logStartOffset) continue;
+        return found.offset < upper ? found : null;
+      }
+    } catch (e) {
+      throw this.ioFailure(e, 'read');
+    }
+    return null;
+  }
+
+  // ---- log start offset, retention ------------------------------------------------------------------
+
+  /** DeleteRecords: moves the log start offset to `offset` (-1 = the high watermark). Returns the new low watermark. */
+  deleteRecordsBefore(offset: number): number {
+    this.checkReadable();
+    const target = offset === -1 ? this._highWatermark : offset;
+    if (target < 0 || target > this._highWatermark)
+      throw new StorageError(ErrorCode.OFFSET_OUT_OF_RANGE, `DeleteRecords offset ${offset} is above the high watermark ${this._highWatermark}`);
+    if (target > this._logStartOffset) {
+      this._logStartOffset = target;
+      this.hooks.onLogStartOffsetChange?.(this);
+      this.deleteOldSegments((s, next) => next !== null && next.baseOffset <= this._logStartOffset);
+    }
+    return this._logStartOffset;
+  }
+
+  /**
+   * Deletes the oldest segments while `deletable(segment, next)` holds, never the active segment.
+   * Files are renamed `.deleted`; the manager removes them later. Returns the segments deleted.
+   */
+  deleteOldSegments(deletable: (s: LogSegment, next: LogSegment | null) => boolean): LogSegment[] {
+    let n = 0;
+    while (n < this.segments.length - 1 && deletable(this.segments[n]!, this.segments[n + 1] ?? null)) n++;
+    if (n === 0) return [];
+    const gone = this.segments.slice(0, n);
+    this.segments = this.segments.slice(n);
+    for (const s of gone) {
+      try {
+        s.markDeleted();
+      } catch {
+        /* rename failures leave the files; the next start removes them as leftovers */
+      }
+    }
+    // Producer snapshots go with their segments (Kafka deletes the one at each deleted segment's base offset;
+    // close-time snapshots inside a deleted segment go too).
+    const firstBase = this.segments[0]!.baseOffset;
+    for (const o of listSnapshots(this.fs, this.dir)) if (o < firstBase) deleteSnapshot(this.fs, this.dir, o);
+    if (this.lastSnapshotOffset < firstBase) this.lastSnapshotOffset = -1;
+    const newStart = Math.max(this._logStartOffset, this.segments[0]!.baseOffset);
+    if (newStart !== this._logStartOffset) {
+      this._logStartOffset = newStart;
+      this.hooks.onLogStartOffsetChange?.(this);
+    }
+    if (this.hooks.onSegmentsDeleted) this.hooks.onSegmentsDeleted(this, gone);
+    else for (const s of gone) this.removeDeletedFiles(s);
+    return gone;
+  }
+
+  /** Closes a deleted segment and unlinks its `.deleted` files. */
+  private removeDeletedFiles(s: LogSegment): void {
+    s.close();
+    for (const p of s.deletedPaths()) {
+      try {
+        this.fs.unlinkSync(p);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
+  // ---- failures -------------------------------------------------------------------------------------
+
+  private storageError(): StorageError {
+    const o = this.offline;
+    return new StorageError(
+      ErrorCode.KAFKA_STORAGE_ERROR,
+      `${this.topic}-${this.partition} is offline (${o?.reason ?? 'closed'}): ${(o?.error as Error | undefined)?.message ?? ''}`,
+      o?.error,
+    );
+  }
+
+  /** Converts an I/O error into the offline state and a KAFKA_STORAGE_ERROR; rethrows anything else. */
+  private ioFailure(e: unknown, op: 'append' | 'read'): unknown {
+    if (!isIoError(e)) return e;
+    this.goOffline(op === 'append' && isNoSpace(e) ? 'nospace' : 'io', e);
+    // A failed write may still have landed, whole or in part: cut it now (shrinking needs no space), so
+    // a write the producer saw fail does not come back after a restart. Best effort; retried later.
+    if (op === 'append') this.tryTruncateGarbage();
+    return this.storageError();
+  }
+
+  private tryTruncateGarbage(): void {
+    try {
+      this.active.truncateGarbage();
+    } catch {
+      /* the next probe or the recovery at reopen does it */
+    }
+  }
+
+  private goOffline(reason: OfflineReason, error: unknown): void {
+    if (this.offline === null || reason === 'io') this.offline = { reason, since: this.now(), error };
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.durable.failAll(this.storageError());
+    this.dataWaiters.wakeAll();
+  }
+
+  /**
+   * The failure rule. ENOSPC/EDQUOT while writing: offline; once log.storage.retry.backoff.ms has passed,
+   * the next append cuts any partial write off the active segment and tries again (so writes resume as
+   * soon as space is freed). Any other I/O error, and any fsync failure: offline until the log is
+   * reopened (LogManager.reopenLog), which recovers it like an unclean start.
+   */
+  private checkWritable(): void {
+    if (this.closed) throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.topic}-${this.partition} is closed`);
+    if (this.offline !== null) this.tryResume();
+  }
+
+  /** Reads follow the same rule (Kafka reports the whole partition offline), and also resume it. */
+  private checkReadable(): void {
+    this.checkWritable();
+  }
+
+  /** Offline for ENOSPC and the backoff has passed: cut any partial write and come back; else throw. */
+  private tryResume(): void {
+    const o = this.offline!;
+    if (o.reason !== 'nospace' || this.now() - o.since < this.retryBackoffMs) throw this.storageError();
+    try {
+      this.active.truncateGarbage();
+      this.offline = null;
+    } catch (e) {
+      this.offline = { reason: isNoSpace(e) || !isIoError(e) ? 'nospace' : 'io', since: this.now(), error: e };
+      throw this.storageError();
+    }
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------------
+
+  /**
+   * Clean close: flush, final time index entry, indexes trimmed. After close() the directory loads as a
+   * clean start (with the manager's clean-shutdown marker).
+   */
+  close(): void {
+    if (this.closed) return;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    let err: unknown = null;
+    if (this.offline !== null) this.tryTruncateGarbage();
+    if (this.offline === null) {
+      try {
+        // One flush of the log and its trimmed indexes (not a flush, then a second one after the trim).
+        this.flushRolledNow();
+        this.active.onBecomeInactive();
+        this.active.flushSync();
+        this.syncDir();
+        this.markFlushed(this._logEndOffset, this.active.baseOffset, this.active.size);
+      } catch (e) {
+        err = e;
+      }
+      // The next start loads this and replays nothing (fsynced: a clean start trusts what it finds).
+      if (err === null && this._logEndOffset > this._logStartOffset) this.takeProducerSnapshot(true);
+    }
+    this.closed = true;
+    this.durable.failAll(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, 'log closed'));
+    this.dataWaiters.wakeAll();
+    for (const s of this.segments) s.close();
+    if (err) throw err;
+  }
+
+  /** Closes without flushing or trimming (simulates a crash in tests; used when going away after an I/O error). */
+  closeAbruptly(): void {
+    if (this.closed) return;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.closed = true;
+    this.durable.failAll(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, 'log closed'));
+    this.dataWaiters.wakeAll();
+    for (const s of this.segments) s.close();
+  }
+
+  get wasCleanlyClosed(): boolean {
+    return this.closed && this.offline === null;
+  }
+}
+
+export type { BatchInfo };

@@ -1,0 +1,169 @@
+// Loading a partition directory (Kafka's LogLoader):
+//  - leftovers (*.deleted, *.tmp, *.cleaned, *.swap, index files without a .log) are removed;
+//  - clean start (clean-shutdown marker present): trust the files, sanity-check the indexes, walk the
+//    batch headers after each segment's last index entry to find its end; a segment that fails the checks
+//    is recovered as in an unclean start;
+//  - unclean start: every segment from the one holding the recovery point on is validated batch by batch
+//    by the core; the first invalid or torn batch and everything after it (later segments too) is cut,
+//    and the indexes of those segments are rebuilt.
+import type { StorageFs } from './fs.js';
+import { invariant } from './errors.js';
+import {
+  DELETED_SUFFIX,
+  INDEX_SUFFIX,
+  LOG_SUFFIX,
+  LogSegment,
+  TIME_INDEX_SUFFIX,
+  parseOffsetFileName,
+  type SegmentOptions,
+} from './segment.js';
+import { joinPath } from './path.js';
+
+export interface LoadParams {
+  dir: string;
+  segmentOptions: SegmentOptions;
+  clean: boolean;
+  /** From recovery-point-offset-checkpoint (0 if absent). */
+  recoveryPoint: number;
+  /** From log-start-offset-checkpoint (0 if absent). */
+  logStartOffset: number;
+  maxBatchBytes: number;
+  nowMs: number;
+}
+
+export interface LoadResult {
+  segments: LogSegment[];
+  recoveryPoint: number;
+  logStartOffset: number;
+  /** Bytes cut from torn/corrupt tails (0 on a clean start). */
+  truncatedBytes: number;
+  /** Segments whose batches were validated and indexes rebuilt. */
+  recoveredSegments: number;
+  /** Whole segments removed because they followed a corrupt one. */
+  removedSegments: number;
+}
+
+const MAX_SEGMENTS = 10_000_000;
+
+export function loadSegments(p: LoadParams): LoadResult {
+  const fs = p.segmentOptions.fs;
+  const names = fs.readdirSync(p.dir);
+  invariant(names.length < MAX_SEGMENTS, 'segment count bounded');
+  const logBases = new Set<number>();
+  for (const n of names) {
+    if (n.endsWith(DELETED_SUFFIX) || n.endsWith('.tmp') || n.endsWith('.cleaned') || n.endsWith('.swap')) {
+      fs.unlinkSync(joinPath(p.dir, n));
+      continue;
+    }
+    const b = parseOffsetFileName(n, LOG_SUFFIX);
+    if (b !== null) logBases.add(b);
+  }
+  for (const n of names) {
+    const b = parseOffsetFileName(n, INDEX_SUFFIX) ?? parseOffsetFileName(n, TIME_INDEX_SUFFIX);
+    if (b !== null && !logBases.has(b)) fs.unlinkSync(joinPath(p.dir, n)); // orphan index
+  }
+  const bases = [...logBases].sort((a, b) => a - b);
+  const opened = bases.map((b) => LogSegment.open(p.dir, b, p.segmentOptions, p.nowMs));
+  let segments = opened.map((o) => o.segment);
+
+  let truncatedBytes = 0;
+  let recoveredSegments = 0;
+  let removedSegments = 0;
+
+  // Which segments need full validation.
+  const needsRecovery = new Array<boolean>(segments.length).fill(false);
+  if (!p.clean) {
+    // The segment holding the recovery point and every later one.
+    let first = segments.length - 1;
+    for (let i = 0; i < segments.length; i++) {
+      const nextBase = i + 1 < segments.length ? segments[i + 1]!.baseOffset : Infinity;
+      if (p.recoveryPoint < nextBase) {
+        first = i;
+        break;
+      }
+    }
+    for (let i = Math.max(0, first); i < segments.length; i++) needsRecovery[i] = true;
+  }
+  for (let i = 0; i < segments.length; i++) {
+    if (needsRecovery[i]) continue;
+    const s = segments[i]!;
+    const nextBase = i + 1 < segments.length ? segments[i + 1]!.baseOffset : null;
+    const bad =
+      opened[i]!.needsRebuild ||
+      s.offsetIndex.sanityCheck(s.size, nextBase) !== null ||
+      s.timeIndex.sanityCheck(nextBase) !== null ||
+      !s.loadTail().ok ||
+      (nextBase !== null && s.nextOffset > nextBase);
+    if (bad) needsRecovery[i] = true;
+  }
+
+  for (let i = 0; i < segments.length; i++) {
+    if (!needsRecovery[i]) continue;
+    const s = segments[i]!;
+    const cut = s.recover(p.maxBatchBytes);
+    s.flushSync(); // what recovery kept is durable, so the recovery point may move to the log end
+    recoveredSegments++;
+    truncatedBytes += cut;
+    const nextBase = i + 1 < segments.length ? segments[i + 1]!.baseOffset : null;
+    const overlaps = nextBase !== null && s.nextOffset > nextBase;
+    if ((cut > 0 || overlaps) && i + 1 < segments.length) {
+      // Everything after a corrupt tail is unreachable: drop later segments (Kafka does the same).
+      for (const later of segments.slice(i + 1)) {
+        truncatedBytes += later.size;
+        removedSegments++;
+        later.close();
+        for (const f of [later.logPath, later.indexPath, later.timeIndexPath]) {
+          try {
+            fs.unlinkSync(f);
+          } catch {
+            /* gone */
+          }
+        }
+      }
+      segments = segments.slice(0, i + 1);
+      break;
+    }
+  }
+
+  // A recovered log that now ends before the log start offset (its tail was torn after DeleteRecords or
+  // retention moved the start): offsets below the start are never reused, so start afresh there (Kafka
+  // does the same).
+  const recoveredEnd = segments.length > 0 ? segments[segments.length - 1]!.nextOffset : 0;
+  if (segments.length > 0 && p.logStartOffset > recoveredEnd) {
+    for (const s of segments) {
+      removedSegments++;
+      truncatedBytes += s.size;
+      s.close();
+      for (const f of [s.logPath, s.indexPath, s.timeIndexPath]) {
+        try {
+          fs.unlinkSync(f);
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    segments = [];
+  }
+  // Empty segments in the middle (a crash right after a roll) are harmless; an empty log gets one segment.
+  let fresh = false;
+  if (segments.length === 0) {
+    const base = Math.max(0, p.logStartOffset);
+    segments = [LogSegment.create(p.dir, base, p.segmentOptions, p.nowMs)];
+    fresh = true;
+  }
+  for (let i = 1; i < segments.length; i++) {
+    invariant(segments[i - 1]!.nextOffset <= segments[i]!.baseOffset || segments[i - 1]!.isEmpty, `segments do not overlap (${segments[i - 1]!.baseOffset}..${segments[i - 1]!.nextOffset} vs ${segments[i]!.baseOffset})`);
+  }
+  const active = segments[segments.length - 1]!;
+  for (const s of segments.slice(0, -1)) {
+    s.onBecomeInactive();
+    s.releaseIndexFds();
+  }
+  if (!fresh) active.onBecomeActive(); // a segment just created has its indexes preallocated already
+  const logEndOffset = active.nextOffset;
+  const logStartOffset = Math.min(Math.max(p.logStartOffset, segments[0]!.baseOffset), logEndOffset);
+  // Clean: everything was flushed at shutdown. Unclean: every segment from the old recovery point on was
+  // validated and flushed above, so the whole log is recovered.
+  const recoveryPoint = logEndOffset;
+  return { segments, recoveryPoint, logStartOffset, truncatedBytes, recoveredSegments, removedSegments };
+}

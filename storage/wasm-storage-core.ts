@@ -1,0 +1,215 @@
+// The storage port over the WASM core's bindings (bindings/core.ts). One core instance per adapter (its
+// own linear memory). Everything the adapter needs in linear memory is reserved up front, except the
+// staging region and index slots, which grow geometrically (the core's arena never frees: old regions
+// are abandoned, so total reserved stays under 2x the largest request).
+// Platform-neutral (no node: imports): the browser host (host-browser/log/) uses it too; core-wasm.ts
+// adds the Node default core.
+import { CoreError, kafkaErrorFor } from '../bindings/errors.js';
+import { BatchInfo as BI, OffsetIndexState as OX, TimeIndexState as TX } from '../bindings/layout.js';
+import type { RivuletCore } from '../bindings/core.js';
+import type { AssignParams, AssignResult, BatchHeader, BatchInfo, LinearMemory, ScanResult, StorageCore } from './core-port.js';
+import { ErrorCode, invariant } from './errors.js';
+
+const MAX_BATCHES_PER_APPEND = 4096;
+const TRUNCATED = -1;
+
+/** A resident copy of one index in linear memory, reused while the same index is looked up. */
+class IndexSlot {
+  private ptr = 0;
+  private cap = 0;
+  private readonly state: number;
+  private owner: object | null = null;
+  private generation = -1;
+  private bytesIn = 0;
+
+  constructor(
+    private readonly core: RivuletCore,
+    private readonly kind: 'offset' | 'time',
+  ) {
+    this.state = core.allocPtr(kind === 'offset' ? OX.BYTES : TX.BYTES, 8);
+  }
+
+  /** Makes `index` (its first `bytes` bytes) resident; returns the state block address. */
+  load(index: Uint8Array, bytes: number, owner: object, generation: number): number {
+    const same = this.owner === owner && this.generation === generation && bytes >= this.bytesIn;
+    if (same && bytes === this.bytesIn) return this.state;
+    if (bytes > this.cap) {
+      const cap = Math.max(bytes, this.cap * 2, 4096);
+      this.ptr = this.core.allocPtr(cap, 8);
+      this.cap = cap;
+      return this.fullLoad(index, bytes, owner, generation);
+    }
+    if (!same) return this.fullLoad(index, bytes, owner, generation);
+    // Appended entries only: copy the new bytes and extend the state's size.
+    this.core.u8.set(index.subarray(this.bytesIn, bytes), this.ptr + this.bytesIn);
+    this.core.dv.setInt32(this.state + (this.kind === 'offset' ? OX.SIZE : TX.SIZE), bytes, true);
+    this.bytesIn = bytes;
+    return this.state;
+  }
+
+  private fullLoad(index: Uint8Array, bytes: number, owner: object, generation: number): number {
+    this.core.u8.set(index.subarray(0, bytes), this.ptr);
+    const init = this.kind === 'offset' ? this.core.exports.offsetIndexInit : this.core.exports.timeIndexInit;
+    const r = init(this.state, this.ptr, this.cap, 0n, bytes);
+    if (r < 0) {
+      this.owner = null;
+      throw new CoreError(r, `${this.kind} index`);
+    }
+    this.owner = owner;
+    this.generation = generation;
+    this.bytesIn = bytes;
+    return this.state;
+  }
+}
+
+export class WasmStorageCore implements StorageCore {
+  private stagePtr = 0;
+  private stageCap = 0;
+  private readonly headerPtr: number;
+  private readonly infoPtr: number;
+  private readonly offsetSlot: IndexSlot;
+  private readonly timeSlot: IndexSlot;
+
+  constructor(readonly core: RivuletCore, initialStageBytes = 1 << 20) {
+    this.headerPtr = core.allocPtr(128, 64);
+    this.infoPtr = core.allocPtr(BI.BYTES, 64);
+    this.offsetSlot = new IndexSlot(core, 'offset');
+    this.timeSlot = new IndexSlot(core, 'time');
+    // Reserve the append result area and the lookup scratch now, so no later call grows memory between
+    // stage() and the segment write (growth would detach the staged view).
+    core.appendAt(this.headerPtr, 0, { nextOffset: 0, maxBatches: MAX_BATCHES_PER_APPEND });
+    void core.lookupOut;
+    this.region(initialStageBytes);
+  }
+
+  region(size: number): Uint8Array {
+    if (size > this.stageCap) {
+      const cap = Math.max(size, this.stageCap * 2);
+      this.stagePtr = this.core.allocPtr(cap, 64);
+      this.stageCap = cap;
+    }
+    return this.core.u8.subarray(this.stagePtr, this.stagePtr + size);
+  }
+
+  readonly linear: LinearMemory = {
+    alloc: (size, align) => this.core.allocPtr(size, align),
+    bytes: () => this.core.u8,
+  };
+
+  stage(src: Uint8Array): Uint8Array {
+    if (src.buffer === this.core.exports.memory.buffer) return src;
+    const view = this.region(src.byteLength);
+    view.set(src);
+    return view;
+  }
+
+  private ptrOf(view: Uint8Array): number {
+    invariant(view.buffer === this.core.exports.memory.buffer, 'view is in the core linear memory (use stage/region)');
+    return view.byteOffset;
+  }
+
+  assign(view: Uint8Array, p: AssignParams): AssignResult {
+    const s = this.core.appendAt(this.ptrOf(view), view.byteLength, {
+      nextOffset: p.nextOffset,
+      logAppendTime: p.logAppendTimeMs >= 0 ? p.logAppendTimeMs : undefined,
+      rejectControl: true,
+      maxBatches: MAX_BATCHES_PER_APPEND,
+    });
+    if (s.error !== 0) {
+      const code = kafkaErrorFor(s.error);
+      return { ok: false, errorCode: code === -1 ? ErrorCode.CORRUPT_MESSAGE : code, message: `record batch ${s.errorBatch} at byte ${s.errorPosition}: ${new CoreError(s.error, 'append').message}` };
+    }
+    const batches: BatchInfo[] = new Array(s.batches.length);
+    for (let i = 0; i < s.batches.length; i++) {
+      const b = s.batches[i]!;
+      if (b.size > p.maxBatchBytes) return { ok: false, errorCode: ErrorCode.MESSAGE_TOO_LARGE, message: `record batch of ${b.size} bytes exceeds max.message.bytes ${p.maxBatchBytes}` };
+      const lastOffset = Number(b.lastOffset);
+      batches[i] = {
+        position: b.position,
+        size: b.size,
+        baseOffset: Number(b.baseOffset),
+        lastOffset,
+        maxTimestamp: Number(b.maxTimestamp),
+        offsetOfMaxTimestamp: lastOffset,
+        recordCount: b.recordCount,
+      };
+    }
+    return { ok: true, batches };
+  }
+
+  scan(bytes: Uint8Array, maxBatches: number): ScanResult {
+    const base = this.ptrOf(bytes);
+    const batches: BatchInfo[] = [];
+    let pos = 0;
+    const dv = () => this.core.dv;
+    while (pos < bytes.byteLength && batches.length < maxBatches) {
+      const r = this.core.exports.batchValidate(base + pos, bytes.byteLength - pos, 0, this.infoPtr);
+      if (r < 0) return { validBytes: pos, batches, stop: r === TRUNCATED ? 'partial' : 'invalid' };
+      const d = dv();
+      const i = this.infoPtr;
+      const baseOffset = Number(d.getBigInt64(i + BI.BASE_OFFSET, true));
+      const lastOffset = baseOffset + d.getInt32(i + BI.LAST_OFFSET_DELTA, true);
+      batches.push({
+        position: pos,
+        size: r,
+        baseOffset,
+        lastOffset,
+        maxTimestamp: Number(d.getBigInt64(i + BI.MAX_TIMESTAMP, true)),
+        offsetOfMaxTimestamp: lastOffset,
+        recordCount: d.getInt32(i + BI.RECORD_COUNT, true),
+      });
+      pos += r;
+    }
+    return { validBytes: pos, batches, stop: 'end' };
+  }
+
+  readHeader(bytes: Uint8Array, pos: number): BatchHeader | null {
+    const avail = bytes.byteLength - pos;
+    if (avail < 61) return null;
+    let p: number;
+    if (bytes.buffer === this.core.exports.memory.buffer) p = bytes.byteOffset + pos;
+    else {
+      this.core.u8.set(bytes.subarray(pos, pos + 61), this.headerPtr);
+      p = this.headerPtr;
+    }
+    const r = this.core.exports.batchPeek(p, 61, this.infoPtr);
+    if (r < 0) return { baseOffset: -1, size: 0, lastOffset: -1, maxTimestamp: -1, magic: -1 };
+    const d = this.core.dv;
+    const i = this.infoPtr;
+    const baseOffset = Number(d.getBigInt64(i + BI.BASE_OFFSET, true));
+    return {
+      baseOffset,
+      size: r,
+      lastOffset: baseOffset + d.getInt32(i + BI.LAST_OFFSET_DELTA, true),
+      maxTimestamp: Number(d.getBigInt64(i + BI.MAX_TIMESTAMP, true)),
+      magic: d.getInt32(i + BI.MAGIC, true),
+    };
+  }
+
+  offsetIndexLookup(index: Uint8Array, entries: number, target: number, owner?: object, generation = 0): number {
+    const state = this.offsetSlot.load(index, entries * 8, owner ?? index, generation);
+    const slot = this.core.exports.offsetIndexLookup(state, BigInt(target), this.core.lookupOut);
+    if (slot < -1) throw new CoreError(slot, 'offset index lookup');
+    return slot;
+  }
+
+  timeIndexLookup(index: Uint8Array, entries: number, t: number, owner?: object, generation = 0): number {
+    const state = this.timeSlot.load(index, entries * 12, owner ?? index, generation);
+    const slot = this.core.exports.timeIndexLookup(state, BigInt(t), this.core.lookupOut);
+    if (slot < -1) throw new CoreError(slot, 'time index lookup');
+    return slot;
+  }
+
+  findRecordByTimestamp(batch: Uint8Array, t: number): { offset: number; timestamp: number } | null {
+    let records;
+    try {
+      const p = this.core.copyIn(batch);
+      records = this.core.recordsAt(p, batch.byteLength);
+    } catch {
+      return null; // compressed or unreadable: the caller falls back to the batch's base offset
+    }
+    const target = BigInt(t);
+    for (const r of records) if (r.timestamp >= target) return { offset: Number(r.offset), timestamp: Number(r.timestamp) };
+    return null;
+  }
+}
