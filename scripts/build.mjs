@@ -35,7 +35,7 @@ function tsFiles(dir) {
   }
   return out;
 }
-const entryPoints = ['bindings', 'protocol', 'storage', 'client', 'host-node', 'host-browser', 'bench'].flatMap((d) => tsFiles(join(root, d)));
+const entryPoints = ['common', 'bindings', 'protocol', 'storage', 'client', 'host-node', 'host-browser', 'bench'].flatMap((d) => tsFiles(join(root, d)));
 await esbuild.build({
   entryPoints: entryPoints.map((p) => relative(root, p)),
   absWorkingDir: root,

@@ -42,16 +42,4 @@ export function isIoError(e: unknown): boolean {
   return errnoCode(e) !== undefined && !(e instanceof StorageError);
 }
 
-/** Throws an internal invariant violation (a bug, never a client error). */
-export function invariant(cond: unknown, what: string): asserts cond {
-  if (!cond) throw invariantViolation(what);
-}
-
-/**
- * The error invariant() throws, for hot paths whose message interpolates values:
- * `if (!cond) throw invariantViolation(`…${x}`)` builds the string only when the check fails
- * (invariant(cond, `…${x}`) would build it on every call).
- */
-export function invariantViolation(what: string): Error {
-  return new Error(`storage invariant violated: ${what}`);
-}
+export { invariant, invariantViolation } from '../common/invariant.js';
