@@ -528,7 +528,7 @@ async function main(): Promise<void> {
   console.log('\nratios (records/s unless noted):');
   for (const [k, v] of Object.entries(ratios)) console.log(`  ${k.padEnd(62)} ${v === null ? 'n/a' : `${v}×`}`);
 
-  // The acceptance targets of issue 6, from this run (a report, never a pass/fail exit code).
+  // The broker's performance targets, from this run (a report, never a pass/fail exit code).
   const targets: Array<{ target: string; value: number | null; goal: string; met: boolean | null }> = [];
   const t = (target: string, value: number | null, goal: number, unit: string, atMost = false): void => {
     targets.push({ target, value, goal: `${atMost ? '≤' : '≥'} ${goal}${unit}`, met: value === null ? null : atMost ? value <= goal : value >= goal });
@@ -541,7 +541,7 @@ async function main(): Promise<void> {
   t('acks=all+flush / acks=1 (rivulet perf, 1 KiB)', ratios['acks=all+flush / acks=1, rivulet perf, 1024 B'] ?? null, 0.5, '×');
   t('p99 produce latency at half max rate (librdkafka, 1 KiB)', res['rdkafka-half-rate']?.latency?.p99Ms ?? null, 5, ' ms', true);
   t('  the same load against the librdkafka mock (reference)', res['mock-half-rate']?.latency?.p99Ms ?? null, 5, ' ms', true);
-  console.log('\nissue 6 targets (this run):');
+  console.log('\ntargets (this run):');
   for (const x of targets) console.log(`  ${x.target.padEnd(62)} ${x.value === null ? 'n/a' : Number(x.value.toFixed(2)).toLocaleString('en-US')} (goal ${x.goal}) ${x.met === null ? '' : x.met ? 'met' : 'NOT met'}`);
 
   // ---------------------------------------------------------------- output

@@ -1,4 +1,4 @@
-// Consumer-group benchmark (issue #5):
+// Consumer-group benchmark:
 //  (a) rebalance: 50 members (one connection each) join one group subscribed to a 200-partition topic with
 //      raw JoinGroup v9 / SyncGroup v5 / Heartbeat v4 (generated codecs, real sockets); the leader runs a
 //      range assignment. Measured: from the moment the last member's JoinGroup is sent to the moment every

@@ -1,4 +1,4 @@
-// Scale benchmark (issue 6 point 4): one broker holding many partitions and many client connections.
+// Scale benchmark: one broker holding many partitions and many client connections.
 // Usage: npm run bench -- scale [--quick] [--partitions N] [--connections N] [--hold-s S]
 //
 //  1. partitions: CreateTopics with N partitions (10,000; quick 2,000) timed; Metadata of that topic;

@@ -1,4 +1,4 @@
-// Broker start-up time (issue #4: "start-up to accepting connections ≤ 300 ms on an empty data dir").
+// Broker start-up time (target: start-up to accepting connections ≤ 300 ms on an empty data dir).
 // Each run spawns `node bin/rivulet.js broker` on a fresh, empty data dir and an ephemeral 127.0.0.1 port,
 // and connects every 2 ms until the listener accepts: that instant is the figure (it includes formatting
 // the data dir: meta.properties, checkpoints, __consumer_offsets' registry). Measured side by side in the

@@ -1,4 +1,4 @@
-// Produce over the WebSocket listener vs the TCP listener (issue #7: "WebSocket produce ≥ 0.5× TCP").
+// Produce over the WebSocket listener vs the TCP listener (target: WebSocket produce ≥ 0.5× TCP).
 // One broker child process (`node bin/rivulet.js broker --ws-port`), its own temp dir, 127.0.0.1 only.
 // Both transports send the SAME pre-encoded Produce v9 requests (acks=1, one batch of records encoded by
 // the core per request) with the same number of requests in flight, so the difference is the listener

@@ -56,7 +56,8 @@ await esbuild.build({
   outdir: 'dist/cli',
   ...NODE_BUNDLE,
 });
-// Hooks for later steps (browser bundle etc.) live in scripts/build-*.mjs and are run here when present.
+// Further build steps (the browser bundle, the embeddable broker, the embedded core) live in
+// scripts/build-*.mjs and run here in name order.
 for (const f of readdirSync(join(root, 'scripts')).filter((f) => /^build-.+\.mjs$/.test(f)).sort()) {
   run(process.execPath, [join(root, 'scripts', f)]);
 }

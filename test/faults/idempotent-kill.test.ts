@@ -1,4 +1,4 @@
-// The idempotent producer across broker crashes (issue #7 part 2, acceptance): librdkafka (confluent-kafka-python,
+// The idempotent producer across broker crashes: librdkafka (confluent-kafka-python,
 // enable.idempotence=true) produces 100,000 records to 3 partitions while the broker is killed with SIGKILL twice
 // and restarted on the same port and data dir. Requests in flight at a kill were possibly appended; librdkafka
 // sends them again with the same producer id and sequence numbers, and the restarted broker (producer state from

@@ -1,4 +1,4 @@
-// Idempotent producers over the wire, across broker restarts (issue #7 part 2): every sequence/epoch answer as
+// Idempotent producers over the wire, across broker restarts: every sequence/epoch answer as
 // Kafka gives it (INVALID_PRODUCER_EPOCH, OUT_OF_ORDER_SEQUENCE_NUMBER, DUPLICATE_SEQUENCE_NUMBER for a batch
 // behind the 5 remembered ones, any sequence from a producer the partition does not know — never
 // UNKNOWN_PRODUCER_ID), the same answers after a clean restart that loads the producer snapshot without reading

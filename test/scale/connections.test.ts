@@ -1,4 +1,4 @@
-// Many concurrent client connections on one in-process broker (issue 6, scale): 300 connections each do
+// Many concurrent client connections on one in-process broker: 300 connections each do
 // ApiVersions + Metadata, stay open, and keep sending small Produce and Fetch requests; every request is
 // answered without error and no connection is dropped. bench/scale.ts holds 1,000 and measures latency.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

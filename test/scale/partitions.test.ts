@@ -1,4 +1,4 @@
-// Many partitions on one in-process broker (issue 6, scale): 2,000 partitions created, produced to and
+// Many partitions on one in-process broker: 2,000 partitions created, produced to and
 // fetched from through our own client, each holding one file descriptor (its active .log) rather than
 // three, and every partition in both checkpoint files after a clean shutdown and found again after a
 // restart. Sizes are kept small so this runs in seconds; bench/scale.ts measures 10,000.

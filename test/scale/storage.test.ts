@@ -1,4 +1,4 @@
-// Storage behaviour that matters at scale (issue 6): no fsync when a partition is created (its directory
+// Storage behaviour that matters at scale: no fsync when a partition is created (its directory
 // is made durable by its first flush), one checkpoint write for a DeleteRecords or a topic deletion over
 // many partitions, a shutdown whose fsyncs run together and still refuses the clean-shutdown marker when
 // one of them fails, and an unclean start whose recovery fsyncs run together before the checkpoints move.
