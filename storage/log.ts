@@ -332,22 +332,27 @@ export class Log {
 
   /** Kafka's maybeRoll: size, time, full indexes, or offsets that no longer fit the segment. */
   private maybeRoll(appendBytes: number, maxTimestamp: number, lastOffset: number, now: number): void {
+    if (this.rollReason(appendBytes, maxTimestamp, lastOffset, now) !== null) this.roll(now);
+  }
+
+  /**
+   * Whether an append of `appendBytes` ending at `lastOffset` starts a new segment first: for a host whose
+   * file layer opens files asynchronously, so it prepares the new segment's files before appending.
+   */
+  rollsBefore(appendBytes: number, lastOffset: number, maxTimestamp = -1, now = this.now()): boolean {
+    return this.rollReason(appendBytes, maxTimestamp, lastOffset, now) !== null;
+  }
+
+  private rollReason(appendBytes: number, maxTimestamp: number, lastOffset: number, now: number): string | null {
     const s = this.active;
-    if (s.isEmpty) return;
+    if (s.isEmpty) return null;
     const c = this._config;
     const rollMs = c['segment.ms'] - this.rollJitter(s);
     const basis = s.rollingBasedTimestamp >= 0 && maxTimestamp >= 0 ? maxTimestamp - s.rollingBasedTimestamp : now - s.createdMs;
-    const reason =
-      s.size > c['segment.bytes'] - appendBytes
-        ? 'size'
-        : basis > rollMs
-          ? 'time'
-          : s.offsetIndex.isFull || s.timeIndex.isFull
-            ? 'index full'
-            : lastOffset - s.baseOffset > 0x7fffffff
-              ? 'offset overflow'
-              : null;
-    if (reason !== null) this.roll(now);
+    if (s.size > c['segment.bytes'] - appendBytes) return 'size';
+    if (basis > rollMs) return 'time';
+    if (s.offsetIndex.isFull || s.timeIndex.isFull) return 'index full';
+    return lastOffset - s.baseOffset > 0x7fffffff ? 'offset overflow' : null;
   }
 
   private readonly jitters = new WeakMap<LogSegment, number>();
