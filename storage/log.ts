@@ -1,16 +1,18 @@
 // A partition's log (Kafka's UnifiedLog + LocalLog): segments, offsets, appends through the core, fetch
-// reads as file ranges, ListOffsets, DeleteRecords, the flush policy with group commit, and the
-// per-partition offline state after a disk error.
-import { LONG_MAX, type LogConfig } from './config.js';
+// reads as file ranges, ListOffsets, DeleteRecords, rolls and retention. Flushing (the flush policy,
+// group commit, the recovery point) is log-flusher.ts's; the offline state after a disk error is
+// log-offline.ts's.
+import type { LogConfig } from './config.js';
 import type { BatchInfo, StorageCore } from './core-port.js';
-import { ErrorCode, StorageError, invariant, isIoError, isNoSpace } from './errors.js';
-import { fsyncDir, fsyncInBackground, type StorageFs } from './fs.js';
-import { DataWaiters, DurableWaiters } from './group-commit.js';
+import { ErrorCode, StorageError, invariant } from './errors.js';
+import type { StorageFs } from './fs.js';
+import { DataWaiters } from './group-commit.js';
+import { LogFlusher, type FlushedLog } from './log-flusher.js';
+import { LogOfflineState, offlineReasonOf, type OfflineReason } from './log-offline.js';
 import { loadSegments } from './recovery.js';
 import { ProducerStateManager, readProducerBatchHeader, type ReplayStats } from './producer-state.js';
-import { deleteSnapshot, listSnapshots, loadProducerState, writeSnapshot } from './producer-snapshot.js';
+import { deleteSnapshot, listSnapshots, loadProducerState, writeSnapshot, type ProducerStateLoad } from './producer-snapshot.js';
 import { FileRange, LogSegment, type SegmentOptions } from './segment.js';
-import { afterThisTurn, unrefTimer } from './timers.js';
 
 export interface AppendInfo {
   firstOffset: number;
@@ -45,7 +47,7 @@ export interface OffsetAndTimestamp {
   timestamp: number;
 }
 
-export type OfflineReason = 'nospace' | 'io';
+export type { OfflineReason };
 
 export interface LogOptions {
   topic: string;
@@ -75,6 +77,13 @@ export interface LogOptions {
   dirUnsynced?: boolean;
   /** Makes the parent (log) directory's entry for this log durable (the manager does it once for many logs). */
   syncParentDir?: () => void;
+  /** Called each time the recovery point moves (a host that keeps it elsewhere than the manager's checkpoint). */
+  onRecoveryPointChange?: (log: Log) => void;
+  /**
+   * Whether the producer state is kept (default true). A host without idempotent producers sets false: no
+   * producer snapshot files, no replay of the log at open.
+   */
+  producerState?: boolean;
 }
 
 /** How the producer state was loaded (a snapshot, then a replay of the log after it). */
@@ -85,15 +94,6 @@ export interface ProducerStateLoadStats {
   replay: ReplayStats;
 }
 
-/**
- * With the default flush policy (no fsync asked for), the active segment is still flushed in the background
- * each time this many bytes were appended since the last flush. The kernel would write them back anyway;
- * doing it in steps keeps each fdatasync small, where one fdatasync of a whole rolled segment (1 GiB) held
- * ext4's journal long enough to stall the appends to the next segment for tens to hundreds of ms. It also
- * moves the recovery point along, so an unclean restart has less to validate.
- */
-const WRITEBACK_STEP_BYTES = 8 * 1024 * 1024;
-
 export class Log {
   readonly topic: string;
   readonly partition: number;
@@ -102,45 +102,26 @@ export class Log {
   private readonly fs: StorageFs;
   readonly core: StorageCore;
   private readonly now: () => number;
-  private readonly retryBackoffMs: number;
   private readonly hooks: Pick<LogOptions, 'onLogStartOffsetChange' | 'onSegmentsDeleted'>;
-  /** The directory has entries (new log, new segment) not yet fsynced; done before anything counts as flushed. */
-  private dirUnsynced: boolean;
-  private syncParentDir: (() => void) | null;
 
   private segments: LogSegment[];
   private _logStartOffset: number;
   private _logEndOffset: number;
-  /** Everything below is flushed to disk (Kafka's recovery point). */
-  private _recoveryPoint: number;
   private _highWatermark: number;
   /** Where the high watermark is in the files: segment base and byte position in it. */
   private hwSegmentBase: number;
   private hwPosition: number;
 
-  private readonly durable = new DurableWaiters();
   private readonly dataWaiters = new DataWaiters();
-  private flushScheduled = false;
-  private flushInFlight = false;
-  private flushTimer: ReturnType<typeof setTimeout> | null = null;
-  /** fdatasync calls made by group commit (for tests and metrics). */
-  flushCount = 0;
-  /**
-   * Rolled segments whose flush runs in the background, oldest first, and the promise of the newest such
-   * flush (they run one after another). The recovery point passes a rolled segment only once it is flushed.
-   */
-  private readonly rolledUnflushed: LogSegment[] = [];
-  private rolledFlush: Promise<void> | null = null;
-  /** Segment and byte position the last group-commit flush covered (see WRITEBACK_STEP_BYTES). */
-  private flushedSegment: LogSegment | null = null;
-  private flushedPos = 0;
-
-  private offline: { reason: OfflineReason; since: number; error: unknown } | null = null;
+  private readonly flusher: LogFlusher;
+  private readonly offline: LogOfflineState;
   private closed = false;
   readonly loadStats: { truncatedBytes: number; recoveredSegments: number; removedSegments: number; producerState: ProducerStateLoadStats };
 
   /** Idempotent producers of this partition (producer-state.ts); every appended batch with a producer id is recorded. */
   readonly producerState: ProducerStateManager;
+  /** LogOptions.producerState: false = no producer state kept (nor snapshots written). */
+  private readonly keepsProducerState: boolean;
   /** Offset of the newest producer snapshot on disk (-1: none), so close() does not rewrite an identical one. */
   private lastSnapshotOffset = -1;
 
@@ -152,10 +133,8 @@ export class Log {
     this.fs = o.fs;
     this.core = o.core;
     this.now = o.now ?? Date.now;
-    this.retryBackoffMs = o.retryBackoffMs ?? 1000;
     this.hooks = { onLogStartOffsetChange: o.onLogStartOffsetChange, onSegmentsDeleted: o.onSegmentsDeleted };
-    this.dirUnsynced = o.dirUnsynced ?? false;
-    this.syncParentDir = o.syncParentDir ?? null;
+    this.offline = new LogOfflineState(`${o.topic}-${o.partition}`, this.now, o.retryBackoffMs ?? 1000);
     const loaded = loadSegments({
       dir: o.dir,
       segmentOptions: this.segmentOptions(),
@@ -168,20 +147,21 @@ export class Log {
     this.segments = loaded.segments;
     this._logStartOffset = loaded.logStartOffset;
     this._logEndOffset = this.active.nextOffset;
-    this._recoveryPoint = loaded.recoveryPoint;
+    const onRecoveryPointChange = o.onRecoveryPointChange;
+    this.flusher = new LogFlusher(this.flushedView(), {
+      fs: o.fs,
+      dir: o.dir,
+      recoveryPoint: loaded.recoveryPoint,
+      dirUnsynced: o.dirUnsynced ?? false,
+      syncParentDir: o.syncParentDir ?? null,
+      onRecoveryPointChange: onRecoveryPointChange && (() => onRecoveryPointChange(this)),
+    });
     // What is on disk at open is as durable as it will get: the high watermark starts at the log end.
     this._highWatermark = this._logEndOffset;
     this.hwSegmentBase = this.active.baseOffset;
     this.hwPosition = this.active.size;
-    // Producer state: the newest snapshot, then the log after it (only that part is read).
-    const p = loadProducerState({
-      fs: this.fs,
-      dir: this.dir,
-      log: this,
-      segmentBases: this.segmentBaseOffsets(),
-      now: this.now,
-      expirationMs: o.producerIdExpirationMs ?? 86_400_000,
-    });
+    this.keepsProducerState = o.producerState ?? true;
+    const p = this.loadProducerState(o.producerIdExpirationMs ?? 86_400_000);
     this.producerState = p.state;
     this.lastSnapshotOffset = p.snapshotOffset;
     this.loadStats = {
@@ -193,6 +173,39 @@ export class Log {
     // What recovery kept is flushed (loadSegments), so a snapshot at the log end is safe; it spares the next
     // start this replay.
     if (p.replay.batches > 0) this.takeProducerSnapshot(false);
+  }
+
+  /** Producer state: the newest snapshot, then the log after it (only that part is read). */
+  private loadProducerState(expirationMs: number): ProducerStateLoad {
+    if (!this.keepsProducerState) {
+      const replay = { fromOffset: this._logStartOffset, batches: 0, bytes: 0 };
+      return { state: new ProducerStateManager(this.now), snapshotOffset: -1, corruptSnapshots: [], replay };
+    }
+    return loadProducerState({ fs: this.fs, dir: this.dir, log: this, segmentBases: this.segmentBaseOffsets(), now: this.now, expirationMs });
+  }
+
+  /** What the flusher sees of this log. */
+  private flushedView(): FlushedLog {
+    const log = this;
+    return {
+      get logEndOffset() {
+        return log._logEndOffset;
+      },
+      get config() {
+        return log._config;
+      },
+      get activeSegment() {
+        return log.active;
+      },
+      get closed() {
+        return log.closed;
+      },
+      get offline() {
+        return log.offline.isOffline;
+      },
+      flushFailed: (e) => this.goOffline('io', e),
+      flushed: (offset, segmentBase, position) => this.advanceHighWatermark(offset, segmentBase, position),
+    };
   }
 
   private segmentOptions(): SegmentOptions {
@@ -218,13 +231,17 @@ export class Log {
     return this._highWatermark;
   }
   get recoveryPoint(): number {
-    return this._recoveryPoint;
+    return this.flusher.recoveryPoint;
   }
   get isOffline(): boolean {
-    return this.offline !== null;
+    return this.offline.isOffline;
   }
   get offlineReason(): OfflineReason | null {
-    return this.offline?.reason ?? null;
+    return this.offline.reason;
+  }
+  /** fdatasync calls made by group commit (for tests and metrics). */
+  get flushCount(): number {
+    return this.flusher.flushCount;
   }
   get segmentCount(): number {
     return this.segments.length;
@@ -244,10 +261,6 @@ export class Log {
   /** Read-only view for retention and tests. */
   get segmentList(): readonly LogSegment[] {
     return this.segments;
-  }
-  /** True when the flush policy never asks for an explicit fsync (Kafka's defaults): HW = LEO at once. */
-  private get pageCacheDurable(): boolean {
-    return this._config['flush.messages'] >= LONG_MAX && this._config['flush.ms'] >= LONG_MAX;
   }
 
   // ---- append ---------------------------------------------------------------------------------------
@@ -292,10 +305,8 @@ export class Log {
     }
     this._logEndOffset = last.lastOffset + 1;
     this.recordProducerBatches(view, batches, now);
-    if (this.pageCacheDurable) {
-      this.advanceHighWatermark(this._logEndOffset, this.active.baseOffset, this.active.size);
-      if (this.active.size - this.flushedPosition(this.active) >= WRITEBACK_STEP_BYTES) this.requestFlush();
-    } else this.afterUnflushedAppend();
+    if (this.flusher.pageCacheDurable) this.advanceHighWatermark(this._logEndOffset, this.active.baseOffset, this.active.size);
+    this.flusher.afterAppend();
     return {
       firstOffset: first.baseOffset,
       lastOffset: last.lastOffset,
@@ -310,6 +321,7 @@ export class Log {
 
   /** Every appended batch with a producer id goes into the producer state (the Produce handler checked it first). */
   private recordProducerBatches(view: Uint8Array, batches: readonly BatchInfo[], now: number): void {
+    if (!this.keepsProducerState) return;
     for (const b of batches) {
       // Fast path: no producer id (-1, sign bit set in the first byte of the int64 at header offset 43).
       if ((view[b.position + 43]! & 0x80) !== 0) continue;
@@ -320,22 +332,27 @@ export class Log {
 
   /** Kafka's maybeRoll: size, time, full indexes, or offsets that no longer fit the segment. */
   private maybeRoll(appendBytes: number, maxTimestamp: number, lastOffset: number, now: number): void {
+    if (this.rollReason(appendBytes, maxTimestamp, lastOffset, now) !== null) this.roll(now);
+  }
+
+  /**
+   * Whether an append of `appendBytes` ending at `lastOffset` starts a new segment first: for a host whose
+   * file layer opens files asynchronously, so it prepares the new segment's files before appending.
+   */
+  rollsBefore(appendBytes: number, lastOffset: number, maxTimestamp = -1, now = this.now()): boolean {
+    return this.rollReason(appendBytes, maxTimestamp, lastOffset, now) !== null;
+  }
+
+  private rollReason(appendBytes: number, maxTimestamp: number, lastOffset: number, now: number): string | null {
     const s = this.active;
-    if (s.isEmpty) return;
+    if (s.isEmpty) return null;
     const c = this._config;
     const rollMs = c['segment.ms'] - this.rollJitter(s);
     const basis = s.rollingBasedTimestamp >= 0 && maxTimestamp >= 0 ? maxTimestamp - s.rollingBasedTimestamp : now - s.createdMs;
-    const reason =
-      s.size > c['segment.bytes'] - appendBytes
-        ? 'size'
-        : basis > rollMs
-          ? 'time'
-          : s.offsetIndex.isFull || s.timeIndex.isFull
-            ? 'index full'
-            : lastOffset - s.baseOffset > 0x7fffffff
-              ? 'offset overflow'
-              : null;
-    if (reason !== null) this.roll(now);
+    if (s.size > c['segment.bytes'] - appendBytes) return 'size';
+    if (basis > rollMs) return 'time';
+    if (s.offsetIndex.isFull || s.timeIndex.isFull) return 'index full';
+    return lastOffset - s.baseOffset > 0x7fffffff ? 'offset overflow' : null;
   }
 
   private readonly jitters = new WeakMap<LogSegment, number>();
@@ -354,7 +371,7 @@ export class Log {
     const old = this.active;
     if (old.isEmpty) return;
     const fresh = LogSegment.create(this.dir, this._logEndOffset, this.segmentOptions(), now);
-    this.dirUnsynced = true;
+    this.flusher.markDirUnsynced();
     try {
       old.onBecomeInactive();
     } catch (e) {
@@ -370,64 +387,14 @@ export class Log {
     }
     old.releaseIndexFds();
     this.segments.push(fresh);
-    this.flushRolledInBackground(old, fresh.baseOffset);
+    this.flusher.segmentRolled(old, fresh.baseOffset);
     // Kafka snapshots the producer state at every roll, named after the new segment's base offset.
     this.takeProducerSnapshot(false);
   }
 
-  /**
-   * Flushes a rolled segment without holding up appends, as Kafka's roll schedules its "flush-log" task: an
-   * fdatasync of a full segment (1 GiB by default) takes seconds here, and done inline it stopped the broker
-   * for that long. The heavy part (the .log's fdatasync) runs on the thread pool; the index files and the
-   * directory, small once the data is down, are synced after it. Then the recovery point (and, under a flush
-   * policy, the high watermark) moves to the new segment. close() and flush() sync what is still pending.
-   */
-  private flushRolledInBackground(seg: LogSegment, upTo: number): void {
-    this.rolledUnflushed.push(seg);
-    const before = this.rolledFlush;
-    const writes = seg.ioStarted();
-    const run = async (): Promise<void> => {
-      try {
-        if (before !== null) await before;
-        if (this.closed || this.offline !== null) return;
-        await this.fs.fdatasync(seg.logFd);
-        if (this.closed || this.offline !== null) return;
-        seg.logSynced(writes);
-        // Indexes (the .log is synced: no second fdatasync) and the directory, also off the main thread; a
-        // segment retention removed meanwhile is done.
-        if (!seg.isDeleted) await seg.flushIndexesInBackground();
-        if (this.closed || this.offline !== null) return;
-        await this.syncDirInBackground();
-      } catch (e) {
-        if (!this.closed) this.goOffline('io', e);
-        return;
-      } finally {
-        seg.ioDone();
-      }
-      const i = this.rolledUnflushed.indexOf(seg);
-      if (i >= 0) this.rolledUnflushed.splice(i, 1);
-      this.markFlushed(upTo, upTo, 0);
-    };
-    const p = run();
-    this.rolledFlush = p;
-    void p.finally(() => {
-      if (this.rolledFlush === p) this.rolledFlush = null;
-    });
-  }
-
-  private flushedPosition(seg: LogSegment): number {
-    return this.flushedSegment === seg ? this.flushedPos : 0;
-  }
-
-  /** Resolves once the rolled segments pending at the call are flushed (or their flush failed). Tests, runFlush. */
+  /** Resolves once the rolled segments pending at the call are flushed (or their flush failed). Tests. */
   whenRolledFlushed(): Promise<void> {
-    return this.rolledFlush ?? Promise.resolve();
-  }
-
-  /** Synchronously flushes rolled segments whose background flush is still pending (close, flush()). */
-  private flushRolledNow(): void {
-    for (const seg of this.rolledUnflushed) if (!seg.isDeleted) seg.flushSync();
-    this.rolledUnflushed.length = 0;
+    return this.flusher.whenRolledFlushed();
   }
 
   // ---- producer state snapshots ---------------------------------------------------------------------
@@ -438,7 +405,7 @@ export class Log {
    */
   takeProducerSnapshot(sync: boolean): boolean {
     const at = this._logEndOffset;
-    if (at === this.lastSnapshotOffset) return true;
+    if (at === this.lastSnapshotOffset || !this.keepsProducerState) return true;
     try {
       writeSnapshot(this.fs, this.dir, at, this.producerState, sync);
       this.lastSnapshotOffset = at;
@@ -462,108 +429,20 @@ export class Log {
 
   /** Resolves once `offset` is durable by the flush policy (the high watermark passed it). */
   waitDurable(offset: number): Promise<void> {
-    if (this.offline) return Promise.reject(this.storageError());
-    return this.durable.wait(offset, this._highWatermark);
-  }
-
-  private afterUnflushedAppend(): void {
-    const c = this._config;
-    if (this._logEndOffset - this._recoveryPoint >= c['flush.messages']) this.requestFlush();
-    else if (c['flush.ms'] < LONG_MAX && this.flushTimer === null) {
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = null;
-        this.requestFlush();
-      }, c['flush.ms']);
-      unrefTimer(this.flushTimer);
-    }
-  }
-
-  /** Group commit: at most one fdatasync in flight; requests meanwhile are served by the next one. */
-  private requestFlush(): void {
-    if (this.flushScheduled || this.closed || this.offline) return;
-    this.flushScheduled = true;
-    // Let the rest of this turn's appends join the same fdatasync.
-    afterThisTurn(() => {
-      this.flushScheduled = false;
-      void this.runFlush();
-    });
-  }
-
-  private async runFlush(): Promise<void> {
-    if (this.flushInFlight || this.closed || this.offline) return;
-    const target = this._logEndOffset;
-    if (target <= this._recoveryPoint) return;
-    const seg = this.active;
-    const position = seg.size;
-    this.flushInFlight = true;
-    const writes = seg.ioStarted();
-    try {
-      // The target may lie past segments rolled and still being flushed: they go first.
-      if (this.rolledFlush !== null) await this.rolledFlush;
-      if (this.closed || this.offline !== null) return;
-      this.flushCount++;
-      await this.fs.fdatasync(seg.logFd);
-      seg.logSynced(writes);
-      if (this.dirUnsynced && !this.closed) await this.syncDirInBackground();
-    } catch (e) {
-      // A failed fsync may have dropped dirty pages: the partition stays offline until reopened (recovery).
-      this.goOffline('io', e);
-      return;
-    } finally {
-      seg.ioDone();
-      this.flushInFlight = false;
-    }
-    if (this.closed) return;
-    if (this.flushTimer !== null) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = null;
-    }
-    this.flushedSegment = seg;
-    this.flushedPos = position;
-    this.markFlushed(target, seg.baseOffset, position);
-    if (this._logEndOffset > this._recoveryPoint && !this.pageCacheDurable) this.afterUnflushedAppend();
+    if (this.offline.isOffline) return Promise.reject(this.offline.error());
+    return this.flusher.waitDurable(offset, this._highWatermark);
   }
 
   /** Flushes everything now (synchronously): shutdown, tests, `log.flush()` callers. */
   flush(): void {
-    if (this.offline || this._logEndOffset <= this._recoveryPoint) return;
+    if (this.offline.isOffline || this._logEndOffset <= this.flusher.recoveryPoint) return;
     try {
-      this.flushRolledNow();
-      this.active.flushSync();
-      this.syncDir();
+      this.flusher.flushAllSync(false);
     } catch (e) {
       this.goOffline('io', e);
-      throw this.storageError();
+      throw this.offline.error();
     }
-    this.markFlushed(this._logEndOffset, this.active.baseOffset, this.active.size);
-  }
-
-  /** syncDir() with the directory's fsync on the thread pool (a roll's background flush, group commit). */
-  private async syncDirInBackground(): Promise<void> {
-    if (!this.dirUnsynced) return;
-    this.dirUnsynced = false; // a roll meanwhile marks it again for the next flush
-    try {
-      await fsyncInBackground(this.fs, this.dir, true);
-    } catch (e) {
-      this.dirUnsynced = true;
-      throw e;
-    }
-    this.syncParentDir?.();
-    this.syncParentDir = null;
-  }
-
-  /** fsyncs the log's directory (and, for a new log, its parent) if it has entries not yet durable. */
-  private syncDir(): void {
-    if (!this.dirUnsynced) return;
-    fsyncDir(this.fs, this.dir);
-    this.syncParentDir?.();
-    this.syncParentDir = null;
-    this.dirUnsynced = false;
-  }
-
-  private markFlushed(offset: number, segmentBase: number, position: number): void {
-    if (offset > this._recoveryPoint) this._recoveryPoint = offset;
-    this.advanceHighWatermark(offset, segmentBase, position);
+    this.flusher.markFlushed(this._logEndOffset, this.active.baseOffset, this.active.size);
   }
 
   private advanceHighWatermark(offset: number, segmentBase: number, position: number): void {
@@ -572,7 +451,7 @@ export class Log {
     this._highWatermark = offset;
     this.hwSegmentBase = segmentBase;
     this.hwPosition = position;
-    this.durable.advance(offset);
+    this.flusher.durableUpTo(offset);
     this.dataWaiters.notify(offset);
   }
 
@@ -748,23 +627,15 @@ export class Log {
 
   // ---- failures -------------------------------------------------------------------------------------
 
-  private storageError(): StorageError {
-    const o = this.offline;
-    return new StorageError(
-      ErrorCode.KAFKA_STORAGE_ERROR,
-      `${this.topic}-${this.partition} is offline (${o?.reason ?? 'closed'}): ${(o?.error as Error | undefined)?.message ?? ''}`,
-      o?.error,
-    );
-  }
-
   /** Converts an I/O error into the offline state and a KAFKA_STORAGE_ERROR; rethrows anything else. */
   private ioFailure(e: unknown, op: 'append' | 'read'): unknown {
-    if (!isIoError(e)) return e;
-    this.goOffline(op === 'append' && isNoSpace(e) ? 'nospace' : 'io', e);
+    const reason = offlineReasonOf(e, op);
+    if (reason === null) return e;
+    this.goOffline(reason, e);
     // A failed write may still have landed, whole or in part: cut it now (shrinking needs no space), so
     // a write the producer saw fail does not come back after a restart. Best effort; retried later.
     if (op === 'append') this.tryTruncateGarbage();
-    return this.storageError();
+    return this.offline.error();
   }
 
   private tryTruncateGarbage(): void {
@@ -776,40 +647,25 @@ export class Log {
   }
 
   private goOffline(reason: OfflineReason, error: unknown): void {
-    if (this.offline === null || reason === 'io') this.offline = { reason, since: this.now(), error };
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    this.durable.failAll(this.storageError());
+    this.offline.enter(reason, error);
+    this.flusher.stop();
+    this.flusher.failWaiters(this.offline.error());
     this.dataWaiters.wakeAll();
   }
 
   /**
-   * The failure rule. ENOSPC/EDQUOT while writing: offline; once log.storage.retry.backoff.ms has passed,
-   * the next append cuts any partial write off the active segment and tries again (so writes resume as
-   * soon as space is freed). Any other I/O error, and any fsync failure: offline until the log is
-   * reopened (LogManager.reopenLog), which recovers it like an unclean start.
+   * The failure rule (log-offline.ts): offline after ENOSPC until the backoff has passed, then the next
+   * append cuts any partial write off the active segment and tries again; offline after any other I/O
+   * error until the log is reopened (LogManager.reopenLog), which recovers it like an unclean start.
    */
   private checkWritable(): void {
     if (this.closed) throw new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.topic}-${this.partition} is closed`);
-    if (this.offline !== null) this.tryResume();
+    if (this.offline.isOffline) this.offline.resume(() => this.active.truncateGarbage());
   }
 
   /** Reads follow the same rule (Kafka reports the whole partition offline), and also resume it. */
   private checkReadable(): void {
     this.checkWritable();
-  }
-
-  /** Offline for ENOSPC and the backoff has passed: cut any partial write and come back; else throw. */
-  private tryResume(): void {
-    const o = this.offline!;
-    if (o.reason !== 'nospace' || this.now() - o.since < this.retryBackoffMs) throw this.storageError();
-    try {
-      this.active.truncateGarbage();
-      this.offline = null;
-    } catch (e) {
-      this.offline = { reason: isNoSpace(e) || !isIoError(e) ? 'nospace' : 'io', since: this.now(), error: e };
-      throw this.storageError();
-    }
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------------
@@ -820,43 +676,41 @@ export class Log {
    */
   close(): void {
     if (this.closed) return;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
+    this.flusher.stop();
     let err: unknown = null;
-    if (this.offline !== null) this.tryTruncateGarbage();
-    if (this.offline === null) {
+    if (this.offline.isOffline) this.tryTruncateGarbage();
+    else {
       try {
         // One flush of the log and its trimmed indexes (not a flush, then a second one after the trim).
-        this.flushRolledNow();
-        this.active.onBecomeInactive();
-        this.active.flushSync();
-        this.syncDir();
-        this.markFlushed(this._logEndOffset, this.active.baseOffset, this.active.size);
+        this.flusher.flushAllSync(true);
+        this.flusher.markFlushed(this._logEndOffset, this.active.baseOffset, this.active.size);
       } catch (e) {
         err = e;
       }
       // The next start loads this and replays nothing (fsynced: a clean start trusts what it finds).
       if (err === null && this._logEndOffset > this._logStartOffset) this.takeProducerSnapshot(true);
     }
-    this.closed = true;
-    this.durable.failAll(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, 'log closed'));
-    this.dataWaiters.wakeAll();
-    for (const s of this.segments) s.close();
+    this.release();
     if (err) throw err;
   }
 
   /** Closes without flushing or trimming (simulates a crash in tests; used when going away after an I/O error). */
   closeAbruptly(): void {
     if (this.closed) return;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flusher.stop();
+    this.release();
+  }
+
+  /** Marks the log closed, fails its waiters and closes its segments' files. */
+  private release(): void {
     this.closed = true;
-    this.durable.failAll(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, 'log closed'));
+    this.flusher.failWaiters(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, 'log closed'));
     this.dataWaiters.wakeAll();
     for (const s of this.segments) s.close();
   }
 
   get wasCleanlyClosed(): boolean {
-    return this.closed && this.offline === null;
+    return this.closed && !this.offline.isOffline;
   }
 }
 

@@ -1,5 +1,5 @@
-// Per-partition idempotent-producer state (issue #7 part 2), owned by the partition's Log and consulted by the
-// Produce handler; producer ids come from InitProducerId (server/producer-ids.ts). Snapshots of this state
+// Per-partition idempotent-producer state, owned by the partition's Log and consulted by the
+// Produce handler; producer ids come from InitProducerId (host-node/server/producer-ids.ts). Snapshots of this state
 // (`<offset>.snapshot` files) are producer-snapshot.ts.
 //
 // For every producer id seen in a partition: its epoch, the time of its last write, and the metadata of its

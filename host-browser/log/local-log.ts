@@ -1,17 +1,21 @@
 // One topic-partition kept in the Origin Private File System, in the broker's layout: a directory
 // `<topic>-<partition>` holding segments `<20-digit base offset>.log` + `.index` + `.timeindex`.
 //
-// The segment, index and recovery code is host-node/storage's (LogSegment, OffsetIndex, TimeIndex,
-// loadSegments) running over an OPFS StorageFs; what is browser-specific lives here: files are opened
-// ahead of time (OPFS opens are asynchronous), appends take records (encoded by the core), and the
-// recovery point / clean-close marker live in a small meta store instead of the broker's checkpoint files.
+// The log itself is the broker's (storage/log.ts: append, roll, flush policy, recovery point, segment
+// lookup, recovery at open) running over an OPFS StorageFs. What is browser-specific lives here: files are
+// opened ahead of time (OPFS opens are asynchronous), so before an append that rolls the new segment's
+// files are prepared; appends take records (encoded by the core); the recovery point and the clean-close
+// marker live in a small meta store instead of the broker's checkpoint files; appends are announced to
+// waiters and listeners (the sync side, other tabs).
 //
 // Append: the core encodes the records into a batch in its linear memory (the one copy into wasm), the
-// storage adapter validates it and assigns offsets in place (the broker's one-pass append), and the
-// segment writes straight from that memory view.
+// log validates it and assigns offsets in place (the broker's one-pass append), and the segment writes
+// straight from that memory view.
 import type { RivuletCore } from '../../bindings/core.js';
-import { loadSegments } from '../../storage/recovery.js';
-import { INDEX_SUFFIX, LOG_SUFFIX, LogSegment, TIME_INDEX_SUFFIX, offsetFileName, parseOffsetFileName, type SegmentOptions } from '../../storage/segment.js';
+import { LONG_MAX, defaultLogConfig, type LogConfig } from '../../storage/config.js';
+import { ErrorCode, StorageError } from '../../storage/errors.js';
+import { Log } from '../../storage/log.js';
+import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, offsetFileName, parseOffsetFileName } from '../../storage/segment.js';
 import type { WasmStorageCore } from '../../storage/wasm-storage-core.js';
 import type { LocalRecord, LocalRecordInput, SyncableLog } from '../sync/types.js';
 import { MetaStore } from './meta-store.js';
@@ -39,6 +43,8 @@ export interface LoadStats {
   removedSegments: number;
 }
 
+type EncodableRecord = { key: Uint8Array | null; value: Uint8Array | null; headers?: LocalRecordInput['headers']; timestamp: number };
+
 const RECOVERY_POINT = 'rivulet.recovery-point';
 const CLEAN_CLOSE = 'rivulet.clean-close';
 /** Files of the segment layout (and leftovers recovery removes) the OPFS file layer opens. */
@@ -51,11 +57,32 @@ export function checkTopicName(topic: string): void {
   }
 }
 
+/** The three files of the segment starting at `baseOffset`. */
+function segmentFiles(baseOffset: number): string[] {
+  const stem = offsetFileName(baseOffset);
+  return [stem + LOG_SUFFIX, stem + INDEX_SUFFIX, stem + TIME_INDEX_SUFFIX];
+}
+
+/** The browser's options as topic configs; rolls by size and full indexes only (a time roll could not prepare its files). */
+function logConfigOf(opts: LocalLogOptions): LogConfig {
+  const c: LogConfig = {
+    ...defaultLogConfig(),
+    'segment.bytes': opts.segmentBytes ?? 16 * 1024 * 1024,
+    'segment.ms': LONG_MAX,
+    'segment.jitter.ms': 0,
+    'segment.index.bytes': opts.segmentIndexBytes ?? 1024 * 1024,
+    'index.interval.bytes': opts.indexIntervalBytes ?? 4096,
+    'retention.ms': -1,
+    'retention.bytes': -1,
+    'flush.ms': opts.flushMs ?? 1000,
+    'max.message.bytes': opts.maxMessageBytes ?? 1048588,
+  };
+  if (!(c['segment.bytes'] >= 1024)) throw new RangeError('segmentBytes must be at least 1024');
+  if (!(c['segment.index.bytes'] >= 96)) throw new RangeError('segmentIndexBytes must be at least 96');
+  return c;
+}
+
 export class LocalLog implements SyncableLog {
-  private segments: LogSegment[];
-  private logEndOffset: number;
-  private recoveryPoint: number;
-  private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly waiters = new AppendWaiters();
   private readonly listeners = new Set<(baseOffset: number, lastOffset: number) => void>();
@@ -67,16 +94,9 @@ export class LocalLog implements SyncableLog {
     private readonly fs: OpfsFs,
     private readonly meta: MetaStore,
     private readonly core: RivuletCore,
-    private readonly storage: WasmStorageCore,
-    private readonly segOpts: SegmentOptions,
-    private readonly o: Required<LocalLogOptions>,
-    segments: LogSegment[],
+    private readonly log: Log,
     readonly loadStats: LoadStats,
-  ) {
-    this.segments = segments;
-    this.logEndOffset = segments[segments.length - 1]!.nextOffset;
-    this.recoveryPoint = this.logEndOffset;
-  }
+  ) {}
 
   /**
    * Opens (creating when missing) `<root>/<topic>-<partition>` and recovers it: after a clean close the
@@ -87,45 +107,33 @@ export class LocalLog implements SyncableLog {
   static async open(root: FileSystemDirectoryHandle, topic: string, partition: number, storage: WasmStorageCore, opts: LocalLogOptions = {}): Promise<LocalLog> {
     checkTopicName(topic);
     if (!Number.isSafeInteger(partition) || partition < 0 || partition > 0x7fffffff) throw new TypeError(`invalid partition ${partition}`);
-    const o: Required<LocalLogOptions> = {
-      segmentBytes: opts.segmentBytes ?? 16 * 1024 * 1024,
-      segmentIndexBytes: opts.segmentIndexBytes ?? 1024 * 1024,
-      indexIntervalBytes: opts.indexIntervalBytes ?? 4096,
-      maxMessageBytes: opts.maxMessageBytes ?? 1048588,
-      flushMs: opts.flushMs ?? 1000,
-    };
-    if (!(o.segmentBytes >= 1024)) throw new RangeError('segmentBytes must be at least 1024');
-    if (!(o.segmentIndexBytes >= 96)) throw new RangeError('segmentIndexBytes must be at least 96');
+    const config = logConfigOf(opts);
     const dirName = `${topic}-${partition}`;
     const dirHandle = await root.getDirectoryHandle(dirName, { create: true });
-    const core = storage.core;
-    const meta = await MetaStore.open(dirHandle, (b) => core.crc32c(b));
+    const meta = await MetaStore.open(dirHandle, (b) => storage.core.crc32c(b));
     let fs: OpfsFs | null = null;
     try {
       fs = await OpfsFs.open(dirHandle, dirName, (n) => SEGMENT_FILE.test(n));
-      // Every segment gets its index files opened (created empty when missing: recovery rebuilds them),
-      // and an empty directory gets the files of its first segment ready.
-      const logBases = fs.readdirSync(dirName).map((n) => parseOffsetFileName(n, LOG_SUFFIX)).filter((b): b is number => b !== null);
-      for (const b of logBases.length > 0 ? logBases : [0]) {
-        const stem = offsetFileName(b);
-        await fs.prepare([stem + LOG_SUFFIX, stem + INDEX_SUFFIX, stem + TIME_INDEX_SUFFIX]);
-      }
-      const segOpts: SegmentOptions = { fs, core: storage, maxIndexBytes: o.segmentIndexBytes, indexIntervalBytes: o.indexIntervalBytes };
+      await prepareSegments(fs);
       const clean = meta.get(CLEAN_CLOSE) === '1';
-      const loaded = loadSegments({
+      const log = new Log({
+        topic,
+        partition,
         dir: dirName,
-        segmentOptions: segOpts,
+        config,
+        fs,
+        core: storage,
         clean,
         recoveryPoint: Number(meta.get(RECOVERY_POINT) ?? 0),
         logStartOffset: 0,
-        maxBatchBytes: o.maxMessageBytes,
-        nowMs: Date.now(),
+        producerState: false,
+        onRecoveryPointChange: (l) => saveRecoveryPoint(meta, l.recoveryPoint),
       });
       await fs.finishRemovals();
       // From here on the files change without a clean close until close() says otherwise.
-      meta.set({ [CLEAN_CLOSE]: undefined, [RECOVERY_POINT]: String(loaded.recoveryPoint) });
-      const stats = { clean, truncatedBytes: loaded.truncatedBytes, recoveredSegments: loaded.recoveredSegments, removedSegments: loaded.removedSegments };
-      return new LocalLog(topic, partition, fs, meta, core, storage, segOpts, o, loaded.segments, stats);
+      meta.set({ [CLEAN_CLOSE]: undefined, [RECOVERY_POINT]: String(log.recoveryPoint) });
+      const { truncatedBytes, recoveredSegments, removedSegments } = log.loadStats;
+      return new LocalLog(topic, partition, fs, meta, storage.core, log, { clean, truncatedBytes, recoveredSegments, removedSegments });
     } catch (e) {
       fs?.closeAll();
       meta.close();
@@ -133,17 +141,13 @@ export class LocalLog implements SyncableLog {
     }
   }
 
-  private get active(): LogSegment {
-    return this.segments[this.segments.length - 1]!;
-  }
-
   /** Next offset to be assigned. */
   endOffset(): number {
-    return this.logEndOffset;
+    return this.log.logEndOffset;
   }
   /** First offset kept. */
   startOffset(): number {
-    return this.segments[0]!.baseOffset;
+    return this.log.logStartOffset;
   }
 
   /** Appends records as one batch; resolves with the offsets the core assigned. */
@@ -151,7 +155,7 @@ export class LocalLog implements SyncableLog {
     return this.serialized(() => this.appendNow(records));
   }
 
-  /** Appends run one after the other: a roll in the middle of one awaits OPFS. */
+  /** Appends run one after the other: preparing a new segment's files in the middle of one awaits OPFS. */
   private serialized<T>(f: () => T | Promise<T>): Promise<T> {
     const run = this.tail.then(f, f);
     this.tail = run.catch(() => undefined);
@@ -160,77 +164,37 @@ export class LocalLog implements SyncableLog {
 
   private async appendNow(records: LocalRecordInput[]): Promise<{ baseOffset: number; lastOffset: number }> {
     this.checkOpen();
-    if (!Array.isArray(records) || records.length === 0) throw new TypeError('append needs a non-empty array of records');
-    const now = Date.now();
-    const input = records.map((r, i) => {
-      if (r === null || typeof r !== 'object') throw new TypeError(`record ${i} is not an object`);
-      if (r.timestamp !== undefined && !Number.isSafeInteger(r.timestamp)) throw new TypeError(`record ${i}: timestamp must be an integer (ms)`);
-      return { key: r.key ?? null, value: r.value ?? null, headers: r.headers, timestamp: r.timestamp ?? now };
-    });
+    const input = checkRecords(records, Date.now());
     let staged = this.encode(input);
-    const seg = this.active;
-    if (!seg.isEmpty && (seg.size + staged.byteLength > this.o.segmentBytes || seg.offsetIndex.isFull || seg.timeIndex.isFull)) {
-      await this.roll();
-      staged = this.encode(input); // the core's scratch may have been reused while the roll awaited
+    if (this.log.rollsBefore(staged.byteLength, this.log.logEndOffset + input.length - 1)) {
+      await this.fs.prepare(segmentFiles(this.log.logEndOffset));
+      staged = this.encode(input); // the core's scratch may have been reused while the files opened
     }
-    const r = this.storage.assign(staged, { nextOffset: this.logEndOffset, logAppendTimeMs: -1, maxBatchBytes: this.o.maxMessageBytes });
-    if (!r.ok) throw new Error(`append rejected (Kafka error ${r.errorCode}): ${r.message}`);
+    const info = this.appendStaged(staged);
+    this.notify(info.firstOffset, info.lastOffset);
+    return { baseOffset: info.firstOffset, lastOffset: info.lastOffset };
+  }
+
+  /** The log's append; a batch the log refuses is the caller's error, named by its Kafka error code. */
+  private appendStaged(staged: Uint8Array): ReturnType<Log['appendStaged']> {
     try {
-      this.active.append(staged, r.batches);
+      return this.log.appendStaged(staged);
     } catch (e) {
-      try {
-        this.active.truncateGarbage();
-      } catch {
-        /* the next open's recovery cuts it */
-      }
+      if (e instanceof StorageError && e.code !== ErrorCode.KAFKA_STORAGE_ERROR) throw new Error(`append rejected (Kafka error ${e.code}): ${e.message}`);
       throw e;
     }
-    const baseOffset = r.batches[0]!.baseOffset;
-    const lastOffset = r.batches[r.batches.length - 1]!.lastOffset;
-    this.logEndOffset = lastOffset + 1;
-    this.scheduleFlush();
-    this.notify(baseOffset, lastOffset);
-    return { baseOffset, lastOffset };
   }
 
   /** The records as one v2 batch in the core's linear memory (a view; valid until the next core call). */
-  private encode(records: { key: Uint8Array | null; value: Uint8Array | null; headers?: LocalRecordInput['headers']; timestamp: number }[]): Uint8Array {
+  private encode(records: EncodableRecord[]): Uint8Array {
     const { ptr, size } = this.core.encodeBatchInPlace({ baseOffset: 0, records });
     return this.core.u8.subarray(ptr, ptr + size);
-  }
-
-  private async roll(): Promise<void> {
-    const base = this.logEndOffset;
-    const stem = offsetFileName(base);
-    await this.fs.prepare([stem + LOG_SUFFIX, stem + INDEX_SUFFIX, stem + TIME_INDEX_SUFFIX]);
-    const old = this.active;
-    old.onBecomeInactive();
-    old.flushSync();
-    this.segments.push(LogSegment.create(this.fs.dir, base, this.segOpts, Date.now()));
-    old.releaseIndexFds();
-    this.setRecoveryPoint(base);
-  }
-
-  private setRecoveryPoint(offset: number): void {
-    if (offset <= this.recoveryPoint) return;
-    this.recoveryPoint = offset;
-    this.meta.set({ [RECOVERY_POINT]: String(offset) });
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushTimer !== null || this.closed) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = null;
-      if (!this.closed) void this.flush().catch(() => undefined);
-    }, this.o.flushMs);
   }
 
   /** Flushes the active segment (log + indexes) and moves the recovery point to the log end. */
   flush(): Promise<void> {
     return this.serialized(() => {
-      if (this.closed || this.logEndOffset <= this.recoveryPoint) return;
-      this.active.flushSync();
-      this.setRecoveryPoint(this.logEndOffset);
+      if (!this.closed) this.log.flush();
     });
   }
 
@@ -244,54 +208,36 @@ export class LocalLog implements SyncableLog {
     let next = fromOffset;
     // Roughly the bytes `maxRecords` records need; at least one whole batch is always read.
     const maxBytes = Math.min(8 << 20, Math.max(64 * 1024, maxRecords * 1100));
-    for (let guard = 0; out.length < maxRecords && next < this.logEndOffset; guard++) {
+    for (let guard = 0; out.length < maxRecords && next < this.log.logEndOffset; guard++) {
       if (guard > 1_000_000) throw new Error('read makes no progress');
-      const seg = this.segmentFor(next);
-      if (seg === null) break;
-      const range = seg.read(next, maxBytes, seg.size, true);
-      if (range === null || range.size === 0) {
-        // Past this segment's end: continue in the next one.
-        const i = this.segments.indexOf(seg);
-        if (i + 1 >= this.segments.length) break;
-        next = Math.max(next, this.segments[i + 1]!.baseOffset);
-        continue;
-      }
-      const bytes = range.read();
-      let progressed = false;
-      for (const b of this.core.decodeBatches(bytes)) {
-        for (const r of b.records) {
-          const offset = Number(r.offset);
-          if (offset < next || out.length >= maxRecords) continue;
-          out.push({
-            offset,
-            timestamp: Number(r.timestamp),
-            key: r.key === null ? null : r.key.slice(),
-            value: r.value === null ? null : r.value.slice(),
-            headers: r.headers.map((h) => ({ key: h.key, value: h.value === null ? null : h.value.slice() })),
-          });
-          next = offset + 1;
-          progressed = true;
-        }
-        // A batch without readable records (compressed, from some other writer) is stepped over.
-        if (b.records.length === 0) next = Math.max(next, Number(b.baseOffset) + b.lastOffsetDelta + 1);
-      }
-      if (!progressed && out.length < maxRecords) next = Math.max(next, range.firstOffset + 1);
+      const range = this.log.read(next, maxBytes, 'log_end').records;
+      if (range === null) break;
+      const progressed = this.decodeInto(out, range.read(), next, maxRecords);
+      next = progressed > next ? progressed : Math.max(next, range.firstOffset + 1);
     }
     return out;
   }
 
-  private segmentFor(offset: number): LogSegment | null {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    let ans = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.segments[mid]!.baseOffset <= offset) {
-        ans = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
+  /** Appends the records of `bytes` from offset `from` on to `out` (up to `max`); returns the next offset to read. */
+  private decodeInto(out: LocalRecord[], bytes: Uint8Array, from: number, max: number): number {
+    let next = from;
+    for (const b of this.core.decodeBatches(bytes)) {
+      for (const r of b.records) {
+        const offset = Number(r.offset);
+        if (offset < next || out.length >= max) continue;
+        out.push({
+          offset,
+          timestamp: Number(r.timestamp),
+          key: r.key === null ? null : r.key.slice(),
+          value: r.value === null ? null : r.value.slice(),
+          headers: r.headers.map((h) => ({ key: h.key, value: h.value === null ? null : h.value.slice() })),
+        });
+        next = offset + 1;
+      }
+      // A batch without readable records (compressed, from some other writer) is stepped over.
+      if (b.records.length === 0) next = Math.max(next, Number(b.baseOffset) + b.lastOffsetDelta + 1);
     }
-    return ans < 0 ? null : this.segments[ans]!;
+    return next;
   }
 
   async getMeta(key: string): Promise<string | undefined> {
@@ -304,7 +250,7 @@ export class LocalLog implements SyncableLog {
 
   /** Resolves once records past `offset` exist (endOffset() > offset), or rejects when the signal aborts or the log closes. */
   waitForAppend(offset: number, signal?: AbortSignal): Promise<void> {
-    return this.waiters.wait(offset, this.logEndOffset, this.closed ? new Error('log closed') : null, signal);
+    return this.waiters.wait(offset, this.log.logEndOffset, this.closed ? new Error('log closed') : null, signal);
   }
 
   /** Called after every append with its offset range. Returns an unsubscribe function. */
@@ -314,7 +260,7 @@ export class LocalLog implements SyncableLog {
   }
 
   private notify(baseOffset: number, lastOffset: number): void {
-    this.waiters.wake(this.logEndOffset);
+    this.waiters.wake(this.log.logEndOffset);
     for (const fn of this.listeners) {
       try {
         fn(baseOffset, lastOffset);
@@ -333,18 +279,39 @@ export class LocalLog implements SyncableLog {
     return this.serialized(() => {
       if (this.closed) return;
       this.closed = true;
-      if (this.flushTimer !== null) clearTimeout(this.flushTimer);
       try {
-        const active = this.active;
-        active.onBecomeInactive();
-        active.flushSync();
-        this.meta.set({ [RECOVERY_POINT]: String(this.logEndOffset), [CLEAN_CLOSE]: '1' });
+        this.log.close();
+        if (this.log.wasCleanlyClosed) this.meta.set({ [RECOVERY_POINT]: String(this.log.logEndOffset), [CLEAN_CLOSE]: '1' });
       } finally {
-        for (const s of this.segments) s.close();
         this.fs.closeAll();
         this.meta.close();
         this.waiters.rejectAll(new Error('log closed'));
       }
     });
   }
+}
+
+/** Opens every segment's files (index files created empty when missing: recovery rebuilds them); an empty directory gets its first segment's. */
+async function prepareSegments(fs: OpfsFs): Promise<void> {
+  const bases = fs.readdirSync(fs.dir).map((n) => parseOffsetFileName(n, LOG_SUFFIX)).filter((b): b is number => b !== null);
+  for (const b of bases.length > 0 ? bases : [0]) await fs.prepare(segmentFiles(b));
+}
+
+/** The recovery point, kept across an unclean stop (a failed write only means more is validated at the next open). */
+function saveRecoveryPoint(meta: MetaStore, offset: number): void {
+  try {
+    meta.set({ [RECOVERY_POINT]: String(offset) });
+  } catch {
+    /* the next open validates from the older recovery point */
+  }
+}
+
+/** The records to append, checked, with missing keys/values as null and missing timestamps as `now`. */
+function checkRecords(records: LocalRecordInput[], now: number): EncodableRecord[] {
+  if (!Array.isArray(records) || records.length === 0) throw new TypeError('append needs a non-empty array of records');
+  return records.map((r, i) => {
+    if (r === null || typeof r !== 'object') throw new TypeError(`record ${i} is not an object`);
+    if (r.timestamp !== undefined && !Number.isSafeInteger(r.timestamp)) throw new TypeError(`record ${i}: timestamp must be an integer (ms)`);
+    return { key: r.key ?? null, value: r.value ?? null, headers: r.headers, timestamp: r.timestamp ?? now };
+  });
 }

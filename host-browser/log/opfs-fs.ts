@@ -1,11 +1,15 @@
-// host-node/storage's file seam (StorageFs) over one partition directory of the Origin Private File
-// System, so the broker's segment, index and recovery code runs unchanged in a Worker.
+// The storage engine's file port (StorageFs) over one partition directory of the Origin Private File
+// System, so the broker's log (storage/log.ts, with its segments, indexes and recovery) runs unchanged in
+// a Worker.
 //
 // FileSystemSyncAccessHandle gives synchronous read/write/truncate/flush on an open file, which is all the
 // segment code needs on its hot path; opening a file and removing one are asynchronous in OPFS. So the
 // files are opened ahead of time (`prepare`) and `openSync` only hands out an already open handle;
 // `unlinkSync` empties the file at once and removes it in `finishRemovals`. Handles stay open until
 // `closeAll` (a sync access handle is an exclusive lock on the file; re-opening would be asynchronous).
+// The directory itself opens as a descriptor whose fsync does nothing: OPFS makes a created file's entry
+// durable by itself. Write, truncate and flush failures carry errno codes (ENOSPC for an exceeded quota,
+// EIO otherwise), so the log applies its failure rule to them.
 import type { StorageFs } from '../../storage/fs.js';
 
 interface OpenFile {
@@ -15,10 +19,20 @@ interface OpenFile {
   exists: boolean;
 }
 
-/** An error with an errno-like code, as the Node code expects from its file layer. */
+/** An error with an errno-like code, as the storage engine expects from its file layer. */
 function fsError(code: string, message: string): Error {
   return Object.assign(new Error(`${code}: ${message}`), { code });
 }
+
+/** An OPFS failure as an errno-coded error: a full quota is ENOSPC (the log may resume once space is freed), anything else EIO. */
+function ioError(e: unknown, what: string): Error {
+  const name = (e as { name?: string } | null)?.name;
+  const message = `${what}: ${(e as Error | null)?.message ?? String(e)}`;
+  return Object.assign(fsError(name === 'QuotaExceededError' ? 'ENOSPC' : 'EIO', message), { cause: e });
+}
+
+/** The descriptor `openSync` hands out for the directory itself. */
+const DIR_FD = 0;
 
 /**
  * createSyncAccessHandle, retried for a short while when the file is still locked: a tab that was just
@@ -85,6 +99,7 @@ export class OpfsFs implements StorageFs {
   }
 
   openSync(path: string, flags: string | number): number {
+    if (path === this.dir) return DIR_FD;
     const f = this.file(path);
     const flagStr = String(flags);
     if (flagStr.includes('x') && f.exists) throw fsError('EEXIST', path);
@@ -102,13 +117,17 @@ export class OpfsFs implements StorageFs {
 
   /** Keeps the handle open (re-opening is asynchronous); `closeAll` really closes. */
   closeSync(fd: number): void {
-    this.byFd(fd);
+    if (fd !== DIR_FD) this.byFd(fd);
   }
 
   writeSync(fd: number, data: Uint8Array, offset = 0, length = data.byteLength - offset, position: number | null = null): number {
     const f = this.byFd(fd);
-    const at = position ?? f.handle.getSize();
-    return f.handle.write(data.subarray(offset, offset + length), { at });
+    try {
+      const at = position ?? f.handle.getSize();
+      return f.handle.write(data.subarray(offset, offset + length), { at });
+    } catch (e) {
+      throw ioError(e, `write ${f.name}`);
+    }
   }
 
   readSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
@@ -119,19 +138,32 @@ export class OpfsFs implements StorageFs {
     return this.byFd(fd).handle.getSize();
   }
   ftruncateSync(fd: number, len: number): void {
-    this.byFd(fd).handle.truncate(len);
+    const f = this.byFd(fd);
+    try {
+      f.handle.truncate(len);
+    } catch (e) {
+      throw ioError(e, `truncate ${f.name}`);
+    }
   }
+  /** Flushes the file's handle (nothing for the directory). */
   fsyncSync(fd: number): void {
-    this.byFd(fd).handle.flush();
+    if (fd === DIR_FD) return;
+    const f = this.byFd(fd);
+    try {
+      f.handle.flush();
+    } catch (e) {
+      throw ioError(e, `flush ${f.name}`);
+    }
   }
   fdatasyncSync(fd: number): void {
-    this.byFd(fd).handle.flush();
+    this.fsyncSync(fd);
   }
+  /** A sync access handle only flushes synchronously: the flush runs now, the promise reports it. */
   async fdatasync(fd: number): Promise<void> {
-    this.byFd(fd).handle.flush();
+    this.fsyncSync(fd);
   }
   async fsync(fd: number): Promise<void> {
-    this.byFd(fd).handle.flush();
+    this.fsyncSync(fd);
   }
 
   renameSync(from: string, to: string): void {

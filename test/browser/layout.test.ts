@@ -1,6 +1,6 @@
 // The OPFS log uses the broker's on-disk layout: segments written in the browser are opened by the
-// Node broker's storage (host-node/storage Log), which validates every batch, rebuilds the indexes
-// byte for byte as the browser wrote them, and serves the same records.
+// Node broker's storage (storage/log.ts over Node's file system), which validates every batch, rebuilds
+// the indexes byte for byte as the browser wrote them, and serves the same records.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe('OPFS segments in the broker layout', () => {
-  it('are read, recovered and re-indexed identically by host-node/storage', async () => {
+  it('are read, recovered and re-indexed identically by the storage engine over the Node file system', async () => {
     const SEGMENT = 64 * 1024;
     const files = await b.page.evaluate(async (SEGMENT) => {
       const { Rivulet } = window as unknown as W;

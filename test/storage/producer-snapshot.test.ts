@@ -1,4 +1,4 @@
-// Producer state snapshots (host-node/storage/producer-snapshot.ts) and how a Log loads, writes and deletes them:
+// Producer state snapshots (storage/producer-snapshot.ts) and how a Log loads, writes and deletes them:
 // the file format and its checks, a snapshot at every roll and at clean close, a clean restart that replays
 // nothing, an unclean one that replays only the log after the last roll, corrupt snapshots falling back to an
 // older one or to a full rebuild with the same state, snapshots deleted with their segments and past a truncated

@@ -1,4 +1,4 @@
-// The idempotent-producer state rules (host-node/storage/producer-state.ts).
+// The idempotent-producer state rules (storage/producer-state.ts).
 import { describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../bindings/node.js';
 import { BATCHES_TO_RETAIN, ProducerStateManager, readProducerBatchHeader, wrapSeq, type ProducerBatch } from '../../storage/producer-state.js';
