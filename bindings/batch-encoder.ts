@@ -1,0 +1,215 @@
+// Encoding v2 record batches through the core: records are laid out once in linear memory as encoder
+// descriptors, and the core writes the batch (CRC-32C included) into the output scratch area.
+
+import { CoreError } from './errors.js';
+import { big, type Int64 } from './int64.js';
+import {
+  ATTR_COMPRESSION_MASK, ATTR_CONTROL, ATTR_TIMESTAMP_TYPE, ATTR_TRANSACTIONAL, BatchHeader, BatchParams as BP,
+  EF_EXPLICIT_LAST_DELTA, EF_EXPLICIT_MAX, HEADER_DESC_BYTES, RecordDesc as RD,
+} from './layout.js';
+import { type CoreMemory, Scratch } from './memory.js';
+
+export interface RecordInput {
+  key?: Uint8Array | string | null;
+  value?: Uint8Array | string | null;
+  headers?: Array<{ key: string; value: Uint8Array | string | null }> | Record<string, Uint8Array | string | null>;
+  /** Absolute timestamp (ms); used to compute timestampDelta from the batch's baseTimestamp. */
+  timestamp?: Int64;
+  timestampDelta?: Int64;
+  /** Defaults to the record's index. */
+  offsetDelta?: number;
+  attributes?: number;
+}
+
+export interface BatchInput {
+  records: RecordInput[];
+  baseOffset?: Int64;
+  /** Defaults to the first record's timestamp, else Date.now(). */
+  baseTimestamp?: Int64;
+  /** Defaults to baseTimestamp + max(timestampDelta). */
+  maxTimestamp?: Int64;
+  /** Defaults to the last record's offsetDelta. */
+  lastOffsetDelta?: number;
+  partitionLeaderEpoch?: number;
+  /** Raw attributes; ORed with the flags below. */
+  attributes?: number;
+  timestampType?: 'CreateTime' | 'LogAppendTime';
+  transactional?: boolean;
+  control?: boolean;
+  producerId?: Int64;
+  producerEpoch?: number;
+  baseSequence?: number;
+}
+
+export interface RawBatchInput extends Omit<BatchInput, 'records'> {
+  /** Encoded (possibly compressed) records section. */
+  records: Uint8Array;
+  recordCount: number;
+  /** Compression codec id (1 gzip, 2 snappy, 3 lz4, 4 zstd) stored in the attributes. */
+  compression?: number;
+  maxTimestamp: Int64;
+  lastOffsetDelta: number;
+}
+
+const enc = new TextEncoder();
+const toBytes = (v: Uint8Array | string): Uint8Array => (typeof v === 'string' ? enc.encode(v) : v);
+
+export class BatchEncoder {
+  /** The batch header parameters block. */
+  private readonly params: number;
+  /** Where records are laid out as descriptors. */
+  private readonly staging: Scratch;
+
+  constructor(private readonly mem: CoreMemory) {
+    this.params = mem.allocPtr(BP.BYTES, 64);
+    this.staging = new Scratch(mem);
+  }
+
+  private writeParams(b: Omit<BatchInput, 'records'>, baseTimestamp: bigint, attributesExtra: number, flags: number, count: number): void {
+    const dv = this.mem.dv;
+    const q = this.params;
+    let attributes = (b.attributes ?? 0) | attributesExtra;
+    if (b.timestampType === 'LogAppendTime') attributes |= ATTR_TIMESTAMP_TYPE;
+    if (b.transactional) attributes |= ATTR_TRANSACTIONAL;
+    if (b.control) attributes |= ATTR_CONTROL;
+    dv.setBigInt64(q + BP.BASE_OFFSET, big(b.baseOffset ?? 0n), true);
+    dv.setBigInt64(q + BP.BASE_TIMESTAMP, baseTimestamp, true);
+    dv.setBigInt64(q + BP.MAX_TIMESTAMP, b.maxTimestamp !== undefined ? big(b.maxTimestamp) : baseTimestamp, true);
+    dv.setBigInt64(q + BP.PRODUCER_ID, big(b.producerId ?? -1n), true);
+    dv.setInt32(q + BP.LEADER_EPOCH, b.partitionLeaderEpoch ?? -1, true);
+    dv.setInt32(q + BP.ATTRIBUTES, attributes, true);
+    dv.setInt32(q + BP.PRODUCER_EPOCH, b.producerEpoch ?? -1, true);
+    dv.setInt32(q + BP.BASE_SEQUENCE, b.baseSequence ?? -1, true);
+    dv.setInt32(q + BP.LAST_OFFSET_DELTA, b.lastOffsetDelta ?? -1, true);
+    dv.setInt32(q + BP.FLAGS, flags, true);
+    dv.setInt32(q + BP.RECORD_COUNT, count, true);
+  }
+
+  /**
+   * Lays the records out as encoder descriptors in the staging area; returns the descriptor address.
+   * One copy of each key/value/header into linear memory.
+   */
+  private stageRecords(records: RecordInput[], baseTimestamp: bigint): number {
+    const n = records.length;
+    type H = { k: Uint8Array; v: Uint8Array | null };
+    const keys: (Uint8Array | null)[] = new Array(n);
+    const values: (Uint8Array | null)[] = new Array(n);
+    const headers: H[][] = new Array(n);
+    let dataBytes = 0;
+    let headerCount = 0;
+    for (let i = 0; i < n; i++) {
+      const r = records[i]!;
+      const k = r.key == null ? null : toBytes(r.key);
+      const v = r.value == null ? null : toBytes(r.value);
+      keys[i] = k;
+      values[i] = v;
+      dataBytes += (k?.length ?? 0) + (v?.length ?? 0);
+      const hs: H[] = [];
+      if (r.headers) {
+        const list = Array.isArray(r.headers) ? r.headers : Object.entries(r.headers).map(([key, value]) => ({ key, value }));
+        for (const h of list) {
+          const hk = enc.encode(h.key);
+          const hv = h.value == null ? null : toBytes(h.value);
+          hs.push({ k: hk, v: hv });
+          dataBytes += hk.length + (hv?.length ?? 0);
+        }
+      }
+      headers[i] = hs;
+      headerCount += hs.length;
+    }
+    const descBytes = n * RD.BYTES;
+    const total = descBytes + headerCount * HEADER_DESC_BYTES + dataBytes;
+    const base = this.staging.ensure(total);
+    const u8 = this.mem.u8;
+    const dv = this.mem.dv;
+    let hd = base + descBytes;
+    let data = hd + headerCount * HEADER_DESC_BYTES;
+    const put = (b: Uint8Array | null): [number, number] => {
+      if (b === null) return [0, -1];
+      const at = data;
+      u8.set(b, at);
+      data += b.length;
+      return [at, b.length];
+    };
+    for (let i = 0; i < n; i++) {
+      const r = records[i]!;
+      const d = base + i * RD.BYTES;
+      const td = r.timestampDelta !== undefined ? big(r.timestampDelta) : r.timestamp !== undefined ? big(r.timestamp) - baseTimestamp : 0n;
+      dv.setBigInt64(d + RD.TIMESTAMP_DELTA, td, true);
+      dv.setInt32(d + RD.OFFSET_DELTA, r.offsetDelta ?? i, true);
+      dv.setInt32(d + RD.ATTRIBUTES, r.attributes ?? 0, true);
+      const [kp, kl] = put(keys[i]!);
+      dv.setUint32(d + RD.KEY_PTR, kp, true);
+      dv.setInt32(d + RD.KEY_LEN, kl, true);
+      const [vp, vl] = put(values[i]!);
+      dv.setUint32(d + RD.VALUE_PTR, vp, true);
+      dv.setInt32(d + RD.VALUE_LEN, vl, true);
+      const hs = headers[i]!;
+      dv.setUint32(d + RD.HEADERS_PTR, hd, true);
+      dv.setInt32(d + RD.HEADER_COUNT, hs.length, true);
+      for (const h of hs) {
+        const [hkp, hkl] = put(h.k);
+        const [hvp, hvl] = put(h.v);
+        dv.setUint32(hd, hkp, true);
+        dv.setInt32(hd + 4, hkl, true);
+        dv.setUint32(hd + 8, hvp, true);
+        dv.setInt32(hd + 12, hvl, true);
+        hd += HEADER_DESC_BYTES;
+      }
+    }
+    return base;
+  }
+
+  private baseTimestampOf(b: BatchInput): bigint {
+    if (b.baseTimestamp !== undefined) return big(b.baseTimestamp);
+    const first = b.records[0];
+    if (first?.timestamp !== undefined) return big(first.timestamp);
+    return BigInt(Date.now());
+  }
+
+  /** Encodes an uncompressed v2 batch; returns a fresh Uint8Array. */
+  encodeBatch(b: BatchInput): Uint8Array {
+    const { ptr, size } = this.encodeBatchInPlace(b);
+    return this.mem.u8.slice(ptr, ptr + size);
+  }
+
+  /** Encodes into the output scratch area; returns its address and size (valid until the next encode). */
+  encodeBatchInPlace(b: BatchInput): { ptr: number; size: number } {
+    const baseTimestamp = this.baseTimestampOf(b);
+    const n = b.records.length;
+    const descs = this.stageRecords(b.records, baseTimestamp);
+    const need = this.mem.exports.batchSize(descs, n);
+    if (need < 0) throw new CoreError(need, 'encode batch');
+    const out = this.mem.output.ensure(need);
+    let flags = 0;
+    if (b.maxTimestamp !== undefined) flags |= EF_EXPLICIT_MAX;
+    if (b.lastOffsetDelta !== undefined) flags |= EF_EXPLICIT_LAST_DELTA;
+    this.writeParams(b, baseTimestamp, 0, flags, n);
+    const r = this.mem.exports.encodeBatch(this.params, descs, n, out, need);
+    if (r < 0) throw new CoreError(r, 'encode batch');
+    return { ptr: out, size: r };
+  }
+
+  /** Encodes only the records section (for a host that compresses it). */
+  encodeRecords(records: RecordInput[], baseTimestamp: Int64): Uint8Array {
+    const descs = this.stageRecords(records, big(baseTimestamp));
+    const need = this.mem.exports.recordsSize(descs, records.length);
+    if (need < 0) throw new CoreError(need, 'encode records');
+    const out = this.mem.output.ensure(need);
+    const r = this.mem.exports.encodeRecords(descs, records.length, out, need);
+    if (r < 0) throw new CoreError(r, 'encode records');
+    return this.mem.u8.slice(out, out + r);
+  }
+
+  /** Wraps an encoded (e.g. compressed) records section into a batch. */
+  encodeBatchRaw(b: RawBatchInput): Uint8Array {
+    const baseTimestamp = b.baseTimestamp !== undefined ? big(b.baseTimestamp) : big(b.maxTimestamp);
+    const src = this.mem.copyIn(b.records);
+    const out = this.mem.output.ensure(b.records.length + BatchHeader.SIZE);
+    this.writeParams(b, baseTimestamp, (b.compression ?? 0) & ATTR_COMPRESSION_MASK, 0, b.recordCount);
+    this.mem.dv.setInt32(this.params + BP.LAST_OFFSET_DELTA, b.lastOffsetDelta, true);
+    const r = this.mem.exports.encodeBatchRaw(this.params, src, b.records.length, out, b.records.length + BatchHeader.SIZE);
+    if (r < 0) throw new CoreError(r, 'encode raw batch');
+    return this.mem.u8.slice(out, out + r);
+  }
+}
