@@ -54,11 +54,26 @@ export interface RawBatchInput extends Omit<BatchInput, 'records'> {
 const enc = new TextEncoder();
 const toBytes = (v: Uint8Array | string): Uint8Array => (typeof v === 'string' ? enc.encode(v) : v);
 
+/** A record header as bytes, ready to be staged. */
+interface StagedHeader {
+  k: Uint8Array;
+  v: Uint8Array | null;
+}
+
+function headersOf(r: RecordInput): StagedHeader[] {
+  if (!r.headers) return [];
+  const list = Array.isArray(r.headers) ? r.headers : Object.entries(r.headers).map(([key, value]) => ({ key, value }));
+  return list.map((h) => ({ k: enc.encode(h.key), v: h.value == null ? null : toBytes(h.value) }));
+}
+
 export class BatchEncoder {
   /** The batch header parameters block. */
   private readonly params: number;
   /** Where records are laid out as descriptors. */
   private readonly staging: Scratch;
+  /** Where stageRecords writes the next header descriptor, and the next key/value/header bytes. */
+  private headerAt = 0;
+  private dataAt = 0;
 
   constructor(private readonly mem: CoreMemory) {
     this.params = mem.allocPtr(BP.BYTES, 64);
@@ -91,46 +106,26 @@ export class BatchEncoder {
    */
   private stageRecords(records: RecordInput[], baseTimestamp: bigint): number {
     const n = records.length;
-    type H = { k: Uint8Array; v: Uint8Array | null };
     const keys: (Uint8Array | null)[] = new Array(n);
     const values: (Uint8Array | null)[] = new Array(n);
-    const headers: H[][] = new Array(n);
+    const headers: StagedHeader[][] = new Array(n);
     let dataBytes = 0;
     let headerCount = 0;
     for (let i = 0; i < n; i++) {
       const r = records[i]!;
-      const k = r.key == null ? null : toBytes(r.key);
-      const v = r.value == null ? null : toBytes(r.value);
-      keys[i] = k;
-      values[i] = v;
+      const k = (keys[i] = r.key == null ? null : toBytes(r.key));
+      const v = (values[i] = r.value == null ? null : toBytes(r.value));
+      const hs = (headers[i] = headersOf(r));
       dataBytes += (k?.length ?? 0) + (v?.length ?? 0);
-      const hs: H[] = [];
-      if (r.headers) {
-        const list = Array.isArray(r.headers) ? r.headers : Object.entries(r.headers).map(([key, value]) => ({ key, value }));
-        for (const h of list) {
-          const hk = enc.encode(h.key);
-          const hv = h.value == null ? null : toBytes(h.value);
-          hs.push({ k: hk, v: hv });
-          dataBytes += hk.length + (hv?.length ?? 0);
-        }
-      }
-      headers[i] = hs;
+      for (const h of hs) dataBytes += h.k.length + (h.v?.length ?? 0);
       headerCount += hs.length;
     }
     const descBytes = n * RD.BYTES;
-    const total = descBytes + headerCount * HEADER_DESC_BYTES + dataBytes;
-    const base = this.staging.ensure(total);
+    const base = this.staging.ensure(descBytes + headerCount * HEADER_DESC_BYTES + dataBytes);
+    this.headerAt = base + descBytes;
+    this.dataAt = this.headerAt + headerCount * HEADER_DESC_BYTES;
     const u8 = this.mem.u8;
     const dv = this.mem.dv;
-    let hd = base + descBytes;
-    let data = hd + headerCount * HEADER_DESC_BYTES;
-    const put = (b: Uint8Array | null): [number, number] => {
-      if (b === null) return [0, -1];
-      const at = data;
-      u8.set(b, at);
-      data += b.length;
-      return [at, b.length];
-    };
     for (let i = 0; i < n; i++) {
       const r = records[i]!;
       const d = base + i * RD.BYTES;
@@ -138,26 +133,35 @@ export class BatchEncoder {
       dv.setBigInt64(d + RD.TIMESTAMP_DELTA, td, true);
       dv.setInt32(d + RD.OFFSET_DELTA, r.offsetDelta ?? i, true);
       dv.setInt32(d + RD.ATTRIBUTES, r.attributes ?? 0, true);
-      const [kp, kl] = put(keys[i]!);
-      dv.setUint32(d + RD.KEY_PTR, kp, true);
-      dv.setInt32(d + RD.KEY_LEN, kl, true);
-      const [vp, vl] = put(values[i]!);
-      dv.setUint32(d + RD.VALUE_PTR, vp, true);
-      dv.setInt32(d + RD.VALUE_LEN, vl, true);
-      const hs = headers[i]!;
-      dv.setUint32(d + RD.HEADERS_PTR, hd, true);
-      dv.setInt32(d + RD.HEADER_COUNT, hs.length, true);
-      for (const h of hs) {
-        const [hkp, hkl] = put(h.k);
-        const [hvp, hvl] = put(h.v);
-        dv.setUint32(hd, hkp, true);
-        dv.setInt32(hd + 4, hkl, true);
-        dv.setUint32(hd + 8, hvp, true);
-        dv.setInt32(hd + 12, hvl, true);
-        hd += HEADER_DESC_BYTES;
-      }
+      this.putField(u8, dv, d + RD.KEY_PTR, keys[i]!);
+      this.putField(u8, dv, d + RD.VALUE_PTR, values[i]!);
+      this.putHeaders(u8, dv, d, headers[i]!);
     }
     return base;
+  }
+
+  /** Writes the record's header descriptors at `headerAt` and points descriptor d at them. */
+  private putHeaders(u8: Uint8Array, dv: DataView, d: number, hs: StagedHeader[]): void {
+    dv.setUint32(d + RD.HEADERS_PTR, this.headerAt, true);
+    dv.setInt32(d + RD.HEADER_COUNT, hs.length, true);
+    for (const h of hs) {
+      this.putField(u8, dv, this.headerAt, h.k);
+      this.putField(u8, dv, this.headerAt + 8, h.v);
+      this.headerAt += HEADER_DESC_BYTES;
+    }
+  }
+
+  /** Copies b to `dataAt` and writes its (address, length) pair at `field`; (0, -1) for null. */
+  private putField(u8: Uint8Array, dv: DataView, field: number, b: Uint8Array | null): void {
+    if (b === null) {
+      dv.setUint32(field, 0, true);
+      dv.setInt32(field + 4, -1, true);
+      return;
+    }
+    u8.set(b, this.dataAt);
+    dv.setUint32(field, this.dataAt, true);
+    dv.setInt32(field + 4, b.length, true);
+    this.dataAt += b.length;
   }
 
   private baseTimestampOf(b: BatchInput): bigint {

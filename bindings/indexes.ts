@@ -129,9 +129,6 @@ export class TimeIndex extends RegionIndex {
   constructor(core: CoreMemory, baseOffset: bigint, capacityBytes: number, existing?: Uint8Array) {
     super(core, TIME_INDEX, baseOffset, capacityBytes, existing);
   }
-  get lastTimestamp(): bigint {
-    return this.core.dv.getBigInt64(this.state + TX.LAST_TIMESTAMP, true);
-  }
   /** Appends when timestamp > the last entry's; returns whether it did. */
   maybeAppend(timestamp: Int64, offset: Int64): boolean {
     const r = this.core.exports.timeIndexMaybeAppend(this.state, big(timestamp), big(offset));
@@ -143,6 +140,9 @@ export class TimeIndex extends RegionIndex {
     const slot = this.lookupSlot(big(target));
     const dv = this.core.dv;
     return { offset: dv.getBigInt64(this.found, true), timestamp: dv.getBigInt64(this.found + 8, true), slot };
+  }
+  get lastTimestamp(): bigint {
+    return this.core.dv.getBigInt64(this.state + TX.LAST_TIMESTAMP, true);
   }
 }
 

@@ -3,7 +3,7 @@
 
 import { CoreError, ErrorCode } from './errors.js';
 import { ATTR_COMPRESSION_MASK, ATTR_TIMESTAMP_TYPE, BatchHeader, LegacyCursor as LC, LegacyInfo as LI } from './layout.js';
-import type { CoreMemory } from './memory.js';
+import { type CoreMemory, nullableView } from './memory.js';
 
 export interface LegacyMessage {
   offset: bigint;
@@ -81,10 +81,6 @@ export class LegacyMessageSets {
     const c = this.cursor;
     const dv = this.mem.dv;
     const u8 = this.mem.u8;
-    const kp = dv.getUint32(c + LC.KEY_PTR, true);
-    const kl = dv.getInt32(c + LC.KEY_LEN, true);
-    const vp = dv.getUint32(c + LC.VALUE_PTR, true);
-    const vl = dv.getInt32(c + LC.VALUE_LEN, true);
     const attributes = dv.getInt32(c + LC.ATTRIBUTES, true);
     return {
       offset: dv.getBigInt64(c + LC.OFFSET, true),
@@ -93,8 +89,8 @@ export class LegacyMessageSets {
       compression: attributes & ATTR_COMPRESSION_MASK,
       timestamp: dv.getBigInt64(c + LC.TIMESTAMP, true),
       timestampType: attributes & ATTR_TIMESTAMP_TYPE ? 'LogAppendTime' : 'CreateTime',
-      key: kl < 0 ? null : u8.subarray(kp, kp + kl),
-      value: vl < 0 ? null : u8.subarray(vp, vp + vl),
+      key: nullableView(u8, dv.getUint32(c + LC.KEY_PTR, true), dv.getInt32(c + LC.KEY_LEN, true)),
+      value: nullableView(u8, dv.getUint32(c + LC.VALUE_PTR, true), dv.getInt32(c + LC.VALUE_LEN, true)),
       crc: dv.getUint32(c + LC.CRC, true),
     };
   }

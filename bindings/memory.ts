@@ -26,6 +26,11 @@ export class Region {
   }
 }
 
+/** A view of `len` bytes at `ptr`, or null when the core reports a null field (len < 0). */
+export function nullableView(u8: Uint8Array, ptr: number, len: number): Uint8Array | null {
+  return len < 0 ? null : u8.subarray(ptr, ptr + len);
+}
+
 /**
  * A growable scratch area for the convenience wrappers (a larger request reserves a new area). Reserved
  * when made, so that the first calls do not grow memory (growth detaches views the host holds).

@@ -3,7 +3,7 @@
 
 import { CoreError } from './errors.js';
 import { RecordCursor as RC } from './layout.js';
-import type { CoreMemory } from './memory.js';
+import { type CoreMemory, nullableView } from './memory.js';
 
 export interface Header {
   key: string;
@@ -83,10 +83,6 @@ export class RecordReader {
     const c = this.cursor;
     const dv = this.mem.dv;
     const u8 = this.mem.u8;
-    const kp = dv.getUint32(c + RC.KEY_PTR, true);
-    const kl = dv.getInt32(c + RC.KEY_LEN, true);
-    const vp = dv.getUint32(c + RC.VALUE_PTR, true);
-    const vl = dv.getInt32(c + RC.VALUE_LEN, true);
     const offsetDelta = dv.getInt32(c + RC.OFFSET_DELTA, true);
     const timestampDelta = dv.getBigInt64(c + RC.TIMESTAMP_DELTA, true);
     const headerCount = dv.getInt32(c + RC.HEADER_COUNT, true);
@@ -96,8 +92,8 @@ export class RecordReader {
       attributes: dv.getInt32(c + RC.ATTRIBUTES, true),
       offset: baseOffset + BigInt(offsetDelta),
       timestamp: logAppendTime ?? BigInt.asIntN(64, baseTimestamp + timestampDelta),
-      key: kl < 0 ? null : u8.subarray(kp, kp + kl),
-      value: vl < 0 ? null : u8.subarray(vp, vp + vl),
+      key: nullableView(u8, dv.getUint32(c + RC.KEY_PTR, true), dv.getInt32(c + RC.KEY_LEN, true)),
+      value: nullableView(u8, dv.getUint32(c + RC.VALUE_PTR, true), dv.getInt32(c + RC.VALUE_LEN, true)),
       headers: headerCount === 0 ? [] : readHeaders(u8, dv.getUint32(c + RC.HEADERS_PTR, true), headerCount),
     };
   }
