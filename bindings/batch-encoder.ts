@@ -171,13 +171,11 @@ export class BatchEncoder {
     return BigInt(Date.now());
   }
 
-  /** Encodes an uncompressed v2 batch; returns a fresh Uint8Array. */
   encodeBatch(b: BatchInput): Uint8Array {
     const { ptr, size } = this.encodeBatchInPlace(b);
     return this.mem.u8.slice(ptr, ptr + size);
   }
 
-  /** Encodes into the output scratch area; returns its address and size (valid until the next encode). */
   encodeBatchInPlace(b: BatchInput): { ptr: number; size: number } {
     const baseTimestamp = this.baseTimestampOf(b);
     const n = b.records.length;
@@ -194,7 +192,6 @@ export class BatchEncoder {
     return { ptr: out, size: r };
   }
 
-  /** Encodes only the records section (for a host that compresses it). */
   encodeRecords(records: RecordInput[], baseTimestamp: Int64): Uint8Array {
     const descs = this.stageRecords(records, big(baseTimestamp));
     const need = this.mem.exports.recordsSize(descs, records.length);
@@ -205,7 +202,6 @@ export class BatchEncoder {
     return this.mem.u8.slice(out, out + r);
   }
 
-  /** Wraps an encoded (e.g. compressed) records section into a batch. */
   encodeBatchRaw(b: RawBatchInput): Uint8Array {
     const baseTimestamp = b.baseTimestamp !== undefined ? big(b.baseTimestamp) : big(b.maxTimestamp);
     const src = this.mem.copyIn(b.records);

@@ -56,7 +56,6 @@ export class LegacyMessageSets {
     };
   }
 
-  /** Validates a magic 0/1 message set (CRC-32 of every message). Throws CoreError. */
   validateLegacy(bytes: Uint8Array, opts: { allowPartial?: boolean } = {}): LegacyInfo {
     const p = this.mem.copyIn(bytes);
     const r = this.mem.exports.legacyValidate(p, bytes.length, opts.allowPartial ? 1 : 0, this.info);
@@ -64,7 +63,6 @@ export class LegacyMessageSets {
     return this.readLegacyInfo();
   }
 
-  /** Messages of a magic 0/1 set (compressed wrappers are returned as they are: value = compressed set). */
   legacyMessages(bytes: Uint8Array): LegacyMessage[] {
     const p = this.mem.copyIn(bytes);
     const c = this.cursor;
@@ -95,11 +93,6 @@ export class LegacyMessageSets {
     };
   }
 
-  /**
-   * Converts an uncompressed magic 0/1 message set into one v2 batch (offsets unassigned: baseOffset 0,
-   * offsetDelta = index). A compressed wrapper throws CoreError LEGACY_COMPRESSED (decompress the
-   * wrapper value with its codec — validateLegacy().codec — and convert the inner set).
-   */
   legacyToV2(bytes: Uint8Array): Uint8Array {
     const p = this.mem.copyIn(bytes);
     const cap = BatchHeader.SIZE + bytes.length * 2 + 64;
@@ -117,10 +110,6 @@ export class LegacyMessageSets {
     return this.mem.u8.slice(out, out + r);
   }
 
-  /**
-   * Converts v2 batches (uncompressed, with assigned offsets) into a magic 0 or 1 message set for
-   * Fetch v0–3; control batches are dropped, headers are lost.
-   */
   v2ToLegacy(bytes: Uint8Array, toMagic: 0 | 1, opts: { verifyCrc?: boolean } = {}): Uint8Array {
     const p = this.mem.copyIn(bytes);
     const verify = opts.verifyCrc ?? true ? 1 : 0;
