@@ -1,11 +1,13 @@
 // The storage port over the WASM core's bindings (bindings/core.ts). One core instance per adapter (its
 // own linear memory). Everything the adapter needs in linear memory is reserved up front, except the
-// staging region and index slots, which grow geometrically (the core's arena never frees: old regions
-// are abandoned, so total reserved stays under 2x the largest request).
+// staging region and the resident index copies (bindings/indexes.ts), which grow geometrically (the
+// core's arena never frees: old regions are abandoned, so total reserved stays under 2x the largest
+// request).
 // Platform-neutral (no node: imports): the browser host (host-browser/log/) uses it too; core-wasm.ts
 // adds the Node default core.
 import { CoreError, kafkaErrorFor } from '../bindings/errors.js';
-import { BatchInfo as BI, OffsetIndexState as OX, TimeIndexState as TX } from '../bindings/layout.js';
+import { OFFSET_INDEX, ResidentIndex, TIME_INDEX } from '../bindings/indexes.js';
+import { BatchInfo as BI, OFFSET_INDEX_ENTRY, TIME_INDEX_ENTRY } from '../bindings/layout.js';
 import type { RivuletCore } from '../bindings/core.js';
 import type { AssignParams, AssignResult, BatchHeader, BatchInfo, LinearMemory, ScanResult, StorageCore } from './core-port.js';
 import { ErrorCode, invariant } from './errors.js';
@@ -13,72 +15,22 @@ import { ErrorCode, invariant } from './errors.js';
 const MAX_BATCHES_PER_APPEND = 4096;
 const TRUNCATED = -1;
 
-/** A resident copy of one index in linear memory, reused while the same index is looked up. */
-class IndexSlot {
-  private ptr = 0;
-  private cap = 0;
-  private readonly state: number;
-  private owner: object | null = null;
-  private generation = -1;
-  private bytesIn = 0;
-
-  constructor(
-    private readonly core: RivuletCore,
-    private readonly kind: 'offset' | 'time',
-  ) {
-    this.state = core.allocPtr(kind === 'offset' ? OX.BYTES : TX.BYTES, 8);
-  }
-
-  /** Makes `index` (its first `bytes` bytes) resident; returns the state block address. */
-  load(index: Uint8Array, bytes: number, owner: object, generation: number): number {
-    const same = this.owner === owner && this.generation === generation && bytes >= this.bytesIn;
-    if (same && bytes === this.bytesIn) return this.state;
-    if (bytes > this.cap) {
-      const cap = Math.max(bytes, this.cap * 2, 4096);
-      this.ptr = this.core.allocPtr(cap, 8);
-      this.cap = cap;
-      return this.fullLoad(index, bytes, owner, generation);
-    }
-    if (!same) return this.fullLoad(index, bytes, owner, generation);
-    // Appended entries only: copy the new bytes and extend the state's size.
-    this.core.u8.set(index.subarray(this.bytesIn, bytes), this.ptr + this.bytesIn);
-    this.core.dv.setInt32(this.state + (this.kind === 'offset' ? OX.SIZE : TX.SIZE), bytes, true);
-    this.bytesIn = bytes;
-    return this.state;
-  }
-
-  private fullLoad(index: Uint8Array, bytes: number, owner: object, generation: number): number {
-    this.core.u8.set(index.subarray(0, bytes), this.ptr);
-    const init = this.kind === 'offset' ? this.core.exports.offsetIndexInit : this.core.exports.timeIndexInit;
-    const r = init(this.state, this.ptr, this.cap, 0n, bytes);
-    if (r < 0) {
-      this.owner = null;
-      throw new CoreError(r, `${this.kind} index`);
-    }
-    this.owner = owner;
-    this.generation = generation;
-    this.bytesIn = bytes;
-    return this.state;
-  }
-}
-
 export class WasmStorageCore implements StorageCore {
   private stagePtr = 0;
   private stageCap = 0;
   private readonly headerPtr: number;
   private readonly infoPtr: number;
-  private readonly offsetSlot: IndexSlot;
-  private readonly timeSlot: IndexSlot;
+  private readonly offsetIndex: ResidentIndex;
+  private readonly timeIndex: ResidentIndex;
 
   constructor(readonly core: RivuletCore, initialStageBytes = 1 << 20) {
     this.headerPtr = core.allocPtr(128, 64);
     this.infoPtr = core.allocPtr(BI.BYTES, 64);
-    this.offsetSlot = new IndexSlot(core, 'offset');
-    this.timeSlot = new IndexSlot(core, 'time');
-    // Reserve the append result area and the lookup scratch now, so no later call grows memory between
-    // stage() and the segment write (growth would detach the staged view).
+    this.offsetIndex = new ResidentIndex(core, OFFSET_INDEX);
+    this.timeIndex = new ResidentIndex(core, TIME_INDEX);
+    // Reserve the append result area now, so no later call grows memory between stage() and the segment
+    // write (growth would detach the staged view).
     core.appendAt(this.headerPtr, 0, { nextOffset: 0, maxBatches: MAX_BATCHES_PER_APPEND });
-    void core.lookupOut;
     this.region(initialStageBytes);
   }
 
@@ -187,17 +139,11 @@ export class WasmStorageCore implements StorageCore {
   }
 
   offsetIndexLookup(index: Uint8Array, entries: number, target: number, owner?: object, generation = 0): number {
-    const state = this.offsetSlot.load(index, entries * 8, owner ?? index, generation);
-    const slot = this.core.exports.offsetIndexLookup(state, BigInt(target), this.core.lookupOut);
-    if (slot < -1) throw new CoreError(slot, 'offset index lookup');
-    return slot;
+    return this.offsetIndex.lookup(index, entries * OFFSET_INDEX_ENTRY, owner ?? index, generation, BigInt(target));
   }
 
   timeIndexLookup(index: Uint8Array, entries: number, t: number, owner?: object, generation = 0): number {
-    const state = this.timeSlot.load(index, entries * 12, owner ?? index, generation);
-    const slot = this.core.exports.timeIndexLookup(state, BigInt(t), this.core.lookupOut);
-    if (slot < -1) throw new CoreError(slot, 'time index lookup');
-    return slot;
+    return this.timeIndex.lookup(index, entries * TIME_INDEX_ENTRY, owner ?? index, generation, BigInt(t));
   }
 
   findRecordByTimestamp(batch: Uint8Array, t: number): { offset: number; timestamp: number } | null {
