@@ -1,10 +1,9 @@
-// The storage port over the WASM core's bindings (bindings/core.ts). One core instance per adapter (its
-// own linear memory). Everything the adapter needs in linear memory is reserved up front, except the
-// staging region and the resident index copies (bindings/indexes.ts), which grow geometrically (the
-// core's arena never frees: old regions are abandoned, so total reserved stays under 2x the largest
-// request).
-// Platform-neutral (no node: imports): the browser host (host-browser/log/) uses it too; core-wasm.ts
-// adds the Node default core.
+// The storage port over the WASM core's bindings (bindings/core.ts), in the linear memory of the core
+// instance it is given (a broker has one, shared with its group coordinator and data path). Everything the
+// adapter needs in linear memory is reserved up front, except the staging region and the resident index
+// copies (bindings/indexes.ts), which grow geometrically (the core's arena never frees: old regions are
+// abandoned, so total reserved stays under 2x the largest request). Platform-neutral: the browser's Worker
+// uses it as the broker does.
 import { CoreError, kafkaErrorFor } from '../bindings/errors.js';
 import { OFFSET_INDEX, ResidentIndex, TIME_INDEX } from '../bindings/indexes.js';
 import { BatchInfo as BI, OFFSET_INDEX_ENTRY, TIME_INDEX_ENTRY } from '../bindings/layout.js';
