@@ -1,12 +1,12 @@
-// Version negotiation shared by every connection of ours (TCP in host-node/client, WebSocket in the browser
-// sync): no I/O here, the caller passes how to send an ApiVersions request.
+// Version negotiation for client/connection.ts: no I/O here, the caller passes how to send an ApiVersions
+// request.
 import { ApiKey } from '../protocol/generated/api.js';
 import type { ApiVersionsResponse } from '../protocol/generated/api-versions.js';
 import { KafkaProtocolError, KafkaUnsupportedVersionError } from './errors.js';
+import type { VersionRange } from './version-limits.js';
 
-export type VersionRange = readonly [number, number];
-
-const UNSUPPORTED_VERSION = 35;
+/** The error a broker answers an ApiVersions version it does not know with (in v0, with its own ranges). */
+export const UNSUPPORTED_VERSION = 35;
 
 /**
  * ApiVersions at our highest version; a broker that does not know it answers in v0 with
@@ -34,9 +34,9 @@ export async function negotiateApiVersions(
   throw new KafkaUnsupportedVersionError(`cannot agree on an ApiVersions version with ${address}`);
 }
 
-/** The highest version inside the codec's range, our limits (if any) and the broker's range; undefined when none. */
-export function highestCommonVersion(codec: VersionRange, limit: VersionRange | undefined, broker: VersionRange): number | undefined {
-  const min = Math.max(codec[0], limit?.[0] ?? 0, broker[0]);
-  const max = Math.min(codec[1], limit?.[1] ?? Infinity, broker[1]);
+/** The highest version in both our range and the broker's; undefined when none. */
+export function highestCommonVersion(ours: VersionRange, broker: VersionRange): number | undefined {
+  const min = Math.max(ours[0], broker[0]);
+  const max = Math.min(ours[1], broker[1]);
   return min <= max ? max : undefined;
 }

@@ -2,7 +2,7 @@
 // Kafka error name and code (from protocol/errors.ts), so callers can switch on `e.type` like other clients.
 import { errorByCode } from '../protocol/errors.js';
 
-/** Base class of every error thrown by host-node/client. */
+/** Base class of every error thrown by our clients (host-node/client, the browser sync). */
 export class KafkaClientError extends Error {
   /** Whether retrying the operation may succeed. */
   readonly retriable: boolean;

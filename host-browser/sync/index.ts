@@ -9,11 +9,13 @@ import { runMirror } from './mirror.js';
 import { initialStatus, type SyncStatus } from './status.js';
 import { runTail } from './tail.js';
 import type { SyncableLog } from './types.js';
-import { BrokerLink, type WebSocketConstructor } from './ws-connection.js';
+import { BrokerLink } from './broker-link.js';
+import type { WebSocketConstructor } from './ws-connection.js';
 
 export type { SyncStatus } from './status.js';
 export type { SyncableLog, LocalRecord, LocalRecordInput } from './types.js';
-export { WsConnection, BrokerLink, type WebSocketConstructor, type WebSocketLike } from './ws-connection.js';
+export { WsConnection, type WebSocketConstructor, type WebSocketLike } from './ws-connection.js';
+export { BrokerLink } from './broker-link.js';
 
 export interface StartSyncOptions {
   /** The broker's WebSocket listener, e.g. ws://127.0.0.1:9093/. */

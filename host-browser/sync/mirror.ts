@@ -20,7 +20,8 @@ import { KafkaClientError, KafkaConnectionError, KafkaProtocolError, KafkaTimeou
 import { ensureTopicPartition } from './requests.js';
 import type { LocalRecord, SyncableLog } from './types.js';
 import type { SyncLoopOptions } from './types.js';
-import { sleep, SyncStoppedError, type WsConnection } from './ws-connection.js';
+import { sleep, SyncStoppedError } from './broker-link.js';
+import type { WsConnection } from './ws-connection.js';
 
 const INT32_MAX = 0x7fffffff;
 

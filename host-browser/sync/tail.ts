@@ -21,7 +21,8 @@ import { backoff } from './mirror.js';
 import { commitOffset, ensureTopicPartition, fetchCommitted, listOffset } from './requests.js';
 import type { LocalRecordInput } from './types.js';
 import type { SyncLoopOptions } from './types.js';
-import { sleep, SyncStoppedError, type WsConnection } from './ws-connection.js';
+import { sleep, SyncStoppedError } from './broker-link.js';
+import type { WsConnection } from './ws-connection.js';
 
 export interface TailState {
   v: 1;

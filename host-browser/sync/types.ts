@@ -3,7 +3,7 @@
 // halves can be built and tested independently.
 import type { SyncStatus } from './status.js';
 import type { BatchCodec } from './core.js';
-import type { BrokerLink } from './ws-connection.js';
+import type { BrokerLink } from './broker-link.js';
 
 export type { SyncStatus } from './status.js';
 

@@ -1,6 +1,6 @@
 // Compression codecs for record batches. A batch's records section is compressed as a whole and the
 // codec id (attributes bits 0-2) tells readers which codec to use. gzip comes from node:zlib; snappy,
-// lz4 and zstd are left to well-kept npm libraries registered here later, e.g.
+// lz4 and zstd are left to well-kept npm libraries, registered by the application, e.g.
 //   registerCodec({ id: CompressionType.ZSTD, name: 'zstd', compress: (b) => zstd.compress(b), decompress: … })
 // Kafka's framing details to respect when adding them: snappy uses xerial's framed format (magic
 // 0x82 'SNAPPY' 0 + 4-byte-length chunks) when written by Java; lz4 is the standard LZ4 frame format.

@@ -35,7 +35,7 @@ export interface ConsumerOptions {
   checkCrcs?: boolean;
 }
 
-/** Where partitions start and where progress goes (consumer groups implement this later). */
+/** Where partitions start and where progress goes: the seam a consumer group plugs into. */
 export interface PositionStore {
   /** A committed position, or undefined to use autoOffsetReset. */
   initialPosition(topic: string, partition: number): Promise<bigint | undefined>;

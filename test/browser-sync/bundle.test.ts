@@ -1,7 +1,8 @@
 // The sync module (dist/browser/sync.js, loaded by the Worker on the first log.sync()) carries the codecs of
-// the APIs it speaks and no others: host-browser/sync/ws-connection.ts frames requests through
-// host-node/protocol/api-frame.ts with per-API descriptors, not through frame.ts, which would load all 88
-// APIs' codecs (about 1.2 MB instead of about 0.3 MB). This walks the built files' static imports.
+// the APIs it speaks and no others: the client connection core (client/connection.ts) frames requests
+// through protocol/api-frame.ts with the per-API descriptors host-browser/sync/ws-connection.ts hands it,
+// not through frame.ts, which would load all 88 APIs' codecs (about 1.2 MB instead of about 0.3 MB). This
+// walks the built files' static imports.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -99,7 +99,7 @@ describe('mirror (local → broker, idempotent producer)', () => {
     const out = new MemLog('outbox-kill');
     const inbox = new MemLog('inbox-kill');
     const mirror = sync(out, wsPort, 'kill-topic', 'mirror', { maxBatchRecords: 200 });
-    const tail = sync(inbox, wsPort, 'kill-topic', 'tail');
+    sync(inbox, wsPort, 'kill-topic', 'tail'); // tails the same topic into inbox while the broker dies
     const expected = range(4000, 'kill-');
     await out.append(expected.slice(0, 2000).map(rec));
     await waitFor('first half delivered', () => mirror.status.position === 2000);

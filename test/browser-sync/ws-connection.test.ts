@@ -1,6 +1,7 @@
-// WsConnection / BrokerLink (host-browser/sync/ws-connection.ts) against the broker's WebSocket listener:
-// negotiation, pipelined requests matched by correlation id, timeouts (the late response is dropped and the
-// connection stays usable), a broker that breaks the framing, and reconnecting with backoff.
+// WsConnection and BrokerLink (host-browser/sync/ws-connection.ts, broker-link.ts) against the broker's
+// WebSocket listener: negotiation, pipelined requests matched by correlation id, timeouts (the late response
+// is dropped and the connection stays usable), a broker that breaks the framing, and reconnecting with
+// backoff.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,8 @@ import { startBroker, type RunningBroker } from '../../host-node/broker.js';
 import { ApiKey } from '../../protocol/generated/index.js';
 import { silentLogger } from '../../host-node/util/log.js';
 import { KafkaConnectionError, KafkaTimeoutError } from '../../client/errors.js';
-import { BrokerLink, WsConnection } from '../../host-browser/sync/ws-connection.js';
+import { WsConnection } from '../../host-browser/sync/ws-connection.js';
+import { BrokerLink } from '../../host-browser/sync/broker-link.js';
 import { freePort, waitFor, WS } from './helpers.js';
 
 let broker: RunningBroker;
