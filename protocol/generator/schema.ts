@@ -3,7 +3,7 @@
 import { parseJsonWithComments } from './parse-json-with-comments.js';
 import { NONE, type VersionRange, intersect, isEmpty, isSubset, parseVersions } from './versions.js';
 
-export const PRIMITIVES = ['bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'string', 'bytes', 'uuid', 'records'] as const;
+const PRIMITIVES = ['bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'string', 'bytes', 'uuid', 'records'] as const;
 export type PrimitiveName = (typeof PRIMITIVES)[number];
 
 export type FieldType =
@@ -50,7 +50,7 @@ export interface StructModel {
   comments: string[];
 }
 
-export type MessageKind = 'request' | 'response' | 'header' | 'data';
+type MessageKind = 'request' | 'response' | 'header' | 'data';
 
 export interface MessageModel {
   file: string;
@@ -75,7 +75,7 @@ const KINDS = new Set(['request', 'response', 'header', 'data']);
 const LISTENERS = new Set(['broker', 'controller', 'zkBroker']);
 const ENTITY_TYPES = new Set(['topicName', 'groupId', 'transactionalId', 'producerId', 'brokerId']);
 
-export function camelCase(name: string): string {
+function camelCase(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1);
 }
 
