@@ -414,15 +414,10 @@ export class CodecEmitter {
   /** The tagged-field section: count, then known and unknown tags merged in tag order. */
   private writeTaggedFields(s: StructModel): void {
     const c = this.code;
-    const tagged = taggedFields(s);
-    if (tagged.length === 0) {
-      c.line('w.taggedFields(m._unknownTaggedFields);');
-      return;
-    }
-    c.line('const unknown = m._unknownTaggedFields;');
-    c.line('let count = unknown === undefined ? 0 : unknown.length;');
+    const tagged = this.startTaggedFields(s, 'w.taggedFields(m._unknownTaggedFields);');
+    if (tagged.length === 0) return;
     for (const f of tagged) {
-      c.line(`const t${f.tag} = m.${f.prop} === undefined ? ${this.defaultExpr(f)} : m.${f.prop};`);
+      c.line(this.taggedLocal(f));
       c.line(`const h${f.tag} = ${this.hasTagged(f)};`);
       c.line(`if (h${f.tag}) count++;`);
     }
@@ -439,6 +434,25 @@ export class CodecEmitter {
       });
     }
     c.line('w.rawTaggedFields(unknown, u, Infinity);');
+  }
+
+  /**
+   * Opens an encoder's tagged-field section: with no known tags in `s`, emits `whenNone` and returns no
+   * fields; else declares `unknown` and `count` (the unknown fields) and returns the known ones in tag order.
+   */
+  private startTaggedFields(s: StructModel, whenNone: string): FieldModel[] {
+    const tagged = taggedFields(s);
+    if (tagged.length === 0) this.code.line(whenNone);
+    else {
+      this.code.line('const unknown = m._unknownTaggedFields;');
+      this.code.line('let count = unknown === undefined ? 0 : unknown.length;');
+    }
+    return tagged;
+  }
+
+  /** Tagged field `f`'s value (or its default) in local `t<tag>`. */
+  private taggedLocal(f: FieldModel): string {
+    return `const t${f.tag} = m.${f.prop} === undefined ? ${this.defaultExpr(f)} : m.${f.prop};`;
   }
 
   /** Whether tagged field `f`, held in local `t<tag>`, goes on the wire: in its versions and not its default. */
@@ -488,16 +502,11 @@ export class CodecEmitter {
 
   private measureTaggedFields(s: StructModel): void {
     const c = this.code;
-    const tagged = taggedFields(s);
-    if (tagged.length === 0) {
-      c.line('s += sizeTaggedFields(m._unknownTaggedFields);');
-      return;
-    }
-    c.line('const unknown = m._unknownTaggedFields;');
-    c.line('let count = unknown === undefined ? 0 : unknown.length;');
+    const tagged = this.startTaggedFields(s, 's += sizeTaggedFields(m._unknownTaggedFields);');
+    if (tagged.length === 0) return;
     c.line('s += sizeRawTaggedFields(unknown);');
     for (const f of tagged) {
-      c.line(`const t${f.tag} = m.${f.prop} === undefined ? ${this.defaultExpr(f)} : m.${f.prop};`);
+      c.line(this.taggedLocal(f));
       c.block(`if (${this.hasTagged(f)})`, () => {
         c.line('count++;');
         c.line('let size = 0;');
