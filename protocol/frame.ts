@@ -8,7 +8,7 @@ import { type ApiKey, type RequestInputTypes, type RequestTypes, type ResponseIn
 import { headerVersions } from './generated/api.js';
 import { type EncodeOptions, decodeResponseFrameFor, encodeRequestFrameFor, encodeResponseFrameFor } from './api-frame.js';
 import { type RequestHeader, decodeRequestHeader } from './generated/request-header.js';
-import { ProtocolDecodeError, UnsupportedVersionError } from './wire/errors.js';
+import { UnsupportedVersionError } from './wire/errors.js';
 import { Reader } from './wire/reader.js';
 
 export interface RequestHeaderInfo {
@@ -54,7 +54,7 @@ export function decodeRequestFrame(frame: Uint8Array): DecodedRequest {
 }
 
 /** Decodes the body that follows a header read with readRequestHeader. */
-export function decodeRequestBody(r: Reader, header: RequestHeader, headerVersion: number): DecodedRequest {
+function decodeRequestBody(r: Reader, header: RequestHeader, headerVersion: number): DecodedRequest {
   const api = apiByKey(header.requestApiKey);
   if (api === undefined) throw new UnsupportedVersionError(`unknown api key ${header.requestApiKey}`);
   const body: unknown = api.decodeRequest(r, header.requestApiVersion);
@@ -85,5 +85,3 @@ export function decodeResponseFrame<K extends ApiKey>(apiKey: K, apiVersion: num
   if (api === undefined) throw new UnsupportedVersionError(`unsupported api key ${apiKey} version ${apiVersion}`);
   return decodeResponseFrameFor(api, apiVersion, frame) as { correlationId: number; body: ResponseTypes[K] };
 }
-
-export { ProtocolDecodeError, UnsupportedVersionError, encodeResponseFrameFor, encodeRequestFrameFor, decodeResponseFrameFor, type EncodeOptions };

@@ -114,14 +114,7 @@ function measureAddOffsetsToTxnRequest(v: number, m: AddOffsetsToTxnRequestInput
     const x = m.transactionalId === undefined ? "" : m.transactionalId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.producerId === undefined ? 0n : m.producerId;
-    s += 8;
-  }
-  {
-    const x = m.producerEpoch === undefined ? 0 : m.producerEpoch;
-    s += 2;
-  }
+  s += 10;
   {
     const x = m.groupId === undefined ? "" : m.groupId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -223,14 +216,7 @@ function writeAddOffsetsToTxnResponse(w: Writer, v: number, m: AddOffsetsToTxnRe
 function measureAddOffsetsToTxnResponse(v: number, m: AddOffsetsToTxnResponseInput): number {
   const flex = v >= 3;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -261,14 +261,7 @@ function measureAddPartitionsToTxnRequest(v: number, m: AddPartitionsToTxnReques
     const x = m.v3AndBelowTransactionalId === undefined ? "" : m.v3AndBelowTransactionalId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v <= 3) {
-    const x = m.v3AndBelowProducerId === undefined ? 0n : m.v3AndBelowProducerId;
-    s += 8;
-  }
-  if (v <= 3) {
-    const x = m.v3AndBelowProducerEpoch === undefined ? 0 : m.v3AndBelowProducerEpoch;
-    s += 2;
-  }
+  if (v <= 3) s += 10;
   if (v <= 3) {
     const x = m.v3AndBelowTopics === undefined ? [] : m.v3AndBelowTopics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -370,18 +363,7 @@ function measureAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(v: number
     const x = m.transactionalId === undefined ? "" : m.transactionalId;
     s += sizeCompactString(x);
   }
-  if (v >= 4) {
-    const x = m.producerId === undefined ? 0n : m.producerId;
-    s += 8;
-  }
-  if (v >= 4) {
-    const x = m.producerEpoch === undefined ? 0 : m.producerEpoch;
-    s += 2;
-  }
-  if (v >= 4) {
-    const x = m.verifyOnly === undefined ? false : m.verifyOnly;
-    s += 1;
-  }
+  if (v >= 4) s += 11;
   if (v >= 4) {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
@@ -692,14 +674,8 @@ function writeAddPartitionsToTxnResponse(w: Writer, v: number, m: AddPartitionsT
 function measureAddPartitionsToTxnResponse(v: number, m: AddPartitionsToTxnResponseInput): number {
   const flex = v >= 3;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  if (v >= 4) {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 4;
+  if (v >= 4) s += 2;
   if (v >= 4) {
     const x = m.resultsByTransaction === undefined ? [] : m.resultsByTransaction;
     s += sizeUvarint(x.length + 1);
@@ -876,14 +852,7 @@ function writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Wri
 function measureAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(v: number, m: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultInput): number {
   const flex = v >= 3;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.partitionErrorCode === undefined ? 0 : m.partitionErrorCode;
-    s += 2;
-  }
+  s += 6;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -92,7 +92,7 @@ export interface AddRaftVoterRequestListenerInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readAddRaftVoterRequest(r: Reader, v: number): AddRaftVoterRequest {
+function readAddRaftVoterRequest(r: Reader): AddRaftVoterRequest {
   const f_clusterId: string | null = r.compactNullableString();
   const f_timeoutMs: number = r.int32();
   const f_voterId: number = r.int32();
@@ -104,7 +104,7 @@ function readAddRaftVoterRequest(r: Reader, v: number): AddRaftVoterRequest {
       r.fail('null array in non-nullable AddRaftVoterRequest.Listeners');
     } else {
       const a: AddRaftVoterRequestListener[] = [];
-      for (let i = 0; i < n; i++) a.push(readAddRaftVoterRequestListener(r, v));
+      for (let i = 0; i < n; i++) a.push(readAddRaftVoterRequestListener(r));
       f_listeners = a;
     }
   }
@@ -120,7 +120,7 @@ function readAddRaftVoterRequest(r: Reader, v: number): AddRaftVoterRequest {
   };
 }
 
-function writeAddRaftVoterRequest(w: Writer, v: number, m: AddRaftVoterRequestInput): void {
+function writeAddRaftVoterRequest(w: Writer, m: AddRaftVoterRequestInput): void {
   {
     const x = m.clusterId === undefined ? "" : m.clusterId;
     w.compactNullableString(x);
@@ -140,39 +140,28 @@ function writeAddRaftVoterRequest(w: Writer, v: number, m: AddRaftVoterRequestIn
   {
     const x = m.listeners === undefined ? [] : m.listeners;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAddRaftVoterRequestListener(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAddRaftVoterRequestListener(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAddRaftVoterRequest(v: number, m: AddRaftVoterRequestInput): number {
+function measureAddRaftVoterRequest(m: AddRaftVoterRequestInput): number {
   let s = 0;
   {
     const x = m.clusterId === undefined ? "" : m.clusterId;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.timeoutMs === undefined ? 0 : m.timeoutMs;
-    s += 4;
-  }
-  {
-    const x = m.voterId === undefined ? 0 : m.voterId;
-    s += 4;
-  }
-  {
-    const x = m.voterDirectoryId === undefined ? ZERO_UUID : m.voterDirectoryId;
-    s += 16;
-  }
+  s += 24;
   {
     const x = m.listeners === undefined ? [] : m.listeners;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAddRaftVoterRequestListener(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAddRaftVoterRequestListener(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAddRaftVoterRequestListener(r: Reader, v: number): AddRaftVoterRequestListener {
+function readAddRaftVoterRequestListener(r: Reader): AddRaftVoterRequestListener {
   const f_name: string = r.compactString();
   const f_host: string = r.compactString();
   const f_port: number = r.uint16();
@@ -186,7 +175,7 @@ function readAddRaftVoterRequestListener(r: Reader, v: number): AddRaftVoterRequ
   };
 }
 
-function writeAddRaftVoterRequestListener(w: Writer, v: number, m: AddRaftVoterRequestListenerInput): void {
+function writeAddRaftVoterRequestListener(w: Writer, m: AddRaftVoterRequestListenerInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -202,7 +191,7 @@ function writeAddRaftVoterRequestListener(w: Writer, v: number, m: AddRaftVoterR
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAddRaftVoterRequestListener(v: number, m: AddRaftVoterRequestListenerInput): number {
+function measureAddRaftVoterRequestListener(m: AddRaftVoterRequestListenerInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -212,10 +201,7 @@ function measureAddRaftVoterRequestListener(v: number, m: AddRaftVoterRequestLis
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 2;
-  }
+  s += 2;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -223,19 +209,19 @@ function measureAddRaftVoterRequestListener(v: number, m: AddRaftVoterRequestLis
 /** Decodes AddRaftVoterRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVoterRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AddRaftVoterRequest has no version ${version} (valid 0-0)`);
-  return readAddRaftVoterRequest(r, version);
+  return readAddRaftVoterRequest(r);
 }
 
 /** Encodes AddRaftVoterRequest at `version` into `w` (which must have room for sizeAddRaftVoterRequest() bytes). */
 export function encodeAddRaftVoterRequest(w: Writer, version: number, message: AddRaftVoterRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AddRaftVoterRequest has no version ${version} (valid 0-0)`);
-  writeAddRaftVoterRequest(w, version, message);
+  writeAddRaftVoterRequest(w, message);
 }
 
 /** Exact encoded size of AddRaftVoterRequest at `version`, in bytes. */
 export function sizeAddRaftVoterRequest(version: number, message: AddRaftVoterRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AddRaftVoterRequest has no version ${version} (valid 0-0)`);
-  return measureAddRaftVoterRequest(version, message);
+  return measureAddRaftVoterRequest(message);
 }
 
 // ---- AddRaftVoterResponse ----
@@ -276,7 +262,7 @@ export interface AddRaftVoterResponseInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readAddRaftVoterResponse(r: Reader, v: number): AddRaftVoterResponse {
+function readAddRaftVoterResponse(r: Reader): AddRaftVoterResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -290,7 +276,7 @@ function readAddRaftVoterResponse(r: Reader, v: number): AddRaftVoterResponse {
   };
 }
 
-function writeAddRaftVoterResponse(w: Writer, v: number, m: AddRaftVoterResponseInput): void {
+function writeAddRaftVoterResponse(w: Writer, m: AddRaftVoterResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -306,16 +292,9 @@ function writeAddRaftVoterResponse(w: Writer, v: number, m: AddRaftVoterResponse
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAddRaftVoterResponse(v: number, m: AddRaftVoterResponseInput): number {
+function measureAddRaftVoterResponse(m: AddRaftVoterResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -327,19 +306,19 @@ function measureAddRaftVoterResponse(v: number, m: AddRaftVoterResponseInput): n
 /** Decodes AddRaftVoterResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeAddRaftVoterResponse(r: Reader, version: number): AddRaftVoterResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AddRaftVoterResponse has no version ${version} (valid 0-0)`);
-  return readAddRaftVoterResponse(r, version);
+  return readAddRaftVoterResponse(r);
 }
 
 /** Encodes AddRaftVoterResponse at `version` into `w` (which must have room for sizeAddRaftVoterResponse() bytes). */
 export function encodeAddRaftVoterResponse(w: Writer, version: number, message: AddRaftVoterResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AddRaftVoterResponse has no version ${version} (valid 0-0)`);
-  writeAddRaftVoterResponse(w, version, message);
+  writeAddRaftVoterResponse(w, message);
 }
 
 /** Exact encoded size of AddRaftVoterResponse at `version`, in bytes. */
 export function sizeAddRaftVoterResponse(version: number, message: AddRaftVoterResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AddRaftVoterResponse has no version ${version} (valid 0-0)`);
-  return measureAddRaftVoterResponse(version, message);
+  return measureAddRaftVoterResponse(message);
 }
 
 // ---- AddRaftVoterApi ----

@@ -39,7 +39,7 @@ export interface AllocateProducerIdsRequestInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readAllocateProducerIdsRequest(r: Reader, v: number): AllocateProducerIdsRequest {
+function readAllocateProducerIdsRequest(r: Reader): AllocateProducerIdsRequest {
   const f_brokerId: number = r.int32();
   const f_brokerEpoch: bigint = r.int64();
   let unknown: RawTaggedField[] | undefined;
@@ -51,7 +51,7 @@ function readAllocateProducerIdsRequest(r: Reader, v: number): AllocateProducerI
   };
 }
 
-function writeAllocateProducerIdsRequest(w: Writer, v: number, m: AllocateProducerIdsRequestInput): void {
+function writeAllocateProducerIdsRequest(w: Writer, m: AllocateProducerIdsRequestInput): void {
   {
     const x = m.brokerId === undefined ? 0 : m.brokerId;
     w.int32(x);
@@ -63,16 +63,9 @@ function writeAllocateProducerIdsRequest(w: Writer, v: number, m: AllocateProduc
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAllocateProducerIdsRequest(v: number, m: AllocateProducerIdsRequestInput): number {
+function measureAllocateProducerIdsRequest(m: AllocateProducerIdsRequestInput): number {
   let s = 0;
-  {
-    const x = m.brokerId === undefined ? 0 : m.brokerId;
-    s += 4;
-  }
-  {
-    const x = m.brokerEpoch === undefined ? -1n : m.brokerEpoch;
-    s += 8;
-  }
+  s += 12;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -80,19 +73,19 @@ function measureAllocateProducerIdsRequest(v: number, m: AllocateProducerIdsRequ
 /** Decodes AllocateProducerIdsRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeAllocateProducerIdsRequest(r: Reader, version: number): AllocateProducerIdsRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AllocateProducerIdsRequest has no version ${version} (valid 0-0)`);
-  return readAllocateProducerIdsRequest(r, version);
+  return readAllocateProducerIdsRequest(r);
 }
 
 /** Encodes AllocateProducerIdsRequest at `version` into `w` (which must have room for sizeAllocateProducerIdsRequest() bytes). */
 export function encodeAllocateProducerIdsRequest(w: Writer, version: number, message: AllocateProducerIdsRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AllocateProducerIdsRequest has no version ${version} (valid 0-0)`);
-  writeAllocateProducerIdsRequest(w, version, message);
+  writeAllocateProducerIdsRequest(w, message);
 }
 
 /** Exact encoded size of AllocateProducerIdsRequest at `version`, in bytes. */
 export function sizeAllocateProducerIdsRequest(version: number, message: AllocateProducerIdsRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AllocateProducerIdsRequest has no version ${version} (valid 0-0)`);
-  return measureAllocateProducerIdsRequest(version, message);
+  return measureAllocateProducerIdsRequest(message);
 }
 
 // ---- AllocateProducerIdsResponse ----
@@ -141,7 +134,7 @@ export interface AllocateProducerIdsResponseInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readAllocateProducerIdsResponse(r: Reader, v: number): AllocateProducerIdsResponse {
+function readAllocateProducerIdsResponse(r: Reader): AllocateProducerIdsResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_producerIdStart: bigint = r.int64();
@@ -157,7 +150,7 @@ function readAllocateProducerIdsResponse(r: Reader, v: number): AllocateProducer
   };
 }
 
-function writeAllocateProducerIdsResponse(w: Writer, v: number, m: AllocateProducerIdsResponseInput): void {
+function writeAllocateProducerIdsResponse(w: Writer, m: AllocateProducerIdsResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -177,24 +170,9 @@ function writeAllocateProducerIdsResponse(w: Writer, v: number, m: AllocateProdu
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAllocateProducerIdsResponse(v: number, m: AllocateProducerIdsResponseInput): number {
+function measureAllocateProducerIdsResponse(m: AllocateProducerIdsResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.producerIdStart === undefined ? 0n : m.producerIdStart;
-    s += 8;
-  }
-  {
-    const x = m.producerIdLen === undefined ? 0 : m.producerIdLen;
-    s += 4;
-  }
+  s += 18;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -202,19 +180,19 @@ function measureAllocateProducerIdsResponse(v: number, m: AllocateProducerIdsRes
 /** Decodes AllocateProducerIdsResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeAllocateProducerIdsResponse(r: Reader, version: number): AllocateProducerIdsResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AllocateProducerIdsResponse has no version ${version} (valid 0-0)`);
-  return readAllocateProducerIdsResponse(r, version);
+  return readAllocateProducerIdsResponse(r);
 }
 
 /** Encodes AllocateProducerIdsResponse at `version` into `w` (which must have room for sizeAllocateProducerIdsResponse() bytes). */
 export function encodeAllocateProducerIdsResponse(w: Writer, version: number, message: AllocateProducerIdsResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AllocateProducerIdsResponse has no version ${version} (valid 0-0)`);
-  writeAllocateProducerIdsResponse(w, version, message);
+  writeAllocateProducerIdsResponse(w, message);
 }
 
 /** Exact encoded size of AllocateProducerIdsResponse at `version`, in bytes. */
 export function sizeAllocateProducerIdsResponse(version: number, message: AllocateProducerIdsResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AllocateProducerIdsResponse has no version ${version} (valid 0-0)`);
-  return measureAllocateProducerIdsResponse(version, message);
+  return measureAllocateProducerIdsResponse(message);
 }
 
 // ---- AllocateProducerIdsApi ----

@@ -184,10 +184,7 @@ function measureAlterClientQuotasRequest(v: number, m: AlterClientQuotasRequestI
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureAlterClientQuotasRequestEntryData(v, x[i]!);
   }
-  {
-    const x = m.validateOnly === undefined ? false : m.validateOnly;
-    s += 1;
-  }
+  s += 1;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -355,14 +352,7 @@ function measureAlterClientQuotasRequestOpData(v: number, m: AlterClientQuotasRe
     const x = m.key === undefined ? "" : m.key;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.value === undefined ? 0 : m.value;
-    s += 8;
-  }
-  {
-    const x = m.remove === undefined ? false : m.remove;
-    s += 1;
-  }
+  s += 9;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -529,10 +519,7 @@ function writeAlterClientQuotasResponse(w: Writer, v: number, m: AlterClientQuot
 function measureAlterClientQuotasResponse(v: number, m: AlterClientQuotasResponseInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.entries === undefined ? [] : m.entries;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -594,10 +581,7 @@ function writeAlterClientQuotasResponseEntryData(w: Writer, v: number, m: AlterC
 function measureAlterClientQuotasResponseEntryData(v: number, m: AlterClientQuotasResponseEntryDataInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));

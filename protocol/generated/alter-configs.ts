@@ -157,10 +157,7 @@ function measureAlterConfigsRequest(v: number, m: AlterConfigsRequestInput): num
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureAlterConfigsRequestAlterConfigsResource(v, x[i]!);
   }
-  {
-    const x = m.validateOnly === undefined ? false : m.validateOnly;
-    s += 1;
-  }
+  s += 1;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -217,10 +214,7 @@ function writeAlterConfigsRequestAlterConfigsResource(w: Writer, v: number, m: A
 function measureAlterConfigsRequestAlterConfigsResource(v: number, m: AlterConfigsRequestAlterConfigsResourceInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.resourceType === undefined ? 0 : m.resourceType;
-    s += 1;
-  }
+  s += 1;
   {
     const x = m.resourceName === undefined ? "" : m.resourceName;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -424,10 +418,7 @@ function writeAlterConfigsResponse(w: Writer, v: number, m: AlterConfigsResponse
 function measureAlterConfigsResponse(v: number, m: AlterConfigsResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.responses === undefined ? [] : m.responses;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -484,18 +475,12 @@ function writeAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, v: num
 function measureAlterConfigsResponseAlterConfigsResourceResponse(v: number, m: AlterConfigsResponseAlterConfigsResourceResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  {
-    const x = m.resourceType === undefined ? 0 : m.resourceType;
-    s += 1;
-  }
+  s += 1;
   {
     const x = m.resourceName === undefined ? "" : m.resourceName;
     s += (flex ? sizeCompactString(x) : sizeString(x));

@@ -95,7 +95,7 @@ export interface AlterPartitionReassignmentsRequestReassignablePartitionInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readAlterPartitionReassignmentsRequest(r: Reader, v: number): AlterPartitionReassignmentsRequest {
+function readAlterPartitionReassignmentsRequest(r: Reader): AlterPartitionReassignmentsRequest {
   const f_timeoutMs: number = r.int32();
   let f_topics: AlterPartitionReassignmentsRequestReassignableTopic[];
   {
@@ -104,7 +104,7 @@ function readAlterPartitionReassignmentsRequest(r: Reader, v: number): AlterPart
       r.fail('null array in non-nullable AlterPartitionReassignmentsRequest.Topics');
     } else {
       const a: AlterPartitionReassignmentsRequestReassignableTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterPartitionReassignmentsRequestReassignableTopic(r, v));
+      for (let i = 0; i < n; i++) a.push(readAlterPartitionReassignmentsRequestReassignableTopic(r));
       f_topics = a;
     }
   }
@@ -117,7 +117,7 @@ function readAlterPartitionReassignmentsRequest(r: Reader, v: number): AlterPart
   };
 }
 
-function writeAlterPartitionReassignmentsRequest(w: Writer, v: number, m: AlterPartitionReassignmentsRequestInput): void {
+function writeAlterPartitionReassignmentsRequest(w: Writer, m: AlterPartitionReassignmentsRequestInput): void {
   {
     const x = m.timeoutMs === undefined ? 60000 : m.timeoutMs;
     w.int32(x);
@@ -125,27 +125,24 @@ function writeAlterPartitionReassignmentsRequest(w: Writer, v: number, m: AlterP
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAlterPartitionReassignmentsRequestReassignableTopic(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAlterPartitionReassignmentsRequestReassignableTopic(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAlterPartitionReassignmentsRequest(v: number, m: AlterPartitionReassignmentsRequestInput): number {
+function measureAlterPartitionReassignmentsRequest(m: AlterPartitionReassignmentsRequestInput): number {
   let s = 0;
-  {
-    const x = m.timeoutMs === undefined ? 60000 : m.timeoutMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAlterPartitionReassignmentsRequestReassignableTopic(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAlterPartitionReassignmentsRequestReassignableTopic(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, v: number): AlterPartitionReassignmentsRequestReassignableTopic {
+function readAlterPartitionReassignmentsRequestReassignableTopic(r: Reader): AlterPartitionReassignmentsRequestReassignableTopic {
   const f_name: string = r.compactString();
   let f_partitions: AlterPartitionReassignmentsRequestReassignablePartition[];
   {
@@ -154,7 +151,7 @@ function readAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, v: n
       r.fail('null array in non-nullable AlterPartitionReassignmentsRequest.ReassignableTopic.Partitions');
     } else {
       const a: AlterPartitionReassignmentsRequestReassignablePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterPartitionReassignmentsRequestReassignablePartition(r, v));
+      for (let i = 0; i < n; i++) a.push(readAlterPartitionReassignmentsRequestReassignablePartition(r));
       f_partitions = a;
     }
   }
@@ -167,7 +164,7 @@ function readAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, v: n
   };
 }
 
-function writeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, v: number, m: AlterPartitionReassignmentsRequestReassignableTopicInput): void {
+function writeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, m: AlterPartitionReassignmentsRequestReassignableTopicInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -175,12 +172,12 @@ function writeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, v: 
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAlterPartitionReassignmentsRequestReassignablePartition(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAlterPartitionReassignmentsRequestReassignablePartition(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAlterPartitionReassignmentsRequestReassignableTopic(v: number, m: AlterPartitionReassignmentsRequestReassignableTopicInput): number {
+function measureAlterPartitionReassignmentsRequestReassignableTopic(m: AlterPartitionReassignmentsRequestReassignableTopicInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -189,13 +186,13 @@ function measureAlterPartitionReassignmentsRequestReassignableTopic(v: number, m
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAlterPartitionReassignmentsRequestReassignablePartition(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAlterPartitionReassignmentsRequestReassignablePartition(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAlterPartitionReassignmentsRequestReassignablePartition(r: Reader, v: number): AlterPartitionReassignmentsRequestReassignablePartition {
+function readAlterPartitionReassignmentsRequestReassignablePartition(r: Reader): AlterPartitionReassignmentsRequestReassignablePartition {
   const f_partitionIndex: number = r.int32();
   let f_replicas: number[] | null;
   {
@@ -217,7 +214,7 @@ function readAlterPartitionReassignmentsRequestReassignablePartition(r: Reader, 
   };
 }
 
-function writeAlterPartitionReassignmentsRequestReassignablePartition(w: Writer, v: number, m: AlterPartitionReassignmentsRequestReassignablePartitionInput): void {
+function writeAlterPartitionReassignmentsRequestReassignablePartition(w: Writer, m: AlterPartitionReassignmentsRequestReassignablePartitionInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -236,12 +233,9 @@ function writeAlterPartitionReassignmentsRequestReassignablePartition(w: Writer,
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAlterPartitionReassignmentsRequestReassignablePartition(v: number, m: AlterPartitionReassignmentsRequestReassignablePartitionInput): number {
+function measureAlterPartitionReassignmentsRequestReassignablePartition(m: AlterPartitionReassignmentsRequestReassignablePartitionInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.replicas === undefined ? null : m.replicas;
     if (x === null) {
@@ -258,19 +252,19 @@ function measureAlterPartitionReassignmentsRequestReassignablePartition(v: numbe
 /** Decodes AlterPartitionReassignmentsRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: number): AlterPartitionReassignmentsRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterPartitionReassignmentsRequest has no version ${version} (valid 0-0)`);
-  return readAlterPartitionReassignmentsRequest(r, version);
+  return readAlterPartitionReassignmentsRequest(r);
 }
 
 /** Encodes AlterPartitionReassignmentsRequest at `version` into `w` (which must have room for sizeAlterPartitionReassignmentsRequest() bytes). */
 export function encodeAlterPartitionReassignmentsRequest(w: Writer, version: number, message: AlterPartitionReassignmentsRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterPartitionReassignmentsRequest has no version ${version} (valid 0-0)`);
-  writeAlterPartitionReassignmentsRequest(w, version, message);
+  writeAlterPartitionReassignmentsRequest(w, message);
 }
 
 /** Exact encoded size of AlterPartitionReassignmentsRequest at `version`, in bytes. */
 export function sizeAlterPartitionReassignmentsRequest(version: number, message: AlterPartitionReassignmentsRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterPartitionReassignmentsRequest has no version ${version} (valid 0-0)`);
-  return measureAlterPartitionReassignmentsRequest(version, message);
+  return measureAlterPartitionReassignmentsRequest(message);
 }
 
 // ---- AlterPartitionReassignmentsResponse ----
@@ -383,7 +377,7 @@ export interface AlterPartitionReassignmentsResponseReassignablePartitionRespons
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readAlterPartitionReassignmentsResponse(r: Reader, v: number): AlterPartitionReassignmentsResponse {
+function readAlterPartitionReassignmentsResponse(r: Reader): AlterPartitionReassignmentsResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -394,7 +388,7 @@ function readAlterPartitionReassignmentsResponse(r: Reader, v: number): AlterPar
       r.fail('null array in non-nullable AlterPartitionReassignmentsResponse.Responses');
     } else {
       const a: AlterPartitionReassignmentsResponseReassignableTopicResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterPartitionReassignmentsResponseReassignableTopicResponse(r, v));
+      for (let i = 0; i < n; i++) a.push(readAlterPartitionReassignmentsResponseReassignableTopicResponse(r));
       f_responses = a;
     }
   }
@@ -409,7 +403,7 @@ function readAlterPartitionReassignmentsResponse(r: Reader, v: number): AlterPar
   };
 }
 
-function writeAlterPartitionReassignmentsResponse(w: Writer, v: number, m: AlterPartitionReassignmentsResponseInput): void {
+function writeAlterPartitionReassignmentsResponse(w: Writer, m: AlterPartitionReassignmentsResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -425,21 +419,14 @@ function writeAlterPartitionReassignmentsResponse(w: Writer, v: number, m: Alter
   {
     const x = m.responses === undefined ? [] : m.responses;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAlterPartitionReassignmentsResponseReassignableTopicResponse(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAlterPartitionReassignmentsResponseReassignableTopicResponse(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAlterPartitionReassignmentsResponse(v: number, m: AlterPartitionReassignmentsResponseInput): number {
+function measureAlterPartitionReassignmentsResponse(m: AlterPartitionReassignmentsResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -447,13 +434,13 @@ function measureAlterPartitionReassignmentsResponse(v: number, m: AlterPartition
   {
     const x = m.responses === undefined ? [] : m.responses;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAlterPartitionReassignmentsResponseReassignableTopicResponse(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAlterPartitionReassignmentsResponseReassignableTopicResponse(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAlterPartitionReassignmentsResponseReassignableTopicResponse(r: Reader, v: number): AlterPartitionReassignmentsResponseReassignableTopicResponse {
+function readAlterPartitionReassignmentsResponseReassignableTopicResponse(r: Reader): AlterPartitionReassignmentsResponseReassignableTopicResponse {
   const f_name: string = r.compactString();
   let f_partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
   {
@@ -462,7 +449,7 @@ function readAlterPartitionReassignmentsResponseReassignableTopicResponse(r: Rea
       r.fail('null array in non-nullable AlterPartitionReassignmentsResponse.ReassignableTopicResponse.Partitions');
     } else {
       const a: AlterPartitionReassignmentsResponseReassignablePartitionResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, v));
+      for (let i = 0; i < n; i++) a.push(readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r));
       f_partitions = a;
     }
   }
@@ -475,7 +462,7 @@ function readAlterPartitionReassignmentsResponseReassignableTopicResponse(r: Rea
   };
 }
 
-function writeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Writer, v: number, m: AlterPartitionReassignmentsResponseReassignableTopicResponseInput): void {
+function writeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Writer, m: AlterPartitionReassignmentsResponseReassignableTopicResponseInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -483,12 +470,12 @@ function writeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Wr
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAlterPartitionReassignmentsResponseReassignableTopicResponse(v: number, m: AlterPartitionReassignmentsResponseReassignableTopicResponseInput): number {
+function measureAlterPartitionReassignmentsResponseReassignableTopicResponse(m: AlterPartitionReassignmentsResponseReassignableTopicResponseInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -497,13 +484,13 @@ function measureAlterPartitionReassignmentsResponseReassignableTopicResponse(v: 
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAlterPartitionReassignmentsResponseReassignablePartitionResponse(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAlterPartitionReassignmentsResponseReassignablePartitionResponse(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r: Reader, v: number): AlterPartitionReassignmentsResponseReassignablePartitionResponse {
+function readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r: Reader): AlterPartitionReassignmentsResponseReassignablePartitionResponse {
   const f_partitionIndex: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -517,7 +504,7 @@ function readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r:
   };
 }
 
-function writeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w: Writer, v: number, m: AlterPartitionReassignmentsResponseReassignablePartitionResponseInput): void {
+function writeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w: Writer, m: AlterPartitionReassignmentsResponseReassignablePartitionResponseInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -533,16 +520,9 @@ function writeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAlterPartitionReassignmentsResponseReassignablePartitionResponse(v: number, m: AlterPartitionReassignmentsResponseReassignablePartitionResponseInput): number {
+function measureAlterPartitionReassignmentsResponseReassignablePartitionResponse(m: AlterPartitionReassignmentsResponseReassignablePartitionResponseInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -554,19 +534,19 @@ function measureAlterPartitionReassignmentsResponseReassignablePartitionResponse
 /** Decodes AlterPartitionReassignmentsResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: number): AlterPartitionReassignmentsResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterPartitionReassignmentsResponse has no version ${version} (valid 0-0)`);
-  return readAlterPartitionReassignmentsResponse(r, version);
+  return readAlterPartitionReassignmentsResponse(r);
 }
 
 /** Encodes AlterPartitionReassignmentsResponse at `version` into `w` (which must have room for sizeAlterPartitionReassignmentsResponse() bytes). */
 export function encodeAlterPartitionReassignmentsResponse(w: Writer, version: number, message: AlterPartitionReassignmentsResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterPartitionReassignmentsResponse has no version ${version} (valid 0-0)`);
-  writeAlterPartitionReassignmentsResponse(w, version, message);
+  writeAlterPartitionReassignmentsResponse(w, message);
 }
 
 /** Exact encoded size of AlterPartitionReassignmentsResponse at `version`, in bytes. */
 export function sizeAlterPartitionReassignmentsResponse(version: number, message: AlterPartitionReassignmentsResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterPartitionReassignmentsResponse has no version ${version} (valid 0-0)`);
-  return measureAlterPartitionReassignmentsResponse(version, message);
+  return measureAlterPartitionReassignmentsResponse(message);
 }
 
 // ---- AlterPartitionReassignmentsApi ----

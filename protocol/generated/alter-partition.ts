@@ -211,14 +211,7 @@ function writeAlterPartitionRequest(w: Writer, v: number, m: AlterPartitionReque
 
 function measureAlterPartitionRequest(v: number, m: AlterPartitionRequestInput): number {
   let s = 0;
-  {
-    const x = m.brokerId === undefined ? 0 : m.brokerId;
-    s += 4;
-  }
-  {
-    const x = m.brokerEpoch === undefined ? -1n : m.brokerEpoch;
-    s += 8;
-  }
+  s += 12;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
@@ -281,10 +274,7 @@ function measureAlterPartitionRequestTopicData(v: number, m: AlterPartitionReque
     const x = m.topicName === undefined ? "" : m.topicName;
     s += sizeCompactString(x);
   }
-  if (v >= 2) {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  if (v >= 2) s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
@@ -381,14 +371,7 @@ function writeAlterPartitionRequestPartitionData(w: Writer, v: number, m: AlterP
 
 function measureAlterPartitionRequestPartitionData(v: number, m: AlterPartitionRequestPartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 8;
   if (v <= 2) {
     const x = m.newIsr === undefined ? [] : m.newIsr;
     s += sizeUvarint(x.length + 1);
@@ -399,14 +382,8 @@ function measureAlterPartitionRequestPartitionData(v: number, m: AlterPartitionR
     s += sizeUvarint(x.length + 1);
     for (let i = 0; i < x.length; i++) s += measureAlterPartitionRequestBrokerState(v, x[i]!);
   }
-  if (v >= 1) {
-    const x = m.leaderRecoveryState === undefined ? 0 : m.leaderRecoveryState;
-    s += 1;
-  }
-  {
-    const x = m.partitionEpoch === undefined ? 0 : m.partitionEpoch;
-    s += 4;
-  }
+  if (v >= 1) s += 1;
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -447,14 +424,7 @@ function writeAlterPartitionRequestBrokerState(w: Writer, v: number, m: AlterPar
 
 function measureAlterPartitionRequestBrokerState(v: number, m: AlterPartitionRequestBrokerStateInput): number {
   let s = 0;
-  if (v >= 3) {
-    const x = m.brokerId === undefined ? 0 : m.brokerId;
-    s += 4;
-  }
-  if (v >= 3) {
-    const x = m.brokerEpoch === undefined ? -1n : m.brokerEpoch;
-    s += 8;
-  }
+  if (v >= 3) s += 12;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -663,14 +633,7 @@ function writeAlterPartitionResponse(w: Writer, v: number, m: AlterPartitionResp
 
 function measureAlterPartitionResponse(v: number, m: AlterPartitionResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
@@ -733,10 +696,7 @@ function measureAlterPartitionResponseTopicData(v: number, m: AlterPartitionResp
     const x = m.topicName === undefined ? "" : m.topicName;
     s += sizeCompactString(x);
   }
-  if (v >= 2) {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  if (v >= 2) s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
@@ -818,35 +778,14 @@ function writeAlterPartitionResponsePartitionData(w: Writer, v: number, m: Alter
 
 function measureAlterPartitionResponsePartitionData(v: number, m: AlterPartitionResponsePartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.leaderId === undefined ? 0 : m.leaderId;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 14;
   {
     const x = m.isr === undefined ? [] : m.isr;
     s += sizeUvarint(x.length + 1);
     s += x.length * 4;
   }
-  if (v >= 1) {
-    const x = m.leaderRecoveryState === undefined ? 0 : m.leaderRecoveryState;
-    s += 1;
-  }
-  {
-    const x = m.partitionEpoch === undefined ? 0 : m.partitionEpoch;
-    s += 4;
-  }
+  if (v >= 1) s += 1;
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }

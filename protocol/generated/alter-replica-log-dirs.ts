@@ -414,10 +414,7 @@ function writeAlterReplicaLogDirsResponse(w: Writer, v: number, m: AlterReplicaL
 function measureAlterReplicaLogDirsResponse(v: number, m: AlterReplicaLogDirsResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.results === undefined ? [] : m.results;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -521,14 +518,7 @@ function writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w: Wr
 function measureAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(v: number, m: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

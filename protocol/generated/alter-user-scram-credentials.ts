@@ -119,7 +119,7 @@ export interface AlterUserScramCredentialsRequestScramCredentialUpsertionInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readAlterUserScramCredentialsRequest(r: Reader, v: number): AlterUserScramCredentialsRequest {
+function readAlterUserScramCredentialsRequest(r: Reader): AlterUserScramCredentialsRequest {
   let f_deletions: AlterUserScramCredentialsRequestScramCredentialDeletion[];
   {
     const n = r.compactArrayLength();
@@ -127,7 +127,7 @@ function readAlterUserScramCredentialsRequest(r: Reader, v: number): AlterUserSc
       r.fail('null array in non-nullable AlterUserScramCredentialsRequest.Deletions');
     } else {
       const a: AlterUserScramCredentialsRequestScramCredentialDeletion[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterUserScramCredentialsRequestScramCredentialDeletion(r, v));
+      for (let i = 0; i < n; i++) a.push(readAlterUserScramCredentialsRequestScramCredentialDeletion(r));
       f_deletions = a;
     }
   }
@@ -138,7 +138,7 @@ function readAlterUserScramCredentialsRequest(r: Reader, v: number): AlterUserSc
       r.fail('null array in non-nullable AlterUserScramCredentialsRequest.Upsertions');
     } else {
       const a: AlterUserScramCredentialsRequestScramCredentialUpsertion[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterUserScramCredentialsRequestScramCredentialUpsertion(r, v));
+      for (let i = 0; i < n; i++) a.push(readAlterUserScramCredentialsRequestScramCredentialUpsertion(r));
       f_upsertions = a;
     }
   }
@@ -151,37 +151,37 @@ function readAlterUserScramCredentialsRequest(r: Reader, v: number): AlterUserSc
   };
 }
 
-function writeAlterUserScramCredentialsRequest(w: Writer, v: number, m: AlterUserScramCredentialsRequestInput): void {
+function writeAlterUserScramCredentialsRequest(w: Writer, m: AlterUserScramCredentialsRequestInput): void {
   {
     const x = m.deletions === undefined ? [] : m.deletions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAlterUserScramCredentialsRequestScramCredentialDeletion(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAlterUserScramCredentialsRequestScramCredentialDeletion(w, x[i]!);
   }
   {
     const x = m.upsertions === undefined ? [] : m.upsertions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAlterUserScramCredentialsRequestScramCredentialUpsertion(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAlterUserScramCredentialsRequestScramCredentialUpsertion(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAlterUserScramCredentialsRequest(v: number, m: AlterUserScramCredentialsRequestInput): number {
+function measureAlterUserScramCredentialsRequest(m: AlterUserScramCredentialsRequestInput): number {
   let s = 0;
   {
     const x = m.deletions === undefined ? [] : m.deletions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAlterUserScramCredentialsRequestScramCredentialDeletion(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAlterUserScramCredentialsRequestScramCredentialDeletion(x[i]!);
   }
   {
     const x = m.upsertions === undefined ? [] : m.upsertions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAlterUserScramCredentialsRequestScramCredentialUpsertion(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAlterUserScramCredentialsRequestScramCredentialUpsertion(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAlterUserScramCredentialsRequestScramCredentialDeletion(r: Reader, v: number): AlterUserScramCredentialsRequestScramCredentialDeletion {
+function readAlterUserScramCredentialsRequestScramCredentialDeletion(r: Reader): AlterUserScramCredentialsRequestScramCredentialDeletion {
   const f_name: string = r.compactString();
   const f_mechanism: number = r.int8();
   let unknown: RawTaggedField[] | undefined;
@@ -193,7 +193,7 @@ function readAlterUserScramCredentialsRequestScramCredentialDeletion(r: Reader, 
   };
 }
 
-function writeAlterUserScramCredentialsRequestScramCredentialDeletion(w: Writer, v: number, m: AlterUserScramCredentialsRequestScramCredentialDeletionInput): void {
+function writeAlterUserScramCredentialsRequestScramCredentialDeletion(w: Writer, m: AlterUserScramCredentialsRequestScramCredentialDeletionInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -205,21 +205,18 @@ function writeAlterUserScramCredentialsRequestScramCredentialDeletion(w: Writer,
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAlterUserScramCredentialsRequestScramCredentialDeletion(v: number, m: AlterUserScramCredentialsRequestScramCredentialDeletionInput): number {
+function measureAlterUserScramCredentialsRequestScramCredentialDeletion(m: AlterUserScramCredentialsRequestScramCredentialDeletionInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.mechanism === undefined ? 0 : m.mechanism;
-    s += 1;
-  }
+  s += 1;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAlterUserScramCredentialsRequestScramCredentialUpsertion(r: Reader, v: number): AlterUserScramCredentialsRequestScramCredentialUpsertion {
+function readAlterUserScramCredentialsRequestScramCredentialUpsertion(r: Reader): AlterUserScramCredentialsRequestScramCredentialUpsertion {
   const f_name: string = r.compactString();
   const f_mechanism: number = r.int8();
   const f_iterations: number = r.int32();
@@ -237,7 +234,7 @@ function readAlterUserScramCredentialsRequestScramCredentialUpsertion(r: Reader,
   };
 }
 
-function writeAlterUserScramCredentialsRequestScramCredentialUpsertion(w: Writer, v: number, m: AlterUserScramCredentialsRequestScramCredentialUpsertionInput): void {
+function writeAlterUserScramCredentialsRequestScramCredentialUpsertion(w: Writer, m: AlterUserScramCredentialsRequestScramCredentialUpsertionInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -261,20 +258,13 @@ function writeAlterUserScramCredentialsRequestScramCredentialUpsertion(w: Writer
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAlterUserScramCredentialsRequestScramCredentialUpsertion(v: number, m: AlterUserScramCredentialsRequestScramCredentialUpsertionInput): number {
+function measureAlterUserScramCredentialsRequestScramCredentialUpsertion(m: AlterUserScramCredentialsRequestScramCredentialUpsertionInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.mechanism === undefined ? 0 : m.mechanism;
-    s += 1;
-  }
-  {
-    const x = m.iterations === undefined ? 0 : m.iterations;
-    s += 4;
-  }
+  s += 5;
   {
     const x = m.salt === undefined ? new Uint8Array(0) : m.salt;
     s += sizeCompactBytes(x);
@@ -290,19 +280,19 @@ function measureAlterUserScramCredentialsRequestScramCredentialUpsertion(v: numb
 /** Decodes AlterUserScramCredentialsRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeAlterUserScramCredentialsRequest(r: Reader, version: number): AlterUserScramCredentialsRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterUserScramCredentialsRequest has no version ${version} (valid 0-0)`);
-  return readAlterUserScramCredentialsRequest(r, version);
+  return readAlterUserScramCredentialsRequest(r);
 }
 
 /** Encodes AlterUserScramCredentialsRequest at `version` into `w` (which must have room for sizeAlterUserScramCredentialsRequest() bytes). */
 export function encodeAlterUserScramCredentialsRequest(w: Writer, version: number, message: AlterUserScramCredentialsRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterUserScramCredentialsRequest has no version ${version} (valid 0-0)`);
-  writeAlterUserScramCredentialsRequest(w, version, message);
+  writeAlterUserScramCredentialsRequest(w, message);
 }
 
 /** Exact encoded size of AlterUserScramCredentialsRequest at `version`, in bytes. */
 export function sizeAlterUserScramCredentialsRequest(version: number, message: AlterUserScramCredentialsRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterUserScramCredentialsRequest has no version ${version} (valid 0-0)`);
-  return measureAlterUserScramCredentialsRequest(version, message);
+  return measureAlterUserScramCredentialsRequest(message);
 }
 
 // ---- AlterUserScramCredentialsResponse ----
@@ -371,7 +361,7 @@ export interface AlterUserScramCredentialsResponseAlterUserScramCredentialsResul
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readAlterUserScramCredentialsResponse(r: Reader, v: number): AlterUserScramCredentialsResponse {
+function readAlterUserScramCredentialsResponse(r: Reader): AlterUserScramCredentialsResponse {
   const f_throttleTimeMs: number = r.int32();
   let f_results: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[];
   {
@@ -380,7 +370,7 @@ function readAlterUserScramCredentialsResponse(r: Reader, v: number): AlterUserS
       r.fail('null array in non-nullable AlterUserScramCredentialsResponse.Results');
     } else {
       const a: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, v));
+      for (let i = 0; i < n; i++) a.push(readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r));
       f_results = a;
     }
   }
@@ -393,7 +383,7 @@ function readAlterUserScramCredentialsResponse(r: Reader, v: number): AlterUserS
   };
 }
 
-function writeAlterUserScramCredentialsResponse(w: Writer, v: number, m: AlterUserScramCredentialsResponseInput): void {
+function writeAlterUserScramCredentialsResponse(w: Writer, m: AlterUserScramCredentialsResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -401,27 +391,24 @@ function writeAlterUserScramCredentialsResponse(w: Writer, v: number, m: AlterUs
   {
     const x = m.results === undefined ? [] : m.results;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAlterUserScramCredentialsResponse(v: number, m: AlterUserScramCredentialsResponseInput): number {
+function measureAlterUserScramCredentialsResponse(m: AlterUserScramCredentialsResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.results === undefined ? [] : m.results;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r: Reader, v: number): AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
+function readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r: Reader): AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
   const f_user: string = r.compactString();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -435,7 +422,7 @@ function readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r:
   };
 }
 
-function writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w: Writer, v: number, m: AlterUserScramCredentialsResponseAlterUserScramCredentialsResultInput): void {
+function writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w: Writer, m: AlterUserScramCredentialsResponseAlterUserScramCredentialsResultInput): void {
   {
     const x = m.user === undefined ? "" : m.user;
     w.compactString(x);
@@ -451,16 +438,13 @@ function writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(v: number, m: AlterUserScramCredentialsResponseAlterUserScramCredentialsResultInput): number {
+function measureAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(m: AlterUserScramCredentialsResponseAlterUserScramCredentialsResultInput): number {
   let s = 0;
   {
     const x = m.user === undefined ? "" : m.user;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -472,19 +456,19 @@ function measureAlterUserScramCredentialsResponseAlterUserScramCredentialsResult
 /** Decodes AlterUserScramCredentialsResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeAlterUserScramCredentialsResponse(r: Reader, version: number): AlterUserScramCredentialsResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterUserScramCredentialsResponse has no version ${version} (valid 0-0)`);
-  return readAlterUserScramCredentialsResponse(r, version);
+  return readAlterUserScramCredentialsResponse(r);
 }
 
 /** Encodes AlterUserScramCredentialsResponse at `version` into `w` (which must have room for sizeAlterUserScramCredentialsResponse() bytes). */
 export function encodeAlterUserScramCredentialsResponse(w: Writer, version: number, message: AlterUserScramCredentialsResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterUserScramCredentialsResponse has no version ${version} (valid 0-0)`);
-  writeAlterUserScramCredentialsResponse(w, version, message);
+  writeAlterUserScramCredentialsResponse(w, message);
 }
 
 /** Exact encoded size of AlterUserScramCredentialsResponse at `version`, in bytes. */
 export function sizeAlterUserScramCredentialsResponse(version: number, message: AlterUserScramCredentialsResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AlterUserScramCredentialsResponse has no version ${version} (valid 0-0)`);
-  return measureAlterUserScramCredentialsResponse(version, message);
+  return measureAlterUserScramCredentialsResponse(message);
 }
 
 // ---- AlterUserScramCredentialsApi ----

@@ -460,19 +460,13 @@ function writeApiVersionsResponse(w: Writer, v: number, m: ApiVersionsResponseIn
 function measureApiVersionsResponse(v: number, m: ApiVersionsResponseInput): number {
   const flex = v >= 3;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.apiKeys === undefined ? [] : m.apiKeys;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureApiVersionsResponseApiVersion(v, x[i]!);
   }
-  if (v >= 1) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
   if (flex) {
     const unknown = m._unknownTaggedFields;
     let count = unknown === undefined ? 0 : unknown.length;
@@ -551,18 +545,7 @@ function writeApiVersionsResponseApiVersion(w: Writer, v: number, m: ApiVersions
 function measureApiVersionsResponseApiVersion(v: number, m: ApiVersionsResponseApiVersionInput): number {
   const flex = v >= 3;
   let s = 0;
-  {
-    const x = m.apiKey === undefined ? 0 : m.apiKey;
-    s += 2;
-  }
-  {
-    const x = m.minVersion === undefined ? 0 : m.minVersion;
-    s += 2;
-  }
-  {
-    const x = m.maxVersion === undefined ? 0 : m.maxVersion;
-    s += 2;
-  }
+  s += 6;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -627,14 +610,7 @@ function measureApiVersionsResponseSupportedFeatureKey(v: number, m: ApiVersions
     const x = m.name === undefined ? "" : m.name;
     s += sizeCompactString(x);
   }
-  if (v >= 3) {
-    const x = m.minVersion === undefined ? 0 : m.minVersion;
-    s += 2;
-  }
-  if (v >= 3) {
-    const x = m.maxVersion === undefined ? 0 : m.maxVersion;
-    s += 2;
-  }
+  if (v >= 3) s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -699,14 +675,7 @@ function measureApiVersionsResponseFinalizedFeatureKey(v: number, m: ApiVersions
     const x = m.name === undefined ? "" : m.name;
     s += sizeCompactString(x);
   }
-  if (v >= 3) {
-    const x = m.maxVersionLevel === undefined ? 0 : m.maxVersionLevel;
-    s += 2;
-  }
-  if (v >= 3) {
-    const x = m.minVersionLevel === undefined ? 0 : m.minVersionLevel;
-    s += 2;
-  }
+  if (v >= 3) s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -112,7 +112,7 @@ export interface AssignReplicasToDirsRequestPartitionDataInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readAssignReplicasToDirsRequest(r: Reader, v: number): AssignReplicasToDirsRequest {
+function readAssignReplicasToDirsRequest(r: Reader): AssignReplicasToDirsRequest {
   const f_brokerId: number = r.int32();
   const f_brokerEpoch: bigint = r.int64();
   let f_directories: AssignReplicasToDirsRequestDirectoryData[];
@@ -122,7 +122,7 @@ function readAssignReplicasToDirsRequest(r: Reader, v: number): AssignReplicasTo
       r.fail('null array in non-nullable AssignReplicasToDirsRequest.Directories');
     } else {
       const a: AssignReplicasToDirsRequestDirectoryData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsRequestDirectoryData(r, v));
+      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsRequestDirectoryData(r));
       f_directories = a;
     }
   }
@@ -136,7 +136,7 @@ function readAssignReplicasToDirsRequest(r: Reader, v: number): AssignReplicasTo
   };
 }
 
-function writeAssignReplicasToDirsRequest(w: Writer, v: number, m: AssignReplicasToDirsRequestInput): void {
+function writeAssignReplicasToDirsRequest(w: Writer, m: AssignReplicasToDirsRequestInput): void {
   {
     const x = m.brokerId === undefined ? 0 : m.brokerId;
     w.int32(x);
@@ -148,31 +148,24 @@ function writeAssignReplicasToDirsRequest(w: Writer, v: number, m: AssignReplica
   {
     const x = m.directories === undefined ? [] : m.directories;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAssignReplicasToDirsRequestDirectoryData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAssignReplicasToDirsRequestDirectoryData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAssignReplicasToDirsRequest(v: number, m: AssignReplicasToDirsRequestInput): number {
+function measureAssignReplicasToDirsRequest(m: AssignReplicasToDirsRequestInput): number {
   let s = 0;
-  {
-    const x = m.brokerId === undefined ? 0 : m.brokerId;
-    s += 4;
-  }
-  {
-    const x = m.brokerEpoch === undefined ? -1n : m.brokerEpoch;
-    s += 8;
-  }
+  s += 12;
   {
     const x = m.directories === undefined ? [] : m.directories;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAssignReplicasToDirsRequestDirectoryData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAssignReplicasToDirsRequestDirectoryData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAssignReplicasToDirsRequestDirectoryData(r: Reader, v: number): AssignReplicasToDirsRequestDirectoryData {
+function readAssignReplicasToDirsRequestDirectoryData(r: Reader): AssignReplicasToDirsRequestDirectoryData {
   const f_id: string = r.uuid();
   let f_topics: AssignReplicasToDirsRequestTopicData[];
   {
@@ -181,7 +174,7 @@ function readAssignReplicasToDirsRequestDirectoryData(r: Reader, v: number): Ass
       r.fail('null array in non-nullable AssignReplicasToDirsRequest.DirectoryData.Topics');
     } else {
       const a: AssignReplicasToDirsRequestTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsRequestTopicData(r, v));
+      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsRequestTopicData(r));
       f_topics = a;
     }
   }
@@ -194,7 +187,7 @@ function readAssignReplicasToDirsRequestDirectoryData(r: Reader, v: number): Ass
   };
 }
 
-function writeAssignReplicasToDirsRequestDirectoryData(w: Writer, v: number, m: AssignReplicasToDirsRequestDirectoryDataInput): void {
+function writeAssignReplicasToDirsRequestDirectoryData(w: Writer, m: AssignReplicasToDirsRequestDirectoryDataInput): void {
   {
     const x = m.id === undefined ? ZERO_UUID : m.id;
     w.uuid(x);
@@ -202,27 +195,24 @@ function writeAssignReplicasToDirsRequestDirectoryData(w: Writer, v: number, m: 
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAssignReplicasToDirsRequestTopicData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAssignReplicasToDirsRequestTopicData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAssignReplicasToDirsRequestDirectoryData(v: number, m: AssignReplicasToDirsRequestDirectoryDataInput): number {
+function measureAssignReplicasToDirsRequestDirectoryData(m: AssignReplicasToDirsRequestDirectoryDataInput): number {
   let s = 0;
-  {
-    const x = m.id === undefined ? ZERO_UUID : m.id;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAssignReplicasToDirsRequestTopicData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAssignReplicasToDirsRequestTopicData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAssignReplicasToDirsRequestTopicData(r: Reader, v: number): AssignReplicasToDirsRequestTopicData {
+function readAssignReplicasToDirsRequestTopicData(r: Reader): AssignReplicasToDirsRequestTopicData {
   const f_topicId: string = r.uuid();
   let f_partitions: AssignReplicasToDirsRequestPartitionData[];
   {
@@ -231,7 +221,7 @@ function readAssignReplicasToDirsRequestTopicData(r: Reader, v: number): AssignR
       r.fail('null array in non-nullable AssignReplicasToDirsRequest.TopicData.Partitions');
     } else {
       const a: AssignReplicasToDirsRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsRequestPartitionData(r, v));
+      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsRequestPartitionData(r));
       f_partitions = a;
     }
   }
@@ -244,7 +234,7 @@ function readAssignReplicasToDirsRequestTopicData(r: Reader, v: number): AssignR
   };
 }
 
-function writeAssignReplicasToDirsRequestTopicData(w: Writer, v: number, m: AssignReplicasToDirsRequestTopicDataInput): void {
+function writeAssignReplicasToDirsRequestTopicData(w: Writer, m: AssignReplicasToDirsRequestTopicDataInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -252,27 +242,24 @@ function writeAssignReplicasToDirsRequestTopicData(w: Writer, v: number, m: Assi
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAssignReplicasToDirsRequestPartitionData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAssignReplicasToDirsRequestPartitionData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAssignReplicasToDirsRequestTopicData(v: number, m: AssignReplicasToDirsRequestTopicDataInput): number {
+function measureAssignReplicasToDirsRequestTopicData(m: AssignReplicasToDirsRequestTopicDataInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAssignReplicasToDirsRequestPartitionData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAssignReplicasToDirsRequestPartitionData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAssignReplicasToDirsRequestPartitionData(r: Reader, v: number): AssignReplicasToDirsRequestPartitionData {
+function readAssignReplicasToDirsRequestPartitionData(r: Reader): AssignReplicasToDirsRequestPartitionData {
   const f_partitionIndex: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
@@ -282,7 +269,7 @@ function readAssignReplicasToDirsRequestPartitionData(r: Reader, v: number): Ass
   };
 }
 
-function writeAssignReplicasToDirsRequestPartitionData(w: Writer, v: number, m: AssignReplicasToDirsRequestPartitionDataInput): void {
+function writeAssignReplicasToDirsRequestPartitionData(w: Writer, m: AssignReplicasToDirsRequestPartitionDataInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -290,12 +277,9 @@ function writeAssignReplicasToDirsRequestPartitionData(w: Writer, v: number, m: 
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAssignReplicasToDirsRequestPartitionData(v: number, m: AssignReplicasToDirsRequestPartitionDataInput): number {
+function measureAssignReplicasToDirsRequestPartitionData(m: AssignReplicasToDirsRequestPartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -303,19 +287,19 @@ function measureAssignReplicasToDirsRequestPartitionData(v: number, m: AssignRep
 /** Decodes AssignReplicasToDirsRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeAssignReplicasToDirsRequest(r: Reader, version: number): AssignReplicasToDirsRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AssignReplicasToDirsRequest has no version ${version} (valid 0-0)`);
-  return readAssignReplicasToDirsRequest(r, version);
+  return readAssignReplicasToDirsRequest(r);
 }
 
 /** Encodes AssignReplicasToDirsRequest at `version` into `w` (which must have room for sizeAssignReplicasToDirsRequest() bytes). */
 export function encodeAssignReplicasToDirsRequest(w: Writer, version: number, message: AssignReplicasToDirsRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AssignReplicasToDirsRequest has no version ${version} (valid 0-0)`);
-  writeAssignReplicasToDirsRequest(w, version, message);
+  writeAssignReplicasToDirsRequest(w, message);
 }
 
 /** Exact encoded size of AssignReplicasToDirsRequest at `version`, in bytes. */
 export function sizeAssignReplicasToDirsRequest(version: number, message: AssignReplicasToDirsRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AssignReplicasToDirsRequest has no version ${version} (valid 0-0)`);
-  return measureAssignReplicasToDirsRequest(version, message);
+  return measureAssignReplicasToDirsRequest(message);
 }
 
 // ---- AssignReplicasToDirsResponse ----
@@ -428,7 +412,7 @@ export interface AssignReplicasToDirsResponsePartitionDataInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readAssignReplicasToDirsResponse(r: Reader, v: number): AssignReplicasToDirsResponse {
+function readAssignReplicasToDirsResponse(r: Reader): AssignReplicasToDirsResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   let f_directories: AssignReplicasToDirsResponseDirectoryData[];
@@ -438,7 +422,7 @@ function readAssignReplicasToDirsResponse(r: Reader, v: number): AssignReplicasT
       r.fail('null array in non-nullable AssignReplicasToDirsResponse.Directories');
     } else {
       const a: AssignReplicasToDirsResponseDirectoryData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsResponseDirectoryData(r, v));
+      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsResponseDirectoryData(r));
       f_directories = a;
     }
   }
@@ -452,7 +436,7 @@ function readAssignReplicasToDirsResponse(r: Reader, v: number): AssignReplicasT
   };
 }
 
-function writeAssignReplicasToDirsResponse(w: Writer, v: number, m: AssignReplicasToDirsResponseInput): void {
+function writeAssignReplicasToDirsResponse(w: Writer, m: AssignReplicasToDirsResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -464,31 +448,24 @@ function writeAssignReplicasToDirsResponse(w: Writer, v: number, m: AssignReplic
   {
     const x = m.directories === undefined ? [] : m.directories;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAssignReplicasToDirsResponseDirectoryData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAssignReplicasToDirsResponseDirectoryData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAssignReplicasToDirsResponse(v: number, m: AssignReplicasToDirsResponseInput): number {
+function measureAssignReplicasToDirsResponse(m: AssignReplicasToDirsResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.directories === undefined ? [] : m.directories;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAssignReplicasToDirsResponseDirectoryData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAssignReplicasToDirsResponseDirectoryData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAssignReplicasToDirsResponseDirectoryData(r: Reader, v: number): AssignReplicasToDirsResponseDirectoryData {
+function readAssignReplicasToDirsResponseDirectoryData(r: Reader): AssignReplicasToDirsResponseDirectoryData {
   const f_id: string = r.uuid();
   let f_topics: AssignReplicasToDirsResponseTopicData[];
   {
@@ -497,7 +474,7 @@ function readAssignReplicasToDirsResponseDirectoryData(r: Reader, v: number): As
       r.fail('null array in non-nullable AssignReplicasToDirsResponse.DirectoryData.Topics');
     } else {
       const a: AssignReplicasToDirsResponseTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsResponseTopicData(r, v));
+      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsResponseTopicData(r));
       f_topics = a;
     }
   }
@@ -510,7 +487,7 @@ function readAssignReplicasToDirsResponseDirectoryData(r: Reader, v: number): As
   };
 }
 
-function writeAssignReplicasToDirsResponseDirectoryData(w: Writer, v: number, m: AssignReplicasToDirsResponseDirectoryDataInput): void {
+function writeAssignReplicasToDirsResponseDirectoryData(w: Writer, m: AssignReplicasToDirsResponseDirectoryDataInput): void {
   {
     const x = m.id === undefined ? ZERO_UUID : m.id;
     w.uuid(x);
@@ -518,27 +495,24 @@ function writeAssignReplicasToDirsResponseDirectoryData(w: Writer, v: number, m:
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAssignReplicasToDirsResponseTopicData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAssignReplicasToDirsResponseTopicData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAssignReplicasToDirsResponseDirectoryData(v: number, m: AssignReplicasToDirsResponseDirectoryDataInput): number {
+function measureAssignReplicasToDirsResponseDirectoryData(m: AssignReplicasToDirsResponseDirectoryDataInput): number {
   let s = 0;
-  {
-    const x = m.id === undefined ? ZERO_UUID : m.id;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAssignReplicasToDirsResponseTopicData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAssignReplicasToDirsResponseTopicData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAssignReplicasToDirsResponseTopicData(r: Reader, v: number): AssignReplicasToDirsResponseTopicData {
+function readAssignReplicasToDirsResponseTopicData(r: Reader): AssignReplicasToDirsResponseTopicData {
   const f_topicId: string = r.uuid();
   let f_partitions: AssignReplicasToDirsResponsePartitionData[];
   {
@@ -547,7 +521,7 @@ function readAssignReplicasToDirsResponseTopicData(r: Reader, v: number): Assign
       r.fail('null array in non-nullable AssignReplicasToDirsResponse.TopicData.Partitions');
     } else {
       const a: AssignReplicasToDirsResponsePartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsResponsePartitionData(r, v));
+      for (let i = 0; i < n; i++) a.push(readAssignReplicasToDirsResponsePartitionData(r));
       f_partitions = a;
     }
   }
@@ -560,7 +534,7 @@ function readAssignReplicasToDirsResponseTopicData(r: Reader, v: number): Assign
   };
 }
 
-function writeAssignReplicasToDirsResponseTopicData(w: Writer, v: number, m: AssignReplicasToDirsResponseTopicDataInput): void {
+function writeAssignReplicasToDirsResponseTopicData(w: Writer, m: AssignReplicasToDirsResponseTopicDataInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -568,27 +542,24 @@ function writeAssignReplicasToDirsResponseTopicData(w: Writer, v: number, m: Ass
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeAssignReplicasToDirsResponsePartitionData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeAssignReplicasToDirsResponsePartitionData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAssignReplicasToDirsResponseTopicData(v: number, m: AssignReplicasToDirsResponseTopicDataInput): number {
+function measureAssignReplicasToDirsResponseTopicData(m: AssignReplicasToDirsResponseTopicDataInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureAssignReplicasToDirsResponsePartitionData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureAssignReplicasToDirsResponsePartitionData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readAssignReplicasToDirsResponsePartitionData(r: Reader, v: number): AssignReplicasToDirsResponsePartitionData {
+function readAssignReplicasToDirsResponsePartitionData(r: Reader): AssignReplicasToDirsResponsePartitionData {
   const f_partitionIndex: number = r.int32();
   const f_errorCode: number = r.int16();
   let unknown: RawTaggedField[] | undefined;
@@ -600,7 +571,7 @@ function readAssignReplicasToDirsResponsePartitionData(r: Reader, v: number): As
   };
 }
 
-function writeAssignReplicasToDirsResponsePartitionData(w: Writer, v: number, m: AssignReplicasToDirsResponsePartitionDataInput): void {
+function writeAssignReplicasToDirsResponsePartitionData(w: Writer, m: AssignReplicasToDirsResponsePartitionDataInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -612,16 +583,9 @@ function writeAssignReplicasToDirsResponsePartitionData(w: Writer, v: number, m:
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureAssignReplicasToDirsResponsePartitionData(v: number, m: AssignReplicasToDirsResponsePartitionDataInput): number {
+function measureAssignReplicasToDirsResponsePartitionData(m: AssignReplicasToDirsResponsePartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -629,19 +593,19 @@ function measureAssignReplicasToDirsResponsePartitionData(v: number, m: AssignRe
 /** Decodes AssignReplicasToDirsResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeAssignReplicasToDirsResponse(r: Reader, version: number): AssignReplicasToDirsResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AssignReplicasToDirsResponse has no version ${version} (valid 0-0)`);
-  return readAssignReplicasToDirsResponse(r, version);
+  return readAssignReplicasToDirsResponse(r);
 }
 
 /** Encodes AssignReplicasToDirsResponse at `version` into `w` (which must have room for sizeAssignReplicasToDirsResponse() bytes). */
 export function encodeAssignReplicasToDirsResponse(w: Writer, version: number, message: AssignReplicasToDirsResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AssignReplicasToDirsResponse has no version ${version} (valid 0-0)`);
-  writeAssignReplicasToDirsResponse(w, version, message);
+  writeAssignReplicasToDirsResponse(w, message);
 }
 
 /** Exact encoded size of AssignReplicasToDirsResponse at `version`, in bytes. */
 export function sizeAssignReplicasToDirsResponse(version: number, message: AssignReplicasToDirsResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`AssignReplicasToDirsResponse has no version ${version} (valid 0-0)`);
-  return measureAssignReplicasToDirsResponse(version, message);
+  return measureAssignReplicasToDirsResponse(message);
 }
 
 // ---- AssignReplicasToDirsApi ----

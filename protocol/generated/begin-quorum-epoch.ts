@@ -232,10 +232,7 @@ function measureBeginQuorumEpochRequest(v: number, m: BeginQuorumEpochRequestInp
     const x = m.clusterId === undefined ? null : m.clusterId;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  if (v >= 1) {
-    const x = m.voterId === undefined ? -1 : m.voterId;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -359,22 +356,9 @@ function writeBeginQuorumEpochRequestPartitionData(w: Writer, v: number, m: Begi
 function measureBeginQuorumEpochRequestPartitionData(v: number, m: BeginQuorumEpochRequestPartitionDataInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  if (v >= 1) {
-    const x = m.voterDirectoryId === undefined ? ZERO_UUID : m.voterDirectoryId;
-    s += 16;
-  }
-  {
-    const x = m.leaderId === undefined ? 0 : m.leaderId;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 4;
+  if (v >= 1) s += 16;
+  s += 8;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -443,10 +427,7 @@ function measureBeginQuorumEpochRequestLeaderEndpoint(v: number, m: BeginQuorumE
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  if (v >= 1) {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 2;
-  }
+  if (v >= 1) s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -696,10 +677,7 @@ function writeBeginQuorumEpochResponse(w: Writer, v: number, m: BeginQuorumEpoch
 function measureBeginQuorumEpochResponse(v: number, m: BeginQuorumEpochResponseInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -826,22 +804,7 @@ function writeBeginQuorumEpochResponsePartitionData(w: Writer, v: number, m: Beg
 function measureBeginQuorumEpochResponsePartitionData(v: number, m: BeginQuorumEpochResponsePartitionDataInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.leaderId === undefined ? 0 : m.leaderId;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 14;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -902,18 +865,12 @@ function writeBeginQuorumEpochResponseNodeEndpoint(w: Writer, v: number, m: Begi
 function measureBeginQuorumEpochResponseNodeEndpoint(v: number, m: BeginQuorumEpochResponseNodeEndpointInput): number {
   const flex = v >= 1;
   let s = 0;
-  if (v >= 1) {
-    const x = m.nodeId === undefined ? 0 : m.nodeId;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
   if (v >= 1) {
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  if (v >= 1) {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 2;
-  }
+  if (v >= 1) s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

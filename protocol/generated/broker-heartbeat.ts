@@ -160,26 +160,7 @@ function writeBrokerHeartbeatRequest(w: Writer, v: number, m: BrokerHeartbeatReq
 
 function measureBrokerHeartbeatRequest(v: number, m: BrokerHeartbeatRequestInput): number {
   let s = 0;
-  {
-    const x = m.brokerId === undefined ? 0 : m.brokerId;
-    s += 4;
-  }
-  {
-    const x = m.brokerEpoch === undefined ? -1n : m.brokerEpoch;
-    s += 8;
-  }
-  {
-    const x = m.currentMetadataOffset === undefined ? 0n : m.currentMetadataOffset;
-    s += 8;
-  }
-  {
-    const x = m.wantFence === undefined ? false : m.wantFence;
-    s += 1;
-  }
-  {
-    const x = m.wantShutDown === undefined ? false : m.wantShutDown;
-    s += 1;
-  }
+  s += 22;
   const unknown = m._unknownTaggedFields;
   let count = unknown === undefined ? 0 : unknown.length;
   s += sizeRawTaggedFields(unknown);
@@ -267,7 +248,7 @@ export interface BrokerHeartbeatResponseInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readBrokerHeartbeatResponse(r: Reader, v: number): BrokerHeartbeatResponse {
+function readBrokerHeartbeatResponse(r: Reader): BrokerHeartbeatResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_isCaughtUp: boolean = r.bool();
@@ -285,7 +266,7 @@ function readBrokerHeartbeatResponse(r: Reader, v: number): BrokerHeartbeatRespo
   };
 }
 
-function writeBrokerHeartbeatResponse(w: Writer, v: number, m: BrokerHeartbeatResponseInput): void {
+function writeBrokerHeartbeatResponse(w: Writer, m: BrokerHeartbeatResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -309,28 +290,9 @@ function writeBrokerHeartbeatResponse(w: Writer, v: number, m: BrokerHeartbeatRe
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureBrokerHeartbeatResponse(v: number, m: BrokerHeartbeatResponseInput): number {
+function measureBrokerHeartbeatResponse(m: BrokerHeartbeatResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.isCaughtUp === undefined ? false : m.isCaughtUp;
-    s += 1;
-  }
-  {
-    const x = m.isFenced === undefined ? true : m.isFenced;
-    s += 1;
-  }
-  {
-    const x = m.shouldShutDown === undefined ? false : m.shouldShutDown;
-    s += 1;
-  }
+  s += 9;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -338,19 +300,19 @@ function measureBrokerHeartbeatResponse(v: number, m: BrokerHeartbeatResponseInp
 /** Decodes BrokerHeartbeatResponse (versions 0-1) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeBrokerHeartbeatResponse(r: Reader, version: number): BrokerHeartbeatResponse {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`BrokerHeartbeatResponse has no version ${version} (valid 0-1)`);
-  return readBrokerHeartbeatResponse(r, version);
+  return readBrokerHeartbeatResponse(r);
 }
 
 /** Encodes BrokerHeartbeatResponse at `version` into `w` (which must have room for sizeBrokerHeartbeatResponse() bytes). */
 export function encodeBrokerHeartbeatResponse(w: Writer, version: number, message: BrokerHeartbeatResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`BrokerHeartbeatResponse has no version ${version} (valid 0-1)`);
-  writeBrokerHeartbeatResponse(w, version, message);
+  writeBrokerHeartbeatResponse(w, message);
 }
 
 /** Exact encoded size of BrokerHeartbeatResponse at `version`, in bytes. */
 export function sizeBrokerHeartbeatResponse(version: number, message: BrokerHeartbeatResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`BrokerHeartbeatResponse has no version ${version} (valid 0-1)`);
-  return measureBrokerHeartbeatResponse(version, message);
+  return measureBrokerHeartbeatResponse(message);
 }
 
 // ---- BrokerHeartbeatApi ----

@@ -187,7 +187,7 @@ function readBrokerRegistrationRequest(r: Reader, v: number): BrokerRegistration
       r.fail('null array in non-nullable BrokerRegistrationRequest.Listeners');
     } else {
       const a: BrokerRegistrationRequestListener[] = [];
-      for (let i = 0; i < n; i++) a.push(readBrokerRegistrationRequestListener(r, v));
+      for (let i = 0; i < n; i++) a.push(readBrokerRegistrationRequestListener(r));
       f_listeners = a;
     }
   }
@@ -198,7 +198,7 @@ function readBrokerRegistrationRequest(r: Reader, v: number): BrokerRegistration
       r.fail('null array in non-nullable BrokerRegistrationRequest.Features');
     } else {
       const a: BrokerRegistrationRequestFeature[] = [];
-      for (let i = 0; i < n; i++) a.push(readBrokerRegistrationRequestFeature(r, v));
+      for (let i = 0; i < n; i++) a.push(readBrokerRegistrationRequestFeature(r));
       f_features = a;
     }
   }
@@ -256,12 +256,12 @@ function writeBrokerRegistrationRequest(w: Writer, v: number, m: BrokerRegistrat
   {
     const x = m.listeners === undefined ? [] : m.listeners;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeBrokerRegistrationRequestListener(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeBrokerRegistrationRequestListener(w, x[i]!);
   }
   {
     const x = m.features === undefined ? [] : m.features;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeBrokerRegistrationRequestFeature(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeBrokerRegistrationRequestFeature(w, x[i]!);
   }
   {
     const x = m.rack === undefined ? "" : m.rack;
@@ -289,50 +289,38 @@ function writeBrokerRegistrationRequest(w: Writer, v: number, m: BrokerRegistrat
 
 function measureBrokerRegistrationRequest(v: number, m: BrokerRegistrationRequestInput): number {
   let s = 0;
-  {
-    const x = m.brokerId === undefined ? 0 : m.brokerId;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.clusterId === undefined ? "" : m.clusterId;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.incarnationId === undefined ? ZERO_UUID : m.incarnationId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.listeners === undefined ? [] : m.listeners;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureBrokerRegistrationRequestListener(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureBrokerRegistrationRequestListener(x[i]!);
   }
   {
     const x = m.features === undefined ? [] : m.features;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureBrokerRegistrationRequestFeature(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureBrokerRegistrationRequestFeature(x[i]!);
   }
   {
     const x = m.rack === undefined ? "" : m.rack;
     s += sizeCompactNullableString(x);
   }
-  if (v >= 1) {
-    const x = m.isMigratingZkBroker === undefined ? false : m.isMigratingZkBroker;
-    s += 1;
-  }
+  if (v >= 1) s += 1;
   if (v >= 2) {
     const x = m.logDirs === undefined ? [] : m.logDirs;
     s += sizeUvarint(x.length + 1);
     s += x.length * 16;
   }
-  if (v >= 3) {
-    const x = m.previousBrokerEpoch === undefined ? -1n : m.previousBrokerEpoch;
-    s += 8;
-  }
+  if (v >= 3) s += 8;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readBrokerRegistrationRequestListener(r: Reader, v: number): BrokerRegistrationRequestListener {
+function readBrokerRegistrationRequestListener(r: Reader): BrokerRegistrationRequestListener {
   const f_name: string = r.compactString();
   const f_host: string = r.compactString();
   const f_port: number = r.uint16();
@@ -348,7 +336,7 @@ function readBrokerRegistrationRequestListener(r: Reader, v: number): BrokerRegi
   };
 }
 
-function writeBrokerRegistrationRequestListener(w: Writer, v: number, m: BrokerRegistrationRequestListenerInput): void {
+function writeBrokerRegistrationRequestListener(w: Writer, m: BrokerRegistrationRequestListenerInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -368,7 +356,7 @@ function writeBrokerRegistrationRequestListener(w: Writer, v: number, m: BrokerR
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureBrokerRegistrationRequestListener(v: number, m: BrokerRegistrationRequestListenerInput): number {
+function measureBrokerRegistrationRequestListener(m: BrokerRegistrationRequestListenerInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -378,19 +366,12 @@ function measureBrokerRegistrationRequestListener(v: number, m: BrokerRegistrati
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 2;
-  }
-  {
-    const x = m.securityProtocol === undefined ? 0 : m.securityProtocol;
-    s += 2;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readBrokerRegistrationRequestFeature(r: Reader, v: number): BrokerRegistrationRequestFeature {
+function readBrokerRegistrationRequestFeature(r: Reader): BrokerRegistrationRequestFeature {
   const f_name: string = r.compactString();
   const f_minSupportedVersion: number = r.int16();
   const f_maxSupportedVersion: number = r.int16();
@@ -404,7 +385,7 @@ function readBrokerRegistrationRequestFeature(r: Reader, v: number): BrokerRegis
   };
 }
 
-function writeBrokerRegistrationRequestFeature(w: Writer, v: number, m: BrokerRegistrationRequestFeatureInput): void {
+function writeBrokerRegistrationRequestFeature(w: Writer, m: BrokerRegistrationRequestFeatureInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -420,20 +401,13 @@ function writeBrokerRegistrationRequestFeature(w: Writer, v: number, m: BrokerRe
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureBrokerRegistrationRequestFeature(v: number, m: BrokerRegistrationRequestFeatureInput): number {
+function measureBrokerRegistrationRequestFeature(m: BrokerRegistrationRequestFeatureInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.minSupportedVersion === undefined ? 0 : m.minSupportedVersion;
-    s += 2;
-  }
-  {
-    const x = m.maxSupportedVersion === undefined ? 0 : m.maxSupportedVersion;
-    s += 2;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -494,7 +468,7 @@ export interface BrokerRegistrationResponseInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readBrokerRegistrationResponse(r: Reader, v: number): BrokerRegistrationResponse {
+function readBrokerRegistrationResponse(r: Reader): BrokerRegistrationResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_brokerEpoch: bigint = r.int64();
@@ -508,7 +482,7 @@ function readBrokerRegistrationResponse(r: Reader, v: number): BrokerRegistratio
   };
 }
 
-function writeBrokerRegistrationResponse(w: Writer, v: number, m: BrokerRegistrationResponseInput): void {
+function writeBrokerRegistrationResponse(w: Writer, m: BrokerRegistrationResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -524,20 +498,9 @@ function writeBrokerRegistrationResponse(w: Writer, v: number, m: BrokerRegistra
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureBrokerRegistrationResponse(v: number, m: BrokerRegistrationResponseInput): number {
+function measureBrokerRegistrationResponse(m: BrokerRegistrationResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.brokerEpoch === undefined ? -1n : m.brokerEpoch;
-    s += 8;
-  }
+  s += 14;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -545,19 +508,19 @@ function measureBrokerRegistrationResponse(v: number, m: BrokerRegistrationRespo
 /** Decodes BrokerRegistrationResponse (versions 0-4) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeBrokerRegistrationResponse(r: Reader, version: number): BrokerRegistrationResponse {
   if (!Number.isInteger(version) || version < 0 || version > 4) throw new UnsupportedVersionError(`BrokerRegistrationResponse has no version ${version} (valid 0-4)`);
-  return readBrokerRegistrationResponse(r, version);
+  return readBrokerRegistrationResponse(r);
 }
 
 /** Encodes BrokerRegistrationResponse at `version` into `w` (which must have room for sizeBrokerRegistrationResponse() bytes). */
 export function encodeBrokerRegistrationResponse(w: Writer, version: number, message: BrokerRegistrationResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 4) throw new UnsupportedVersionError(`BrokerRegistrationResponse has no version ${version} (valid 0-4)`);
-  writeBrokerRegistrationResponse(w, version, message);
+  writeBrokerRegistrationResponse(w, message);
 }
 
 /** Exact encoded size of BrokerRegistrationResponse at `version`, in bytes. */
 export function sizeBrokerRegistrationResponse(version: number, message: BrokerRegistrationResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 4) throw new UnsupportedVersionError(`BrokerRegistrationResponse has no version ${version} (valid 0-4)`);
-  return measureBrokerRegistrationResponse(version, message);
+  return measureBrokerRegistrationResponse(message);
 }
 
 // ---- BrokerRegistrationApi ----

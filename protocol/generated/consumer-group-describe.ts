@@ -40,7 +40,7 @@ export interface ConsumerGroupDescribeRequestInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readConsumerGroupDescribeRequest(r: Reader, v: number): ConsumerGroupDescribeRequest {
+function readConsumerGroupDescribeRequest(r: Reader): ConsumerGroupDescribeRequest {
   let f_groupIds: string[];
   {
     const n = r.compactArrayLength();
@@ -62,7 +62,7 @@ function readConsumerGroupDescribeRequest(r: Reader, v: number): ConsumerGroupDe
   };
 }
 
-function writeConsumerGroupDescribeRequest(w: Writer, v: number, m: ConsumerGroupDescribeRequestInput): void {
+function writeConsumerGroupDescribeRequest(w: Writer, m: ConsumerGroupDescribeRequestInput): void {
   {
     const x = m.groupIds === undefined ? [] : m.groupIds;
     w.compactArrayLength(x.length);
@@ -77,17 +77,14 @@ function writeConsumerGroupDescribeRequest(w: Writer, v: number, m: ConsumerGrou
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureConsumerGroupDescribeRequest(v: number, m: ConsumerGroupDescribeRequestInput): number {
+function measureConsumerGroupDescribeRequest(m: ConsumerGroupDescribeRequestInput): number {
   let s = 0;
   {
     const x = m.groupIds === undefined ? [] : m.groupIds;
     s += sizeUvarint(x.length + 1);
     for (let i = 0; i < x.length; i++) s += sizeCompactString(x[i]!);
   }
-  {
-    const x = m.includeAuthorizedOperations === undefined ? false : m.includeAuthorizedOperations;
-    s += 1;
-  }
+  s += 1;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -95,19 +92,19 @@ function measureConsumerGroupDescribeRequest(v: number, m: ConsumerGroupDescribe
 /** Decodes ConsumerGroupDescribeRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeConsumerGroupDescribeRequest(r: Reader, version: number): ConsumerGroupDescribeRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupDescribeRequest has no version ${version} (valid 0-0)`);
-  return readConsumerGroupDescribeRequest(r, version);
+  return readConsumerGroupDescribeRequest(r);
 }
 
 /** Encodes ConsumerGroupDescribeRequest at `version` into `w` (which must have room for sizeConsumerGroupDescribeRequest() bytes). */
 export function encodeConsumerGroupDescribeRequest(w: Writer, version: number, message: ConsumerGroupDescribeRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupDescribeRequest has no version ${version} (valid 0-0)`);
-  writeConsumerGroupDescribeRequest(w, version, message);
+  writeConsumerGroupDescribeRequest(w, message);
 }
 
 /** Exact encoded size of ConsumerGroupDescribeRequest at `version`, in bytes. */
 export function sizeConsumerGroupDescribeRequest(version: number, message: ConsumerGroupDescribeRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupDescribeRequest has no version ${version} (valid 0-0)`);
-  return measureConsumerGroupDescribeRequest(version, message);
+  return measureConsumerGroupDescribeRequest(message);
 }
 
 // ---- ConsumerGroupDescribeResponse ----
@@ -383,7 +380,7 @@ export interface ConsumerGroupDescribeResponseAssignmentInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readConsumerGroupDescribeResponse(r: Reader, v: number): ConsumerGroupDescribeResponse {
+function readConsumerGroupDescribeResponse(r: Reader): ConsumerGroupDescribeResponse {
   const f_throttleTimeMs: number = r.int32();
   let f_groups: ConsumerGroupDescribeResponseDescribedGroup[];
   {
@@ -392,7 +389,7 @@ function readConsumerGroupDescribeResponse(r: Reader, v: number): ConsumerGroupD
       r.fail('null array in non-nullable ConsumerGroupDescribeResponse.Groups');
     } else {
       const a: ConsumerGroupDescribeResponseDescribedGroup[] = [];
-      for (let i = 0; i < n; i++) a.push(readConsumerGroupDescribeResponseDescribedGroup(r, v));
+      for (let i = 0; i < n; i++) a.push(readConsumerGroupDescribeResponseDescribedGroup(r));
       f_groups = a;
     }
   }
@@ -405,7 +402,7 @@ function readConsumerGroupDescribeResponse(r: Reader, v: number): ConsumerGroupD
   };
 }
 
-function writeConsumerGroupDescribeResponse(w: Writer, v: number, m: ConsumerGroupDescribeResponseInput): void {
+function writeConsumerGroupDescribeResponse(w: Writer, m: ConsumerGroupDescribeResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -413,27 +410,24 @@ function writeConsumerGroupDescribeResponse(w: Writer, v: number, m: ConsumerGro
   {
     const x = m.groups === undefined ? [] : m.groups;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeConsumerGroupDescribeResponseDescribedGroup(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeConsumerGroupDescribeResponseDescribedGroup(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureConsumerGroupDescribeResponse(v: number, m: ConsumerGroupDescribeResponseInput): number {
+function measureConsumerGroupDescribeResponse(m: ConsumerGroupDescribeResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.groups === undefined ? [] : m.groups;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureConsumerGroupDescribeResponseDescribedGroup(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureConsumerGroupDescribeResponseDescribedGroup(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readConsumerGroupDescribeResponseDescribedGroup(r: Reader, v: number): ConsumerGroupDescribeResponseDescribedGroup {
+function readConsumerGroupDescribeResponseDescribedGroup(r: Reader): ConsumerGroupDescribeResponseDescribedGroup {
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
   const f_groupId: string = r.compactString();
@@ -448,7 +442,7 @@ function readConsumerGroupDescribeResponseDescribedGroup(r: Reader, v: number): 
       r.fail('null array in non-nullable ConsumerGroupDescribeResponse.DescribedGroup.Members');
     } else {
       const a: ConsumerGroupDescribeResponseMember[] = [];
-      for (let i = 0; i < n; i++) a.push(readConsumerGroupDescribeResponseMember(r, v));
+      for (let i = 0; i < n; i++) a.push(readConsumerGroupDescribeResponseMember(r));
       f_members = a;
     }
   }
@@ -469,7 +463,7 @@ function readConsumerGroupDescribeResponseDescribedGroup(r: Reader, v: number): 
   };
 }
 
-function writeConsumerGroupDescribeResponseDescribedGroup(w: Writer, v: number, m: ConsumerGroupDescribeResponseDescribedGroupInput): void {
+function writeConsumerGroupDescribeResponseDescribedGroup(w: Writer, m: ConsumerGroupDescribeResponseDescribedGroupInput): void {
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
@@ -501,7 +495,7 @@ function writeConsumerGroupDescribeResponseDescribedGroup(w: Writer, v: number, 
   {
     const x = m.members === undefined ? [] : m.members;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeConsumerGroupDescribeResponseMember(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeConsumerGroupDescribeResponseMember(w, x[i]!);
   }
   {
     const x = m.authorizedOperations === undefined ? -2147483648 : m.authorizedOperations;
@@ -510,12 +504,9 @@ function writeConsumerGroupDescribeResponseDescribedGroup(w: Writer, v: number, 
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureConsumerGroupDescribeResponseDescribedGroup(v: number, m: ConsumerGroupDescribeResponseDescribedGroupInput): number {
+function measureConsumerGroupDescribeResponseDescribedGroup(m: ConsumerGroupDescribeResponseDescribedGroupInput): number {
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -528,14 +519,7 @@ function measureConsumerGroupDescribeResponseDescribedGroup(v: number, m: Consum
     const x = m.groupState === undefined ? "" : m.groupState;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.groupEpoch === undefined ? 0 : m.groupEpoch;
-    s += 4;
-  }
-  {
-    const x = m.assignmentEpoch === undefined ? 0 : m.assignmentEpoch;
-    s += 4;
-  }
+  s += 8;
   {
     const x = m.assignorName === undefined ? "" : m.assignorName;
     s += sizeCompactString(x);
@@ -543,17 +527,14 @@ function measureConsumerGroupDescribeResponseDescribedGroup(v: number, m: Consum
   {
     const x = m.members === undefined ? [] : m.members;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureConsumerGroupDescribeResponseMember(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureConsumerGroupDescribeResponseMember(x[i]!);
   }
-  {
-    const x = m.authorizedOperations === undefined ? -2147483648 : m.authorizedOperations;
-    s += 4;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readConsumerGroupDescribeResponseMember(r: Reader, v: number): ConsumerGroupDescribeResponseMember {
+function readConsumerGroupDescribeResponseMember(r: Reader): ConsumerGroupDescribeResponseMember {
   const f_memberId: string = r.compactString();
   const f_instanceId: string | null = r.compactNullableString();
   const f_rackId: string | null = r.compactNullableString();
@@ -572,8 +553,8 @@ function readConsumerGroupDescribeResponseMember(r: Reader, v: number): Consumer
     }
   }
   const f_subscribedTopicRegex: string | null = r.compactNullableString();
-  const f_assignment: ConsumerGroupDescribeResponseAssignment = readConsumerGroupDescribeResponseAssignment(r, v);
-  const f_targetAssignment: ConsumerGroupDescribeResponseAssignment = readConsumerGroupDescribeResponseAssignment(r, v);
+  const f_assignment: ConsumerGroupDescribeResponseAssignment = readConsumerGroupDescribeResponseAssignment(r);
+  const f_targetAssignment: ConsumerGroupDescribeResponseAssignment = readConsumerGroupDescribeResponseAssignment(r);
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
   return {
@@ -591,7 +572,7 @@ function readConsumerGroupDescribeResponseMember(r: Reader, v: number): Consumer
   };
 }
 
-function writeConsumerGroupDescribeResponseMember(w: Writer, v: number, m: ConsumerGroupDescribeResponseMemberInput): void {
+function writeConsumerGroupDescribeResponseMember(w: Writer, m: ConsumerGroupDescribeResponseMemberInput): void {
   {
     const x = m.memberId === undefined ? "" : m.memberId;
     w.compactString(x);
@@ -629,16 +610,16 @@ function writeConsumerGroupDescribeResponseMember(w: Writer, v: number, m: Consu
   }
   {
     const x = m.assignment === undefined ? defaultConsumerGroupDescribeResponseAssignment() : m.assignment;
-    writeConsumerGroupDescribeResponseAssignment(w, v, x);
+    writeConsumerGroupDescribeResponseAssignment(w, x);
   }
   {
     const x = m.targetAssignment === undefined ? defaultConsumerGroupDescribeResponseAssignment() : m.targetAssignment;
-    writeConsumerGroupDescribeResponseAssignment(w, v, x);
+    writeConsumerGroupDescribeResponseAssignment(w, x);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureConsumerGroupDescribeResponseMember(v: number, m: ConsumerGroupDescribeResponseMemberInput): number {
+function measureConsumerGroupDescribeResponseMember(m: ConsumerGroupDescribeResponseMemberInput): number {
   let s = 0;
   {
     const x = m.memberId === undefined ? "" : m.memberId;
@@ -652,10 +633,7 @@ function measureConsumerGroupDescribeResponseMember(v: number, m: ConsumerGroupD
     const x = m.rackId === undefined ? null : m.rackId;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.memberEpoch === undefined ? 0 : m.memberEpoch;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.clientId === undefined ? "" : m.clientId;
     s += sizeCompactString(x);
@@ -675,17 +653,17 @@ function measureConsumerGroupDescribeResponseMember(v: number, m: ConsumerGroupD
   }
   {
     const x = m.assignment === undefined ? defaultConsumerGroupDescribeResponseAssignment() : m.assignment;
-    s += measureConsumerGroupDescribeResponseAssignment(v, x);
+    s += measureConsumerGroupDescribeResponseAssignment(x);
   }
   {
     const x = m.targetAssignment === undefined ? defaultConsumerGroupDescribeResponseAssignment() : m.targetAssignment;
-    s += measureConsumerGroupDescribeResponseAssignment(v, x);
+    s += measureConsumerGroupDescribeResponseAssignment(x);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, v: number): ConsumerGroupDescribeResponseTopicPartitions {
+function readConsumerGroupDescribeResponseTopicPartitions(r: Reader): ConsumerGroupDescribeResponseTopicPartitions {
   const f_topicId: string = r.uuid();
   const f_topicName: string = r.compactString();
   let f_partitions: number[];
@@ -709,7 +687,7 @@ function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, v: number):
   };
 }
 
-function writeConsumerGroupDescribeResponseTopicPartitions(w: Writer, v: number, m: ConsumerGroupDescribeResponseTopicPartitionsInput): void {
+function writeConsumerGroupDescribeResponseTopicPartitions(w: Writer, m: ConsumerGroupDescribeResponseTopicPartitionsInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -728,12 +706,9 @@ function writeConsumerGroupDescribeResponseTopicPartitions(w: Writer, v: number,
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureConsumerGroupDescribeResponseTopicPartitions(v: number, m: ConsumerGroupDescribeResponseTopicPartitionsInput): number {
+function measureConsumerGroupDescribeResponseTopicPartitions(m: ConsumerGroupDescribeResponseTopicPartitionsInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.topicName === undefined ? "" : m.topicName;
     s += sizeCompactString(x);
@@ -747,7 +722,7 @@ function measureConsumerGroupDescribeResponseTopicPartitions(v: number, m: Consu
   return s;
 }
 
-function readConsumerGroupDescribeResponseAssignment(r: Reader, v: number): ConsumerGroupDescribeResponseAssignment {
+function readConsumerGroupDescribeResponseAssignment(r: Reader): ConsumerGroupDescribeResponseAssignment {
   let f_topicPartitions: ConsumerGroupDescribeResponseTopicPartitions[];
   {
     const n = r.compactArrayLength();
@@ -755,7 +730,7 @@ function readConsumerGroupDescribeResponseAssignment(r: Reader, v: number): Cons
       r.fail('null array in non-nullable ConsumerGroupDescribeResponse.Assignment.TopicPartitions');
     } else {
       const a: ConsumerGroupDescribeResponseTopicPartitions[] = [];
-      for (let i = 0; i < n; i++) a.push(readConsumerGroupDescribeResponseTopicPartitions(r, v));
+      for (let i = 0; i < n; i++) a.push(readConsumerGroupDescribeResponseTopicPartitions(r));
       f_topicPartitions = a;
     }
   }
@@ -767,21 +742,21 @@ function readConsumerGroupDescribeResponseAssignment(r: Reader, v: number): Cons
   };
 }
 
-function writeConsumerGroupDescribeResponseAssignment(w: Writer, v: number, m: ConsumerGroupDescribeResponseAssignmentInput): void {
+function writeConsumerGroupDescribeResponseAssignment(w: Writer, m: ConsumerGroupDescribeResponseAssignmentInput): void {
   {
     const x = m.topicPartitions === undefined ? [] : m.topicPartitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeConsumerGroupDescribeResponseTopicPartitions(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeConsumerGroupDescribeResponseTopicPartitions(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureConsumerGroupDescribeResponseAssignment(v: number, m: ConsumerGroupDescribeResponseAssignmentInput): number {
+function measureConsumerGroupDescribeResponseAssignment(m: ConsumerGroupDescribeResponseAssignmentInput): number {
   let s = 0;
   {
     const x = m.topicPartitions === undefined ? [] : m.topicPartitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureConsumerGroupDescribeResponseTopicPartitions(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureConsumerGroupDescribeResponseTopicPartitions(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
@@ -794,29 +769,22 @@ function defaultConsumerGroupDescribeResponseAssignment(): ConsumerGroupDescribe
   };
 }
 
-function isDefaultConsumerGroupDescribeResponseAssignment(m: ConsumerGroupDescribeResponseAssignmentInput): boolean {
-  return (
-    (m.topicPartitions === undefined || m.topicPartitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0)
-  );
-}
-
 /** Decodes ConsumerGroupDescribeResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeConsumerGroupDescribeResponse(r: Reader, version: number): ConsumerGroupDescribeResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupDescribeResponse has no version ${version} (valid 0-0)`);
-  return readConsumerGroupDescribeResponse(r, version);
+  return readConsumerGroupDescribeResponse(r);
 }
 
 /** Encodes ConsumerGroupDescribeResponse at `version` into `w` (which must have room for sizeConsumerGroupDescribeResponse() bytes). */
 export function encodeConsumerGroupDescribeResponse(w: Writer, version: number, message: ConsumerGroupDescribeResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupDescribeResponse has no version ${version} (valid 0-0)`);
-  writeConsumerGroupDescribeResponse(w, version, message);
+  writeConsumerGroupDescribeResponse(w, message);
 }
 
 /** Exact encoded size of ConsumerGroupDescribeResponse at `version`, in bytes. */
 export function sizeConsumerGroupDescribeResponse(version: number, message: ConsumerGroupDescribeResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupDescribeResponse has no version ${version} (valid 0-0)`);
-  return measureConsumerGroupDescribeResponse(version, message);
+  return measureConsumerGroupDescribeResponse(message);
 }
 
 // ---- ConsumerGroupDescribeApi ----

@@ -124,7 +124,7 @@ export interface ConsumerGroupHeartbeatRequestTopicPartitionsInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readConsumerGroupHeartbeatRequest(r: Reader, v: number): ConsumerGroupHeartbeatRequest {
+function readConsumerGroupHeartbeatRequest(r: Reader): ConsumerGroupHeartbeatRequest {
   const f_groupId: string = r.compactString();
   const f_memberId: string = r.compactString();
   const f_memberEpoch: number = r.int32();
@@ -150,7 +150,7 @@ function readConsumerGroupHeartbeatRequest(r: Reader, v: number): ConsumerGroupH
       f_topicPartitions = null;
     } else {
       const a: ConsumerGroupHeartbeatRequestTopicPartitions[] = [];
-      for (let i = 0; i < n; i++) a.push(readConsumerGroupHeartbeatRequestTopicPartitions(r, v));
+      for (let i = 0; i < n; i++) a.push(readConsumerGroupHeartbeatRequestTopicPartitions(r));
       f_topicPartitions = a;
     }
   }
@@ -170,7 +170,7 @@ function readConsumerGroupHeartbeatRequest(r: Reader, v: number): ConsumerGroupH
   };
 }
 
-function writeConsumerGroupHeartbeatRequest(w: Writer, v: number, m: ConsumerGroupHeartbeatRequestInput): void {
+function writeConsumerGroupHeartbeatRequest(w: Writer, m: ConsumerGroupHeartbeatRequestInput): void {
   {
     const x = m.groupId === undefined ? "" : m.groupId;
     w.compactString(x);
@@ -216,13 +216,13 @@ function writeConsumerGroupHeartbeatRequest(w: Writer, v: number, m: ConsumerGro
       w.compactArrayLength(-1);
     } else {
       w.compactArrayLength(x.length);
-      for (let i = 0; i < x.length; i++) writeConsumerGroupHeartbeatRequestTopicPartitions(w, v, x[i]!);
+      for (let i = 0; i < x.length; i++) writeConsumerGroupHeartbeatRequestTopicPartitions(w, x[i]!);
     }
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureConsumerGroupHeartbeatRequest(v: number, m: ConsumerGroupHeartbeatRequestInput): number {
+function measureConsumerGroupHeartbeatRequest(m: ConsumerGroupHeartbeatRequestInput): number {
   let s = 0;
   {
     const x = m.groupId === undefined ? "" : m.groupId;
@@ -232,10 +232,7 @@ function measureConsumerGroupHeartbeatRequest(v: number, m: ConsumerGroupHeartbe
     const x = m.memberId === undefined ? "" : m.memberId;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.memberEpoch === undefined ? 0 : m.memberEpoch;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.instanceId === undefined ? null : m.instanceId;
     s += sizeCompactNullableString(x);
@@ -244,10 +241,7 @@ function measureConsumerGroupHeartbeatRequest(v: number, m: ConsumerGroupHeartbe
     const x = m.rackId === undefined ? null : m.rackId;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.rebalanceTimeoutMs === undefined ? -1 : m.rebalanceTimeoutMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.subscribedTopicNames === undefined ? null : m.subscribedTopicNames;
     if (x === null) {
@@ -267,14 +261,14 @@ function measureConsumerGroupHeartbeatRequest(v: number, m: ConsumerGroupHeartbe
       s += 1;
     } else {
       s += sizeUvarint(x.length + 1);
-      for (let i = 0; i < x.length; i++) s += measureConsumerGroupHeartbeatRequestTopicPartitions(v, x[i]!);
+      for (let i = 0; i < x.length; i++) s += measureConsumerGroupHeartbeatRequestTopicPartitions(x[i]!);
     }
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, v: number): ConsumerGroupHeartbeatRequestTopicPartitions {
+function readConsumerGroupHeartbeatRequestTopicPartitions(r: Reader): ConsumerGroupHeartbeatRequestTopicPartitions {
   const f_topicId: string = r.uuid();
   let f_partitions: number[];
   {
@@ -296,7 +290,7 @@ function readConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, v: number):
   };
 }
 
-function writeConsumerGroupHeartbeatRequestTopicPartitions(w: Writer, v: number, m: ConsumerGroupHeartbeatRequestTopicPartitionsInput): void {
+function writeConsumerGroupHeartbeatRequestTopicPartitions(w: Writer, m: ConsumerGroupHeartbeatRequestTopicPartitionsInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -311,12 +305,9 @@ function writeConsumerGroupHeartbeatRequestTopicPartitions(w: Writer, v: number,
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureConsumerGroupHeartbeatRequestTopicPartitions(v: number, m: ConsumerGroupHeartbeatRequestTopicPartitionsInput): number {
+function measureConsumerGroupHeartbeatRequestTopicPartitions(m: ConsumerGroupHeartbeatRequestTopicPartitionsInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
@@ -329,19 +320,19 @@ function measureConsumerGroupHeartbeatRequestTopicPartitions(v: number, m: Consu
 /** Decodes ConsumerGroupHeartbeatRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number): ConsumerGroupHeartbeatRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupHeartbeatRequest has no version ${version} (valid 0-0)`);
-  return readConsumerGroupHeartbeatRequest(r, version);
+  return readConsumerGroupHeartbeatRequest(r);
 }
 
 /** Encodes ConsumerGroupHeartbeatRequest at `version` into `w` (which must have room for sizeConsumerGroupHeartbeatRequest() bytes). */
 export function encodeConsumerGroupHeartbeatRequest(w: Writer, version: number, message: ConsumerGroupHeartbeatRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupHeartbeatRequest has no version ${version} (valid 0-0)`);
-  writeConsumerGroupHeartbeatRequest(w, version, message);
+  writeConsumerGroupHeartbeatRequest(w, message);
 }
 
 /** Exact encoded size of ConsumerGroupHeartbeatRequest at `version`, in bytes. */
 export function sizeConsumerGroupHeartbeatRequest(version: number, message: ConsumerGroupHeartbeatRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupHeartbeatRequest has no version ${version} (valid 0-0)`);
-  return measureConsumerGroupHeartbeatRequest(version, message);
+  return measureConsumerGroupHeartbeatRequest(message);
 }
 
 // ---- ConsumerGroupHeartbeatResponse ----
@@ -476,14 +467,14 @@ export interface ConsumerGroupHeartbeatResponseTopicPartitionsInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readConsumerGroupHeartbeatResponse(r: Reader, v: number): ConsumerGroupHeartbeatResponse {
+function readConsumerGroupHeartbeatResponse(r: Reader): ConsumerGroupHeartbeatResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
   const f_memberId: string | null = r.compactNullableString();
   const f_memberEpoch: number = r.int32();
   const f_heartbeatIntervalMs: number = r.int32();
-  const f_assignment: ConsumerGroupHeartbeatResponseAssignment | null = r.present() ? readConsumerGroupHeartbeatResponseAssignment(r, v) : null;
+  const f_assignment: ConsumerGroupHeartbeatResponseAssignment | null = r.present() ? readConsumerGroupHeartbeatResponseAssignment(r) : null;
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
   return {
@@ -498,7 +489,7 @@ function readConsumerGroupHeartbeatResponse(r: Reader, v: number): ConsumerGroup
   };
 }
 
-function writeConsumerGroupHeartbeatResponse(w: Writer, v: number, m: ConsumerGroupHeartbeatResponseInput): void {
+function writeConsumerGroupHeartbeatResponse(w: Writer, m: ConsumerGroupHeartbeatResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -529,22 +520,15 @@ function writeConsumerGroupHeartbeatResponse(w: Writer, v: number, m: ConsumerGr
       w.int8(-1);
     } else {
       w.int8(1);
-      writeConsumerGroupHeartbeatResponseAssignment(w, v, x);
+      writeConsumerGroupHeartbeatResponseAssignment(w, x);
     }
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureConsumerGroupHeartbeatResponse(v: number, m: ConsumerGroupHeartbeatResponseInput): number {
+function measureConsumerGroupHeartbeatResponse(m: ConsumerGroupHeartbeatResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -553,24 +537,17 @@ function measureConsumerGroupHeartbeatResponse(v: number, m: ConsumerGroupHeartb
     const x = m.memberId === undefined ? null : m.memberId;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.memberEpoch === undefined ? 0 : m.memberEpoch;
-    s += 4;
-  }
-  {
-    const x = m.heartbeatIntervalMs === undefined ? 0 : m.heartbeatIntervalMs;
-    s += 4;
-  }
+  s += 8;
   {
     const x = m.assignment === undefined ? null : m.assignment;
     s += 1;
-    if (x !== null) s += measureConsumerGroupHeartbeatResponseAssignment(v, x);
+    if (x !== null) s += measureConsumerGroupHeartbeatResponseAssignment(x);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readConsumerGroupHeartbeatResponseAssignment(r: Reader, v: number): ConsumerGroupHeartbeatResponseAssignment {
+function readConsumerGroupHeartbeatResponseAssignment(r: Reader): ConsumerGroupHeartbeatResponseAssignment {
   let f_topicPartitions: ConsumerGroupHeartbeatResponseTopicPartitions[];
   {
     const n = r.compactArrayLength();
@@ -578,7 +555,7 @@ function readConsumerGroupHeartbeatResponseAssignment(r: Reader, v: number): Con
       r.fail('null array in non-nullable ConsumerGroupHeartbeatResponse.Assignment.TopicPartitions');
     } else {
       const a: ConsumerGroupHeartbeatResponseTopicPartitions[] = [];
-      for (let i = 0; i < n; i++) a.push(readConsumerGroupHeartbeatResponseTopicPartitions(r, v));
+      for (let i = 0; i < n; i++) a.push(readConsumerGroupHeartbeatResponseTopicPartitions(r));
       f_topicPartitions = a;
     }
   }
@@ -590,41 +567,27 @@ function readConsumerGroupHeartbeatResponseAssignment(r: Reader, v: number): Con
   };
 }
 
-function writeConsumerGroupHeartbeatResponseAssignment(w: Writer, v: number, m: ConsumerGroupHeartbeatResponseAssignmentInput): void {
+function writeConsumerGroupHeartbeatResponseAssignment(w: Writer, m: ConsumerGroupHeartbeatResponseAssignmentInput): void {
   {
     const x = m.topicPartitions === undefined ? [] : m.topicPartitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeConsumerGroupHeartbeatResponseTopicPartitions(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeConsumerGroupHeartbeatResponseTopicPartitions(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureConsumerGroupHeartbeatResponseAssignment(v: number, m: ConsumerGroupHeartbeatResponseAssignmentInput): number {
+function measureConsumerGroupHeartbeatResponseAssignment(m: ConsumerGroupHeartbeatResponseAssignmentInput): number {
   let s = 0;
   {
     const x = m.topicPartitions === undefined ? [] : m.topicPartitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureConsumerGroupHeartbeatResponseTopicPartitions(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureConsumerGroupHeartbeatResponseTopicPartitions(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function defaultConsumerGroupHeartbeatResponseAssignment(): ConsumerGroupHeartbeatResponseAssignment {
-  return {
-    topicPartitions: [],
-    _unknownTaggedFields: undefined,
-  };
-}
-
-function isDefaultConsumerGroupHeartbeatResponseAssignment(m: ConsumerGroupHeartbeatResponseAssignmentInput): boolean {
-  return (
-    (m.topicPartitions === undefined || m.topicPartitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0)
-  );
-}
-
-function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, v: number): ConsumerGroupHeartbeatResponseTopicPartitions {
+function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader): ConsumerGroupHeartbeatResponseTopicPartitions {
   const f_topicId: string = r.uuid();
   let f_partitions: number[];
   {
@@ -646,7 +609,7 @@ function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, v: number)
   };
 }
 
-function writeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, v: number, m: ConsumerGroupHeartbeatResponseTopicPartitionsInput): void {
+function writeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, m: ConsumerGroupHeartbeatResponseTopicPartitionsInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -661,12 +624,9 @@ function writeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, v: number
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureConsumerGroupHeartbeatResponseTopicPartitions(v: number, m: ConsumerGroupHeartbeatResponseTopicPartitionsInput): number {
+function measureConsumerGroupHeartbeatResponseTopicPartitions(m: ConsumerGroupHeartbeatResponseTopicPartitionsInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
@@ -679,19 +639,19 @@ function measureConsumerGroupHeartbeatResponseTopicPartitions(v: number, m: Cons
 /** Decodes ConsumerGroupHeartbeatResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeConsumerGroupHeartbeatResponse(r: Reader, version: number): ConsumerGroupHeartbeatResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupHeartbeatResponse has no version ${version} (valid 0-0)`);
-  return readConsumerGroupHeartbeatResponse(r, version);
+  return readConsumerGroupHeartbeatResponse(r);
 }
 
 /** Encodes ConsumerGroupHeartbeatResponse at `version` into `w` (which must have room for sizeConsumerGroupHeartbeatResponse() bytes). */
 export function encodeConsumerGroupHeartbeatResponse(w: Writer, version: number, message: ConsumerGroupHeartbeatResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupHeartbeatResponse has no version ${version} (valid 0-0)`);
-  writeConsumerGroupHeartbeatResponse(w, version, message);
+  writeConsumerGroupHeartbeatResponse(w, message);
 }
 
 /** Exact encoded size of ConsumerGroupHeartbeatResponse at `version`, in bytes. */
 export function sizeConsumerGroupHeartbeatResponse(version: number, message: ConsumerGroupHeartbeatResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ConsumerGroupHeartbeatResponse has no version ${version} (valid 0-0)`);
-  return measureConsumerGroupHeartbeatResponse(version, message);
+  return measureConsumerGroupHeartbeatResponse(message);
 }
 
 // ---- ConsumerGroupHeartbeatApi ----

@@ -53,7 +53,7 @@ export interface ConsumerProtocolAssignmentTopicPartitionInput {
   partitions?: number[];
 }
 
-function readConsumerProtocolAssignment(r: Reader, v: number): ConsumerProtocolAssignment {
+function readConsumerProtocolAssignment(r: Reader): ConsumerProtocolAssignment {
   let f_assignedPartitions: ConsumerProtocolAssignmentTopicPartition[];
   {
     const n = r.arrayLength();
@@ -61,7 +61,7 @@ function readConsumerProtocolAssignment(r: Reader, v: number): ConsumerProtocolA
       r.fail('null array in non-nullable ConsumerProtocolAssignment.AssignedPartitions');
     } else {
       const a: ConsumerProtocolAssignmentTopicPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readConsumerProtocolAssignmentTopicPartition(r, v));
+      for (let i = 0; i < n; i++) a.push(readConsumerProtocolAssignmentTopicPartition(r));
       f_assignedPartitions = a;
     }
   }
@@ -72,11 +72,11 @@ function readConsumerProtocolAssignment(r: Reader, v: number): ConsumerProtocolA
   };
 }
 
-function writeConsumerProtocolAssignment(w: Writer, v: number, m: ConsumerProtocolAssignmentInput): void {
+function writeConsumerProtocolAssignment(w: Writer, m: ConsumerProtocolAssignmentInput): void {
   {
     const x = m.assignedPartitions === undefined ? [] : m.assignedPartitions;
     w.arrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeConsumerProtocolAssignmentTopicPartition(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeConsumerProtocolAssignmentTopicPartition(w, x[i]!);
   }
   {
     const x = m.userData === undefined ? null : m.userData;
@@ -84,12 +84,12 @@ function writeConsumerProtocolAssignment(w: Writer, v: number, m: ConsumerProtoc
   }
 }
 
-function measureConsumerProtocolAssignment(v: number, m: ConsumerProtocolAssignmentInput): number {
+function measureConsumerProtocolAssignment(m: ConsumerProtocolAssignmentInput): number {
   let s = 0;
   {
     const x = m.assignedPartitions === undefined ? [] : m.assignedPartitions;
     s += 4;
-    for (let i = 0; i < x.length; i++) s += measureConsumerProtocolAssignmentTopicPartition(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureConsumerProtocolAssignmentTopicPartition(x[i]!);
   }
   {
     const x = m.userData === undefined ? null : m.userData;
@@ -98,7 +98,7 @@ function measureConsumerProtocolAssignment(v: number, m: ConsumerProtocolAssignm
   return s;
 }
 
-function readConsumerProtocolAssignmentTopicPartition(r: Reader, v: number): ConsumerProtocolAssignmentTopicPartition {
+function readConsumerProtocolAssignmentTopicPartition(r: Reader): ConsumerProtocolAssignmentTopicPartition {
   const f_topic: string = r.string();
   let f_partitions: number[];
   {
@@ -117,7 +117,7 @@ function readConsumerProtocolAssignmentTopicPartition(r: Reader, v: number): Con
   };
 }
 
-function writeConsumerProtocolAssignmentTopicPartition(w: Writer, v: number, m: ConsumerProtocolAssignmentTopicPartitionInput): void {
+function writeConsumerProtocolAssignmentTopicPartition(w: Writer, m: ConsumerProtocolAssignmentTopicPartitionInput): void {
   {
     const x = m.topic === undefined ? "" : m.topic;
     w.string(x);
@@ -131,7 +131,7 @@ function writeConsumerProtocolAssignmentTopicPartition(w: Writer, v: number, m: 
   }
 }
 
-function measureConsumerProtocolAssignmentTopicPartition(v: number, m: ConsumerProtocolAssignmentTopicPartitionInput): number {
+function measureConsumerProtocolAssignmentTopicPartition(m: ConsumerProtocolAssignmentTopicPartitionInput): number {
   let s = 0;
   {
     const x = m.topic === undefined ? "" : m.topic;
@@ -148,17 +148,17 @@ function measureConsumerProtocolAssignmentTopicPartition(v: number, m: ConsumerP
 /** Decodes ConsumerProtocolAssignment (versions 0-3) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeConsumerProtocolAssignment(r: Reader, version: number): ConsumerProtocolAssignment {
   if (!Number.isInteger(version) || version < 0 || version > 3) throw new UnsupportedVersionError(`ConsumerProtocolAssignment has no version ${version} (valid 0-3)`);
-  return readConsumerProtocolAssignment(r, version);
+  return readConsumerProtocolAssignment(r);
 }
 
 /** Encodes ConsumerProtocolAssignment at `version` into `w` (which must have room for sizeConsumerProtocolAssignment() bytes). */
 export function encodeConsumerProtocolAssignment(w: Writer, version: number, message: ConsumerProtocolAssignmentInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 3) throw new UnsupportedVersionError(`ConsumerProtocolAssignment has no version ${version} (valid 0-3)`);
-  writeConsumerProtocolAssignment(w, version, message);
+  writeConsumerProtocolAssignment(w, message);
 }
 
 /** Exact encoded size of ConsumerProtocolAssignment at `version`, in bytes. */
 export function sizeConsumerProtocolAssignment(version: number, message: ConsumerProtocolAssignmentInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 3) throw new UnsupportedVersionError(`ConsumerProtocolAssignment has no version ${version} (valid 0-3)`);
-  return measureConsumerProtocolAssignment(version, message);
+  return measureConsumerProtocolAssignment(message);
 }

@@ -151,10 +151,7 @@ function measureConsumerProtocolSubscription(v: number, m: ConsumerProtocolSubsc
     s += 4;
     for (let i = 0; i < x.length; i++) s += measureConsumerProtocolSubscriptionTopicPartition(v, x[i]!);
   }
-  if (v >= 2) {
-    const x = m.generationId === undefined ? -1 : m.generationId;
-    s += 4;
-  }
+  if (v >= 2) s += 4;
   if (v >= 3) {
     const x = m.rackId === undefined ? null : m.rackId;
     s += sizeNullableString(x);

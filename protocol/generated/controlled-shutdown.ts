@@ -85,14 +85,8 @@ function writeControlledShutdownRequest(w: Writer, v: number, m: ControlledShutd
 function measureControlledShutdownRequest(v: number, m: ControlledShutdownRequestInput): number {
   const flex = v >= 3;
   let s = 0;
-  {
-    const x = m.brokerId === undefined ? 0 : m.brokerId;
-    s += 4;
-  }
-  if (v >= 2) {
-    const x = m.brokerEpoch === undefined ? -1n : m.brokerEpoch;
-    s += 8;
-  }
+  s += 4;
+  if (v >= 2) s += 8;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -223,10 +217,7 @@ function writeControlledShutdownResponse(w: Writer, v: number, m: ControlledShut
 function measureControlledShutdownResponse(v: number, m: ControlledShutdownResponseInput): number {
   const flex = v >= 3;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.remainingPartitions === undefined ? [] : m.remainingPartitions;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -275,10 +266,7 @@ function measureControlledShutdownResponseRemainingPartition(v: number, m: Contr
     const x = m.topicName === undefined ? "" : m.topicName;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
+  s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -144,7 +144,7 @@ export interface ControllerRegistrationRequestFeatureInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readControllerRegistrationRequest(r: Reader, v: number): ControllerRegistrationRequest {
+function readControllerRegistrationRequest(r: Reader): ControllerRegistrationRequest {
   const f_controllerId: number = r.int32();
   const f_incarnationId: string = r.uuid();
   const f_zkMigrationReady: boolean = r.bool();
@@ -155,7 +155,7 @@ function readControllerRegistrationRequest(r: Reader, v: number): ControllerRegi
       r.fail('null array in non-nullable ControllerRegistrationRequest.Listeners');
     } else {
       const a: ControllerRegistrationRequestListener[] = [];
-      for (let i = 0; i < n; i++) a.push(readControllerRegistrationRequestListener(r, v));
+      for (let i = 0; i < n; i++) a.push(readControllerRegistrationRequestListener(r));
       f_listeners = a;
     }
   }
@@ -166,7 +166,7 @@ function readControllerRegistrationRequest(r: Reader, v: number): ControllerRegi
       r.fail('null array in non-nullable ControllerRegistrationRequest.Features');
     } else {
       const a: ControllerRegistrationRequestFeature[] = [];
-      for (let i = 0; i < n; i++) a.push(readControllerRegistrationRequestFeature(r, v));
+      for (let i = 0; i < n; i++) a.push(readControllerRegistrationRequestFeature(r));
       f_features = a;
     }
   }
@@ -182,7 +182,7 @@ function readControllerRegistrationRequest(r: Reader, v: number): ControllerRegi
   };
 }
 
-function writeControllerRegistrationRequest(w: Writer, v: number, m: ControllerRegistrationRequestInput): void {
+function writeControllerRegistrationRequest(w: Writer, m: ControllerRegistrationRequestInput): void {
   {
     const x = m.controllerId === undefined ? 0 : m.controllerId;
     w.int32(x);
@@ -198,45 +198,34 @@ function writeControllerRegistrationRequest(w: Writer, v: number, m: ControllerR
   {
     const x = m.listeners === undefined ? [] : m.listeners;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeControllerRegistrationRequestListener(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeControllerRegistrationRequestListener(w, x[i]!);
   }
   {
     const x = m.features === undefined ? [] : m.features;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeControllerRegistrationRequestFeature(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeControllerRegistrationRequestFeature(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureControllerRegistrationRequest(v: number, m: ControllerRegistrationRequestInput): number {
+function measureControllerRegistrationRequest(m: ControllerRegistrationRequestInput): number {
   let s = 0;
-  {
-    const x = m.controllerId === undefined ? 0 : m.controllerId;
-    s += 4;
-  }
-  {
-    const x = m.incarnationId === undefined ? ZERO_UUID : m.incarnationId;
-    s += 16;
-  }
-  {
-    const x = m.zkMigrationReady === undefined ? false : m.zkMigrationReady;
-    s += 1;
-  }
+  s += 21;
   {
     const x = m.listeners === undefined ? [] : m.listeners;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureControllerRegistrationRequestListener(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureControllerRegistrationRequestListener(x[i]!);
   }
   {
     const x = m.features === undefined ? [] : m.features;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureControllerRegistrationRequestFeature(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureControllerRegistrationRequestFeature(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readControllerRegistrationRequestListener(r: Reader, v: number): ControllerRegistrationRequestListener {
+function readControllerRegistrationRequestListener(r: Reader): ControllerRegistrationRequestListener {
   const f_name: string = r.compactString();
   const f_host: string = r.compactString();
   const f_port: number = r.uint16();
@@ -252,7 +241,7 @@ function readControllerRegistrationRequestListener(r: Reader, v: number): Contro
   };
 }
 
-function writeControllerRegistrationRequestListener(w: Writer, v: number, m: ControllerRegistrationRequestListenerInput): void {
+function writeControllerRegistrationRequestListener(w: Writer, m: ControllerRegistrationRequestListenerInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -272,7 +261,7 @@ function writeControllerRegistrationRequestListener(w: Writer, v: number, m: Con
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureControllerRegistrationRequestListener(v: number, m: ControllerRegistrationRequestListenerInput): number {
+function measureControllerRegistrationRequestListener(m: ControllerRegistrationRequestListenerInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -282,19 +271,12 @@ function measureControllerRegistrationRequestListener(v: number, m: ControllerRe
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 2;
-  }
-  {
-    const x = m.securityProtocol === undefined ? 0 : m.securityProtocol;
-    s += 2;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readControllerRegistrationRequestFeature(r: Reader, v: number): ControllerRegistrationRequestFeature {
+function readControllerRegistrationRequestFeature(r: Reader): ControllerRegistrationRequestFeature {
   const f_name: string = r.compactString();
   const f_minSupportedVersion: number = r.int16();
   const f_maxSupportedVersion: number = r.int16();
@@ -308,7 +290,7 @@ function readControllerRegistrationRequestFeature(r: Reader, v: number): Control
   };
 }
 
-function writeControllerRegistrationRequestFeature(w: Writer, v: number, m: ControllerRegistrationRequestFeatureInput): void {
+function writeControllerRegistrationRequestFeature(w: Writer, m: ControllerRegistrationRequestFeatureInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -324,20 +306,13 @@ function writeControllerRegistrationRequestFeature(w: Writer, v: number, m: Cont
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureControllerRegistrationRequestFeature(v: number, m: ControllerRegistrationRequestFeatureInput): number {
+function measureControllerRegistrationRequestFeature(m: ControllerRegistrationRequestFeatureInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.minSupportedVersion === undefined ? 0 : m.minSupportedVersion;
-    s += 2;
-  }
-  {
-    const x = m.maxSupportedVersion === undefined ? 0 : m.maxSupportedVersion;
-    s += 2;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -345,19 +320,19 @@ function measureControllerRegistrationRequestFeature(v: number, m: ControllerReg
 /** Decodes ControllerRegistrationRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeControllerRegistrationRequest(r: Reader, version: number): ControllerRegistrationRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ControllerRegistrationRequest has no version ${version} (valid 0-0)`);
-  return readControllerRegistrationRequest(r, version);
+  return readControllerRegistrationRequest(r);
 }
 
 /** Encodes ControllerRegistrationRequest at `version` into `w` (which must have room for sizeControllerRegistrationRequest() bytes). */
 export function encodeControllerRegistrationRequest(w: Writer, version: number, message: ControllerRegistrationRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ControllerRegistrationRequest has no version ${version} (valid 0-0)`);
-  writeControllerRegistrationRequest(w, version, message);
+  writeControllerRegistrationRequest(w, message);
 }
 
 /** Exact encoded size of ControllerRegistrationRequest at `version`, in bytes. */
 export function sizeControllerRegistrationRequest(version: number, message: ControllerRegistrationRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ControllerRegistrationRequest has no version ${version} (valid 0-0)`);
-  return measureControllerRegistrationRequest(version, message);
+  return measureControllerRegistrationRequest(message);
 }
 
 // ---- ControllerRegistrationResponse ----
@@ -398,7 +373,7 @@ export interface ControllerRegistrationResponseInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readControllerRegistrationResponse(r: Reader, v: number): ControllerRegistrationResponse {
+function readControllerRegistrationResponse(r: Reader): ControllerRegistrationResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -412,7 +387,7 @@ function readControllerRegistrationResponse(r: Reader, v: number): ControllerReg
   };
 }
 
-function writeControllerRegistrationResponse(w: Writer, v: number, m: ControllerRegistrationResponseInput): void {
+function writeControllerRegistrationResponse(w: Writer, m: ControllerRegistrationResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -428,16 +403,9 @@ function writeControllerRegistrationResponse(w: Writer, v: number, m: Controller
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureControllerRegistrationResponse(v: number, m: ControllerRegistrationResponseInput): number {
+function measureControllerRegistrationResponse(m: ControllerRegistrationResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -449,19 +417,19 @@ function measureControllerRegistrationResponse(v: number, m: ControllerRegistrat
 /** Decodes ControllerRegistrationResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeControllerRegistrationResponse(r: Reader, version: number): ControllerRegistrationResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ControllerRegistrationResponse has no version ${version} (valid 0-0)`);
-  return readControllerRegistrationResponse(r, version);
+  return readControllerRegistrationResponse(r);
 }
 
 /** Encodes ControllerRegistrationResponse at `version` into `w` (which must have room for sizeControllerRegistrationResponse() bytes). */
 export function encodeControllerRegistrationResponse(w: Writer, version: number, message: ControllerRegistrationResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ControllerRegistrationResponse has no version ${version} (valid 0-0)`);
-  writeControllerRegistrationResponse(w, version, message);
+  writeControllerRegistrationResponse(w, message);
 }
 
 /** Exact encoded size of ControllerRegistrationResponse at `version`, in bytes. */
 export function sizeControllerRegistrationResponse(version: number, message: ControllerRegistrationResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ControllerRegistrationResponse has no version ${version} (valid 0-0)`);
-  return measureControllerRegistrationResponse(version, message);
+  return measureControllerRegistrationResponse(message);
 }
 
 // ---- ControllerRegistrationApi ----

@@ -222,18 +222,12 @@ function writeCreateAclsRequestAclCreation(w: Writer, v: number, m: CreateAclsRe
 function measureCreateAclsRequestAclCreation(v: number, m: CreateAclsRequestAclCreationInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.resourceType === undefined ? 0 : m.resourceType;
-    s += 1;
-  }
+  s += 1;
   {
     const x = m.resourceName === undefined ? "" : m.resourceName;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v >= 1) {
-    const x = m.resourcePatternType === undefined ? 3 : m.resourcePatternType;
-    s += 1;
-  }
+  if (v >= 1) s += 1;
   {
     const x = m.principal === undefined ? "" : m.principal;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -242,14 +236,7 @@ function measureCreateAclsRequestAclCreation(v: number, m: CreateAclsRequestAclC
     const x = m.host === undefined ? "" : m.host;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.operation === undefined ? 0 : m.operation;
-    s += 1;
-  }
-  {
-    const x = m.permissionType === undefined ? 0 : m.permissionType;
-    s += 1;
-  }
+  s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -382,10 +369,7 @@ function writeCreateAclsResponse(w: Writer, v: number, m: CreateAclsResponseInpu
 function measureCreateAclsResponse(v: number, m: CreateAclsResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.results === undefined ? [] : m.results;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -430,10 +414,7 @@ function writeCreateAclsResponseAclCreationResult(w: Writer, v: number, m: Creat
 function measureCreateAclsResponseAclCreationResult(v: number, m: CreateAclsResponseAclCreationResultInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));

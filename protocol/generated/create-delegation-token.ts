@@ -170,10 +170,7 @@ function measureCreateDelegationTokenRequest(v: number, m: CreateDelegationToken
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureCreateDelegationTokenRequestCreatableRenewers(v, x[i]!);
   }
-  {
-    const x = m.maxLifetimeMs === undefined ? 0n : m.maxLifetimeMs;
-    s += 8;
-  }
+  s += 8;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -452,10 +449,7 @@ function writeCreateDelegationTokenResponse(w: Writer, v: number, m: CreateDeleg
 function measureCreateDelegationTokenResponse(v: number, m: CreateDelegationTokenResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.principalType === undefined ? "" : m.principalType;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -472,18 +466,7 @@ function measureCreateDelegationTokenResponse(v: number, m: CreateDelegationToke
     const x = m.tokenRequesterPrincipalName === undefined ? "" : m.tokenRequesterPrincipalName;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.issueTimestampMs === undefined ? 0n : m.issueTimestampMs;
-    s += 8;
-  }
-  {
-    const x = m.expiryTimestampMs === undefined ? 0n : m.expiryTimestampMs;
-    s += 8;
-  }
-  {
-    const x = m.maxTimestampMs === undefined ? 0n : m.maxTimestampMs;
-    s += 8;
-  }
+  s += 24;
   {
     const x = m.tokenId === undefined ? "" : m.tokenId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -492,10 +475,7 @@ function measureCreateDelegationTokenResponse(v: number, m: CreateDelegationToke
     const x = m.hmac === undefined ? new Uint8Array(0) : m.hmac;
     s += (flex ? sizeCompactBytes(x) : sizeBytes(x));
   }
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

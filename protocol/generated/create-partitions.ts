@@ -167,14 +167,7 @@ function measureCreatePartitionsRequest(v: number, m: CreatePartitionsRequestInp
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureCreatePartitionsRequestCreatePartitionsTopic(v, x[i]!);
   }
-  {
-    const x = m.timeoutMs === undefined ? 0 : m.timeoutMs;
-    s += 4;
-  }
-  {
-    const x = m.validateOnly === undefined ? false : m.validateOnly;
-    s += 1;
-  }
+  s += 5;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -239,10 +232,7 @@ function measureCreatePartitionsRequestCreatePartitionsTopic(v: number, m: Creat
     const x = m.name === undefined ? "" : m.name;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.count === undefined ? 0 : m.count;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.assignments === undefined ? [] : m.assignments;
     if (x === null) {
@@ -446,10 +436,7 @@ function writeCreatePartitionsResponse(w: Writer, v: number, m: CreatePartitions
 function measureCreatePartitionsResponse(v: number, m: CreatePartitionsResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.results === undefined ? [] : m.results;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -504,10 +491,7 @@ function measureCreatePartitionsResponseCreatePartitionsTopicResult(v: number, m
     const x = m.name === undefined ? "" : m.name;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));

@@ -230,14 +230,8 @@ function measureCreateTopicsRequest(v: number, m: CreateTopicsRequestInput): num
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureCreateTopicsRequestCreatableTopic(v, x[i]!);
   }
-  {
-    const x = m.timeoutMs === undefined ? 60000 : m.timeoutMs;
-    s += 4;
-  }
-  if (v >= 1) {
-    const x = m.validateOnly === undefined ? false : m.validateOnly;
-    s += 1;
-  }
+  s += 4;
+  if (v >= 1) s += 1;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -321,14 +315,7 @@ function measureCreateTopicsRequestCreatableTopic(v: number, m: CreateTopicsRequ
     const x = m.name === undefined ? "" : m.name;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.numPartitions === undefined ? 0 : m.numPartitions;
-    s += 4;
-  }
-  {
-    const x = m.replicationFactor === undefined ? 0 : m.replicationFactor;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.assignments === undefined ? [] : m.assignments;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -391,10 +378,7 @@ function writeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, v: number
 function measureCreateTopicsRequestCreatableReplicaAssignment(v: number, m: CreateTopicsRequestCreatableReplicaAssignmentInput): number {
   const flex = v >= 5;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.brokerIds === undefined ? [] : m.brokerIds;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -694,10 +678,7 @@ function writeCreateTopicsResponse(w: Writer, v: number, m: CreateTopicsResponse
 function measureCreateTopicsResponse(v: number, m: CreateTopicsResponseInput): number {
   const flex = v >= 5;
   let s = 0;
-  if (v >= 2) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  if (v >= 2) s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -834,26 +815,13 @@ function measureCreateTopicsResponseCreatableTopicResult(v: number, m: CreateTop
     const x = m.name === undefined ? "" : m.name;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v >= 7) {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  if (v >= 7) s += 16;
+  s += 2;
   if (v >= 1) {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  if (v >= 5) {
-    const x = m.numPartitions === undefined ? -1 : m.numPartitions;
-    s += 4;
-  }
-  if (v >= 5) {
-    const x = m.replicationFactor === undefined ? -1 : m.replicationFactor;
-    s += 2;
-  }
+  if (v >= 5) s += 6;
   if (v >= 5) {
     const x = m.configs === undefined ? [] : m.configs;
     if (x === null) {
@@ -961,18 +929,7 @@ function measureCreateTopicsResponseCreatableTopicConfigs(v: number, m: CreateTo
     const x = m.value === undefined ? "" : m.value;
     s += sizeCompactNullableString(x);
   }
-  if (v >= 5) {
-    const x = m.readOnly === undefined ? false : m.readOnly;
-    s += 1;
-  }
-  if (v >= 5) {
-    const x = m.configSource === undefined ? -1 : m.configSource;
-    s += 1;
-  }
-  if (v >= 5) {
-    const x = m.isSensitive === undefined ? false : m.isSensitive;
-    s += 1;
-  }
+  if (v >= 5) s += 3;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

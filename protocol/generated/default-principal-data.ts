@@ -51,7 +51,7 @@ export interface DefaultPrincipalDataInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readDefaultPrincipalData(r: Reader, v: number): DefaultPrincipalData {
+function readDefaultPrincipalData(r: Reader): DefaultPrincipalData {
   const f_type: string = r.compactString();
   const f_name: string = r.compactString();
   const f_tokenAuthenticated: boolean = r.bool();
@@ -65,7 +65,7 @@ function readDefaultPrincipalData(r: Reader, v: number): DefaultPrincipalData {
   };
 }
 
-function writeDefaultPrincipalData(w: Writer, v: number, m: DefaultPrincipalDataInput): void {
+function writeDefaultPrincipalData(w: Writer, m: DefaultPrincipalDataInput): void {
   {
     const x = m.type === undefined ? "" : m.type;
     w.compactString(x);
@@ -81,7 +81,7 @@ function writeDefaultPrincipalData(w: Writer, v: number, m: DefaultPrincipalData
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDefaultPrincipalData(v: number, m: DefaultPrincipalDataInput): number {
+function measureDefaultPrincipalData(m: DefaultPrincipalDataInput): number {
   let s = 0;
   {
     const x = m.type === undefined ? "" : m.type;
@@ -91,10 +91,7 @@ function measureDefaultPrincipalData(v: number, m: DefaultPrincipalDataInput): n
     const x = m.name === undefined ? "" : m.name;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.tokenAuthenticated === undefined ? false : m.tokenAuthenticated;
-    s += 1;
-  }
+  s += 1;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -102,17 +99,17 @@ function measureDefaultPrincipalData(v: number, m: DefaultPrincipalDataInput): n
 /** Decodes DefaultPrincipalData (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeDefaultPrincipalData(r: Reader, version: number): DefaultPrincipalData {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DefaultPrincipalData has no version ${version} (valid 0-0)`);
-  return readDefaultPrincipalData(r, version);
+  return readDefaultPrincipalData(r);
 }
 
 /** Encodes DefaultPrincipalData at `version` into `w` (which must have room for sizeDefaultPrincipalData() bytes). */
 export function encodeDefaultPrincipalData(w: Writer, version: number, message: DefaultPrincipalDataInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DefaultPrincipalData has no version ${version} (valid 0-0)`);
-  writeDefaultPrincipalData(w, version, message);
+  writeDefaultPrincipalData(w, message);
 }
 
 /** Exact encoded size of DefaultPrincipalData at `version`, in bytes. */
 export function sizeDefaultPrincipalData(version: number, message: DefaultPrincipalDataInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DefaultPrincipalData has no version ${version} (valid 0-0)`);
-  return measureDefaultPrincipalData(version, message);
+  return measureDefaultPrincipalData(message);
 }

@@ -222,18 +222,12 @@ function writeDeleteAclsRequestDeleteAclsFilter(w: Writer, v: number, m: DeleteA
 function measureDeleteAclsRequestDeleteAclsFilter(v: number, m: DeleteAclsRequestDeleteAclsFilterInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.resourceTypeFilter === undefined ? 0 : m.resourceTypeFilter;
-    s += 1;
-  }
+  s += 1;
   {
     const x = m.resourceNameFilter === undefined ? "" : m.resourceNameFilter;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  if (v >= 1) {
-    const x = m.patternTypeFilter === undefined ? 3 : m.patternTypeFilter;
-    s += 1;
-  }
+  if (v >= 1) s += 1;
   {
     const x = m.principalFilter === undefined ? "" : m.principalFilter;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -242,14 +236,7 @@ function measureDeleteAclsRequestDeleteAclsFilter(v: number, m: DeleteAclsReques
     const x = m.hostFilter === undefined ? "" : m.hostFilter;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  {
-    const x = m.operation === undefined ? 0 : m.operation;
-    s += 1;
-  }
-  {
-    const x = m.permissionType === undefined ? 0 : m.permissionType;
-    s += 1;
-  }
+  s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -475,10 +462,7 @@ function writeDeleteAclsResponse(w: Writer, v: number, m: DeleteAclsResponseInpu
 function measureDeleteAclsResponse(v: number, m: DeleteAclsResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.filterResults === undefined ? [] : m.filterResults;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -540,10 +524,7 @@ function writeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, v: number, m: 
 function measureDeleteAclsResponseDeleteAclsFilterResult(v: number, m: DeleteAclsResponseDeleteAclsFilterResultInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -639,26 +620,17 @@ function writeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, v: number, m: D
 function measureDeleteAclsResponseDeleteAclsMatchingAcl(v: number, m: DeleteAclsResponseDeleteAclsMatchingAclInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  {
-    const x = m.resourceType === undefined ? 0 : m.resourceType;
-    s += 1;
-  }
+  s += 1;
   {
     const x = m.resourceName === undefined ? "" : m.resourceName;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v >= 1) {
-    const x = m.patternType === undefined ? 3 : m.patternType;
-    s += 1;
-  }
+  if (v >= 1) s += 1;
   {
     const x = m.principal === undefined ? "" : m.principal;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -667,14 +639,7 @@ function measureDeleteAclsResponseDeleteAclsMatchingAcl(v: number, m: DeleteAcls
     const x = m.host === undefined ? "" : m.host;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.operation === undefined ? 0 : m.operation;
-    s += 1;
-  }
-  {
-    const x = m.permissionType === undefined ? 0 : m.permissionType;
-    s += 1;
-  }
+  s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

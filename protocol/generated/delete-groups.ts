@@ -214,10 +214,7 @@ function writeDeleteGroupsResponse(w: Writer, v: number, m: DeleteGroupsResponse
 function measureDeleteGroupsResponse(v: number, m: DeleteGroupsResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.results === undefined ? [] : m.results;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -266,10 +263,7 @@ function measureDeleteGroupsResponseDeletableGroupResult(v: number, m: DeleteGro
     const x = m.groupId === undefined ? "" : m.groupId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -149,10 +149,7 @@ function measureDeleteRecordsRequest(v: number, m: DeleteRecordsRequestInput): n
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureDeleteRecordsRequestDeleteRecordsTopic(v, x[i]!);
   }
-  {
-    const x = m.timeoutMs === undefined ? 0 : m.timeoutMs;
-    s += 4;
-  }
+  s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -251,14 +248,7 @@ function writeDeleteRecordsRequestDeleteRecordsPartition(w: Writer, v: number, m
 function measureDeleteRecordsRequestDeleteRecordsPartition(v: number, m: DeleteRecordsRequestDeleteRecordsPartitionInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.offset === undefined ? 0n : m.offset;
-    s += 8;
-  }
+  s += 12;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -426,10 +416,7 @@ function writeDeleteRecordsResponse(w: Writer, v: number, m: DeleteRecordsRespon
 function measureDeleteRecordsResponse(v: number, m: DeleteRecordsResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -539,18 +526,7 @@ function writeDeleteRecordsResponseDeleteRecordsPartitionResult(w: Writer, v: nu
 function measureDeleteRecordsResponseDeleteRecordsPartitionResult(v: number, m: DeleteRecordsResponseDeleteRecordsPartitionResultInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.lowWatermark === undefined ? 0n : m.lowWatermark;
-    s += 8;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 14;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

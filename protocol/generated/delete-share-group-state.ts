@@ -88,7 +88,7 @@ export interface DeleteShareGroupStateRequestPartitionDataInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readDeleteShareGroupStateRequest(r: Reader, v: number): DeleteShareGroupStateRequest {
+function readDeleteShareGroupStateRequest(r: Reader): DeleteShareGroupStateRequest {
   const f_groupId: string = r.compactString();
   let f_topics: DeleteShareGroupStateRequestDeleteStateData[];
   {
@@ -97,7 +97,7 @@ function readDeleteShareGroupStateRequest(r: Reader, v: number): DeleteShareGrou
       r.fail('null array in non-nullable DeleteShareGroupStateRequest.Topics');
     } else {
       const a: DeleteShareGroupStateRequestDeleteStateData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupStateRequestDeleteStateData(r, v));
+      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupStateRequestDeleteStateData(r));
       f_topics = a;
     }
   }
@@ -110,7 +110,7 @@ function readDeleteShareGroupStateRequest(r: Reader, v: number): DeleteShareGrou
   };
 }
 
-function writeDeleteShareGroupStateRequest(w: Writer, v: number, m: DeleteShareGroupStateRequestInput): void {
+function writeDeleteShareGroupStateRequest(w: Writer, m: DeleteShareGroupStateRequestInput): void {
   {
     const x = m.groupId === undefined ? "" : m.groupId;
     w.compactString(x);
@@ -118,12 +118,12 @@ function writeDeleteShareGroupStateRequest(w: Writer, v: number, m: DeleteShareG
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDeleteShareGroupStateRequestDeleteStateData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDeleteShareGroupStateRequestDeleteStateData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDeleteShareGroupStateRequest(v: number, m: DeleteShareGroupStateRequestInput): number {
+function measureDeleteShareGroupStateRequest(m: DeleteShareGroupStateRequestInput): number {
   let s = 0;
   {
     const x = m.groupId === undefined ? "" : m.groupId;
@@ -132,13 +132,13 @@ function measureDeleteShareGroupStateRequest(v: number, m: DeleteShareGroupState
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDeleteShareGroupStateRequestDeleteStateData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDeleteShareGroupStateRequestDeleteStateData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDeleteShareGroupStateRequestDeleteStateData(r: Reader, v: number): DeleteShareGroupStateRequestDeleteStateData {
+function readDeleteShareGroupStateRequestDeleteStateData(r: Reader): DeleteShareGroupStateRequestDeleteStateData {
   const f_topicId: string = r.uuid();
   let f_partitions: DeleteShareGroupStateRequestPartitionData[];
   {
@@ -147,7 +147,7 @@ function readDeleteShareGroupStateRequestDeleteStateData(r: Reader, v: number): 
       r.fail('null array in non-nullable DeleteShareGroupStateRequest.DeleteStateData.Partitions');
     } else {
       const a: DeleteShareGroupStateRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupStateRequestPartitionData(r, v));
+      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupStateRequestPartitionData(r));
       f_partitions = a;
     }
   }
@@ -160,7 +160,7 @@ function readDeleteShareGroupStateRequestDeleteStateData(r: Reader, v: number): 
   };
 }
 
-function writeDeleteShareGroupStateRequestDeleteStateData(w: Writer, v: number, m: DeleteShareGroupStateRequestDeleteStateDataInput): void {
+function writeDeleteShareGroupStateRequestDeleteStateData(w: Writer, m: DeleteShareGroupStateRequestDeleteStateDataInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -168,27 +168,24 @@ function writeDeleteShareGroupStateRequestDeleteStateData(w: Writer, v: number, 
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDeleteShareGroupStateRequestPartitionData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDeleteShareGroupStateRequestPartitionData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDeleteShareGroupStateRequestDeleteStateData(v: number, m: DeleteShareGroupStateRequestDeleteStateDataInput): number {
+function measureDeleteShareGroupStateRequestDeleteStateData(m: DeleteShareGroupStateRequestDeleteStateDataInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDeleteShareGroupStateRequestPartitionData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDeleteShareGroupStateRequestPartitionData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDeleteShareGroupStateRequestPartitionData(r: Reader, v: number): DeleteShareGroupStateRequestPartitionData {
+function readDeleteShareGroupStateRequestPartitionData(r: Reader): DeleteShareGroupStateRequestPartitionData {
   const f_partition: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
@@ -198,7 +195,7 @@ function readDeleteShareGroupStateRequestPartitionData(r: Reader, v: number): De
   };
 }
 
-function writeDeleteShareGroupStateRequestPartitionData(w: Writer, v: number, m: DeleteShareGroupStateRequestPartitionDataInput): void {
+function writeDeleteShareGroupStateRequestPartitionData(w: Writer, m: DeleteShareGroupStateRequestPartitionDataInput): void {
   {
     const x = m.partition === undefined ? 0 : m.partition;
     w.int32(x);
@@ -206,12 +203,9 @@ function writeDeleteShareGroupStateRequestPartitionData(w: Writer, v: number, m:
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDeleteShareGroupStateRequestPartitionData(v: number, m: DeleteShareGroupStateRequestPartitionDataInput): number {
+function measureDeleteShareGroupStateRequestPartitionData(m: DeleteShareGroupStateRequestPartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -219,19 +213,19 @@ function measureDeleteShareGroupStateRequestPartitionData(v: number, m: DeleteSh
 /** Decodes DeleteShareGroupStateRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeDeleteShareGroupStateRequest(r: Reader, version: number): DeleteShareGroupStateRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DeleteShareGroupStateRequest has no version ${version} (valid 0-0)`);
-  return readDeleteShareGroupStateRequest(r, version);
+  return readDeleteShareGroupStateRequest(r);
 }
 
 /** Encodes DeleteShareGroupStateRequest at `version` into `w` (which must have room for sizeDeleteShareGroupStateRequest() bytes). */
 export function encodeDeleteShareGroupStateRequest(w: Writer, version: number, message: DeleteShareGroupStateRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DeleteShareGroupStateRequest has no version ${version} (valid 0-0)`);
-  writeDeleteShareGroupStateRequest(w, version, message);
+  writeDeleteShareGroupStateRequest(w, message);
 }
 
 /** Exact encoded size of DeleteShareGroupStateRequest at `version`, in bytes. */
 export function sizeDeleteShareGroupStateRequest(version: number, message: DeleteShareGroupStateRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DeleteShareGroupStateRequest has no version ${version} (valid 0-0)`);
-  return measureDeleteShareGroupStateRequest(version, message);
+  return measureDeleteShareGroupStateRequest(message);
 }
 
 // ---- DeleteShareGroupStateResponse ----
@@ -330,7 +324,7 @@ export interface DeleteShareGroupStateResponsePartitionResultInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readDeleteShareGroupStateResponse(r: Reader, v: number): DeleteShareGroupStateResponse {
+function readDeleteShareGroupStateResponse(r: Reader): DeleteShareGroupStateResponse {
   let f_results: DeleteShareGroupStateResponseDeleteStateResult[];
   {
     const n = r.compactArrayLength();
@@ -338,7 +332,7 @@ function readDeleteShareGroupStateResponse(r: Reader, v: number): DeleteShareGro
       r.fail('null array in non-nullable DeleteShareGroupStateResponse.Results');
     } else {
       const a: DeleteShareGroupStateResponseDeleteStateResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupStateResponseDeleteStateResult(r, v));
+      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupStateResponseDeleteStateResult(r));
       f_results = a;
     }
   }
@@ -350,27 +344,27 @@ function readDeleteShareGroupStateResponse(r: Reader, v: number): DeleteShareGro
   };
 }
 
-function writeDeleteShareGroupStateResponse(w: Writer, v: number, m: DeleteShareGroupStateResponseInput): void {
+function writeDeleteShareGroupStateResponse(w: Writer, m: DeleteShareGroupStateResponseInput): void {
   {
     const x = m.results === undefined ? [] : m.results;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDeleteShareGroupStateResponseDeleteStateResult(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDeleteShareGroupStateResponseDeleteStateResult(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDeleteShareGroupStateResponse(v: number, m: DeleteShareGroupStateResponseInput): number {
+function measureDeleteShareGroupStateResponse(m: DeleteShareGroupStateResponseInput): number {
   let s = 0;
   {
     const x = m.results === undefined ? [] : m.results;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDeleteShareGroupStateResponseDeleteStateResult(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDeleteShareGroupStateResponseDeleteStateResult(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDeleteShareGroupStateResponseDeleteStateResult(r: Reader, v: number): DeleteShareGroupStateResponseDeleteStateResult {
+function readDeleteShareGroupStateResponseDeleteStateResult(r: Reader): DeleteShareGroupStateResponseDeleteStateResult {
   const f_topicId: string = r.uuid();
   let f_partitions: DeleteShareGroupStateResponsePartitionResult[];
   {
@@ -379,7 +373,7 @@ function readDeleteShareGroupStateResponseDeleteStateResult(r: Reader, v: number
       r.fail('null array in non-nullable DeleteShareGroupStateResponse.DeleteStateResult.Partitions');
     } else {
       const a: DeleteShareGroupStateResponsePartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupStateResponsePartitionResult(r, v));
+      for (let i = 0; i < n; i++) a.push(readDeleteShareGroupStateResponsePartitionResult(r));
       f_partitions = a;
     }
   }
@@ -392,7 +386,7 @@ function readDeleteShareGroupStateResponseDeleteStateResult(r: Reader, v: number
   };
 }
 
-function writeDeleteShareGroupStateResponseDeleteStateResult(w: Writer, v: number, m: DeleteShareGroupStateResponseDeleteStateResultInput): void {
+function writeDeleteShareGroupStateResponseDeleteStateResult(w: Writer, m: DeleteShareGroupStateResponseDeleteStateResultInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -400,27 +394,24 @@ function writeDeleteShareGroupStateResponseDeleteStateResult(w: Writer, v: numbe
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDeleteShareGroupStateResponsePartitionResult(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDeleteShareGroupStateResponsePartitionResult(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDeleteShareGroupStateResponseDeleteStateResult(v: number, m: DeleteShareGroupStateResponseDeleteStateResultInput): number {
+function measureDeleteShareGroupStateResponseDeleteStateResult(m: DeleteShareGroupStateResponseDeleteStateResultInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDeleteShareGroupStateResponsePartitionResult(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDeleteShareGroupStateResponsePartitionResult(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDeleteShareGroupStateResponsePartitionResult(r: Reader, v: number): DeleteShareGroupStateResponsePartitionResult {
+function readDeleteShareGroupStateResponsePartitionResult(r: Reader): DeleteShareGroupStateResponsePartitionResult {
   const f_partition: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -434,7 +425,7 @@ function readDeleteShareGroupStateResponsePartitionResult(r: Reader, v: number):
   };
 }
 
-function writeDeleteShareGroupStateResponsePartitionResult(w: Writer, v: number, m: DeleteShareGroupStateResponsePartitionResultInput): void {
+function writeDeleteShareGroupStateResponsePartitionResult(w: Writer, m: DeleteShareGroupStateResponsePartitionResultInput): void {
   {
     const x = m.partition === undefined ? 0 : m.partition;
     w.int32(x);
@@ -450,16 +441,9 @@ function writeDeleteShareGroupStateResponsePartitionResult(w: Writer, v: number,
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDeleteShareGroupStateResponsePartitionResult(v: number, m: DeleteShareGroupStateResponsePartitionResultInput): number {
+function measureDeleteShareGroupStateResponsePartitionResult(m: DeleteShareGroupStateResponsePartitionResultInput): number {
   let s = 0;
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -471,19 +455,19 @@ function measureDeleteShareGroupStateResponsePartitionResult(v: number, m: Delet
 /** Decodes DeleteShareGroupStateResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeDeleteShareGroupStateResponse(r: Reader, version: number): DeleteShareGroupStateResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DeleteShareGroupStateResponse has no version ${version} (valid 0-0)`);
-  return readDeleteShareGroupStateResponse(r, version);
+  return readDeleteShareGroupStateResponse(r);
 }
 
 /** Encodes DeleteShareGroupStateResponse at `version` into `w` (which must have room for sizeDeleteShareGroupStateResponse() bytes). */
 export function encodeDeleteShareGroupStateResponse(w: Writer, version: number, message: DeleteShareGroupStateResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DeleteShareGroupStateResponse has no version ${version} (valid 0-0)`);
-  writeDeleteShareGroupStateResponse(w, version, message);
+  writeDeleteShareGroupStateResponse(w, message);
 }
 
 /** Exact encoded size of DeleteShareGroupStateResponse at `version`, in bytes. */
 export function sizeDeleteShareGroupStateResponse(version: number, message: DeleteShareGroupStateResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DeleteShareGroupStateResponse has no version ${version} (valid 0-0)`);
-  return measureDeleteShareGroupStateResponse(version, message);
+  return measureDeleteShareGroupStateResponse(message);
 }
 
 // ---- DeleteShareGroupStateApi ----

@@ -166,10 +166,7 @@ function measureDeleteTopicsRequest(v: number, m: DeleteTopicsRequestInput): num
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += (flex ? sizeCompactString(x[i]!) : sizeString(x[i]!));
   }
-  {
-    const x = m.timeoutMs === undefined ? 0 : m.timeoutMs;
-    s += 4;
-  }
+  s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -223,10 +220,7 @@ function measureDeleteTopicsRequestDeleteTopicState(v: number, m: DeleteTopicsRe
     const x = m.name === undefined ? null : m.name;
     s += sizeCompactNullableString(x);
   }
-  if (v >= 6) {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  if (v >= 6) s += 16;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -389,10 +383,7 @@ function writeDeleteTopicsResponse(w: Writer, v: number, m: DeleteTopicsResponse
 function measureDeleteTopicsResponse(v: number, m: DeleteTopicsResponseInput): number {
   const flex = v >= 4;
   let s = 0;
-  if (v >= 1) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
   {
     const x = m.responses === undefined ? [] : m.responses;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -460,14 +451,8 @@ function measureDeleteTopicsResponseDeletableTopicResult(v: number, m: DeleteTop
     const x = m.name === undefined ? "" : m.name;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  if (v >= 6) {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  if (v >= 6) s += 16;
+  s += 2;
   if (v >= 5) {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);

@@ -153,18 +153,12 @@ function writeDescribeAclsRequest(w: Writer, v: number, m: DescribeAclsRequestIn
 function measureDescribeAclsRequest(v: number, m: DescribeAclsRequestInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.resourceTypeFilter === undefined ? 0 : m.resourceTypeFilter;
-    s += 1;
-  }
+  s += 1;
   {
     const x = m.resourceNameFilter === undefined ? "" : m.resourceNameFilter;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  if (v >= 1) {
-    const x = m.patternTypeFilter === undefined ? 3 : m.patternTypeFilter;
-    s += 1;
-  }
+  if (v >= 1) s += 1;
   {
     const x = m.principalFilter === undefined ? "" : m.principalFilter;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -173,14 +167,7 @@ function measureDescribeAclsRequest(v: number, m: DescribeAclsRequestInput): num
     const x = m.hostFilter === undefined ? "" : m.hostFilter;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  {
-    const x = m.operation === undefined ? 0 : m.operation;
-    s += 1;
-  }
-  {
-    const x = m.permissionType === undefined ? 0 : m.permissionType;
-    s += 1;
-  }
+  s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -402,14 +389,7 @@ function writeDescribeAclsResponse(w: Writer, v: number, m: DescribeAclsResponse
 function measureDescribeAclsResponse(v: number, m: DescribeAclsResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -486,18 +466,12 @@ function writeDescribeAclsResponseDescribeAclsResource(w: Writer, v: number, m: 
 function measureDescribeAclsResponseDescribeAclsResource(v: number, m: DescribeAclsResponseDescribeAclsResourceInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.resourceType === undefined ? 0 : m.resourceType;
-    s += 1;
-  }
+  s += 1;
   {
     const x = m.resourceName === undefined ? "" : m.resourceName;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v >= 1) {
-    const x = m.patternType === undefined ? 3 : m.patternType;
-    s += 1;
-  }
+  if (v >= 1) s += 1;
   {
     const x = m.acls === undefined ? [] : m.acls;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -562,14 +536,7 @@ function measureDescribeAclsResponseAclDescription(v: number, m: DescribeAclsRes
     const x = m.host === undefined ? "" : m.host;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.operation === undefined ? 0 : m.operation;
-    s += 1;
-  }
-  {
-    const x = m.permissionType === undefined ? 0 : m.permissionType;
-    s += 1;
-  }
+  s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -128,10 +128,7 @@ function measureDescribeClientQuotasRequest(v: number, m: DescribeClientQuotasRe
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureDescribeClientQuotasRequestComponentData(v, x[i]!);
   }
-  {
-    const x = m.strict === undefined ? false : m.strict;
-    s += 1;
-  }
+  s += 1;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -181,10 +178,7 @@ function measureDescribeClientQuotasRequestComponentData(v: number, m: DescribeC
     const x = m.entityType === undefined ? "" : m.entityType;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.matchType === undefined ? 0 : m.matchType;
-    s += 1;
-  }
+  s += 1;
   {
     const x = m.match === undefined ? "" : m.match;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -407,14 +401,7 @@ function writeDescribeClientQuotasResponse(w: Writer, v: number, m: DescribeClie
 function measureDescribeClientQuotasResponse(v: number, m: DescribeClientQuotasResponseInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -589,10 +576,7 @@ function measureDescribeClientQuotasResponseValueData(v: number, m: DescribeClie
     const x = m.key === undefined ? "" : m.key;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.value === undefined ? 0 : m.value;
-    s += 8;
-  }
+  s += 8;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

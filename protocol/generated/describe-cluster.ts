@@ -74,14 +74,8 @@ function writeDescribeClusterRequest(w: Writer, v: number, m: DescribeClusterReq
 
 function measureDescribeClusterRequest(v: number, m: DescribeClusterRequestInput): number {
   let s = 0;
-  {
-    const x = m.includeClusterAuthorizedOperations === undefined ? false : m.includeClusterAuthorizedOperations;
-    s += 1;
-  }
-  if (v >= 1) {
-    const x = m.endpointType === undefined ? 1 : m.endpointType;
-    s += 1;
-  }
+  s += 1;
+  if (v >= 1) s += 1;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -248,7 +242,7 @@ function readDescribeClusterResponse(r: Reader, v: number): DescribeClusterRespo
       r.fail('null array in non-nullable DescribeClusterResponse.Brokers');
     } else {
       const a: DescribeClusterResponseDescribeClusterBroker[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeClusterResponseDescribeClusterBroker(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeClusterResponseDescribeClusterBroker(r));
       f_brokers = a;
     }
   }
@@ -298,7 +292,7 @@ function writeDescribeClusterResponse(w: Writer, v: number, m: DescribeClusterRe
   {
     const x = m.brokers === undefined ? [] : m.brokers;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeClusterResponseDescribeClusterBroker(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeClusterResponseDescribeClusterBroker(w, x[i]!);
   }
   {
     const x = m.clusterAuthorizedOperations === undefined ? -2147483648 : m.clusterAuthorizedOperations;
@@ -309,44 +303,28 @@ function writeDescribeClusterResponse(w: Writer, v: number, m: DescribeClusterRe
 
 function measureDescribeClusterResponse(v: number, m: DescribeClusterResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
   }
-  if (v >= 1) {
-    const x = m.endpointType === undefined ? 1 : m.endpointType;
-    s += 1;
-  }
+  if (v >= 1) s += 1;
   {
     const x = m.clusterId === undefined ? "" : m.clusterId;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.controllerId === undefined ? -1 : m.controllerId;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.brokers === undefined ? [] : m.brokers;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeClusterResponseDescribeClusterBroker(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeClusterResponseDescribeClusterBroker(x[i]!);
   }
-  {
-    const x = m.clusterAuthorizedOperations === undefined ? -2147483648 : m.clusterAuthorizedOperations;
-    s += 4;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeClusterResponseDescribeClusterBroker(r: Reader, v: number): DescribeClusterResponseDescribeClusterBroker {
+function readDescribeClusterResponseDescribeClusterBroker(r: Reader): DescribeClusterResponseDescribeClusterBroker {
   const f_brokerId: number = r.int32();
   const f_host: string = r.compactString();
   const f_port: number = r.int32();
@@ -362,7 +340,7 @@ function readDescribeClusterResponseDescribeClusterBroker(r: Reader, v: number):
   };
 }
 
-function writeDescribeClusterResponseDescribeClusterBroker(w: Writer, v: number, m: DescribeClusterResponseDescribeClusterBrokerInput): void {
+function writeDescribeClusterResponseDescribeClusterBroker(w: Writer, m: DescribeClusterResponseDescribeClusterBrokerInput): void {
   {
     const x = m.brokerId === undefined ? 0 : m.brokerId;
     w.int32(x);
@@ -382,20 +360,14 @@ function writeDescribeClusterResponseDescribeClusterBroker(w: Writer, v: number,
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeClusterResponseDescribeClusterBroker(v: number, m: DescribeClusterResponseDescribeClusterBrokerInput): number {
+function measureDescribeClusterResponseDescribeClusterBroker(m: DescribeClusterResponseDescribeClusterBrokerInput): number {
   let s = 0;
-  {
-    const x = m.brokerId === undefined ? 0 : m.brokerId;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.rack === undefined ? null : m.rack;
     s += sizeCompactNullableString(x);

@@ -154,14 +154,8 @@ function measureDescribeConfigsRequest(v: number, m: DescribeConfigsRequestInput
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureDescribeConfigsRequestDescribeConfigsResource(v, x[i]!);
   }
-  if (v >= 1) {
-    const x = m.includeSynonyms === undefined ? false : m.includeSynonyms;
-    s += 1;
-  }
-  if (v >= 3) {
-    const x = m.includeDocumentation === undefined ? false : m.includeDocumentation;
-    s += 1;
-  }
+  if (v >= 1) s += 1;
+  if (v >= 3) s += 1;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -224,10 +218,7 @@ function writeDescribeConfigsRequestDescribeConfigsResource(w: Writer, v: number
 function measureDescribeConfigsRequestDescribeConfigsResource(v: number, m: DescribeConfigsRequestDescribeConfigsResourceInput): number {
   const flex = v >= 4;
   let s = 0;
-  {
-    const x = m.resourceType === undefined ? 0 : m.resourceType;
-    s += 1;
-  }
+  s += 1;
   {
     const x = m.resourceName === undefined ? "" : m.resourceName;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -521,10 +512,7 @@ function writeDescribeConfigsResponse(w: Writer, v: number, m: DescribeConfigsRe
 function measureDescribeConfigsResponse(v: number, m: DescribeConfigsResponseInput): number {
   const flex = v >= 4;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.results === undefined ? [] : m.results;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -598,18 +586,12 @@ function writeDescribeConfigsResponseDescribeConfigsResult(w: Writer, v: number,
 function measureDescribeConfigsResponseDescribeConfigsResult(v: number, m: DescribeConfigsResponseDescribeConfigsResultInput): number {
   const flex = v >= 4;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  {
-    const x = m.resourceType === undefined ? 0 : m.resourceType;
-    s += 1;
-  }
+  s += 1;
   {
     const x = m.resourceName === undefined ? "" : m.resourceName;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -735,31 +717,16 @@ function measureDescribeConfigsResponseDescribeConfigsResourceResult(v: number, 
     const x = m.value === undefined ? "" : m.value;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  {
-    const x = m.readOnly === undefined ? false : m.readOnly;
-    s += 1;
-  }
-  if (v <= 0) {
-    const x = m.isDefault === undefined ? false : m.isDefault;
-    s += 1;
-  }
-  if (v >= 1) {
-    const x = m.configSource === undefined ? -1 : m.configSource;
-    s += 1;
-  }
-  {
-    const x = m.isSensitive === undefined ? false : m.isSensitive;
-    s += 1;
-  }
+  s += 1;
+  if (v <= 0) s += 1;
+  if (v >= 1) s += 1;
+  s += 1;
   if (v >= 1) {
     const x = m.synonyms === undefined ? [] : m.synonyms;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureDescribeConfigsResponseDescribeConfigsSynonym(v, x[i]!);
   }
-  if (v >= 3) {
-    const x = m.configType === undefined ? 0 : m.configType;
-    s += 1;
-  }
+  if (v >= 3) s += 1;
   if (v >= 3) {
     const x = m.documentation === undefined ? "" : m.documentation;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -832,10 +799,7 @@ function measureDescribeConfigsResponseDescribeConfigsSynonym(v: number, m: Desc
     const x = m.value === undefined ? "" : m.value;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  if (v >= 1) {
-    const x = m.source === undefined ? 0 : m.source;
-    s += 1;
-  }
+  if (v >= 1) s += 1;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

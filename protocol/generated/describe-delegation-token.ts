@@ -401,19 +401,13 @@ function writeDescribeDelegationTokenResponse(w: Writer, v: number, m: DescribeD
 function measureDescribeDelegationTokenResponse(v: number, m: DescribeDelegationTokenResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.tokens === undefined ? [] : m.tokens;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureDescribeDelegationTokenResponseDescribedDelegationToken(v, x[i]!);
   }
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -538,18 +532,7 @@ function measureDescribeDelegationTokenResponseDescribedDelegationToken(v: numbe
     const x = m.tokenRequesterPrincipalName === undefined ? "" : m.tokenRequesterPrincipalName;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.issueTimestamp === undefined ? 0n : m.issueTimestamp;
-    s += 8;
-  }
-  {
-    const x = m.expiryTimestamp === undefined ? 0n : m.expiryTimestamp;
-    s += 8;
-  }
-  {
-    const x = m.maxTimestamp === undefined ? 0n : m.maxTimestamp;
-    s += 8;
-  }
+  s += 24;
   {
     const x = m.tokenId === undefined ? "" : m.tokenId;
     s += (flex ? sizeCompactString(x) : sizeString(x));

@@ -105,10 +105,7 @@ function measureDescribeGroupsRequest(v: number, m: DescribeGroupsRequestInput):
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += (flex ? sizeCompactString(x[i]!) : sizeString(x[i]!));
   }
-  if (v >= 3) {
-    const x = m.includeAuthorizedOperations === undefined ? false : m.includeAuthorizedOperations;
-    s += 1;
-  }
+  if (v >= 3) s += 1;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -358,10 +355,7 @@ function writeDescribeGroupsResponse(w: Writer, v: number, m: DescribeGroupsResp
 function measureDescribeGroupsResponse(v: number, m: DescribeGroupsResponseInput): number {
   const flex = v >= 5;
   let s = 0;
-  if (v >= 1) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
   {
     const x = m.groups === undefined ? [] : m.groups;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -452,10 +446,7 @@ function writeDescribeGroupsResponseDescribedGroup(w: Writer, v: number, m: Desc
 function measureDescribeGroupsResponseDescribedGroup(v: number, m: DescribeGroupsResponseDescribedGroupInput): number {
   const flex = v >= 5;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.groupId === undefined ? "" : m.groupId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -477,10 +468,7 @@ function measureDescribeGroupsResponseDescribedGroup(v: number, m: DescribeGroup
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureDescribeGroupsResponseDescribedGroupMember(v, x[i]!);
   }
-  if (v >= 3) {
-    const x = m.authorizedOperations === undefined ? -2147483648 : m.authorizedOperations;
-    s += 4;
-  }
+  if (v >= 3) s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

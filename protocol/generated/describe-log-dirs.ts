@@ -420,14 +420,8 @@ function writeDescribeLogDirsResponse(w: Writer, v: number, m: DescribeLogDirsRe
 function measureDescribeLogDirsResponse(v: number, m: DescribeLogDirsResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  if (v >= 3) {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 4;
+  if (v >= 3) s += 2;
   {
     const x = m.results === undefined ? [] : m.results;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -507,10 +501,7 @@ function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, v: number,
 function measureDescribeLogDirsResponseDescribeLogDirsResult(v: number, m: DescribeLogDirsResponseDescribeLogDirsResultInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.logDir === undefined ? "" : m.logDir;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -520,14 +511,7 @@ function measureDescribeLogDirsResponseDescribeLogDirsResult(v: number, m: Descr
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureDescribeLogDirsResponseDescribeLogDirsTopic(v, x[i]!);
   }
-  if (v >= 4) {
-    const x = m.totalBytes === undefined ? -1n : m.totalBytes;
-    s += 8;
-  }
-  if (v >= 4) {
-    const x = m.usableBytes === undefined ? -1n : m.usableBytes;
-    s += 8;
-  }
+  if (v >= 4) s += 16;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -638,22 +622,7 @@ function writeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, v: numb
 function measureDescribeLogDirsResponseDescribeLogDirsPartition(v: number, m: DescribeLogDirsResponseDescribeLogDirsPartitionInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.partitionSize === undefined ? 0n : m.partitionSize;
-    s += 8;
-  }
-  {
-    const x = m.offsetLag === undefined ? 0n : m.offsetLag;
-    s += 8;
-  }
-  {
-    const x = m.isFutureKey === undefined ? false : m.isFutureKey;
-    s += 1;
-  }
+  s += 21;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

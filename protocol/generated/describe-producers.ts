@@ -55,7 +55,7 @@ export interface DescribeProducersRequestTopicRequestInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readDescribeProducersRequest(r: Reader, v: number): DescribeProducersRequest {
+function readDescribeProducersRequest(r: Reader): DescribeProducersRequest {
   let f_topics: DescribeProducersRequestTopicRequest[];
   {
     const n = r.compactArrayLength();
@@ -63,7 +63,7 @@ function readDescribeProducersRequest(r: Reader, v: number): DescribeProducersRe
       r.fail('null array in non-nullable DescribeProducersRequest.Topics');
     } else {
       const a: DescribeProducersRequestTopicRequest[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeProducersRequestTopicRequest(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeProducersRequestTopicRequest(r));
       f_topics = a;
     }
   }
@@ -75,27 +75,27 @@ function readDescribeProducersRequest(r: Reader, v: number): DescribeProducersRe
   };
 }
 
-function writeDescribeProducersRequest(w: Writer, v: number, m: DescribeProducersRequestInput): void {
+function writeDescribeProducersRequest(w: Writer, m: DescribeProducersRequestInput): void {
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeProducersRequestTopicRequest(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeProducersRequestTopicRequest(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeProducersRequest(v: number, m: DescribeProducersRequestInput): number {
+function measureDescribeProducersRequest(m: DescribeProducersRequestInput): number {
   let s = 0;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeProducersRequestTopicRequest(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeProducersRequestTopicRequest(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeProducersRequestTopicRequest(r: Reader, v: number): DescribeProducersRequestTopicRequest {
+function readDescribeProducersRequestTopicRequest(r: Reader): DescribeProducersRequestTopicRequest {
   const f_name: string = r.compactString();
   let f_partitionIndexes: number[];
   {
@@ -117,7 +117,7 @@ function readDescribeProducersRequestTopicRequest(r: Reader, v: number): Describ
   };
 }
 
-function writeDescribeProducersRequestTopicRequest(w: Writer, v: number, m: DescribeProducersRequestTopicRequestInput): void {
+function writeDescribeProducersRequestTopicRequest(w: Writer, m: DescribeProducersRequestTopicRequestInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -132,7 +132,7 @@ function writeDescribeProducersRequestTopicRequest(w: Writer, v: number, m: Desc
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeProducersRequestTopicRequest(v: number, m: DescribeProducersRequestTopicRequestInput): number {
+function measureDescribeProducersRequestTopicRequest(m: DescribeProducersRequestTopicRequestInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -150,19 +150,19 @@ function measureDescribeProducersRequestTopicRequest(v: number, m: DescribeProdu
 /** Decodes DescribeProducersRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeDescribeProducersRequest(r: Reader, version: number): DescribeProducersRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeProducersRequest has no version ${version} (valid 0-0)`);
-  return readDescribeProducersRequest(r, version);
+  return readDescribeProducersRequest(r);
 }
 
 /** Encodes DescribeProducersRequest at `version` into `w` (which must have room for sizeDescribeProducersRequest() bytes). */
 export function encodeDescribeProducersRequest(w: Writer, version: number, message: DescribeProducersRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeProducersRequest has no version ${version} (valid 0-0)`);
-  writeDescribeProducersRequest(w, version, message);
+  writeDescribeProducersRequest(w, message);
 }
 
 /** Exact encoded size of DescribeProducersRequest at `version`, in bytes. */
 export function sizeDescribeProducersRequest(version: number, message: DescribeProducersRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeProducersRequest has no version ${version} (valid 0-0)`);
-  return measureDescribeProducersRequest(version, message);
+  return measureDescribeProducersRequest(message);
 }
 
 // ---- DescribeProducersResponse ----
@@ -299,7 +299,7 @@ export interface DescribeProducersResponseProducerStateInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readDescribeProducersResponse(r: Reader, v: number): DescribeProducersResponse {
+function readDescribeProducersResponse(r: Reader): DescribeProducersResponse {
   const f_throttleTimeMs: number = r.int32();
   let f_topics: DescribeProducersResponseTopicResponse[];
   {
@@ -308,7 +308,7 @@ function readDescribeProducersResponse(r: Reader, v: number): DescribeProducersR
       r.fail('null array in non-nullable DescribeProducersResponse.Topics');
     } else {
       const a: DescribeProducersResponseTopicResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeProducersResponseTopicResponse(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeProducersResponseTopicResponse(r));
       f_topics = a;
     }
   }
@@ -321,7 +321,7 @@ function readDescribeProducersResponse(r: Reader, v: number): DescribeProducersR
   };
 }
 
-function writeDescribeProducersResponse(w: Writer, v: number, m: DescribeProducersResponseInput): void {
+function writeDescribeProducersResponse(w: Writer, m: DescribeProducersResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -329,27 +329,24 @@ function writeDescribeProducersResponse(w: Writer, v: number, m: DescribeProduce
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeProducersResponseTopicResponse(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeProducersResponseTopicResponse(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeProducersResponse(v: number, m: DescribeProducersResponseInput): number {
+function measureDescribeProducersResponse(m: DescribeProducersResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeProducersResponseTopicResponse(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeProducersResponseTopicResponse(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeProducersResponseTopicResponse(r: Reader, v: number): DescribeProducersResponseTopicResponse {
+function readDescribeProducersResponseTopicResponse(r: Reader): DescribeProducersResponseTopicResponse {
   const f_name: string = r.compactString();
   let f_partitions: DescribeProducersResponsePartitionResponse[];
   {
@@ -358,7 +355,7 @@ function readDescribeProducersResponseTopicResponse(r: Reader, v: number): Descr
       r.fail('null array in non-nullable DescribeProducersResponse.TopicResponse.Partitions');
     } else {
       const a: DescribeProducersResponsePartitionResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeProducersResponsePartitionResponse(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeProducersResponsePartitionResponse(r));
       f_partitions = a;
     }
   }
@@ -371,7 +368,7 @@ function readDescribeProducersResponseTopicResponse(r: Reader, v: number): Descr
   };
 }
 
-function writeDescribeProducersResponseTopicResponse(w: Writer, v: number, m: DescribeProducersResponseTopicResponseInput): void {
+function writeDescribeProducersResponseTopicResponse(w: Writer, m: DescribeProducersResponseTopicResponseInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -379,12 +376,12 @@ function writeDescribeProducersResponseTopicResponse(w: Writer, v: number, m: De
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeProducersResponsePartitionResponse(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeProducersResponsePartitionResponse(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeProducersResponseTopicResponse(v: number, m: DescribeProducersResponseTopicResponseInput): number {
+function measureDescribeProducersResponseTopicResponse(m: DescribeProducersResponseTopicResponseInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -393,13 +390,13 @@ function measureDescribeProducersResponseTopicResponse(v: number, m: DescribePro
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeProducersResponsePartitionResponse(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeProducersResponsePartitionResponse(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeProducersResponsePartitionResponse(r: Reader, v: number): DescribeProducersResponsePartitionResponse {
+function readDescribeProducersResponsePartitionResponse(r: Reader): DescribeProducersResponsePartitionResponse {
   const f_partitionIndex: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -410,7 +407,7 @@ function readDescribeProducersResponsePartitionResponse(r: Reader, v: number): D
       r.fail('null array in non-nullable DescribeProducersResponse.PartitionResponse.ActiveProducers');
     } else {
       const a: DescribeProducersResponseProducerState[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeProducersResponseProducerState(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeProducersResponseProducerState(r));
       f_activeProducers = a;
     }
   }
@@ -425,7 +422,7 @@ function readDescribeProducersResponsePartitionResponse(r: Reader, v: number): D
   };
 }
 
-function writeDescribeProducersResponsePartitionResponse(w: Writer, v: number, m: DescribeProducersResponsePartitionResponseInput): void {
+function writeDescribeProducersResponsePartitionResponse(w: Writer, m: DescribeProducersResponsePartitionResponseInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -441,21 +438,14 @@ function writeDescribeProducersResponsePartitionResponse(w: Writer, v: number, m
   {
     const x = m.activeProducers === undefined ? [] : m.activeProducers;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeProducersResponseProducerState(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeProducersResponseProducerState(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeProducersResponsePartitionResponse(v: number, m: DescribeProducersResponsePartitionResponseInput): number {
+function measureDescribeProducersResponsePartitionResponse(m: DescribeProducersResponsePartitionResponseInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -463,13 +453,13 @@ function measureDescribeProducersResponsePartitionResponse(v: number, m: Describ
   {
     const x = m.activeProducers === undefined ? [] : m.activeProducers;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeProducersResponseProducerState(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeProducersResponseProducerState(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeProducersResponseProducerState(r: Reader, v: number): DescribeProducersResponseProducerState {
+function readDescribeProducersResponseProducerState(r: Reader): DescribeProducersResponseProducerState {
   const f_producerId: bigint = r.int64();
   const f_producerEpoch: number = r.int32();
   const f_lastSequence: number = r.int32();
@@ -489,7 +479,7 @@ function readDescribeProducersResponseProducerState(r: Reader, v: number): Descr
   };
 }
 
-function writeDescribeProducersResponseProducerState(w: Writer, v: number, m: DescribeProducersResponseProducerStateInput): void {
+function writeDescribeProducersResponseProducerState(w: Writer, m: DescribeProducersResponseProducerStateInput): void {
   {
     const x = m.producerId === undefined ? 0n : m.producerId;
     w.int64(x);
@@ -517,32 +507,9 @@ function writeDescribeProducersResponseProducerState(w: Writer, v: number, m: De
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeProducersResponseProducerState(v: number, m: DescribeProducersResponseProducerStateInput): number {
+function measureDescribeProducersResponseProducerState(m: DescribeProducersResponseProducerStateInput): number {
   let s = 0;
-  {
-    const x = m.producerId === undefined ? 0n : m.producerId;
-    s += 8;
-  }
-  {
-    const x = m.producerEpoch === undefined ? 0 : m.producerEpoch;
-    s += 4;
-  }
-  {
-    const x = m.lastSequence === undefined ? -1 : m.lastSequence;
-    s += 4;
-  }
-  {
-    const x = m.lastTimestamp === undefined ? -1n : m.lastTimestamp;
-    s += 8;
-  }
-  {
-    const x = m.coordinatorEpoch === undefined ? 0 : m.coordinatorEpoch;
-    s += 4;
-  }
-  {
-    const x = m.currentTxnStartOffset === undefined ? -1n : m.currentTxnStartOffset;
-    s += 8;
-  }
+  s += 36;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -550,19 +517,19 @@ function measureDescribeProducersResponseProducerState(v: number, m: DescribePro
 /** Decodes DescribeProducersResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeDescribeProducersResponse(r: Reader, version: number): DescribeProducersResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeProducersResponse has no version ${version} (valid 0-0)`);
-  return readDescribeProducersResponse(r, version);
+  return readDescribeProducersResponse(r);
 }
 
 /** Encodes DescribeProducersResponse at `version` into `w` (which must have room for sizeDescribeProducersResponse() bytes). */
 export function encodeDescribeProducersResponse(w: Writer, version: number, message: DescribeProducersResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeProducersResponse has no version ${version} (valid 0-0)`);
-  writeDescribeProducersResponse(w, version, message);
+  writeDescribeProducersResponse(w, message);
 }
 
 /** Exact encoded size of DescribeProducersResponse at `version`, in bytes. */
 export function sizeDescribeProducersResponse(version: number, message: DescribeProducersResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeProducersResponse has no version ${version} (valid 0-0)`);
-  return measureDescribeProducersResponse(version, message);
+  return measureDescribeProducersResponse(message);
 }
 
 // ---- DescribeProducersApi ----

@@ -77,7 +77,7 @@ export interface DescribeQuorumRequestPartitionDataInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readDescribeQuorumRequest(r: Reader, v: number): DescribeQuorumRequest {
+function readDescribeQuorumRequest(r: Reader): DescribeQuorumRequest {
   let f_topics: DescribeQuorumRequestTopicData[];
   {
     const n = r.compactArrayLength();
@@ -85,7 +85,7 @@ function readDescribeQuorumRequest(r: Reader, v: number): DescribeQuorumRequest 
       r.fail('null array in non-nullable DescribeQuorumRequest.Topics');
     } else {
       const a: DescribeQuorumRequestTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeQuorumRequestTopicData(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeQuorumRequestTopicData(r));
       f_topics = a;
     }
   }
@@ -97,27 +97,27 @@ function readDescribeQuorumRequest(r: Reader, v: number): DescribeQuorumRequest 
   };
 }
 
-function writeDescribeQuorumRequest(w: Writer, v: number, m: DescribeQuorumRequestInput): void {
+function writeDescribeQuorumRequest(w: Writer, m: DescribeQuorumRequestInput): void {
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeQuorumRequestTopicData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeQuorumRequestTopicData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeQuorumRequest(v: number, m: DescribeQuorumRequestInput): number {
+function measureDescribeQuorumRequest(m: DescribeQuorumRequestInput): number {
   let s = 0;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeQuorumRequestTopicData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeQuorumRequestTopicData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeQuorumRequestTopicData(r: Reader, v: number): DescribeQuorumRequestTopicData {
+function readDescribeQuorumRequestTopicData(r: Reader): DescribeQuorumRequestTopicData {
   const f_topicName: string = r.compactString();
   let f_partitions: DescribeQuorumRequestPartitionData[];
   {
@@ -126,7 +126,7 @@ function readDescribeQuorumRequestTopicData(r: Reader, v: number): DescribeQuoru
       r.fail('null array in non-nullable DescribeQuorumRequest.TopicData.Partitions');
     } else {
       const a: DescribeQuorumRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeQuorumRequestPartitionData(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeQuorumRequestPartitionData(r));
       f_partitions = a;
     }
   }
@@ -139,7 +139,7 @@ function readDescribeQuorumRequestTopicData(r: Reader, v: number): DescribeQuoru
   };
 }
 
-function writeDescribeQuorumRequestTopicData(w: Writer, v: number, m: DescribeQuorumRequestTopicDataInput): void {
+function writeDescribeQuorumRequestTopicData(w: Writer, m: DescribeQuorumRequestTopicDataInput): void {
   {
     const x = m.topicName === undefined ? "" : m.topicName;
     w.compactString(x);
@@ -147,12 +147,12 @@ function writeDescribeQuorumRequestTopicData(w: Writer, v: number, m: DescribeQu
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeQuorumRequestPartitionData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeQuorumRequestPartitionData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeQuorumRequestTopicData(v: number, m: DescribeQuorumRequestTopicDataInput): number {
+function measureDescribeQuorumRequestTopicData(m: DescribeQuorumRequestTopicDataInput): number {
   let s = 0;
   {
     const x = m.topicName === undefined ? "" : m.topicName;
@@ -161,13 +161,13 @@ function measureDescribeQuorumRequestTopicData(v: number, m: DescribeQuorumReque
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeQuorumRequestPartitionData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeQuorumRequestPartitionData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeQuorumRequestPartitionData(r: Reader, v: number): DescribeQuorumRequestPartitionData {
+function readDescribeQuorumRequestPartitionData(r: Reader): DescribeQuorumRequestPartitionData {
   const f_partitionIndex: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
@@ -177,7 +177,7 @@ function readDescribeQuorumRequestPartitionData(r: Reader, v: number): DescribeQ
   };
 }
 
-function writeDescribeQuorumRequestPartitionData(w: Writer, v: number, m: DescribeQuorumRequestPartitionDataInput): void {
+function writeDescribeQuorumRequestPartitionData(w: Writer, m: DescribeQuorumRequestPartitionDataInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -185,12 +185,9 @@ function writeDescribeQuorumRequestPartitionData(w: Writer, v: number, m: Descri
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeQuorumRequestPartitionData(v: number, m: DescribeQuorumRequestPartitionDataInput): number {
+function measureDescribeQuorumRequestPartitionData(m: DescribeQuorumRequestPartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -198,19 +195,19 @@ function measureDescribeQuorumRequestPartitionData(v: number, m: DescribeQuorumR
 /** Decodes DescribeQuorumRequest (versions 0-2) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeDescribeQuorumRequest(r: Reader, version: number): DescribeQuorumRequest {
   if (!Number.isInteger(version) || version < 0 || version > 2) throw new UnsupportedVersionError(`DescribeQuorumRequest has no version ${version} (valid 0-2)`);
-  return readDescribeQuorumRequest(r, version);
+  return readDescribeQuorumRequest(r);
 }
 
 /** Encodes DescribeQuorumRequest at `version` into `w` (which must have room for sizeDescribeQuorumRequest() bytes). */
 export function encodeDescribeQuorumRequest(w: Writer, version: number, message: DescribeQuorumRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 2) throw new UnsupportedVersionError(`DescribeQuorumRequest has no version ${version} (valid 0-2)`);
-  writeDescribeQuorumRequest(w, version, message);
+  writeDescribeQuorumRequest(w, message);
 }
 
 /** Exact encoded size of DescribeQuorumRequest at `version`, in bytes. */
 export function sizeDescribeQuorumRequest(version: number, message: DescribeQuorumRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 2) throw new UnsupportedVersionError(`DescribeQuorumRequest has no version ${version} (valid 0-2)`);
-  return measureDescribeQuorumRequest(version, message);
+  return measureDescribeQuorumRequest(message);
 }
 
 // ---- DescribeQuorumResponse ----
@@ -515,10 +512,7 @@ function writeDescribeQuorumResponse(w: Writer, v: number, m: DescribeQuorumResp
 
 function measureDescribeQuorumResponse(v: number, m: DescribeQuorumResponseInput): number {
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   if (v >= 2) {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -674,30 +668,12 @@ function writeDescribeQuorumResponsePartitionData(w: Writer, v: number, m: Descr
 
 function measureDescribeQuorumResponsePartitionData(v: number, m: DescribeQuorumResponsePartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   if (v >= 2) {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.leaderId === undefined ? 0 : m.leaderId;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
-  {
-    const x = m.highWatermark === undefined ? 0n : m.highWatermark;
-    s += 8;
-  }
+  s += 16;
   {
     const x = m.currentVoters === undefined ? [] : m.currentVoters;
     s += sizeUvarint(x.length + 1);
@@ -758,10 +734,7 @@ function writeDescribeQuorumResponseNode(w: Writer, v: number, m: DescribeQuorum
 
 function measureDescribeQuorumResponseNode(v: number, m: DescribeQuorumResponseNodeInput): number {
   let s = 0;
-  if (v >= 2) {
-    const x = m.nodeId === undefined ? 0 : m.nodeId;
-    s += 4;
-  }
+  if (v >= 2) s += 4;
   if (v >= 2) {
     const x = m.listeners === undefined ? [] : m.listeners;
     s += sizeUvarint(x.length + 1);
@@ -826,10 +799,7 @@ function measureDescribeQuorumResponseListener(v: number, m: DescribeQuorumRespo
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  if (v >= 2) {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 2;
-  }
+  if (v >= 2) s += 2;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -889,26 +859,10 @@ function writeDescribeQuorumResponseReplicaState(w: Writer, v: number, m: Descri
 
 function measureDescribeQuorumResponseReplicaState(v: number, m: DescribeQuorumResponseReplicaStateInput): number {
   let s = 0;
-  {
-    const x = m.replicaId === undefined ? 0 : m.replicaId;
-    s += 4;
-  }
-  if (v >= 2) {
-    const x = m.replicaDirectoryId === undefined ? ZERO_UUID : m.replicaDirectoryId;
-    s += 16;
-  }
-  {
-    const x = m.logEndOffset === undefined ? 0n : m.logEndOffset;
-    s += 8;
-  }
-  if (v >= 1) {
-    const x = m.lastFetchTimestamp === undefined ? -1n : m.lastFetchTimestamp;
-    s += 8;
-  }
-  if (v >= 1) {
-    const x = m.lastCaughtUpTimestamp === undefined ? -1n : m.lastCaughtUpTimestamp;
-    s += 8;
-  }
+  s += 4;
+  if (v >= 2) s += 16;
+  s += 8;
+  if (v >= 1) s += 16;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }

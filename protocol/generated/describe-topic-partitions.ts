@@ -96,7 +96,7 @@ export interface DescribeTopicPartitionsRequestCursorInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readDescribeTopicPartitionsRequest(r: Reader, v: number): DescribeTopicPartitionsRequest {
+function readDescribeTopicPartitionsRequest(r: Reader): DescribeTopicPartitionsRequest {
   let f_topics: DescribeTopicPartitionsRequestTopicRequest[];
   {
     const n = r.compactArrayLength();
@@ -104,12 +104,12 @@ function readDescribeTopicPartitionsRequest(r: Reader, v: number): DescribeTopic
       r.fail('null array in non-nullable DescribeTopicPartitionsRequest.Topics');
     } else {
       const a: DescribeTopicPartitionsRequestTopicRequest[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsRequestTopicRequest(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsRequestTopicRequest(r));
       f_topics = a;
     }
   }
   const f_responsePartitionLimit: number = r.int32();
-  const f_cursor: DescribeTopicPartitionsRequestCursor | null = r.present() ? readDescribeTopicPartitionsRequestCursor(r, v) : null;
+  const f_cursor: DescribeTopicPartitionsRequestCursor | null = r.present() ? readDescribeTopicPartitionsRequestCursor(r) : null;
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
   return {
@@ -120,11 +120,11 @@ function readDescribeTopicPartitionsRequest(r: Reader, v: number): DescribeTopic
   };
 }
 
-function writeDescribeTopicPartitionsRequest(w: Writer, v: number, m: DescribeTopicPartitionsRequestInput): void {
+function writeDescribeTopicPartitionsRequest(w: Writer, m: DescribeTopicPartitionsRequestInput): void {
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeTopicPartitionsRequestTopicRequest(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeTopicPartitionsRequestTopicRequest(w, x[i]!);
   }
   {
     const x = m.responsePartitionLimit === undefined ? 2000 : m.responsePartitionLimit;
@@ -136,33 +136,30 @@ function writeDescribeTopicPartitionsRequest(w: Writer, v: number, m: DescribeTo
       w.int8(-1);
     } else {
       w.int8(1);
-      writeDescribeTopicPartitionsRequestCursor(w, v, x);
+      writeDescribeTopicPartitionsRequestCursor(w, x);
     }
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeTopicPartitionsRequest(v: number, m: DescribeTopicPartitionsRequestInput): number {
+function measureDescribeTopicPartitionsRequest(m: DescribeTopicPartitionsRequestInput): number {
   let s = 0;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeTopicPartitionsRequestTopicRequest(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeTopicPartitionsRequestTopicRequest(x[i]!);
   }
-  {
-    const x = m.responsePartitionLimit === undefined ? 2000 : m.responsePartitionLimit;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.cursor === undefined ? null : m.cursor;
     s += 1;
-    if (x !== null) s += measureDescribeTopicPartitionsRequestCursor(v, x);
+    if (x !== null) s += measureDescribeTopicPartitionsRequestCursor(x);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeTopicPartitionsRequestTopicRequest(r: Reader, v: number): DescribeTopicPartitionsRequestTopicRequest {
+function readDescribeTopicPartitionsRequestTopicRequest(r: Reader): DescribeTopicPartitionsRequestTopicRequest {
   const f_name: string = r.compactString();
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
@@ -172,7 +169,7 @@ function readDescribeTopicPartitionsRequestTopicRequest(r: Reader, v: number): D
   };
 }
 
-function writeDescribeTopicPartitionsRequestTopicRequest(w: Writer, v: number, m: DescribeTopicPartitionsRequestTopicRequestInput): void {
+function writeDescribeTopicPartitionsRequestTopicRequest(w: Writer, m: DescribeTopicPartitionsRequestTopicRequestInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -180,7 +177,7 @@ function writeDescribeTopicPartitionsRequestTopicRequest(w: Writer, v: number, m
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeTopicPartitionsRequestTopicRequest(v: number, m: DescribeTopicPartitionsRequestTopicRequestInput): number {
+function measureDescribeTopicPartitionsRequestTopicRequest(m: DescribeTopicPartitionsRequestTopicRequestInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -190,7 +187,7 @@ function measureDescribeTopicPartitionsRequestTopicRequest(v: number, m: Describ
   return s;
 }
 
-function readDescribeTopicPartitionsRequestCursor(r: Reader, v: number): DescribeTopicPartitionsRequestCursor {
+function readDescribeTopicPartitionsRequestCursor(r: Reader): DescribeTopicPartitionsRequestCursor {
   const f_topicName: string = r.compactString();
   const f_partitionIndex: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
@@ -202,7 +199,7 @@ function readDescribeTopicPartitionsRequestCursor(r: Reader, v: number): Describ
   };
 }
 
-function writeDescribeTopicPartitionsRequestCursor(w: Writer, v: number, m: DescribeTopicPartitionsRequestCursorInput): void {
+function writeDescribeTopicPartitionsRequestCursor(w: Writer, m: DescribeTopicPartitionsRequestCursorInput): void {
   {
     const x = m.topicName === undefined ? "" : m.topicName;
     w.compactString(x);
@@ -214,52 +211,33 @@ function writeDescribeTopicPartitionsRequestCursor(w: Writer, v: number, m: Desc
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeTopicPartitionsRequestCursor(v: number, m: DescribeTopicPartitionsRequestCursorInput): number {
+function measureDescribeTopicPartitionsRequestCursor(m: DescribeTopicPartitionsRequestCursorInput): number {
   let s = 0;
   {
     const x = m.topicName === undefined ? "" : m.topicName;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
-}
-
-function defaultDescribeTopicPartitionsRequestCursor(): DescribeTopicPartitionsRequestCursor {
-  return {
-    topicName: "",
-    partitionIndex: 0,
-    _unknownTaggedFields: undefined,
-  };
-}
-
-function isDefaultDescribeTopicPartitionsRequestCursor(m: DescribeTopicPartitionsRequestCursorInput): boolean {
-  return (
-    (m.topicName === undefined || m.topicName === "") &&
-    (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0)
-  );
 }
 
 /** Decodes DescribeTopicPartitionsRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeDescribeTopicPartitionsRequest(r: Reader, version: number): DescribeTopicPartitionsRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTopicPartitionsRequest has no version ${version} (valid 0-0)`);
-  return readDescribeTopicPartitionsRequest(r, version);
+  return readDescribeTopicPartitionsRequest(r);
 }
 
 /** Encodes DescribeTopicPartitionsRequest at `version` into `w` (which must have room for sizeDescribeTopicPartitionsRequest() bytes). */
 export function encodeDescribeTopicPartitionsRequest(w: Writer, version: number, message: DescribeTopicPartitionsRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTopicPartitionsRequest has no version ${version} (valid 0-0)`);
-  writeDescribeTopicPartitionsRequest(w, version, message);
+  writeDescribeTopicPartitionsRequest(w, message);
 }
 
 /** Exact encoded size of DescribeTopicPartitionsRequest at `version`, in bytes. */
 export function sizeDescribeTopicPartitionsRequest(version: number, message: DescribeTopicPartitionsRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTopicPartitionsRequest has no version ${version} (valid 0-0)`);
-  return measureDescribeTopicPartitionsRequest(version, message);
+  return measureDescribeTopicPartitionsRequest(message);
 }
 
 // ---- DescribeTopicPartitionsResponse ----
@@ -472,7 +450,7 @@ export interface DescribeTopicPartitionsResponseCursorInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readDescribeTopicPartitionsResponse(r: Reader, v: number): DescribeTopicPartitionsResponse {
+function readDescribeTopicPartitionsResponse(r: Reader): DescribeTopicPartitionsResponse {
   const f_throttleTimeMs: number = r.int32();
   let f_topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
   {
@@ -481,11 +459,11 @@ function readDescribeTopicPartitionsResponse(r: Reader, v: number): DescribeTopi
       r.fail('null array in non-nullable DescribeTopicPartitionsResponse.Topics');
     } else {
       const a: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r));
       f_topics = a;
     }
   }
-  const f_nextCursor: DescribeTopicPartitionsResponseCursor | null = r.present() ? readDescribeTopicPartitionsResponseCursor(r, v) : null;
+  const f_nextCursor: DescribeTopicPartitionsResponseCursor | null = r.present() ? readDescribeTopicPartitionsResponseCursor(r) : null;
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
   return {
@@ -496,7 +474,7 @@ function readDescribeTopicPartitionsResponse(r: Reader, v: number): DescribeTopi
   };
 }
 
-function writeDescribeTopicPartitionsResponse(w: Writer, v: number, m: DescribeTopicPartitionsResponseInput): void {
+function writeDescribeTopicPartitionsResponse(w: Writer, m: DescribeTopicPartitionsResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -504,7 +482,7 @@ function writeDescribeTopicPartitionsResponse(w: Writer, v: number, m: DescribeT
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, x[i]!);
   }
   {
     const x = m.nextCursor === undefined ? null : m.nextCursor;
@@ -512,33 +490,30 @@ function writeDescribeTopicPartitionsResponse(w: Writer, v: number, m: DescribeT
       w.int8(-1);
     } else {
       w.int8(1);
-      writeDescribeTopicPartitionsResponseCursor(w, v, x);
+      writeDescribeTopicPartitionsResponseCursor(w, x);
     }
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeTopicPartitionsResponse(v: number, m: DescribeTopicPartitionsResponseInput): number {
+function measureDescribeTopicPartitionsResponse(m: DescribeTopicPartitionsResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(x[i]!);
   }
   {
     const x = m.nextCursor === undefined ? null : m.nextCursor;
     s += 1;
-    if (x !== null) s += measureDescribeTopicPartitionsResponseCursor(v, x);
+    if (x !== null) s += measureDescribeTopicPartitionsResponseCursor(x);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r: Reader, v: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r: Reader): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
   const f_errorCode: number = r.int16();
   const f_name: string | null = r.compactNullableString();
   const f_topicId: string = r.uuid();
@@ -550,7 +525,7 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic
       r.fail('null array in non-nullable DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic.Partitions');
     } else {
       const a: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r));
       f_partitions = a;
     }
   }
@@ -568,7 +543,7 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic
   };
 }
 
-function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, v: number, m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicInput): void {
+function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicInput): void {
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
@@ -588,7 +563,7 @@ function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopi
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w, x[i]!);
   }
   {
     const x = m.topicAuthorizedOperations === undefined ? -2147483648 : m.topicAuthorizedOperations;
@@ -597,38 +572,25 @@ function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopi
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(v: number, m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicInput): number {
+function measureDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicInput): number {
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.name === undefined ? "" : m.name;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
-  {
-    const x = m.isInternal === undefined ? false : m.isInternal;
-    s += 1;
-  }
+  s += 17;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(x[i]!);
   }
-  {
-    const x = m.topicAuthorizedOperations === undefined ? -2147483648 : m.topicAuthorizedOperations;
-    s += 4;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r: Reader, v: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r: Reader): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
   const f_errorCode: number = r.int16();
   const f_partitionIndex: number = r.int32();
   const f_leaderId: number = r.int32();
@@ -704,7 +666,7 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseParti
   };
 }
 
-function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w: Writer, v: number, m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionInput): void {
+function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w: Writer, m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionInput): void {
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
@@ -767,24 +729,9 @@ function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePart
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(v: number, m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionInput): number {
+function measureDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionInput): number {
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.leaderId === undefined ? 0 : m.leaderId;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? -1 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 14;
   {
     const x = m.replicaNodes === undefined ? [] : m.replicaNodes;
     s += sizeUvarint(x.length + 1);
@@ -822,7 +769,7 @@ function measureDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePa
   return s;
 }
 
-function readDescribeTopicPartitionsResponseCursor(r: Reader, v: number): DescribeTopicPartitionsResponseCursor {
+function readDescribeTopicPartitionsResponseCursor(r: Reader): DescribeTopicPartitionsResponseCursor {
   const f_topicName: string = r.compactString();
   const f_partitionIndex: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
@@ -834,7 +781,7 @@ function readDescribeTopicPartitionsResponseCursor(r: Reader, v: number): Descri
   };
 }
 
-function writeDescribeTopicPartitionsResponseCursor(w: Writer, v: number, m: DescribeTopicPartitionsResponseCursorInput): void {
+function writeDescribeTopicPartitionsResponseCursor(w: Writer, m: DescribeTopicPartitionsResponseCursorInput): void {
   {
     const x = m.topicName === undefined ? "" : m.topicName;
     w.compactString(x);
@@ -846,52 +793,33 @@ function writeDescribeTopicPartitionsResponseCursor(w: Writer, v: number, m: Des
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeTopicPartitionsResponseCursor(v: number, m: DescribeTopicPartitionsResponseCursorInput): number {
+function measureDescribeTopicPartitionsResponseCursor(m: DescribeTopicPartitionsResponseCursorInput): number {
   let s = 0;
   {
     const x = m.topicName === undefined ? "" : m.topicName;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
-}
-
-function defaultDescribeTopicPartitionsResponseCursor(): DescribeTopicPartitionsResponseCursor {
-  return {
-    topicName: "",
-    partitionIndex: 0,
-    _unknownTaggedFields: undefined,
-  };
-}
-
-function isDefaultDescribeTopicPartitionsResponseCursor(m: DescribeTopicPartitionsResponseCursorInput): boolean {
-  return (
-    (m.topicName === undefined || m.topicName === "") &&
-    (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0)
-  );
 }
 
 /** Decodes DescribeTopicPartitionsResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeDescribeTopicPartitionsResponse(r: Reader, version: number): DescribeTopicPartitionsResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTopicPartitionsResponse has no version ${version} (valid 0-0)`);
-  return readDescribeTopicPartitionsResponse(r, version);
+  return readDescribeTopicPartitionsResponse(r);
 }
 
 /** Encodes DescribeTopicPartitionsResponse at `version` into `w` (which must have room for sizeDescribeTopicPartitionsResponse() bytes). */
 export function encodeDescribeTopicPartitionsResponse(w: Writer, version: number, message: DescribeTopicPartitionsResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTopicPartitionsResponse has no version ${version} (valid 0-0)`);
-  writeDescribeTopicPartitionsResponse(w, version, message);
+  writeDescribeTopicPartitionsResponse(w, message);
 }
 
 /** Exact encoded size of DescribeTopicPartitionsResponse at `version`, in bytes. */
 export function sizeDescribeTopicPartitionsResponse(version: number, message: DescribeTopicPartitionsResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTopicPartitionsResponse has no version ${version} (valid 0-0)`);
-  return measureDescribeTopicPartitionsResponse(version, message);
+  return measureDescribeTopicPartitionsResponse(message);
 }
 
 // ---- DescribeTopicPartitionsApi ----

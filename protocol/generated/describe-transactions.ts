@@ -31,7 +31,7 @@ export interface DescribeTransactionsRequestInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readDescribeTransactionsRequest(r: Reader, v: number): DescribeTransactionsRequest {
+function readDescribeTransactionsRequest(r: Reader): DescribeTransactionsRequest {
   let f_transactionalIds: string[];
   {
     const n = r.compactArrayLength();
@@ -51,7 +51,7 @@ function readDescribeTransactionsRequest(r: Reader, v: number): DescribeTransact
   };
 }
 
-function writeDescribeTransactionsRequest(w: Writer, v: number, m: DescribeTransactionsRequestInput): void {
+function writeDescribeTransactionsRequest(w: Writer, m: DescribeTransactionsRequestInput): void {
   {
     const x = m.transactionalIds === undefined ? [] : m.transactionalIds;
     w.compactArrayLength(x.length);
@@ -62,7 +62,7 @@ function writeDescribeTransactionsRequest(w: Writer, v: number, m: DescribeTrans
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeTransactionsRequest(v: number, m: DescribeTransactionsRequestInput): number {
+function measureDescribeTransactionsRequest(m: DescribeTransactionsRequestInput): number {
   let s = 0;
   {
     const x = m.transactionalIds === undefined ? [] : m.transactionalIds;
@@ -76,19 +76,19 @@ function measureDescribeTransactionsRequest(v: number, m: DescribeTransactionsRe
 /** Decodes DescribeTransactionsRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeDescribeTransactionsRequest(r: Reader, version: number): DescribeTransactionsRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTransactionsRequest has no version ${version} (valid 0-0)`);
-  return readDescribeTransactionsRequest(r, version);
+  return readDescribeTransactionsRequest(r);
 }
 
 /** Encodes DescribeTransactionsRequest at `version` into `w` (which must have room for sizeDescribeTransactionsRequest() bytes). */
 export function encodeDescribeTransactionsRequest(w: Writer, version: number, message: DescribeTransactionsRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTransactionsRequest has no version ${version} (valid 0-0)`);
-  writeDescribeTransactionsRequest(w, version, message);
+  writeDescribeTransactionsRequest(w, message);
 }
 
 /** Exact encoded size of DescribeTransactionsRequest at `version`, in bytes. */
 export function sizeDescribeTransactionsRequest(version: number, message: DescribeTransactionsRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTransactionsRequest has no version ${version} (valid 0-0)`);
-  return measureDescribeTransactionsRequest(version, message);
+  return measureDescribeTransactionsRequest(message);
 }
 
 // ---- DescribeTransactionsResponse ----
@@ -185,7 +185,7 @@ export interface DescribeTransactionsResponseTopicDataInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readDescribeTransactionsResponse(r: Reader, v: number): DescribeTransactionsResponse {
+function readDescribeTransactionsResponse(r: Reader): DescribeTransactionsResponse {
   const f_throttleTimeMs: number = r.int32();
   let f_transactionStates: DescribeTransactionsResponseTransactionState[];
   {
@@ -194,7 +194,7 @@ function readDescribeTransactionsResponse(r: Reader, v: number): DescribeTransac
       r.fail('null array in non-nullable DescribeTransactionsResponse.TransactionStates');
     } else {
       const a: DescribeTransactionsResponseTransactionState[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTransactionsResponseTransactionState(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeTransactionsResponseTransactionState(r));
       f_transactionStates = a;
     }
   }
@@ -207,7 +207,7 @@ function readDescribeTransactionsResponse(r: Reader, v: number): DescribeTransac
   };
 }
 
-function writeDescribeTransactionsResponse(w: Writer, v: number, m: DescribeTransactionsResponseInput): void {
+function writeDescribeTransactionsResponse(w: Writer, m: DescribeTransactionsResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -215,27 +215,24 @@ function writeDescribeTransactionsResponse(w: Writer, v: number, m: DescribeTran
   {
     const x = m.transactionStates === undefined ? [] : m.transactionStates;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeTransactionsResponseTransactionState(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeTransactionsResponseTransactionState(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeTransactionsResponse(v: number, m: DescribeTransactionsResponseInput): number {
+function measureDescribeTransactionsResponse(m: DescribeTransactionsResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.transactionStates === undefined ? [] : m.transactionStates;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeTransactionsResponseTransactionState(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeTransactionsResponseTransactionState(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeTransactionsResponseTransactionState(r: Reader, v: number): DescribeTransactionsResponseTransactionState {
+function readDescribeTransactionsResponseTransactionState(r: Reader): DescribeTransactionsResponseTransactionState {
   const f_errorCode: number = r.int16();
   const f_transactionalId: string = r.compactString();
   const f_transactionState: string = r.compactString();
@@ -250,7 +247,7 @@ function readDescribeTransactionsResponseTransactionState(r: Reader, v: number):
       r.fail('null array in non-nullable DescribeTransactionsResponse.TransactionState.Topics');
     } else {
       const a: DescribeTransactionsResponseTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTransactionsResponseTopicData(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeTransactionsResponseTopicData(r));
       f_topics = a;
     }
   }
@@ -269,7 +266,7 @@ function readDescribeTransactionsResponseTransactionState(r: Reader, v: number):
   };
 }
 
-function writeDescribeTransactionsResponseTransactionState(w: Writer, v: number, m: DescribeTransactionsResponseTransactionStateInput): void {
+function writeDescribeTransactionsResponseTransactionState(w: Writer, m: DescribeTransactionsResponseTransactionStateInput): void {
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
@@ -301,17 +298,14 @@ function writeDescribeTransactionsResponseTransactionState(w: Writer, v: number,
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeTransactionsResponseTopicData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeTransactionsResponseTopicData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeTransactionsResponseTransactionState(v: number, m: DescribeTransactionsResponseTransactionStateInput): number {
+function measureDescribeTransactionsResponseTransactionState(m: DescribeTransactionsResponseTransactionStateInput): number {
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.transactionalId === undefined ? "" : m.transactionalId;
     s += sizeCompactString(x);
@@ -320,32 +314,17 @@ function measureDescribeTransactionsResponseTransactionState(v: number, m: Descr
     const x = m.transactionState === undefined ? "" : m.transactionState;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.transactionTimeoutMs === undefined ? 0 : m.transactionTimeoutMs;
-    s += 4;
-  }
-  {
-    const x = m.transactionStartTimeMs === undefined ? 0n : m.transactionStartTimeMs;
-    s += 8;
-  }
-  {
-    const x = m.producerId === undefined ? 0n : m.producerId;
-    s += 8;
-  }
-  {
-    const x = m.producerEpoch === undefined ? 0 : m.producerEpoch;
-    s += 2;
-  }
+  s += 22;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeTransactionsResponseTopicData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeTransactionsResponseTopicData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeTransactionsResponseTopicData(r: Reader, v: number): DescribeTransactionsResponseTopicData {
+function readDescribeTransactionsResponseTopicData(r: Reader): DescribeTransactionsResponseTopicData {
   const f_topic: string = r.compactString();
   let f_partitions: number[];
   {
@@ -367,7 +346,7 @@ function readDescribeTransactionsResponseTopicData(r: Reader, v: number): Descri
   };
 }
 
-function writeDescribeTransactionsResponseTopicData(w: Writer, v: number, m: DescribeTransactionsResponseTopicDataInput): void {
+function writeDescribeTransactionsResponseTopicData(w: Writer, m: DescribeTransactionsResponseTopicDataInput): void {
   {
     const x = m.topic === undefined ? "" : m.topic;
     w.compactString(x);
@@ -382,7 +361,7 @@ function writeDescribeTransactionsResponseTopicData(w: Writer, v: number, m: Des
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeTransactionsResponseTopicData(v: number, m: DescribeTransactionsResponseTopicDataInput): number {
+function measureDescribeTransactionsResponseTopicData(m: DescribeTransactionsResponseTopicDataInput): number {
   let s = 0;
   {
     const x = m.topic === undefined ? "" : m.topic;
@@ -400,19 +379,19 @@ function measureDescribeTransactionsResponseTopicData(v: number, m: DescribeTran
 /** Decodes DescribeTransactionsResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeDescribeTransactionsResponse(r: Reader, version: number): DescribeTransactionsResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTransactionsResponse has no version ${version} (valid 0-0)`);
-  return readDescribeTransactionsResponse(r, version);
+  return readDescribeTransactionsResponse(r);
 }
 
 /** Encodes DescribeTransactionsResponse at `version` into `w` (which must have room for sizeDescribeTransactionsResponse() bytes). */
 export function encodeDescribeTransactionsResponse(w: Writer, version: number, message: DescribeTransactionsResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTransactionsResponse has no version ${version} (valid 0-0)`);
-  writeDescribeTransactionsResponse(w, version, message);
+  writeDescribeTransactionsResponse(w, message);
 }
 
 /** Exact encoded size of DescribeTransactionsResponse at `version`, in bytes. */
 export function sizeDescribeTransactionsResponse(version: number, message: DescribeTransactionsResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeTransactionsResponse has no version ${version} (valid 0-0)`);
-  return measureDescribeTransactionsResponse(version, message);
+  return measureDescribeTransactionsResponse(message);
 }
 
 // ---- DescribeTransactionsApi ----

@@ -51,7 +51,7 @@ export interface DescribeUserScramCredentialsRequestUserNameInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readDescribeUserScramCredentialsRequest(r: Reader, v: number): DescribeUserScramCredentialsRequest {
+function readDescribeUserScramCredentialsRequest(r: Reader): DescribeUserScramCredentialsRequest {
   let f_users: DescribeUserScramCredentialsRequestUserName[] | null;
   {
     const n = r.compactArrayLength();
@@ -59,7 +59,7 @@ function readDescribeUserScramCredentialsRequest(r: Reader, v: number): Describe
       f_users = null;
     } else {
       const a: DescribeUserScramCredentialsRequestUserName[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeUserScramCredentialsRequestUserName(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeUserScramCredentialsRequestUserName(r));
       f_users = a;
     }
   }
@@ -71,20 +71,20 @@ function readDescribeUserScramCredentialsRequest(r: Reader, v: number): Describe
   };
 }
 
-function writeDescribeUserScramCredentialsRequest(w: Writer, v: number, m: DescribeUserScramCredentialsRequestInput): void {
+function writeDescribeUserScramCredentialsRequest(w: Writer, m: DescribeUserScramCredentialsRequestInput): void {
   {
     const x = m.users === undefined ? [] : m.users;
     if (x === null) {
       w.compactArrayLength(-1);
     } else {
       w.compactArrayLength(x.length);
-      for (let i = 0; i < x.length; i++) writeDescribeUserScramCredentialsRequestUserName(w, v, x[i]!);
+      for (let i = 0; i < x.length; i++) writeDescribeUserScramCredentialsRequestUserName(w, x[i]!);
     }
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeUserScramCredentialsRequest(v: number, m: DescribeUserScramCredentialsRequestInput): number {
+function measureDescribeUserScramCredentialsRequest(m: DescribeUserScramCredentialsRequestInput): number {
   let s = 0;
   {
     const x = m.users === undefined ? [] : m.users;
@@ -92,14 +92,14 @@ function measureDescribeUserScramCredentialsRequest(v: number, m: DescribeUserSc
       s += 1;
     } else {
       s += sizeUvarint(x.length + 1);
-      for (let i = 0; i < x.length; i++) s += measureDescribeUserScramCredentialsRequestUserName(v, x[i]!);
+      for (let i = 0; i < x.length; i++) s += measureDescribeUserScramCredentialsRequestUserName(x[i]!);
     }
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeUserScramCredentialsRequestUserName(r: Reader, v: number): DescribeUserScramCredentialsRequestUserName {
+function readDescribeUserScramCredentialsRequestUserName(r: Reader): DescribeUserScramCredentialsRequestUserName {
   const f_name: string = r.compactString();
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
@@ -109,7 +109,7 @@ function readDescribeUserScramCredentialsRequestUserName(r: Reader, v: number): 
   };
 }
 
-function writeDescribeUserScramCredentialsRequestUserName(w: Writer, v: number, m: DescribeUserScramCredentialsRequestUserNameInput): void {
+function writeDescribeUserScramCredentialsRequestUserName(w: Writer, m: DescribeUserScramCredentialsRequestUserNameInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -117,7 +117,7 @@ function writeDescribeUserScramCredentialsRequestUserName(w: Writer, v: number, 
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeUserScramCredentialsRequestUserName(v: number, m: DescribeUserScramCredentialsRequestUserNameInput): number {
+function measureDescribeUserScramCredentialsRequestUserName(m: DescribeUserScramCredentialsRequestUserNameInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -130,19 +130,19 @@ function measureDescribeUserScramCredentialsRequestUserName(v: number, m: Descri
 /** Decodes DescribeUserScramCredentialsRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeDescribeUserScramCredentialsRequest(r: Reader, version: number): DescribeUserScramCredentialsRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeUserScramCredentialsRequest has no version ${version} (valid 0-0)`);
-  return readDescribeUserScramCredentialsRequest(r, version);
+  return readDescribeUserScramCredentialsRequest(r);
 }
 
 /** Encodes DescribeUserScramCredentialsRequest at `version` into `w` (which must have room for sizeDescribeUserScramCredentialsRequest() bytes). */
 export function encodeDescribeUserScramCredentialsRequest(w: Writer, version: number, message: DescribeUserScramCredentialsRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeUserScramCredentialsRequest has no version ${version} (valid 0-0)`);
-  writeDescribeUserScramCredentialsRequest(w, version, message);
+  writeDescribeUserScramCredentialsRequest(w, message);
 }
 
 /** Exact encoded size of DescribeUserScramCredentialsRequest at `version`, in bytes. */
 export function sizeDescribeUserScramCredentialsRequest(version: number, message: DescribeUserScramCredentialsRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeUserScramCredentialsRequest has no version ${version} (valid 0-0)`);
-  return measureDescribeUserScramCredentialsRequest(version, message);
+  return measureDescribeUserScramCredentialsRequest(message);
 }
 
 // ---- DescribeUserScramCredentialsResponse ----
@@ -263,7 +263,7 @@ export interface DescribeUserScramCredentialsResponseCredentialInfoInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readDescribeUserScramCredentialsResponse(r: Reader, v: number): DescribeUserScramCredentialsResponse {
+function readDescribeUserScramCredentialsResponse(r: Reader): DescribeUserScramCredentialsResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -274,7 +274,7 @@ function readDescribeUserScramCredentialsResponse(r: Reader, v: number): Describ
       r.fail('null array in non-nullable DescribeUserScramCredentialsResponse.Results');
     } else {
       const a: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r));
       f_results = a;
     }
   }
@@ -289,7 +289,7 @@ function readDescribeUserScramCredentialsResponse(r: Reader, v: number): Describ
   };
 }
 
-function writeDescribeUserScramCredentialsResponse(w: Writer, v: number, m: DescribeUserScramCredentialsResponseInput): void {
+function writeDescribeUserScramCredentialsResponse(w: Writer, m: DescribeUserScramCredentialsResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -305,21 +305,14 @@ function writeDescribeUserScramCredentialsResponse(w: Writer, v: number, m: Desc
   {
     const x = m.results === undefined ? [] : m.results;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeUserScramCredentialsResponse(v: number, m: DescribeUserScramCredentialsResponseInput): number {
+function measureDescribeUserScramCredentialsResponse(m: DescribeUserScramCredentialsResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -327,13 +320,13 @@ function measureDescribeUserScramCredentialsResponse(v: number, m: DescribeUserS
   {
     const x = m.results === undefined ? [] : m.results;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r: Reader, v: number): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
+function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r: Reader): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
   const f_user: string = r.compactString();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -344,7 +337,7 @@ function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsRes
       r.fail('null array in non-nullable DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult.CredentialInfos');
     } else {
       const a: DescribeUserScramCredentialsResponseCredentialInfo[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeUserScramCredentialsResponseCredentialInfo(r, v));
+      for (let i = 0; i < n; i++) a.push(readDescribeUserScramCredentialsResponseCredentialInfo(r));
       f_credentialInfos = a;
     }
   }
@@ -359,7 +352,7 @@ function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsRes
   };
 }
 
-function writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w: Writer, v: number, m: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultInput): void {
+function writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w: Writer, m: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultInput): void {
   {
     const x = m.user === undefined ? "" : m.user;
     w.compactString(x);
@@ -375,21 +368,18 @@ function writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsRe
   {
     const x = m.credentialInfos === undefined ? [] : m.credentialInfos;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeDescribeUserScramCredentialsResponseCredentialInfo(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeDescribeUserScramCredentialsResponseCredentialInfo(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(v: number, m: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultInput): number {
+function measureDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(m: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultInput): number {
   let s = 0;
   {
     const x = m.user === undefined ? "" : m.user;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -397,13 +387,13 @@ function measureDescribeUserScramCredentialsResponseDescribeUserScramCredentials
   {
     const x = m.credentialInfos === undefined ? [] : m.credentialInfos;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureDescribeUserScramCredentialsResponseCredentialInfo(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureDescribeUserScramCredentialsResponseCredentialInfo(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readDescribeUserScramCredentialsResponseCredentialInfo(r: Reader, v: number): DescribeUserScramCredentialsResponseCredentialInfo {
+function readDescribeUserScramCredentialsResponseCredentialInfo(r: Reader): DescribeUserScramCredentialsResponseCredentialInfo {
   const f_mechanism: number = r.int8();
   const f_iterations: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
@@ -415,7 +405,7 @@ function readDescribeUserScramCredentialsResponseCredentialInfo(r: Reader, v: nu
   };
 }
 
-function writeDescribeUserScramCredentialsResponseCredentialInfo(w: Writer, v: number, m: DescribeUserScramCredentialsResponseCredentialInfoInput): void {
+function writeDescribeUserScramCredentialsResponseCredentialInfo(w: Writer, m: DescribeUserScramCredentialsResponseCredentialInfoInput): void {
   {
     const x = m.mechanism === undefined ? 0 : m.mechanism;
     w.int8(x);
@@ -427,16 +417,9 @@ function writeDescribeUserScramCredentialsResponseCredentialInfo(w: Writer, v: n
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureDescribeUserScramCredentialsResponseCredentialInfo(v: number, m: DescribeUserScramCredentialsResponseCredentialInfoInput): number {
+function measureDescribeUserScramCredentialsResponseCredentialInfo(m: DescribeUserScramCredentialsResponseCredentialInfoInput): number {
   let s = 0;
-  {
-    const x = m.mechanism === undefined ? 0 : m.mechanism;
-    s += 1;
-  }
-  {
-    const x = m.iterations === undefined ? 0 : m.iterations;
-    s += 4;
-  }
+  s += 5;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -444,19 +427,19 @@ function measureDescribeUserScramCredentialsResponseCredentialInfo(v: number, m:
 /** Decodes DescribeUserScramCredentialsResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeDescribeUserScramCredentialsResponse(r: Reader, version: number): DescribeUserScramCredentialsResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeUserScramCredentialsResponse has no version ${version} (valid 0-0)`);
-  return readDescribeUserScramCredentialsResponse(r, version);
+  return readDescribeUserScramCredentialsResponse(r);
 }
 
 /** Encodes DescribeUserScramCredentialsResponse at `version` into `w` (which must have room for sizeDescribeUserScramCredentialsResponse() bytes). */
 export function encodeDescribeUserScramCredentialsResponse(w: Writer, version: number, message: DescribeUserScramCredentialsResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeUserScramCredentialsResponse has no version ${version} (valid 0-0)`);
-  writeDescribeUserScramCredentialsResponse(w, version, message);
+  writeDescribeUserScramCredentialsResponse(w, message);
 }
 
 /** Exact encoded size of DescribeUserScramCredentialsResponse at `version`, in bytes. */
 export function sizeDescribeUserScramCredentialsResponse(version: number, message: DescribeUserScramCredentialsResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`DescribeUserScramCredentialsResponse has no version ${version} (valid 0-0)`);
-  return measureDescribeUserScramCredentialsResponse(version, message);
+  return measureDescribeUserScramCredentialsResponse(message);
 }
 
 // ---- DescribeUserScramCredentialsApi ----

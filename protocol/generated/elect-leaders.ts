@@ -140,10 +140,7 @@ function writeElectLeadersRequest(w: Writer, v: number, m: ElectLeadersRequestIn
 function measureElectLeadersRequest(v: number, m: ElectLeadersRequestInput): number {
   const flex = v >= 2;
   let s = 0;
-  if (v >= 1) {
-    const x = m.electionType === undefined ? 0 : m.electionType;
-    s += 1;
-  }
+  if (v >= 1) s += 1;
   {
     const x = m.topicPartitions === undefined ? [] : m.topicPartitions;
     if (x === null) {
@@ -153,10 +150,7 @@ function measureElectLeadersRequest(v: number, m: ElectLeadersRequestInput): num
       for (let i = 0; i < x.length; i++) s += measureElectLeadersRequestTopicPartitions(v, x[i]!);
     }
   }
-  {
-    const x = m.timeoutMs === undefined ? 60000 : m.timeoutMs;
-    s += 4;
-  }
+  s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -405,14 +399,8 @@ function writeElectLeadersResponse(w: Writer, v: number, m: ElectLeadersResponse
 function measureElectLeadersResponse(v: number, m: ElectLeadersResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  if (v >= 1) {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 4;
+  if (v >= 1) s += 2;
   {
     const x = m.replicaElectionResults === undefined ? [] : m.replicaElectionResults;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -522,14 +510,7 @@ function writeElectLeadersResponsePartitionResult(w: Writer, v: number, m: Elect
 function measureElectLeadersResponsePartitionResult(v: number, m: ElectLeadersResponsePartitionResultInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.partitionId === undefined ? 0 : m.partitionId;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));

@@ -398,18 +398,7 @@ function writeEndQuorumEpochRequestPartitionData(w: Writer, v: number, m: EndQuo
 function measureEndQuorumEpochRequestPartitionData(v: number, m: EndQuorumEpochRequestPartitionDataInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.leaderId === undefined ? 0 : m.leaderId;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 12;
   if (v <= 0) {
     const x = m.preferredSuccessors === undefined ? [] : m.preferredSuccessors;
     s += 4;
@@ -469,14 +458,7 @@ function writeEndQuorumEpochRequestReplicaInfo(w: Writer, v: number, m: EndQuoru
 function measureEndQuorumEpochRequestReplicaInfo(v: number, m: EndQuorumEpochRequestReplicaInfoInput): number {
   const flex = v >= 1;
   let s = 0;
-  if (v >= 1) {
-    const x = m.candidateId === undefined ? 0 : m.candidateId;
-    s += 4;
-  }
-  if (v >= 1) {
-    const x = m.candidateDirectoryId === undefined ? ZERO_UUID : m.candidateDirectoryId;
-    s += 16;
-  }
+  if (v >= 1) s += 20;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -545,10 +527,7 @@ function measureEndQuorumEpochRequestLeaderEndpoint(v: number, m: EndQuorumEpoch
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  if (v >= 1) {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 2;
-  }
+  if (v >= 1) s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -798,10 +777,7 @@ function writeEndQuorumEpochResponse(w: Writer, v: number, m: EndQuorumEpochResp
 function measureEndQuorumEpochResponse(v: number, m: EndQuorumEpochResponseInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -928,22 +904,7 @@ function writeEndQuorumEpochResponsePartitionData(w: Writer, v: number, m: EndQu
 function measureEndQuorumEpochResponsePartitionData(v: number, m: EndQuorumEpochResponsePartitionDataInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.leaderId === undefined ? 0 : m.leaderId;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 14;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -1004,18 +965,12 @@ function writeEndQuorumEpochResponseNodeEndpoint(w: Writer, v: number, m: EndQuo
 function measureEndQuorumEpochResponseNodeEndpoint(v: number, m: EndQuorumEpochResponseNodeEndpointInput): number {
   const flex = v >= 1;
   let s = 0;
-  if (v >= 1) {
-    const x = m.nodeId === undefined ? 0 : m.nodeId;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
   if (v >= 1) {
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  if (v >= 1) {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 2;
-  }
+  if (v >= 1) s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

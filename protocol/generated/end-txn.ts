@@ -114,18 +114,7 @@ function measureEndTxnRequest(v: number, m: EndTxnRequestInput): number {
     const x = m.transactionalId === undefined ? "" : m.transactionalId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.producerId === undefined ? 0n : m.producerId;
-    s += 8;
-  }
-  {
-    const x = m.producerEpoch === undefined ? 0 : m.producerEpoch;
-    s += 2;
-  }
-  {
-    const x = m.committed === undefined ? false : m.committed;
-    s += 1;
-  }
+  s += 11;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -223,14 +212,7 @@ function writeEndTxnResponse(w: Writer, v: number, m: EndTxnResponseInput): void
 function measureEndTxnResponse(v: number, m: EndTxnResponseInput): number {
   const flex = v >= 3;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

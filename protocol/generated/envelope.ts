@@ -51,7 +51,7 @@ export interface EnvelopeRequestInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readEnvelopeRequest(r: Reader, v: number): EnvelopeRequest {
+function readEnvelopeRequest(r: Reader): EnvelopeRequest {
   const f_requestData: Uint8Array = r.compactBytes();
   const f_requestPrincipal: Uint8Array | null = r.compactNullableBytes();
   const f_clientHostAddress: Uint8Array = r.compactBytes();
@@ -65,7 +65,7 @@ function readEnvelopeRequest(r: Reader, v: number): EnvelopeRequest {
   };
 }
 
-function writeEnvelopeRequest(w: Writer, v: number, m: EnvelopeRequestInput): void {
+function writeEnvelopeRequest(w: Writer, m: EnvelopeRequestInput): void {
   {
     const x = m.requestData === undefined ? new Uint8Array(0) : m.requestData;
     w.compactBytes(x);
@@ -81,7 +81,7 @@ function writeEnvelopeRequest(w: Writer, v: number, m: EnvelopeRequestInput): vo
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureEnvelopeRequest(v: number, m: EnvelopeRequestInput): number {
+function measureEnvelopeRequest(m: EnvelopeRequestInput): number {
   let s = 0;
   {
     const x = m.requestData === undefined ? new Uint8Array(0) : m.requestData;
@@ -102,19 +102,19 @@ function measureEnvelopeRequest(v: number, m: EnvelopeRequestInput): number {
 /** Decodes EnvelopeRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeEnvelopeRequest(r: Reader, version: number): EnvelopeRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`EnvelopeRequest has no version ${version} (valid 0-0)`);
-  return readEnvelopeRequest(r, version);
+  return readEnvelopeRequest(r);
 }
 
 /** Encodes EnvelopeRequest at `version` into `w` (which must have room for sizeEnvelopeRequest() bytes). */
 export function encodeEnvelopeRequest(w: Writer, version: number, message: EnvelopeRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`EnvelopeRequest has no version ${version} (valid 0-0)`);
-  writeEnvelopeRequest(w, version, message);
+  writeEnvelopeRequest(w, message);
 }
 
 /** Exact encoded size of EnvelopeRequest at `version`, in bytes. */
 export function sizeEnvelopeRequest(version: number, message: EnvelopeRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`EnvelopeRequest has no version ${version} (valid 0-0)`);
-  return measureEnvelopeRequest(version, message);
+  return measureEnvelopeRequest(message);
 }
 
 // ---- EnvelopeResponse ----
@@ -151,7 +151,7 @@ export interface EnvelopeResponseInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readEnvelopeResponse(r: Reader, v: number): EnvelopeResponse {
+function readEnvelopeResponse(r: Reader): EnvelopeResponse {
   const f_responseData: Uint8Array | null = r.compactNullableBytes();
   const f_errorCode: number = r.int16();
   let unknown: RawTaggedField[] | undefined;
@@ -163,7 +163,7 @@ function readEnvelopeResponse(r: Reader, v: number): EnvelopeResponse {
   };
 }
 
-function writeEnvelopeResponse(w: Writer, v: number, m: EnvelopeResponseInput): void {
+function writeEnvelopeResponse(w: Writer, m: EnvelopeResponseInput): void {
   {
     const x = m.responseData === undefined ? null : m.responseData;
     w.compactNullableBytes(x);
@@ -175,16 +175,13 @@ function writeEnvelopeResponse(w: Writer, v: number, m: EnvelopeResponseInput): 
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureEnvelopeResponse(v: number, m: EnvelopeResponseInput): number {
+function measureEnvelopeResponse(m: EnvelopeResponseInput): number {
   let s = 0;
   {
     const x = m.responseData === undefined ? null : m.responseData;
     s += sizeCompactNullableBytes(x);
   }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -192,19 +189,19 @@ function measureEnvelopeResponse(v: number, m: EnvelopeResponseInput): number {
 /** Decodes EnvelopeResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeEnvelopeResponse(r: Reader, version: number): EnvelopeResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`EnvelopeResponse has no version ${version} (valid 0-0)`);
-  return readEnvelopeResponse(r, version);
+  return readEnvelopeResponse(r);
 }
 
 /** Encodes EnvelopeResponse at `version` into `w` (which must have room for sizeEnvelopeResponse() bytes). */
 export function encodeEnvelopeResponse(w: Writer, version: number, message: EnvelopeResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`EnvelopeResponse has no version ${version} (valid 0-0)`);
-  writeEnvelopeResponse(w, version, message);
+  writeEnvelopeResponse(w, message);
 }
 
 /** Exact encoded size of EnvelopeResponse at `version`, in bytes. */
 export function sizeEnvelopeResponse(version: number, message: EnvelopeResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`EnvelopeResponse has no version ${version} (valid 0-0)`);
-  return measureEnvelopeResponse(version, message);
+  return measureEnvelopeResponse(message);
 }
 
 // ---- EnvelopeApi ----

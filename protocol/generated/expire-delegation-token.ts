@@ -81,10 +81,7 @@ function measureExpireDelegationTokenRequest(v: number, m: ExpireDelegationToken
     const x = m.hmac === undefined ? new Uint8Array(0) : m.hmac;
     s += (flex ? sizeCompactBytes(x) : sizeBytes(x));
   }
-  {
-    const x = m.expiryTimePeriodMs === undefined ? 0n : m.expiryTimePeriodMs;
-    s += 8;
-  }
+  s += 8;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -191,18 +188,7 @@ function writeExpireDelegationTokenResponse(w: Writer, v: number, m: ExpireDeleg
 function measureExpireDelegationTokenResponse(v: number, m: ExpireDelegationTokenResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.expiryTimestampMs === undefined ? 0n : m.expiryTimestampMs;
-    s += 8;
-  }
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 14;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -232,14 +232,7 @@ function writeFetchSnapshotRequest(w: Writer, v: number, m: FetchSnapshotRequest
 
 function measureFetchSnapshotRequest(v: number, m: FetchSnapshotRequestInput): number {
   let s = 0;
-  {
-    const x = m.replicaId === undefined ? -1 : m.replicaId;
-    s += 4;
-  }
-  {
-    const x = m.maxBytes === undefined ? 2147483647 : m.maxBytes;
-    s += 4;
-  }
+  s += 8;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
@@ -312,7 +305,7 @@ function measureFetchSnapshotRequestTopicSnapshot(v: number, m: FetchSnapshotReq
 function readFetchSnapshotRequestPartitionSnapshot(r: Reader, v: number): FetchSnapshotRequestPartitionSnapshot {
   const f_partition: number = r.int32();
   const f_currentLeaderEpoch: number = r.int32();
-  const f_snapshotId: FetchSnapshotRequestSnapshotId = readFetchSnapshotRequestSnapshotId(r, v);
+  const f_snapshotId: FetchSnapshotRequestSnapshotId = readFetchSnapshotRequestSnapshotId(r);
   const f_position: bigint = r.int64();
   let f_replicaDirectoryId: string = ZERO_UUID;
   let unknown: RawTaggedField[] | undefined;
@@ -350,7 +343,7 @@ function writeFetchSnapshotRequestPartitionSnapshot(w: Writer, v: number, m: Fet
   }
   {
     const x = m.snapshotId === undefined ? defaultFetchSnapshotRequestSnapshotId() : m.snapshotId;
-    writeFetchSnapshotRequestSnapshotId(w, v, x);
+    writeFetchSnapshotRequestSnapshotId(w, x);
   }
   {
     const x = m.position === undefined ? 0n : m.position;
@@ -376,22 +369,12 @@ function writeFetchSnapshotRequestPartitionSnapshot(w: Writer, v: number, m: Fet
 
 function measureFetchSnapshotRequestPartitionSnapshot(v: number, m: FetchSnapshotRequestPartitionSnapshotInput): number {
   let s = 0;
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
-  {
-    const x = m.currentLeaderEpoch === undefined ? 0 : m.currentLeaderEpoch;
-    s += 4;
-  }
+  s += 8;
   {
     const x = m.snapshotId === undefined ? defaultFetchSnapshotRequestSnapshotId() : m.snapshotId;
-    s += measureFetchSnapshotRequestSnapshotId(v, x);
+    s += measureFetchSnapshotRequestSnapshotId(x);
   }
-  {
-    const x = m.position === undefined ? 0n : m.position;
-    s += 8;
-  }
+  s += 8;
   const unknown = m._unknownTaggedFields;
   let count = unknown === undefined ? 0 : unknown.length;
   s += sizeRawTaggedFields(unknown);
@@ -406,7 +389,7 @@ function measureFetchSnapshotRequestPartitionSnapshot(v: number, m: FetchSnapsho
   return s;
 }
 
-function readFetchSnapshotRequestSnapshotId(r: Reader, v: number): FetchSnapshotRequestSnapshotId {
+function readFetchSnapshotRequestSnapshotId(r: Reader): FetchSnapshotRequestSnapshotId {
   const f_endOffset: bigint = r.int64();
   const f_epoch: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
@@ -418,7 +401,7 @@ function readFetchSnapshotRequestSnapshotId(r: Reader, v: number): FetchSnapshot
   };
 }
 
-function writeFetchSnapshotRequestSnapshotId(w: Writer, v: number, m: FetchSnapshotRequestSnapshotIdInput): void {
+function writeFetchSnapshotRequestSnapshotId(w: Writer, m: FetchSnapshotRequestSnapshotIdInput): void {
   {
     const x = m.endOffset === undefined ? 0n : m.endOffset;
     w.int64(x);
@@ -430,16 +413,9 @@ function writeFetchSnapshotRequestSnapshotId(w: Writer, v: number, m: FetchSnaps
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureFetchSnapshotRequestSnapshotId(v: number, m: FetchSnapshotRequestSnapshotIdInput): number {
+function measureFetchSnapshotRequestSnapshotId(m: FetchSnapshotRequestSnapshotIdInput): number {
   let s = 0;
-  {
-    const x = m.endOffset === undefined ? 0n : m.endOffset;
-    s += 8;
-  }
-  {
-    const x = m.epoch === undefined ? 0 : m.epoch;
-    s += 4;
-  }
+  s += 12;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -450,14 +426,6 @@ function defaultFetchSnapshotRequestSnapshotId(): FetchSnapshotRequestSnapshotId
     epoch: 0,
     _unknownTaggedFields: undefined,
   };
-}
-
-function isDefaultFetchSnapshotRequestSnapshotId(m: FetchSnapshotRequestSnapshotIdInput): boolean {
-  return (
-    (m.endOffset === undefined || m.endOffset === 0n) &&
-    (m.epoch === undefined || m.epoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0)
-  );
 }
 
 /** Decodes FetchSnapshotRequest (versions 0-1) from `r`, advancing it. Byte strings are views into the input. */
@@ -714,7 +682,7 @@ function readFetchSnapshotResponse(r: Reader, v: number): FetchSnapshotResponse 
       r.fail('null array in non-nullable FetchSnapshotResponse.Topics');
     } else {
       const a: FetchSnapshotResponseTopicSnapshot[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchSnapshotResponseTopicSnapshot(r, v));
+      for (let i = 0; i < n; i++) a.push(readFetchSnapshotResponseTopicSnapshot(r));
       f_topics = a;
     }
   }
@@ -763,7 +731,7 @@ function writeFetchSnapshotResponse(w: Writer, v: number, m: FetchSnapshotRespon
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeFetchSnapshotResponseTopicSnapshot(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeFetchSnapshotResponseTopicSnapshot(w, x[i]!);
   }
   if (!(v >= 1)) {
     if (m.nodeEndpoints !== undefined && !(m.nodeEndpoints.length === 0)) throw new UnsupportedVersionError(`FetchSnapshotResponse.NodeEndpoints cannot be written at version ${v}`);
@@ -790,18 +758,11 @@ function writeFetchSnapshotResponse(w: Writer, v: number, m: FetchSnapshotRespon
 
 function measureFetchSnapshotResponse(v: number, m: FetchSnapshotResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureFetchSnapshotResponseTopicSnapshot(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureFetchSnapshotResponseTopicSnapshot(x[i]!);
   }
   const unknown = m._unknownTaggedFields;
   let count = unknown === undefined ? 0 : unknown.length;
@@ -818,7 +779,7 @@ function measureFetchSnapshotResponse(v: number, m: FetchSnapshotResponseInput):
   return s;
 }
 
-function readFetchSnapshotResponseTopicSnapshot(r: Reader, v: number): FetchSnapshotResponseTopicSnapshot {
+function readFetchSnapshotResponseTopicSnapshot(r: Reader): FetchSnapshotResponseTopicSnapshot {
   const f_name: string = r.compactString();
   let f_partitions: FetchSnapshotResponsePartitionSnapshot[];
   {
@@ -827,7 +788,7 @@ function readFetchSnapshotResponseTopicSnapshot(r: Reader, v: number): FetchSnap
       r.fail('null array in non-nullable FetchSnapshotResponse.TopicSnapshot.Partitions');
     } else {
       const a: FetchSnapshotResponsePartitionSnapshot[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchSnapshotResponsePartitionSnapshot(r, v));
+      for (let i = 0; i < n; i++) a.push(readFetchSnapshotResponsePartitionSnapshot(r));
       f_partitions = a;
     }
   }
@@ -840,7 +801,7 @@ function readFetchSnapshotResponseTopicSnapshot(r: Reader, v: number): FetchSnap
   };
 }
 
-function writeFetchSnapshotResponseTopicSnapshot(w: Writer, v: number, m: FetchSnapshotResponseTopicSnapshotInput): void {
+function writeFetchSnapshotResponseTopicSnapshot(w: Writer, m: FetchSnapshotResponseTopicSnapshotInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -848,12 +809,12 @@ function writeFetchSnapshotResponseTopicSnapshot(w: Writer, v: number, m: FetchS
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeFetchSnapshotResponsePartitionSnapshot(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeFetchSnapshotResponsePartitionSnapshot(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureFetchSnapshotResponseTopicSnapshot(v: number, m: FetchSnapshotResponseTopicSnapshotInput): number {
+function measureFetchSnapshotResponseTopicSnapshot(m: FetchSnapshotResponseTopicSnapshotInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -862,16 +823,16 @@ function measureFetchSnapshotResponseTopicSnapshot(v: number, m: FetchSnapshotRe
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureFetchSnapshotResponsePartitionSnapshot(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureFetchSnapshotResponsePartitionSnapshot(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readFetchSnapshotResponsePartitionSnapshot(r: Reader, v: number): FetchSnapshotResponsePartitionSnapshot {
+function readFetchSnapshotResponsePartitionSnapshot(r: Reader): FetchSnapshotResponsePartitionSnapshot {
   const f_index: number = r.int32();
   const f_errorCode: number = r.int16();
-  const f_snapshotId: FetchSnapshotResponseSnapshotId = readFetchSnapshotResponseSnapshotId(r, v);
+  const f_snapshotId: FetchSnapshotResponseSnapshotId = readFetchSnapshotResponseSnapshotId(r);
   let f_currentLeader: FetchSnapshotResponseLeaderIdAndEpoch = defaultFetchSnapshotResponseLeaderIdAndEpoch();
   const f_size: bigint = r.int64();
   const f_position: bigint = r.int64();
@@ -883,7 +844,7 @@ function readFetchSnapshotResponsePartitionSnapshot(r: Reader, v: number): Fetch
     const size = r.uvarint();
     const end = r.pos + size;
     if (tag === 0) {
-      f_currentLeader = readFetchSnapshotResponseLeaderIdAndEpoch(r, v);
+      f_currentLeader = readFetchSnapshotResponseLeaderIdAndEpoch(r);
     } else {
       (unknown ??= []).push({ tag, data: r.raw(size) });
       continue;
@@ -902,7 +863,7 @@ function readFetchSnapshotResponsePartitionSnapshot(r: Reader, v: number): Fetch
   };
 }
 
-function writeFetchSnapshotResponsePartitionSnapshot(w: Writer, v: number, m: FetchSnapshotResponsePartitionSnapshotInput): void {
+function writeFetchSnapshotResponsePartitionSnapshot(w: Writer, m: FetchSnapshotResponsePartitionSnapshotInput): void {
   {
     const x = m.index === undefined ? 0 : m.index;
     w.int32(x);
@@ -913,7 +874,7 @@ function writeFetchSnapshotResponsePartitionSnapshot(w: Writer, v: number, m: Fe
   }
   {
     const x = m.snapshotId === undefined ? defaultFetchSnapshotResponseSnapshotId() : m.snapshotId;
-    writeFetchSnapshotResponseSnapshotId(w, v, x);
+    writeFetchSnapshotResponseSnapshotId(w, x);
   }
   {
     const x = m.size === undefined ? 0n : m.size;
@@ -938,35 +899,21 @@ function writeFetchSnapshotResponsePartitionSnapshot(w: Writer, v: number, m: Fe
     u = w.rawTaggedFields(unknown, u, 0);
     w.uvarint(0);
     let size = 0;
-    size += measureFetchSnapshotResponseLeaderIdAndEpoch(v, t0);
+    size += measureFetchSnapshotResponseLeaderIdAndEpoch(t0);
     w.uvarint(size);
-    writeFetchSnapshotResponseLeaderIdAndEpoch(w, v, t0);
+    writeFetchSnapshotResponseLeaderIdAndEpoch(w, t0);
   }
   w.rawTaggedFields(unknown, u, Infinity);
 }
 
-function measureFetchSnapshotResponsePartitionSnapshot(v: number, m: FetchSnapshotResponsePartitionSnapshotInput): number {
+function measureFetchSnapshotResponsePartitionSnapshot(m: FetchSnapshotResponsePartitionSnapshotInput): number {
   let s = 0;
-  {
-    const x = m.index === undefined ? 0 : m.index;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.snapshotId === undefined ? defaultFetchSnapshotResponseSnapshotId() : m.snapshotId;
-    s += measureFetchSnapshotResponseSnapshotId(v, x);
+    s += measureFetchSnapshotResponseSnapshotId(x);
   }
-  {
-    const x = m.size === undefined ? 0n : m.size;
-    s += 8;
-  }
-  {
-    const x = m.position === undefined ? 0n : m.position;
-    s += 8;
-  }
+  s += 16;
   {
     const x = m.unalignedRecords === undefined ? new Uint8Array(0) : m.unalignedRecords;
     s += sizeCompactBytes(x);
@@ -978,14 +925,14 @@ function measureFetchSnapshotResponsePartitionSnapshot(v: number, m: FetchSnapsh
   if (!(isDefaultFetchSnapshotResponseLeaderIdAndEpoch(t0))) {
     count++;
     let size = 0;
-    size += measureFetchSnapshotResponseLeaderIdAndEpoch(v, t0);
+    size += measureFetchSnapshotResponseLeaderIdAndEpoch(t0);
     s += 1 + sizeUvarint(size) + size;
   }
   s += sizeUvarint(count);
   return s;
 }
 
-function readFetchSnapshotResponseSnapshotId(r: Reader, v: number): FetchSnapshotResponseSnapshotId {
+function readFetchSnapshotResponseSnapshotId(r: Reader): FetchSnapshotResponseSnapshotId {
   const f_endOffset: bigint = r.int64();
   const f_epoch: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
@@ -997,7 +944,7 @@ function readFetchSnapshotResponseSnapshotId(r: Reader, v: number): FetchSnapsho
   };
 }
 
-function writeFetchSnapshotResponseSnapshotId(w: Writer, v: number, m: FetchSnapshotResponseSnapshotIdInput): void {
+function writeFetchSnapshotResponseSnapshotId(w: Writer, m: FetchSnapshotResponseSnapshotIdInput): void {
   {
     const x = m.endOffset === undefined ? 0n : m.endOffset;
     w.int64(x);
@@ -1009,16 +956,9 @@ function writeFetchSnapshotResponseSnapshotId(w: Writer, v: number, m: FetchSnap
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureFetchSnapshotResponseSnapshotId(v: number, m: FetchSnapshotResponseSnapshotIdInput): number {
+function measureFetchSnapshotResponseSnapshotId(m: FetchSnapshotResponseSnapshotIdInput): number {
   let s = 0;
-  {
-    const x = m.endOffset === undefined ? 0n : m.endOffset;
-    s += 8;
-  }
-  {
-    const x = m.epoch === undefined ? 0 : m.epoch;
-    s += 4;
-  }
+  s += 12;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -1031,15 +971,7 @@ function defaultFetchSnapshotResponseSnapshotId(): FetchSnapshotResponseSnapshot
   };
 }
 
-function isDefaultFetchSnapshotResponseSnapshotId(m: FetchSnapshotResponseSnapshotIdInput): boolean {
-  return (
-    (m.endOffset === undefined || m.endOffset === 0n) &&
-    (m.epoch === undefined || m.epoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0)
-  );
-}
-
-function readFetchSnapshotResponseLeaderIdAndEpoch(r: Reader, v: number): FetchSnapshotResponseLeaderIdAndEpoch {
+function readFetchSnapshotResponseLeaderIdAndEpoch(r: Reader): FetchSnapshotResponseLeaderIdAndEpoch {
   const f_leaderId: number = r.int32();
   const f_leaderEpoch: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
@@ -1051,7 +983,7 @@ function readFetchSnapshotResponseLeaderIdAndEpoch(r: Reader, v: number): FetchS
   };
 }
 
-function writeFetchSnapshotResponseLeaderIdAndEpoch(w: Writer, v: number, m: FetchSnapshotResponseLeaderIdAndEpochInput): void {
+function writeFetchSnapshotResponseLeaderIdAndEpoch(w: Writer, m: FetchSnapshotResponseLeaderIdAndEpochInput): void {
   {
     const x = m.leaderId === undefined ? 0 : m.leaderId;
     w.int32(x);
@@ -1063,16 +995,9 @@ function writeFetchSnapshotResponseLeaderIdAndEpoch(w: Writer, v: number, m: Fet
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureFetchSnapshotResponseLeaderIdAndEpoch(v: number, m: FetchSnapshotResponseLeaderIdAndEpochInput): number {
+function measureFetchSnapshotResponseLeaderIdAndEpoch(m: FetchSnapshotResponseLeaderIdAndEpochInput): number {
   let s = 0;
-  {
-    const x = m.leaderId === undefined ? 0 : m.leaderId;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 8;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -1140,18 +1065,12 @@ function writeFetchSnapshotResponseNodeEndpoint(w: Writer, v: number, m: FetchSn
 
 function measureFetchSnapshotResponseNodeEndpoint(v: number, m: FetchSnapshotResponseNodeEndpointInput): number {
   let s = 0;
-  if (v >= 1) {
-    const x = m.nodeId === undefined ? 0 : m.nodeId;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
   if (v >= 1) {
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  if (v >= 1) {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 2;
-  }
+  if (v >= 1) s += 2;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }

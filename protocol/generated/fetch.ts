@@ -499,34 +499,11 @@ function writeFetchRequest(w: Writer, v: number, m: FetchRequestInput): void {
 function measureFetchRequest(v: number, m: FetchRequestInput): number {
   const flex = v >= 12;
   let s = 0;
-  if (v <= 14) {
-    const x = m.replicaId === undefined ? -1 : m.replicaId;
-    s += 4;
-  }
-  {
-    const x = m.maxWaitMs === undefined ? 0 : m.maxWaitMs;
-    s += 4;
-  }
-  {
-    const x = m.minBytes === undefined ? 0 : m.minBytes;
-    s += 4;
-  }
-  if (v >= 3) {
-    const x = m.maxBytes === undefined ? 2147483647 : m.maxBytes;
-    s += 4;
-  }
-  if (v >= 4) {
-    const x = m.isolationLevel === undefined ? 0 : m.isolationLevel;
-    s += 1;
-  }
-  if (v >= 7) {
-    const x = m.sessionId === undefined ? 0 : m.sessionId;
-    s += 4;
-  }
-  if (v >= 7) {
-    const x = m.sessionEpoch === undefined ? -1 : m.sessionEpoch;
-    s += 4;
-  }
+  if (v <= 14) s += 4;
+  s += 8;
+  if (v >= 3) s += 4;
+  if (v >= 4) s += 1;
+  if (v >= 7) s += 8;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -607,14 +584,7 @@ function writeFetchRequestReplicaState(w: Writer, v: number, m: FetchRequestRepl
 function measureFetchRequestReplicaState(v: number, m: FetchRequestReplicaStateInput): number {
   const flex = v >= 12;
   let s = 0;
-  if (v >= 15) {
-    const x = m.replicaId === undefined ? -1 : m.replicaId;
-    s += 4;
-  }
-  if (v >= 15) {
-    const x = m.replicaEpoch === undefined ? -1n : m.replicaEpoch;
-    s += 8;
-  }
+  if (v >= 15) s += 12;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -697,10 +667,7 @@ function measureFetchRequestFetchTopic(v: number, m: FetchRequestFetchTopicInput
     const x = m.topic === undefined ? "" : m.topic;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v >= 13) {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  if (v >= 13) s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -809,30 +776,12 @@ function writeFetchRequestFetchPartition(w: Writer, v: number, m: FetchRequestFe
 function measureFetchRequestFetchPartition(v: number, m: FetchRequestFetchPartitionInput): number {
   const flex = v >= 12;
   let s = 0;
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
-  if (v >= 9) {
-    const x = m.currentLeaderEpoch === undefined ? -1 : m.currentLeaderEpoch;
-    s += 4;
-  }
-  {
-    const x = m.fetchOffset === undefined ? 0n : m.fetchOffset;
-    s += 8;
-  }
-  if (v >= 12) {
-    const x = m.lastFetchedEpoch === undefined ? -1 : m.lastFetchedEpoch;
-    s += 4;
-  }
-  if (v >= 5) {
-    const x = m.logStartOffset === undefined ? -1n : m.logStartOffset;
-    s += 8;
-  }
-  {
-    const x = m.partitionMaxBytes === undefined ? 0 : m.partitionMaxBytes;
-    s += 4;
-  }
+  s += 4;
+  if (v >= 9) s += 4;
+  s += 8;
+  if (v >= 12) s += 4;
+  if (v >= 5) s += 8;
+  s += 4;
   if (flex) {
     const unknown = m._unknownTaggedFields;
     let count = unknown === undefined ? 0 : unknown.length;
@@ -915,10 +864,7 @@ function measureFetchRequestForgottenTopic(v: number, m: FetchRequestForgottenTo
     const x = m.topic === undefined ? "" : m.topic;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v >= 13) {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  if (v >= 13) s += 16;
   if (v >= 7) {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -1418,18 +1364,8 @@ function writeFetchResponse(w: Writer, v: number, m: FetchResponseInput): void {
 function measureFetchResponse(v: number, m: FetchResponseInput): number {
   const flex = v >= 12;
   let s = 0;
-  if (v >= 1) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  if (v >= 7) {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  if (v >= 7) {
-    const x = m.sessionId === undefined ? 0 : m.sessionId;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
+  if (v >= 7) s += 6;
   {
     const x = m.responses === undefined ? [] : m.responses;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -1512,10 +1448,7 @@ function measureFetchResponseFetchableTopicResponse(v: number, m: FetchResponseF
     const x = m.topic === undefined ? "" : m.topic;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v >= 13) {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  if (v >= 13) s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -1692,26 +1625,9 @@ function writeFetchResponsePartitionData(w: Writer, v: number, m: FetchResponseP
 function measureFetchResponsePartitionData(v: number, m: FetchResponsePartitionDataInput): number {
   const flex = v >= 12;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.highWatermark === undefined ? 0n : m.highWatermark;
-    s += 8;
-  }
-  if (v >= 4) {
-    const x = m.lastStableOffset === undefined ? -1n : m.lastStableOffset;
-    s += 8;
-  }
-  if (v >= 5) {
-    const x = m.logStartOffset === undefined ? -1n : m.logStartOffset;
-    s += 8;
-  }
+  s += 14;
+  if (v >= 4) s += 8;
+  if (v >= 5) s += 8;
   if (v >= 4) {
     const x = m.abortedTransactions === undefined ? [] : m.abortedTransactions;
     if (x === null) {
@@ -1721,10 +1637,7 @@ function measureFetchResponsePartitionData(v: number, m: FetchResponsePartitionD
       for (let i = 0; i < x.length; i++) s += measureFetchResponseAbortedTransaction(v, x[i]!);
     }
   }
-  if (v >= 11) {
-    const x = m.preferredReadReplica === undefined ? -1 : m.preferredReadReplica;
-    s += 4;
-  }
+  if (v >= 11) s += 4;
   {
     const x = m.records === undefined ? null : m.records;
     s += (flex ? sizeCompactNullableBytes(x) : sizeNullableBytes(x));
@@ -1802,14 +1715,7 @@ function writeFetchResponseEpochEndOffset(w: Writer, v: number, m: FetchResponse
 function measureFetchResponseEpochEndOffset(v: number, m: FetchResponseEpochEndOffsetInput): number {
   const flex = v >= 12;
   let s = 0;
-  if (v >= 12) {
-    const x = m.epoch === undefined ? -1 : m.epoch;
-    s += 4;
-  }
-  if (v >= 12) {
-    const x = m.endOffset === undefined ? -1n : m.endOffset;
-    s += 8;
-  }
+  if (v >= 12) s += 12;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -1875,14 +1781,7 @@ function writeFetchResponseLeaderIdAndEpoch(w: Writer, v: number, m: FetchRespon
 function measureFetchResponseLeaderIdAndEpoch(v: number, m: FetchResponseLeaderIdAndEpochInput): number {
   const flex = v >= 12;
   let s = 0;
-  if (v >= 12) {
-    const x = m.leaderId === undefined ? -1 : m.leaderId;
-    s += 4;
-  }
-  if (v >= 12) {
-    const x = m.leaderEpoch === undefined ? -1 : m.leaderEpoch;
-    s += 4;
-  }
+  if (v >= 12) s += 8;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -1938,14 +1837,7 @@ function writeFetchResponseSnapshotId(w: Writer, v: number, m: FetchResponseSnap
 function measureFetchResponseSnapshotId(v: number, m: FetchResponseSnapshotIdInput): number {
   const flex = v >= 12;
   let s = 0;
-  {
-    const x = m.endOffset === undefined ? -1n : m.endOffset;
-    s += 8;
-  }
-  {
-    const x = m.epoch === undefined ? -1 : m.epoch;
-    s += 4;
-  }
+  s += 12;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -2011,14 +1903,7 @@ function writeFetchResponseAbortedTransaction(w: Writer, v: number, m: FetchResp
 function measureFetchResponseAbortedTransaction(v: number, m: FetchResponseAbortedTransactionInput): number {
   const flex = v >= 12;
   let s = 0;
-  if (v >= 4) {
-    const x = m.producerId === undefined ? 0n : m.producerId;
-    s += 8;
-  }
-  if (v >= 4) {
-    const x = m.firstOffset === undefined ? 0n : m.firstOffset;
-    s += 8;
-  }
+  if (v >= 4) s += 16;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -2090,18 +1975,12 @@ function writeFetchResponseNodeEndpoint(w: Writer, v: number, m: FetchResponseNo
 function measureFetchResponseNodeEndpoint(v: number, m: FetchResponseNodeEndpointInput): number {
   const flex = v >= 12;
   let s = 0;
-  if (v >= 16) {
-    const x = m.nodeId === undefined ? 0 : m.nodeId;
-    s += 4;
-  }
+  if (v >= 16) s += 4;
   if (v >= 16) {
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  if (v >= 16) {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 4;
-  }
+  if (v >= 16) s += 4;
   if (v >= 16) {
     const x = m.rack === undefined ? null : m.rack;
     s += sizeCompactNullableString(x);

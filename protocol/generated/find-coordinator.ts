@@ -131,10 +131,7 @@ function measureFindCoordinatorRequest(v: number, m: FindCoordinatorRequestInput
     const x = m.key === undefined ? "" : m.key;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v >= 1) {
-    const x = m.keyType === undefined ? 0 : m.keyType;
-    s += 1;
-  }
+  if (v >= 1) s += 1;
   if (v >= 4) {
     const x = m.coordinatorKeys === undefined ? [] : m.coordinatorKeys;
     s += sizeUvarint(x.length + 1);
@@ -412,30 +409,18 @@ function writeFindCoordinatorResponse(w: Writer, v: number, m: FindCoordinatorRe
 function measureFindCoordinatorResponse(v: number, m: FindCoordinatorResponseInput): number {
   const flex = v >= 3;
   let s = 0;
-  if (v >= 1) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  if (v <= 3) {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  if (v >= 1) s += 4;
+  if (v <= 3) s += 2;
   if (v >= 1 && v <= 3) {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  if (v <= 3) {
-    const x = m.nodeId === undefined ? 0 : m.nodeId;
-    s += 4;
-  }
+  if (v <= 3) s += 4;
   if (v <= 3) {
     const x = m.host === undefined ? "" : m.host;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v <= 3) {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 4;
-  }
+  if (v <= 3) s += 4;
   if (v >= 4) {
     const x = m.coordinators === undefined ? [] : m.coordinators;
     s += sizeUvarint(x.length + 1);
@@ -536,22 +521,12 @@ function measureFindCoordinatorResponseCoordinator(v: number, m: FindCoordinator
     const x = m.key === undefined ? "" : m.key;
     s += sizeCompactString(x);
   }
-  if (v >= 4) {
-    const x = m.nodeId === undefined ? 0 : m.nodeId;
-    s += 4;
-  }
+  if (v >= 4) s += 4;
   if (v >= 4) {
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  if (v >= 4) {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 4;
-  }
-  if (v >= 4) {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  if (v >= 4) s += 6;
   if (v >= 4) {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);

@@ -32,7 +32,7 @@ export interface GetTelemetrySubscriptionsRequestInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readGetTelemetrySubscriptionsRequest(r: Reader, v: number): GetTelemetrySubscriptionsRequest {
+function readGetTelemetrySubscriptionsRequest(r: Reader): GetTelemetrySubscriptionsRequest {
   const f_clientInstanceId: string = r.uuid();
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
@@ -42,7 +42,7 @@ function readGetTelemetrySubscriptionsRequest(r: Reader, v: number): GetTelemetr
   };
 }
 
-function writeGetTelemetrySubscriptionsRequest(w: Writer, v: number, m: GetTelemetrySubscriptionsRequestInput): void {
+function writeGetTelemetrySubscriptionsRequest(w: Writer, m: GetTelemetrySubscriptionsRequestInput): void {
   {
     const x = m.clientInstanceId === undefined ? ZERO_UUID : m.clientInstanceId;
     w.uuid(x);
@@ -50,12 +50,9 @@ function writeGetTelemetrySubscriptionsRequest(w: Writer, v: number, m: GetTelem
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureGetTelemetrySubscriptionsRequest(v: number, m: GetTelemetrySubscriptionsRequestInput): number {
+function measureGetTelemetrySubscriptionsRequest(m: GetTelemetrySubscriptionsRequestInput): number {
   let s = 0;
-  {
-    const x = m.clientInstanceId === undefined ? ZERO_UUID : m.clientInstanceId;
-    s += 16;
-  }
+  s += 16;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -63,19 +60,19 @@ function measureGetTelemetrySubscriptionsRequest(v: number, m: GetTelemetrySubsc
 /** Decodes GetTelemetrySubscriptionsRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeGetTelemetrySubscriptionsRequest(r: Reader, version: number): GetTelemetrySubscriptionsRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`GetTelemetrySubscriptionsRequest has no version ${version} (valid 0-0)`);
-  return readGetTelemetrySubscriptionsRequest(r, version);
+  return readGetTelemetrySubscriptionsRequest(r);
 }
 
 /** Encodes GetTelemetrySubscriptionsRequest at `version` into `w` (which must have room for sizeGetTelemetrySubscriptionsRequest() bytes). */
 export function encodeGetTelemetrySubscriptionsRequest(w: Writer, version: number, message: GetTelemetrySubscriptionsRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`GetTelemetrySubscriptionsRequest has no version ${version} (valid 0-0)`);
-  writeGetTelemetrySubscriptionsRequest(w, version, message);
+  writeGetTelemetrySubscriptionsRequest(w, message);
 }
 
 /** Exact encoded size of GetTelemetrySubscriptionsRequest at `version`, in bytes. */
 export function sizeGetTelemetrySubscriptionsRequest(version: number, message: GetTelemetrySubscriptionsRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`GetTelemetrySubscriptionsRequest has no version ${version} (valid 0-0)`);
-  return measureGetTelemetrySubscriptionsRequest(version, message);
+  return measureGetTelemetrySubscriptionsRequest(message);
 }
 
 // ---- GetTelemetrySubscriptionsResponse ----
@@ -164,7 +161,7 @@ export interface GetTelemetrySubscriptionsResponseInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readGetTelemetrySubscriptionsResponse(r: Reader, v: number): GetTelemetrySubscriptionsResponse {
+function readGetTelemetrySubscriptionsResponse(r: Reader): GetTelemetrySubscriptionsResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_clientInstanceId: string = r.uuid();
@@ -210,7 +207,7 @@ function readGetTelemetrySubscriptionsResponse(r: Reader, v: number): GetTelemet
   };
 }
 
-function writeGetTelemetrySubscriptionsResponse(w: Writer, v: number, m: GetTelemetrySubscriptionsResponseInput): void {
+function writeGetTelemetrySubscriptionsResponse(w: Writer, m: GetTelemetrySubscriptionsResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -256,41 +253,15 @@ function writeGetTelemetrySubscriptionsResponse(w: Writer, v: number, m: GetTele
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureGetTelemetrySubscriptionsResponse(v: number, m: GetTelemetrySubscriptionsResponseInput): number {
+function measureGetTelemetrySubscriptionsResponse(m: GetTelemetrySubscriptionsResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.clientInstanceId === undefined ? ZERO_UUID : m.clientInstanceId;
-    s += 16;
-  }
-  {
-    const x = m.subscriptionId === undefined ? 0 : m.subscriptionId;
-    s += 4;
-  }
+  s += 26;
   {
     const x = m.acceptedCompressionTypes === undefined ? [] : m.acceptedCompressionTypes;
     s += sizeUvarint(x.length + 1);
     s += x.length * 1;
   }
-  {
-    const x = m.pushIntervalMs === undefined ? 0 : m.pushIntervalMs;
-    s += 4;
-  }
-  {
-    const x = m.telemetryMaxBytes === undefined ? 0 : m.telemetryMaxBytes;
-    s += 4;
-  }
-  {
-    const x = m.deltaTemporality === undefined ? false : m.deltaTemporality;
-    s += 1;
-  }
+  s += 9;
   {
     const x = m.requestedMetrics === undefined ? [] : m.requestedMetrics;
     s += sizeUvarint(x.length + 1);
@@ -303,19 +274,19 @@ function measureGetTelemetrySubscriptionsResponse(v: number, m: GetTelemetrySubs
 /** Decodes GetTelemetrySubscriptionsResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeGetTelemetrySubscriptionsResponse(r: Reader, version: number): GetTelemetrySubscriptionsResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`GetTelemetrySubscriptionsResponse has no version ${version} (valid 0-0)`);
-  return readGetTelemetrySubscriptionsResponse(r, version);
+  return readGetTelemetrySubscriptionsResponse(r);
 }
 
 /** Encodes GetTelemetrySubscriptionsResponse at `version` into `w` (which must have room for sizeGetTelemetrySubscriptionsResponse() bytes). */
 export function encodeGetTelemetrySubscriptionsResponse(w: Writer, version: number, message: GetTelemetrySubscriptionsResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`GetTelemetrySubscriptionsResponse has no version ${version} (valid 0-0)`);
-  writeGetTelemetrySubscriptionsResponse(w, version, message);
+  writeGetTelemetrySubscriptionsResponse(w, message);
 }
 
 /** Exact encoded size of GetTelemetrySubscriptionsResponse at `version`, in bytes. */
 export function sizeGetTelemetrySubscriptionsResponse(version: number, message: GetTelemetrySubscriptionsResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`GetTelemetrySubscriptionsResponse has no version ${version} (valid 0-0)`);
-  return measureGetTelemetrySubscriptionsResponse(version, message);
+  return measureGetTelemetrySubscriptionsResponse(message);
 }
 
 // ---- GetTelemetrySubscriptionsApi ----

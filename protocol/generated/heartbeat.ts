@@ -117,10 +117,7 @@ function measureHeartbeatRequest(v: number, m: HeartbeatRequestInput): number {
     const x = m.groupId === undefined ? "" : m.groupId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.generationId === undefined ? 0 : m.generationId;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.memberId === undefined ? "" : m.memberId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -229,14 +226,8 @@ function writeHeartbeatResponse(w: Writer, v: number, m: HeartbeatResponseInput)
 function measureHeartbeatResponse(v: number, m: HeartbeatResponseInput): number {
   const flex = v >= 4;
   let s = 0;
-  if (v >= 1) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  if (v >= 1) s += 4;
+  s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -164,10 +164,7 @@ function measureIncrementalAlterConfigsRequest(v: number, m: IncrementalAlterCon
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureIncrementalAlterConfigsRequestAlterConfigsResource(v, x[i]!);
   }
-  {
-    const x = m.validateOnly === undefined ? false : m.validateOnly;
-    s += 1;
-  }
+  s += 1;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -224,10 +221,7 @@ function writeIncrementalAlterConfigsRequestAlterConfigsResource(w: Writer, v: n
 function measureIncrementalAlterConfigsRequestAlterConfigsResource(v: number, m: IncrementalAlterConfigsRequestAlterConfigsResourceInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.resourceType === undefined ? 0 : m.resourceType;
-    s += 1;
-  }
+  s += 1;
   {
     const x = m.resourceName === undefined ? "" : m.resourceName;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -286,10 +280,7 @@ function measureIncrementalAlterConfigsRequestAlterableConfig(v: number, m: Incr
     const x = m.name === undefined ? "" : m.name;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.configOperation === undefined ? 0 : m.configOperation;
-    s += 1;
-  }
+  s += 1;
   {
     const x = m.value === undefined ? "" : m.value;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -440,10 +431,7 @@ function writeIncrementalAlterConfigsResponse(w: Writer, v: number, m: Increment
 function measureIncrementalAlterConfigsResponse(v: number, m: IncrementalAlterConfigsResponseInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.responses === undefined ? [] : m.responses;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -500,18 +488,12 @@ function writeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w: Wri
 function measureIncrementalAlterConfigsResponseAlterConfigsResourceResponse(v: number, m: IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  {
-    const x = m.resourceType === undefined ? 0 : m.resourceType;
-    s += 1;
-  }
+  s += 1;
   {
     const x = m.resourceName === undefined ? "" : m.resourceName;
     s += (flex ? sizeCompactString(x) : sizeString(x));

@@ -126,18 +126,8 @@ function measureInitProducerIdRequest(v: number, m: InitProducerIdRequestInput):
     const x = m.transactionalId === undefined ? "" : m.transactionalId;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  {
-    const x = m.transactionTimeoutMs === undefined ? 0 : m.transactionTimeoutMs;
-    s += 4;
-  }
-  if (v >= 3) {
-    const x = m.producerId === undefined ? -1n : m.producerId;
-    s += 8;
-  }
-  if (v >= 3) {
-    const x = m.producerEpoch === undefined ? -1 : m.producerEpoch;
-    s += 2;
-  }
+  s += 4;
+  if (v >= 3) s += 10;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -265,22 +255,7 @@ function writeInitProducerIdResponse(w: Writer, v: number, m: InitProducerIdResp
 function measureInitProducerIdResponse(v: number, m: InitProducerIdResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.producerId === undefined ? -1n : m.producerId;
-    s += 8;
-  }
-  {
-    const x = m.producerEpoch === undefined ? 0 : m.producerEpoch;
-    s += 2;
-  }
+  s += 16;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

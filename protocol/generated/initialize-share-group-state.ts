@@ -104,7 +104,7 @@ export interface InitializeShareGroupStateRequestPartitionDataInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readInitializeShareGroupStateRequest(r: Reader, v: number): InitializeShareGroupStateRequest {
+function readInitializeShareGroupStateRequest(r: Reader): InitializeShareGroupStateRequest {
   const f_groupId: string = r.compactString();
   let f_topics: InitializeShareGroupStateRequestInitializeStateData[];
   {
@@ -113,7 +113,7 @@ function readInitializeShareGroupStateRequest(r: Reader, v: number): InitializeS
       r.fail('null array in non-nullable InitializeShareGroupStateRequest.Topics');
     } else {
       const a: InitializeShareGroupStateRequestInitializeStateData[] = [];
-      for (let i = 0; i < n; i++) a.push(readInitializeShareGroupStateRequestInitializeStateData(r, v));
+      for (let i = 0; i < n; i++) a.push(readInitializeShareGroupStateRequestInitializeStateData(r));
       f_topics = a;
     }
   }
@@ -126,7 +126,7 @@ function readInitializeShareGroupStateRequest(r: Reader, v: number): InitializeS
   };
 }
 
-function writeInitializeShareGroupStateRequest(w: Writer, v: number, m: InitializeShareGroupStateRequestInput): void {
+function writeInitializeShareGroupStateRequest(w: Writer, m: InitializeShareGroupStateRequestInput): void {
   {
     const x = m.groupId === undefined ? "" : m.groupId;
     w.compactString(x);
@@ -134,12 +134,12 @@ function writeInitializeShareGroupStateRequest(w: Writer, v: number, m: Initiali
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeInitializeShareGroupStateRequestInitializeStateData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeInitializeShareGroupStateRequestInitializeStateData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureInitializeShareGroupStateRequest(v: number, m: InitializeShareGroupStateRequestInput): number {
+function measureInitializeShareGroupStateRequest(m: InitializeShareGroupStateRequestInput): number {
   let s = 0;
   {
     const x = m.groupId === undefined ? "" : m.groupId;
@@ -148,13 +148,13 @@ function measureInitializeShareGroupStateRequest(v: number, m: InitializeShareGr
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureInitializeShareGroupStateRequestInitializeStateData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureInitializeShareGroupStateRequestInitializeStateData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readInitializeShareGroupStateRequestInitializeStateData(r: Reader, v: number): InitializeShareGroupStateRequestInitializeStateData {
+function readInitializeShareGroupStateRequestInitializeStateData(r: Reader): InitializeShareGroupStateRequestInitializeStateData {
   const f_topicId: string = r.uuid();
   let f_partitions: InitializeShareGroupStateRequestPartitionData[];
   {
@@ -163,7 +163,7 @@ function readInitializeShareGroupStateRequestInitializeStateData(r: Reader, v: n
       r.fail('null array in non-nullable InitializeShareGroupStateRequest.InitializeStateData.Partitions');
     } else {
       const a: InitializeShareGroupStateRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readInitializeShareGroupStateRequestPartitionData(r, v));
+      for (let i = 0; i < n; i++) a.push(readInitializeShareGroupStateRequestPartitionData(r));
       f_partitions = a;
     }
   }
@@ -176,7 +176,7 @@ function readInitializeShareGroupStateRequestInitializeStateData(r: Reader, v: n
   };
 }
 
-function writeInitializeShareGroupStateRequestInitializeStateData(w: Writer, v: number, m: InitializeShareGroupStateRequestInitializeStateDataInput): void {
+function writeInitializeShareGroupStateRequestInitializeStateData(w: Writer, m: InitializeShareGroupStateRequestInitializeStateDataInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -184,27 +184,24 @@ function writeInitializeShareGroupStateRequestInitializeStateData(w: Writer, v: 
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeInitializeShareGroupStateRequestPartitionData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeInitializeShareGroupStateRequestPartitionData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureInitializeShareGroupStateRequestInitializeStateData(v: number, m: InitializeShareGroupStateRequestInitializeStateDataInput): number {
+function measureInitializeShareGroupStateRequestInitializeStateData(m: InitializeShareGroupStateRequestInitializeStateDataInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureInitializeShareGroupStateRequestPartitionData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureInitializeShareGroupStateRequestPartitionData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readInitializeShareGroupStateRequestPartitionData(r: Reader, v: number): InitializeShareGroupStateRequestPartitionData {
+function readInitializeShareGroupStateRequestPartitionData(r: Reader): InitializeShareGroupStateRequestPartitionData {
   const f_partition: number = r.int32();
   const f_stateEpoch: number = r.int32();
   const f_startOffset: bigint = r.int64();
@@ -218,7 +215,7 @@ function readInitializeShareGroupStateRequestPartitionData(r: Reader, v: number)
   };
 }
 
-function writeInitializeShareGroupStateRequestPartitionData(w: Writer, v: number, m: InitializeShareGroupStateRequestPartitionDataInput): void {
+function writeInitializeShareGroupStateRequestPartitionData(w: Writer, m: InitializeShareGroupStateRequestPartitionDataInput): void {
   {
     const x = m.partition === undefined ? 0 : m.partition;
     w.int32(x);
@@ -234,20 +231,9 @@ function writeInitializeShareGroupStateRequestPartitionData(w: Writer, v: number
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureInitializeShareGroupStateRequestPartitionData(v: number, m: InitializeShareGroupStateRequestPartitionDataInput): number {
+function measureInitializeShareGroupStateRequestPartitionData(m: InitializeShareGroupStateRequestPartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
-  {
-    const x = m.stateEpoch === undefined ? 0 : m.stateEpoch;
-    s += 4;
-  }
-  {
-    const x = m.startOffset === undefined ? 0n : m.startOffset;
-    s += 8;
-  }
+  s += 16;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -255,19 +241,19 @@ function measureInitializeShareGroupStateRequestPartitionData(v: number, m: Init
 /** Decodes InitializeShareGroupStateRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeInitializeShareGroupStateRequest(r: Reader, version: number): InitializeShareGroupStateRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`InitializeShareGroupStateRequest has no version ${version} (valid 0-0)`);
-  return readInitializeShareGroupStateRequest(r, version);
+  return readInitializeShareGroupStateRequest(r);
 }
 
 /** Encodes InitializeShareGroupStateRequest at `version` into `w` (which must have room for sizeInitializeShareGroupStateRequest() bytes). */
 export function encodeInitializeShareGroupStateRequest(w: Writer, version: number, message: InitializeShareGroupStateRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`InitializeShareGroupStateRequest has no version ${version} (valid 0-0)`);
-  writeInitializeShareGroupStateRequest(w, version, message);
+  writeInitializeShareGroupStateRequest(w, message);
 }
 
 /** Exact encoded size of InitializeShareGroupStateRequest at `version`, in bytes. */
 export function sizeInitializeShareGroupStateRequest(version: number, message: InitializeShareGroupStateRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`InitializeShareGroupStateRequest has no version ${version} (valid 0-0)`);
-  return measureInitializeShareGroupStateRequest(version, message);
+  return measureInitializeShareGroupStateRequest(message);
 }
 
 // ---- InitializeShareGroupStateResponse ----
@@ -364,7 +350,7 @@ export interface InitializeShareGroupStateResponsePartitionResultInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readInitializeShareGroupStateResponse(r: Reader, v: number): InitializeShareGroupStateResponse {
+function readInitializeShareGroupStateResponse(r: Reader): InitializeShareGroupStateResponse {
   let f_results: InitializeShareGroupStateResponseInitializeStateResult[];
   {
     const n = r.compactArrayLength();
@@ -372,7 +358,7 @@ function readInitializeShareGroupStateResponse(r: Reader, v: number): Initialize
       r.fail('null array in non-nullable InitializeShareGroupStateResponse.Results');
     } else {
       const a: InitializeShareGroupStateResponseInitializeStateResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readInitializeShareGroupStateResponseInitializeStateResult(r, v));
+      for (let i = 0; i < n; i++) a.push(readInitializeShareGroupStateResponseInitializeStateResult(r));
       f_results = a;
     }
   }
@@ -384,27 +370,27 @@ function readInitializeShareGroupStateResponse(r: Reader, v: number): Initialize
   };
 }
 
-function writeInitializeShareGroupStateResponse(w: Writer, v: number, m: InitializeShareGroupStateResponseInput): void {
+function writeInitializeShareGroupStateResponse(w: Writer, m: InitializeShareGroupStateResponseInput): void {
   {
     const x = m.results === undefined ? [] : m.results;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeInitializeShareGroupStateResponseInitializeStateResult(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeInitializeShareGroupStateResponseInitializeStateResult(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureInitializeShareGroupStateResponse(v: number, m: InitializeShareGroupStateResponseInput): number {
+function measureInitializeShareGroupStateResponse(m: InitializeShareGroupStateResponseInput): number {
   let s = 0;
   {
     const x = m.results === undefined ? [] : m.results;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureInitializeShareGroupStateResponseInitializeStateResult(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureInitializeShareGroupStateResponseInitializeStateResult(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readInitializeShareGroupStateResponseInitializeStateResult(r: Reader, v: number): InitializeShareGroupStateResponseInitializeStateResult {
+function readInitializeShareGroupStateResponseInitializeStateResult(r: Reader): InitializeShareGroupStateResponseInitializeStateResult {
   const f_topicId: string = r.uuid();
   let f_partitions: InitializeShareGroupStateResponsePartitionResult[];
   {
@@ -413,7 +399,7 @@ function readInitializeShareGroupStateResponseInitializeStateResult(r: Reader, v
       r.fail('null array in non-nullable InitializeShareGroupStateResponse.InitializeStateResult.Partitions');
     } else {
       const a: InitializeShareGroupStateResponsePartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readInitializeShareGroupStateResponsePartitionResult(r, v));
+      for (let i = 0; i < n; i++) a.push(readInitializeShareGroupStateResponsePartitionResult(r));
       f_partitions = a;
     }
   }
@@ -426,7 +412,7 @@ function readInitializeShareGroupStateResponseInitializeStateResult(r: Reader, v
   };
 }
 
-function writeInitializeShareGroupStateResponseInitializeStateResult(w: Writer, v: number, m: InitializeShareGroupStateResponseInitializeStateResultInput): void {
+function writeInitializeShareGroupStateResponseInitializeStateResult(w: Writer, m: InitializeShareGroupStateResponseInitializeStateResultInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -434,27 +420,24 @@ function writeInitializeShareGroupStateResponseInitializeStateResult(w: Writer, 
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeInitializeShareGroupStateResponsePartitionResult(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeInitializeShareGroupStateResponsePartitionResult(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureInitializeShareGroupStateResponseInitializeStateResult(v: number, m: InitializeShareGroupStateResponseInitializeStateResultInput): number {
+function measureInitializeShareGroupStateResponseInitializeStateResult(m: InitializeShareGroupStateResponseInitializeStateResultInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureInitializeShareGroupStateResponsePartitionResult(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureInitializeShareGroupStateResponsePartitionResult(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readInitializeShareGroupStateResponsePartitionResult(r: Reader, v: number): InitializeShareGroupStateResponsePartitionResult {
+function readInitializeShareGroupStateResponsePartitionResult(r: Reader): InitializeShareGroupStateResponsePartitionResult {
   const f_partition: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -468,7 +451,7 @@ function readInitializeShareGroupStateResponsePartitionResult(r: Reader, v: numb
   };
 }
 
-function writeInitializeShareGroupStateResponsePartitionResult(w: Writer, v: number, m: InitializeShareGroupStateResponsePartitionResultInput): void {
+function writeInitializeShareGroupStateResponsePartitionResult(w: Writer, m: InitializeShareGroupStateResponsePartitionResultInput): void {
   {
     const x = m.partition === undefined ? 0 : m.partition;
     w.int32(x);
@@ -484,16 +467,9 @@ function writeInitializeShareGroupStateResponsePartitionResult(w: Writer, v: num
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureInitializeShareGroupStateResponsePartitionResult(v: number, m: InitializeShareGroupStateResponsePartitionResultInput): number {
+function measureInitializeShareGroupStateResponsePartitionResult(m: InitializeShareGroupStateResponsePartitionResultInput): number {
   let s = 0;
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -505,19 +481,19 @@ function measureInitializeShareGroupStateResponsePartitionResult(v: number, m: I
 /** Decodes InitializeShareGroupStateResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeInitializeShareGroupStateResponse(r: Reader, version: number): InitializeShareGroupStateResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`InitializeShareGroupStateResponse has no version ${version} (valid 0-0)`);
-  return readInitializeShareGroupStateResponse(r, version);
+  return readInitializeShareGroupStateResponse(r);
 }
 
 /** Encodes InitializeShareGroupStateResponse at `version` into `w` (which must have room for sizeInitializeShareGroupStateResponse() bytes). */
 export function encodeInitializeShareGroupStateResponse(w: Writer, version: number, message: InitializeShareGroupStateResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`InitializeShareGroupStateResponse has no version ${version} (valid 0-0)`);
-  writeInitializeShareGroupStateResponse(w, version, message);
+  writeInitializeShareGroupStateResponse(w, message);
 }
 
 /** Exact encoded size of InitializeShareGroupStateResponse at `version`, in bytes. */
 export function sizeInitializeShareGroupStateResponse(version: number, message: InitializeShareGroupStateResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`InitializeShareGroupStateResponse has no version ${version} (valid 0-0)`);
-  return measureInitializeShareGroupStateResponse(version, message);
+  return measureInitializeShareGroupStateResponse(message);
 }
 
 // ---- InitializeShareGroupStateApi ----

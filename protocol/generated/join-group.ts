@@ -232,14 +232,8 @@ function measureJoinGroupRequest(v: number, m: JoinGroupRequestInput): number {
     const x = m.groupId === undefined ? "" : m.groupId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.sessionTimeoutMs === undefined ? 0 : m.sessionTimeoutMs;
-    s += 4;
-  }
-  if (v >= 1) {
-    const x = m.rebalanceTimeoutMs === undefined ? -1 : m.rebalanceTimeoutMs;
-    s += 4;
-  }
+  s += 4;
+  if (v >= 1) s += 4;
   {
     const x = m.memberId === undefined ? "" : m.memberId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -569,18 +563,8 @@ function writeJoinGroupResponse(w: Writer, v: number, m: JoinGroupResponseInput)
 function measureJoinGroupResponse(v: number, m: JoinGroupResponseInput): number {
   const flex = v >= 6;
   let s = 0;
-  if (v >= 2) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.generationId === undefined ? -1 : m.generationId;
-    s += 4;
-  }
+  if (v >= 2) s += 4;
+  s += 6;
   if (v >= 7) {
     const x = m.protocolType === undefined ? null : m.protocolType;
     s += sizeCompactNullableString(x);
@@ -593,10 +577,7 @@ function measureJoinGroupResponse(v: number, m: JoinGroupResponseInput): number 
     const x = m.leader === undefined ? "" : m.leader;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v >= 9) {
-    const x = m.skipAssignment === undefined ? false : m.skipAssignment;
-    s += 1;
-  }
+  if (v >= 9) s += 1;
   {
     const x = m.memberId === undefined ? "" : m.memberId;
     s += (flex ? sizeCompactString(x) : sizeString(x));

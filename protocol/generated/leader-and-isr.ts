@@ -411,26 +411,11 @@ function writeLeaderAndIsrRequest(w: Writer, v: number, m: LeaderAndIsrRequestIn
 function measureLeaderAndIsrRequest(v: number, m: LeaderAndIsrRequestInput): number {
   const flex = v >= 4;
   let s = 0;
-  {
-    const x = m.controllerId === undefined ? 0 : m.controllerId;
-    s += 4;
-  }
-  if (v >= 7) {
-    const x = m.isKRaftController === undefined ? false : m.isKRaftController;
-    s += 1;
-  }
-  {
-    const x = m.controllerEpoch === undefined ? 0 : m.controllerEpoch;
-    s += 4;
-  }
-  if (v >= 2) {
-    const x = m.brokerEpoch === undefined ? -1n : m.brokerEpoch;
-    s += 8;
-  }
-  if (v >= 5) {
-    const x = m.type === undefined ? 0 : m.type;
-    s += 1;
-  }
+  s += 4;
+  if (v >= 7) s += 1;
+  s += 4;
+  if (v >= 2) s += 8;
+  if (v >= 5) s += 1;
   if (v <= 1) {
     const x = m.ungroupedPartitionStates === undefined ? [] : m.ungroupedPartitionStates;
     s += 4;
@@ -518,10 +503,7 @@ function measureLeaderAndIsrRequestLeaderAndIsrTopicState(v: number, m: LeaderAn
     const x = m.topicName === undefined ? "" : m.topicName;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v >= 5) {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  if (v >= 5) s += 16;
   if (v >= 2) {
     const x = m.partitionStates === undefined ? [] : m.partitionStates;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -572,18 +554,12 @@ function writeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w: Writer, v: number, m:
 function measureLeaderAndIsrRequestLeaderAndIsrLiveLeader(v: number, m: LeaderAndIsrRequestLeaderAndIsrLiveLeaderInput): number {
   const flex = v >= 4;
   let s = 0;
-  {
-    const x = m.brokerId === undefined ? 0 : m.brokerId;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.hostName === undefined ? "" : m.hostName;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 4;
-  }
+  s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -754,31 +730,13 @@ function measureLeaderAndIsrRequestLeaderAndIsrPartitionState(v: number, m: Lead
     const x = m.topicName === undefined ? "" : m.topicName;
     s += sizeString(x);
   }
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.controllerEpoch === undefined ? 0 : m.controllerEpoch;
-    s += 4;
-  }
-  {
-    const x = m.leader === undefined ? 0 : m.leader;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 16;
   {
     const x = m.isr === undefined ? [] : m.isr;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     s += x.length * 4;
   }
-  {
-    const x = m.partitionEpoch === undefined ? 0 : m.partitionEpoch;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.replicas === undefined ? [] : m.replicas;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -794,14 +752,8 @@ function measureLeaderAndIsrRequestLeaderAndIsrPartitionState(v: number, m: Lead
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     s += x.length * 4;
   }
-  if (v >= 1) {
-    const x = m.isNew === undefined ? false : m.isNew;
-    s += 1;
-  }
-  if (v >= 6) {
-    const x = m.leaderRecoveryState === undefined ? 0 : m.leaderRecoveryState;
-    s += 1;
-  }
+  if (v >= 1) s += 1;
+  if (v >= 6) s += 1;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -1010,10 +962,7 @@ function writeLeaderAndIsrResponse(w: Writer, v: number, m: LeaderAndIsrResponse
 function measureLeaderAndIsrResponse(v: number, m: LeaderAndIsrResponseInput): number {
   const flex = v >= 4;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   if (v <= 4) {
     const x = m.partitionErrors === undefined ? [] : m.partitionErrors;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -1083,10 +1032,7 @@ function writeLeaderAndIsrResponseLeaderAndIsrTopicError(w: Writer, v: number, m
 function measureLeaderAndIsrResponseLeaderAndIsrTopicError(v: number, m: LeaderAndIsrResponseLeaderAndIsrTopicErrorInput): number {
   const flex = v >= 4;
   let s = 0;
-  if (v >= 5) {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  if (v >= 5) s += 16;
   if (v >= 5) {
     const x = m.partitionErrors === undefined ? [] : m.partitionErrors;
     s += sizeUvarint(x.length + 1);
@@ -1144,14 +1090,7 @@ function measureLeaderAndIsrResponseLeaderAndIsrPartitionError(v: number, m: Lea
     const x = m.topicName === undefined ? "" : m.topicName;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -402,14 +402,8 @@ function writeLeaveGroupResponse(w: Writer, v: number, m: LeaveGroupResponseInpu
 function measureLeaveGroupResponse(v: number, m: LeaveGroupResponseInput): number {
   const flex = v >= 4;
   let s = 0;
-  if (v >= 1) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  if (v >= 1) s += 4;
+  s += 2;
   if (v >= 3) {
     const x = m.members === undefined ? [] : m.members;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -483,10 +477,7 @@ function measureLeaveGroupResponseMemberResponse(v: number, m: LeaveGroupRespons
     const x = m.groupInstanceId === undefined ? "" : m.groupInstanceId;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  if (v >= 3) {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  if (v >= 3) s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

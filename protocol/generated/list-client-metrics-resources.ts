@@ -23,7 +23,7 @@ export interface ListClientMetricsResourcesRequestInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readListClientMetricsResourcesRequest(r: Reader, v: number): ListClientMetricsResourcesRequest {
+function readListClientMetricsResourcesRequest(r: Reader): ListClientMetricsResourcesRequest {
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
   return {
@@ -31,11 +31,11 @@ function readListClientMetricsResourcesRequest(r: Reader, v: number): ListClient
   };
 }
 
-function writeListClientMetricsResourcesRequest(w: Writer, v: number, m: ListClientMetricsResourcesRequestInput): void {
+function writeListClientMetricsResourcesRequest(w: Writer, m: ListClientMetricsResourcesRequestInput): void {
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureListClientMetricsResourcesRequest(v: number, m: ListClientMetricsResourcesRequestInput): number {
+function measureListClientMetricsResourcesRequest(m: ListClientMetricsResourcesRequestInput): number {
   let s = 0;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
@@ -44,19 +44,19 @@ function measureListClientMetricsResourcesRequest(v: number, m: ListClientMetric
 /** Decodes ListClientMetricsResourcesRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeListClientMetricsResourcesRequest(r: Reader, version: number): ListClientMetricsResourcesRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListClientMetricsResourcesRequest has no version ${version} (valid 0-0)`);
-  return readListClientMetricsResourcesRequest(r, version);
+  return readListClientMetricsResourcesRequest(r);
 }
 
 /** Encodes ListClientMetricsResourcesRequest at `version` into `w` (which must have room for sizeListClientMetricsResourcesRequest() bytes). */
 export function encodeListClientMetricsResourcesRequest(w: Writer, version: number, message: ListClientMetricsResourcesRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListClientMetricsResourcesRequest has no version ${version} (valid 0-0)`);
-  writeListClientMetricsResourcesRequest(w, version, message);
+  writeListClientMetricsResourcesRequest(w, message);
 }
 
 /** Exact encoded size of ListClientMetricsResourcesRequest at `version`, in bytes. */
 export function sizeListClientMetricsResourcesRequest(version: number, message: ListClientMetricsResourcesRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListClientMetricsResourcesRequest has no version ${version} (valid 0-0)`);
-  return measureListClientMetricsResourcesRequest(version, message);
+  return measureListClientMetricsResourcesRequest(message);
 }
 
 // ---- ListClientMetricsResourcesResponse ----
@@ -117,7 +117,7 @@ export interface ListClientMetricsResourcesResponseClientMetricsResourceInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readListClientMetricsResourcesResponse(r: Reader, v: number): ListClientMetricsResourcesResponse {
+function readListClientMetricsResourcesResponse(r: Reader): ListClientMetricsResourcesResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   let f_clientMetricsResources: ListClientMetricsResourcesResponseClientMetricsResource[];
@@ -127,7 +127,7 @@ function readListClientMetricsResourcesResponse(r: Reader, v: number): ListClien
       r.fail('null array in non-nullable ListClientMetricsResourcesResponse.ClientMetricsResources');
     } else {
       const a: ListClientMetricsResourcesResponseClientMetricsResource[] = [];
-      for (let i = 0; i < n; i++) a.push(readListClientMetricsResourcesResponseClientMetricsResource(r, v));
+      for (let i = 0; i < n; i++) a.push(readListClientMetricsResourcesResponseClientMetricsResource(r));
       f_clientMetricsResources = a;
     }
   }
@@ -141,7 +141,7 @@ function readListClientMetricsResourcesResponse(r: Reader, v: number): ListClien
   };
 }
 
-function writeListClientMetricsResourcesResponse(w: Writer, v: number, m: ListClientMetricsResourcesResponseInput): void {
+function writeListClientMetricsResourcesResponse(w: Writer, m: ListClientMetricsResourcesResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -153,31 +153,24 @@ function writeListClientMetricsResourcesResponse(w: Writer, v: number, m: ListCl
   {
     const x = m.clientMetricsResources === undefined ? [] : m.clientMetricsResources;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeListClientMetricsResourcesResponseClientMetricsResource(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeListClientMetricsResourcesResponseClientMetricsResource(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureListClientMetricsResourcesResponse(v: number, m: ListClientMetricsResourcesResponseInput): number {
+function measureListClientMetricsResourcesResponse(m: ListClientMetricsResourcesResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.clientMetricsResources === undefined ? [] : m.clientMetricsResources;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureListClientMetricsResourcesResponseClientMetricsResource(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureListClientMetricsResourcesResponseClientMetricsResource(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readListClientMetricsResourcesResponseClientMetricsResource(r: Reader, v: number): ListClientMetricsResourcesResponseClientMetricsResource {
+function readListClientMetricsResourcesResponseClientMetricsResource(r: Reader): ListClientMetricsResourcesResponseClientMetricsResource {
   const f_name: string = r.compactString();
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
@@ -187,7 +180,7 @@ function readListClientMetricsResourcesResponseClientMetricsResource(r: Reader, 
   };
 }
 
-function writeListClientMetricsResourcesResponseClientMetricsResource(w: Writer, v: number, m: ListClientMetricsResourcesResponseClientMetricsResourceInput): void {
+function writeListClientMetricsResourcesResponseClientMetricsResource(w: Writer, m: ListClientMetricsResourcesResponseClientMetricsResourceInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -195,7 +188,7 @@ function writeListClientMetricsResourcesResponseClientMetricsResource(w: Writer,
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureListClientMetricsResourcesResponseClientMetricsResource(v: number, m: ListClientMetricsResourcesResponseClientMetricsResourceInput): number {
+function measureListClientMetricsResourcesResponseClientMetricsResource(m: ListClientMetricsResourcesResponseClientMetricsResourceInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -208,19 +201,19 @@ function measureListClientMetricsResourcesResponseClientMetricsResource(v: numbe
 /** Decodes ListClientMetricsResourcesResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeListClientMetricsResourcesResponse(r: Reader, version: number): ListClientMetricsResourcesResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListClientMetricsResourcesResponse has no version ${version} (valid 0-0)`);
-  return readListClientMetricsResourcesResponse(r, version);
+  return readListClientMetricsResourcesResponse(r);
 }
 
 /** Encodes ListClientMetricsResourcesResponse at `version` into `w` (which must have room for sizeListClientMetricsResourcesResponse() bytes). */
 export function encodeListClientMetricsResourcesResponse(w: Writer, version: number, message: ListClientMetricsResourcesResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListClientMetricsResourcesResponse has no version ${version} (valid 0-0)`);
-  writeListClientMetricsResourcesResponse(w, version, message);
+  writeListClientMetricsResourcesResponse(w, message);
 }
 
 /** Exact encoded size of ListClientMetricsResourcesResponse at `version`, in bytes. */
 export function sizeListClientMetricsResourcesResponse(version: number, message: ListClientMetricsResourcesResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListClientMetricsResourcesResponse has no version ${version} (valid 0-0)`);
-  return measureListClientMetricsResourcesResponse(version, message);
+  return measureListClientMetricsResourcesResponse(message);
 }
 
 // ---- ListClientMetricsResourcesApi ----

@@ -298,14 +298,8 @@ function writeListGroupsResponse(w: Writer, v: number, m: ListGroupsResponseInpu
 function measureListGroupsResponse(v: number, m: ListGroupsResponseInput): number {
   const flex = v >= 3;
   let s = 0;
-  if (v >= 1) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  if (v >= 1) s += 4;
+  s += 2;
   {
     const x = m.groups === undefined ? [] : m.groups;
     s += (flex ? sizeUvarint(x.length + 1) : 4);

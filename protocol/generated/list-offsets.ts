@@ -195,14 +195,8 @@ function writeListOffsetsRequest(w: Writer, v: number, m: ListOffsetsRequestInpu
 function measureListOffsetsRequest(v: number, m: ListOffsetsRequestInput): number {
   const flex = v >= 6;
   let s = 0;
-  {
-    const x = m.replicaId === undefined ? 0 : m.replicaId;
-    s += 4;
-  }
-  if (v >= 2) {
-    const x = m.isolationLevel === undefined ? 0 : m.isolationLevel;
-    s += 1;
-  }
+  s += 4;
+  if (v >= 2) s += 1;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -326,22 +320,10 @@ function writeListOffsetsRequestListOffsetsPartition(w: Writer, v: number, m: Li
 function measureListOffsetsRequestListOffsetsPartition(v: number, m: ListOffsetsRequestListOffsetsPartitionInput): number {
   const flex = v >= 6;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  if (v >= 4) {
-    const x = m.currentLeaderEpoch === undefined ? -1 : m.currentLeaderEpoch;
-    s += 4;
-  }
-  {
-    const x = m.timestamp === undefined ? 0n : m.timestamp;
-    s += 8;
-  }
-  if (v <= 0) {
-    const x = m.maxNumOffsets === undefined ? 1 : m.maxNumOffsets;
-    s += 4;
-  }
+  s += 4;
+  if (v >= 4) s += 4;
+  s += 8;
+  if (v <= 0) s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -549,10 +531,7 @@ function writeListOffsetsResponse(w: Writer, v: number, m: ListOffsetsResponseIn
 function measureListOffsetsResponse(v: number, m: ListOffsetsResponseInput): number {
   const flex = v >= 6;
   let s = 0;
-  if (v >= 2) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  if (v >= 2) s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -712,31 +691,14 @@ function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, v: numb
 function measureListOffsetsResponseListOffsetsPartitionResponse(v: number, m: ListOffsetsResponseListOffsetsPartitionResponseInput): number {
   const flex = v >= 6;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   if (v <= 0) {
     const x = m.oldStyleOffsets === undefined ? [] : m.oldStyleOffsets;
     s += 4;
     s += x.length * 8;
   }
-  if (v >= 1) {
-    const x = m.timestamp === undefined ? -1n : m.timestamp;
-    s += 8;
-  }
-  if (v >= 1) {
-    const x = m.offset === undefined ? -1n : m.offset;
-    s += 8;
-  }
-  if (v >= 4) {
-    const x = m.leaderEpoch === undefined ? -1 : m.leaderEpoch;
-    s += 4;
-  }
+  if (v >= 1) s += 16;
+  if (v >= 4) s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

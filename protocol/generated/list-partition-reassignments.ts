@@ -67,7 +67,7 @@ export interface ListPartitionReassignmentsRequestListPartitionReassignmentsTopi
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readListPartitionReassignmentsRequest(r: Reader, v: number): ListPartitionReassignmentsRequest {
+function readListPartitionReassignmentsRequest(r: Reader): ListPartitionReassignmentsRequest {
   const f_timeoutMs: number = r.int32();
   let f_topics: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] | null;
   {
@@ -76,7 +76,7 @@ function readListPartitionReassignmentsRequest(r: Reader, v: number): ListPartit
       f_topics = null;
     } else {
       const a: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] = [];
-      for (let i = 0; i < n; i++) a.push(readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, v));
+      for (let i = 0; i < n; i++) a.push(readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r));
       f_topics = a;
     }
   }
@@ -89,7 +89,7 @@ function readListPartitionReassignmentsRequest(r: Reader, v: number): ListPartit
   };
 }
 
-function writeListPartitionReassignmentsRequest(w: Writer, v: number, m: ListPartitionReassignmentsRequestInput): void {
+function writeListPartitionReassignmentsRequest(w: Writer, m: ListPartitionReassignmentsRequestInput): void {
   {
     const x = m.timeoutMs === undefined ? 60000 : m.timeoutMs;
     w.int32(x);
@@ -100,32 +100,29 @@ function writeListPartitionReassignmentsRequest(w: Writer, v: number, m: ListPar
       w.compactArrayLength(-1);
     } else {
       w.compactArrayLength(x.length);
-      for (let i = 0; i < x.length; i++) writeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w, v, x[i]!);
+      for (let i = 0; i < x.length; i++) writeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w, x[i]!);
     }
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureListPartitionReassignmentsRequest(v: number, m: ListPartitionReassignmentsRequestInput): number {
+function measureListPartitionReassignmentsRequest(m: ListPartitionReassignmentsRequestInput): number {
   let s = 0;
-  {
-    const x = m.timeoutMs === undefined ? 60000 : m.timeoutMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.topics === undefined ? null : m.topics;
     if (x === null) {
       s += 1;
     } else {
       s += sizeUvarint(x.length + 1);
-      for (let i = 0; i < x.length; i++) s += measureListPartitionReassignmentsRequestListPartitionReassignmentsTopics(v, x[i]!);
+      for (let i = 0; i < x.length; i++) s += measureListPartitionReassignmentsRequestListPartitionReassignmentsTopics(x[i]!);
     }
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r: Reader, v: number): ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
+function readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r: Reader): ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
   const f_name: string = r.compactString();
   let f_partitionIndexes: number[];
   {
@@ -147,7 +144,7 @@ function readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r
   };
 }
 
-function writeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w: Writer, v: number, m: ListPartitionReassignmentsRequestListPartitionReassignmentsTopicsInput): void {
+function writeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w: Writer, m: ListPartitionReassignmentsRequestListPartitionReassignmentsTopicsInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -162,7 +159,7 @@ function writeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureListPartitionReassignmentsRequestListPartitionReassignmentsTopics(v: number, m: ListPartitionReassignmentsRequestListPartitionReassignmentsTopicsInput): number {
+function measureListPartitionReassignmentsRequestListPartitionReassignmentsTopics(m: ListPartitionReassignmentsRequestListPartitionReassignmentsTopicsInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -180,19 +177,19 @@ function measureListPartitionReassignmentsRequestListPartitionReassignmentsTopic
 /** Decodes ListPartitionReassignmentsRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeListPartitionReassignmentsRequest(r: Reader, version: number): ListPartitionReassignmentsRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListPartitionReassignmentsRequest has no version ${version} (valid 0-0)`);
-  return readListPartitionReassignmentsRequest(r, version);
+  return readListPartitionReassignmentsRequest(r);
 }
 
 /** Encodes ListPartitionReassignmentsRequest at `version` into `w` (which must have room for sizeListPartitionReassignmentsRequest() bytes). */
 export function encodeListPartitionReassignmentsRequest(w: Writer, version: number, message: ListPartitionReassignmentsRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListPartitionReassignmentsRequest has no version ${version} (valid 0-0)`);
-  writeListPartitionReassignmentsRequest(w, version, message);
+  writeListPartitionReassignmentsRequest(w, message);
 }
 
 /** Exact encoded size of ListPartitionReassignmentsRequest at `version`, in bytes. */
 export function sizeListPartitionReassignmentsRequest(version: number, message: ListPartitionReassignmentsRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListPartitionReassignmentsRequest has no version ${version} (valid 0-0)`);
-  return measureListPartitionReassignmentsRequest(version, message);
+  return measureListPartitionReassignmentsRequest(message);
 }
 
 // ---- ListPartitionReassignmentsResponse ----
@@ -313,7 +310,7 @@ export interface ListPartitionReassignmentsResponseOngoingPartitionReassignmentI
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readListPartitionReassignmentsResponse(r: Reader, v: number): ListPartitionReassignmentsResponse {
+function readListPartitionReassignmentsResponse(r: Reader): ListPartitionReassignmentsResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -324,7 +321,7 @@ function readListPartitionReassignmentsResponse(r: Reader, v: number): ListParti
       r.fail('null array in non-nullable ListPartitionReassignmentsResponse.Topics');
     } else {
       const a: ListPartitionReassignmentsResponseOngoingTopicReassignment[] = [];
-      for (let i = 0; i < n; i++) a.push(readListPartitionReassignmentsResponseOngoingTopicReassignment(r, v));
+      for (let i = 0; i < n; i++) a.push(readListPartitionReassignmentsResponseOngoingTopicReassignment(r));
       f_topics = a;
     }
   }
@@ -339,7 +336,7 @@ function readListPartitionReassignmentsResponse(r: Reader, v: number): ListParti
   };
 }
 
-function writeListPartitionReassignmentsResponse(w: Writer, v: number, m: ListPartitionReassignmentsResponseInput): void {
+function writeListPartitionReassignmentsResponse(w: Writer, m: ListPartitionReassignmentsResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -355,21 +352,14 @@ function writeListPartitionReassignmentsResponse(w: Writer, v: number, m: ListPa
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeListPartitionReassignmentsResponseOngoingTopicReassignment(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeListPartitionReassignmentsResponseOngoingTopicReassignment(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureListPartitionReassignmentsResponse(v: number, m: ListPartitionReassignmentsResponseInput): number {
+function measureListPartitionReassignmentsResponse(m: ListPartitionReassignmentsResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -377,13 +367,13 @@ function measureListPartitionReassignmentsResponse(v: number, m: ListPartitionRe
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureListPartitionReassignmentsResponseOngoingTopicReassignment(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureListPartitionReassignmentsResponseOngoingTopicReassignment(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readListPartitionReassignmentsResponseOngoingTopicReassignment(r: Reader, v: number): ListPartitionReassignmentsResponseOngoingTopicReassignment {
+function readListPartitionReassignmentsResponseOngoingTopicReassignment(r: Reader): ListPartitionReassignmentsResponseOngoingTopicReassignment {
   const f_name: string = r.compactString();
   let f_partitions: ListPartitionReassignmentsResponseOngoingPartitionReassignment[];
   {
@@ -392,7 +382,7 @@ function readListPartitionReassignmentsResponseOngoingTopicReassignment(r: Reade
       r.fail('null array in non-nullable ListPartitionReassignmentsResponse.OngoingTopicReassignment.Partitions');
     } else {
       const a: ListPartitionReassignmentsResponseOngoingPartitionReassignment[] = [];
-      for (let i = 0; i < n; i++) a.push(readListPartitionReassignmentsResponseOngoingPartitionReassignment(r, v));
+      for (let i = 0; i < n; i++) a.push(readListPartitionReassignmentsResponseOngoingPartitionReassignment(r));
       f_partitions = a;
     }
   }
@@ -405,7 +395,7 @@ function readListPartitionReassignmentsResponseOngoingTopicReassignment(r: Reade
   };
 }
 
-function writeListPartitionReassignmentsResponseOngoingTopicReassignment(w: Writer, v: number, m: ListPartitionReassignmentsResponseOngoingTopicReassignmentInput): void {
+function writeListPartitionReassignmentsResponseOngoingTopicReassignment(w: Writer, m: ListPartitionReassignmentsResponseOngoingTopicReassignmentInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -413,12 +403,12 @@ function writeListPartitionReassignmentsResponseOngoingTopicReassignment(w: Writ
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeListPartitionReassignmentsResponseOngoingPartitionReassignment(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeListPartitionReassignmentsResponseOngoingPartitionReassignment(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureListPartitionReassignmentsResponseOngoingTopicReassignment(v: number, m: ListPartitionReassignmentsResponseOngoingTopicReassignmentInput): number {
+function measureListPartitionReassignmentsResponseOngoingTopicReassignment(m: ListPartitionReassignmentsResponseOngoingTopicReassignmentInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -427,13 +417,13 @@ function measureListPartitionReassignmentsResponseOngoingTopicReassignment(v: nu
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureListPartitionReassignmentsResponseOngoingPartitionReassignment(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureListPartitionReassignmentsResponseOngoingPartitionReassignment(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readListPartitionReassignmentsResponseOngoingPartitionReassignment(r: Reader, v: number): ListPartitionReassignmentsResponseOngoingPartitionReassignment {
+function readListPartitionReassignmentsResponseOngoingPartitionReassignment(r: Reader): ListPartitionReassignmentsResponseOngoingPartitionReassignment {
   const f_partitionIndex: number = r.int32();
   let f_replicas: number[];
   {
@@ -479,7 +469,7 @@ function readListPartitionReassignmentsResponseOngoingPartitionReassignment(r: R
   };
 }
 
-function writeListPartitionReassignmentsResponseOngoingPartitionReassignment(w: Writer, v: number, m: ListPartitionReassignmentsResponseOngoingPartitionReassignmentInput): void {
+function writeListPartitionReassignmentsResponseOngoingPartitionReassignment(w: Writer, m: ListPartitionReassignmentsResponseOngoingPartitionReassignmentInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -508,12 +498,9 @@ function writeListPartitionReassignmentsResponseOngoingPartitionReassignment(w: 
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureListPartitionReassignmentsResponseOngoingPartitionReassignment(v: number, m: ListPartitionReassignmentsResponseOngoingPartitionReassignmentInput): number {
+function measureListPartitionReassignmentsResponseOngoingPartitionReassignment(m: ListPartitionReassignmentsResponseOngoingPartitionReassignmentInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.replicas === undefined ? [] : m.replicas;
     s += sizeUvarint(x.length + 1);
@@ -536,19 +523,19 @@ function measureListPartitionReassignmentsResponseOngoingPartitionReassignment(v
 /** Decodes ListPartitionReassignmentsResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeListPartitionReassignmentsResponse(r: Reader, version: number): ListPartitionReassignmentsResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListPartitionReassignmentsResponse has no version ${version} (valid 0-0)`);
-  return readListPartitionReassignmentsResponse(r, version);
+  return readListPartitionReassignmentsResponse(r);
 }
 
 /** Encodes ListPartitionReassignmentsResponse at `version` into `w` (which must have room for sizeListPartitionReassignmentsResponse() bytes). */
 export function encodeListPartitionReassignmentsResponse(w: Writer, version: number, message: ListPartitionReassignmentsResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListPartitionReassignmentsResponse has no version ${version} (valid 0-0)`);
-  writeListPartitionReassignmentsResponse(w, version, message);
+  writeListPartitionReassignmentsResponse(w, message);
 }
 
 /** Exact encoded size of ListPartitionReassignmentsResponse at `version`, in bytes. */
 export function sizeListPartitionReassignmentsResponse(version: number, message: ListPartitionReassignmentsResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ListPartitionReassignmentsResponse has no version ${version} (valid 0-0)`);
-  return measureListPartitionReassignmentsResponse(version, message);
+  return measureListPartitionReassignmentsResponse(message);
 }
 
 // ---- ListPartitionReassignmentsApi ----

@@ -124,10 +124,7 @@ function measureListTransactionsRequest(v: number, m: ListTransactionsRequestInp
     s += sizeUvarint(x.length + 1);
     s += x.length * 8;
   }
-  if (v >= 1) {
-    const x = m.durationFilter === undefined ? -1n : m.durationFilter;
-    s += 8;
-  }
+  if (v >= 1) s += 8;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -220,7 +217,7 @@ export interface ListTransactionsResponseTransactionStateInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readListTransactionsResponse(r: Reader, v: number): ListTransactionsResponse {
+function readListTransactionsResponse(r: Reader): ListTransactionsResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   let f_unknownStateFilters: string[];
@@ -241,7 +238,7 @@ function readListTransactionsResponse(r: Reader, v: number): ListTransactionsRes
       r.fail('null array in non-nullable ListTransactionsResponse.TransactionStates');
     } else {
       const a: ListTransactionsResponseTransactionState[] = [];
-      for (let i = 0; i < n; i++) a.push(readListTransactionsResponseTransactionState(r, v));
+      for (let i = 0; i < n; i++) a.push(readListTransactionsResponseTransactionState(r));
       f_transactionStates = a;
     }
   }
@@ -256,7 +253,7 @@ function readListTransactionsResponse(r: Reader, v: number): ListTransactionsRes
   };
 }
 
-function writeListTransactionsResponse(w: Writer, v: number, m: ListTransactionsResponseInput): void {
+function writeListTransactionsResponse(w: Writer, m: ListTransactionsResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -275,21 +272,14 @@ function writeListTransactionsResponse(w: Writer, v: number, m: ListTransactions
   {
     const x = m.transactionStates === undefined ? [] : m.transactionStates;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeListTransactionsResponseTransactionState(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeListTransactionsResponseTransactionState(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureListTransactionsResponse(v: number, m: ListTransactionsResponseInput): number {
+function measureListTransactionsResponse(m: ListTransactionsResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.unknownStateFilters === undefined ? [] : m.unknownStateFilters;
     s += sizeUvarint(x.length + 1);
@@ -298,13 +288,13 @@ function measureListTransactionsResponse(v: number, m: ListTransactionsResponseI
   {
     const x = m.transactionStates === undefined ? [] : m.transactionStates;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureListTransactionsResponseTransactionState(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureListTransactionsResponseTransactionState(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readListTransactionsResponseTransactionState(r: Reader, v: number): ListTransactionsResponseTransactionState {
+function readListTransactionsResponseTransactionState(r: Reader): ListTransactionsResponseTransactionState {
   const f_transactionalId: string = r.compactString();
   const f_producerId: bigint = r.int64();
   const f_transactionState: string = r.compactString();
@@ -318,7 +308,7 @@ function readListTransactionsResponseTransactionState(r: Reader, v: number): Lis
   };
 }
 
-function writeListTransactionsResponseTransactionState(w: Writer, v: number, m: ListTransactionsResponseTransactionStateInput): void {
+function writeListTransactionsResponseTransactionState(w: Writer, m: ListTransactionsResponseTransactionStateInput): void {
   {
     const x = m.transactionalId === undefined ? "" : m.transactionalId;
     w.compactString(x);
@@ -334,16 +324,13 @@ function writeListTransactionsResponseTransactionState(w: Writer, v: number, m: 
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureListTransactionsResponseTransactionState(v: number, m: ListTransactionsResponseTransactionStateInput): number {
+function measureListTransactionsResponseTransactionState(m: ListTransactionsResponseTransactionStateInput): number {
   let s = 0;
   {
     const x = m.transactionalId === undefined ? "" : m.transactionalId;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.producerId === undefined ? 0n : m.producerId;
-    s += 8;
-  }
+  s += 8;
   {
     const x = m.transactionState === undefined ? "" : m.transactionState;
     s += sizeCompactString(x);
@@ -355,19 +342,19 @@ function measureListTransactionsResponseTransactionState(v: number, m: ListTrans
 /** Decodes ListTransactionsResponse (versions 0-1) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeListTransactionsResponse(r: Reader, version: number): ListTransactionsResponse {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`ListTransactionsResponse has no version ${version} (valid 0-1)`);
-  return readListTransactionsResponse(r, version);
+  return readListTransactionsResponse(r);
 }
 
 /** Encodes ListTransactionsResponse at `version` into `w` (which must have room for sizeListTransactionsResponse() bytes). */
 export function encodeListTransactionsResponse(w: Writer, version: number, message: ListTransactionsResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`ListTransactionsResponse has no version ${version} (valid 0-1)`);
-  writeListTransactionsResponse(w, version, message);
+  writeListTransactionsResponse(w, message);
 }
 
 /** Exact encoded size of ListTransactionsResponse at `version`, in bytes. */
 export function sizeListTransactionsResponse(version: number, message: ListTransactionsResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`ListTransactionsResponse has no version ${version} (valid 0-1)`);
-  return measureListTransactionsResponse(version, message);
+  return measureListTransactionsResponse(message);
 }
 
 // ---- ListTransactionsApi ----

@@ -189,18 +189,9 @@ function measureMetadataRequest(v: number, m: MetadataRequestInput): number {
       for (let i = 0; i < x.length; i++) s += measureMetadataRequestMetadataRequestTopic(v, x[i]!);
     }
   }
-  if (v >= 4) {
-    const x = m.allowAutoTopicCreation === undefined ? true : m.allowAutoTopicCreation;
-    s += 1;
-  }
-  if (v >= 8 && v <= 10) {
-    const x = m.includeClusterAuthorizedOperations === undefined ? false : m.includeClusterAuthorizedOperations;
-    s += 1;
-  }
-  if (v >= 8) {
-    const x = m.includeTopicAuthorizedOperations === undefined ? false : m.includeTopicAuthorizedOperations;
-    s += 1;
-  }
+  if (v >= 4) s += 1;
+  if (v >= 8 && v <= 10) s += 1;
+  if (v >= 8) s += 1;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -244,10 +235,7 @@ function writeMetadataRequestMetadataRequestTopic(w: Writer, v: number, m: Metad
 function measureMetadataRequestMetadataRequestTopic(v: number, m: MetadataRequestMetadataRequestTopicInput): number {
   const flex = v >= 9;
   let s = 0;
-  if (v >= 10) {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  if (v >= 10) s += 16;
   {
     const x = m.name === undefined ? "" : m.name;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -631,10 +619,7 @@ function writeMetadataResponse(w: Writer, v: number, m: MetadataResponseInput): 
 function measureMetadataResponse(v: number, m: MetadataResponseInput): number {
   const flex = v >= 9;
   let s = 0;
-  if (v >= 3) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  if (v >= 3) s += 4;
   {
     const x = m.brokers === undefined ? [] : m.brokers;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -644,19 +629,13 @@ function measureMetadataResponse(v: number, m: MetadataResponseInput): number {
     const x = m.clusterId === undefined ? null : m.clusterId;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  if (v >= 1) {
-    const x = m.controllerId === undefined ? -1 : m.controllerId;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureMetadataResponseMetadataResponseTopic(v, x[i]!);
   }
-  if (v >= 8 && v <= 10) {
-    const x = m.clusterAuthorizedOperations === undefined ? -2147483648 : m.clusterAuthorizedOperations;
-    s += 4;
-  }
+  if (v >= 8 && v <= 10) s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -711,18 +690,12 @@ function writeMetadataResponseMetadataResponseBroker(w: Writer, v: number, m: Me
 function measureMetadataResponseMetadataResponseBroker(v: number, m: MetadataResponseMetadataResponseBrokerInput): number {
   const flex = v >= 9;
   let s = 0;
-  {
-    const x = m.nodeId === undefined ? 0 : m.nodeId;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.host === undefined ? "" : m.host;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 4;
-  }
+  s += 4;
   if (v >= 1) {
     const x = m.rack === undefined ? null : m.rack;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -813,31 +786,19 @@ function writeMetadataResponseMetadataResponseTopic(w: Writer, v: number, m: Met
 function measureMetadataResponseMetadataResponseTopic(v: number, m: MetadataResponseMetadataResponseTopicInput): number {
   const flex = v >= 9;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.name === undefined ? "" : m.name;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  if (v >= 10) {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
-  if (v >= 1) {
-    const x = m.isInternal === undefined ? false : m.isInternal;
-    s += 1;
-  }
+  if (v >= 10) s += 16;
+  if (v >= 1) s += 1;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureMetadataResponseMetadataResponsePartition(v, x[i]!);
   }
-  if (v >= 8) {
-    const x = m.topicAuthorizedOperations === undefined ? -2147483648 : m.topicAuthorizedOperations;
-    s += 4;
-  }
+  if (v >= 8) s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -951,22 +912,8 @@ function writeMetadataResponseMetadataResponsePartition(w: Writer, v: number, m:
 function measureMetadataResponseMetadataResponsePartition(v: number, m: MetadataResponseMetadataResponsePartitionInput): number {
   const flex = v >= 9;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.leaderId === undefined ? 0 : m.leaderId;
-    s += 4;
-  }
-  if (v >= 7) {
-    const x = m.leaderEpoch === undefined ? -1 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 10;
+  if (v >= 7) s += 4;
   {
     const x = m.replicaNodes === undefined ? [] : m.replicaNodes;
     s += (flex ? sizeUvarint(x.length + 1) : 4);

@@ -258,10 +258,7 @@ function measureOffsetCommitRequest(v: number, m: OffsetCommitRequestInput): num
     const x = m.groupId === undefined ? "" : m.groupId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v >= 1) {
-    const x = m.generationIdOrMemberEpoch === undefined ? -1 : m.generationIdOrMemberEpoch;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
   if (v >= 1) {
     const x = m.memberId === undefined ? "" : m.memberId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -270,10 +267,7 @@ function measureOffsetCommitRequest(v: number, m: OffsetCommitRequestInput): num
     const x = m.groupInstanceId === undefined ? null : m.groupInstanceId;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  if (v >= 2 && v <= 4) {
-    const x = m.retentionTimeMs === undefined ? -1n : m.retentionTimeMs;
-    s += 8;
-  }
+  if (v >= 2 && v <= 4) s += 8;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -403,22 +397,9 @@ function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, v: numb
 function measureOffsetCommitRequestOffsetCommitRequestPartition(v: number, m: OffsetCommitRequestOffsetCommitRequestPartitionInput): number {
   const flex = v >= 8;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.committedOffset === undefined ? 0n : m.committedOffset;
-    s += 8;
-  }
-  if (v >= 6) {
-    const x = m.committedLeaderEpoch === undefined ? -1 : m.committedLeaderEpoch;
-    s += 4;
-  }
-  if (v === 1) {
-    const x = m.commitTimestamp === undefined ? -1n : m.commitTimestamp;
-    s += 8;
-  }
+  s += 12;
+  if (v >= 6) s += 4;
+  if (v === 1) s += 8;
   {
     const x = m.committedMetadata === undefined ? "" : m.committedMetadata;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -609,10 +590,7 @@ function writeOffsetCommitResponse(w: Writer, v: number, m: OffsetCommitResponse
 function measureOffsetCommitResponse(v: number, m: OffsetCommitResponseInput): number {
   const flex = v >= 8;
   let s = 0;
-  if (v >= 3) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  if (v >= 3) s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -716,14 +694,7 @@ function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, v: nu
 function measureOffsetCommitResponseOffsetCommitResponsePartition(v: number, m: OffsetCommitResponseOffsetCommitResponsePartitionInput): number {
   const flex = v >= 8;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -75,7 +75,7 @@ export interface OffsetDeleteRequestOffsetDeleteRequestPartitionInput {
   partitionIndex?: number;
 }
 
-function readOffsetDeleteRequest(r: Reader, v: number): OffsetDeleteRequest {
+function readOffsetDeleteRequest(r: Reader): OffsetDeleteRequest {
   const f_groupId: string = r.string();
   let f_topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
   {
@@ -84,7 +84,7 @@ function readOffsetDeleteRequest(r: Reader, v: number): OffsetDeleteRequest {
       r.fail('null array in non-nullable OffsetDeleteRequest.Topics');
     } else {
       const a: OffsetDeleteRequestOffsetDeleteRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestOffsetDeleteRequestTopic(r, v));
+      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestOffsetDeleteRequestTopic(r));
       f_topics = a;
     }
   }
@@ -94,7 +94,7 @@ function readOffsetDeleteRequest(r: Reader, v: number): OffsetDeleteRequest {
   };
 }
 
-function writeOffsetDeleteRequest(w: Writer, v: number, m: OffsetDeleteRequestInput): void {
+function writeOffsetDeleteRequest(w: Writer, m: OffsetDeleteRequestInput): void {
   {
     const x = m.groupId === undefined ? "" : m.groupId;
     w.string(x);
@@ -102,11 +102,11 @@ function writeOffsetDeleteRequest(w: Writer, v: number, m: OffsetDeleteRequestIn
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.arrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeOffsetDeleteRequestOffsetDeleteRequestTopic(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeOffsetDeleteRequestOffsetDeleteRequestTopic(w, x[i]!);
   }
 }
 
-function measureOffsetDeleteRequest(v: number, m: OffsetDeleteRequestInput): number {
+function measureOffsetDeleteRequest(m: OffsetDeleteRequestInput): number {
   let s = 0;
   {
     const x = m.groupId === undefined ? "" : m.groupId;
@@ -115,12 +115,12 @@ function measureOffsetDeleteRequest(v: number, m: OffsetDeleteRequestInput): num
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += 4;
-    for (let i = 0; i < x.length; i++) s += measureOffsetDeleteRequestOffsetDeleteRequestTopic(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureOffsetDeleteRequestOffsetDeleteRequestTopic(x[i]!);
   }
   return s;
 }
 
-function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, v: number): OffsetDeleteRequestOffsetDeleteRequestTopic {
+function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader): OffsetDeleteRequestOffsetDeleteRequestTopic {
   const f_name: string = r.string();
   let f_partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
   {
@@ -129,7 +129,7 @@ function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, v: number): 
       r.fail('null array in non-nullable OffsetDeleteRequest.OffsetDeleteRequestTopic.Partitions');
     } else {
       const a: OffsetDeleteRequestOffsetDeleteRequestPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestOffsetDeleteRequestPartition(r, v));
+      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestOffsetDeleteRequestPartition(r));
       f_partitions = a;
     }
   }
@@ -139,7 +139,7 @@ function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, v: number): 
   };
 }
 
-function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, v: number, m: OffsetDeleteRequestOffsetDeleteRequestTopicInput): void {
+function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, m: OffsetDeleteRequestOffsetDeleteRequestTopicInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.string(x);
@@ -147,11 +147,11 @@ function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, v: number, 
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.arrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeOffsetDeleteRequestOffsetDeleteRequestPartition(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeOffsetDeleteRequestOffsetDeleteRequestPartition(w, x[i]!);
   }
 }
 
-function measureOffsetDeleteRequestOffsetDeleteRequestTopic(v: number, m: OffsetDeleteRequestOffsetDeleteRequestTopicInput): number {
+function measureOffsetDeleteRequestOffsetDeleteRequestTopic(m: OffsetDeleteRequestOffsetDeleteRequestTopicInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -160,50 +160,47 @@ function measureOffsetDeleteRequestOffsetDeleteRequestTopic(v: number, m: Offset
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += 4;
-    for (let i = 0; i < x.length; i++) s += measureOffsetDeleteRequestOffsetDeleteRequestPartition(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureOffsetDeleteRequestOffsetDeleteRequestPartition();
   }
   return s;
 }
 
-function readOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, v: number): OffsetDeleteRequestOffsetDeleteRequestPartition {
+function readOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader): OffsetDeleteRequestOffsetDeleteRequestPartition {
   const f_partitionIndex: number = r.int32();
   return {
     partitionIndex: f_partitionIndex,
   };
 }
 
-function writeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, v: number, m: OffsetDeleteRequestOffsetDeleteRequestPartitionInput): void {
+function writeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, m: OffsetDeleteRequestOffsetDeleteRequestPartitionInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
   }
 }
 
-function measureOffsetDeleteRequestOffsetDeleteRequestPartition(v: number, m: OffsetDeleteRequestOffsetDeleteRequestPartitionInput): number {
+function measureOffsetDeleteRequestOffsetDeleteRequestPartition(): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
+  s += 4;
   return s;
 }
 
 /** Decodes OffsetDeleteRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDeleteRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`OffsetDeleteRequest has no version ${version} (valid 0-0)`);
-  return readOffsetDeleteRequest(r, version);
+  return readOffsetDeleteRequest(r);
 }
 
 /** Encodes OffsetDeleteRequest at `version` into `w` (which must have room for sizeOffsetDeleteRequest() bytes). */
 export function encodeOffsetDeleteRequest(w: Writer, version: number, message: OffsetDeleteRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`OffsetDeleteRequest has no version ${version} (valid 0-0)`);
-  writeOffsetDeleteRequest(w, version, message);
+  writeOffsetDeleteRequest(w, message);
 }
 
 /** Exact encoded size of OffsetDeleteRequest at `version`, in bytes. */
 export function sizeOffsetDeleteRequest(version: number, message: OffsetDeleteRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`OffsetDeleteRequest has no version ${version} (valid 0-0)`);
-  return measureOffsetDeleteRequest(version, message);
+  return measureOffsetDeleteRequest(message);
 }
 
 // ---- OffsetDeleteResponse ----
@@ -288,7 +285,7 @@ export interface OffsetDeleteResponseOffsetDeleteResponsePartitionInput {
   errorCode?: number;
 }
 
-function readOffsetDeleteResponse(r: Reader, v: number): OffsetDeleteResponse {
+function readOffsetDeleteResponse(r: Reader): OffsetDeleteResponse {
   const f_errorCode: number = r.int16();
   const f_throttleTimeMs: number = r.int32();
   let f_topics: OffsetDeleteResponseOffsetDeleteResponseTopic[];
@@ -298,7 +295,7 @@ function readOffsetDeleteResponse(r: Reader, v: number): OffsetDeleteResponse {
       r.fail('null array in non-nullable OffsetDeleteResponse.Topics');
     } else {
       const a: OffsetDeleteResponseOffsetDeleteResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponseOffsetDeleteResponseTopic(r, v));
+      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponseOffsetDeleteResponseTopic(r));
       f_topics = a;
     }
   }
@@ -309,7 +306,7 @@ function readOffsetDeleteResponse(r: Reader, v: number): OffsetDeleteResponse {
   };
 }
 
-function writeOffsetDeleteResponse(w: Writer, v: number, m: OffsetDeleteResponseInput): void {
+function writeOffsetDeleteResponse(w: Writer, m: OffsetDeleteResponseInput): void {
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
@@ -321,29 +318,22 @@ function writeOffsetDeleteResponse(w: Writer, v: number, m: OffsetDeleteResponse
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.arrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeOffsetDeleteResponseOffsetDeleteResponseTopic(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeOffsetDeleteResponseOffsetDeleteResponseTopic(w, x[i]!);
   }
 }
 
-function measureOffsetDeleteResponse(v: number, m: OffsetDeleteResponseInput): number {
+function measureOffsetDeleteResponse(m: OffsetDeleteResponseInput): number {
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 6;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += 4;
-    for (let i = 0; i < x.length; i++) s += measureOffsetDeleteResponseOffsetDeleteResponseTopic(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureOffsetDeleteResponseOffsetDeleteResponseTopic(x[i]!);
   }
   return s;
 }
 
-function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, v: number): OffsetDeleteResponseOffsetDeleteResponseTopic {
+function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader): OffsetDeleteResponseOffsetDeleteResponseTopic {
   const f_name: string = r.string();
   let f_partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
   {
@@ -352,7 +342,7 @@ function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, v: number)
       r.fail('null array in non-nullable OffsetDeleteResponse.OffsetDeleteResponseTopic.Partitions');
     } else {
       const a: OffsetDeleteResponseOffsetDeleteResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponseOffsetDeleteResponsePartition(r, v));
+      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponseOffsetDeleteResponsePartition(r));
       f_partitions = a;
     }
   }
@@ -362,7 +352,7 @@ function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, v: number)
   };
 }
 
-function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, v: number, m: OffsetDeleteResponseOffsetDeleteResponseTopicInput): void {
+function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, m: OffsetDeleteResponseOffsetDeleteResponseTopicInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.string(x);
@@ -370,11 +360,11 @@ function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, v: number
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.arrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeOffsetDeleteResponseOffsetDeleteResponsePartition(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeOffsetDeleteResponseOffsetDeleteResponsePartition(w, x[i]!);
   }
 }
 
-function measureOffsetDeleteResponseOffsetDeleteResponseTopic(v: number, m: OffsetDeleteResponseOffsetDeleteResponseTopicInput): number {
+function measureOffsetDeleteResponseOffsetDeleteResponseTopic(m: OffsetDeleteResponseOffsetDeleteResponseTopicInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -383,12 +373,12 @@ function measureOffsetDeleteResponseOffsetDeleteResponseTopic(v: number, m: Offs
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += 4;
-    for (let i = 0; i < x.length; i++) s += measureOffsetDeleteResponseOffsetDeleteResponsePartition(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureOffsetDeleteResponseOffsetDeleteResponsePartition();
   }
   return s;
 }
 
-function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, v: number): OffsetDeleteResponseOffsetDeleteResponsePartition {
+function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader): OffsetDeleteResponseOffsetDeleteResponsePartition {
   const f_partitionIndex: number = r.int32();
   const f_errorCode: number = r.int16();
   return {
@@ -397,7 +387,7 @@ function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, v: num
   };
 }
 
-function writeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, v: number, m: OffsetDeleteResponseOffsetDeleteResponsePartitionInput): void {
+function writeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, m: OffsetDeleteResponseOffsetDeleteResponsePartitionInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -408,35 +398,28 @@ function writeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, v: nu
   }
 }
 
-function measureOffsetDeleteResponseOffsetDeleteResponsePartition(v: number, m: OffsetDeleteResponseOffsetDeleteResponsePartitionInput): number {
+function measureOffsetDeleteResponseOffsetDeleteResponsePartition(): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   return s;
 }
 
 /** Decodes OffsetDeleteResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDeleteResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`OffsetDeleteResponse has no version ${version} (valid 0-0)`);
-  return readOffsetDeleteResponse(r, version);
+  return readOffsetDeleteResponse(r);
 }
 
 /** Encodes OffsetDeleteResponse at `version` into `w` (which must have room for sizeOffsetDeleteResponse() bytes). */
 export function encodeOffsetDeleteResponse(w: Writer, version: number, message: OffsetDeleteResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`OffsetDeleteResponse has no version ${version} (valid 0-0)`);
-  writeOffsetDeleteResponse(w, version, message);
+  writeOffsetDeleteResponse(w, message);
 }
 
 /** Exact encoded size of OffsetDeleteResponse at `version`, in bytes. */
 export function sizeOffsetDeleteResponse(version: number, message: OffsetDeleteResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`OffsetDeleteResponse has no version ${version} (valid 0-0)`);
-  return measureOffsetDeleteResponse(version, message);
+  return measureOffsetDeleteResponse(message);
 }
 
 // ---- OffsetDeleteApi ----

@@ -285,10 +285,7 @@ function measureOffsetFetchRequest(v: number, m: OffsetFetchRequestInput): numbe
     s += sizeUvarint(x.length + 1);
     for (let i = 0; i < x.length; i++) s += measureOffsetFetchRequestOffsetFetchRequestGroup(v, x[i]!);
   }
-  if (v >= 7) {
-    const x = m.requireStable === undefined ? false : m.requireStable;
-    s += 1;
-  }
+  if (v >= 7) s += 1;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -448,10 +445,7 @@ function measureOffsetFetchRequestOffsetFetchRequestGroup(v: number, m: OffsetFe
     const x = m.memberId === undefined ? null : m.memberId;
     s += sizeCompactNullableString(x);
   }
-  if (v >= 9) {
-    const x = m.memberEpoch === undefined ? -1 : m.memberEpoch;
-    s += 4;
-  }
+  if (v >= 9) s += 4;
   if (v >= 8) {
     const x = m.topics === undefined ? [] : m.topics;
     if (x === null) {
@@ -909,19 +903,13 @@ function writeOffsetFetchResponse(w: Writer, v: number, m: OffsetFetchResponseIn
 function measureOffsetFetchResponse(v: number, m: OffsetFetchResponseInput): number {
   const flex = v >= 6;
   let s = 0;
-  if (v >= 3) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  if (v >= 3) s += 4;
   if (v <= 7) {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureOffsetFetchResponseOffsetFetchResponseTopic(v, x[i]!);
   }
-  if (v >= 2 && v <= 7) {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  if (v >= 2 && v <= 7) s += 2;
   if (v >= 8) {
     const x = m.groups === undefined ? [] : m.groups;
     s += sizeUvarint(x.length + 1);
@@ -1075,26 +1063,13 @@ function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, v: numb
 function measureOffsetFetchResponseOffsetFetchResponsePartition(v: number, m: OffsetFetchResponseOffsetFetchResponsePartitionInput): number {
   const flex = v >= 6;
   let s = 0;
-  if (v <= 7) {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  if (v <= 7) {
-    const x = m.committedOffset === undefined ? 0n : m.committedOffset;
-    s += 8;
-  }
-  if (v >= 5 && v <= 7) {
-    const x = m.committedLeaderEpoch === undefined ? -1 : m.committedLeaderEpoch;
-    s += 4;
-  }
+  if (v <= 7) s += 12;
+  if (v >= 5 && v <= 7) s += 4;
   if (v <= 7) {
     const x = m.metadata === undefined ? "" : m.metadata;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  if (v <= 7) {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  if (v <= 7) s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -1174,10 +1149,7 @@ function measureOffsetFetchResponseOffsetFetchResponseGroup(v: number, m: Offset
     s += sizeUvarint(x.length + 1);
     for (let i = 0; i < x.length; i++) s += measureOffsetFetchResponseOffsetFetchResponseTopics(v, x[i]!);
   }
-  if (v >= 8) {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  if (v >= 8) s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -1326,26 +1298,12 @@ function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, v: num
 function measureOffsetFetchResponseOffsetFetchResponsePartitions(v: number, m: OffsetFetchResponseOffsetFetchResponsePartitionsInput): number {
   const flex = v >= 6;
   let s = 0;
-  if (v >= 8) {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  if (v >= 8) {
-    const x = m.committedOffset === undefined ? 0n : m.committedOffset;
-    s += 8;
-  }
-  if (v >= 8) {
-    const x = m.committedLeaderEpoch === undefined ? -1 : m.committedLeaderEpoch;
-    s += 4;
-  }
+  if (v >= 8) s += 16;
   if (v >= 8) {
     const x = m.metadata === undefined ? "" : m.metadata;
     s += sizeCompactNullableString(x);
   }
-  if (v >= 8) {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  if (v >= 8) s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

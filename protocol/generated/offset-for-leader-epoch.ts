@@ -162,10 +162,7 @@ function writeOffsetForLeaderEpochRequest(w: Writer, v: number, m: OffsetForLead
 function measureOffsetForLeaderEpochRequest(v: number, m: OffsetForLeaderEpochRequestInput): number {
   const flex = v >= 4;
   let s = 0;
-  if (v >= 3) {
-    const x = m.replicaId === undefined ? -2 : m.replicaId;
-    s += 4;
-  }
+  if (v >= 3) s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -278,18 +275,9 @@ function writeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, v: 
 function measureOffsetForLeaderEpochRequestOffsetForLeaderPartition(v: number, m: OffsetForLeaderEpochRequestOffsetForLeaderPartitionInput): number {
   const flex = v >= 4;
   let s = 0;
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
-  if (v >= 2) {
-    const x = m.currentLeaderEpoch === undefined ? -1 : m.currentLeaderEpoch;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 4;
+  if (v >= 2) s += 4;
+  s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -473,10 +461,7 @@ function writeOffsetForLeaderEpochResponse(w: Writer, v: number, m: OffsetForLea
 function measureOffsetForLeaderEpochResponse(v: number, m: OffsetForLeaderEpochResponseInput): number {
   const flex = v >= 4;
   let s = 0;
-  if (v >= 2) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  if (v >= 2) s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -595,22 +580,9 @@ function writeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, v: number, m
 function measureOffsetForLeaderEpochResponseEpochEndOffset(v: number, m: OffsetForLeaderEpochResponseEpochEndOffsetInput): number {
   const flex = v >= 4;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
-  if (v >= 1) {
-    const x = m.leaderEpoch === undefined ? -1 : m.leaderEpoch;
-    s += 4;
-  }
-  {
-    const x = m.endOffset === undefined ? -1n : m.endOffset;
-    s += 8;
-  }
+  s += 6;
+  if (v >= 1) s += 4;
+  s += 8;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -198,14 +198,7 @@ function measureProduceRequest(v: number, m: ProduceRequestInput): number {
     const x = m.transactionalId === undefined ? null : m.transactionalId;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
   }
-  {
-    const x = m.acks === undefined ? 0 : m.acks;
-    s += 2;
-  }
-  {
-    const x = m.timeoutMs === undefined ? 0 : m.timeoutMs;
-    s += 4;
-  }
+  s += 6;
   {
     const x = m.topicData === undefined ? [] : m.topicData;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -309,10 +302,7 @@ function writeProduceRequestPartitionProduceData(w: Writer, v: number, m: Produc
 function measureProduceRequestPartitionProduceData(v: number, m: ProduceRequestPartitionProduceDataInput): number {
   const flex = v >= 9;
   let s = 0;
-  {
-    const x = m.index === undefined ? 0 : m.index;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.records === undefined ? null : m.records;
     s += (flex ? sizeCompactNullableBytes(x) : sizeNullableBytes(x));
@@ -696,10 +686,7 @@ function measureProduceResponse(v: number, m: ProduceResponseInput): number {
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureProduceResponseTopicProduceResponse(v, x[i]!);
   }
-  if (v >= 1) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
   if (flex) {
     const unknown = m._unknownTaggedFields;
     let count = unknown === undefined ? 0 : unknown.length;
@@ -893,26 +880,9 @@ function writeProduceResponsePartitionProduceResponse(w: Writer, v: number, m: P
 function measureProduceResponsePartitionProduceResponse(v: number, m: ProduceResponsePartitionProduceResponseInput): number {
   const flex = v >= 9;
   let s = 0;
-  {
-    const x = m.index === undefined ? 0 : m.index;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.baseOffset === undefined ? 0n : m.baseOffset;
-    s += 8;
-  }
-  if (v >= 2) {
-    const x = m.logAppendTimeMs === undefined ? -1n : m.logAppendTimeMs;
-    s += 8;
-  }
-  if (v >= 5) {
-    const x = m.logStartOffset === undefined ? -1n : m.logStartOffset;
-    s += 8;
-  }
+  s += 14;
+  if (v >= 2) s += 8;
+  if (v >= 5) s += 8;
   if (v >= 8) {
     const x = m.recordErrors === undefined ? [] : m.recordErrors;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -981,10 +951,7 @@ function writeProduceResponseBatchIndexAndErrorMessage(w: Writer, v: number, m: 
 function measureProduceResponseBatchIndexAndErrorMessage(v: number, m: ProduceResponseBatchIndexAndErrorMessageInput): number {
   const flex = v >= 9;
   let s = 0;
-  if (v >= 8) {
-    const x = m.batchIndex === undefined ? 0 : m.batchIndex;
-    s += 4;
-  }
+  if (v >= 8) s += 4;
   if (v >= 8) {
     const x = m.batchIndexErrorMessage === undefined ? null : m.batchIndexErrorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -1038,14 +1005,7 @@ function writeProduceResponseLeaderIdAndEpoch(w: Writer, v: number, m: ProduceRe
 function measureProduceResponseLeaderIdAndEpoch(v: number, m: ProduceResponseLeaderIdAndEpochInput): number {
   const flex = v >= 9;
   let s = 0;
-  if (v >= 10) {
-    const x = m.leaderId === undefined ? -1 : m.leaderId;
-    s += 4;
-  }
-  if (v >= 10) {
-    const x = m.leaderEpoch === undefined ? -1 : m.leaderEpoch;
-    s += 4;
-  }
+  if (v >= 10) s += 8;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -1133,18 +1093,12 @@ function writeProduceResponseNodeEndpoint(w: Writer, v: number, m: ProduceRespon
 function measureProduceResponseNodeEndpoint(v: number, m: ProduceResponseNodeEndpointInput): number {
   const flex = v >= 9;
   let s = 0;
-  if (v >= 10) {
-    const x = m.nodeId === undefined ? 0 : m.nodeId;
-    s += 4;
-  }
+  if (v >= 10) s += 4;
   if (v >= 10) {
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  if (v >= 10) {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 4;
-  }
+  if (v >= 10) s += 4;
   if (v >= 10) {
     const x = m.rack === undefined ? null : m.rack;
     s += sizeCompactNullableString(x);

@@ -64,7 +64,7 @@ export interface PushTelemetryRequestInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readPushTelemetryRequest(r: Reader, v: number): PushTelemetryRequest {
+function readPushTelemetryRequest(r: Reader): PushTelemetryRequest {
   const f_clientInstanceId: string = r.uuid();
   const f_subscriptionId: number = r.int32();
   const f_terminating: boolean = r.bool();
@@ -82,7 +82,7 @@ function readPushTelemetryRequest(r: Reader, v: number): PushTelemetryRequest {
   };
 }
 
-function writePushTelemetryRequest(w: Writer, v: number, m: PushTelemetryRequestInput): void {
+function writePushTelemetryRequest(w: Writer, m: PushTelemetryRequestInput): void {
   {
     const x = m.clientInstanceId === undefined ? ZERO_UUID : m.clientInstanceId;
     w.uuid(x);
@@ -106,24 +106,9 @@ function writePushTelemetryRequest(w: Writer, v: number, m: PushTelemetryRequest
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measurePushTelemetryRequest(v: number, m: PushTelemetryRequestInput): number {
+function measurePushTelemetryRequest(m: PushTelemetryRequestInput): number {
   let s = 0;
-  {
-    const x = m.clientInstanceId === undefined ? ZERO_UUID : m.clientInstanceId;
-    s += 16;
-  }
-  {
-    const x = m.subscriptionId === undefined ? 0 : m.subscriptionId;
-    s += 4;
-  }
-  {
-    const x = m.terminating === undefined ? false : m.terminating;
-    s += 1;
-  }
-  {
-    const x = m.compressionType === undefined ? 0 : m.compressionType;
-    s += 1;
-  }
+  s += 22;
   {
     const x = m.metrics === undefined ? new Uint8Array(0) : m.metrics;
     s += sizeCompactBytes(x);
@@ -135,19 +120,19 @@ function measurePushTelemetryRequest(v: number, m: PushTelemetryRequestInput): n
 /** Decodes PushTelemetryRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodePushTelemetryRequest(r: Reader, version: number): PushTelemetryRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`PushTelemetryRequest has no version ${version} (valid 0-0)`);
-  return readPushTelemetryRequest(r, version);
+  return readPushTelemetryRequest(r);
 }
 
 /** Encodes PushTelemetryRequest at `version` into `w` (which must have room for sizePushTelemetryRequest() bytes). */
 export function encodePushTelemetryRequest(w: Writer, version: number, message: PushTelemetryRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`PushTelemetryRequest has no version ${version} (valid 0-0)`);
-  writePushTelemetryRequest(w, version, message);
+  writePushTelemetryRequest(w, message);
 }
 
 /** Exact encoded size of PushTelemetryRequest at `version`, in bytes. */
 export function sizePushTelemetryRequest(version: number, message: PushTelemetryRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`PushTelemetryRequest has no version ${version} (valid 0-0)`);
-  return measurePushTelemetryRequest(version, message);
+  return measurePushTelemetryRequest(message);
 }
 
 // ---- PushTelemetryResponse ----
@@ -180,7 +165,7 @@ export interface PushTelemetryResponseInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readPushTelemetryResponse(r: Reader, v: number): PushTelemetryResponse {
+function readPushTelemetryResponse(r: Reader): PushTelemetryResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   let unknown: RawTaggedField[] | undefined;
@@ -192,7 +177,7 @@ function readPushTelemetryResponse(r: Reader, v: number): PushTelemetryResponse 
   };
 }
 
-function writePushTelemetryResponse(w: Writer, v: number, m: PushTelemetryResponseInput): void {
+function writePushTelemetryResponse(w: Writer, m: PushTelemetryResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -204,16 +189,9 @@ function writePushTelemetryResponse(w: Writer, v: number, m: PushTelemetryRespon
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measurePushTelemetryResponse(v: number, m: PushTelemetryResponseInput): number {
+function measurePushTelemetryResponse(m: PushTelemetryResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -221,19 +199,19 @@ function measurePushTelemetryResponse(v: number, m: PushTelemetryResponseInput):
 /** Decodes PushTelemetryResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodePushTelemetryResponse(r: Reader, version: number): PushTelemetryResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`PushTelemetryResponse has no version ${version} (valid 0-0)`);
-  return readPushTelemetryResponse(r, version);
+  return readPushTelemetryResponse(r);
 }
 
 /** Encodes PushTelemetryResponse at `version` into `w` (which must have room for sizePushTelemetryResponse() bytes). */
 export function encodePushTelemetryResponse(w: Writer, version: number, message: PushTelemetryResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`PushTelemetryResponse has no version ${version} (valid 0-0)`);
-  writePushTelemetryResponse(w, version, message);
+  writePushTelemetryResponse(w, message);
 }
 
 /** Exact encoded size of PushTelemetryResponse at `version`, in bytes. */
 export function sizePushTelemetryResponse(version: number, message: PushTelemetryResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`PushTelemetryResponse has no version ${version} (valid 0-0)`);
-  return measurePushTelemetryResponse(version, message);
+  return measurePushTelemetryResponse(message);
 }
 
 // ---- PushTelemetryApi ----

@@ -96,7 +96,7 @@ export interface ReadShareGroupStateSummaryRequestPartitionDataInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readReadShareGroupStateSummaryRequest(r: Reader, v: number): ReadShareGroupStateSummaryRequest {
+function readReadShareGroupStateSummaryRequest(r: Reader): ReadShareGroupStateSummaryRequest {
   const f_groupId: string = r.compactString();
   let f_topics: ReadShareGroupStateSummaryRequestReadStateSummaryData[];
   {
@@ -105,7 +105,7 @@ function readReadShareGroupStateSummaryRequest(r: Reader, v: number): ReadShareG
       r.fail('null array in non-nullable ReadShareGroupStateSummaryRequest.Topics');
     } else {
       const a: ReadShareGroupStateSummaryRequestReadStateSummaryData[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateSummaryRequestReadStateSummaryData(r, v));
+      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateSummaryRequestReadStateSummaryData(r));
       f_topics = a;
     }
   }
@@ -118,7 +118,7 @@ function readReadShareGroupStateSummaryRequest(r: Reader, v: number): ReadShareG
   };
 }
 
-function writeReadShareGroupStateSummaryRequest(w: Writer, v: number, m: ReadShareGroupStateSummaryRequestInput): void {
+function writeReadShareGroupStateSummaryRequest(w: Writer, m: ReadShareGroupStateSummaryRequestInput): void {
   {
     const x = m.groupId === undefined ? "" : m.groupId;
     w.compactString(x);
@@ -126,12 +126,12 @@ function writeReadShareGroupStateSummaryRequest(w: Writer, v: number, m: ReadSha
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeReadShareGroupStateSummaryRequestReadStateSummaryData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeReadShareGroupStateSummaryRequestReadStateSummaryData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureReadShareGroupStateSummaryRequest(v: number, m: ReadShareGroupStateSummaryRequestInput): number {
+function measureReadShareGroupStateSummaryRequest(m: ReadShareGroupStateSummaryRequestInput): number {
   let s = 0;
   {
     const x = m.groupId === undefined ? "" : m.groupId;
@@ -140,13 +140,13 @@ function measureReadShareGroupStateSummaryRequest(v: number, m: ReadShareGroupSt
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateSummaryRequestReadStateSummaryData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateSummaryRequestReadStateSummaryData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, v: number): ReadShareGroupStateSummaryRequestReadStateSummaryData {
+function readReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader): ReadShareGroupStateSummaryRequestReadStateSummaryData {
   const f_topicId: string = r.uuid();
   let f_partitions: ReadShareGroupStateSummaryRequestPartitionData[];
   {
@@ -155,7 +155,7 @@ function readReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, v:
       r.fail('null array in non-nullable ReadShareGroupStateSummaryRequest.ReadStateSummaryData.Partitions');
     } else {
       const a: ReadShareGroupStateSummaryRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateSummaryRequestPartitionData(r, v));
+      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateSummaryRequestPartitionData(r));
       f_partitions = a;
     }
   }
@@ -168,7 +168,7 @@ function readReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, v:
   };
 }
 
-function writeReadShareGroupStateSummaryRequestReadStateSummaryData(w: Writer, v: number, m: ReadShareGroupStateSummaryRequestReadStateSummaryDataInput): void {
+function writeReadShareGroupStateSummaryRequestReadStateSummaryData(w: Writer, m: ReadShareGroupStateSummaryRequestReadStateSummaryDataInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -176,27 +176,24 @@ function writeReadShareGroupStateSummaryRequestReadStateSummaryData(w: Writer, v
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeReadShareGroupStateSummaryRequestPartitionData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeReadShareGroupStateSummaryRequestPartitionData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureReadShareGroupStateSummaryRequestReadStateSummaryData(v: number, m: ReadShareGroupStateSummaryRequestReadStateSummaryDataInput): number {
+function measureReadShareGroupStateSummaryRequestReadStateSummaryData(m: ReadShareGroupStateSummaryRequestReadStateSummaryDataInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateSummaryRequestPartitionData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateSummaryRequestPartitionData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readReadShareGroupStateSummaryRequestPartitionData(r: Reader, v: number): ReadShareGroupStateSummaryRequestPartitionData {
+function readReadShareGroupStateSummaryRequestPartitionData(r: Reader): ReadShareGroupStateSummaryRequestPartitionData {
   const f_partition: number = r.int32();
   const f_leaderEpoch: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
@@ -208,7 +205,7 @@ function readReadShareGroupStateSummaryRequestPartitionData(r: Reader, v: number
   };
 }
 
-function writeReadShareGroupStateSummaryRequestPartitionData(w: Writer, v: number, m: ReadShareGroupStateSummaryRequestPartitionDataInput): void {
+function writeReadShareGroupStateSummaryRequestPartitionData(w: Writer, m: ReadShareGroupStateSummaryRequestPartitionDataInput): void {
   {
     const x = m.partition === undefined ? 0 : m.partition;
     w.int32(x);
@@ -220,16 +217,9 @@ function writeReadShareGroupStateSummaryRequestPartitionData(w: Writer, v: numbe
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureReadShareGroupStateSummaryRequestPartitionData(v: number, m: ReadShareGroupStateSummaryRequestPartitionDataInput): number {
+function measureReadShareGroupStateSummaryRequestPartitionData(m: ReadShareGroupStateSummaryRequestPartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 8;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -237,19 +227,19 @@ function measureReadShareGroupStateSummaryRequestPartitionData(v: number, m: Rea
 /** Decodes ReadShareGroupStateSummaryRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: number): ReadShareGroupStateSummaryRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateSummaryRequest has no version ${version} (valid 0-0)`);
-  return readReadShareGroupStateSummaryRequest(r, version);
+  return readReadShareGroupStateSummaryRequest(r);
 }
 
 /** Encodes ReadShareGroupStateSummaryRequest at `version` into `w` (which must have room for sizeReadShareGroupStateSummaryRequest() bytes). */
 export function encodeReadShareGroupStateSummaryRequest(w: Writer, version: number, message: ReadShareGroupStateSummaryRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateSummaryRequest has no version ${version} (valid 0-0)`);
-  writeReadShareGroupStateSummaryRequest(w, version, message);
+  writeReadShareGroupStateSummaryRequest(w, message);
 }
 
 /** Exact encoded size of ReadShareGroupStateSummaryRequest at `version`, in bytes. */
 export function sizeReadShareGroupStateSummaryRequest(version: number, message: ReadShareGroupStateSummaryRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateSummaryRequest has no version ${version} (valid 0-0)`);
-  return measureReadShareGroupStateSummaryRequest(version, message);
+  return measureReadShareGroupStateSummaryRequest(message);
 }
 
 // ---- ReadShareGroupStateSummaryResponse ----
@@ -364,7 +354,7 @@ export interface ReadShareGroupStateSummaryResponsePartitionResultInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readReadShareGroupStateSummaryResponse(r: Reader, v: number): ReadShareGroupStateSummaryResponse {
+function readReadShareGroupStateSummaryResponse(r: Reader): ReadShareGroupStateSummaryResponse {
   let f_results: ReadShareGroupStateSummaryResponseReadStateSummaryResult[];
   {
     const n = r.compactArrayLength();
@@ -372,7 +362,7 @@ function readReadShareGroupStateSummaryResponse(r: Reader, v: number): ReadShare
       r.fail('null array in non-nullable ReadShareGroupStateSummaryResponse.Results');
     } else {
       const a: ReadShareGroupStateSummaryResponseReadStateSummaryResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateSummaryResponseReadStateSummaryResult(r, v));
+      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateSummaryResponseReadStateSummaryResult(r));
       f_results = a;
     }
   }
@@ -384,27 +374,27 @@ function readReadShareGroupStateSummaryResponse(r: Reader, v: number): ReadShare
   };
 }
 
-function writeReadShareGroupStateSummaryResponse(w: Writer, v: number, m: ReadShareGroupStateSummaryResponseInput): void {
+function writeReadShareGroupStateSummaryResponse(w: Writer, m: ReadShareGroupStateSummaryResponseInput): void {
   {
     const x = m.results === undefined ? [] : m.results;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeReadShareGroupStateSummaryResponseReadStateSummaryResult(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeReadShareGroupStateSummaryResponseReadStateSummaryResult(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureReadShareGroupStateSummaryResponse(v: number, m: ReadShareGroupStateSummaryResponseInput): number {
+function measureReadShareGroupStateSummaryResponse(m: ReadShareGroupStateSummaryResponseInput): number {
   let s = 0;
   {
     const x = m.results === undefined ? [] : m.results;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateSummaryResponseReadStateSummaryResult(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateSummaryResponseReadStateSummaryResult(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader, v: number): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
+function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
   const f_topicId: string = r.uuid();
   let f_partitions: ReadShareGroupStateSummaryResponsePartitionResult[];
   {
@@ -413,7 +403,7 @@ function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader,
       r.fail('null array in non-nullable ReadShareGroupStateSummaryResponse.ReadStateSummaryResult.Partitions');
     } else {
       const a: ReadShareGroupStateSummaryResponsePartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateSummaryResponsePartitionResult(r, v));
+      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateSummaryResponsePartitionResult(r));
       f_partitions = a;
     }
   }
@@ -426,7 +416,7 @@ function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader,
   };
 }
 
-function writeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Writer, v: number, m: ReadShareGroupStateSummaryResponseReadStateSummaryResultInput): void {
+function writeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Writer, m: ReadShareGroupStateSummaryResponseReadStateSummaryResultInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -434,27 +424,24 @@ function writeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Writer
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeReadShareGroupStateSummaryResponsePartitionResult(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeReadShareGroupStateSummaryResponsePartitionResult(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureReadShareGroupStateSummaryResponseReadStateSummaryResult(v: number, m: ReadShareGroupStateSummaryResponseReadStateSummaryResultInput): number {
+function measureReadShareGroupStateSummaryResponseReadStateSummaryResult(m: ReadShareGroupStateSummaryResponseReadStateSummaryResultInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateSummaryResponsePartitionResult(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateSummaryResponsePartitionResult(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readReadShareGroupStateSummaryResponsePartitionResult(r: Reader, v: number): ReadShareGroupStateSummaryResponsePartitionResult {
+function readReadShareGroupStateSummaryResponsePartitionResult(r: Reader): ReadShareGroupStateSummaryResponsePartitionResult {
   const f_partition: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -472,7 +459,7 @@ function readReadShareGroupStateSummaryResponsePartitionResult(r: Reader, v: num
   };
 }
 
-function writeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, v: number, m: ReadShareGroupStateSummaryResponsePartitionResultInput): void {
+function writeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, m: ReadShareGroupStateSummaryResponsePartitionResultInput): void {
   {
     const x = m.partition === undefined ? 0 : m.partition;
     w.int32(x);
@@ -496,28 +483,14 @@ function writeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, v: nu
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureReadShareGroupStateSummaryResponsePartitionResult(v: number, m: ReadShareGroupStateSummaryResponsePartitionResultInput): number {
+function measureReadShareGroupStateSummaryResponsePartitionResult(m: ReadShareGroupStateSummaryResponsePartitionResultInput): number {
   let s = 0;
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.stateEpoch === undefined ? 0 : m.stateEpoch;
-    s += 4;
-  }
-  {
-    const x = m.startOffset === undefined ? 0n : m.startOffset;
-    s += 8;
-  }
+  s += 12;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -525,19 +498,19 @@ function measureReadShareGroupStateSummaryResponsePartitionResult(v: number, m: 
 /** Decodes ReadShareGroupStateSummaryResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: number): ReadShareGroupStateSummaryResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateSummaryResponse has no version ${version} (valid 0-0)`);
-  return readReadShareGroupStateSummaryResponse(r, version);
+  return readReadShareGroupStateSummaryResponse(r);
 }
 
 /** Encodes ReadShareGroupStateSummaryResponse at `version` into `w` (which must have room for sizeReadShareGroupStateSummaryResponse() bytes). */
 export function encodeReadShareGroupStateSummaryResponse(w: Writer, version: number, message: ReadShareGroupStateSummaryResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateSummaryResponse has no version ${version} (valid 0-0)`);
-  writeReadShareGroupStateSummaryResponse(w, version, message);
+  writeReadShareGroupStateSummaryResponse(w, message);
 }
 
 /** Exact encoded size of ReadShareGroupStateSummaryResponse at `version`, in bytes. */
 export function sizeReadShareGroupStateSummaryResponse(version: number, message: ReadShareGroupStateSummaryResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateSummaryResponse has no version ${version} (valid 0-0)`);
-  return measureReadShareGroupStateSummaryResponse(version, message);
+  return measureReadShareGroupStateSummaryResponse(message);
 }
 
 // ---- ReadShareGroupStateSummaryApi ----

@@ -96,7 +96,7 @@ export interface ReadShareGroupStateRequestPartitionDataInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readReadShareGroupStateRequest(r: Reader, v: number): ReadShareGroupStateRequest {
+function readReadShareGroupStateRequest(r: Reader): ReadShareGroupStateRequest {
   const f_groupId: string = r.compactString();
   let f_topics: ReadShareGroupStateRequestReadStateData[];
   {
@@ -105,7 +105,7 @@ function readReadShareGroupStateRequest(r: Reader, v: number): ReadShareGroupSta
       r.fail('null array in non-nullable ReadShareGroupStateRequest.Topics');
     } else {
       const a: ReadShareGroupStateRequestReadStateData[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateRequestReadStateData(r, v));
+      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateRequestReadStateData(r));
       f_topics = a;
     }
   }
@@ -118,7 +118,7 @@ function readReadShareGroupStateRequest(r: Reader, v: number): ReadShareGroupSta
   };
 }
 
-function writeReadShareGroupStateRequest(w: Writer, v: number, m: ReadShareGroupStateRequestInput): void {
+function writeReadShareGroupStateRequest(w: Writer, m: ReadShareGroupStateRequestInput): void {
   {
     const x = m.groupId === undefined ? "" : m.groupId;
     w.compactString(x);
@@ -126,12 +126,12 @@ function writeReadShareGroupStateRequest(w: Writer, v: number, m: ReadShareGroup
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeReadShareGroupStateRequestReadStateData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeReadShareGroupStateRequestReadStateData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureReadShareGroupStateRequest(v: number, m: ReadShareGroupStateRequestInput): number {
+function measureReadShareGroupStateRequest(m: ReadShareGroupStateRequestInput): number {
   let s = 0;
   {
     const x = m.groupId === undefined ? "" : m.groupId;
@@ -140,13 +140,13 @@ function measureReadShareGroupStateRequest(v: number, m: ReadShareGroupStateRequ
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateRequestReadStateData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateRequestReadStateData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readReadShareGroupStateRequestReadStateData(r: Reader, v: number): ReadShareGroupStateRequestReadStateData {
+function readReadShareGroupStateRequestReadStateData(r: Reader): ReadShareGroupStateRequestReadStateData {
   const f_topicId: string = r.uuid();
   let f_partitions: ReadShareGroupStateRequestPartitionData[];
   {
@@ -155,7 +155,7 @@ function readReadShareGroupStateRequestReadStateData(r: Reader, v: number): Read
       r.fail('null array in non-nullable ReadShareGroupStateRequest.ReadStateData.Partitions');
     } else {
       const a: ReadShareGroupStateRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateRequestPartitionData(r, v));
+      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateRequestPartitionData(r));
       f_partitions = a;
     }
   }
@@ -168,7 +168,7 @@ function readReadShareGroupStateRequestReadStateData(r: Reader, v: number): Read
   };
 }
 
-function writeReadShareGroupStateRequestReadStateData(w: Writer, v: number, m: ReadShareGroupStateRequestReadStateDataInput): void {
+function writeReadShareGroupStateRequestReadStateData(w: Writer, m: ReadShareGroupStateRequestReadStateDataInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -176,27 +176,24 @@ function writeReadShareGroupStateRequestReadStateData(w: Writer, v: number, m: R
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeReadShareGroupStateRequestPartitionData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeReadShareGroupStateRequestPartitionData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureReadShareGroupStateRequestReadStateData(v: number, m: ReadShareGroupStateRequestReadStateDataInput): number {
+function measureReadShareGroupStateRequestReadStateData(m: ReadShareGroupStateRequestReadStateDataInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateRequestPartitionData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateRequestPartitionData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readReadShareGroupStateRequestPartitionData(r: Reader, v: number): ReadShareGroupStateRequestPartitionData {
+function readReadShareGroupStateRequestPartitionData(r: Reader): ReadShareGroupStateRequestPartitionData {
   const f_partition: number = r.int32();
   const f_leaderEpoch: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
@@ -208,7 +205,7 @@ function readReadShareGroupStateRequestPartitionData(r: Reader, v: number): Read
   };
 }
 
-function writeReadShareGroupStateRequestPartitionData(w: Writer, v: number, m: ReadShareGroupStateRequestPartitionDataInput): void {
+function writeReadShareGroupStateRequestPartitionData(w: Writer, m: ReadShareGroupStateRequestPartitionDataInput): void {
   {
     const x = m.partition === undefined ? 0 : m.partition;
     w.int32(x);
@@ -220,16 +217,9 @@ function writeReadShareGroupStateRequestPartitionData(w: Writer, v: number, m: R
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureReadShareGroupStateRequestPartitionData(v: number, m: ReadShareGroupStateRequestPartitionDataInput): number {
+function measureReadShareGroupStateRequestPartitionData(m: ReadShareGroupStateRequestPartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 8;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -237,19 +227,19 @@ function measureReadShareGroupStateRequestPartitionData(v: number, m: ReadShareG
 /** Decodes ReadShareGroupStateRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeReadShareGroupStateRequest(r: Reader, version: number): ReadShareGroupStateRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateRequest has no version ${version} (valid 0-0)`);
-  return readReadShareGroupStateRequest(r, version);
+  return readReadShareGroupStateRequest(r);
 }
 
 /** Encodes ReadShareGroupStateRequest at `version` into `w` (which must have room for sizeReadShareGroupStateRequest() bytes). */
 export function encodeReadShareGroupStateRequest(w: Writer, version: number, message: ReadShareGroupStateRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateRequest has no version ${version} (valid 0-0)`);
-  writeReadShareGroupStateRequest(w, version, message);
+  writeReadShareGroupStateRequest(w, message);
 }
 
 /** Exact encoded size of ReadShareGroupStateRequest at `version`, in bytes. */
 export function sizeReadShareGroupStateRequest(version: number, message: ReadShareGroupStateRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateRequest has no version ${version} (valid 0-0)`);
-  return measureReadShareGroupStateRequest(version, message);
+  return measureReadShareGroupStateRequest(message);
 }
 
 // ---- ReadShareGroupStateResponse ----
@@ -411,7 +401,7 @@ export interface ReadShareGroupStateResponseStateBatchInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readReadShareGroupStateResponse(r: Reader, v: number): ReadShareGroupStateResponse {
+function readReadShareGroupStateResponse(r: Reader): ReadShareGroupStateResponse {
   let f_results: ReadShareGroupStateResponseReadStateResult[];
   {
     const n = r.compactArrayLength();
@@ -419,7 +409,7 @@ function readReadShareGroupStateResponse(r: Reader, v: number): ReadShareGroupSt
       r.fail('null array in non-nullable ReadShareGroupStateResponse.Results');
     } else {
       const a: ReadShareGroupStateResponseReadStateResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateResponseReadStateResult(r, v));
+      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateResponseReadStateResult(r));
       f_results = a;
     }
   }
@@ -431,27 +421,27 @@ function readReadShareGroupStateResponse(r: Reader, v: number): ReadShareGroupSt
   };
 }
 
-function writeReadShareGroupStateResponse(w: Writer, v: number, m: ReadShareGroupStateResponseInput): void {
+function writeReadShareGroupStateResponse(w: Writer, m: ReadShareGroupStateResponseInput): void {
   {
     const x = m.results === undefined ? [] : m.results;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeReadShareGroupStateResponseReadStateResult(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeReadShareGroupStateResponseReadStateResult(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureReadShareGroupStateResponse(v: number, m: ReadShareGroupStateResponseInput): number {
+function measureReadShareGroupStateResponse(m: ReadShareGroupStateResponseInput): number {
   let s = 0;
   {
     const x = m.results === undefined ? [] : m.results;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateResponseReadStateResult(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateResponseReadStateResult(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readReadShareGroupStateResponseReadStateResult(r: Reader, v: number): ReadShareGroupStateResponseReadStateResult {
+function readReadShareGroupStateResponseReadStateResult(r: Reader): ReadShareGroupStateResponseReadStateResult {
   const f_topicId: string = r.uuid();
   let f_partitions: ReadShareGroupStateResponsePartitionResult[];
   {
@@ -460,7 +450,7 @@ function readReadShareGroupStateResponseReadStateResult(r: Reader, v: number): R
       r.fail('null array in non-nullable ReadShareGroupStateResponse.ReadStateResult.Partitions');
     } else {
       const a: ReadShareGroupStateResponsePartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateResponsePartitionResult(r, v));
+      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateResponsePartitionResult(r));
       f_partitions = a;
     }
   }
@@ -473,7 +463,7 @@ function readReadShareGroupStateResponseReadStateResult(r: Reader, v: number): R
   };
 }
 
-function writeReadShareGroupStateResponseReadStateResult(w: Writer, v: number, m: ReadShareGroupStateResponseReadStateResultInput): void {
+function writeReadShareGroupStateResponseReadStateResult(w: Writer, m: ReadShareGroupStateResponseReadStateResultInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -481,27 +471,24 @@ function writeReadShareGroupStateResponseReadStateResult(w: Writer, v: number, m
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeReadShareGroupStateResponsePartitionResult(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeReadShareGroupStateResponsePartitionResult(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureReadShareGroupStateResponseReadStateResult(v: number, m: ReadShareGroupStateResponseReadStateResultInput): number {
+function measureReadShareGroupStateResponseReadStateResult(m: ReadShareGroupStateResponseReadStateResultInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateResponsePartitionResult(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateResponsePartitionResult(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readReadShareGroupStateResponsePartitionResult(r: Reader, v: number): ReadShareGroupStateResponsePartitionResult {
+function readReadShareGroupStateResponsePartitionResult(r: Reader): ReadShareGroupStateResponsePartitionResult {
   const f_partition: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -514,7 +501,7 @@ function readReadShareGroupStateResponsePartitionResult(r: Reader, v: number): R
       r.fail('null array in non-nullable ReadShareGroupStateResponse.PartitionResult.StateBatches');
     } else {
       const a: ReadShareGroupStateResponseStateBatch[] = [];
-      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateResponseStateBatch(r, v));
+      for (let i = 0; i < n; i++) a.push(readReadShareGroupStateResponseStateBatch(r));
       f_stateBatches = a;
     }
   }
@@ -531,7 +518,7 @@ function readReadShareGroupStateResponsePartitionResult(r: Reader, v: number): R
   };
 }
 
-function writeReadShareGroupStateResponsePartitionResult(w: Writer, v: number, m: ReadShareGroupStateResponsePartitionResultInput): void {
+function writeReadShareGroupStateResponsePartitionResult(w: Writer, m: ReadShareGroupStateResponsePartitionResultInput): void {
   {
     const x = m.partition === undefined ? 0 : m.partition;
     w.int32(x);
@@ -555,43 +542,29 @@ function writeReadShareGroupStateResponsePartitionResult(w: Writer, v: number, m
   {
     const x = m.stateBatches === undefined ? [] : m.stateBatches;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeReadShareGroupStateResponseStateBatch(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeReadShareGroupStateResponseStateBatch(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureReadShareGroupStateResponsePartitionResult(v: number, m: ReadShareGroupStateResponsePartitionResultInput): number {
+function measureReadShareGroupStateResponsePartitionResult(m: ReadShareGroupStateResponsePartitionResultInput): number {
   let s = 0;
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.stateEpoch === undefined ? 0 : m.stateEpoch;
-    s += 4;
-  }
-  {
-    const x = m.startOffset === undefined ? 0n : m.startOffset;
-    s += 8;
-  }
+  s += 12;
   {
     const x = m.stateBatches === undefined ? [] : m.stateBatches;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateResponseStateBatch(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureReadShareGroupStateResponseStateBatch(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readReadShareGroupStateResponseStateBatch(r: Reader, v: number): ReadShareGroupStateResponseStateBatch {
+function readReadShareGroupStateResponseStateBatch(r: Reader): ReadShareGroupStateResponseStateBatch {
   const f_firstOffset: bigint = r.int64();
   const f_lastOffset: bigint = r.int64();
   const f_deliveryState: number = r.int8();
@@ -607,7 +580,7 @@ function readReadShareGroupStateResponseStateBatch(r: Reader, v: number): ReadSh
   };
 }
 
-function writeReadShareGroupStateResponseStateBatch(w: Writer, v: number, m: ReadShareGroupStateResponseStateBatchInput): void {
+function writeReadShareGroupStateResponseStateBatch(w: Writer, m: ReadShareGroupStateResponseStateBatchInput): void {
   {
     const x = m.firstOffset === undefined ? 0n : m.firstOffset;
     w.int64(x);
@@ -627,24 +600,9 @@ function writeReadShareGroupStateResponseStateBatch(w: Writer, v: number, m: Rea
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureReadShareGroupStateResponseStateBatch(v: number, m: ReadShareGroupStateResponseStateBatchInput): number {
+function measureReadShareGroupStateResponseStateBatch(m: ReadShareGroupStateResponseStateBatchInput): number {
   let s = 0;
-  {
-    const x = m.firstOffset === undefined ? 0n : m.firstOffset;
-    s += 8;
-  }
-  {
-    const x = m.lastOffset === undefined ? 0n : m.lastOffset;
-    s += 8;
-  }
-  {
-    const x = m.deliveryState === undefined ? 0 : m.deliveryState;
-    s += 1;
-  }
-  {
-    const x = m.deliveryCount === undefined ? 0 : m.deliveryCount;
-    s += 2;
-  }
+  s += 19;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -652,19 +610,19 @@ function measureReadShareGroupStateResponseStateBatch(v: number, m: ReadShareGro
 /** Decodes ReadShareGroupStateResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeReadShareGroupStateResponse(r: Reader, version: number): ReadShareGroupStateResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateResponse has no version ${version} (valid 0-0)`);
-  return readReadShareGroupStateResponse(r, version);
+  return readReadShareGroupStateResponse(r);
 }
 
 /** Encodes ReadShareGroupStateResponse at `version` into `w` (which must have room for sizeReadShareGroupStateResponse() bytes). */
 export function encodeReadShareGroupStateResponse(w: Writer, version: number, message: ReadShareGroupStateResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateResponse has no version ${version} (valid 0-0)`);
-  writeReadShareGroupStateResponse(w, version, message);
+  writeReadShareGroupStateResponse(w, message);
 }
 
 /** Exact encoded size of ReadShareGroupStateResponse at `version`, in bytes. */
 export function sizeReadShareGroupStateResponse(version: number, message: ReadShareGroupStateResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ReadShareGroupStateResponse has no version ${version} (valid 0-0)`);
-  return measureReadShareGroupStateResponse(version, message);
+  return measureReadShareGroupStateResponse(message);
 }
 
 // ---- ReadShareGroupStateApi ----

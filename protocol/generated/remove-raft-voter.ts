@@ -44,7 +44,7 @@ export interface RemoveRaftVoterRequestInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readRemoveRaftVoterRequest(r: Reader, v: number): RemoveRaftVoterRequest {
+function readRemoveRaftVoterRequest(r: Reader): RemoveRaftVoterRequest {
   const f_clusterId: string | null = r.compactNullableString();
   const f_voterId: number = r.int32();
   const f_voterDirectoryId: string = r.uuid();
@@ -58,7 +58,7 @@ function readRemoveRaftVoterRequest(r: Reader, v: number): RemoveRaftVoterReques
   };
 }
 
-function writeRemoveRaftVoterRequest(w: Writer, v: number, m: RemoveRaftVoterRequestInput): void {
+function writeRemoveRaftVoterRequest(w: Writer, m: RemoveRaftVoterRequestInput): void {
   {
     const x = m.clusterId === undefined ? "" : m.clusterId;
     w.compactNullableString(x);
@@ -74,20 +74,13 @@ function writeRemoveRaftVoterRequest(w: Writer, v: number, m: RemoveRaftVoterReq
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureRemoveRaftVoterRequest(v: number, m: RemoveRaftVoterRequestInput): number {
+function measureRemoveRaftVoterRequest(m: RemoveRaftVoterRequestInput): number {
   let s = 0;
   {
     const x = m.clusterId === undefined ? "" : m.clusterId;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.voterId === undefined ? 0 : m.voterId;
-    s += 4;
-  }
-  {
-    const x = m.voterDirectoryId === undefined ? ZERO_UUID : m.voterDirectoryId;
-    s += 16;
-  }
+  s += 20;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -95,19 +88,19 @@ function measureRemoveRaftVoterRequest(v: number, m: RemoveRaftVoterRequestInput
 /** Decodes RemoveRaftVoterRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeRemoveRaftVoterRequest(r: Reader, version: number): RemoveRaftVoterRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`RemoveRaftVoterRequest has no version ${version} (valid 0-0)`);
-  return readRemoveRaftVoterRequest(r, version);
+  return readRemoveRaftVoterRequest(r);
 }
 
 /** Encodes RemoveRaftVoterRequest at `version` into `w` (which must have room for sizeRemoveRaftVoterRequest() bytes). */
 export function encodeRemoveRaftVoterRequest(w: Writer, version: number, message: RemoveRaftVoterRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`RemoveRaftVoterRequest has no version ${version} (valid 0-0)`);
-  writeRemoveRaftVoterRequest(w, version, message);
+  writeRemoveRaftVoterRequest(w, message);
 }
 
 /** Exact encoded size of RemoveRaftVoterRequest at `version`, in bytes. */
 export function sizeRemoveRaftVoterRequest(version: number, message: RemoveRaftVoterRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`RemoveRaftVoterRequest has no version ${version} (valid 0-0)`);
-  return measureRemoveRaftVoterRequest(version, message);
+  return measureRemoveRaftVoterRequest(message);
 }
 
 // ---- RemoveRaftVoterResponse ----
@@ -148,7 +141,7 @@ export interface RemoveRaftVoterResponseInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readRemoveRaftVoterResponse(r: Reader, v: number): RemoveRaftVoterResponse {
+function readRemoveRaftVoterResponse(r: Reader): RemoveRaftVoterResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -162,7 +155,7 @@ function readRemoveRaftVoterResponse(r: Reader, v: number): RemoveRaftVoterRespo
   };
 }
 
-function writeRemoveRaftVoterResponse(w: Writer, v: number, m: RemoveRaftVoterResponseInput): void {
+function writeRemoveRaftVoterResponse(w: Writer, m: RemoveRaftVoterResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -178,16 +171,9 @@ function writeRemoveRaftVoterResponse(w: Writer, v: number, m: RemoveRaftVoterRe
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureRemoveRaftVoterResponse(v: number, m: RemoveRaftVoterResponseInput): number {
+function measureRemoveRaftVoterResponse(m: RemoveRaftVoterResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -199,19 +185,19 @@ function measureRemoveRaftVoterResponse(v: number, m: RemoveRaftVoterResponseInp
 /** Decodes RemoveRaftVoterResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeRemoveRaftVoterResponse(r: Reader, version: number): RemoveRaftVoterResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`RemoveRaftVoterResponse has no version ${version} (valid 0-0)`);
-  return readRemoveRaftVoterResponse(r, version);
+  return readRemoveRaftVoterResponse(r);
 }
 
 /** Encodes RemoveRaftVoterResponse at `version` into `w` (which must have room for sizeRemoveRaftVoterResponse() bytes). */
 export function encodeRemoveRaftVoterResponse(w: Writer, version: number, message: RemoveRaftVoterResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`RemoveRaftVoterResponse has no version ${version} (valid 0-0)`);
-  writeRemoveRaftVoterResponse(w, version, message);
+  writeRemoveRaftVoterResponse(w, message);
 }
 
 /** Exact encoded size of RemoveRaftVoterResponse at `version`, in bytes. */
 export function sizeRemoveRaftVoterResponse(version: number, message: RemoveRaftVoterResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`RemoveRaftVoterResponse has no version ${version} (valid 0-0)`);
-  return measureRemoveRaftVoterResponse(version, message);
+  return measureRemoveRaftVoterResponse(message);
 }
 
 // ---- RemoveRaftVoterApi ----

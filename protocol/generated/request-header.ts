@@ -116,18 +116,7 @@ function writeRequestHeader(w: Writer, v: number, m: RequestHeaderInput): void {
 function measureRequestHeader(v: number, m: RequestHeaderInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.requestApiKey === undefined ? 0 : m.requestApiKey;
-    s += 2;
-  }
-  {
-    const x = m.requestApiVersion === undefined ? 0 : m.requestApiVersion;
-    s += 2;
-  }
-  {
-    const x = m.correlationId === undefined ? 0 : m.correlationId;
-    s += 4;
-  }
+  s += 8;
   if (v >= 1) {
     const x = m.clientId === undefined ? "" : m.clientId;
     s += sizeNullableString(x);

@@ -61,10 +61,7 @@ function writeResponseHeader(w: Writer, v: number, m: ResponseHeaderInput): void
 function measureResponseHeader(v: number, m: ResponseHeaderInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.correlationId === undefined ? 0 : m.correlationId;
-    s += 4;
-  }
+  s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -190,10 +190,7 @@ function writeSaslAuthenticateResponse(w: Writer, v: number, m: SaslAuthenticate
 function measureSaslAuthenticateResponse(v: number, m: SaslAuthenticateResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -202,10 +199,7 @@ function measureSaslAuthenticateResponse(v: number, m: SaslAuthenticateResponseI
     const x = m.authBytes === undefined ? new Uint8Array(0) : m.authBytes;
     s += (flex ? sizeCompactBytes(x) : sizeBytes(x));
   }
-  if (v >= 1) {
-    const x = m.sessionLifetimeMs === undefined ? 0n : m.sessionLifetimeMs;
-    s += 8;
-  }
+  if (v >= 1) s += 8;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -34,21 +34,21 @@ export interface SaslHandshakeRequestInput {
   mechanism?: string;
 }
 
-function readSaslHandshakeRequest(r: Reader, v: number): SaslHandshakeRequest {
+function readSaslHandshakeRequest(r: Reader): SaslHandshakeRequest {
   const f_mechanism: string = r.string();
   return {
     mechanism: f_mechanism,
   };
 }
 
-function writeSaslHandshakeRequest(w: Writer, v: number, m: SaslHandshakeRequestInput): void {
+function writeSaslHandshakeRequest(w: Writer, m: SaslHandshakeRequestInput): void {
   {
     const x = m.mechanism === undefined ? "" : m.mechanism;
     w.string(x);
   }
 }
 
-function measureSaslHandshakeRequest(v: number, m: SaslHandshakeRequestInput): number {
+function measureSaslHandshakeRequest(m: SaslHandshakeRequestInput): number {
   let s = 0;
   {
     const x = m.mechanism === undefined ? "" : m.mechanism;
@@ -60,19 +60,19 @@ function measureSaslHandshakeRequest(v: number, m: SaslHandshakeRequestInput): n
 /** Decodes SaslHandshakeRequest (versions 0-1) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeSaslHandshakeRequest(r: Reader, version: number): SaslHandshakeRequest {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`SaslHandshakeRequest has no version ${version} (valid 0-1)`);
-  return readSaslHandshakeRequest(r, version);
+  return readSaslHandshakeRequest(r);
 }
 
 /** Encodes SaslHandshakeRequest at `version` into `w` (which must have room for sizeSaslHandshakeRequest() bytes). */
 export function encodeSaslHandshakeRequest(w: Writer, version: number, message: SaslHandshakeRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`SaslHandshakeRequest has no version ${version} (valid 0-1)`);
-  writeSaslHandshakeRequest(w, version, message);
+  writeSaslHandshakeRequest(w, message);
 }
 
 /** Exact encoded size of SaslHandshakeRequest at `version`, in bytes. */
 export function sizeSaslHandshakeRequest(version: number, message: SaslHandshakeRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`SaslHandshakeRequest has no version ${version} (valid 0-1)`);
-  return measureSaslHandshakeRequest(version, message);
+  return measureSaslHandshakeRequest(message);
 }
 
 // ---- SaslHandshakeResponse ----
@@ -108,7 +108,7 @@ export interface SaslHandshakeResponseInput {
   mechanisms?: string[];
 }
 
-function readSaslHandshakeResponse(r: Reader, v: number): SaslHandshakeResponse {
+function readSaslHandshakeResponse(r: Reader): SaslHandshakeResponse {
   const f_errorCode: number = r.int16();
   let f_mechanisms: string[];
   {
@@ -127,7 +127,7 @@ function readSaslHandshakeResponse(r: Reader, v: number): SaslHandshakeResponse 
   };
 }
 
-function writeSaslHandshakeResponse(w: Writer, v: number, m: SaslHandshakeResponseInput): void {
+function writeSaslHandshakeResponse(w: Writer, m: SaslHandshakeResponseInput): void {
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
@@ -141,12 +141,9 @@ function writeSaslHandshakeResponse(w: Writer, v: number, m: SaslHandshakeRespon
   }
 }
 
-function measureSaslHandshakeResponse(v: number, m: SaslHandshakeResponseInput): number {
+function measureSaslHandshakeResponse(m: SaslHandshakeResponseInput): number {
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.mechanisms === undefined ? [] : m.mechanisms;
     s += 4;
@@ -158,19 +155,19 @@ function measureSaslHandshakeResponse(v: number, m: SaslHandshakeResponseInput):
 /** Decodes SaslHandshakeResponse (versions 0-1) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeSaslHandshakeResponse(r: Reader, version: number): SaslHandshakeResponse {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`SaslHandshakeResponse has no version ${version} (valid 0-1)`);
-  return readSaslHandshakeResponse(r, version);
+  return readSaslHandshakeResponse(r);
 }
 
 /** Encodes SaslHandshakeResponse at `version` into `w` (which must have room for sizeSaslHandshakeResponse() bytes). */
 export function encodeSaslHandshakeResponse(w: Writer, version: number, message: SaslHandshakeResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`SaslHandshakeResponse has no version ${version} (valid 0-1)`);
-  writeSaslHandshakeResponse(w, version, message);
+  writeSaslHandshakeResponse(w, message);
 }
 
 /** Exact encoded size of SaslHandshakeResponse at `version`, in bytes. */
 export function sizeSaslHandshakeResponse(version: number, message: SaslHandshakeResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`SaslHandshakeResponse has no version ${version} (valid 0-1)`);
-  return measureSaslHandshakeResponse(version, message);
+  return measureSaslHandshakeResponse(message);
 }
 
 // ---- SaslHandshakeApi ----

@@ -154,7 +154,7 @@ export interface ShareAcknowledgeRequestAcknowledgementBatchInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readShareAcknowledgeRequest(r: Reader, v: number): ShareAcknowledgeRequest {
+function readShareAcknowledgeRequest(r: Reader): ShareAcknowledgeRequest {
   const f_groupId: string | null = r.compactNullableString();
   const f_memberId: string | null = r.compactNullableString();
   const f_shareSessionEpoch: number = r.int32();
@@ -165,7 +165,7 @@ function readShareAcknowledgeRequest(r: Reader, v: number): ShareAcknowledgeRequ
       r.fail('null array in non-nullable ShareAcknowledgeRequest.Topics');
     } else {
       const a: ShareAcknowledgeRequestAcknowledgeTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeRequestAcknowledgeTopic(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeRequestAcknowledgeTopic(r));
       f_topics = a;
     }
   }
@@ -180,7 +180,7 @@ function readShareAcknowledgeRequest(r: Reader, v: number): ShareAcknowledgeRequ
   };
 }
 
-function writeShareAcknowledgeRequest(w: Writer, v: number, m: ShareAcknowledgeRequestInput): void {
+function writeShareAcknowledgeRequest(w: Writer, m: ShareAcknowledgeRequestInput): void {
   {
     const x = m.groupId === undefined ? null : m.groupId;
     w.compactNullableString(x);
@@ -196,12 +196,12 @@ function writeShareAcknowledgeRequest(w: Writer, v: number, m: ShareAcknowledgeR
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareAcknowledgeRequestAcknowledgeTopic(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareAcknowledgeRequestAcknowledgeTopic(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareAcknowledgeRequest(v: number, m: ShareAcknowledgeRequestInput): number {
+function measureShareAcknowledgeRequest(m: ShareAcknowledgeRequestInput): number {
   let s = 0;
   {
     const x = m.groupId === undefined ? null : m.groupId;
@@ -211,20 +211,17 @@ function measureShareAcknowledgeRequest(v: number, m: ShareAcknowledgeRequestInp
     const x = m.memberId === undefined ? "" : m.memberId;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.shareSessionEpoch === undefined ? 0 : m.shareSessionEpoch;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareAcknowledgeRequestAcknowledgeTopic(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareAcknowledgeRequestAcknowledgeTopic(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareAcknowledgeRequestAcknowledgeTopic(r: Reader, v: number): ShareAcknowledgeRequestAcknowledgeTopic {
+function readShareAcknowledgeRequestAcknowledgeTopic(r: Reader): ShareAcknowledgeRequestAcknowledgeTopic {
   const f_topicId: string = r.uuid();
   let f_partitions: ShareAcknowledgeRequestAcknowledgePartition[];
   {
@@ -233,7 +230,7 @@ function readShareAcknowledgeRequestAcknowledgeTopic(r: Reader, v: number): Shar
       r.fail('null array in non-nullable ShareAcknowledgeRequest.AcknowledgeTopic.Partitions');
     } else {
       const a: ShareAcknowledgeRequestAcknowledgePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeRequestAcknowledgePartition(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeRequestAcknowledgePartition(r));
       f_partitions = a;
     }
   }
@@ -246,7 +243,7 @@ function readShareAcknowledgeRequestAcknowledgeTopic(r: Reader, v: number): Shar
   };
 }
 
-function writeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, v: number, m: ShareAcknowledgeRequestAcknowledgeTopicInput): void {
+function writeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, m: ShareAcknowledgeRequestAcknowledgeTopicInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -254,27 +251,24 @@ function writeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, v: number, m: S
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareAcknowledgeRequestAcknowledgePartition(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareAcknowledgeRequestAcknowledgePartition(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareAcknowledgeRequestAcknowledgeTopic(v: number, m: ShareAcknowledgeRequestAcknowledgeTopicInput): number {
+function measureShareAcknowledgeRequestAcknowledgeTopic(m: ShareAcknowledgeRequestAcknowledgeTopicInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareAcknowledgeRequestAcknowledgePartition(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareAcknowledgeRequestAcknowledgePartition(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareAcknowledgeRequestAcknowledgePartition(r: Reader, v: number): ShareAcknowledgeRequestAcknowledgePartition {
+function readShareAcknowledgeRequestAcknowledgePartition(r: Reader): ShareAcknowledgeRequestAcknowledgePartition {
   const f_partitionIndex: number = r.int32();
   let f_acknowledgementBatches: ShareAcknowledgeRequestAcknowledgementBatch[];
   {
@@ -283,7 +277,7 @@ function readShareAcknowledgeRequestAcknowledgePartition(r: Reader, v: number): 
       r.fail('null array in non-nullable ShareAcknowledgeRequest.AcknowledgePartition.AcknowledgementBatches');
     } else {
       const a: ShareAcknowledgeRequestAcknowledgementBatch[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeRequestAcknowledgementBatch(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeRequestAcknowledgementBatch(r));
       f_acknowledgementBatches = a;
     }
   }
@@ -296,7 +290,7 @@ function readShareAcknowledgeRequestAcknowledgePartition(r: Reader, v: number): 
   };
 }
 
-function writeShareAcknowledgeRequestAcknowledgePartition(w: Writer, v: number, m: ShareAcknowledgeRequestAcknowledgePartitionInput): void {
+function writeShareAcknowledgeRequestAcknowledgePartition(w: Writer, m: ShareAcknowledgeRequestAcknowledgePartitionInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -304,27 +298,24 @@ function writeShareAcknowledgeRequestAcknowledgePartition(w: Writer, v: number, 
   {
     const x = m.acknowledgementBatches === undefined ? [] : m.acknowledgementBatches;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareAcknowledgeRequestAcknowledgementBatch(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareAcknowledgeRequestAcknowledgementBatch(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareAcknowledgeRequestAcknowledgePartition(v: number, m: ShareAcknowledgeRequestAcknowledgePartitionInput): number {
+function measureShareAcknowledgeRequestAcknowledgePartition(m: ShareAcknowledgeRequestAcknowledgePartitionInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.acknowledgementBatches === undefined ? [] : m.acknowledgementBatches;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareAcknowledgeRequestAcknowledgementBatch(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareAcknowledgeRequestAcknowledgementBatch(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareAcknowledgeRequestAcknowledgementBatch(r: Reader, v: number): ShareAcknowledgeRequestAcknowledgementBatch {
+function readShareAcknowledgeRequestAcknowledgementBatch(r: Reader): ShareAcknowledgeRequestAcknowledgementBatch {
   const f_firstOffset: bigint = r.int64();
   const f_lastOffset: bigint = r.int64();
   let f_acknowledgeTypes: number[];
@@ -348,7 +339,7 @@ function readShareAcknowledgeRequestAcknowledgementBatch(r: Reader, v: number): 
   };
 }
 
-function writeShareAcknowledgeRequestAcknowledgementBatch(w: Writer, v: number, m: ShareAcknowledgeRequestAcknowledgementBatchInput): void {
+function writeShareAcknowledgeRequestAcknowledgementBatch(w: Writer, m: ShareAcknowledgeRequestAcknowledgementBatchInput): void {
   {
     const x = m.firstOffset === undefined ? 0n : m.firstOffset;
     w.int64(x);
@@ -367,16 +358,9 @@ function writeShareAcknowledgeRequestAcknowledgementBatch(w: Writer, v: number, 
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareAcknowledgeRequestAcknowledgementBatch(v: number, m: ShareAcknowledgeRequestAcknowledgementBatchInput): number {
+function measureShareAcknowledgeRequestAcknowledgementBatch(m: ShareAcknowledgeRequestAcknowledgementBatchInput): number {
   let s = 0;
-  {
-    const x = m.firstOffset === undefined ? 0n : m.firstOffset;
-    s += 8;
-  }
-  {
-    const x = m.lastOffset === undefined ? 0n : m.lastOffset;
-    s += 8;
-  }
+  s += 16;
   {
     const x = m.acknowledgeTypes === undefined ? [] : m.acknowledgeTypes;
     s += sizeUvarint(x.length + 1);
@@ -389,19 +373,19 @@ function measureShareAcknowledgeRequestAcknowledgementBatch(v: number, m: ShareA
 /** Decodes ShareAcknowledgeRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeShareAcknowledgeRequest(r: Reader, version: number): ShareAcknowledgeRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareAcknowledgeRequest has no version ${version} (valid 0-0)`);
-  return readShareAcknowledgeRequest(r, version);
+  return readShareAcknowledgeRequest(r);
 }
 
 /** Encodes ShareAcknowledgeRequest at `version` into `w` (which must have room for sizeShareAcknowledgeRequest() bytes). */
 export function encodeShareAcknowledgeRequest(w: Writer, version: number, message: ShareAcknowledgeRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareAcknowledgeRequest has no version ${version} (valid 0-0)`);
-  writeShareAcknowledgeRequest(w, version, message);
+  writeShareAcknowledgeRequest(w, message);
 }
 
 /** Exact encoded size of ShareAcknowledgeRequest at `version`, in bytes. */
 export function sizeShareAcknowledgeRequest(version: number, message: ShareAcknowledgeRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareAcknowledgeRequest has no version ${version} (valid 0-0)`);
-  return measureShareAcknowledgeRequest(version, message);
+  return measureShareAcknowledgeRequest(message);
 }
 
 // ---- ShareAcknowledgeResponse ----
@@ -613,7 +597,7 @@ export interface ShareAcknowledgeResponseNodeEndpointInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readShareAcknowledgeResponse(r: Reader, v: number): ShareAcknowledgeResponse {
+function readShareAcknowledgeResponse(r: Reader): ShareAcknowledgeResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -624,7 +608,7 @@ function readShareAcknowledgeResponse(r: Reader, v: number): ShareAcknowledgeRes
       r.fail('null array in non-nullable ShareAcknowledgeResponse.Responses');
     } else {
       const a: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r));
       f_responses = a;
     }
   }
@@ -635,7 +619,7 @@ function readShareAcknowledgeResponse(r: Reader, v: number): ShareAcknowledgeRes
       r.fail('null array in non-nullable ShareAcknowledgeResponse.NodeEndpoints');
     } else {
       const a: ShareAcknowledgeResponseNodeEndpoint[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeResponseNodeEndpoint(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeResponseNodeEndpoint(r));
       f_nodeEndpoints = a;
     }
   }
@@ -651,7 +635,7 @@ function readShareAcknowledgeResponse(r: Reader, v: number): ShareAcknowledgeRes
   };
 }
 
-function writeShareAcknowledgeResponse(w: Writer, v: number, m: ShareAcknowledgeResponseInput): void {
+function writeShareAcknowledgeResponse(w: Writer, m: ShareAcknowledgeResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -667,26 +651,19 @@ function writeShareAcknowledgeResponse(w: Writer, v: number, m: ShareAcknowledge
   {
     const x = m.responses === undefined ? [] : m.responses;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w, x[i]!);
   }
   {
     const x = m.nodeEndpoints === undefined ? [] : m.nodeEndpoints;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareAcknowledgeResponseNodeEndpoint(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareAcknowledgeResponseNodeEndpoint(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareAcknowledgeResponse(v: number, m: ShareAcknowledgeResponseInput): number {
+function measureShareAcknowledgeResponse(m: ShareAcknowledgeResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -694,18 +671,18 @@ function measureShareAcknowledgeResponse(v: number, m: ShareAcknowledgeResponseI
   {
     const x = m.responses === undefined ? [] : m.responses;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareAcknowledgeResponseShareAcknowledgeTopicResponse(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareAcknowledgeResponseShareAcknowledgeTopicResponse(x[i]!);
   }
   {
     const x = m.nodeEndpoints === undefined ? [] : m.nodeEndpoints;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareAcknowledgeResponseNodeEndpoint(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareAcknowledgeResponseNodeEndpoint(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, v: number): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
+function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
   const f_topicId: string = r.uuid();
   let f_partitions: ShareAcknowledgeResponsePartitionData[];
   {
@@ -714,7 +691,7 @@ function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, v:
       r.fail('null array in non-nullable ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.Partitions');
     } else {
       const a: ShareAcknowledgeResponsePartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeResponsePartitionData(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeResponsePartitionData(r));
       f_partitions = a;
     }
   }
@@ -727,7 +704,7 @@ function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, v:
   };
 }
 
-function writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, v: number, m: ShareAcknowledgeResponseShareAcknowledgeTopicResponseInput): void {
+function writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, m: ShareAcknowledgeResponseShareAcknowledgeTopicResponseInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -735,31 +712,28 @@ function writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, v
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareAcknowledgeResponsePartitionData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareAcknowledgeResponsePartitionData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareAcknowledgeResponseShareAcknowledgeTopicResponse(v: number, m: ShareAcknowledgeResponseShareAcknowledgeTopicResponseInput): number {
+function measureShareAcknowledgeResponseShareAcknowledgeTopicResponse(m: ShareAcknowledgeResponseShareAcknowledgeTopicResponseInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareAcknowledgeResponsePartitionData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareAcknowledgeResponsePartitionData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareAcknowledgeResponsePartitionData(r: Reader, v: number): ShareAcknowledgeResponsePartitionData {
+function readShareAcknowledgeResponsePartitionData(r: Reader): ShareAcknowledgeResponsePartitionData {
   const f_partitionIndex: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
-  const f_currentLeader: ShareAcknowledgeResponseLeaderIdAndEpoch = readShareAcknowledgeResponseLeaderIdAndEpoch(r, v);
+  const f_currentLeader: ShareAcknowledgeResponseLeaderIdAndEpoch = readShareAcknowledgeResponseLeaderIdAndEpoch(r);
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
   return {
@@ -771,7 +745,7 @@ function readShareAcknowledgeResponsePartitionData(r: Reader, v: number): ShareA
   };
 }
 
-function writeShareAcknowledgeResponsePartitionData(w: Writer, v: number, m: ShareAcknowledgeResponsePartitionDataInput): void {
+function writeShareAcknowledgeResponsePartitionData(w: Writer, m: ShareAcknowledgeResponsePartitionDataInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -786,34 +760,27 @@ function writeShareAcknowledgeResponsePartitionData(w: Writer, v: number, m: Sha
   }
   {
     const x = m.currentLeader === undefined ? defaultShareAcknowledgeResponseLeaderIdAndEpoch() : m.currentLeader;
-    writeShareAcknowledgeResponseLeaderIdAndEpoch(w, v, x);
+    writeShareAcknowledgeResponseLeaderIdAndEpoch(w, x);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareAcknowledgeResponsePartitionData(v: number, m: ShareAcknowledgeResponsePartitionDataInput): number {
+function measureShareAcknowledgeResponsePartitionData(m: ShareAcknowledgeResponsePartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
   }
   {
     const x = m.currentLeader === undefined ? defaultShareAcknowledgeResponseLeaderIdAndEpoch() : m.currentLeader;
-    s += measureShareAcknowledgeResponseLeaderIdAndEpoch(v, x);
+    s += measureShareAcknowledgeResponseLeaderIdAndEpoch(x);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareAcknowledgeResponseLeaderIdAndEpoch(r: Reader, v: number): ShareAcknowledgeResponseLeaderIdAndEpoch {
+function readShareAcknowledgeResponseLeaderIdAndEpoch(r: Reader): ShareAcknowledgeResponseLeaderIdAndEpoch {
   const f_leaderId: number = r.int32();
   const f_leaderEpoch: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
@@ -825,7 +792,7 @@ function readShareAcknowledgeResponseLeaderIdAndEpoch(r: Reader, v: number): Sha
   };
 }
 
-function writeShareAcknowledgeResponseLeaderIdAndEpoch(w: Writer, v: number, m: ShareAcknowledgeResponseLeaderIdAndEpochInput): void {
+function writeShareAcknowledgeResponseLeaderIdAndEpoch(w: Writer, m: ShareAcknowledgeResponseLeaderIdAndEpochInput): void {
   {
     const x = m.leaderId === undefined ? 0 : m.leaderId;
     w.int32(x);
@@ -837,16 +804,9 @@ function writeShareAcknowledgeResponseLeaderIdAndEpoch(w: Writer, v: number, m: 
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareAcknowledgeResponseLeaderIdAndEpoch(v: number, m: ShareAcknowledgeResponseLeaderIdAndEpochInput): number {
+function measureShareAcknowledgeResponseLeaderIdAndEpoch(m: ShareAcknowledgeResponseLeaderIdAndEpochInput): number {
   let s = 0;
-  {
-    const x = m.leaderId === undefined ? 0 : m.leaderId;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 8;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -859,15 +819,7 @@ function defaultShareAcknowledgeResponseLeaderIdAndEpoch(): ShareAcknowledgeResp
   };
 }
 
-function isDefaultShareAcknowledgeResponseLeaderIdAndEpoch(m: ShareAcknowledgeResponseLeaderIdAndEpochInput): boolean {
-  return (
-    (m.leaderId === undefined || m.leaderId === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0)
-  );
-}
-
-function readShareAcknowledgeResponseNodeEndpoint(r: Reader, v: number): ShareAcknowledgeResponseNodeEndpoint {
+function readShareAcknowledgeResponseNodeEndpoint(r: Reader): ShareAcknowledgeResponseNodeEndpoint {
   const f_nodeId: number = r.int32();
   const f_host: string = r.compactString();
   const f_port: number = r.int32();
@@ -883,7 +835,7 @@ function readShareAcknowledgeResponseNodeEndpoint(r: Reader, v: number): ShareAc
   };
 }
 
-function writeShareAcknowledgeResponseNodeEndpoint(w: Writer, v: number, m: ShareAcknowledgeResponseNodeEndpointInput): void {
+function writeShareAcknowledgeResponseNodeEndpoint(w: Writer, m: ShareAcknowledgeResponseNodeEndpointInput): void {
   {
     const x = m.nodeId === undefined ? 0 : m.nodeId;
     w.int32(x);
@@ -903,20 +855,14 @@ function writeShareAcknowledgeResponseNodeEndpoint(w: Writer, v: number, m: Shar
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareAcknowledgeResponseNodeEndpoint(v: number, m: ShareAcknowledgeResponseNodeEndpointInput): number {
+function measureShareAcknowledgeResponseNodeEndpoint(m: ShareAcknowledgeResponseNodeEndpointInput): number {
   let s = 0;
-  {
-    const x = m.nodeId === undefined ? 0 : m.nodeId;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.rack === undefined ? null : m.rack;
     s += sizeCompactNullableString(x);
@@ -928,19 +874,19 @@ function measureShareAcknowledgeResponseNodeEndpoint(v: number, m: ShareAcknowle
 /** Decodes ShareAcknowledgeResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeShareAcknowledgeResponse(r: Reader, version: number): ShareAcknowledgeResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareAcknowledgeResponse has no version ${version} (valid 0-0)`);
-  return readShareAcknowledgeResponse(r, version);
+  return readShareAcknowledgeResponse(r);
 }
 
 /** Encodes ShareAcknowledgeResponse at `version` into `w` (which must have room for sizeShareAcknowledgeResponse() bytes). */
 export function encodeShareAcknowledgeResponse(w: Writer, version: number, message: ShareAcknowledgeResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareAcknowledgeResponse has no version ${version} (valid 0-0)`);
-  writeShareAcknowledgeResponse(w, version, message);
+  writeShareAcknowledgeResponse(w, message);
 }
 
 /** Exact encoded size of ShareAcknowledgeResponse at `version`, in bytes. */
 export function sizeShareAcknowledgeResponse(version: number, message: ShareAcknowledgeResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareAcknowledgeResponse has no version ${version} (valid 0-0)`);
-  return measureShareAcknowledgeResponse(version, message);
+  return measureShareAcknowledgeResponse(message);
 }
 
 // ---- ShareAcknowledgeApi ----

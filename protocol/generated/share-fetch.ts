@@ -222,7 +222,7 @@ export interface ShareFetchRequestForgottenTopicInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readShareFetchRequest(r: Reader, v: number): ShareFetchRequest {
+function readShareFetchRequest(r: Reader): ShareFetchRequest {
   const f_groupId: string | null = r.compactNullableString();
   const f_memberId: string | null = r.compactNullableString();
   const f_shareSessionEpoch: number = r.int32();
@@ -236,7 +236,7 @@ function readShareFetchRequest(r: Reader, v: number): ShareFetchRequest {
       r.fail('null array in non-nullable ShareFetchRequest.Topics');
     } else {
       const a: ShareFetchRequestFetchTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchRequestFetchTopic(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareFetchRequestFetchTopic(r));
       f_topics = a;
     }
   }
@@ -247,7 +247,7 @@ function readShareFetchRequest(r: Reader, v: number): ShareFetchRequest {
       r.fail('null array in non-nullable ShareFetchRequest.ForgottenTopicsData');
     } else {
       const a: ShareFetchRequestForgottenTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchRequestForgottenTopic(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareFetchRequestForgottenTopic(r));
       f_forgottenTopicsData = a;
     }
   }
@@ -266,7 +266,7 @@ function readShareFetchRequest(r: Reader, v: number): ShareFetchRequest {
   };
 }
 
-function writeShareFetchRequest(w: Writer, v: number, m: ShareFetchRequestInput): void {
+function writeShareFetchRequest(w: Writer, m: ShareFetchRequestInput): void {
   {
     const x = m.groupId === undefined ? null : m.groupId;
     w.compactNullableString(x);
@@ -294,17 +294,17 @@ function writeShareFetchRequest(w: Writer, v: number, m: ShareFetchRequestInput)
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareFetchRequestFetchTopic(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareFetchRequestFetchTopic(w, x[i]!);
   }
   {
     const x = m.forgottenTopicsData === undefined ? [] : m.forgottenTopicsData;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareFetchRequestForgottenTopic(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareFetchRequestForgottenTopic(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareFetchRequest(v: number, m: ShareFetchRequestInput): number {
+function measureShareFetchRequest(m: ShareFetchRequestInput): number {
   let s = 0;
   {
     const x = m.groupId === undefined ? null : m.groupId;
@@ -314,37 +314,22 @@ function measureShareFetchRequest(v: number, m: ShareFetchRequestInput): number 
     const x = m.memberId === undefined ? "" : m.memberId;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.shareSessionEpoch === undefined ? 0 : m.shareSessionEpoch;
-    s += 4;
-  }
-  {
-    const x = m.maxWaitMs === undefined ? 0 : m.maxWaitMs;
-    s += 4;
-  }
-  {
-    const x = m.minBytes === undefined ? 0 : m.minBytes;
-    s += 4;
-  }
-  {
-    const x = m.maxBytes === undefined ? 2147483647 : m.maxBytes;
-    s += 4;
-  }
+  s += 16;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareFetchRequestFetchTopic(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareFetchRequestFetchTopic(x[i]!);
   }
   {
     const x = m.forgottenTopicsData === undefined ? [] : m.forgottenTopicsData;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareFetchRequestForgottenTopic(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareFetchRequestForgottenTopic(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareFetchRequestFetchTopic(r: Reader, v: number): ShareFetchRequestFetchTopic {
+function readShareFetchRequestFetchTopic(r: Reader): ShareFetchRequestFetchTopic {
   const f_topicId: string = r.uuid();
   let f_partitions: ShareFetchRequestFetchPartition[];
   {
@@ -353,7 +338,7 @@ function readShareFetchRequestFetchTopic(r: Reader, v: number): ShareFetchReques
       r.fail('null array in non-nullable ShareFetchRequest.FetchTopic.Partitions');
     } else {
       const a: ShareFetchRequestFetchPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchRequestFetchPartition(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareFetchRequestFetchPartition(r));
       f_partitions = a;
     }
   }
@@ -366,7 +351,7 @@ function readShareFetchRequestFetchTopic(r: Reader, v: number): ShareFetchReques
   };
 }
 
-function writeShareFetchRequestFetchTopic(w: Writer, v: number, m: ShareFetchRequestFetchTopicInput): void {
+function writeShareFetchRequestFetchTopic(w: Writer, m: ShareFetchRequestFetchTopicInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -374,27 +359,24 @@ function writeShareFetchRequestFetchTopic(w: Writer, v: number, m: ShareFetchReq
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareFetchRequestFetchPartition(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareFetchRequestFetchPartition(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareFetchRequestFetchTopic(v: number, m: ShareFetchRequestFetchTopicInput): number {
+function measureShareFetchRequestFetchTopic(m: ShareFetchRequestFetchTopicInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareFetchRequestFetchPartition(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareFetchRequestFetchPartition(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareFetchRequestFetchPartition(r: Reader, v: number): ShareFetchRequestFetchPartition {
+function readShareFetchRequestFetchPartition(r: Reader): ShareFetchRequestFetchPartition {
   const f_partitionIndex: number = r.int32();
   const f_partitionMaxBytes: number = r.int32();
   let f_acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[];
@@ -404,7 +386,7 @@ function readShareFetchRequestFetchPartition(r: Reader, v: number): ShareFetchRe
       r.fail('null array in non-nullable ShareFetchRequest.FetchPartition.AcknowledgementBatches');
     } else {
       const a: ShareFetchRequestAcknowledgementBatch[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchRequestAcknowledgementBatch(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareFetchRequestAcknowledgementBatch(r));
       f_acknowledgementBatches = a;
     }
   }
@@ -418,7 +400,7 @@ function readShareFetchRequestFetchPartition(r: Reader, v: number): ShareFetchRe
   };
 }
 
-function writeShareFetchRequestFetchPartition(w: Writer, v: number, m: ShareFetchRequestFetchPartitionInput): void {
+function writeShareFetchRequestFetchPartition(w: Writer, m: ShareFetchRequestFetchPartitionInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -430,31 +412,24 @@ function writeShareFetchRequestFetchPartition(w: Writer, v: number, m: ShareFetc
   {
     const x = m.acknowledgementBatches === undefined ? [] : m.acknowledgementBatches;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareFetchRequestAcknowledgementBatch(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareFetchRequestAcknowledgementBatch(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareFetchRequestFetchPartition(v: number, m: ShareFetchRequestFetchPartitionInput): number {
+function measureShareFetchRequestFetchPartition(m: ShareFetchRequestFetchPartitionInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.partitionMaxBytes === undefined ? 0 : m.partitionMaxBytes;
-    s += 4;
-  }
+  s += 8;
   {
     const x = m.acknowledgementBatches === undefined ? [] : m.acknowledgementBatches;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareFetchRequestAcknowledgementBatch(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareFetchRequestAcknowledgementBatch(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareFetchRequestAcknowledgementBatch(r: Reader, v: number): ShareFetchRequestAcknowledgementBatch {
+function readShareFetchRequestAcknowledgementBatch(r: Reader): ShareFetchRequestAcknowledgementBatch {
   const f_firstOffset: bigint = r.int64();
   const f_lastOffset: bigint = r.int64();
   let f_acknowledgeTypes: number[];
@@ -478,7 +453,7 @@ function readShareFetchRequestAcknowledgementBatch(r: Reader, v: number): ShareF
   };
 }
 
-function writeShareFetchRequestAcknowledgementBatch(w: Writer, v: number, m: ShareFetchRequestAcknowledgementBatchInput): void {
+function writeShareFetchRequestAcknowledgementBatch(w: Writer, m: ShareFetchRequestAcknowledgementBatchInput): void {
   {
     const x = m.firstOffset === undefined ? 0n : m.firstOffset;
     w.int64(x);
@@ -497,16 +472,9 @@ function writeShareFetchRequestAcknowledgementBatch(w: Writer, v: number, m: Sha
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareFetchRequestAcknowledgementBatch(v: number, m: ShareFetchRequestAcknowledgementBatchInput): number {
+function measureShareFetchRequestAcknowledgementBatch(m: ShareFetchRequestAcknowledgementBatchInput): number {
   let s = 0;
-  {
-    const x = m.firstOffset === undefined ? 0n : m.firstOffset;
-    s += 8;
-  }
-  {
-    const x = m.lastOffset === undefined ? 0n : m.lastOffset;
-    s += 8;
-  }
+  s += 16;
   {
     const x = m.acknowledgeTypes === undefined ? [] : m.acknowledgeTypes;
     s += sizeUvarint(x.length + 1);
@@ -516,7 +484,7 @@ function measureShareFetchRequestAcknowledgementBatch(v: number, m: ShareFetchRe
   return s;
 }
 
-function readShareFetchRequestForgottenTopic(r: Reader, v: number): ShareFetchRequestForgottenTopic {
+function readShareFetchRequestForgottenTopic(r: Reader): ShareFetchRequestForgottenTopic {
   const f_topicId: string = r.uuid();
   let f_partitions: number[];
   {
@@ -538,7 +506,7 @@ function readShareFetchRequestForgottenTopic(r: Reader, v: number): ShareFetchRe
   };
 }
 
-function writeShareFetchRequestForgottenTopic(w: Writer, v: number, m: ShareFetchRequestForgottenTopicInput): void {
+function writeShareFetchRequestForgottenTopic(w: Writer, m: ShareFetchRequestForgottenTopicInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -553,12 +521,9 @@ function writeShareFetchRequestForgottenTopic(w: Writer, v: number, m: ShareFetc
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareFetchRequestForgottenTopic(v: number, m: ShareFetchRequestForgottenTopicInput): number {
+function measureShareFetchRequestForgottenTopic(m: ShareFetchRequestForgottenTopicInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
@@ -571,19 +536,19 @@ function measureShareFetchRequestForgottenTopic(v: number, m: ShareFetchRequestF
 /** Decodes ShareFetchRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareFetchRequest has no version ${version} (valid 0-0)`);
-  return readShareFetchRequest(r, version);
+  return readShareFetchRequest(r);
 }
 
 /** Encodes ShareFetchRequest at `version` into `w` (which must have room for sizeShareFetchRequest() bytes). */
 export function encodeShareFetchRequest(w: Writer, version: number, message: ShareFetchRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareFetchRequest has no version ${version} (valid 0-0)`);
-  writeShareFetchRequest(w, version, message);
+  writeShareFetchRequest(w, message);
 }
 
 /** Exact encoded size of ShareFetchRequest at `version`, in bytes. */
 export function sizeShareFetchRequest(version: number, message: ShareFetchRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareFetchRequest has no version ${version} (valid 0-0)`);
-  return measureShareFetchRequest(version, message);
+  return measureShareFetchRequest(message);
 }
 
 // ---- ShareFetchResponse ----
@@ -864,7 +829,7 @@ export interface ShareFetchResponseNodeEndpointInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readShareFetchResponse(r: Reader, v: number): ShareFetchResponse {
+function readShareFetchResponse(r: Reader): ShareFetchResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -875,7 +840,7 @@ function readShareFetchResponse(r: Reader, v: number): ShareFetchResponse {
       r.fail('null array in non-nullable ShareFetchResponse.Responses');
     } else {
       const a: ShareFetchResponseShareFetchableTopicResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchResponseShareFetchableTopicResponse(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareFetchResponseShareFetchableTopicResponse(r));
       f_responses = a;
     }
   }
@@ -886,7 +851,7 @@ function readShareFetchResponse(r: Reader, v: number): ShareFetchResponse {
       r.fail('null array in non-nullable ShareFetchResponse.NodeEndpoints');
     } else {
       const a: ShareFetchResponseNodeEndpoint[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchResponseNodeEndpoint(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareFetchResponseNodeEndpoint(r));
       f_nodeEndpoints = a;
     }
   }
@@ -902,7 +867,7 @@ function readShareFetchResponse(r: Reader, v: number): ShareFetchResponse {
   };
 }
 
-function writeShareFetchResponse(w: Writer, v: number, m: ShareFetchResponseInput): void {
+function writeShareFetchResponse(w: Writer, m: ShareFetchResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -918,26 +883,19 @@ function writeShareFetchResponse(w: Writer, v: number, m: ShareFetchResponseInpu
   {
     const x = m.responses === undefined ? [] : m.responses;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareFetchResponseShareFetchableTopicResponse(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareFetchResponseShareFetchableTopicResponse(w, x[i]!);
   }
   {
     const x = m.nodeEndpoints === undefined ? [] : m.nodeEndpoints;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareFetchResponseNodeEndpoint(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareFetchResponseNodeEndpoint(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareFetchResponse(v: number, m: ShareFetchResponseInput): number {
+function measureShareFetchResponse(m: ShareFetchResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -945,18 +903,18 @@ function measureShareFetchResponse(v: number, m: ShareFetchResponseInput): numbe
   {
     const x = m.responses === undefined ? [] : m.responses;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareFetchResponseShareFetchableTopicResponse(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareFetchResponseShareFetchableTopicResponse(x[i]!);
   }
   {
     const x = m.nodeEndpoints === undefined ? [] : m.nodeEndpoints;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareFetchResponseNodeEndpoint(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareFetchResponseNodeEndpoint(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareFetchResponseShareFetchableTopicResponse(r: Reader, v: number): ShareFetchResponseShareFetchableTopicResponse {
+function readShareFetchResponseShareFetchableTopicResponse(r: Reader): ShareFetchResponseShareFetchableTopicResponse {
   const f_topicId: string = r.uuid();
   let f_partitions: ShareFetchResponsePartitionData[];
   {
@@ -965,7 +923,7 @@ function readShareFetchResponseShareFetchableTopicResponse(r: Reader, v: number)
       r.fail('null array in non-nullable ShareFetchResponse.ShareFetchableTopicResponse.Partitions');
     } else {
       const a: ShareFetchResponsePartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchResponsePartitionData(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareFetchResponsePartitionData(r));
       f_partitions = a;
     }
   }
@@ -978,7 +936,7 @@ function readShareFetchResponseShareFetchableTopicResponse(r: Reader, v: number)
   };
 }
 
-function writeShareFetchResponseShareFetchableTopicResponse(w: Writer, v: number, m: ShareFetchResponseShareFetchableTopicResponseInput): void {
+function writeShareFetchResponseShareFetchableTopicResponse(w: Writer, m: ShareFetchResponseShareFetchableTopicResponseInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -986,33 +944,30 @@ function writeShareFetchResponseShareFetchableTopicResponse(w: Writer, v: number
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareFetchResponsePartitionData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareFetchResponsePartitionData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareFetchResponseShareFetchableTopicResponse(v: number, m: ShareFetchResponseShareFetchableTopicResponseInput): number {
+function measureShareFetchResponseShareFetchableTopicResponse(m: ShareFetchResponseShareFetchableTopicResponseInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareFetchResponsePartitionData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareFetchResponsePartitionData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareFetchResponsePartitionData(r: Reader, v: number): ShareFetchResponsePartitionData {
+function readShareFetchResponsePartitionData(r: Reader): ShareFetchResponsePartitionData {
   const f_partitionIndex: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
   const f_acknowledgeErrorCode: number = r.int16();
   const f_acknowledgeErrorMessage: string | null = r.compactNullableString();
-  const f_currentLeader: ShareFetchResponseLeaderIdAndEpoch = readShareFetchResponseLeaderIdAndEpoch(r, v);
+  const f_currentLeader: ShareFetchResponseLeaderIdAndEpoch = readShareFetchResponseLeaderIdAndEpoch(r);
   const f_records: Uint8Array | null = r.compactNullableBytes();
   let f_acquiredRecords: ShareFetchResponseAcquiredRecords[];
   {
@@ -1021,7 +976,7 @@ function readShareFetchResponsePartitionData(r: Reader, v: number): ShareFetchRe
       r.fail('null array in non-nullable ShareFetchResponse.PartitionData.AcquiredRecords');
     } else {
       const a: ShareFetchResponseAcquiredRecords[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareFetchResponseAcquiredRecords(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareFetchResponseAcquiredRecords(r));
       f_acquiredRecords = a;
     }
   }
@@ -1040,7 +995,7 @@ function readShareFetchResponsePartitionData(r: Reader, v: number): ShareFetchRe
   };
 }
 
-function writeShareFetchResponsePartitionData(w: Writer, v: number, m: ShareFetchResponsePartitionDataInput): void {
+function writeShareFetchResponsePartitionData(w: Writer, m: ShareFetchResponsePartitionDataInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -1063,7 +1018,7 @@ function writeShareFetchResponsePartitionData(w: Writer, v: number, m: ShareFetc
   }
   {
     const x = m.currentLeader === undefined ? defaultShareFetchResponseLeaderIdAndEpoch() : m.currentLeader;
-    writeShareFetchResponseLeaderIdAndEpoch(w, v, x);
+    writeShareFetchResponseLeaderIdAndEpoch(w, x);
   }
   {
     const x = m.records === undefined ? null : m.records;
@@ -1072,36 +1027,26 @@ function writeShareFetchResponsePartitionData(w: Writer, v: number, m: ShareFetc
   {
     const x = m.acquiredRecords === undefined ? [] : m.acquiredRecords;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareFetchResponseAcquiredRecords(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareFetchResponseAcquiredRecords(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareFetchResponsePartitionData(v: number, m: ShareFetchResponsePartitionDataInput): number {
+function measureShareFetchResponsePartitionData(m: ShareFetchResponsePartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.acknowledgeErrorCode === undefined ? 0 : m.acknowledgeErrorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.acknowledgeErrorMessage === undefined ? null : m.acknowledgeErrorMessage;
     s += sizeCompactNullableString(x);
   }
   {
     const x = m.currentLeader === undefined ? defaultShareFetchResponseLeaderIdAndEpoch() : m.currentLeader;
-    s += measureShareFetchResponseLeaderIdAndEpoch(v, x);
+    s += measureShareFetchResponseLeaderIdAndEpoch(x);
   }
   {
     const x = m.records === undefined ? null : m.records;
@@ -1110,13 +1055,13 @@ function measureShareFetchResponsePartitionData(v: number, m: ShareFetchResponse
   {
     const x = m.acquiredRecords === undefined ? [] : m.acquiredRecords;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareFetchResponseAcquiredRecords(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareFetchResponseAcquiredRecords(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareFetchResponseLeaderIdAndEpoch(r: Reader, v: number): ShareFetchResponseLeaderIdAndEpoch {
+function readShareFetchResponseLeaderIdAndEpoch(r: Reader): ShareFetchResponseLeaderIdAndEpoch {
   const f_leaderId: number = r.int32();
   const f_leaderEpoch: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
@@ -1128,7 +1073,7 @@ function readShareFetchResponseLeaderIdAndEpoch(r: Reader, v: number): ShareFetc
   };
 }
 
-function writeShareFetchResponseLeaderIdAndEpoch(w: Writer, v: number, m: ShareFetchResponseLeaderIdAndEpochInput): void {
+function writeShareFetchResponseLeaderIdAndEpoch(w: Writer, m: ShareFetchResponseLeaderIdAndEpochInput): void {
   {
     const x = m.leaderId === undefined ? 0 : m.leaderId;
     w.int32(x);
@@ -1140,16 +1085,9 @@ function writeShareFetchResponseLeaderIdAndEpoch(w: Writer, v: number, m: ShareF
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareFetchResponseLeaderIdAndEpoch(v: number, m: ShareFetchResponseLeaderIdAndEpochInput): number {
+function measureShareFetchResponseLeaderIdAndEpoch(m: ShareFetchResponseLeaderIdAndEpochInput): number {
   let s = 0;
-  {
-    const x = m.leaderId === undefined ? 0 : m.leaderId;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 8;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -1162,15 +1100,7 @@ function defaultShareFetchResponseLeaderIdAndEpoch(): ShareFetchResponseLeaderId
   };
 }
 
-function isDefaultShareFetchResponseLeaderIdAndEpoch(m: ShareFetchResponseLeaderIdAndEpochInput): boolean {
-  return (
-    (m.leaderId === undefined || m.leaderId === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0)
-  );
-}
-
-function readShareFetchResponseAcquiredRecords(r: Reader, v: number): ShareFetchResponseAcquiredRecords {
+function readShareFetchResponseAcquiredRecords(r: Reader): ShareFetchResponseAcquiredRecords {
   const f_firstOffset: bigint = r.int64();
   const f_lastOffset: bigint = r.int64();
   const f_deliveryCount: number = r.int16();
@@ -1184,7 +1114,7 @@ function readShareFetchResponseAcquiredRecords(r: Reader, v: number): ShareFetch
   };
 }
 
-function writeShareFetchResponseAcquiredRecords(w: Writer, v: number, m: ShareFetchResponseAcquiredRecordsInput): void {
+function writeShareFetchResponseAcquiredRecords(w: Writer, m: ShareFetchResponseAcquiredRecordsInput): void {
   {
     const x = m.firstOffset === undefined ? 0n : m.firstOffset;
     w.int64(x);
@@ -1200,25 +1130,14 @@ function writeShareFetchResponseAcquiredRecords(w: Writer, v: number, m: ShareFe
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareFetchResponseAcquiredRecords(v: number, m: ShareFetchResponseAcquiredRecordsInput): number {
+function measureShareFetchResponseAcquiredRecords(m: ShareFetchResponseAcquiredRecordsInput): number {
   let s = 0;
-  {
-    const x = m.firstOffset === undefined ? 0n : m.firstOffset;
-    s += 8;
-  }
-  {
-    const x = m.lastOffset === undefined ? 0n : m.lastOffset;
-    s += 8;
-  }
-  {
-    const x = m.deliveryCount === undefined ? 0 : m.deliveryCount;
-    s += 2;
-  }
+  s += 18;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareFetchResponseNodeEndpoint(r: Reader, v: number): ShareFetchResponseNodeEndpoint {
+function readShareFetchResponseNodeEndpoint(r: Reader): ShareFetchResponseNodeEndpoint {
   const f_nodeId: number = r.int32();
   const f_host: string = r.compactString();
   const f_port: number = r.int32();
@@ -1234,7 +1153,7 @@ function readShareFetchResponseNodeEndpoint(r: Reader, v: number): ShareFetchRes
   };
 }
 
-function writeShareFetchResponseNodeEndpoint(w: Writer, v: number, m: ShareFetchResponseNodeEndpointInput): void {
+function writeShareFetchResponseNodeEndpoint(w: Writer, m: ShareFetchResponseNodeEndpointInput): void {
   {
     const x = m.nodeId === undefined ? 0 : m.nodeId;
     w.int32(x);
@@ -1254,20 +1173,14 @@ function writeShareFetchResponseNodeEndpoint(w: Writer, v: number, m: ShareFetch
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareFetchResponseNodeEndpoint(v: number, m: ShareFetchResponseNodeEndpointInput): number {
+function measureShareFetchResponseNodeEndpoint(m: ShareFetchResponseNodeEndpointInput): number {
   let s = 0;
-  {
-    const x = m.nodeId === undefined ? 0 : m.nodeId;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.rack === undefined ? null : m.rack;
     s += sizeCompactNullableString(x);
@@ -1279,19 +1192,19 @@ function measureShareFetchResponseNodeEndpoint(v: number, m: ShareFetchResponseN
 /** Decodes ShareFetchResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeShareFetchResponse(r: Reader, version: number): ShareFetchResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareFetchResponse has no version ${version} (valid 0-0)`);
-  return readShareFetchResponse(r, version);
+  return readShareFetchResponse(r);
 }
 
 /** Encodes ShareFetchResponse at `version` into `w` (which must have room for sizeShareFetchResponse() bytes). */
 export function encodeShareFetchResponse(w: Writer, version: number, message: ShareFetchResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareFetchResponse has no version ${version} (valid 0-0)`);
-  writeShareFetchResponse(w, version, message);
+  writeShareFetchResponse(w, message);
 }
 
 /** Exact encoded size of ShareFetchResponse at `version`, in bytes. */
 export function sizeShareFetchResponse(version: number, message: ShareFetchResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareFetchResponse has no version ${version} (valid 0-0)`);
-  return measureShareFetchResponse(version, message);
+  return measureShareFetchResponse(message);
 }
 
 // ---- ShareFetchApi ----

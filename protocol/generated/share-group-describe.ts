@@ -46,7 +46,7 @@ export interface ShareGroupDescribeRequestInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readShareGroupDescribeRequest(r: Reader, v: number): ShareGroupDescribeRequest {
+function readShareGroupDescribeRequest(r: Reader): ShareGroupDescribeRequest {
   let f_groupIds: string[];
   {
     const n = r.compactArrayLength();
@@ -68,7 +68,7 @@ function readShareGroupDescribeRequest(r: Reader, v: number): ShareGroupDescribe
   };
 }
 
-function writeShareGroupDescribeRequest(w: Writer, v: number, m: ShareGroupDescribeRequestInput): void {
+function writeShareGroupDescribeRequest(w: Writer, m: ShareGroupDescribeRequestInput): void {
   {
     const x = m.groupIds === undefined ? [] : m.groupIds;
     w.compactArrayLength(x.length);
@@ -83,17 +83,14 @@ function writeShareGroupDescribeRequest(w: Writer, v: number, m: ShareGroupDescr
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareGroupDescribeRequest(v: number, m: ShareGroupDescribeRequestInput): number {
+function measureShareGroupDescribeRequest(m: ShareGroupDescribeRequestInput): number {
   let s = 0;
   {
     const x = m.groupIds === undefined ? [] : m.groupIds;
     s += sizeUvarint(x.length + 1);
     for (let i = 0; i < x.length; i++) s += sizeCompactString(x[i]!);
   }
-  {
-    const x = m.includeAuthorizedOperations === undefined ? false : m.includeAuthorizedOperations;
-    s += 1;
-  }
+  s += 1;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -101,19 +98,19 @@ function measureShareGroupDescribeRequest(v: number, m: ShareGroupDescribeReques
 /** Decodes ShareGroupDescribeRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeShareGroupDescribeRequest(r: Reader, version: number): ShareGroupDescribeRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupDescribeRequest has no version ${version} (valid 0-0)`);
-  return readShareGroupDescribeRequest(r, version);
+  return readShareGroupDescribeRequest(r);
 }
 
 /** Encodes ShareGroupDescribeRequest at `version` into `w` (which must have room for sizeShareGroupDescribeRequest() bytes). */
 export function encodeShareGroupDescribeRequest(w: Writer, version: number, message: ShareGroupDescribeRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupDescribeRequest has no version ${version} (valid 0-0)`);
-  writeShareGroupDescribeRequest(w, version, message);
+  writeShareGroupDescribeRequest(w, message);
 }
 
 /** Exact encoded size of ShareGroupDescribeRequest at `version`, in bytes. */
 export function sizeShareGroupDescribeRequest(version: number, message: ShareGroupDescribeRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupDescribeRequest has no version ${version} (valid 0-0)`);
-  return measureShareGroupDescribeRequest(version, message);
+  return measureShareGroupDescribeRequest(message);
 }
 
 // ---- ShareGroupDescribeResponse ----
@@ -365,7 +362,7 @@ export interface ShareGroupDescribeResponseAssignmentInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readShareGroupDescribeResponse(r: Reader, v: number): ShareGroupDescribeResponse {
+function readShareGroupDescribeResponse(r: Reader): ShareGroupDescribeResponse {
   const f_throttleTimeMs: number = r.int32();
   let f_groups: ShareGroupDescribeResponseDescribedGroup[];
   {
@@ -374,7 +371,7 @@ function readShareGroupDescribeResponse(r: Reader, v: number): ShareGroupDescrib
       r.fail('null array in non-nullable ShareGroupDescribeResponse.Groups');
     } else {
       const a: ShareGroupDescribeResponseDescribedGroup[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareGroupDescribeResponseDescribedGroup(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareGroupDescribeResponseDescribedGroup(r));
       f_groups = a;
     }
   }
@@ -387,7 +384,7 @@ function readShareGroupDescribeResponse(r: Reader, v: number): ShareGroupDescrib
   };
 }
 
-function writeShareGroupDescribeResponse(w: Writer, v: number, m: ShareGroupDescribeResponseInput): void {
+function writeShareGroupDescribeResponse(w: Writer, m: ShareGroupDescribeResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -395,27 +392,24 @@ function writeShareGroupDescribeResponse(w: Writer, v: number, m: ShareGroupDesc
   {
     const x = m.groups === undefined ? [] : m.groups;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareGroupDescribeResponseDescribedGroup(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareGroupDescribeResponseDescribedGroup(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareGroupDescribeResponse(v: number, m: ShareGroupDescribeResponseInput): number {
+function measureShareGroupDescribeResponse(m: ShareGroupDescribeResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.groups === undefined ? [] : m.groups;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareGroupDescribeResponseDescribedGroup(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareGroupDescribeResponseDescribedGroup(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareGroupDescribeResponseDescribedGroup(r: Reader, v: number): ShareGroupDescribeResponseDescribedGroup {
+function readShareGroupDescribeResponseDescribedGroup(r: Reader): ShareGroupDescribeResponseDescribedGroup {
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
   const f_groupId: string = r.compactString();
@@ -430,7 +424,7 @@ function readShareGroupDescribeResponseDescribedGroup(r: Reader, v: number): Sha
       r.fail('null array in non-nullable ShareGroupDescribeResponse.DescribedGroup.Members');
     } else {
       const a: ShareGroupDescribeResponseMember[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareGroupDescribeResponseMember(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareGroupDescribeResponseMember(r));
       f_members = a;
     }
   }
@@ -451,7 +445,7 @@ function readShareGroupDescribeResponseDescribedGroup(r: Reader, v: number): Sha
   };
 }
 
-function writeShareGroupDescribeResponseDescribedGroup(w: Writer, v: number, m: ShareGroupDescribeResponseDescribedGroupInput): void {
+function writeShareGroupDescribeResponseDescribedGroup(w: Writer, m: ShareGroupDescribeResponseDescribedGroupInput): void {
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
@@ -483,7 +477,7 @@ function writeShareGroupDescribeResponseDescribedGroup(w: Writer, v: number, m: 
   {
     const x = m.members === undefined ? [] : m.members;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareGroupDescribeResponseMember(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareGroupDescribeResponseMember(w, x[i]!);
   }
   {
     const x = m.authorizedOperations === undefined ? -2147483648 : m.authorizedOperations;
@@ -492,12 +486,9 @@ function writeShareGroupDescribeResponseDescribedGroup(w: Writer, v: number, m: 
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareGroupDescribeResponseDescribedGroup(v: number, m: ShareGroupDescribeResponseDescribedGroupInput): number {
+function measureShareGroupDescribeResponseDescribedGroup(m: ShareGroupDescribeResponseDescribedGroupInput): number {
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -510,14 +501,7 @@ function measureShareGroupDescribeResponseDescribedGroup(v: number, m: ShareGrou
     const x = m.groupState === undefined ? "" : m.groupState;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.groupEpoch === undefined ? 0 : m.groupEpoch;
-    s += 4;
-  }
-  {
-    const x = m.assignmentEpoch === undefined ? 0 : m.assignmentEpoch;
-    s += 4;
-  }
+  s += 8;
   {
     const x = m.assignorName === undefined ? "" : m.assignorName;
     s += sizeCompactString(x);
@@ -525,17 +509,14 @@ function measureShareGroupDescribeResponseDescribedGroup(v: number, m: ShareGrou
   {
     const x = m.members === undefined ? [] : m.members;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareGroupDescribeResponseMember(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareGroupDescribeResponseMember(x[i]!);
   }
-  {
-    const x = m.authorizedOperations === undefined ? -2147483648 : m.authorizedOperations;
-    s += 4;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareGroupDescribeResponseMember(r: Reader, v: number): ShareGroupDescribeResponseMember {
+function readShareGroupDescribeResponseMember(r: Reader): ShareGroupDescribeResponseMember {
   const f_memberId: string = r.compactString();
   const f_rackId: string | null = r.compactNullableString();
   const f_memberEpoch: number = r.int32();
@@ -552,7 +533,7 @@ function readShareGroupDescribeResponseMember(r: Reader, v: number): ShareGroupD
       f_subscribedTopicNames = a;
     }
   }
-  const f_assignment: ShareGroupDescribeResponseAssignment = readShareGroupDescribeResponseAssignment(r, v);
+  const f_assignment: ShareGroupDescribeResponseAssignment = readShareGroupDescribeResponseAssignment(r);
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
   return {
@@ -567,7 +548,7 @@ function readShareGroupDescribeResponseMember(r: Reader, v: number): ShareGroupD
   };
 }
 
-function writeShareGroupDescribeResponseMember(w: Writer, v: number, m: ShareGroupDescribeResponseMemberInput): void {
+function writeShareGroupDescribeResponseMember(w: Writer, m: ShareGroupDescribeResponseMemberInput): void {
   {
     const x = m.memberId === undefined ? "" : m.memberId;
     w.compactString(x);
@@ -597,12 +578,12 @@ function writeShareGroupDescribeResponseMember(w: Writer, v: number, m: ShareGro
   }
   {
     const x = m.assignment === undefined ? defaultShareGroupDescribeResponseAssignment() : m.assignment;
-    writeShareGroupDescribeResponseAssignment(w, v, x);
+    writeShareGroupDescribeResponseAssignment(w, x);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareGroupDescribeResponseMember(v: number, m: ShareGroupDescribeResponseMemberInput): number {
+function measureShareGroupDescribeResponseMember(m: ShareGroupDescribeResponseMemberInput): number {
   let s = 0;
   {
     const x = m.memberId === undefined ? "" : m.memberId;
@@ -612,10 +593,7 @@ function measureShareGroupDescribeResponseMember(v: number, m: ShareGroupDescrib
     const x = m.rackId === undefined ? null : m.rackId;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.memberEpoch === undefined ? 0 : m.memberEpoch;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.clientId === undefined ? "" : m.clientId;
     s += sizeCompactString(x);
@@ -631,13 +609,13 @@ function measureShareGroupDescribeResponseMember(v: number, m: ShareGroupDescrib
   }
   {
     const x = m.assignment === undefined ? defaultShareGroupDescribeResponseAssignment() : m.assignment;
-    s += measureShareGroupDescribeResponseAssignment(v, x);
+    s += measureShareGroupDescribeResponseAssignment(x);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareGroupDescribeResponseTopicPartitions(r: Reader, v: number): ShareGroupDescribeResponseTopicPartitions {
+function readShareGroupDescribeResponseTopicPartitions(r: Reader): ShareGroupDescribeResponseTopicPartitions {
   const f_topicId: string = r.uuid();
   const f_topicName: string = r.compactString();
   let f_partitions: number[];
@@ -661,7 +639,7 @@ function readShareGroupDescribeResponseTopicPartitions(r: Reader, v: number): Sh
   };
 }
 
-function writeShareGroupDescribeResponseTopicPartitions(w: Writer, v: number, m: ShareGroupDescribeResponseTopicPartitionsInput): void {
+function writeShareGroupDescribeResponseTopicPartitions(w: Writer, m: ShareGroupDescribeResponseTopicPartitionsInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -680,12 +658,9 @@ function writeShareGroupDescribeResponseTopicPartitions(w: Writer, v: number, m:
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareGroupDescribeResponseTopicPartitions(v: number, m: ShareGroupDescribeResponseTopicPartitionsInput): number {
+function measureShareGroupDescribeResponseTopicPartitions(m: ShareGroupDescribeResponseTopicPartitionsInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.topicName === undefined ? "" : m.topicName;
     s += sizeCompactString(x);
@@ -699,7 +674,7 @@ function measureShareGroupDescribeResponseTopicPartitions(v: number, m: ShareGro
   return s;
 }
 
-function readShareGroupDescribeResponseAssignment(r: Reader, v: number): ShareGroupDescribeResponseAssignment {
+function readShareGroupDescribeResponseAssignment(r: Reader): ShareGroupDescribeResponseAssignment {
   let f_topicPartitions: ShareGroupDescribeResponseTopicPartitions[];
   {
     const n = r.compactArrayLength();
@@ -707,7 +682,7 @@ function readShareGroupDescribeResponseAssignment(r: Reader, v: number): ShareGr
       r.fail('null array in non-nullable ShareGroupDescribeResponse.Assignment.TopicPartitions');
     } else {
       const a: ShareGroupDescribeResponseTopicPartitions[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareGroupDescribeResponseTopicPartitions(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareGroupDescribeResponseTopicPartitions(r));
       f_topicPartitions = a;
     }
   }
@@ -719,21 +694,21 @@ function readShareGroupDescribeResponseAssignment(r: Reader, v: number): ShareGr
   };
 }
 
-function writeShareGroupDescribeResponseAssignment(w: Writer, v: number, m: ShareGroupDescribeResponseAssignmentInput): void {
+function writeShareGroupDescribeResponseAssignment(w: Writer, m: ShareGroupDescribeResponseAssignmentInput): void {
   {
     const x = m.topicPartitions === undefined ? [] : m.topicPartitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareGroupDescribeResponseTopicPartitions(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareGroupDescribeResponseTopicPartitions(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareGroupDescribeResponseAssignment(v: number, m: ShareGroupDescribeResponseAssignmentInput): number {
+function measureShareGroupDescribeResponseAssignment(m: ShareGroupDescribeResponseAssignmentInput): number {
   let s = 0;
   {
     const x = m.topicPartitions === undefined ? [] : m.topicPartitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareGroupDescribeResponseTopicPartitions(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareGroupDescribeResponseTopicPartitions(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
@@ -746,29 +721,22 @@ function defaultShareGroupDescribeResponseAssignment(): ShareGroupDescribeRespon
   };
 }
 
-function isDefaultShareGroupDescribeResponseAssignment(m: ShareGroupDescribeResponseAssignmentInput): boolean {
-  return (
-    (m.topicPartitions === undefined || m.topicPartitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0)
-  );
-}
-
 /** Decodes ShareGroupDescribeResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeShareGroupDescribeResponse(r: Reader, version: number): ShareGroupDescribeResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupDescribeResponse has no version ${version} (valid 0-0)`);
-  return readShareGroupDescribeResponse(r, version);
+  return readShareGroupDescribeResponse(r);
 }
 
 /** Encodes ShareGroupDescribeResponse at `version` into `w` (which must have room for sizeShareGroupDescribeResponse() bytes). */
 export function encodeShareGroupDescribeResponse(w: Writer, version: number, message: ShareGroupDescribeResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupDescribeResponse has no version ${version} (valid 0-0)`);
-  writeShareGroupDescribeResponse(w, version, message);
+  writeShareGroupDescribeResponse(w, message);
 }
 
 /** Exact encoded size of ShareGroupDescribeResponse at `version`, in bytes. */
 export function sizeShareGroupDescribeResponse(version: number, message: ShareGroupDescribeResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupDescribeResponse has no version ${version} (valid 0-0)`);
-  return measureShareGroupDescribeResponse(version, message);
+  return measureShareGroupDescribeResponse(message);
 }
 
 // ---- ShareGroupDescribeApi ----

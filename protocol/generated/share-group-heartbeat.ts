@@ -70,7 +70,7 @@ export interface ShareGroupHeartbeatRequestInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readShareGroupHeartbeatRequest(r: Reader, v: number): ShareGroupHeartbeatRequest {
+function readShareGroupHeartbeatRequest(r: Reader): ShareGroupHeartbeatRequest {
   const f_groupId: string = r.compactString();
   const f_memberId: string = r.compactString();
   const f_memberEpoch: number = r.int32();
@@ -98,7 +98,7 @@ function readShareGroupHeartbeatRequest(r: Reader, v: number): ShareGroupHeartbe
   };
 }
 
-function writeShareGroupHeartbeatRequest(w: Writer, v: number, m: ShareGroupHeartbeatRequestInput): void {
+function writeShareGroupHeartbeatRequest(w: Writer, m: ShareGroupHeartbeatRequestInput): void {
   {
     const x = m.groupId === undefined ? "" : m.groupId;
     w.compactString(x);
@@ -129,7 +129,7 @@ function writeShareGroupHeartbeatRequest(w: Writer, v: number, m: ShareGroupHear
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareGroupHeartbeatRequest(v: number, m: ShareGroupHeartbeatRequestInput): number {
+function measureShareGroupHeartbeatRequest(m: ShareGroupHeartbeatRequestInput): number {
   let s = 0;
   {
     const x = m.groupId === undefined ? "" : m.groupId;
@@ -139,10 +139,7 @@ function measureShareGroupHeartbeatRequest(v: number, m: ShareGroupHeartbeatRequ
     const x = m.memberId === undefined ? "" : m.memberId;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.memberEpoch === undefined ? 0 : m.memberEpoch;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.rackId === undefined ? null : m.rackId;
     s += sizeCompactNullableString(x);
@@ -163,19 +160,19 @@ function measureShareGroupHeartbeatRequest(v: number, m: ShareGroupHeartbeatRequ
 /** Decodes ShareGroupHeartbeatRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeShareGroupHeartbeatRequest(r: Reader, version: number): ShareGroupHeartbeatRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupHeartbeatRequest has no version ${version} (valid 0-0)`);
-  return readShareGroupHeartbeatRequest(r, version);
+  return readShareGroupHeartbeatRequest(r);
 }
 
 /** Encodes ShareGroupHeartbeatRequest at `version` into `w` (which must have room for sizeShareGroupHeartbeatRequest() bytes). */
 export function encodeShareGroupHeartbeatRequest(w: Writer, version: number, message: ShareGroupHeartbeatRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupHeartbeatRequest has no version ${version} (valid 0-0)`);
-  writeShareGroupHeartbeatRequest(w, version, message);
+  writeShareGroupHeartbeatRequest(w, message);
 }
 
 /** Exact encoded size of ShareGroupHeartbeatRequest at `version`, in bytes. */
 export function sizeShareGroupHeartbeatRequest(version: number, message: ShareGroupHeartbeatRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupHeartbeatRequest has no version ${version} (valid 0-0)`);
-  return measureShareGroupHeartbeatRequest(version, message);
+  return measureShareGroupHeartbeatRequest(message);
 }
 
 // ---- ShareGroupHeartbeatResponse ----
@@ -307,14 +304,14 @@ export interface ShareGroupHeartbeatResponseTopicPartitionsInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readShareGroupHeartbeatResponse(r: Reader, v: number): ShareGroupHeartbeatResponse {
+function readShareGroupHeartbeatResponse(r: Reader): ShareGroupHeartbeatResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
   const f_memberId: string | null = r.compactNullableString();
   const f_memberEpoch: number = r.int32();
   const f_heartbeatIntervalMs: number = r.int32();
-  const f_assignment: ShareGroupHeartbeatResponseAssignment | null = r.present() ? readShareGroupHeartbeatResponseAssignment(r, v) : null;
+  const f_assignment: ShareGroupHeartbeatResponseAssignment | null = r.present() ? readShareGroupHeartbeatResponseAssignment(r) : null;
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
   return {
@@ -329,7 +326,7 @@ function readShareGroupHeartbeatResponse(r: Reader, v: number): ShareGroupHeartb
   };
 }
 
-function writeShareGroupHeartbeatResponse(w: Writer, v: number, m: ShareGroupHeartbeatResponseInput): void {
+function writeShareGroupHeartbeatResponse(w: Writer, m: ShareGroupHeartbeatResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -360,22 +357,15 @@ function writeShareGroupHeartbeatResponse(w: Writer, v: number, m: ShareGroupHea
       w.int8(-1);
     } else {
       w.int8(1);
-      writeShareGroupHeartbeatResponseAssignment(w, v, x);
+      writeShareGroupHeartbeatResponseAssignment(w, x);
     }
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareGroupHeartbeatResponse(v: number, m: ShareGroupHeartbeatResponseInput): number {
+function measureShareGroupHeartbeatResponse(m: ShareGroupHeartbeatResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -384,24 +374,17 @@ function measureShareGroupHeartbeatResponse(v: number, m: ShareGroupHeartbeatRes
     const x = m.memberId === undefined ? null : m.memberId;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.memberEpoch === undefined ? 0 : m.memberEpoch;
-    s += 4;
-  }
-  {
-    const x = m.heartbeatIntervalMs === undefined ? 0 : m.heartbeatIntervalMs;
-    s += 4;
-  }
+  s += 8;
   {
     const x = m.assignment === undefined ? null : m.assignment;
     s += 1;
-    if (x !== null) s += measureShareGroupHeartbeatResponseAssignment(v, x);
+    if (x !== null) s += measureShareGroupHeartbeatResponseAssignment(x);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readShareGroupHeartbeatResponseAssignment(r: Reader, v: number): ShareGroupHeartbeatResponseAssignment {
+function readShareGroupHeartbeatResponseAssignment(r: Reader): ShareGroupHeartbeatResponseAssignment {
   let f_topicPartitions: ShareGroupHeartbeatResponseTopicPartitions[];
   {
     const n = r.compactArrayLength();
@@ -409,7 +392,7 @@ function readShareGroupHeartbeatResponseAssignment(r: Reader, v: number): ShareG
       r.fail('null array in non-nullable ShareGroupHeartbeatResponse.Assignment.TopicPartitions');
     } else {
       const a: ShareGroupHeartbeatResponseTopicPartitions[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareGroupHeartbeatResponseTopicPartitions(r, v));
+      for (let i = 0; i < n; i++) a.push(readShareGroupHeartbeatResponseTopicPartitions(r));
       f_topicPartitions = a;
     }
   }
@@ -421,41 +404,27 @@ function readShareGroupHeartbeatResponseAssignment(r: Reader, v: number): ShareG
   };
 }
 
-function writeShareGroupHeartbeatResponseAssignment(w: Writer, v: number, m: ShareGroupHeartbeatResponseAssignmentInput): void {
+function writeShareGroupHeartbeatResponseAssignment(w: Writer, m: ShareGroupHeartbeatResponseAssignmentInput): void {
   {
     const x = m.topicPartitions === undefined ? [] : m.topicPartitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeShareGroupHeartbeatResponseTopicPartitions(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeShareGroupHeartbeatResponseTopicPartitions(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareGroupHeartbeatResponseAssignment(v: number, m: ShareGroupHeartbeatResponseAssignmentInput): number {
+function measureShareGroupHeartbeatResponseAssignment(m: ShareGroupHeartbeatResponseAssignmentInput): number {
   let s = 0;
   {
     const x = m.topicPartitions === undefined ? [] : m.topicPartitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureShareGroupHeartbeatResponseTopicPartitions(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureShareGroupHeartbeatResponseTopicPartitions(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function defaultShareGroupHeartbeatResponseAssignment(): ShareGroupHeartbeatResponseAssignment {
-  return {
-    topicPartitions: [],
-    _unknownTaggedFields: undefined,
-  };
-}
-
-function isDefaultShareGroupHeartbeatResponseAssignment(m: ShareGroupHeartbeatResponseAssignmentInput): boolean {
-  return (
-    (m.topicPartitions === undefined || m.topicPartitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0)
-  );
-}
-
-function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, v: number): ShareGroupHeartbeatResponseTopicPartitions {
+function readShareGroupHeartbeatResponseTopicPartitions(r: Reader): ShareGroupHeartbeatResponseTopicPartitions {
   const f_topicId: string = r.uuid();
   let f_partitions: number[];
   {
@@ -477,7 +446,7 @@ function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, v: number): S
   };
 }
 
-function writeShareGroupHeartbeatResponseTopicPartitions(w: Writer, v: number, m: ShareGroupHeartbeatResponseTopicPartitionsInput): void {
+function writeShareGroupHeartbeatResponseTopicPartitions(w: Writer, m: ShareGroupHeartbeatResponseTopicPartitionsInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -492,12 +461,9 @@ function writeShareGroupHeartbeatResponseTopicPartitions(w: Writer, v: number, m
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureShareGroupHeartbeatResponseTopicPartitions(v: number, m: ShareGroupHeartbeatResponseTopicPartitionsInput): number {
+function measureShareGroupHeartbeatResponseTopicPartitions(m: ShareGroupHeartbeatResponseTopicPartitionsInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
@@ -510,19 +476,19 @@ function measureShareGroupHeartbeatResponseTopicPartitions(v: number, m: ShareGr
 /** Decodes ShareGroupHeartbeatResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeShareGroupHeartbeatResponse(r: Reader, version: number): ShareGroupHeartbeatResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupHeartbeatResponse has no version ${version} (valid 0-0)`);
-  return readShareGroupHeartbeatResponse(r, version);
+  return readShareGroupHeartbeatResponse(r);
 }
 
 /** Encodes ShareGroupHeartbeatResponse at `version` into `w` (which must have room for sizeShareGroupHeartbeatResponse() bytes). */
 export function encodeShareGroupHeartbeatResponse(w: Writer, version: number, message: ShareGroupHeartbeatResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupHeartbeatResponse has no version ${version} (valid 0-0)`);
-  writeShareGroupHeartbeatResponse(w, version, message);
+  writeShareGroupHeartbeatResponse(w, message);
 }
 
 /** Exact encoded size of ShareGroupHeartbeatResponse at `version`, in bytes. */
 export function sizeShareGroupHeartbeatResponse(version: number, message: ShareGroupHeartbeatResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`ShareGroupHeartbeatResponse has no version ${version} (valid 0-0)`);
-  return measureShareGroupHeartbeatResponse(version, message);
+  return measureShareGroupHeartbeatResponse(message);
 }
 
 // ---- ShareGroupHeartbeatApi ----

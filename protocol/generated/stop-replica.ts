@@ -345,26 +345,11 @@ function writeStopReplicaRequest(w: Writer, v: number, m: StopReplicaRequestInpu
 function measureStopReplicaRequest(v: number, m: StopReplicaRequestInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.controllerId === undefined ? 0 : m.controllerId;
-    s += 4;
-  }
-  if (v >= 4) {
-    const x = m.isKRaftController === undefined ? false : m.isKRaftController;
-    s += 1;
-  }
-  {
-    const x = m.controllerEpoch === undefined ? 0 : m.controllerEpoch;
-    s += 4;
-  }
-  if (v >= 1) {
-    const x = m.brokerEpoch === undefined ? -1n : m.brokerEpoch;
-    s += 8;
-  }
-  if (v <= 2) {
-    const x = m.deletePartitions === undefined ? false : m.deletePartitions;
-    s += 1;
-  }
+  s += 4;
+  if (v >= 4) s += 1;
+  s += 4;
+  if (v >= 1) s += 8;
+  if (v <= 2) s += 1;
   if (v <= 0) {
     const x = m.ungroupedPartitions === undefined ? [] : m.ungroupedPartitions;
     s += 4;
@@ -433,10 +418,7 @@ function measureStopReplicaRequestStopReplicaPartitionV0(v: number, m: StopRepli
     const x = m.topicName === undefined ? "" : m.topicName;
     s += sizeString(x);
   }
-  if (v <= 0) {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
+  if (v <= 0) s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -635,18 +617,7 @@ function writeStopReplicaRequestStopReplicaPartitionState(w: Writer, v: number, 
 function measureStopReplicaRequestStopReplicaPartitionState(v: number, m: StopReplicaRequestStopReplicaPartitionStateInput): number {
   const flex = v >= 2;
   let s = 0;
-  if (v >= 3) {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  if (v >= 3) {
-    const x = m.leaderEpoch === undefined ? -1 : m.leaderEpoch;
-    s += 4;
-  }
-  if (v >= 3) {
-    const x = m.deletePartition === undefined ? false : m.deletePartition;
-    s += 1;
-  }
+  if (v >= 3) s += 9;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -789,10 +760,7 @@ function writeStopReplicaResponse(w: Writer, v: number, m: StopReplicaResponseIn
 function measureStopReplicaResponse(v: number, m: StopReplicaResponseInput): number {
   const flex = v >= 2;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.partitionErrors === undefined ? [] : m.partitionErrors;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -847,14 +815,7 @@ function measureStopReplicaResponseStopReplicaPartitionError(v: number, m: StopR
     const x = m.topicName === undefined ? "" : m.topicName;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -208,10 +208,7 @@ function measureSyncGroupRequest(v: number, m: SyncGroupRequestInput): number {
     const x = m.groupId === undefined ? "" : m.groupId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.generationId === undefined ? 0 : m.generationId;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.memberId === undefined ? "" : m.memberId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -431,14 +428,8 @@ function writeSyncGroupResponse(w: Writer, v: number, m: SyncGroupResponseInput)
 function measureSyncGroupResponse(v: number, m: SyncGroupResponseInput): number {
   const flex = v >= 4;
   let s = 0;
-  if (v >= 1) {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  if (v >= 1) s += 4;
+  s += 2;
   if (v >= 5) {
     const x = m.protocolType === undefined ? null : m.protocolType;
     s += sizeCompactNullableString(x);

@@ -272,18 +272,8 @@ function measureTxnOffsetCommitRequest(v: number, m: TxnOffsetCommitRequestInput
     const x = m.groupId === undefined ? "" : m.groupId;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  {
-    const x = m.producerId === undefined ? 0n : m.producerId;
-    s += 8;
-  }
-  {
-    const x = m.producerEpoch === undefined ? 0 : m.producerEpoch;
-    s += 2;
-  }
-  if (v >= 3) {
-    const x = m.generationId === undefined ? -1 : m.generationId;
-    s += 4;
-  }
+  s += 10;
+  if (v >= 3) s += 4;
   if (v >= 3) {
     const x = m.memberId === undefined ? "" : m.memberId;
     s += sizeCompactString(x);
@@ -410,18 +400,8 @@ function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, v
 function measureTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(v: number, m: TxnOffsetCommitRequestTxnOffsetCommitRequestPartitionInput): number {
   const flex = v >= 3;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.committedOffset === undefined ? 0n : m.committedOffset;
-    s += 8;
-  }
-  if (v >= 2) {
-    const x = m.committedLeaderEpoch === undefined ? -1 : m.committedLeaderEpoch;
-    s += 4;
-  }
+  s += 12;
+  if (v >= 2) s += 4;
   {
     const x = m.committedMetadata === undefined ? "" : m.committedMetadata;
     s += (flex ? sizeCompactNullableString(x) : sizeNullableString(x));
@@ -590,10 +570,7 @@ function writeTxnOffsetCommitResponse(w: Writer, v: number, m: TxnOffsetCommitRe
 function measureTxnOffsetCommitResponse(v: number, m: TxnOffsetCommitResponseInput): number {
   const flex = v >= 3;
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -697,14 +674,7 @@ function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer,
 function measureTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(v: number, m: TxnOffsetCommitResponseTxnOffsetCommitResponsePartitionInput): number {
   const flex = v >= 3;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

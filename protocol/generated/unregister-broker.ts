@@ -31,7 +31,7 @@ export interface UnregisterBrokerRequestInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readUnregisterBrokerRequest(r: Reader, v: number): UnregisterBrokerRequest {
+function readUnregisterBrokerRequest(r: Reader): UnregisterBrokerRequest {
   const f_brokerId: number = r.int32();
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
@@ -41,7 +41,7 @@ function readUnregisterBrokerRequest(r: Reader, v: number): UnregisterBrokerRequ
   };
 }
 
-function writeUnregisterBrokerRequest(w: Writer, v: number, m: UnregisterBrokerRequestInput): void {
+function writeUnregisterBrokerRequest(w: Writer, m: UnregisterBrokerRequestInput): void {
   {
     const x = m.brokerId === undefined ? 0 : m.brokerId;
     w.int32(x);
@@ -49,12 +49,9 @@ function writeUnregisterBrokerRequest(w: Writer, v: number, m: UnregisterBrokerR
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureUnregisterBrokerRequest(v: number, m: UnregisterBrokerRequestInput): number {
+function measureUnregisterBrokerRequest(m: UnregisterBrokerRequestInput): number {
   let s = 0;
-  {
-    const x = m.brokerId === undefined ? 0 : m.brokerId;
-    s += 4;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -62,19 +59,19 @@ function measureUnregisterBrokerRequest(v: number, m: UnregisterBrokerRequestInp
 /** Decodes UnregisterBrokerRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeUnregisterBrokerRequest(r: Reader, version: number): UnregisterBrokerRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UnregisterBrokerRequest has no version ${version} (valid 0-0)`);
-  return readUnregisterBrokerRequest(r, version);
+  return readUnregisterBrokerRequest(r);
 }
 
 /** Encodes UnregisterBrokerRequest at `version` into `w` (which must have room for sizeUnregisterBrokerRequest() bytes). */
 export function encodeUnregisterBrokerRequest(w: Writer, version: number, message: UnregisterBrokerRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UnregisterBrokerRequest has no version ${version} (valid 0-0)`);
-  writeUnregisterBrokerRequest(w, version, message);
+  writeUnregisterBrokerRequest(w, message);
 }
 
 /** Exact encoded size of UnregisterBrokerRequest at `version`, in bytes. */
 export function sizeUnregisterBrokerRequest(version: number, message: UnregisterBrokerRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UnregisterBrokerRequest has no version ${version} (valid 0-0)`);
-  return measureUnregisterBrokerRequest(version, message);
+  return measureUnregisterBrokerRequest(message);
 }
 
 // ---- UnregisterBrokerResponse ----
@@ -115,7 +112,7 @@ export interface UnregisterBrokerResponseInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readUnregisterBrokerResponse(r: Reader, v: number): UnregisterBrokerResponse {
+function readUnregisterBrokerResponse(r: Reader): UnregisterBrokerResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -129,7 +126,7 @@ function readUnregisterBrokerResponse(r: Reader, v: number): UnregisterBrokerRes
   };
 }
 
-function writeUnregisterBrokerResponse(w: Writer, v: number, m: UnregisterBrokerResponseInput): void {
+function writeUnregisterBrokerResponse(w: Writer, m: UnregisterBrokerResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -145,16 +142,9 @@ function writeUnregisterBrokerResponse(w: Writer, v: number, m: UnregisterBroker
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureUnregisterBrokerResponse(v: number, m: UnregisterBrokerResponseInput): number {
+function measureUnregisterBrokerResponse(m: UnregisterBrokerResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -166,19 +156,19 @@ function measureUnregisterBrokerResponse(v: number, m: UnregisterBrokerResponseI
 /** Decodes UnregisterBrokerResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeUnregisterBrokerResponse(r: Reader, version: number): UnregisterBrokerResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UnregisterBrokerResponse has no version ${version} (valid 0-0)`);
-  return readUnregisterBrokerResponse(r, version);
+  return readUnregisterBrokerResponse(r);
 }
 
 /** Encodes UnregisterBrokerResponse at `version` into `w` (which must have room for sizeUnregisterBrokerResponse() bytes). */
 export function encodeUnregisterBrokerResponse(w: Writer, version: number, message: UnregisterBrokerResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UnregisterBrokerResponse has no version ${version} (valid 0-0)`);
-  writeUnregisterBrokerResponse(w, version, message);
+  writeUnregisterBrokerResponse(w, message);
 }
 
 /** Exact encoded size of UnregisterBrokerResponse at `version`, in bytes. */
 export function sizeUnregisterBrokerResponse(version: number, message: UnregisterBrokerResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UnregisterBrokerResponse has no version ${version} (valid 0-0)`);
-  return measureUnregisterBrokerResponse(version, message);
+  return measureUnregisterBrokerResponse(message);
 }
 
 // ---- UnregisterBrokerApi ----

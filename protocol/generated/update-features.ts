@@ -139,19 +139,13 @@ function writeUpdateFeaturesRequest(w: Writer, v: number, m: UpdateFeaturesReque
 
 function measureUpdateFeaturesRequest(v: number, m: UpdateFeaturesRequestInput): number {
   let s = 0;
-  {
-    const x = m.timeoutMs === undefined ? 60000 : m.timeoutMs;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.featureUpdates === undefined ? [] : m.featureUpdates;
     s += sizeUvarint(x.length + 1);
     for (let i = 0; i < x.length; i++) s += measureUpdateFeaturesRequestFeatureUpdateKey(v, x[i]!);
   }
-  if (v >= 1) {
-    const x = m.validateOnly === undefined ? false : m.validateOnly;
-    s += 1;
-  }
+  if (v >= 1) s += 1;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -208,18 +202,9 @@ function measureUpdateFeaturesRequestFeatureUpdateKey(v: number, m: UpdateFeatur
     const x = m.feature === undefined ? "" : m.feature;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.maxVersionLevel === undefined ? 0 : m.maxVersionLevel;
-    s += 2;
-  }
-  if (v <= 0) {
-    const x = m.allowDowngrade === undefined ? false : m.allowDowngrade;
-    s += 1;
-  }
-  if (v >= 1) {
-    const x = m.upgradeType === undefined ? 1 : m.upgradeType;
-    s += 1;
-  }
+  s += 2;
+  if (v <= 0) s += 1;
+  if (v >= 1) s += 1;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -324,7 +309,7 @@ export interface UpdateFeaturesResponseUpdatableFeatureResultInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readUpdateFeaturesResponse(r: Reader, v: number): UpdateFeaturesResponse {
+function readUpdateFeaturesResponse(r: Reader): UpdateFeaturesResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -335,7 +320,7 @@ function readUpdateFeaturesResponse(r: Reader, v: number): UpdateFeaturesRespons
       r.fail('null array in non-nullable UpdateFeaturesResponse.Results');
     } else {
       const a: UpdateFeaturesResponseUpdatableFeatureResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readUpdateFeaturesResponseUpdatableFeatureResult(r, v));
+      for (let i = 0; i < n; i++) a.push(readUpdateFeaturesResponseUpdatableFeatureResult(r));
       f_results = a;
     }
   }
@@ -350,7 +335,7 @@ function readUpdateFeaturesResponse(r: Reader, v: number): UpdateFeaturesRespons
   };
 }
 
-function writeUpdateFeaturesResponse(w: Writer, v: number, m: UpdateFeaturesResponseInput): void {
+function writeUpdateFeaturesResponse(w: Writer, m: UpdateFeaturesResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -366,21 +351,14 @@ function writeUpdateFeaturesResponse(w: Writer, v: number, m: UpdateFeaturesResp
   {
     const x = m.results === undefined ? [] : m.results;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeUpdateFeaturesResponseUpdatableFeatureResult(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeUpdateFeaturesResponseUpdatableFeatureResult(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureUpdateFeaturesResponse(v: number, m: UpdateFeaturesResponseInput): number {
+function measureUpdateFeaturesResponse(m: UpdateFeaturesResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -388,13 +366,13 @@ function measureUpdateFeaturesResponse(v: number, m: UpdateFeaturesResponseInput
   {
     const x = m.results === undefined ? [] : m.results;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureUpdateFeaturesResponseUpdatableFeatureResult(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureUpdateFeaturesResponseUpdatableFeatureResult(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readUpdateFeaturesResponseUpdatableFeatureResult(r: Reader, v: number): UpdateFeaturesResponseUpdatableFeatureResult {
+function readUpdateFeaturesResponseUpdatableFeatureResult(r: Reader): UpdateFeaturesResponseUpdatableFeatureResult {
   const f_feature: string = r.compactString();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -408,7 +386,7 @@ function readUpdateFeaturesResponseUpdatableFeatureResult(r: Reader, v: number):
   };
 }
 
-function writeUpdateFeaturesResponseUpdatableFeatureResult(w: Writer, v: number, m: UpdateFeaturesResponseUpdatableFeatureResultInput): void {
+function writeUpdateFeaturesResponseUpdatableFeatureResult(w: Writer, m: UpdateFeaturesResponseUpdatableFeatureResultInput): void {
   {
     const x = m.feature === undefined ? "" : m.feature;
     w.compactString(x);
@@ -424,16 +402,13 @@ function writeUpdateFeaturesResponseUpdatableFeatureResult(w: Writer, v: number,
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureUpdateFeaturesResponseUpdatableFeatureResult(v: number, m: UpdateFeaturesResponseUpdatableFeatureResultInput): number {
+function measureUpdateFeaturesResponseUpdatableFeatureResult(m: UpdateFeaturesResponseUpdatableFeatureResultInput): number {
   let s = 0;
   {
     const x = m.feature === undefined ? "" : m.feature;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -445,19 +420,19 @@ function measureUpdateFeaturesResponseUpdatableFeatureResult(v: number, m: Updat
 /** Decodes UpdateFeaturesResponse (versions 0-1) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeUpdateFeaturesResponse(r: Reader, version: number): UpdateFeaturesResponse {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`UpdateFeaturesResponse has no version ${version} (valid 0-1)`);
-  return readUpdateFeaturesResponse(r, version);
+  return readUpdateFeaturesResponse(r);
 }
 
 /** Encodes UpdateFeaturesResponse at `version` into `w` (which must have room for sizeUpdateFeaturesResponse() bytes). */
 export function encodeUpdateFeaturesResponse(w: Writer, version: number, message: UpdateFeaturesResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`UpdateFeaturesResponse has no version ${version} (valid 0-1)`);
-  writeUpdateFeaturesResponse(w, version, message);
+  writeUpdateFeaturesResponse(w, message);
 }
 
 /** Exact encoded size of UpdateFeaturesResponse at `version`, in bytes. */
 export function sizeUpdateFeaturesResponse(version: number, message: UpdateFeaturesResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 1) throw new UnsupportedVersionError(`UpdateFeaturesResponse has no version ${version} (valid 0-1)`);
-  return measureUpdateFeaturesResponse(version, message);
+  return measureUpdateFeaturesResponse(message);
 }
 
 // ---- UpdateFeaturesApi ----

@@ -463,22 +463,10 @@ function writeUpdateMetadataRequest(w: Writer, v: number, m: UpdateMetadataReque
 function measureUpdateMetadataRequest(v: number, m: UpdateMetadataRequestInput): number {
   const flex = v >= 6;
   let s = 0;
-  {
-    const x = m.controllerId === undefined ? 0 : m.controllerId;
-    s += 4;
-  }
-  if (v >= 8) {
-    const x = m.isKRaftController === undefined ? false : m.isKRaftController;
-    s += 1;
-  }
-  {
-    const x = m.controllerEpoch === undefined ? 0 : m.controllerEpoch;
-    s += 4;
-  }
-  if (v >= 5) {
-    const x = m.brokerEpoch === undefined ? -1n : m.brokerEpoch;
-    s += 8;
-  }
+  s += 4;
+  if (v >= 8) s += 1;
+  s += 4;
+  if (v >= 5) s += 8;
   if (v <= 4) {
     const x = m.ungroupedPartitionStates === undefined ? [] : m.ungroupedPartitionStates;
     s += 4;
@@ -576,10 +564,7 @@ function measureUpdateMetadataRequestUpdateMetadataTopicState(v: number, m: Upda
     const x = m.topicName === undefined ? "" : m.topicName;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v >= 7) {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  if (v >= 7) s += 16;
   if (v >= 5) {
     const x = m.partitionStates === undefined ? [] : m.partitionStates;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -664,18 +649,12 @@ function writeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, v: number, m:
 function measureUpdateMetadataRequestUpdateMetadataBroker(v: number, m: UpdateMetadataRequestUpdateMetadataBrokerInput): number {
   const flex = v >= 6;
   let s = 0;
-  {
-    const x = m.id === undefined ? 0 : m.id;
-    s += 4;
-  }
+  s += 4;
   if (v <= 0) {
     const x = m.v0Host === undefined ? "" : m.v0Host;
     s += sizeString(x);
   }
-  if (v <= 0) {
-    const x = m.v0Port === undefined ? 0 : m.v0Port;
-    s += 4;
-  }
+  if (v <= 0) s += 4;
   if (v >= 1) {
     const x = m.endpoints === undefined ? [] : m.endpoints;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -754,10 +733,7 @@ function writeUpdateMetadataRequestUpdateMetadataEndpoint(w: Writer, v: number, 
 function measureUpdateMetadataRequestUpdateMetadataEndpoint(v: number, m: UpdateMetadataRequestUpdateMetadataEndpointInput): number {
   const flex = v >= 6;
   let s = 0;
-  if (v >= 1) {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
   if (v >= 1) {
     const x = m.host === undefined ? "" : m.host;
     s += (flex ? sizeCompactString(x) : sizeString(x));
@@ -766,10 +742,7 @@ function measureUpdateMetadataRequestUpdateMetadataEndpoint(v: number, m: Update
     const x = m.listener === undefined ? "" : m.listener;
     s += (flex ? sizeCompactString(x) : sizeString(x));
   }
-  if (v >= 1) {
-    const x = m.securityProtocol === undefined ? 0 : m.securityProtocol;
-    s += 2;
-  }
+  if (v >= 1) s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -899,31 +872,13 @@ function measureUpdateMetadataRequestUpdateMetadataPartitionState(v: number, m: 
     const x = m.topicName === undefined ? "" : m.topicName;
     s += sizeString(x);
   }
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.controllerEpoch === undefined ? 0 : m.controllerEpoch;
-    s += 4;
-  }
-  {
-    const x = m.leader === undefined ? 0 : m.leader;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 16;
   {
     const x = m.isr === undefined ? [] : m.isr;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     s += x.length * 4;
   }
-  {
-    const x = m.zkVersion === undefined ? 0 : m.zkVersion;
-    s += 4;
-  }
+  s += 4;
   {
     const x = m.replicas === undefined ? [] : m.replicas;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -1011,10 +966,7 @@ function writeUpdateMetadataResponse(w: Writer, v: number, m: UpdateMetadataResp
 function measureUpdateMetadataResponse(v: number, m: UpdateMetadataResponseInput): number {
   const flex = v >= 6;
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

@@ -132,7 +132,7 @@ export interface UpdateRaftVoterRequestKRaftVersionFeatureInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readUpdateRaftVoterRequest(r: Reader, v: number): UpdateRaftVoterRequest {
+function readUpdateRaftVoterRequest(r: Reader): UpdateRaftVoterRequest {
   const f_clusterId: string | null = r.compactNullableString();
   const f_currentLeaderEpoch: number = r.int32();
   const f_voterId: number = r.int32();
@@ -144,11 +144,11 @@ function readUpdateRaftVoterRequest(r: Reader, v: number): UpdateRaftVoterReques
       r.fail('null array in non-nullable UpdateRaftVoterRequest.Listeners');
     } else {
       const a: UpdateRaftVoterRequestListener[] = [];
-      for (let i = 0; i < n; i++) a.push(readUpdateRaftVoterRequestListener(r, v));
+      for (let i = 0; i < n; i++) a.push(readUpdateRaftVoterRequestListener(r));
       f_listeners = a;
     }
   }
-  const f_kRaftVersionFeature: UpdateRaftVoterRequestKRaftVersionFeature = readUpdateRaftVoterRequestKRaftVersionFeature(r, v);
+  const f_kRaftVersionFeature: UpdateRaftVoterRequestKRaftVersionFeature = readUpdateRaftVoterRequestKRaftVersionFeature(r);
   let unknown: RawTaggedField[] | undefined;
   unknown = r.unknownTaggedFields();
   return {
@@ -162,7 +162,7 @@ function readUpdateRaftVoterRequest(r: Reader, v: number): UpdateRaftVoterReques
   };
 }
 
-function writeUpdateRaftVoterRequest(w: Writer, v: number, m: UpdateRaftVoterRequestInput): void {
+function writeUpdateRaftVoterRequest(w: Writer, m: UpdateRaftVoterRequestInput): void {
   {
     const x = m.clusterId === undefined ? "" : m.clusterId;
     w.compactNullableString(x);
@@ -182,47 +182,36 @@ function writeUpdateRaftVoterRequest(w: Writer, v: number, m: UpdateRaftVoterReq
   {
     const x = m.listeners === undefined ? [] : m.listeners;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeUpdateRaftVoterRequestListener(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeUpdateRaftVoterRequestListener(w, x[i]!);
   }
   {
     const x = m.kRaftVersionFeature === undefined ? defaultUpdateRaftVoterRequestKRaftVersionFeature() : m.kRaftVersionFeature;
-    writeUpdateRaftVoterRequestKRaftVersionFeature(w, v, x);
+    writeUpdateRaftVoterRequestKRaftVersionFeature(w, x);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureUpdateRaftVoterRequest(v: number, m: UpdateRaftVoterRequestInput): number {
+function measureUpdateRaftVoterRequest(m: UpdateRaftVoterRequestInput): number {
   let s = 0;
   {
     const x = m.clusterId === undefined ? "" : m.clusterId;
     s += sizeCompactNullableString(x);
   }
-  {
-    const x = m.currentLeaderEpoch === undefined ? 0 : m.currentLeaderEpoch;
-    s += 4;
-  }
-  {
-    const x = m.voterId === undefined ? 0 : m.voterId;
-    s += 4;
-  }
-  {
-    const x = m.voterDirectoryId === undefined ? ZERO_UUID : m.voterDirectoryId;
-    s += 16;
-  }
+  s += 24;
   {
     const x = m.listeners === undefined ? [] : m.listeners;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureUpdateRaftVoterRequestListener(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureUpdateRaftVoterRequestListener(x[i]!);
   }
   {
     const x = m.kRaftVersionFeature === undefined ? defaultUpdateRaftVoterRequestKRaftVersionFeature() : m.kRaftVersionFeature;
-    s += measureUpdateRaftVoterRequestKRaftVersionFeature(v, x);
+    s += measureUpdateRaftVoterRequestKRaftVersionFeature(x);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readUpdateRaftVoterRequestListener(r: Reader, v: number): UpdateRaftVoterRequestListener {
+function readUpdateRaftVoterRequestListener(r: Reader): UpdateRaftVoterRequestListener {
   const f_name: string = r.compactString();
   const f_host: string = r.compactString();
   const f_port: number = r.uint16();
@@ -236,7 +225,7 @@ function readUpdateRaftVoterRequestListener(r: Reader, v: number): UpdateRaftVot
   };
 }
 
-function writeUpdateRaftVoterRequestListener(w: Writer, v: number, m: UpdateRaftVoterRequestListenerInput): void {
+function writeUpdateRaftVoterRequestListener(w: Writer, m: UpdateRaftVoterRequestListenerInput): void {
   {
     const x = m.name === undefined ? "" : m.name;
     w.compactString(x);
@@ -252,7 +241,7 @@ function writeUpdateRaftVoterRequestListener(w: Writer, v: number, m: UpdateRaft
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureUpdateRaftVoterRequestListener(v: number, m: UpdateRaftVoterRequestListenerInput): number {
+function measureUpdateRaftVoterRequestListener(m: UpdateRaftVoterRequestListenerInput): number {
   let s = 0;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -262,15 +251,12 @@ function measureUpdateRaftVoterRequestListener(v: number, m: UpdateRaftVoterRequ
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 2;
-  }
+  s += 2;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readUpdateRaftVoterRequestKRaftVersionFeature(r: Reader, v: number): UpdateRaftVoterRequestKRaftVersionFeature {
+function readUpdateRaftVoterRequestKRaftVersionFeature(r: Reader): UpdateRaftVoterRequestKRaftVersionFeature {
   const f_minSupportedVersion: number = r.int16();
   const f_maxSupportedVersion: number = r.int16();
   let unknown: RawTaggedField[] | undefined;
@@ -282,7 +268,7 @@ function readUpdateRaftVoterRequestKRaftVersionFeature(r: Reader, v: number): Up
   };
 }
 
-function writeUpdateRaftVoterRequestKRaftVersionFeature(w: Writer, v: number, m: UpdateRaftVoterRequestKRaftVersionFeatureInput): void {
+function writeUpdateRaftVoterRequestKRaftVersionFeature(w: Writer, m: UpdateRaftVoterRequestKRaftVersionFeatureInput): void {
   {
     const x = m.minSupportedVersion === undefined ? 0 : m.minSupportedVersion;
     w.int16(x);
@@ -294,16 +280,9 @@ function writeUpdateRaftVoterRequestKRaftVersionFeature(w: Writer, v: number, m:
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureUpdateRaftVoterRequestKRaftVersionFeature(v: number, m: UpdateRaftVoterRequestKRaftVersionFeatureInput): number {
+function measureUpdateRaftVoterRequestKRaftVersionFeature(m: UpdateRaftVoterRequestKRaftVersionFeatureInput): number {
   let s = 0;
-  {
-    const x = m.minSupportedVersion === undefined ? 0 : m.minSupportedVersion;
-    s += 2;
-  }
-  {
-    const x = m.maxSupportedVersion === undefined ? 0 : m.maxSupportedVersion;
-    s += 2;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -316,30 +295,22 @@ function defaultUpdateRaftVoterRequestKRaftVersionFeature(): UpdateRaftVoterRequ
   };
 }
 
-function isDefaultUpdateRaftVoterRequestKRaftVersionFeature(m: UpdateRaftVoterRequestKRaftVersionFeatureInput): boolean {
-  return (
-    (m.minSupportedVersion === undefined || m.minSupportedVersion === 0) &&
-    (m.maxSupportedVersion === undefined || m.maxSupportedVersion === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0)
-  );
-}
-
 /** Decodes UpdateRaftVoterRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeUpdateRaftVoterRequest(r: Reader, version: number): UpdateRaftVoterRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UpdateRaftVoterRequest has no version ${version} (valid 0-0)`);
-  return readUpdateRaftVoterRequest(r, version);
+  return readUpdateRaftVoterRequest(r);
 }
 
 /** Encodes UpdateRaftVoterRequest at `version` into `w` (which must have room for sizeUpdateRaftVoterRequest() bytes). */
 export function encodeUpdateRaftVoterRequest(w: Writer, version: number, message: UpdateRaftVoterRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UpdateRaftVoterRequest has no version ${version} (valid 0-0)`);
-  writeUpdateRaftVoterRequest(w, version, message);
+  writeUpdateRaftVoterRequest(w, message);
 }
 
 /** Exact encoded size of UpdateRaftVoterRequest at `version`, in bytes. */
 export function sizeUpdateRaftVoterRequest(version: number, message: UpdateRaftVoterRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UpdateRaftVoterRequest has no version ${version} (valid 0-0)`);
-  return measureUpdateRaftVoterRequest(version, message);
+  return measureUpdateRaftVoterRequest(message);
 }
 
 // ---- UpdateRaftVoterResponse ----
@@ -420,7 +391,7 @@ export interface UpdateRaftVoterResponseCurrentLeaderInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readUpdateRaftVoterResponse(r: Reader, v: number): UpdateRaftVoterResponse {
+function readUpdateRaftVoterResponse(r: Reader): UpdateRaftVoterResponse {
   const f_throttleTimeMs: number = r.int32();
   const f_errorCode: number = r.int16();
   let f_currentLeader: UpdateRaftVoterResponseCurrentLeader = defaultUpdateRaftVoterResponseCurrentLeader();
@@ -431,7 +402,7 @@ function readUpdateRaftVoterResponse(r: Reader, v: number): UpdateRaftVoterRespo
     const size = r.uvarint();
     const end = r.pos + size;
     if (tag === 0) {
-      f_currentLeader = readUpdateRaftVoterResponseCurrentLeader(r, v);
+      f_currentLeader = readUpdateRaftVoterResponseCurrentLeader(r);
     } else {
       (unknown ??= []).push({ tag, data: r.raw(size) });
       continue;
@@ -446,7 +417,7 @@ function readUpdateRaftVoterResponse(r: Reader, v: number): UpdateRaftVoterRespo
   };
 }
 
-function writeUpdateRaftVoterResponse(w: Writer, v: number, m: UpdateRaftVoterResponseInput): void {
+function writeUpdateRaftVoterResponse(w: Writer, m: UpdateRaftVoterResponseInput): void {
   {
     const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
     w.int32(x);
@@ -466,23 +437,16 @@ function writeUpdateRaftVoterResponse(w: Writer, v: number, m: UpdateRaftVoterRe
     u = w.rawTaggedFields(unknown, u, 0);
     w.uvarint(0);
     let size = 0;
-    size += measureUpdateRaftVoterResponseCurrentLeader(v, t0);
+    size += measureUpdateRaftVoterResponseCurrentLeader(t0);
     w.uvarint(size);
-    writeUpdateRaftVoterResponseCurrentLeader(w, v, t0);
+    writeUpdateRaftVoterResponseCurrentLeader(w, t0);
   }
   w.rawTaggedFields(unknown, u, Infinity);
 }
 
-function measureUpdateRaftVoterResponse(v: number, m: UpdateRaftVoterResponseInput): number {
+function measureUpdateRaftVoterResponse(m: UpdateRaftVoterResponseInput): number {
   let s = 0;
-  {
-    const x = m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   const unknown = m._unknownTaggedFields;
   let count = unknown === undefined ? 0 : unknown.length;
   s += sizeRawTaggedFields(unknown);
@@ -490,14 +454,14 @@ function measureUpdateRaftVoterResponse(v: number, m: UpdateRaftVoterResponseInp
   if (!(isDefaultUpdateRaftVoterResponseCurrentLeader(t0))) {
     count++;
     let size = 0;
-    size += measureUpdateRaftVoterResponseCurrentLeader(v, t0);
+    size += measureUpdateRaftVoterResponseCurrentLeader(t0);
     s += 1 + sizeUvarint(size) + size;
   }
   s += sizeUvarint(count);
   return s;
 }
 
-function readUpdateRaftVoterResponseCurrentLeader(r: Reader, v: number): UpdateRaftVoterResponseCurrentLeader {
+function readUpdateRaftVoterResponseCurrentLeader(r: Reader): UpdateRaftVoterResponseCurrentLeader {
   const f_leaderId: number = r.int32();
   const f_leaderEpoch: number = r.int32();
   const f_host: string = r.compactString();
@@ -513,7 +477,7 @@ function readUpdateRaftVoterResponseCurrentLeader(r: Reader, v: number): UpdateR
   };
 }
 
-function writeUpdateRaftVoterResponseCurrentLeader(w: Writer, v: number, m: UpdateRaftVoterResponseCurrentLeaderInput): void {
+function writeUpdateRaftVoterResponseCurrentLeader(w: Writer, m: UpdateRaftVoterResponseCurrentLeaderInput): void {
   {
     const x = m.leaderId === undefined ? -1 : m.leaderId;
     w.int32(x);
@@ -533,24 +497,14 @@ function writeUpdateRaftVoterResponseCurrentLeader(w: Writer, v: number, m: Upda
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureUpdateRaftVoterResponseCurrentLeader(v: number, m: UpdateRaftVoterResponseCurrentLeaderInput): number {
+function measureUpdateRaftVoterResponseCurrentLeader(m: UpdateRaftVoterResponseCurrentLeaderInput): number {
   let s = 0;
-  {
-    const x = m.leaderId === undefined ? -1 : m.leaderId;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? -1 : m.leaderEpoch;
-    s += 4;
-  }
+  s += 8;
   {
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 4;
-  }
+  s += 4;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -578,19 +532,19 @@ function isDefaultUpdateRaftVoterResponseCurrentLeader(m: UpdateRaftVoterRespons
 /** Decodes UpdateRaftVoterResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeUpdateRaftVoterResponse(r: Reader, version: number): UpdateRaftVoterResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UpdateRaftVoterResponse has no version ${version} (valid 0-0)`);
-  return readUpdateRaftVoterResponse(r, version);
+  return readUpdateRaftVoterResponse(r);
 }
 
 /** Encodes UpdateRaftVoterResponse at `version` into `w` (which must have room for sizeUpdateRaftVoterResponse() bytes). */
 export function encodeUpdateRaftVoterResponse(w: Writer, version: number, message: UpdateRaftVoterResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UpdateRaftVoterResponse has no version ${version} (valid 0-0)`);
-  writeUpdateRaftVoterResponse(w, version, message);
+  writeUpdateRaftVoterResponse(w, message);
 }
 
 /** Exact encoded size of UpdateRaftVoterResponse at `version`, in bytes. */
 export function sizeUpdateRaftVoterResponse(version: number, message: UpdateRaftVoterResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`UpdateRaftVoterResponse has no version ${version} (valid 0-0)`);
-  return measureUpdateRaftVoterResponse(version, message);
+  return measureUpdateRaftVoterResponse(message);
 }
 
 // ---- UpdateRaftVoterApi ----

@@ -186,10 +186,7 @@ function measureVoteRequest(v: number, m: VoteRequestInput): number {
     const x = m.clusterId === undefined ? null : m.clusterId;
     s += sizeCompactNullableString(x);
   }
-  if (v >= 1) {
-    const x = m.voterId === undefined ? -1 : m.voterId;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
@@ -311,34 +308,9 @@ function writeVoteRequestPartitionData(w: Writer, v: number, m: VoteRequestParti
 
 function measureVoteRequestPartitionData(v: number, m: VoteRequestPartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.candidateEpoch === undefined ? 0 : m.candidateEpoch;
-    s += 4;
-  }
-  {
-    const x = m.candidateId === undefined ? 0 : m.candidateId;
-    s += 4;
-  }
-  if (v >= 1) {
-    const x = m.candidateDirectoryId === undefined ? ZERO_UUID : m.candidateDirectoryId;
-    s += 16;
-  }
-  if (v >= 1) {
-    const x = m.voterDirectoryId === undefined ? ZERO_UUID : m.voterDirectoryId;
-    s += 16;
-  }
-  {
-    const x = m.lastOffsetEpoch === undefined ? 0 : m.lastOffsetEpoch;
-    s += 4;
-  }
-  {
-    const x = m.lastOffset === undefined ? 0n : m.lastOffset;
-    s += 8;
-  }
+  s += 12;
+  if (v >= 1) s += 32;
+  s += 12;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -516,7 +488,7 @@ function readVoteResponse(r: Reader, v: number): VoteResponse {
       r.fail('null array in non-nullable VoteResponse.Topics');
     } else {
       const a: VoteResponseTopicData[] = [];
-      for (let i = 0; i < n; i++) a.push(readVoteResponseTopicData(r, v));
+      for (let i = 0; i < n; i++) a.push(readVoteResponseTopicData(r));
       f_topics = a;
     }
   }
@@ -560,7 +532,7 @@ function writeVoteResponse(w: Writer, v: number, m: VoteResponseInput): void {
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeVoteResponseTopicData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeVoteResponseTopicData(w, x[i]!);
   }
   if (!(v >= 1)) {
     if (m.nodeEndpoints !== undefined && !(m.nodeEndpoints.length === 0)) throw new UnsupportedVersionError(`VoteResponse.NodeEndpoints cannot be written at version ${v}`);
@@ -587,14 +559,11 @@ function writeVoteResponse(w: Writer, v: number, m: VoteResponseInput): void {
 
 function measureVoteResponse(v: number, m: VoteResponseInput): number {
   let s = 0;
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 2;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureVoteResponseTopicData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureVoteResponseTopicData(x[i]!);
   }
   const unknown = m._unknownTaggedFields;
   let count = unknown === undefined ? 0 : unknown.length;
@@ -611,7 +580,7 @@ function measureVoteResponse(v: number, m: VoteResponseInput): number {
   return s;
 }
 
-function readVoteResponseTopicData(r: Reader, v: number): VoteResponseTopicData {
+function readVoteResponseTopicData(r: Reader): VoteResponseTopicData {
   const f_topicName: string = r.compactString();
   let f_partitions: VoteResponsePartitionData[];
   {
@@ -620,7 +589,7 @@ function readVoteResponseTopicData(r: Reader, v: number): VoteResponseTopicData 
       r.fail('null array in non-nullable VoteResponse.TopicData.Partitions');
     } else {
       const a: VoteResponsePartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readVoteResponsePartitionData(r, v));
+      for (let i = 0; i < n; i++) a.push(readVoteResponsePartitionData(r));
       f_partitions = a;
     }
   }
@@ -633,7 +602,7 @@ function readVoteResponseTopicData(r: Reader, v: number): VoteResponseTopicData 
   };
 }
 
-function writeVoteResponseTopicData(w: Writer, v: number, m: VoteResponseTopicDataInput): void {
+function writeVoteResponseTopicData(w: Writer, m: VoteResponseTopicDataInput): void {
   {
     const x = m.topicName === undefined ? "" : m.topicName;
     w.compactString(x);
@@ -641,12 +610,12 @@ function writeVoteResponseTopicData(w: Writer, v: number, m: VoteResponseTopicDa
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeVoteResponsePartitionData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeVoteResponsePartitionData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureVoteResponseTopicData(v: number, m: VoteResponseTopicDataInput): number {
+function measureVoteResponseTopicData(m: VoteResponseTopicDataInput): number {
   let s = 0;
   {
     const x = m.topicName === undefined ? "" : m.topicName;
@@ -655,13 +624,13 @@ function measureVoteResponseTopicData(v: number, m: VoteResponseTopicDataInput):
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureVoteResponsePartitionData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureVoteResponsePartitionData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readVoteResponsePartitionData(r: Reader, v: number): VoteResponsePartitionData {
+function readVoteResponsePartitionData(r: Reader): VoteResponsePartitionData {
   const f_partitionIndex: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_leaderId: number = r.int32();
@@ -679,7 +648,7 @@ function readVoteResponsePartitionData(r: Reader, v: number): VoteResponsePartit
   };
 }
 
-function writeVoteResponsePartitionData(w: Writer, v: number, m: VoteResponsePartitionDataInput): void {
+function writeVoteResponsePartitionData(w: Writer, m: VoteResponsePartitionDataInput): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -703,28 +672,9 @@ function writeVoteResponsePartitionData(w: Writer, v: number, m: VoteResponsePar
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureVoteResponsePartitionData(v: number, m: VoteResponsePartitionDataInput): number {
+function measureVoteResponsePartitionData(m: VoteResponsePartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
-  {
-    const x = m.leaderId === undefined ? 0 : m.leaderId;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
-  {
-    const x = m.voteGranted === undefined ? false : m.voteGranted;
-    s += 1;
-  }
+  s += 15;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -776,18 +726,12 @@ function writeVoteResponseNodeEndpoint(w: Writer, v: number, m: VoteResponseNode
 
 function measureVoteResponseNodeEndpoint(v: number, m: VoteResponseNodeEndpointInput): number {
   let s = 0;
-  if (v >= 1) {
-    const x = m.nodeId === undefined ? 0 : m.nodeId;
-    s += 4;
-  }
+  if (v >= 1) s += 4;
   if (v >= 1) {
     const x = m.host === undefined ? "" : m.host;
     s += sizeCompactString(x);
   }
-  if (v >= 1) {
-    const x = m.port === undefined ? 0 : m.port;
-    s += 2;
-  }
+  if (v >= 1) s += 2;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }

@@ -160,7 +160,7 @@ export interface WriteShareGroupStateRequestStateBatchInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readWriteShareGroupStateRequest(r: Reader, v: number): WriteShareGroupStateRequest {
+function readWriteShareGroupStateRequest(r: Reader): WriteShareGroupStateRequest {
   const f_groupId: string = r.compactString();
   let f_topics: WriteShareGroupStateRequestWriteStateData[];
   {
@@ -169,7 +169,7 @@ function readWriteShareGroupStateRequest(r: Reader, v: number): WriteShareGroupS
       r.fail('null array in non-nullable WriteShareGroupStateRequest.Topics');
     } else {
       const a: WriteShareGroupStateRequestWriteStateData[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateRequestWriteStateData(r, v));
+      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateRequestWriteStateData(r));
       f_topics = a;
     }
   }
@@ -182,7 +182,7 @@ function readWriteShareGroupStateRequest(r: Reader, v: number): WriteShareGroupS
   };
 }
 
-function writeWriteShareGroupStateRequest(w: Writer, v: number, m: WriteShareGroupStateRequestInput): void {
+function writeWriteShareGroupStateRequest(w: Writer, m: WriteShareGroupStateRequestInput): void {
   {
     const x = m.groupId === undefined ? "" : m.groupId;
     w.compactString(x);
@@ -190,12 +190,12 @@ function writeWriteShareGroupStateRequest(w: Writer, v: number, m: WriteShareGro
   {
     const x = m.topics === undefined ? [] : m.topics;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeWriteShareGroupStateRequestWriteStateData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeWriteShareGroupStateRequestWriteStateData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureWriteShareGroupStateRequest(v: number, m: WriteShareGroupStateRequestInput): number {
+function measureWriteShareGroupStateRequest(m: WriteShareGroupStateRequestInput): number {
   let s = 0;
   {
     const x = m.groupId === undefined ? "" : m.groupId;
@@ -204,13 +204,13 @@ function measureWriteShareGroupStateRequest(v: number, m: WriteShareGroupStateRe
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureWriteShareGroupStateRequestWriteStateData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureWriteShareGroupStateRequestWriteStateData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readWriteShareGroupStateRequestWriteStateData(r: Reader, v: number): WriteShareGroupStateRequestWriteStateData {
+function readWriteShareGroupStateRequestWriteStateData(r: Reader): WriteShareGroupStateRequestWriteStateData {
   const f_topicId: string = r.uuid();
   let f_partitions: WriteShareGroupStateRequestPartitionData[];
   {
@@ -219,7 +219,7 @@ function readWriteShareGroupStateRequestWriteStateData(r: Reader, v: number): Wr
       r.fail('null array in non-nullable WriteShareGroupStateRequest.WriteStateData.Partitions');
     } else {
       const a: WriteShareGroupStateRequestPartitionData[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateRequestPartitionData(r, v));
+      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateRequestPartitionData(r));
       f_partitions = a;
     }
   }
@@ -232,7 +232,7 @@ function readWriteShareGroupStateRequestWriteStateData(r: Reader, v: number): Wr
   };
 }
 
-function writeWriteShareGroupStateRequestWriteStateData(w: Writer, v: number, m: WriteShareGroupStateRequestWriteStateDataInput): void {
+function writeWriteShareGroupStateRequestWriteStateData(w: Writer, m: WriteShareGroupStateRequestWriteStateDataInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -240,27 +240,24 @@ function writeWriteShareGroupStateRequestWriteStateData(w: Writer, v: number, m:
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeWriteShareGroupStateRequestPartitionData(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeWriteShareGroupStateRequestPartitionData(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureWriteShareGroupStateRequestWriteStateData(v: number, m: WriteShareGroupStateRequestWriteStateDataInput): number {
+function measureWriteShareGroupStateRequestWriteStateData(m: WriteShareGroupStateRequestWriteStateDataInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureWriteShareGroupStateRequestPartitionData(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureWriteShareGroupStateRequestPartitionData(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readWriteShareGroupStateRequestPartitionData(r: Reader, v: number): WriteShareGroupStateRequestPartitionData {
+function readWriteShareGroupStateRequestPartitionData(r: Reader): WriteShareGroupStateRequestPartitionData {
   const f_partition: number = r.int32();
   const f_stateEpoch: number = r.int32();
   const f_leaderEpoch: number = r.int32();
@@ -272,7 +269,7 @@ function readWriteShareGroupStateRequestPartitionData(r: Reader, v: number): Wri
       r.fail('null array in non-nullable WriteShareGroupStateRequest.PartitionData.StateBatches');
     } else {
       const a: WriteShareGroupStateRequestStateBatch[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateRequestStateBatch(r, v));
+      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateRequestStateBatch(r));
       f_stateBatches = a;
     }
   }
@@ -288,7 +285,7 @@ function readWriteShareGroupStateRequestPartitionData(r: Reader, v: number): Wri
   };
 }
 
-function writeWriteShareGroupStateRequestPartitionData(w: Writer, v: number, m: WriteShareGroupStateRequestPartitionDataInput): void {
+function writeWriteShareGroupStateRequestPartitionData(w: Writer, m: WriteShareGroupStateRequestPartitionDataInput): void {
   {
     const x = m.partition === undefined ? 0 : m.partition;
     w.int32(x);
@@ -308,39 +305,24 @@ function writeWriteShareGroupStateRequestPartitionData(w: Writer, v: number, m: 
   {
     const x = m.stateBatches === undefined ? [] : m.stateBatches;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeWriteShareGroupStateRequestStateBatch(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeWriteShareGroupStateRequestStateBatch(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureWriteShareGroupStateRequestPartitionData(v: number, m: WriteShareGroupStateRequestPartitionDataInput): number {
+function measureWriteShareGroupStateRequestPartitionData(m: WriteShareGroupStateRequestPartitionDataInput): number {
   let s = 0;
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
-  {
-    const x = m.stateEpoch === undefined ? 0 : m.stateEpoch;
-    s += 4;
-  }
-  {
-    const x = m.leaderEpoch === undefined ? 0 : m.leaderEpoch;
-    s += 4;
-  }
-  {
-    const x = m.startOffset === undefined ? 0n : m.startOffset;
-    s += 8;
-  }
+  s += 20;
   {
     const x = m.stateBatches === undefined ? [] : m.stateBatches;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureWriteShareGroupStateRequestStateBatch(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureWriteShareGroupStateRequestStateBatch(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readWriteShareGroupStateRequestStateBatch(r: Reader, v: number): WriteShareGroupStateRequestStateBatch {
+function readWriteShareGroupStateRequestStateBatch(r: Reader): WriteShareGroupStateRequestStateBatch {
   const f_firstOffset: bigint = r.int64();
   const f_lastOffset: bigint = r.int64();
   const f_deliveryState: number = r.int8();
@@ -356,7 +338,7 @@ function readWriteShareGroupStateRequestStateBatch(r: Reader, v: number): WriteS
   };
 }
 
-function writeWriteShareGroupStateRequestStateBatch(w: Writer, v: number, m: WriteShareGroupStateRequestStateBatchInput): void {
+function writeWriteShareGroupStateRequestStateBatch(w: Writer, m: WriteShareGroupStateRequestStateBatchInput): void {
   {
     const x = m.firstOffset === undefined ? 0n : m.firstOffset;
     w.int64(x);
@@ -376,24 +358,9 @@ function writeWriteShareGroupStateRequestStateBatch(w: Writer, v: number, m: Wri
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureWriteShareGroupStateRequestStateBatch(v: number, m: WriteShareGroupStateRequestStateBatchInput): number {
+function measureWriteShareGroupStateRequestStateBatch(m: WriteShareGroupStateRequestStateBatchInput): number {
   let s = 0;
-  {
-    const x = m.firstOffset === undefined ? 0n : m.firstOffset;
-    s += 8;
-  }
-  {
-    const x = m.lastOffset === undefined ? 0n : m.lastOffset;
-    s += 8;
-  }
-  {
-    const x = m.deliveryState === undefined ? 0 : m.deliveryState;
-    s += 1;
-  }
-  {
-    const x = m.deliveryCount === undefined ? 0 : m.deliveryCount;
-    s += 2;
-  }
+  s += 19;
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
@@ -401,19 +368,19 @@ function measureWriteShareGroupStateRequestStateBatch(v: number, m: WriteShareGr
 /** Decodes WriteShareGroupStateRequest (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeWriteShareGroupStateRequest(r: Reader, version: number): WriteShareGroupStateRequest {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`WriteShareGroupStateRequest has no version ${version} (valid 0-0)`);
-  return readWriteShareGroupStateRequest(r, version);
+  return readWriteShareGroupStateRequest(r);
 }
 
 /** Encodes WriteShareGroupStateRequest at `version` into `w` (which must have room for sizeWriteShareGroupStateRequest() bytes). */
 export function encodeWriteShareGroupStateRequest(w: Writer, version: number, message: WriteShareGroupStateRequestInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`WriteShareGroupStateRequest has no version ${version} (valid 0-0)`);
-  writeWriteShareGroupStateRequest(w, version, message);
+  writeWriteShareGroupStateRequest(w, message);
 }
 
 /** Exact encoded size of WriteShareGroupStateRequest at `version`, in bytes. */
 export function sizeWriteShareGroupStateRequest(version: number, message: WriteShareGroupStateRequestInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`WriteShareGroupStateRequest has no version ${version} (valid 0-0)`);
-  return measureWriteShareGroupStateRequest(version, message);
+  return measureWriteShareGroupStateRequest(message);
 }
 
 // ---- WriteShareGroupStateResponse ----
@@ -512,7 +479,7 @@ export interface WriteShareGroupStateResponsePartitionResultInput {
   _unknownTaggedFields?: RawTaggedField[];
 }
 
-function readWriteShareGroupStateResponse(r: Reader, v: number): WriteShareGroupStateResponse {
+function readWriteShareGroupStateResponse(r: Reader): WriteShareGroupStateResponse {
   let f_results: WriteShareGroupStateResponseWriteStateResult[];
   {
     const n = r.compactArrayLength();
@@ -520,7 +487,7 @@ function readWriteShareGroupStateResponse(r: Reader, v: number): WriteShareGroup
       r.fail('null array in non-nullable WriteShareGroupStateResponse.Results');
     } else {
       const a: WriteShareGroupStateResponseWriteStateResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateResponseWriteStateResult(r, v));
+      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateResponseWriteStateResult(r));
       f_results = a;
     }
   }
@@ -532,27 +499,27 @@ function readWriteShareGroupStateResponse(r: Reader, v: number): WriteShareGroup
   };
 }
 
-function writeWriteShareGroupStateResponse(w: Writer, v: number, m: WriteShareGroupStateResponseInput): void {
+function writeWriteShareGroupStateResponse(w: Writer, m: WriteShareGroupStateResponseInput): void {
   {
     const x = m.results === undefined ? [] : m.results;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeWriteShareGroupStateResponseWriteStateResult(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeWriteShareGroupStateResponseWriteStateResult(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureWriteShareGroupStateResponse(v: number, m: WriteShareGroupStateResponseInput): number {
+function measureWriteShareGroupStateResponse(m: WriteShareGroupStateResponseInput): number {
   let s = 0;
   {
     const x = m.results === undefined ? [] : m.results;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureWriteShareGroupStateResponseWriteStateResult(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureWriteShareGroupStateResponseWriteStateResult(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readWriteShareGroupStateResponseWriteStateResult(r: Reader, v: number): WriteShareGroupStateResponseWriteStateResult {
+function readWriteShareGroupStateResponseWriteStateResult(r: Reader): WriteShareGroupStateResponseWriteStateResult {
   const f_topicId: string = r.uuid();
   let f_partitions: WriteShareGroupStateResponsePartitionResult[];
   {
@@ -561,7 +528,7 @@ function readWriteShareGroupStateResponseWriteStateResult(r: Reader, v: number):
       r.fail('null array in non-nullable WriteShareGroupStateResponse.WriteStateResult.Partitions');
     } else {
       const a: WriteShareGroupStateResponsePartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateResponsePartitionResult(r, v));
+      for (let i = 0; i < n; i++) a.push(readWriteShareGroupStateResponsePartitionResult(r));
       f_partitions = a;
     }
   }
@@ -574,7 +541,7 @@ function readWriteShareGroupStateResponseWriteStateResult(r: Reader, v: number):
   };
 }
 
-function writeWriteShareGroupStateResponseWriteStateResult(w: Writer, v: number, m: WriteShareGroupStateResponseWriteStateResultInput): void {
+function writeWriteShareGroupStateResponseWriteStateResult(w: Writer, m: WriteShareGroupStateResponseWriteStateResultInput): void {
   {
     const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
     w.uuid(x);
@@ -582,27 +549,24 @@ function writeWriteShareGroupStateResponseWriteStateResult(w: Writer, v: number,
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     w.compactArrayLength(x.length);
-    for (let i = 0; i < x.length; i++) writeWriteShareGroupStateResponsePartitionResult(w, v, x[i]!);
+    for (let i = 0; i < x.length; i++) writeWriteShareGroupStateResponsePartitionResult(w, x[i]!);
   }
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureWriteShareGroupStateResponseWriteStateResult(v: number, m: WriteShareGroupStateResponseWriteStateResultInput): number {
+function measureWriteShareGroupStateResponseWriteStateResult(m: WriteShareGroupStateResponseWriteStateResultInput): number {
   let s = 0;
-  {
-    const x = m.topicId === undefined ? ZERO_UUID : m.topicId;
-    s += 16;
-  }
+  s += 16;
   {
     const x = m.partitions === undefined ? [] : m.partitions;
     s += sizeUvarint(x.length + 1);
-    for (let i = 0; i < x.length; i++) s += measureWriteShareGroupStateResponsePartitionResult(v, x[i]!);
+    for (let i = 0; i < x.length; i++) s += measureWriteShareGroupStateResponsePartitionResult(x[i]!);
   }
   s += sizeTaggedFields(m._unknownTaggedFields);
   return s;
 }
 
-function readWriteShareGroupStateResponsePartitionResult(r: Reader, v: number): WriteShareGroupStateResponsePartitionResult {
+function readWriteShareGroupStateResponsePartitionResult(r: Reader): WriteShareGroupStateResponsePartitionResult {
   const f_partition: number = r.int32();
   const f_errorCode: number = r.int16();
   const f_errorMessage: string | null = r.compactNullableString();
@@ -616,7 +580,7 @@ function readWriteShareGroupStateResponsePartitionResult(r: Reader, v: number): 
   };
 }
 
-function writeWriteShareGroupStateResponsePartitionResult(w: Writer, v: number, m: WriteShareGroupStateResponsePartitionResultInput): void {
+function writeWriteShareGroupStateResponsePartitionResult(w: Writer, m: WriteShareGroupStateResponsePartitionResultInput): void {
   {
     const x = m.partition === undefined ? 0 : m.partition;
     w.int32(x);
@@ -632,16 +596,9 @@ function writeWriteShareGroupStateResponsePartitionResult(w: Writer, v: number, 
   w.taggedFields(m._unknownTaggedFields);
 }
 
-function measureWriteShareGroupStateResponsePartitionResult(v: number, m: WriteShareGroupStateResponsePartitionResultInput): number {
+function measureWriteShareGroupStateResponsePartitionResult(m: WriteShareGroupStateResponsePartitionResultInput): number {
   let s = 0;
-  {
-    const x = m.partition === undefined ? 0 : m.partition;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   {
     const x = m.errorMessage === undefined ? null : m.errorMessage;
     s += sizeCompactNullableString(x);
@@ -653,19 +610,19 @@ function measureWriteShareGroupStateResponsePartitionResult(v: number, m: WriteS
 /** Decodes WriteShareGroupStateResponse (versions 0-0) from `r`, advancing it. Byte strings are views into the input. */
 export function decodeWriteShareGroupStateResponse(r: Reader, version: number): WriteShareGroupStateResponse {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`WriteShareGroupStateResponse has no version ${version} (valid 0-0)`);
-  return readWriteShareGroupStateResponse(r, version);
+  return readWriteShareGroupStateResponse(r);
 }
 
 /** Encodes WriteShareGroupStateResponse at `version` into `w` (which must have room for sizeWriteShareGroupStateResponse() bytes). */
 export function encodeWriteShareGroupStateResponse(w: Writer, version: number, message: WriteShareGroupStateResponseInput): void {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`WriteShareGroupStateResponse has no version ${version} (valid 0-0)`);
-  writeWriteShareGroupStateResponse(w, version, message);
+  writeWriteShareGroupStateResponse(w, message);
 }
 
 /** Exact encoded size of WriteShareGroupStateResponse at `version`, in bytes. */
 export function sizeWriteShareGroupStateResponse(version: number, message: WriteShareGroupStateResponseInput): number {
   if (!Number.isInteger(version) || version < 0 || version > 0) throw new UnsupportedVersionError(`WriteShareGroupStateResponse has no version ${version} (valid 0-0)`);
-  return measureWriteShareGroupStateResponse(version, message);
+  return measureWriteShareGroupStateResponse(message);
 }
 
 // ---- WriteShareGroupStateApi ----

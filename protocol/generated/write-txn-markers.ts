@@ -226,27 +226,13 @@ function writeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, v: number, m: W
 function measureWriteTxnMarkersRequestWritableTxnMarker(v: number, m: WriteTxnMarkersRequestWritableTxnMarkerInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.producerId === undefined ? 0n : m.producerId;
-    s += 8;
-  }
-  {
-    const x = m.producerEpoch === undefined ? 0 : m.producerEpoch;
-    s += 2;
-  }
-  {
-    const x = m.transactionResult === undefined ? false : m.transactionResult;
-    s += 1;
-  }
+  s += 11;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
     for (let i = 0; i < x.length; i++) s += measureWriteTxnMarkersRequestWritableTxnMarkerTopic(v, x[i]!);
   }
-  {
-    const x = m.coordinatorEpoch === undefined ? 0 : m.coordinatorEpoch;
-    s += 4;
-  }
+  s += 4;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }
@@ -535,10 +521,7 @@ function writeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, v: numbe
 function measureWriteTxnMarkersResponseWritableTxnMarkerResult(v: number, m: WriteTxnMarkersResponseWritableTxnMarkerResultInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.producerId === undefined ? 0n : m.producerId;
-    s += 8;
-  }
+  s += 8;
   {
     const x = m.topics === undefined ? [] : m.topics;
     s += (flex ? sizeUvarint(x.length + 1) : 4);
@@ -642,14 +625,7 @@ function writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer,
 function measureWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(v: number, m: WriteTxnMarkersResponseWritableTxnMarkerPartitionResultInput): number {
   const flex = v >= 1;
   let s = 0;
-  {
-    const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
-    s += 4;
-  }
-  {
-    const x = m.errorCode === undefined ? 0 : m.errorCode;
-    s += 2;
-  }
+  s += 6;
   if (flex) {
     s += sizeTaggedFields(m._unknownTaggedFields);
   }

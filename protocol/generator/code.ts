@@ -23,6 +23,11 @@ export class Code {
     this.depth--;
     return this;
   }
+  /** Appends another builder's lines at this builder's current depth. */
+  append(other: Code): this {
+    for (const l of other.lines) this.lines.push(l === '' ? '' : '  '.repeat(this.depth) + l);
+    return this;
+  }
   doc(lines: string[]): this {
     const clean = lines.map((l) => l.replace(/\*\//g, '*\\/').trimEnd());
     while (clean.length && clean[clean.length - 1] === '') clean.pop();

@@ -1,6 +1,8 @@
 // Codec functions for one message: per struct a reader, a writer and a size function (all versions
-// folded into one function, gated on `v`), plus default/isDefault helpers for structs used as fields,
+// folded into one function, gated on `v`), plus the default/isDefault helpers of structs used as fields,
 // and the exported decode/encode/size entry points that check the version.
+// The output has no unused locals, parameters or functions: a function takes `v` only when its body reads
+// it, and a default/isDefault helper is emitted only when emitted code calls it.
 import { Code } from './code.js';
 import { fieldTsType, tsType } from './emit-types.js';
 import type { DefaultValue, FieldModel, FieldType, MessageModel, PrimitiveName, StructModel } from './schema.js';
@@ -22,10 +24,38 @@ function not(c: string): string {
 function cap(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+function taggedFields(s: StructModel): FieldModel[] {
+  return s.fields.filter((f) => f.tag !== undefined).sort((a, b) => a.tag! - b.tag!);
+}
+function fixedSize(t: FieldType): number | undefined {
+  return t.kind === 'primitive' ? FIXED[t.name] : undefined;
+}
+
+/** The three functions emitted per struct: `readX(r, v)`, `writeX(w, v, m)`, `measureX(v, m)`. */
+type CodecKind = 'read' | 'write' | 'measure';
+type HelperKind = 'default' | 'isDefault';
+/** A rendered codec function: its body, and the parameters (name, type) that body reads. */
+interface CodecFunction {
+  body: Code;
+  params: [string, string][];
+}
+
+function allParams(kind: CodecKind, s: StructModel): [string, string][] {
+  const message: [string, string] = ['m', `${s.typeName}Input`];
+  if (kind === 'read') return [['r', 'Reader'], ['v', 'number']];
+  if (kind === 'write') return [['w', 'Writer'], ['v', 'number'], message];
+  return [['v', 'number'], message];
+}
 
 export class CodecEmitter {
+  /** Codec functions by `<kind> <struct type>`, each rendered once, before any call to it is emitted. */
+  private readonly functions = new Map<string, CodecFunction>();
+  /** default/isDefault helpers by function name, recorded when emitted code calls them; rendered last. */
+  private readonly helpers = new Map<string, { kind: HelperKind; s: StructModel; code?: Code }>();
+
   constructor(
-    private readonly code: Code,
+    /** Where the emit methods write: the module, or a fresh builder while one function is rendered. */
+    private code: Code,
     private readonly m: MessageModel,
   ) {}
 
@@ -52,16 +82,64 @@ export class CodecEmitter {
     return s === this.m.root ? `${this.m.name}.${f.name}` : `${this.m.name}.${s.name}.${f.name}`;
   }
 
-  defaultExpr(f: FieldModel): string {
-    return valueOf(f.default, f.type);
+  /** Runs `emit` into a fresh builder and returns that builder. */
+  private render(emit: () => void): Code {
+    const outer = this.code;
+    this.code = new Code();
+    try {
+      emit();
+      return this.code;
+    } finally {
+      this.code = outer;
+    }
   }
 
-  isDefaultExpr(f: FieldModel, x: string): string {
+  /**
+   * `s`'s `kind` function. It declares only the parameters its body reads (a struct whose layout is the
+   * same in every version does not take `v`). A word match suffices: the emitted code has no other
+   * names `r`, `w`, `v` or `m`, and the compiler's unused and undefined-name checks on the output would
+   * catch a mismatch.
+   */
+  private codecFunction(kind: CodecKind, s: StructModel): CodecFunction {
+    const key = `${kind} ${s.typeName}`;
+    let fn = this.functions.get(key);
+    if (fn === undefined) {
+      const body = this.render(() => (kind === 'read' ? this.readBody(s) : kind === 'write' ? this.writeBody(s) : this.measureBody(s)));
+      const text = body.toString();
+      fn = { body, params: allParams(kind, s).filter(([name]) => new RegExp(`\\b${name}\\b`).test(text)) };
+      this.functions.set(key, fn);
+    }
+    return fn;
+  }
+
+  /** A call of `s`'s `kind` function with the arguments it takes: `version` for `v`, `message` for `m`. */
+  private call(kind: CodecKind, s: StructModel, version: string, message = ''): string {
+    const args: Record<string, string> = { r: 'r', w: 'w', v: version, m: message };
+    return `${kind}${s.typeName}(${this.codecFunction(kind, s).params.map(([name]) => args[name]).join(', ')})`;
+  }
+
+  /** The name of `s`'s `kind` helper, recorded as used. */
+  private helper(kind: HelperKind, s: StructModel): string {
+    const name = `${kind}${s.typeName}`;
+    if (!this.helpers.has(name)) this.helpers.set(name, { kind, s });
+    return name;
+  }
+
+  private defaultExpr(f: FieldModel): string {
+    const t = f.type;
+    if (t.kind === 'struct' && f.default.kind === 'empty') return `${this.helper('default', t.struct)}()`;
+    return valueOf(f.default, t);
+  }
+
+  private isDefaultExpr(f: FieldModel, x: string): string {
     const d = f.default;
     const nullable = !isEmpty(f.nullableVersions);
     if (d.kind !== 'empty') return d.kind === 'null' ? `${x} === null` : `${x} === ${valueOf(d, f.type)}`;
     const t = f.type;
-    if (t.kind === 'struct') return nullable ? `(${x} !== null && isDefault${t.struct.typeName}(${x}))` : `isDefault${t.struct.typeName}(${x})`;
+    if (t.kind === 'struct') {
+      const isDefault = `${this.helper('isDefault', t.struct)}(${x})`;
+      return nullable ? `(${x} !== null && ${isDefault})` : isDefault;
+    }
     if (t.kind === 'primitive' && t.name === 'uuid') return `${x} === ZERO_UUID`;
     // bytes, records, arrays: empty
     return nullable ? `(${x} !== null && ${x}.length === 0)` : `${x}.length === 0`;
@@ -88,7 +166,7 @@ export class CodecEmitter {
     if (t.kind === 'primitive') {
       c.line(`${target} = ${this.readPrimitive(t.name, fc, nc)};`);
     } else if (t.kind === 'struct') {
-      const read = `read${t.struct.typeName}(r, v)`;
+      const read = this.call('read', t.struct, 'v');
       if (nc === 'false') c.line(`${target} = ${read};`);
       else if (nc === 'true') c.line(`${target} = r.present() ? ${read} : null;`);
       else c.line(`${target} = ${not(nc)} || r.present() ? ${read} : null;`);
@@ -106,7 +184,7 @@ export class CodecEmitter {
         }, '} else {');
         c.indent(() => {
           c.line(`const a: ${elemType}[] = [];`);
-          const elem = e.kind === 'struct' ? `read${e.struct.typeName}(r, v)` : e.kind === 'primitive' ? this.readPrimitive(e.name, fc, 'false') : '';
+          const elem = e.kind === 'struct' ? this.call('read', e.struct, 'v') : e.kind === 'primitive' ? this.readPrimitive(e.name, fc, 'false') : '';
           if (elem === '') throw new Error(`${where}: nested arrays are not supported`);
           c.line(`for (let i = 0; i < n; i++) a.push(${elem});`);
           c.line(`${target} = a;`);
@@ -116,65 +194,65 @@ export class CodecEmitter {
     }
   }
 
-  emitRead(s: StructModel): void {
+  private readBody(s: StructModel): void {
     const c = this.code;
-    const m = this.m;
     const sf = this.structFlex();
-    const tagged = s.fields.filter((f) => f.tag !== undefined).sort((a, b) => a.tag! - b.tag!);
-    c.block(`function read${s.typeName}(r: Reader, v: number): ${s.typeName}`, () => {
-      if (sf !== 'true' && sf !== 'false') c.line(`const flex = ${sf};`);
-      for (const f of s.fields) {
-        const local = `f_${f.prop}`;
-        const type = fieldTsType(f, false);
+    if (sf !== 'true' && sf !== 'false') c.line(`const flex = ${sf};`);
+    for (const f of s.fields) {
+      const local = `f_${f.prop}`;
+      const type = fieldTsType(f, false);
+      const vc = condition(f.versions, this.scope);
+      if (f.tag !== undefined || vc !== 'true') {
+        c.line(`let ${local}: ${type} = ${this.defaultExpr(f)};`);
+        if (f.tag === undefined) c.block(`if (${vc})`, () => this.readInto(local, f, this.flexOf(f, false), this.where(s, f)));
+      } else if (f.type.kind === 'array') {
+        c.line(`let ${local}: ${type};`);
+        this.readInto(local, f, this.flexOf(f, false), this.where(s, f));
+      } else {
+        this.readInto(`const ${local}: ${type}`, f, this.flexOf(f, false), this.where(s, f));
+      }
+    }
+    const flexible = !isEmpty(this.m.flexibleVersions);
+    if (flexible) {
+      c.line('let unknown: RawTaggedField[] | undefined;');
+      if (sf === 'true') this.readTaggedFields(s);
+      else c.block('if (flex)', () => this.readTaggedFields(s));
+    }
+    c.block('return', () => {
+      for (const f of s.fields) c.line(`${f.prop}: f_${f.prop},`);
+      if (flexible) c.line('_unknownTaggedFields: unknown,');
+    }, '};');
+  }
+
+  /** The tagged-field section: known tags into their `f_` locals, the rest kept in `unknown`. */
+  private readTaggedFields(s: StructModel): void {
+    const c = this.code;
+    const tagged = taggedFields(s);
+    if (tagged.length === 0) {
+      c.line('unknown = r.unknownTaggedFields();');
+      return;
+    }
+    c.line('const nt = r.uvarint();');
+    c.block('for (let ti = 0; ti < nt; ti++)', () => {
+      c.line('const tag = r.uvarint();');
+      c.line('const size = r.uvarint();');
+      c.line('const end = r.pos + size;');
+      let first = true;
+      for (const f of tagged) {
         const vc = condition(f.versions, this.scope);
-        if (f.tag !== undefined || vc !== 'true') {
-          c.line(`let ${local}: ${type} = ${this.defaultExpr(f)};`);
-          if (f.tag === undefined) c.block(`if (${vc})`, () => this.readInto(local, f, this.flexOf(f, false), this.where(s, f)));
-        } else if (f.type.kind === 'array') {
-          c.line(`let ${local}: ${type};`);
-          this.readInto(local, f, this.flexOf(f, false), this.where(s, f));
-        } else {
-          this.readInto(`const ${local}: ${type}`, f, this.flexOf(f, false), this.where(s, f));
-        }
+        const cond = vc === 'true' ? `tag === ${f.tag}` : `tag === ${f.tag} && ${vc}`;
+        c.line(`${first ? '' : '} else '}if (${cond}) {`);
+        first = false;
+        c.indent(() => this.readInto(`f_${f.prop}`, f, 'true', this.where(s, f)));
       }
-      if (!isEmpty(m.flexibleVersions)) {
-        c.line('let unknown: RawTaggedField[] | undefined;');
-        const body = (): void => {
-          if (tagged.length === 0) {
-            c.line('unknown = r.unknownTaggedFields();');
-            return;
-          }
-          c.line('const nt = r.uvarint();');
-          c.block('for (let ti = 0; ti < nt; ti++)', () => {
-            c.line('const tag = r.uvarint();');
-            c.line('const size = r.uvarint();');
-            c.line('const end = r.pos + size;');
-            let first = true;
-            for (const f of tagged) {
-              const vc = condition(f.versions, this.scope);
-              const cond = vc === 'true' ? `tag === ${f.tag}` : `tag === ${f.tag} && ${vc}`;
-              c.line(`${first ? '' : '} else '}if (${cond}) {`);
-              first = false;
-              c.indent(() => this.readInto(`f_${f.prop}`, f, 'true', this.where(s, f)));
-            }
-            c.line('} else {');
-            c.indent(() => {
-              c.line('(unknown ??= []).push({ tag, data: r.raw(size) });');
-              c.line('continue;');
-            });
-            c.line('}');
-            c.line("if (r.pos !== end) r.fail(`tagged field ${tag} does not match its size ${size}`);");
-          });
-        };
-        if (sf === 'true') body();
-        else c.block('if (flex)', body);
-      }
-      c.block('return', () => {
-        for (const f of s.fields) c.line(`${f.prop}: f_${f.prop},`);
-        if (!isEmpty(m.flexibleVersions)) c.line('_unknownTaggedFields: unknown,');
-      }, '};');
+      c.line('} else {');
+      c.indent(() => {
+        c.line('(unknown ??= []).push({ tag, data: r.raw(size) });');
+        c.line('continue;');
+      });
+      c.line('}');
+      c.line("if (r.pos !== end) r.fail(`tagged field ${tag} does not match its size ${size}`);");
     });
-    c.line();
   }
 
   // ---- writing ----
@@ -213,7 +291,7 @@ export class CodecEmitter {
       this.nullCheck(f, x, where);
       this.writePrimitive(t.name, x, fc, nullableCapable);
     } else if (t.kind === 'struct') {
-      const write = `write${t.struct.typeName}(w, v, ${x});`;
+      const write = `${this.call('write', t.struct, 'v', x)};`;
       if (!nullableCapable) {
         c.line(write);
         return;
@@ -230,7 +308,7 @@ export class CodecEmitter {
       if (nc === 'true') marked();
       else {
         c.block(`if (${nc})`, marked, '} else {');
-        c.indent(() => c.line(`write${t.struct.typeName}(w, v, ${x}!);`));
+        c.indent(() => c.line(`${this.call('write', t.struct, 'v', `${x}!`)};`));
         c.line('}');
       }
     } else {
@@ -239,7 +317,7 @@ export class CodecEmitter {
       const body = (): void => {
         c.line(`${len(`${x}.length`)};`);
         const el = `${x}[i]!`;
-        if (e.kind === 'struct') c.line(`for (let i = 0; i < ${x}.length; i++) write${e.struct.typeName}(w, v, ${el});`);
+        if (e.kind === 'struct') c.line(`for (let i = 0; i < ${x}.length; i++) ${this.call('write', e.struct, 'v', el)};`);
         else if (e.kind === 'primitive') {
           c.block(`for (let i = 0; i < ${x}.length; i++)`, () => this.writePrimitive(e.name, el, fc, false));
         }
@@ -268,7 +346,7 @@ export class CodecEmitter {
     if (t.kind === 'primitive') {
       c.line(`${acc} += ${prim(t.name, x, nullableCapable)};`);
     } else if (t.kind === 'struct') {
-      const measure = `measure${t.struct.typeName}(v, ${x})`;
+      const measure = this.call('measure', t.struct, 'v', x);
       if (!nullableCapable) c.line(`${acc} += ${measure};`);
       else {
         if (nc === 'true') c.line(`${acc} += 1;`);
@@ -279,7 +357,7 @@ export class CodecEmitter {
       const e = t.element;
       const body = (): void => {
         c.line(`${acc} += ${pick(fc, `sizeUvarint(${x}.length + 1)`, '4')};`);
-        if (e.kind === 'struct') c.line(`for (let i = 0; i < ${x}.length; i++) ${acc} += measure${e.struct.typeName}(v, ${x}[i]!);`);
+        if (e.kind === 'struct') c.line(`for (let i = 0; i < ${x}.length; i++) ${acc} += ${this.call('measure', e.struct, 'v', `${x}[i]!`)};`);
         else if (e.kind === 'primitive') {
           const fixed = FIXED[e.name];
           if (fixed !== undefined) c.line(`${acc} += ${x}.length * ${fixed};`);
@@ -299,126 +377,147 @@ export class CodecEmitter {
     return `const x = m.${f.prop} === undefined ? ${d} : m.${f.prop};`;
   }
 
-  emitWrite(s: StructModel): void {
+  private writeBody(s: StructModel): void {
     const c = this.code;
-    const m = this.m;
     const sf = this.structFlex();
-    const tagged = s.fields.filter((f) => f.tag !== undefined).sort((a, b) => a.tag! - b.tag!);
-    const usesFlex = sf !== 'true' && sf !== 'false';
-    c.block(`function write${s.typeName}(w: Writer, v: number, m: ${s.typeName}Input): void`, () => {
-      if (usesFlex) c.line(`const flex = ${sf};`);
-      for (const f of s.fields) {
-        const vc = condition(f.versions, this.scope);
-        const where = this.where(s, f);
-        const reject = (): void => {
-          if (f.ignorable) return;
-          c.line(`if (m.${f.prop} !== undefined && !(${this.isDefaultExpr(f, `m.${f.prop}`)})) throw new UnsupportedVersionError(\`${where} cannot be written at version \${v}\`);`);
-        };
-        if (f.tag !== undefined) {
-          if (vc !== 'true' && !f.ignorable) c.block(`if (${not(vc)})`, reject);
-          continue;
-        }
-        if (vc === 'true') {
-          c.block('', () => {
-            c.line(this.valueLocal(f));
-            this.writeValue(f, 'x', this.flexOf(f, false), where);
-          });
-        } else {
-          c.block(`if (${vc})`, () => {
-            c.line(this.valueLocal(f));
-            this.writeValue(f, 'x', this.flexOf(f, false), where);
-          }, f.ignorable ? '}' : '} else {');
-          if (!f.ignorable) {
-            c.indent(reject);
-            c.line('}');
-          }
+    if (sf !== 'true' && sf !== 'false') c.line(`const flex = ${sf};`);
+    for (const f of s.fields) {
+      const vc = condition(f.versions, this.scope);
+      const where = this.where(s, f);
+      const reject = (): void => {
+        if (f.ignorable) return;
+        c.line(`if (m.${f.prop} !== undefined && !(${this.isDefaultExpr(f, `m.${f.prop}`)})) throw new UnsupportedVersionError(\`${where} cannot be written at version \${v}\`);`);
+      };
+      if (f.tag !== undefined) {
+        if (vc !== 'true' && !f.ignorable) c.block(`if (${not(vc)})`, reject);
+        continue;
+      }
+      const write = (): void => {
+        c.line(this.valueLocal(f));
+        this.writeValue(f, 'x', this.flexOf(f, false), where);
+      };
+      if (vc === 'true') c.block('', write);
+      else {
+        c.block(`if (${vc})`, write, f.ignorable ? '}' : '} else {');
+        if (!f.ignorable) {
+          c.indent(reject);
+          c.line('}');
         }
       }
-      if (!isEmpty(m.flexibleVersions)) {
-        const body = (): void => {
-          if (tagged.length === 0) {
-            c.line('w.taggedFields(m._unknownTaggedFields);');
-            return;
-          }
-          c.line('const unknown = m._unknownTaggedFields;');
-          c.line('let count = unknown === undefined ? 0 : unknown.length;');
-          for (const f of tagged) {
-            const vc = condition(f.versions, this.scope);
-            c.line(`const t${f.tag} = m.${f.prop} === undefined ? ${this.defaultExpr(f)} : m.${f.prop};`);
-            const has = `${vc === 'true' ? '' : `${vc} && `}!(${this.isDefaultExpr(f, `t${f.tag}`)})`;
-            c.line(`const h${f.tag} = ${has};`);
-            c.line(`if (h${f.tag}) count++;`);
-          }
-          c.line('w.uvarint(count);');
-          c.line('let u = 0;');
-          for (const f of tagged) {
-            c.block(`if (h${f.tag})`, () => {
-              c.line(`u = w.rawTaggedFields(unknown, u, ${f.tag});`);
-              c.line(`w.uvarint(${f.tag});`);
-              c.line('let size = 0;');
-              this.sizeValue(f, `t${f.tag}`, 'true', 'size');
-              c.line('w.uvarint(size);');
-              this.writeValue(f, `t${f.tag}`, 'true', this.where(s, f));
-            });
-          }
-          c.line('w.rawTaggedFields(unknown, u, Infinity);');
-        };
-        if (sf === 'true') body();
-        else c.block('if (flex)', body);
-      }
-    });
-    c.line();
+    }
+    if (!isEmpty(this.m.flexibleVersions)) {
+      if (sf === 'true') this.writeTaggedFields(s);
+      else c.block('if (flex)', () => this.writeTaggedFields(s));
+    }
   }
 
-  emitMeasure(s: StructModel): void {
+  /** The tagged-field section: count, then known and unknown tags merged in tag order. */
+  private writeTaggedFields(s: StructModel): void {
     const c = this.code;
-    const m = this.m;
-    const sf = this.structFlex();
-    const tagged = s.fields.filter((f) => f.tag !== undefined).sort((a, b) => a.tag! - b.tag!);
-    c.block(`function measure${s.typeName}(v: number, m: ${s.typeName}Input): number`, () => {
-      if (sf !== 'true' && sf !== 'false') c.line(`const flex = ${sf};`);
-      c.line('let s = 0;');
-      for (const f of s.fields) {
-        if (f.tag !== undefined) continue;
-        const vc = condition(f.versions, this.scope);
-        const body = (): void => {
-          c.line(this.valueLocal(f));
-          this.sizeValue(f, 'x', this.flexOf(f, false), 's');
-        };
-        if (vc === 'true') c.block('', body);
-        else c.block(`if (${vc})`, body);
-      }
-      if (!isEmpty(m.flexibleVersions)) {
-        const body = (): void => {
-          if (tagged.length === 0) {
-            c.line('s += sizeTaggedFields(m._unknownTaggedFields);');
-            return;
-          }
-          c.line('const unknown = m._unknownTaggedFields;');
-          c.line('let count = unknown === undefined ? 0 : unknown.length;');
-          c.line('s += sizeRawTaggedFields(unknown);');
-          for (const f of tagged) {
-            const vc = condition(f.versions, this.scope);
-            c.line(`const t${f.tag} = m.${f.prop} === undefined ? ${this.defaultExpr(f)} : m.${f.prop};`);
-            const has = `${vc === 'true' ? '' : `${vc} && `}!(${this.isDefaultExpr(f, `t${f.tag}`)})`;
-            c.block(`if (${has})`, () => {
-              c.line('count++;');
-              c.line('let size = 0;');
-              this.sizeValue(f, `t${f.tag}`, 'true', 'size');
-              c.line(`s += ${sizeUvarintConst(f.tag!)} + sizeUvarint(size) + size;`);
-            });
-          }
-          c.line('s += sizeUvarint(count);');
-        };
-        if (sf === 'true') body();
-        else c.block('if (flex)', body);
-      }
-      c.line('return s;');
-    });
-    c.line();
+    const tagged = this.startTaggedFields(s, 'w.taggedFields(m._unknownTaggedFields);');
+    if (tagged.length === 0) return;
+    for (const f of tagged) {
+      c.line(this.taggedLocal(f));
+      c.line(`const h${f.tag} = ${this.hasTagged(f)};`);
+      c.line(`if (h${f.tag}) count++;`);
+    }
+    c.line('w.uvarint(count);');
+    c.line('let u = 0;');
+    for (const f of tagged) {
+      c.block(`if (h${f.tag})`, () => {
+        c.line(`u = w.rawTaggedFields(unknown, u, ${f.tag});`);
+        c.line(`w.uvarint(${f.tag});`);
+        c.line('let size = 0;');
+        this.sizeValue(f, `t${f.tag}`, 'true', 'size');
+        c.line('w.uvarint(size);');
+        this.writeValue(f, `t${f.tag}`, 'true', this.where(s, f));
+      });
+    }
+    c.line('w.rawTaggedFields(unknown, u, Infinity);');
   }
 
-  emitDefaults(s: StructModel): void {
+  /**
+   * Opens an encoder's tagged-field section: with no known tags in `s`, emits `whenNone` and returns no
+   * fields; else declares `unknown` and `count` (the unknown fields) and returns the known ones in tag order.
+   */
+  private startTaggedFields(s: StructModel, whenNone: string): FieldModel[] {
+    const tagged = taggedFields(s);
+    if (tagged.length === 0) this.code.line(whenNone);
+    else {
+      this.code.line('const unknown = m._unknownTaggedFields;');
+      this.code.line('let count = unknown === undefined ? 0 : unknown.length;');
+    }
+    return tagged;
+  }
+
+  /** Tagged field `f`'s value (or its default) in local `t<tag>`. */
+  private taggedLocal(f: FieldModel): string {
+    return `const t${f.tag} = m.${f.prop} === undefined ? ${this.defaultExpr(f)} : m.${f.prop};`;
+  }
+
+  /** Whether tagged field `f`, held in local `t<tag>`, goes on the wire: in its versions and not its default. */
+  private hasTagged(f: FieldModel): string {
+    const vc = condition(f.versions, this.scope);
+    return `${vc === 'true' ? '' : `${vc} && `}!(${this.isDefaultExpr(f, `t${f.tag}`)})`;
+  }
+
+  private measureBody(s: StructModel): void {
+    const c = this.code;
+    const sf = this.structFlex();
+    if (sf !== 'true' && sf !== 'false') c.line(`const flex = ${sf};`);
+    c.line('let s = 0;');
+    // A fixed-size field's value is not read; consecutive ones under one condition add up to one constant.
+    let fixedRun: { vc: string; size: number } | undefined;
+    const flushFixed = (): void => {
+      if (fixedRun !== undefined) c.line(fixedRun.vc === 'true' ? `s += ${fixedRun.size};` : `if (${fixedRun.vc}) s += ${fixedRun.size};`);
+      fixedRun = undefined;
+    };
+    for (const f of s.fields) {
+      if (f.tag !== undefined) continue;
+      const vc = condition(f.versions, this.scope);
+      const fixed = fixedSize(f.type);
+      if (fixed !== undefined) {
+        if (fixedRun?.vc === vc) fixedRun.size += fixed;
+        else {
+          flushFixed();
+          fixedRun = { vc, size: fixed };
+        }
+        continue;
+      }
+      flushFixed();
+      const body = (): void => {
+        c.line(this.valueLocal(f));
+        this.sizeValue(f, 'x', this.flexOf(f, false), 's');
+      };
+      if (vc === 'true') c.block('', body);
+      else c.block(`if (${vc})`, body);
+    }
+    flushFixed();
+    if (!isEmpty(this.m.flexibleVersions)) {
+      if (sf === 'true') this.measureTaggedFields(s);
+      else c.block('if (flex)', () => this.measureTaggedFields(s));
+    }
+    c.line('return s;');
+  }
+
+  private measureTaggedFields(s: StructModel): void {
+    const c = this.code;
+    const tagged = this.startTaggedFields(s, 's += sizeTaggedFields(m._unknownTaggedFields);');
+    if (tagged.length === 0) return;
+    c.line('s += sizeRawTaggedFields(unknown);');
+    for (const f of tagged) {
+      c.line(this.taggedLocal(f));
+      c.block(`if (${this.hasTagged(f)})`, () => {
+        c.line('count++;');
+        c.line('let size = 0;');
+        this.sizeValue(f, `t${f.tag}`, 'true', 'size');
+        c.line(`s += ${sizeUvarintConst(f.tag!)} + sizeUvarint(size) + size;`);
+      });
+    }
+    c.line('s += sizeUvarint(count);');
+  }
+
+  private defaultFunction(s: StructModel): void {
     const c = this.code;
     c.block(`function default${s.typeName}(): ${s.typeName}`, () => {
       c.block('return', () => {
@@ -427,6 +526,10 @@ export class CodecEmitter {
       }, '};');
     });
     c.line();
+  }
+
+  private isDefaultFunction(s: StructModel): void {
+    const c = this.code;
     c.block(`function isDefault${s.typeName}(m: ${s.typeName}Input): boolean`, () => {
       const parts = s.fields.map((f) => `(m.${f.prop} === undefined || ${this.isDefaultExpr(f, `m.${f.prop}`)})`);
       if (!isEmpty(this.m.flexibleVersions)) parts.push('(m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0)');
@@ -440,39 +543,54 @@ export class CodecEmitter {
     c.line();
   }
 
-  emitEntryPoints(): void {
+  private emitFunction(kind: CodecKind, s: StructModel): void {
+    const { body, params } = this.codecFunction(kind, s);
+    const result = kind === 'read' ? s.typeName : kind === 'write' ? 'void' : 'number';
+    this.code.block(`function ${kind}${s.typeName}(${params.map(([name, type]) => `${name}: ${type}`).join(', ')}): ${result}`, () => this.code.append(body));
+    this.code.line();
+  }
+
+  private emitEntryPoints(): void {
     const c = this.code;
     const m = this.m;
-    const t = m.root.typeName;
+    const t = m.root;
     const min = m.validVersions.min;
     const max = m.validVersions.max;
     const check = `if (!Number.isInteger(version) || version < ${min} || version > ${max}) throw new UnsupportedVersionError(\`${m.name} has no version \${version} (valid ${min}-${max})\`);`;
     c.doc([`Decodes ${m.name} (versions ${min}-${max}) from \`r\`, advancing it. Byte strings are views into the input.`]);
-    c.block(`export function decode${cap(m.name)}(r: Reader, version: number): ${t}`, () => {
+    c.block(`export function decode${cap(m.name)}(r: Reader, version: number): ${t.typeName}`, () => {
       c.line(check);
-      c.line(`return read${t}(r, version);`);
+      c.line(`return ${this.call('read', t, 'version')};`);
     });
     c.line();
     c.doc([`Encodes ${m.name} at \`version\` into \`w\` (which must have room for size${cap(m.name)}() bytes).`]);
-    c.block(`export function encode${cap(m.name)}(w: Writer, version: number, message: ${t}Input): void`, () => {
+    c.block(`export function encode${cap(m.name)}(w: Writer, version: number, message: ${t.typeName}Input): void`, () => {
       c.line(check);
-      c.line(`write${t}(w, version, message);`);
+      c.line(`${this.call('write', t, 'version', 'message')};`);
     });
     c.line();
     c.doc([`Exact encoded size of ${m.name} at \`version\`, in bytes.`]);
-    c.block(`export function size${cap(m.name)}(version: number, message: ${t}Input): number`, () => {
+    c.block(`export function size${cap(m.name)}(version: number, message: ${t.typeName}Input): number`, () => {
       c.line(check);
-      c.line(`return measure${t}(version, message);`);
+      c.line(`return ${this.call('measure', t, 'version', 'message')};`);
     });
     c.line();
   }
 
   emitAll(): void {
+    const kinds: CodecKind[] = ['read', 'write', 'measure'];
+    // Render every codec body first: that records which helpers they call.
+    for (const s of this.m.structs) for (const k of kinds) this.codecFunction(k, s);
+    // A Map's iteration also visits entries added while it runs: the helpers that helpers call.
+    for (const h of this.helpers.values()) {
+      h.code ??= this.render(() => (h.kind === 'default' ? this.defaultFunction(h.s) : this.isDefaultFunction(h.s)));
+    }
     for (const s of this.m.structs) {
-      this.emitRead(s);
-      this.emitWrite(s);
-      this.emitMeasure(s);
-      if (s.usedAsField) this.emitDefaults(s);
+      for (const k of kinds) this.emitFunction(k, s);
+      for (const h of ['default', 'isDefault'] as const) {
+        const code = this.helpers.get(`${h}${s.typeName}`)?.code;
+        if (code !== undefined) this.code.append(code);
+      }
     }
     this.emitEntryPoints();
   }
@@ -482,7 +600,8 @@ function sizeUvarintConst(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
 }
 
-export function valueOf(d: DefaultValue, t: FieldType): string {
+/** A default as a literal; the default struct comes from CodecEmitter.defaultExpr, which records its helper. */
+function valueOf(d: DefaultValue, t: FieldType): string {
   switch (d.kind) {
     case 'number':
       return Object.is(d.value, -0) ? '0' : String(d.value);
@@ -496,7 +615,7 @@ export function valueOf(d: DefaultValue, t: FieldType): string {
       return 'null';
     case 'empty':
       if (t.kind === 'array') return '[]';
-      if (t.kind === 'struct') return `default${t.struct.typeName}()`;
+      if (t.kind === 'struct') throw new Error(`default ${t.struct.typeName} is not a literal`);
       if (t.name === 'uuid') return 'ZERO_UUID';
       return 'new Uint8Array(0)';
   }

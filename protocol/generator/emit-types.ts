@@ -35,7 +35,7 @@ export function fieldTsType(f: FieldModel, input: boolean): string {
   return isEmpty(f.nullableVersions) ? base : `${base} | null`;
 }
 
-export function describeDefault(d: DefaultValue): string {
+function describeDefault(d: DefaultValue): string {
   switch (d.kind) {
     case 'number':
     case 'bool':
@@ -51,7 +51,7 @@ export function describeDefault(d: DefaultValue): string {
   }
 }
 
-export function fieldDoc(f: FieldModel, m: MessageModel): string[] {
+function fieldDoc(f: FieldModel, m: MessageModel): string[] {
   const doc: string[] = [];
   if (f.about) doc.push(f.about);
   if (f.comments.length) {

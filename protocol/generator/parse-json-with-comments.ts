@@ -2,13 +2,13 @@
 // attached to the object it precedes (or, inside an object, to that object), so the generator can turn
 // the per-version notes into doc comments. Comments before the top-level object (the licence) are dropped.
 
-export interface ParsedJson {
+interface ParsedJson {
   value: unknown;
   /** Comment lines (without `//`) attached to each parsed object. */
   comments: WeakMap<object, string[]>;
 }
 
-export function stripComments(text: string): { json: string; byObjectIndex: Map<number, string[]> } {
+function stripComments(text: string): { json: string; byObjectIndex: Map<number, string[]> } {
   let out = '';
   const byObjectIndex = new Map<number, string[]>();
   const stack: number[] = [];

@@ -3,7 +3,7 @@
 import { parseJsonWithComments } from './parse-json-with-comments.js';
 import { NONE, type VersionRange, intersect, isEmpty, isSubset, parseVersions } from './versions.js';
 
-export const PRIMITIVES = ['bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'string', 'bytes', 'uuid', 'records'] as const;
+const PRIMITIVES = ['bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'string', 'bytes', 'uuid', 'records'] as const;
 export type PrimitiveName = (typeof PRIMITIVES)[number];
 
 export type FieldType =
@@ -48,11 +48,9 @@ export interface StructModel {
   typeName: string;
   fields: FieldModel[];
   comments: string[];
-  /** Set when a non-array field of this struct type exists (needs default/isDefault helpers). */
-  usedAsField: boolean;
 }
 
-export type MessageKind = 'request' | 'response' | 'header' | 'data';
+type MessageKind = 'request' | 'response' | 'header' | 'data';
 
 export interface MessageModel {
   file: string;
@@ -77,7 +75,7 @@ const KINDS = new Set(['request', 'response', 'header', 'data']);
 const LISTENERS = new Set(['broker', 'controller', 'zkBroker']);
 const ENTITY_TYPES = new Set(['topicName', 'groupId', 'transactionalId', 'producerId', 'brokerId']);
 
-export function camelCase(name: string): string {
+function camelCase(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1);
 }
 
@@ -245,7 +243,7 @@ export function loadMessage(file: string, text: string): MessageModel {
         if (!/^[A-Z][A-Za-z0-9]*$/.test(base)) throw new Error(`${fw}: unknown type ${typeText}`);
         const st: { kind: 'struct'; struct: StructModel } = { kind: 'struct', struct: undefined as unknown as StructModel };
         if (f.fields !== undefined) {
-          const s: StructModel = { name: base, typeName: name + base, fields: [], comments: [], usedAsField: false };
+          const s: StructModel = { name: base, typeName: name + base, fields: [], comments: [] };
           declare(s, fw);
           s.fields = parseFields(f.fields, `${where}.${base}`, versions);
           st.struct = s;
@@ -290,7 +288,7 @@ export function loadMessage(file: string, text: string): MessageModel {
     return out;
   };
 
-  const root: StructModel = { name, typeName: name, fields: [], comments: comments.get(top) ?? [], usedAsField: false };
+  const root: StructModel = { name, typeName: name, fields: [], comments: comments.get(top) ?? [] };
   structs.push(root);
   root.fields = parseFields(top.fields, file, validVersions);
 
@@ -301,7 +299,7 @@ export function loadMessage(file: string, text: string): MessageModel {
       const csName = asString(cs.name, `${file}: commonStructs name`);
       checkKeys(cs, COMMON_STRUCT_KEYS, `${file}: commonStructs.${csName}`);
       const csVersions = intersect(parseVersions(cs.versions, `${file}: commonStructs.${csName}.versions`), validVersions);
-      const s: StructModel = { name: csName, typeName: name + csName, fields: [], comments: comments.get(cs) ?? [], usedAsField: false };
+      const s: StructModel = { name: csName, typeName: name + csName, fields: [], comments: comments.get(cs) ?? [] };
       declare(s, `${file}: commonStructs.${csName}`);
       s.fields = parseFields(cs.fields, `${file}: ${csName}`, csVersions);
     }
@@ -311,12 +309,6 @@ export function loadMessage(file: string, text: string): MessageModel {
     if (!s) throw new Error(`${ref.where}: unknown struct type ${ref.name}`);
     ref.set(s);
   }
-  // Mark structs used as plain (non-array) fields; they need default() and isDefault() helpers.
-  const mark = (t: FieldType): void => {
-    if (t.kind === 'struct') t.struct.usedAsField = true;
-  };
-  for (const s of structs) for (const f of s.fields) mark(f.type);
-
   return {
     file,
     kind: kind as MessageKind,

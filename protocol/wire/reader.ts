@@ -5,8 +5,6 @@ import { ProtocolDecodeError } from './errors.js';
 import { readUtf8 } from './utf8.js';
 import { uuidFromBytes } from './uuid.js';
 
-export { ProtocolDecodeError } from './errors.js';
-
 /** A tagged field the decoder did not recognise: its tag and a view of its raw bytes. */
 export interface RawTaggedField {
   tag: number;

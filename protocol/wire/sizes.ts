@@ -2,24 +2,8 @@
 import type { RawTaggedField } from './reader.js';
 import { utf8Length } from './utf8.js';
 
-export { utf8Length };
-
 export function sizeUvarint(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
-}
-export function sizeVarint(v: number): number {
-  return sizeUvarint(((v << 1) ^ (v >> 31)) >>> 0);
-}
-export function sizeUvarlong(v: bigint): number {
-  let n = 1;
-  while (v >= 0x80n) {
-    v >>= 7n;
-    n++;
-  }
-  return n;
-}
-export function sizeVarlong(v: bigint): number {
-  return sizeUvarlong(BigInt.asUintN(64, (v << 1n) ^ (v >> 63n)));
 }
 export function sizeString(s: string): number {
   return 2 + utf8Length(s);

@@ -1,4 +1,4 @@
-// Start-up time (issue #4) depends on how much code the broker loads before it listens. The broker serves
+// Start-up time depends on how much code the broker loads before it listens. The broker serves
 // ~27 APIs; the other ~60 APIs' codecs (and the client tools) must stay out of the modules the `rivulet`
 // command imports statically, so they are neither read nor compiled at start. This walks the built bundle's
 // static import graph from dist/cli/rivulet.js and checks what it contains; `npm run bench -- startup`

@@ -32,7 +32,6 @@ interface Case<K extends keyof RequestInputTypes> {
 }
 
 const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
-const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 const topics = ['orders', 'payments-ü'];
 
@@ -66,7 +65,7 @@ const cases: Case<any>[] = [
     api: 'syncGroup',
     key: ApiKey.SyncGroup,
     versions: range(0, 3),
-    build: (v) => {
+    build: () => {
       const assignment = [
         { memberId: 'm1', memberAssignment: Buffer.from([0, 1, 0, 0, 0, 1]) },
         { memberId: 'm2', memberAssignment: Buffer.alloc(0) },
