@@ -11,7 +11,7 @@
 import type { LocalLogOptions, LoadStats } from './log/local-log.js';
 import { BufferPool, packRecords, readFrameAnswer, writeFrameRequest, type RecordInput } from './packed-records.js';
 import type { AppendOutcome, EventMessage, OpenResult, Request, RequestMessage, WorkerMessage } from './protocol.js';
-import type { LocalRecord, SyncOptions, SyncStatus } from './sync/types.js';
+import type { SyncOptions, SyncStatus } from './sync/types.js';
 
 export type { LocalRecord, LocalRecordInput, SyncableLog, SyncOptions, SyncStatus } from './sync/types.js';
 export type { LocalLogOptions, LoadStats } from './log/local-log.js';

@@ -576,7 +576,7 @@ export class Log {
     if (target > this._logStartOffset) {
       this._logStartOffset = target;
       this.hooks.onLogStartOffsetChange?.(this);
-      this.deleteOldSegments((s, next) => next !== null && next.baseOffset <= this._logStartOffset);
+      this.deleteOldSegments((_segment, next) => next !== null && next.baseOffset <= this._logStartOffset);
     }
     return this._logStartOffset;
   }

@@ -6,7 +6,6 @@
 //  - unclean start: every segment from the one holding the recovery point on is validated batch by batch
 //    by the core; the first invalid or torn batch and everything after it (later segments too) is cut,
 //    and the indexes of those segments are rebuilt.
-import type { StorageFs } from './fs.js';
 import { invariant } from './errors.js';
 import {
   DELETED_SUFFIX,

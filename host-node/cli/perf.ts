@@ -283,7 +283,7 @@ class Progress {
 
   constructor(
     private readonly io: ToolIO,
-    private readonly total: number,
+    total: number,
     private readonly unit: string,
     json: boolean,
     intervalMs: number,

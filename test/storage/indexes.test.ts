@@ -1,9 +1,9 @@
-import { cpSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_TIMESTAMP } from '../../storage/log.js';
 import { JsCore } from './helpers/js-core.js';
-import { batch, cleanupTempDirs, decodeBatches, openLog, readAllValues, records, tempDir } from './helpers/env.js';
+import { batch, cleanupTempDirs, decodeBatches, openLog, records, tempDir } from './helpers/env.js';
 
 afterEach(cleanupTempDirs);
 
