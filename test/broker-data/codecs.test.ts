@@ -55,6 +55,27 @@ describe('RecordFormats.prepareProduce', () => {
     expect(formats.prepareProduce(b, 9)).toBe(b);
   });
 
+  it('bytes lying in the core memory stay usable when a check grows that memory (the broker shares its core with storage)', () => {
+    const core = newCore();
+    const shared = new RecordFormats(core);
+    // Two gzip batches whose decompressed sections (~2 MB each) exceed the core's scratch: walking them
+    // reserves more linear memory, which detaches every view of it.
+    const value = 'x'.repeat(2000);
+    const big = Buffer.from(encodeRecords(Array.from({ length: 1000 }, (_, i) => ({ value, timestamp: 1000, offsetDelta: i, timestampDelta: 0 })), 1000));
+    const one = encodeBatchRaw({ records: gzipSync(big), recordCount: 1000, compression: 1, baseTimestamp: 1000, maxTimestamp: 1000, lastOffsetDelta: 999 });
+    const two = Buffer.concat([one, one]);
+    const region = core.alloc(two.length);
+    region.write(two);
+    const view = region.bytes();
+    const before = core.exports.memory.buffer.byteLength;
+    const out = shared.prepareProduce(view, 2);
+    expect(core.exports.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(view.byteLength).toBe(0);
+    expect(out.buffer).toBe(core.exports.memory.buffer);
+    expect(out.byteOffset).toBe(region.ptr);
+    expect(Buffer.from(out).equals(two)).toBe(true);
+  });
+
   it('garbage inside a compressed batch with a valid CRC → CORRUPT_MESSAGE; a lying record count → INVALID_RECORD', () => {
     const garbage = encodeBatchRaw({ records: Buffer.from('not gzip'), recordCount: 4, compression: 1, baseTimestamp: 1000, maxTimestamp: 1003, lastOffsetDelta: 3 });
     expect(() => formats.prepareProduce(garbage, 9)).toThrow(expect.objectContaining({ code: ErrorCode.CORRUPT_MESSAGE }));
