@@ -9,7 +9,7 @@ import { silentLogger } from '../host-node/util/log.js';
 const [dataDir, setsJson, topic, partitions] = process.argv.slice(2) as [string, string, string, string];
 const config = BrokerConfig.load({ sets: { 'node.id': '1', ...JSON.parse(setsJson) }, flags: { host: '127.0.0.1', port: 0, dataDir } });
 const broker = await startBroker({ config, log: silentLogger });
-broker.context.logs.createTopic({ name: topic, numPartitions: Number(partitions), replicationFactor: 1 });
+broker.context.topicRegistry.createTopic({ name: topic, numPartitions: Number(partitions), replicationFactor: 1 });
 process.stdout.write(JSON.stringify({ port: broker.port }) + '\n');
 // A line "cpu" on stdin → one line {"user":µs,"system":µs} (process.cpuUsage) on stdout.
 createInterface({ input: process.stdin }).on('line', (l) => {

@@ -15,7 +15,9 @@ import { KafkaDispatcher } from './server/dispatcher.js';
 import { registerDefaultHandlers } from './server/handlers/index.js';
 import { loadOrCreateMetaProperties } from './server/meta-properties.js';
 import { HandlerRegistry } from './server/registry.js';
-import type { TopicMetadataSource } from './server/topics.js';
+import { RecordFormats } from './server/data/records.js';
+import { brokerMetricsSource } from './server/metrics-source.js';
+import type { TopicMetadataSource } from './topics/metadata.js';
 import { TopicRegistry } from './topics/topic-registry.js';
 import { attachGroupCoordinator } from './group/index.js';
 import { createLogger, type Logger } from './util/log.js';
@@ -32,10 +34,10 @@ export interface StartBrokerOptions {
   port?: number;
   dataDir?: string;
   log?: Logger;
-  /** Change the registry before the listener starts (tests add handlers; later issues register more). */
+  /** Change the handler registry before the listener starts (tests add or wrap handlers). */
   configureHandlers?: (registry: HandlerRegistry) => void;
   /** What Metadata lists (defaults to the topic registry). */
-  topics?: TopicMetadataSource;
+  metadata?: TopicMetadataSource;
   /** Observe connections (tests). */
   onConnection?: (c: Connection) => void;
 }
@@ -66,15 +68,16 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const meta = loadOrCreateMetaProperties(config.logDirs, nodeId, config.get('cluster.id'));
   if (meta.formatted) log.info(`formatted ${config.logDirs.join(', ')} with cluster.id ${meta.clusterId}, node.id ${nodeId}`);
 
-  const registry = registerDefaultHandlers(new HandlerRegistry());
-  options.configureHandlers?.(registry);
+  const handlers = registerDefaultHandlers(new HandlerRegistry());
+  options.configureHandlers?.(handlers);
 
   // Topics and their logs: loads the topic records, opens every partition log under log.dirs (recovery
   // after an unclean shutdown, checkpoints), starts the retention and checkpoint timers.
   // One WASM core instance serves the whole broker: storage, the group coordinator's record encoding
   // and the data path's down-conversion all run in its linear memory.
   const core = newCore();
-  const logs = new TopicRegistry({ config, nodeId, core: new WasmStorageCore(core), log: log.child('topics') });
+  const storageCore = new WasmStorageCore(core);
+  const topicRegistry = new TopicRegistry({ config, nodeId, core: storageCore, log: log.child('topics') });
 
   const advertised: Endpoint[] = [];
   const context: BrokerContext = {
@@ -83,9 +86,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     rack: config.get('broker.rack'),
     config,
     advertisedListeners: advertised,
-    registry,
-    topics: options.topics ?? logs,
-    logs,
+    handlers,
+    topicRegistry,
+    metadata: options.metadata ?? topicRegistry,
+    logManager: topicRegistry.logManager,
+    recordFormats: new RecordFormats(core),
     log,
   };
   // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md).
@@ -95,8 +100,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   // Loaded only when asked for: prom-client alone takes ~70 ms to load, a quarter of the start-up time.
   const metricsModule = metricsPort !== -1 ? await import('./metrics/index.js') : undefined;
   if (metricsModule) {
-    const m = (context.metrics = new metricsModule.BrokerMetrics(context));
-    logs.onChange((c) => {
+    const source = brokerMetricsSource(context.logManager, () => context.groupCoordinator);
+    const m = (context.metrics = new metricsModule.BrokerMetrics(source));
+    topicRegistry.onChange((c) => {
       if (c.type === 'deleted') m.forgetTopic(c.topic.name);
     });
   }
@@ -109,7 +115,6 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
 
   // Produce frames that span socket reads are reassembled in the storage core's linear memory, so their
   // batches are copied once between socket and disk (storage/linear-frame-arena.ts).
-  const storageCore = logs.logManager.core;
   const frameArena = storageCore.linear
     ? new LinearFrameArena(storageCore.linear, { regionBytes: POOL_MAX_BYTES, maxRegions: 16, accepts: (apiKey) => apiKey === ApiKey.Produce })
     : undefined;
@@ -151,8 +156,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     await metricsServer?.close();
     await wsListener?.close(0);
     await Promise.all(listeners.map((l) => l.close(0)));
-    await context.groups?.shutdown();
-    await logs.close();
+    await context.groupCoordinator?.shutdown();
+    await topicRegistry.close();
     throw e;
   }
 
@@ -189,7 +194,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       // Listeners first (no new requests), then a clean storage shutdown (flush, checkpoints, marker).
       // The group coordinator stops at the same time: waiting JoinGroup/SyncGroup requests are answered
       // (NOT_COORDINATOR) so their connections can drain.
-      closing ??= Promise.all([context.groups?.shutdown(), metricsServer?.close(), wsListener?.close(), ...listeners.map((l) => l.close())]).then(() => logs.close());
+      closing ??= Promise.all([context.groupCoordinator?.shutdown(), metricsServer?.close(), wsListener?.close(), ...listeners.map((l) => l.close())]).then(() => topicRegistry.close());
       return closing;
     },
   };

@@ -10,6 +10,7 @@ import type { StorageCore } from './core-port.js';
 import { ErrorCode, StorageError, invariant } from './errors.js';
 import { DeferredSyncFs } from './deferred-sync-fs.js';
 import { fsyncDir, writeFileAtomic, type StorageFs } from './fs.js';
+import { LinearSpans } from './linear-frame-arena.js';
 import { Log } from './log.js';
 import { applyRetention, type RetentionResult } from './retention.js';
 import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js';
@@ -232,6 +233,15 @@ export class LogManager {
   }
 
   // ---- logs -----------------------------------------------------------------------------------------
+
+  /**
+   * Positions of one request's record views, for appending them one after another: views that lie in the
+   * core's linear memory (a Produce frame reassembled there) are detached when an append grows that memory,
+   * and are rebuilt from their positions (LinearSpans). Add every view before the first append.
+   */
+  requestRecordSpans(): LinearSpans {
+    return new LinearSpans(this.core.linear);
+  }
 
   getLog(topic: string, partition: number): Log | undefined {
     return this.logs.get(tpKey(topic, partition))?.log;

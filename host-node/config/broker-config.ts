@@ -97,7 +97,7 @@ export const BROKER_CONFIG_DEFS = {
     doc: 'Cluster id to format a new log directory with (Rivulet addition; Kafka sets it with kafka-storage format). Must match meta.properties if that exists.',
   }),
 
-  // ---- topics (issue #4) ---------------------------------------------------------------------------
+  // ---- topics ---------------------------------------------------------------------------
   'num.partitions': int({ default: 1, validate: atLeast(1), importance: 'medium', doc: 'The default number of partitions of a topic (CreateTopics with -1, auto-created topics).' }),
   'default.replication.factor': int({
     default: 1,
@@ -157,7 +157,7 @@ export const BROKER_CONFIG_DEFS = {
     doc: 'Rivulet addition: after ENOSPC, how long a partition stays offline before an append or read may probe again (ms).',
   }),
 
-  // ---- idempotent producers (issue #7) ----------------------------------------------------------------
+  // ---- idempotent producers ----------------------------------------------------------------
   'producer.id.expiration.ms': int({
     default: 86400000,
     validate: atLeast(1),
@@ -171,13 +171,13 @@ export const BROKER_CONFIG_DEFS = {
     doc: 'The interval in ms at which partitions drop the producer ids that have expired (producer.id.expiration.ms).',
   }),
 
-  // ---- group coordinator (issue #5): group.*, offsets.* ----------------------------------------------
+  // ---- group coordinator: group.*, offsets.* ----------------------------------------------
   ...GROUP_CONFIG_DEFS,
 
-  // ---- Prometheus endpoint (issue #5): metrics.* (Rivulet additions) ------------------------------------
+  // ---- Prometheus endpoint: metrics.* (Rivulet additions) ------------------------------------
   ...METRICS_CONFIG_DEFS,
 
-  // ---- WebSocket listener (issue #7): ws.* (Rivulet additions) -----------------------------------------
+  // ---- WebSocket listener: ws.* (Rivulet additions) -----------------------------------------
   'ws.port': int({
     default: -1,
     validate: (v) => (v < -1 || v > 65535 ? 'Expected -1 (disabled), 0 (any free port) or a port 1-65535' : undefined),

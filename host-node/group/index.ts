@@ -50,10 +50,10 @@ export interface AttachOptions {
   logs?: OffsetsTopicLogs;
 }
 
-/** Builds the coordinator from the broker config, loads __consumer_offsets, and sets `context.groups`. */
+/** Builds the coordinator from the broker config, loads __consumer_offsets, and sets `context.groupCoordinator`. */
 export function attachGroupCoordinator(context: BrokerContext, o: AttachOptions = {}): GroupCoordinator {
   const cfg: CoordinatorConfig = { ...coordinatorConfigFrom(context.config), ...(o.config ?? {}) };
-  const registry = (context as { logs?: TopicRegistry }).logs;
+  const registry = context.topicRegistry;
   // The topic's real partition count decides where groups live (it must not change under existing groups).
   const existing = registry?.topic(CONSUMER_OFFSETS_TOPIC);
   if (existing && o.config?.offsetsTopicPartitions === undefined) cfg.offsetsTopicPartitions = existing.partitions;
@@ -61,19 +61,19 @@ export function attachGroupCoordinator(context: BrokerContext, o: AttachOptions 
   if (!logs) throw new Error('attachGroupCoordinator: the broker has no topic registry; pass `logs`');
   const c = new GroupCoordinator({ logs, config: cfg, clock: o.clock, log: context.log.child('group') });
   c.start();
-  context.groups = c;
+  context.groupCoordinator = c;
   return c;
 }
 
 /** The running coordinator of the broker a request came to, or undefined (→ COORDINATOR_NOT_AVAILABLE). */
 export function coordinatorOf(ctx: RequestContext): GroupCoordinator | undefined {
-  const c = ctx.broker.groups;
+  const c = ctx.broker.groupCoordinator;
   return c && c.isRunning ? c : undefined;
 }
 
 /** OffsetCommit/OffsetDelete: partitions this broker does not host → UNKNOWN_TOPIC_OR_PARTITION (as Kafka). */
 export function partitionValidator(ctx: RequestContext): PartitionValidator {
-  const topics = ctx.broker.topics;
+  const topics = ctx.broker.metadata;
   return (topic, partition) => {
     const t = topics.topicByName(topic);
     return t && partition >= 0 && partition < t.partitions.length ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

@@ -3,9 +3,10 @@
 //
 // Hot path: handlers and the dispatcher bump plain numbers on objects cached per topic / per API key — no
 // label hashing, no allocation per request, nothing per record. prom-client's metrics are filled from those
-// numbers (and from the logs and the group coordinator) only when /metrics is scraped, by `collect()`.
+// numbers (and from the MetricsSource: partition logs, consumer groups) only when /metrics is scraped, by
+// `collect()`.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BrokerContext } from '../server/context.js';
+import type { GroupOffsetStats, MetricsSource, PartitionLogStats } from './source.js';
 
 /** Request latency buckets, in milliseconds (Kafka's RequestMetrics report ms). */
 export const REQUEST_TIME_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
@@ -39,7 +40,7 @@ export class BrokerMetrics {
   fetchPurgatory = 0;
   private readonly totalTime: Histogram<'request'>;
 
-  constructor(private readonly broker: BrokerContext, o: { defaultMetrics?: boolean } = {}) {
+  constructor(private readonly source: MetricsSource, o: { defaultMetrics?: boolean } = {}) {
     const reg = this.registry;
     const self = this;
     if (o.defaultMetrics ?? true) collectDefaultMetrics({ register: reg });
@@ -110,7 +111,7 @@ export class BrokerMetrics {
     });
 
     // Partition logs, read at scrape time.
-    const logGauge = (name: string, help: string, read: (l: { size: number; logEndOffset: number; logStartOffset: number }) => number) =>
+    const logGauge = (name: string, help: string, read: (l: PartitionLogStats) => number) =>
       new Gauge({
         name,
         help,
@@ -118,7 +119,7 @@ export class BrokerMetrics {
         registers: [reg],
         collect() {
           this.reset();
-          for (const l of self.broker.logs.logManager.allLogs()) this.set({ topic: l.topic, partition: String(l.partition) }, read(l));
+          for (const l of self.source.partitionLogs()) this.set({ topic: l.topic, partition: String(l.partition) }, read(l));
         },
       });
     logGauge('kafka_log_log_size', 'Bytes of the partition log on disk, all segments (Kafka kafka.log Log Size).', (l) => l.size);
@@ -127,7 +128,7 @@ export class BrokerMetrics {
 
     // Consumer groups: committed offsets vs high watermark, computed at scrape time (the lag gauge is
     // collected first and leaves its rows for the current-offset gauge).
-    let rows: ReturnType<BrokerMetrics['groupOffsets']> = [];
+    let rows: GroupOffsetStats[] = [];
     new Gauge({
       name: 'kafka_consumergroup_lag',
       help: 'High watermark minus the committed offset, per group and partition (as kafka_exporter and kafka-consumer-groups.sh compute it).',
@@ -135,7 +136,7 @@ export class BrokerMetrics {
       registers: [reg],
       collect() {
         this.reset();
-        rows = self.groupOffsets();
+        rows = [...self.source.groupOffsets()];
         for (const r of rows) if (r.highWatermark !== undefined) this.set({ group: r.group, topic: r.topic, partition: String(r.partition) }, r.highWatermark - r.offset);
       },
     });
@@ -157,9 +158,7 @@ export class BrokerMetrics {
       registers: [reg],
       collect() {
         this.reset();
-        const g = self.broker.groups;
-        if (!g) return;
-        for (const { groupId } of g.list().groups) this.set({ group: groupId }, g.group(groupId)?.size ?? 0);
+        for (const g of self.source.groups()) this.set({ group: g.group }, g.members);
       },
     });
   }
@@ -194,24 +193,6 @@ export class BrokerMetrics {
 
   connectionAccepted(listener: string): void {
     this.accepted.set(listener, (this.accepted.get(listener) ?? 0) + 1);
-  }
-
-  /** Committed offsets of every group, with the partition's high watermark when the broker hosts it. */
-  groupOffsets(): { group: string; topic: string; partition: number; offset: number; highWatermark: number | undefined }[] {
-    const coord = this.broker.groups;
-    const out: { group: string; topic: string; partition: number; offset: number; highWatermark: number | undefined }[] = [];
-    if (!coord) return out;
-    for (const { groupId } of coord.list().groups) {
-      const g = coord.group(groupId);
-      if (!g) continue;
-      for (const [topic, parts] of g.offsets) {
-        for (const [partition, c] of parts) {
-          const log = this.broker.logs.logManager.getLog(topic, partition);
-          out.push({ group: groupId, topic, partition, offset: Number(c.offset), highWatermark: log?.highWatermark });
-        }
-      }
-    }
-    return out;
   }
 
   /** The exposition text (what /metrics serves). */

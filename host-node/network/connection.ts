@@ -12,7 +12,12 @@
 //
 // The byte stream comes from a Transport: a net.Socket (TCP) satisfies it as is; the WebSocket listener
 // adapts a WebSocket to it (one message per request frame, one per response).
+//
+// Invariants (a failure is a broker bug, not a client's): a frame from the decoder is within
+// socket.request.max.bytes; a slot completes once; responses leave from the FIFO's head only, and the
+// in-flight count (slots past the head) never goes negative; a response frame's size prefix matches its bytes.
 
+import { invariant, invariantViolation } from '../../common/invariant.js';
 import type { Logger } from '../util/log.js';
 import { FrameDecoder, FrameError, type FrameArena, type Lent } from './frame-decoder.js';
 import type { ConnectionInfo, ConnectionLimits, DispatchResult, RequestDispatcher, ResponseFrame } from './types.js';
@@ -174,6 +179,7 @@ export class Connection implements ConnectionInfo {
       if (lent !== undefined) this.decoder.recycle(lent);
       return;
     }
+    if (frame.length > this.limits.maxRequestBytes) throw invariantViolation(`decoded frame of ${frame.length} bytes exceeds socket.request.max.bytes ${this.limits.maxRequestBytes}`);
     this.requestCount++;
     const slot: Slot = { done: false, result: null, lent };
     this.slots.push(slot);
@@ -205,11 +211,17 @@ export class Connection implements ConnectionInfo {
     else this.abort('error', `request failed: ${err?.stack ?? String(e)}`, 'error');
   }
 
+  /** A dispatch settled; a failed invariant here (also after an await) closes the connection as a broker error. */
   private complete(slot: Slot, result: DispatchResult): void {
-    slot.done = true;
-    slot.result = result;
-    if (this.closed || this.socket.destroyed) return;
-    if (this.slots[this.head] === slot) this.flush();
+    try {
+      invariant(!slot.done, 'a request slot completes once');
+      slot.done = true;
+      slot.result = result;
+      if (this.closed || this.socket.destroyed) return;
+      if (this.slots[this.head] === slot) this.flush();
+    } catch (e) {
+      this.onDispatchError(e);
+    }
   }
 
   private flush(): void {
@@ -221,6 +233,7 @@ export class Connection implements ConnectionInfo {
       if (s.lent !== undefined) this.decoder.recycle(s.lent);
       const r = s.result;
       if (r === null) continue;
+      checkResponseFrame(r);
       if (!wrote) {
         this.cork();
         wrote = true;
@@ -237,6 +250,7 @@ export class Connection implements ConnectionInfo {
         this.socket.pause();
       }
     }
+    invariant(this.head <= slots.length, 'the FIFO head never passes its tail');
     // Compact the FIFO now and then.
     if (this.head === slots.length) {
       slots.length = 0;
@@ -300,4 +314,15 @@ export class Connection implements ConnectionInfo {
     if (this.log.enabled('debug')) this.log.debug(`connection ${this.describe()} closed (${reason}) after ${this.requestCount} requests`);
     this.onClosed(this, reason);
   }
+}
+
+/** A response frame's 4-byte size prefix counts exactly the bytes after it (over all chunks). */
+function checkResponseFrame(r: ResponseFrame): void {
+  const first = r instanceof Uint8Array ? r : r[0];
+  let total = 0;
+  if (r instanceof Uint8Array) total = r.length;
+  else for (let i = 0; i < r.length; i++) total += r[i]!.length;
+  if (first === undefined || first.length < 4) throw invariantViolation('a response frame starts with its size prefix');
+  const size = ((first[0]! << 24) | (first[1]! << 16) | (first[2]! << 8) | first[3]!) >>> 0;
+  if (size !== total - 4) throw invariantViolation(`response size prefix ${size} matches its ${total - 4} bytes`);
 }

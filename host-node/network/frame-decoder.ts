@@ -11,6 +11,10 @@
 // - With a FrameArena, a spanning frame the arena accepts (by API key: the broker gives Produce frames to the
 //   storage core's linear memory) is reassembled in an arena region instead. Its record batches are then
 //   validated and written to disk from where they landed: one copy between socket and disk.
+//
+// Invariants (a failure is a decoder bug, not a client's): every frame handed on is exactly its announced
+// size, and a reassembly buffer or region always holds the whole frame being reassembled in it.
+import { invariant, invariantViolation } from '../../common/invariant.js';
 
 export class FrameError extends Error {
   constructor(message: string) {
@@ -97,6 +101,7 @@ export class FrameDecoder {
         off += n;
         if (this.asmHave === this.asmNeed) {
           const frame = Buffer.concat(this.big, this.asmNeed);
+          invariant(frame.length === this.asmNeed, 'a large frame is joined from exactly its announced bytes');
           this.big = null;
           this.asmHave = this.asmNeed = 0;
           this.sink(frame, undefined);
@@ -107,6 +112,7 @@ export class FrameDecoder {
         // Continue a frame that spans chunks, in a Buffer of ours or an arena region (a fresh view of it:
         // the memory behind a region may have grown since the last chunk).
         const into = this.region !== null ? this.region.bytes() : this.asm!;
+        if (into.length < this.asmNeed) throw invariantViolation(`reassembly target of ${into.length} bytes holds the ${this.asmNeed}-byte frame`);
         const n = Math.min(this.asmNeed - this.asmHave, len - off);
         chunk.copy(into, this.asmHave, off, off + n);
         this.asmHave += n;
@@ -167,6 +173,7 @@ export class FrameDecoder {
     const region = size >= 2 ? this.takeRegion(size, frame.readInt16BE(0)) : null;
     if (region !== null) {
       const bytes = region.bytes();
+      if (bytes.length < size) throw invariantViolation(`arena region of ${bytes.length} bytes holds the ${size}-byte frame`);
       bytes.set(frame);
       this.sink(bytes.subarray(0, size), region);
       return;
@@ -189,6 +196,7 @@ export class FrameDecoder {
 
   /** Returns a reassembly buffer or arena region lent with a frame. */
   recycle(lent: Lent): void {
+    invariant(lent !== this.asm, 'a reassembly buffer is given back only after its frame was handed on');
     if (!Buffer.isBuffer(lent)) {
       lent.release();
       return;
@@ -199,6 +207,7 @@ export class FrameDecoder {
   }
 
   private takeBuffer(size: number): Buffer {
+    invariant(size <= POOL_MAX_BYTES, 'frames above POOL_MAX_BYTES are collected as chunks, not reassembled in a buffer');
     const spare = this.spare;
     if (spare !== null && spare.length >= size) {
       this.spare = null;

@@ -2,6 +2,7 @@
 // transport as a Connection, and a graceful close. They differ only in what a transport is.
 
 import type { Server as NetServer } from 'node:net';
+import { invariant } from '../../common/invariant.js';
 import { Connection, type CloseReason, type Transport } from './connection.js';
 import type { FrameArena } from './frame-decoder.js';
 import type { ConnectionLimits, RequestDispatcher } from './types.js';
@@ -42,7 +43,7 @@ export async function bindServer(server: NetServer, o: ListenerOptions): Promise
 /** Wraps an accepted transport in a Connection kept in `connections` until it closes. */
 export function adoptConnection(transport: Transport, connections: Set<Connection>, o: ListenerOptions, what: string): Connection {
   const conn = new Connection(transport, o.name, o.dispatcher, o.limits, o.log, (c, reason: CloseReason) => {
-    connections.delete(c);
+    invariant(connections.delete(c), 'a connection leaves its listener once');
     o.onConnectionClosed?.(c, reason);
   }, o.frameArena);
   connections.add(conn);

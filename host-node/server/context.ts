@@ -1,15 +1,17 @@
-// What a handler gets besides its decoded request.
+// What a handler gets besides its decoded request: the broker's services, each named for what it is.
 import type { BrokerConfig } from '../config/index.js';
 import type { Endpoint } from '../config/listeners.js';
 import type { ConnectionInfo } from '../network/types.js';
 import type { Logger } from '../util/log.js';
+import type { TopicMetadataSource } from '../topics/metadata.js';
 import type { TopicRegistry } from '../topics/topic-registry.js';
+import type { LogManager } from '../../storage/index.js';
 import type { HandlerRegistry } from './registry.js';
-import type { TopicMetadataSource } from './topics.js';
+import type { RecordFormats } from './data/records.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 
-/** Broker-wide state shared by all handlers. The next issues add storage, groups, … here. */
+/** Broker-wide services shared by all handlers. */
 export interface BrokerContext {
   readonly nodeId: number;
   readonly clusterId: string;
@@ -17,19 +19,22 @@ export interface BrokerContext {
   readonly config: BrokerConfig;
   /** Endpoints clients should connect to, resolved after binding (port 0 → actual port). */
   readonly advertisedListeners: readonly Endpoint[];
-  readonly registry: HandlerRegistry;
-  /** What Metadata lists; by default the same object as `logs`. */
-  topics: TopicMetadataSource;
+  /** The APIs this broker serves, at their versions (ApiVersions lists them). */
+  readonly handlers: HandlerRegistry;
   /**
-   * The topic registry and partition logs (host-node/topics/topic-registry.ts):
-   * `logs.partitionLog(topic, p)` → Log | undefined, `logs.lookupPartition(topic, p)` → {log} | {errorCode},
-   * `logs.topicConfig(topic)` → effective topic config, `logs.topicNameById(id)`, admin operations, and
-   * `logs.logManager` (the storage LogManager).
+   * Every topic this broker hosts (host-node/topics/topic-registry.ts): `partitionLog(topic, p)` → Log |
+   * undefined, `lookupPartition`, `topicConfig`, `topicNameById`, and the admin operations.
    */
-  readonly logs: TopicRegistry;
+  readonly topicRegistry: TopicRegistry;
+  /** What Metadata lists: the topic registry, unless the broker was started with another source (tests). */
+  readonly metadata: TopicMetadataSource;
+  /** Storage's LogManager, for what spans partitions (deferred checkpoints, a request's record views). */
+  readonly logManager: LogManager;
+  /** Produce checks and up-conversion, Fetch down-conversion: in the broker's WASM core. */
+  readonly recordFormats: RecordFormats;
   readonly log: Logger;
   /** The group coordinator (host-node/group/), when one is attached (attachGroupCoordinator). */
-  groups?: GroupCoordinator;
+  groupCoordinator?: GroupCoordinator;
   /** Prometheus metrics (host-node/metrics/), when `metrics.port` is not -1. Handlers bump its plain counters. */
   metrics?: BrokerMetrics;
 }

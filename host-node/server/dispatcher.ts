@@ -22,7 +22,7 @@ export class KafkaDispatcher implements RequestDispatcher {
   private readonly registry: HandlerRegistry;
 
   constructor(private readonly broker: BrokerContext) {
-    this.registry = broker.registry;
+    this.registry = broker.handlers;
   }
 
   dispatch(frame: Uint8Array, conn: ConnectionInfo): DispatchResult | Promise<DispatchResult> {

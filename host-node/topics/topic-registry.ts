@@ -16,7 +16,7 @@ import type { BrokerConfig } from '../config/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { LogManager, StorageError, resolveLogConfig, type Log, type LogConfig, type StorageCore, type StorageFs } from '../../storage/index.js';
 import { realFs } from '../storage/node-fs.js';
-import type { PartitionMetadata, TopicMetadata, TopicMetadataSource } from '../server/topics.js';
+import type { PartitionMetadata, TopicMetadata, TopicMetadataSource } from './metadata.js';
 import type { Logger } from '../util/log.js';
 import { invalidTopicNameReason, isInternalTopic, newTopicId, unifyCollisionChars } from './names.js';
 import {

@@ -36,7 +36,7 @@ it('segment.bytes and retention.bytes act on the live log; data and topic surviv
   expect(ct.topics[0]!.errorCode).toBe(0);
   const input = Array.from({ length: 50 }, (_, i) => `message-${i}-${'x'.repeat(100)}`).join('\n') + '\n';
   await kcat(['-P', '-b', bs(), '-t', 'applied', '-p', '0', '-X', 'linger.ms=0', '-X', 'batch.num.messages=1'], input);
-  const log = b.context.logs.partitionLog('applied', 0)!;
+  const log = b.context.topicRegistry.partitionLog('applied', 0)!;
   expect(log.logEndOffset).toBe(50);
   expect(log.segmentCount).toBeGreaterThan(5); // rolled at ~1000 bytes
 
@@ -60,7 +60,7 @@ it('segment.bytes and retention.bytes act on the live log; data and topic surviv
   c = await KafkaTestClient.connect(b.port);
   const md = await c.request(ApiKey.Metadata, 12, { topics: null });
   expect(md.topics.map((t) => [t.name, t.topicId])).toEqual([['applied', ct.topics[0]!.topicId]]);
-  const again = b.context.logs.partitionLog('applied', 0)!;
+  const again = b.context.topicRegistry.partitionLog('applied', 0)!;
   expect(again.logEndOffset).toBe(50);
   expect(again.logStartOffset).toBe(lso);
   expect(again.config['retention.bytes']).toBe(2000);

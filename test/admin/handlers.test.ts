@@ -226,8 +226,8 @@ describe('internal topics', () => {
     const auto = await metadata(['__transaction_state'], true);
     expect(auto.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect((await create('__transaction_state', 3)).errorCode).toBe(ErrorCode.INVALID_REQUEST);
-    if (!broker.context.logs.topic('__consumer_offsets'))
-      broker.context.logs.createTopic({ name: '__consumer_offsets', numPartitions: 2, replicationFactor: 1, configs: [{ name: 'retention.ms', value: '-1' }] });
+    if (!broker.context.topicRegistry.topic('__consumer_offsets'))
+      broker.context.topicRegistry.createTopic({ name: '__consumer_offsets', numPartitions: 2, replicationFactor: 1, configs: [{ name: 'retention.ms', value: '-1' }] });
     const md = await metadata(['__consumer_offsets']);
     expect(md.topics[0]).toMatchObject({ errorCode: 0, isInternal: true });
     const del = await c.request(ApiKey.DeleteTopics, 6, { topics: [{ name: '__consumer_offsets', topicId: ZERO_UUID }], timeoutMs: 1000 });
@@ -369,10 +369,10 @@ describe('AlterConfigs / IncrementalAlterConfigs', () => {
     const by = new Map((await describeTopic(name)).configs.map((x) => [x.name, x]));
     expect(by.get('retention.ms')).toMatchObject({ value: '60000', configSource: 1 });
     expect(by.get('retention.bytes')).toMatchObject({ value: '-1', configSource: 5 }); // dropped: full replacement
-    const log = broker.context.logs.partitionLog(name, 1)!;
+    const log = broker.context.topicRegistry.partitionLog(name, 1)!;
     expect(log.config['retention.ms']).toBe(60000);
     expect(log.config['max.message.bytes']).toBe(2000);
-    expect(broker.context.logs.topicConfig(name)!['max.message.bytes']).toBe(2000);
+    expect(broker.context.topicRegistry.topicConfig(name)!['max.message.bytes']).toBe(2000);
     const stored = JSON.parse(readFileSync(join(broker.dataDir, 'rivulet-topics', `${name}.json`), 'utf8')) as { configs: Record<string, string> };
     expect(stored.configs).toEqual({ 'retention.ms': '60000', 'max.message.bytes': '2000' });
   });
@@ -420,7 +420,7 @@ describe('AlterConfigs / IncrementalAlterConfigs', () => {
     expect(by.get('retention.ms')!.value).toBe('120000');
     expect(by.get('retention.bytes')!.value).toBe('1000'); // untouched
     expect(by.get('segment.ms')).toMatchObject({ value: '604800000', configSource: 5 });
-    expect(broker.context.logs.partitionLog(name, 0)!.config['message.timestamp.type']).toBe('LogAppendTime');
+    expect(broker.context.topicRegistry.partitionLog(name, 0)!.config['message.timestamp.type']).toBe('LogAppendTime');
 
     expect((await alter([{ name: 'retention.ms', configOperation: 2, value: '5' }])).responses[0]!.errorCode).toBe(ErrorCode.INVALID_CONFIG);
     expect((await alter([{ name: 'cleanup.policy', configOperation: 2, value: 'delete' }])).responses[0]!.errorCode).toBe(0);

@@ -79,8 +79,8 @@ describe('restart', () => {
     expect(dc.results[0]!.configs[0]).toMatchObject({ value: '3600000', configSource: 1 });
     expect(dc.results[1]!.configs[0]).toMatchObject({ value: '5000', configSource: 1 });
     // The live logs were opened with the stored overrides.
-    expect(second.b.context.logs.partitionLog('keep-a', 2)!.config['retention.ms']).toBe(3600000);
-    expect(second.b.context.logs.partitionLog('keep-b', 3)!.config['max.message.bytes']).toBe(5000);
+    expect(second.b.context.topicRegistry.partitionLog('keep-a', 2)!.config['retention.ms']).toBe(3600000);
+    expect(second.b.context.topicRegistry.partitionLog('keep-b', 3)!.config['max.message.bytes']).toBe(5000);
     expect(readdirSync(dir).filter((d) => d.startsWith('gone'))).toEqual([]);
   });
 
@@ -154,7 +154,7 @@ describe('several log dirs', () => {
     const c2 = await KafkaTestClient.connect(b2.port);
     const t = await allTopics(c2);
     expect(t.get('multi')).toEqual({ id: ct.topics[0]!.topicId, partitions: 4 });
-    expect(b2.context.logs.topic('multi')!.configs).toEqual({ 'retention.ms': '5000' });
+    expect(b2.context.topicRegistry.topic('multi')!.configs).toEqual({ 'retention.ms': '5000' });
     expect(existsSync(join(d2, 'rivulet-topics'))).toBe(false);
     c2.close();
   });
@@ -164,7 +164,7 @@ describe('registry surface for the data path', () => {
   it('partitionLog, lookupPartition, topicConfig, topicNameById', async () => {
     const dir = newDir();
     const x = await start(dir, { 'log.message.timestamp.type': 'LogAppendTime', 'message.max.bytes': 2000 });
-    const reg = x.b.context.logs;
+    const reg = x.b.context.topicRegistry;
     reg.createTopic({ name: 'dp', numPartitions: 2, replicationFactor: -1, configs: [{ name: 'max.message.bytes', value: '3000' }] });
     expect(reg.partitionLog('dp', 1)!.partition).toBe(1);
     expect(reg.partitionLog('dp', 2)).toBeUndefined();
@@ -175,7 +175,7 @@ describe('registry surface for the data path', () => {
     expect(reg.partitionLog('dp', 0)!.config['message.timestamp.type']).toBe('LogAppendTime');
     expect(reg.topicConfig('nope')).toBeUndefined();
     expect(reg.topicNameById(reg.topic('dp')!.topicId)).toBe('dp');
-    expect(x.b.context.topics).toBe(reg);
+    expect(x.b.context.metadata).toBe(reg);
 
     const seen: string[] = [];
     const off = reg.onChange((ch) => seen.push(`${ch.type}:${ch.topic.name}:${ch.topic.partitions}`));
@@ -200,7 +200,7 @@ describe('registry surface for the data path', () => {
 describe('large topics', () => {
   it('createTopicAsync creates in slices: other requests are answered meanwhile; the name is taken until done', async () => {
     const x = await start(newDir());
-    const reg = x.b.context.logs;
+    const reg = x.b.context.topicRegistry;
     const creating = x.c.request(ApiKey.CreateTopics, 7, { topics: [{ name: 'wide', numPartitions: 300, replicationFactor: 1 }], timeoutMs: 60_000 });
     const other = await KafkaTestClient.connect(x.b.port);
     // Wait until the creation is under way, then ask for things while it runs.

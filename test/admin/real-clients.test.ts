@@ -197,8 +197,8 @@ describe('auto-creation by producers', () => {
       const p = execFile('kcat', ['-P', '-b', bootstrap, '-t', 'auto-kcat'], { timeout: 20_000 }, (e) => (e ? reject(e) : resolve()));
       p.stdin!.end('hello\n');
     });
-    expect(broker.context.logs.topic('auto-kcat')).toMatchObject({ partitions: 1, replicationFactor: 1 });
-    expect(broker.context.logs.partitionLog('auto-kcat', 0)!.logEndOffset).toBe(1);
+    expect(broker.context.topicRegistry.topic('auto-kcat')).toMatchObject({ partitions: 1, replicationFactor: 1 });
+    expect(broker.context.topicRegistry.partitionLog('auto-kcat', 0)!.logEndOffset).toBe(1);
 
     const { Kafka, logLevel } = await import('kafkajs');
     const kafka = new Kafka({ clientId: 'rivulet-auto', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
@@ -209,13 +209,13 @@ describe('auto-creation by producers', () => {
     } finally {
       await producer.disconnect();
     }
-    expect(broker.context.logs.partitionLog('auto-kafkajs', 0)!.logEndOffset).toBe(1);
+    expect(broker.context.topicRegistry.partitionLog('auto-kafkajs', 0)!.logEndOffset).toBe(1);
   });
 });
 
 describe('kcat', () => {
   it('kcat -L shows created topics with their partitions', async () => {
-    broker.context.logs.createTopic({ name: 'kc-topic', numPartitions: 3, replicationFactor: 1 });
+    broker.context.topicRegistry.createTopic({ name: 'kc-topic', numPartitions: 3, replicationFactor: 1 });
     const { stdout } = await run('kcat', ['-L', '-b', bootstrap, '-m', '10'], { timeout: 20_000 });
     expect(stdout).toMatch(/topic "kc-topic" with 3 partitions:/);
     expect(stdout).toMatch(/partition 2, leader 1, replicas: 1, isrs: 1/);

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { compressSync as snappyCompress } from 'snappy';
 import { compressFrameSync as lz4Compress } from 'lz4-napi';
 import { CodecError, decompress } from '../../host-node/server/data/codecs.js';
-import { prepareProduceRecords, PartitionError } from '../../host-node/server/data/records.js';
-import { encodeBatchRaw, encodeRecords } from '../../bindings/node.js';
+import { RecordFormats, PartitionError } from '../../host-node/server/data/records.js';
+import { encodeBatchRaw, encodeRecords, newCore } from '../../bindings/node.js';
 import { ErrorCode } from '../../protocol/errors.js';
 
 const require = createRequire(import.meta.url);
@@ -45,22 +45,44 @@ describe('decompress', () => {
   });
 });
 
-describe('prepareProduceRecords', () => {
+describe('RecordFormats.prepareProduce', () => {
+  const formats = new RecordFormats(newCore());
   const records = Array.from({ length: 4 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, timestamp: 1000 + i, offsetDelta: i, timestampDelta: i }));
   const section = Buffer.from(encodeRecords(records, 1000));
 
   it('a compressed batch passes as the same bytes (stored as it arrived)', () => {
     const b = encodeBatchRaw({ records: xerial([section]), recordCount: 4, compression: 2, baseTimestamp: 1000, maxTimestamp: 1003, lastOffsetDelta: 3 });
-    expect(prepareProduceRecords(b, 9)).toBe(b);
+    expect(formats.prepareProduce(b, 9)).toBe(b);
+  });
+
+  it('bytes lying in the core memory stay usable when a check grows that memory (the broker shares its core with storage)', () => {
+    const core = newCore();
+    const shared = new RecordFormats(core);
+    // Two gzip batches whose decompressed sections (~2 MB each) exceed the core's scratch: walking them
+    // reserves more linear memory, which detaches every view of it.
+    const value = 'x'.repeat(2000);
+    const big = Buffer.from(encodeRecords(Array.from({ length: 1000 }, (_, i) => ({ value, timestamp: 1000, offsetDelta: i, timestampDelta: 0 })), 1000));
+    const one = encodeBatchRaw({ records: gzipSync(big), recordCount: 1000, compression: 1, baseTimestamp: 1000, maxTimestamp: 1000, lastOffsetDelta: 999 });
+    const two = Buffer.concat([one, one]);
+    const region = core.alloc(two.length);
+    region.write(two);
+    const view = region.bytes();
+    const before = core.exports.memory.buffer.byteLength;
+    const out = shared.prepareProduce(view, 2);
+    expect(core.exports.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(view.byteLength).toBe(0);
+    expect(out.buffer).toBe(core.exports.memory.buffer);
+    expect(out.byteOffset).toBe(region.ptr);
+    expect(Buffer.from(out).equals(two)).toBe(true);
   });
 
   it('garbage inside a compressed batch with a valid CRC → CORRUPT_MESSAGE; a lying record count → INVALID_RECORD', () => {
     const garbage = encodeBatchRaw({ records: Buffer.from('not gzip'), recordCount: 4, compression: 1, baseTimestamp: 1000, maxTimestamp: 1003, lastOffsetDelta: 3 });
-    expect(() => prepareProduceRecords(garbage, 9)).toThrow(expect.objectContaining({ code: ErrorCode.CORRUPT_MESSAGE }));
+    expect(() => formats.prepareProduce(garbage, 9)).toThrow(expect.objectContaining({ code: ErrorCode.CORRUPT_MESSAGE }));
     const lying = encodeBatchRaw({ records: gzipSync(Buffer.concat([section, section])), recordCount: 4, compression: 1, baseTimestamp: 1000, maxTimestamp: 1003, lastOffsetDelta: 3 });
     let err: unknown;
     try {
-      prepareProduceRecords(lying, 9);
+      formats.prepareProduce(lying, 9);
     } catch (e) {
       err = e;
     }

@@ -49,7 +49,7 @@ describe('copy-once Produce path', () => {
   it('appends a multi-partition request from the arena without staging it again', async () => {
     const arena = b.broker.frameArena!;
     expect(arena).toBeDefined();
-    const core = b.broker.context.logs.logManager.core;
+    const core = b.broker.context.logManager.core;
     const staged = vi.spyOn(core, 'region');
     const taken = arena.takenCount;
     // 3 × ~250 KB: one frame that spans many socket reads, under the 1 MiB region size.
@@ -70,7 +70,7 @@ describe('copy-once Produce path', () => {
 
   it('keeps the Buffer path (and the staging copy) for frames above the region size', async () => {
     const arena = b.broker.frameArena!;
-    const core = b.broker.context.logs.logManager.core;
+    const core = b.broker.context.logManager.core;
     const staged = vi.spyOn(core, 'region');
     const taken = arena.takenCount;
     const batches = [0, 1].map((p) => batch(700, 1000, `big${p}`)); // ~1.4 MB frame

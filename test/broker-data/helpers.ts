@@ -22,15 +22,15 @@ export class TestTopics {
     });
     const t = r.topics[0]!;
     if (t.errorCode !== 0) throw new Error(`CreateTopics ${name}: error ${t.errorCode} ${t.errorMessage}`);
-    return this.broker.context.logs.topic(name)!;
+    return this.broker.context.topicRegistry.topic(name)!;
   }
 
   topicByName(name: string): TopicInfo | undefined {
-    return this.broker.context.logs.topic(name);
+    return this.broker.context.topicRegistry.topic(name);
   }
 
   log(name: string, partition = 0): Log {
-    return this.broker.context.logs.partitionLog(name, partition)!;
+    return this.broker.context.topicRegistry.partitionLog(name, partition)!;
   }
 }
 

@@ -43,7 +43,7 @@ async function initProducerId(c: KafkaTestClient, transactionalId: string | null
 }
 
 function values(b: TestBroker, topic: string): string[] {
-  const log = b.context.logs.partitionLog(topic, 0)!;
+  const log = b.context.topicRegistry.partitionLog(topic, 0)!;
   const out: string[] = [];
   for (let offset = log.logStartOffset; offset < log.logEndOffset; ) {
     const bytes = log.readBytes(offset, 64 << 20, 'log_end');
@@ -144,7 +144,7 @@ print(json.dumps({'left': left, 'errors': errs[:3], 'nerrors': len(errs)}))
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.toString().trim().split('\n').pop()!);
     expect(out).toEqual({ left: 0, errors: [], nerrors: 0 });
-    const log = b.context.logs.partitionLog('rdk-idem', 0)!;
+    const log = b.context.topicRegistry.partitionLog('rdk-idem', 0)!;
     const batches = decodeBatches(log.readBytes(0, 64 << 20, 'log_end')!);
     for (const x of batches) expect(x.producerId).toBeGreaterThanOrEqual(0n);
     const got = batches.flatMap((x) => x.records.map((rec) => Buffer.from(rec.value!).toString()));

@@ -145,7 +145,7 @@ describe('kcat (librdkafka)', () => {
       const codecs = new Set(locateBatches(stored).batches.map((x) => x.attributes & 7));
       // librdkafka enables lz4 only when the broker advertises FindCoordinator (its "LZ4" feature, a 0.8.2
       // marker in rdkafka_feature.c); until the group coordinator lands it sends those batches uncompressed.
-      const lz4Off = z === 'lz4' && b.broker.context.registry.get(ApiKey.FindCoordinator) === undefined;
+      const lz4Off = z === 'lz4' && b.broker.context.handlers.get(ApiKey.FindCoordinator) === undefined;
       expect(codecs.has(lz4Off ? 0 : CODECS.indexOf(z) + 1), `${z}: codecs ${[...codecs]}`).toBe(true);
       expect(await kcatConsume(topic, 0)).toBe(lines.join('\n') + '\n');
       const js = await kafkajsRead(topic);

@@ -1,6 +1,6 @@
 // Stand-ins for the admin APIs the real broker does not serve yet (CreateTopics, DeleteTopics,
 // CreatePartitions, DescribeConfigs, IncrementalAlterConfigs, AlterConfigs), thin wrappers over the real
-// topic registry (ctx.broker.logs). Each is registered only while the broker lacks that API, so the real
+// topic registry (ctx.broker.topicRegistry). Each is registered only while the broker lacks that API, so the real
 // handlers take over as they land. The data path (Produce, Fetch, ListOffsets, DeleteRecords) is the real one.
 import { ApiKey, apis } from '../../protocol/generated/index.js';
 import type { HandlerRegistry } from '../../host-node/server/registry.js';
@@ -23,7 +23,7 @@ export function registerAdminStandIns(r: HandlerRegistry): string[] {
     handle: (req, ctx) => ({
       topics: req.topics.map((t) => {
         try {
-          const info = ctx.broker.logs.createTopic({ name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs: t.configs }, req.validateOnly);
+          const info = ctx.broker.topicRegistry.createTopic({ name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs: t.configs }, req.validateOnly);
           return { name: t.name, topicId: info.topicId, errorCode: 0, numPartitions: info.partitions, replicationFactor: info.replicationFactor };
         } catch (e) {
           return { name: t.name, ...err(e) };
@@ -34,11 +34,11 @@ export function registerAdminStandIns(r: HandlerRegistry): string[] {
   add({
     api: apis[ApiKey.DeleteTopics],
     handle: (req, ctx) => {
-      const names = ctx.apiVersion < 6 ? req.topicNames : req.topics.map((t) => t.name ?? ctx.broker.logs.topicNameById(t.topicId) ?? '');
+      const names = ctx.apiVersion < 6 ? req.topicNames : req.topics.map((t) => t.name ?? ctx.broker.topicRegistry.topicNameById(t.topicId) ?? '');
       return {
         responses: names.map((name) => {
           try {
-            ctx.broker.logs.deleteTopic(name);
+            ctx.broker.topicRegistry.deleteTopic(name);
             return { name, errorCode: 0 };
           } catch (e) {
             return { name, ...err(e) };
@@ -52,7 +52,7 @@ export function registerAdminStandIns(r: HandlerRegistry): string[] {
     handle: (req, ctx) => ({
       results: req.topics.map((t) => {
         try {
-          ctx.broker.logs.createPartitions(t.name, t.count, t.assignments, req.validateOnly);
+          ctx.broker.topicRegistry.createPartitions(t.name, t.count, t.assignments, req.validateOnly);
           return { name: t.name, errorCode: 0 };
         } catch (e) {
           return { name: t.name, ...err(e) };
@@ -64,7 +64,7 @@ export function registerAdminStandIns(r: HandlerRegistry): string[] {
     api: apis[ApiKey.DescribeConfigs],
     handle: (req, ctx) => ({
       results: req.resources.map((res) => {
-        const t = ctx.broker.logs.topic(res.resourceName);
+        const t = ctx.broker.topicRegistry.topic(res.resourceName);
         if (res.resourceType !== 2 || !t) return { resourceType: res.resourceType, resourceName: res.resourceName, errorCode: 3, errorMessage: 'unknown topic', configs: [] };
         const all = describeTopicConfigs(ctx.broker.config, t.effective, t.configs);
         return {
@@ -83,14 +83,14 @@ export function registerAdminStandIns(r: HandlerRegistry): string[] {
     handle: (req, ctx) => ({
       responses: req.resources.map((res) => {
         try {
-          const t = ctx.broker.logs.topic(res.resourceName);
+          const t = ctx.broker.topicRegistry.topic(res.resourceName);
           if (!t) throw new AdminError(3, 'unknown topic');
           const next: Record<string, string> = { ...t.configs };
           for (const c of res.configs) {
             if (c.configOperation === 1) delete next[c.name];
             else next[c.name] = c.value ?? '';
           }
-          ctx.broker.logs.setTopicConfigs(res.resourceName, next, req.validateOnly);
+          ctx.broker.topicRegistry.setTopicConfigs(res.resourceName, next, req.validateOnly);
           return { resourceType: res.resourceType, resourceName: res.resourceName, errorCode: 0 };
         } catch (e) {
           return { resourceType: res.resourceType, resourceName: res.resourceName, ...err(e) };

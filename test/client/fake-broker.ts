@@ -5,7 +5,7 @@ import { decodeRequestFrame, encodeResponseFrame } from '../../protocol/frame.js
 import { ApiKey, apis, apiByKey, type ResponseInputTypes } from '../../protocol/generated/index.js';
 import { NO_RESPONSE, type ApiHandler } from '../../host-node/server/registry.js';
 import type { RequestContext } from '../../host-node/server/context.js';
-import type { TopicMetadata } from '../../host-node/server/topics.js';
+import type { TopicMetadata } from '../../host-node/topics/metadata.js';
 import { FakeCluster } from './fake-handlers.js';
 
 export interface FakeBroker {

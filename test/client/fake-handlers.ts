@@ -7,7 +7,7 @@ import { setBaseOffset, validateBatch } from '../../bindings/node.js';
 import { ApiKey, apis } from '../../protocol/generated/index.js';
 import type { ApiHandler } from '../../host-node/server/registry.js';
 import { NO_RESPONSE } from '../../host-node/server/registry.js';
-import type { TopicMetadata, TopicMetadataSource } from '../../host-node/server/topics.js';
+import type { TopicMetadata, TopicMetadataSource } from '../../host-node/topics/metadata.js';
 import { uuidFromBytes } from '../../protocol/wire/uuid.js';
 
 interface StoredBatch {

@@ -31,7 +31,7 @@ const log = createLogger('broker-child', process.env.RIVULET_TEST_LOG ? 'debug' 
 const config = BrokerConfig.load({ sets, flags: { host: '127.0.0.1', port, dataDir } });
 const broker = await startBroker({ config, log });
 for (const t of topics)
-  if (!broker.context.logs.topic(t.name)) broker.context.logs.createTopic({ name: t.name, numPartitions: t.partitions, replicationFactor: 1 });
+  if (!broker.context.topicRegistry.topic(t.name)) broker.context.topicRegistry.createTopic({ name: t.name, numPartitions: t.partitions, replicationFactor: 1 });
 process.stdout.write(`PORT ${broker.port}\n`);
 
 const stop = (): void => {

@@ -71,7 +71,7 @@ describe('sequence and epoch answers survive restarts through the producer snaps
       offsets.push(Number(r.baseOffset));
       next += 2;
     }
-    const log = () => b.context.logs.partitionLog('ans', 0)!;
+    const log = () => b.context.topicRegistry.partitionLog('ans', 0)!;
     expect(log().segmentCount).toBeGreaterThan(2);
     const end = log().logEndOffset;
     await checkAnswers(c, 'ans', pid, next, offsets);
@@ -116,7 +116,7 @@ describe('sequence and epoch answers survive restarts through the producer snaps
     await new Promise((resolve) => setTimeout(resolve, 1000));
     let code = -1;
     while (Date.now() < deadline) {
-      if (b.context.logs.partitionLog('exp', 0)!.producerState.entry(pid) === undefined) {
+      if (b.context.topicRegistry.partitionLog('exp', 0)!.producerState.entry(pid) === undefined) {
         code = (await produce(c, 'exp', idem(pid, 0, 10, 1))).errorCode;
         break;
       }

@@ -93,7 +93,7 @@ describe('confluent-kafka-python static membership (KIP-345)', () => {
     const topic = 'py-static';
     const group = 'py-static-group';
     b.createTopic(topic, PARTITIONS);
-    const coordinator = b.broker.context.groups!;
+    const coordinator = b.broker.context.groupCoordinator!;
     const p = spawn(PYTHON, [join(import.meta.dirname, 'py', 'static_members.py'), `127.0.0.1:${b.port}`, topic, group], { stdio: ['pipe', 'pipe', 'pipe'] });
     let buf = '';
     let err = '';
@@ -174,10 +174,10 @@ describe('broker restart under a live librdkafka group', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
       c1.close();
-      const generation = rb.broker.context.groups!.group('restart-group')!.generationId;
+      const generation = rb.broker.context.groupCoordinator!.group('restart-group')!.generationId;
       await rb.close();
       rb = await startDataBroker({ dataDir, sets, port });
-      const g = rb.broker.context.groups!.group('restart-group')!;
+      const g = rb.broker.context.groupCoordinator!.group('restart-group')!;
       expect(g.state).toBe('Stable');
       expect(g.generationId).toBe(generation);
       await produceHalf(PER_PARTITION / 2);

@@ -1,5 +1,5 @@
 // A broker with storage and topics on a given (or temp) data dir, for the real-client and fault tests
-// (sarama, crash, full disk, bad input). startBroker() opens the topic registry (context.logs); this adds
+// (sarama, crash, full disk, bad input). startBroker() opens the topic registry (context.topicRegistry); this adds
 // createTopic(), the data dir, and a tap on handlers to see which API versions and record formats a real
 // client used.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,7 +42,7 @@ export async function startDataBroker(o: DataBrokerOptions = {}): Promise<DataBr
   const log = o.log ?? (process.env.RIVULET_TEST_LOG ? createLogger('test', 'debug') : silentLogger);
   const config = BrokerConfig.load({ sets: { 'node.id': '1', ...o.sets }, flags: { host: '127.0.0.1', port: o.port ?? 0, dataDir } });
   const broker = await startBroker({ config, log, configureHandlers: o.configureHandlers });
-  const topics = broker.context.logs;
+  const topics = broker.context.topicRegistry;
   return {
     broker,
     port: broker.port,

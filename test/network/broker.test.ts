@@ -56,7 +56,7 @@ describe('ApiVersions', () => {
       const res = await c.request(ApiKey.ApiVersions, v, { clientSoftwareName: 'vitest', clientSoftwareVersion: '1.0' });
       expect(res.errorCode).toBe(0);
       const keys = res.apiKeys.map((k) => k.apiKey).sort((a, b) => a - b);
-      expect(keys).toEqual(broker.context.registry.supported().map((a) => a.apiKey).sort((a, b) => a - b));
+      expect(keys).toEqual(broker.context.handlers.supported().map((a) => a.apiKey).sort((a, b) => a - b));
       expect(keys).toEqual(expect.arrayContaining([0, 1, 2, 3, 18, 21, 60])); // Produce is this test's stand-in
       for (const k of res.apiKeys) {
         expect(k.minVersion).toBe(0);
@@ -261,7 +261,7 @@ describe('Metadata topic hook (for the topic registry)', () => {
     };
     const created: string[] = [];
     const b = await startTestBroker({
-      topics: {
+      metadata: {
         listTopics: () => [topic],
         topicByName: (n) => (n === topic.name ? topic : undefined),
         topicById: (id) => (id === topic.topicId ? topic : undefined),

@@ -39,7 +39,7 @@ describe(`${CONNECTIONS} concurrent connections`, () => {
       conns.push(...wave);
     }
     expect(broker.listeners[0]!.connections.size).toBe(CONNECTIONS);
-    const topicId = broker.context.logs.topic(TOPIC)!.topicId;
+    const topicId = broker.context.topicRegistry.topic(TOPIC)!.topicId;
 
     const batch = encodeBatch({ records: [{ key: null, value: 'x'.repeat(100) }] });
     let produced = 0;
@@ -68,7 +68,7 @@ describe(`${CONNECTIONS} concurrent connections`, () => {
       produced += CONNECTIONS;
     }
     let total = 0;
-    for (let p = 0; p < PARTITIONS; p++) total += broker.context.logs.partitionLog(TOPIC, p)!.logEndOffset;
+    for (let p = 0; p < PARTITIONS; p++) total += broker.context.topicRegistry.partitionLog(TOPIC, p)!.logEndOffset;
     expect(total).toBe(produced);
     expect(closedEarly).toBe(0);
     expect(conns.every((c) => c.isOpen)).toBe(true);

@@ -14,7 +14,7 @@ import { AlterConfigsApi } from '../../../protocol/generated/alter-configs.js';
 export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs> = {
   api: AlterConfigsApi,
   handle(request, ctx) {
-    const reg = ctx.broker.logs;
+    const reg = ctx.broker.topicRegistry;
     const dup = duplicates(request.resources, (r) => `${r.resourceType}:${r.resourceName}`);
     const responses: AlterConfigsResponseAlterConfigsResourceResponseInput[] = request.resources.map((res) => {
       const base = { resourceType: res.resourceType, resourceName: res.resourceName };

@@ -36,6 +36,6 @@ export const apiVersionsHandler: ApiHandler<typeof ApiKey.ApiVersions> = {
         return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
       }
     }
-    return { errorCode: ErrorCode.NONE, apiKeys: apiKeys(ctx.broker.registry), throttleTimeMs: 0 };
+    return { errorCode: ErrorCode.NONE, apiKeys: apiKeys(ctx.broker.handlers), throttleTimeMs: 0 };
   },
 };

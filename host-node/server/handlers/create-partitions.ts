@@ -12,7 +12,7 @@ import { CreatePartitionsApi } from '../../../protocol/generated/create-partitio
 export const createPartitionsHandler: ApiHandler<typeof ApiKey.CreatePartitions> = {
   api: CreatePartitionsApi,
   handle(request, ctx) {
-    const reg = ctx.broker.logs;
+    const reg = ctx.broker.topicRegistry;
     const dup = duplicates(request.topics, (t) => t.name);
     const results: CreatePartitionsResponseCreatePartitionsTopicResultInput[] = [];
     for (const t of request.topics) {

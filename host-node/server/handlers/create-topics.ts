@@ -18,7 +18,7 @@ import { CreateTopicsApi } from '../../../protocol/generated/create-topics.js';
 export const createTopicsHandler: ApiHandler<typeof ApiKey.CreateTopics> = {
   api: CreateTopicsApi,
   async handle(request, ctx) {
-    const reg = ctx.broker.logs;
+    const reg = ctx.broker.topicRegistry;
     const dup = duplicates(request.topics, (t) => t.name);
     const validateOnly = ctx.apiVersion >= 1 && request.validateOnly;
     const topics: CreateTopicsResponseCreatableTopicResultInput[] = [];

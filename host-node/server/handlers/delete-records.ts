@@ -19,7 +19,7 @@ export const deleteRecordsHandler: ApiHandler<typeof ApiKey.DeleteRecords> = {
   api: DeleteRecordsApi,
   handle(request, ctx) {
     // One checkpoint write for the whole request, however many partitions it moves.
-    return ctx.broker.logs.logManager.withCheckpointsDeferred(() => deleteRecords(request, ctx));
+    return ctx.broker.logManager.withCheckpointsDeferred(() => deleteRecords(request, ctx));
   },
 };
 

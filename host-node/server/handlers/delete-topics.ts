@@ -13,7 +13,7 @@ import { DeleteTopicsApi } from '../../../protocol/generated/delete-topics.js';
 export const deleteTopicsHandler: ApiHandler<typeof ApiKey.DeleteTopics> = {
   api: DeleteTopicsApi,
   handle(request, ctx) {
-    const reg = ctx.broker.logs;
+    const reg = ctx.broker.topicRegistry;
     const entries: { name: string | null; topicId: string }[] =
       ctx.apiVersion >= 6 ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
     const dupNames = duplicates(

@@ -30,7 +30,7 @@ export const describeConfigsHandler: ApiHandler<typeof ApiKey.DescribeConfigs> =
       if (res.resourceType === ResourceType.TOPIC) {
         const bad = invalidTopicNameReason(res.resourceName);
         if (bad) return { ...base, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad, configs: [] };
-        const t = b.logs.topic(res.resourceName);
+        const t = b.topicRegistry.topic(res.resourceName);
         if (!t) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${res.resourceName}' does not exist.`, configs: [] };
         configs = describeTopicConfigs(b.config, t.effective, t.configs);
       } else if (res.resourceType === ResourceType.BROKER) {

@@ -24,8 +24,8 @@ export const describeLogDirsHandler: ApiHandler<typeof ApiKey.DescribeLogDirs> =
       }
     }
     const byDir = new Map<string, Log[]>();
-    for (const log of b.logs.logManager.allLogs()) {
-      if (!b.logs.topic(log.topic)) continue;
+    for (const log of b.logManager.allLogs()) {
+      if (!b.topicRegistry.topic(log.topic)) continue;
       if (wanted && !wanted.get(log.topic)?.has(log.partition)) continue;
       const d = resolve(dirname(log.dir));
       const list = byDir.get(d) ?? [];

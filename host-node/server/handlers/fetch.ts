@@ -36,7 +36,7 @@ import { SplicedResponse } from '../spliced-response.js';
 import { findLog, topicNameById } from '../data/partitions.js';
 import { partitionErrorOf } from '../data/errors.js';
 import { Codec } from '../data/codecs.js';
-import { downConvert, usesCodec, PartitionError } from '../data/records.js';
+import { usesCodec, PartitionError } from '../data/records.js';
 import { BufferPool } from '../../../protocol/wire/pool.js';
 import { FetchApi } from '../../../protocol/generated/fetch.js';
 
@@ -104,7 +104,7 @@ export const fetchHandler: ApiHandler<typeof ApiKey.Fetch> = {
         bytes = buf.subarray(at, at + r.size);
         at += r.size;
         if (v < 10 && usesCodec(bytes, Codec.ZSTD)) throw new PartitionError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd batches need Fetch v10+');
-        if (v <= 3) bytes = downConvert(bytes, v <= 1 ? 0 : 1);
+        if (v <= 3) bytes = ctx.broker.recordFormats.downConvert(bytes, v <= 1 ? 0 : 1);
       } catch (e) {
         const err = partitionErrorOf(e, ctx.broker.log, `Fetch ${s.log?.topic}-${s.out.partitionIndex}`);
         Object.assign(s.out, { errorCode: err.code, records: EMPTY });

@@ -22,7 +22,7 @@ const OP_NAMES = ['set', 'delete', 'append', 'subtract'];
 export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.IncrementalAlterConfigs> = {
   api: IncrementalAlterConfigsApi,
   handle(request, ctx) {
-    const reg = ctx.broker.logs;
+    const reg = ctx.broker.topicRegistry;
     const dup = duplicates(request.resources, (r) => `${r.resourceType}:${r.resourceName}`);
     const responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput[] = request.resources.map((res) => {
       const base = { resourceType: res.resourceType, resourceName: res.resourceName };

@@ -1,7 +1,7 @@
 // Metadata (api key 3), every version 0-12: the brokers (this one, at its advertised endpoint for the
 // listener the request came on), the cluster id, the controller (this node: librdkafka and kafkajs wait for
-// a controller that is one of the brokers), and topics from ctx.broker.topics (the topic registry hook;
-// empty until storage lands).
+// a controller that is one of the brokers), and topics from ctx.broker.metadata (the topic registry, or a
+// source a test started the broker with).
 //
 // Version notes:
 // - v0: an empty topic list means "all topics"; v1+: null means all, empty means none.
@@ -14,7 +14,7 @@ import { ApiKey } from '../../../protocol/generated/api.js';
 import { ZERO_UUID } from '../../../protocol/wire/uuid.js';
 import type { ApiHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
-import type { TopicMetadata } from '../topics.js';
+import type { TopicMetadata } from '../../topics/metadata.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../authorized-operations.js';
 import { MetadataApi } from '../../../protocol/generated/metadata.js';
@@ -53,23 +53,23 @@ export const metadataHandler: ApiHandler<typeof ApiKey.Metadata> = {
     let async = false;
     const all = request.topics === null || (v === 0 && request.topics.length === 0);
     if (all) {
-      for (const t of b.topics.listTopics()) topics.push(topicEntry(t, ctx, includeTopicOps));
+      for (const t of b.metadata.listTopics()) topics.push(topicEntry(t, ctx, includeTopicOps));
     } else {
       for (const req of request.topics!) {
         if (req.name === null) {
           // By topic id (v10+).
-          const t = req.topicId !== ZERO_UUID ? b.topics.topicById(req.topicId) : undefined;
+          const t = req.topicId !== ZERO_UUID ? b.metadata.topicById(req.topicId) : undefined;
           topics.push(t ? topicEntry(t, ctx, includeTopicOps) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: req.topicId, partitions: [] });
           continue;
         }
-        const t = b.topics.topicByName(req.name);
+        const t = b.metadata.topicByName(req.name);
         if (t) {
           topics.push(topicEntry(t, ctx, includeTopicOps));
-        } else if (request.allowAutoTopicCreation && b.topics.autoCreateTopic) {
+        } else if (request.allowAutoTopicCreation && b.metadata.autoCreateTopic) {
           const name = req.name;
           async = true;
           topics.push(
-            Promise.resolve(b.topics.autoCreateTopic(name)).then((created) =>
+            Promise.resolve(b.metadata.autoCreateTopic(name)).then((created) =>
               typeof created === 'number' ? unknownTopic(name, created) : topicEntry(created, ctx, includeTopicOps),
             ),
           );

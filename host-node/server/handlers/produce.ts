@@ -2,7 +2,7 @@
 //
 // Per partition: find the log → check the record bytes the way Kafka does before an append (records.ts: magic
 // per version, one batch for v3+, compressed batches decompressed and walked, magic 0/1 message sets converted
-// to v2 by the core) → Log.append (storage: one pass in the WASM core — validate every batch and CRC, assign
+// to v2 by the broker's core) → Log.append (storage: one pass in the WASM core — validate every batch and CRC, assign
 // offsets, LogAppendTime per message.timestamp.type, max.message.bytes — then one write from linear memory).
 // The append is all or nothing per partition: a rejected batch leaves the log untouched.
 //
@@ -31,9 +31,7 @@ import { NO_RESPONSE, type ApiHandler } from '../registry.js';
 import { ProtocolError } from '../errors.js';
 import { findLog } from '../data/partitions.js';
 import { partitionErrorOf } from '../data/errors.js';
-import { prepareProduceRecords } from '../data/records.js';
 import { readProducerBatchHeader } from '../../../storage/producer-state.js';
-import { LinearSpans } from '../../../storage/linear-frame-arena.js';
 import { ProduceApi } from '../../../protocol/generated/produce.js';
 
 /** How long an acks=all Produce may wait at most, whatever its timeout says. */
@@ -66,10 +64,10 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce> = {
       return { responses };
     }
 
-    // Record bytes reassembled in the storage core's linear memory (Produce frames that spanned socket reads)
-    // are appended from where they lie. An append can grow that memory, which detaches later partitions'
-    // views, so their positions are taken first and the views rebuilt when needed.
-    const spans = new LinearSpans(broker.logs.logManager.core.linear);
+    // Record bytes reassembled in the core's linear memory (Produce frames that spanned socket reads) are
+    // appended from where they lie. An append (or a check) can grow that memory, which detaches later
+    // partitions' views, so storage takes their positions first and rebuilds the views when needed.
+    const spans = broker.logManager.requestRecordSpans();
     for (const t of request.topicData) for (const p of t.partitionData) spans.add(p.records);
     let spanIndex = 0;
 
@@ -87,7 +85,7 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce> = {
             failed ??= `${t.name}-${p.index}: UNKNOWN_TOPIC_OR_PARTITION`;
             continue;
           }
-          const bytes = prepareProduceRecords(records, ctx.apiVersion);
+          const bytes = broker.recordFormats.prepareProduce(records, ctx.apiVersion);
           const idem = ctx.apiVersion >= 3 ? readProducerBatchHeader(bytes) : null;
           if (idem !== null) {
             const c = log.producerState.check(idem.batch);

@@ -1,5 +1,5 @@
-// What Metadata (and later other APIs) needs to know about topics. The next issue's topic/partition registry
-// implements TopicMetadataSource; until then the broker has no topics.
+// What the Metadata API needs to know about topics. The topic registry (topic-registry.ts) implements
+// TopicMetadataSource; tests may start a broker with a source of their own.
 
 export interface PartitionMetadata {
   partition: number;
@@ -32,10 +32,3 @@ export interface TopicMetadataSource {
    */
   autoCreateTopic?(name: string): Promise<TopicMetadata | number> | TopicMetadata | number;
 }
-
-/** No topics at all. */
-export const NO_TOPICS: TopicMetadataSource = {
-  listTopics: () => [],
-  topicByName: () => undefined,
-  topicById: () => undefined,
-};
