@@ -12,6 +12,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { BrokerConfig } from '../config/index.js';
 import { StorageError } from '../../storage/errors.js';
 import type { Logger } from '../util/log.js';
+import type { RivuletCore } from '../../bindings/core.js';
 import { systemClock, type GroupClock, type TimerHandle } from './clock.js';
 import {
   encodeGroupMetadataKey,
@@ -195,11 +196,11 @@ export class GroupCoordinator {
   /** Writes in flight (shutdown waits for them). */
   private readonly inflight = new Set<Promise<unknown>>();
 
-  constructor(o: { logs: OffsetsTopicLogs; config?: Partial<CoordinatorConfig>; clock?: GroupClock; log?: Logger }) {
+  constructor(o: { core: RivuletCore; logs: OffsetsTopicLogs; config?: Partial<CoordinatorConfig>; clock?: GroupClock; log?: Logger }) {
     this.config = { ...DEFAULT_COORDINATOR_CONFIG, ...(o.config ?? {}) };
     this.clock = o.clock ?? systemClock;
     this.log = o.log;
-    this.store = new OffsetsStore(o.logs, this.config.offsetsTopicPartitions, this.clock, {
+    this.store = new OffsetsStore(o.core, o.logs, this.config.offsetsTopicPartitions, this.clock, {
       commitTimeoutMs: this.config.offsetCommitTimeoutMs,
       loadBufferSize: this.config.loadBufferSize,
       log: o.log,

@@ -2,6 +2,7 @@
 import type { BrokerContext, RequestContext } from '../server/context.js';
 import type { TopicRegistry } from '../topics/topic-registry.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import type { RivuletCore } from '../../bindings/core.js';
 import type { GroupClock } from './clock.js';
 import { CONSUMER_OFFSETS_TOPIC } from './consumer-offsets-schema.js';
 import { coordinatorConfigFrom, GroupCoordinator, type CoordinatorConfig, type PartitionValidator } from './coordinator.js';
@@ -44,6 +45,8 @@ export function offsetsLogsFromRegistry(registry: TopicRegistry, cfg: Pick<Coord
 }
 
 export interface AttachOptions {
+  /** The broker's core instance (encodes and decodes the __consumer_offsets batches). */
+  core: RivuletCore;
   clock?: GroupClock;
   config?: Partial<CoordinatorConfig>;
   /** Where __consumer_offsets lives (default: the context's topic registry). */
@@ -51,7 +54,7 @@ export interface AttachOptions {
 }
 
 /** Builds the coordinator from the broker config, loads __consumer_offsets, and sets `context.groups`. */
-export function attachGroupCoordinator(context: BrokerContext, o: AttachOptions = {}): GroupCoordinator {
+export function attachGroupCoordinator(context: BrokerContext, o: AttachOptions): GroupCoordinator {
   const cfg: CoordinatorConfig = { ...coordinatorConfigFrom(context.config), ...(o.config ?? {}) };
   const registry = (context as { logs?: TopicRegistry }).logs;
   // The topic's real partition count decides where groups live (it must not change under existing groups).
@@ -59,7 +62,7 @@ export function attachGroupCoordinator(context: BrokerContext, o: AttachOptions 
   if (existing && o.config?.offsetsTopicPartitions === undefined) cfg.offsetsTopicPartitions = existing.partitions;
   const logs = o.logs ?? (registry ? offsetsLogsFromRegistry(registry, cfg) : undefined);
   if (!logs) throw new Error('attachGroupCoordinator: the broker has no topic registry; pass `logs`');
-  const c = new GroupCoordinator({ logs, config: cfg, clock: o.clock, log: context.log.child('group') });
+  const c = new GroupCoordinator({ core: o.core, logs, config: cfg, clock: o.clock, log: context.log.child('group') });
   c.start();
   context.groups = c;
   return c;
