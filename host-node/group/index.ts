@@ -5,10 +5,14 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { RivuletCore } from '../../bindings/core.js';
 import type { GroupClock } from './clock.js';
 import { CONSUMER_OFFSETS_TOPIC } from './consumer-offsets-schema.js';
-import { coordinatorConfigFrom, GroupCoordinator, type CoordinatorConfig, type PartitionValidator } from './coordinator.js';
+import { coordinatorConfigFrom, type CoordinatorConfig } from './coordinator-config.js';
+import { GroupCoordinator } from './coordinator.js';
+import type { PartitionValidator } from './requests.js';
 import type { OffsetsTopicLogs } from './offsets-store.js';
 
-export { GroupCoordinator, coordinatorConfigFrom, DEFAULT_COORDINATOR_CONFIG, type CoordinatorConfig } from './coordinator.js';
+export { GroupCoordinator } from './coordinator.js';
+export { coordinatorConfigFrom, DEFAULT_COORDINATOR_CONFIG, type CoordinatorConfig } from './coordinator-config.js';
+export { GroupMetadataManager } from './group-metadata-manager.js';
 export { ManualClock, systemClock, type GroupClock } from './clock.js';
 export { OffsetsStore, offsetsLogsFromManager, type OffsetsTopicLogs } from './offsets-store.js';
 export * from './consumer-offsets-schema.js';

@@ -53,6 +53,22 @@ export class GroupMember {
     public protocols: MemberProtocol[],
   ) {}
 
+  /** Answers the JoinGroup request the member waits on, if any (each is answered exactly once). */
+  completeJoin(r: JoinResult): void {
+    const cb = this.awaitingJoin;
+    if (!cb) return;
+    this.awaitingJoin = null;
+    cb(r);
+  }
+
+  /** Answers the SyncGroup request the member waits on, if any (each is answered exactly once). */
+  completeSync(r: SyncResult): void {
+    const cb = this.awaitingSync;
+    if (!cb) return;
+    this.awaitingSync = null;
+    cb(r);
+  }
+
   get isStatic(): boolean {
     return this.groupInstanceId !== null;
   }
