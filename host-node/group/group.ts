@@ -8,7 +8,6 @@ import { invariant, invariantViolation } from '../../common/invariant.js';
 import type { GroupMember, MemberProtocol } from './member.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
-export const GROUP_STATES: readonly GroupState[] = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead'];
 
 /** Which states a state may be entered from (Kafka's validPreviousStates). */
 const VALID_PREVIOUS: Record<GroupState, readonly GroupState[]> = {
@@ -32,7 +31,7 @@ export interface CommittedOffset {
   appendOffset: number;
 }
 
-export class IllegalStateTransition extends Error {
+class IllegalStateTransition extends Error {
   override readonly name = 'IllegalStateTransition';
 }
 

@@ -12,7 +12,6 @@ import type { OffsetsTopicLogs } from './offsets-store.js';
 
 export { GroupCoordinator } from './coordinator.js';
 export { coordinatorConfigFrom, DEFAULT_COORDINATOR_CONFIG, type CoordinatorConfig } from './coordinator-config.js';
-export { GroupMetadataManager } from './group-metadata-manager.js';
 export { ManualClock, systemClock, type GroupClock } from './clock.js';
 export { OffsetsStore, offsetsLogsFromManager, type OffsetsTopicLogs } from './offsets-store.js';
 export * from './consumer-offsets-schema.js';
@@ -21,7 +20,7 @@ export { ClassicGroup, type GroupState } from './group.js';
 /**
  * __consumer_offsets through the topic registry: an internal topic with offsets.topic.num.partitions
  * partitions, created on first use (Kafka creates it on the first FindCoordinator for a group). Storage has
- * no compaction yet, so the topic keeps everything (retention.ms=-1) and the loader keeps the latest per key.
+ * no compaction, so the topic keeps everything (retention.ms=-1) and the loader keeps the latest per key.
  */
 export function offsetsLogsFromRegistry(registry: TopicRegistry, cfg: Pick<CoordinatorConfig, 'offsetsTopicPartitions' | 'offsetsTopicSegmentBytes'>): OffsetsTopicLogs {
   const ensure = () => {

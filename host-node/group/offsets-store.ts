@@ -2,7 +2,7 @@
 // commit / group change is one record batch appended to the partition that owns the group, acknowledged only
 // once durable (acks=all: waitDurable), and the whole state is rebuilt at start-up by reading every
 // partition from its log start, keeping the latest record per key (a null value is a tombstone). Storage has
-// no compaction yet, so the loader does the "compaction" in memory.
+// no compaction, so the loader does the "compaction" in memory.
 
 import type { RivuletCore } from '../../bindings/core.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -33,7 +33,7 @@ export interface OffsetsTopicLogs {
 }
 
 /** __consumer_offsets config: Kafka's topic is compacted; storage only deletes, so keep it forever. */
-export function offsetsTopicLogConfig(segmentBytes: number): Partial<LogConfig> {
+function offsetsTopicLogConfig(segmentBytes: number): Partial<LogConfig> {
   return { 'retention.ms': -1, 'retention.bytes': -1, 'segment.bytes': segmentBytes };
 }
 

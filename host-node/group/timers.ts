@@ -21,18 +21,12 @@ export class GroupTimers {
   /** Starts the join phase's timer (replacing any); `initial` marks the delayed first join. */
   setJoin(g: ClassicGroup, ms: number, initial: boolean, fn: () => void): void {
     const t = this.of(g);
-    if (t.join) this.clock.clearTimeout(t.join);
     t.joinIsInitial = initial;
-    t.join = this.clock.setTimeout(() => {
-      t.join = null;
-      fn();
-    }, ms);
+    this.start(t, 'join', ms, fn);
   }
 
   clearJoin(g: ClassicGroup): void {
-    const t = this.byGroup.get(g);
-    if (t?.join) this.clock.clearTimeout(t.join);
-    if (t) t.join = null;
+    this.stop(g, 'join');
   }
 
   /** Whether the group's join phase is the initial delayed one (undefined: no timers at all). */
@@ -40,19 +34,13 @@ export class GroupTimers {
     return this.byGroup.get(g)?.joinIsInitial;
   }
 
+  /** Starts the sync phase's timer (replacing any). */
   setSync(g: ClassicGroup, ms: number, fn: () => void): void {
-    const t = this.of(g);
-    if (t.sync) this.clock.clearTimeout(t.sync);
-    t.sync = this.clock.setTimeout(() => {
-      t.sync = null;
-      fn();
-    }, ms);
+    this.start(this.of(g), 'sync', ms, fn);
   }
 
   clearSync(g: ClassicGroup): void {
-    const t = this.byGroup.get(g);
-    if (t?.sync) this.clock.clearTimeout(t.sync);
-    if (t) t.sync = null;
+    this.stop(g, 'sync');
   }
 
   setMember(g: ClassicGroup, memberId: string, ms: number, fn: () => void): void {
@@ -92,6 +80,22 @@ export class GroupTimers {
     let n = 0;
     for (const t of this.byGroup.values()) n += (t.join ? 1 : 0) + (t.sync ? 1 : 0) + t.members.size;
     return n;
+  }
+
+  private start(t: Handles, phase: 'join' | 'sync', ms: number, fn: () => void): void {
+    const old = t[phase];
+    if (old) this.clock.clearTimeout(old);
+    t[phase] = this.clock.setTimeout(() => {
+      t[phase] = null;
+      fn();
+    }, ms);
+  }
+
+  private stop(g: ClassicGroup, phase: 'join' | 'sync'): void {
+    const t = this.byGroup.get(g);
+    const h = t?.[phase];
+    if (h) this.clock.clearTimeout(h);
+    if (t) t[phase] = null;
   }
 
   private of(g: ClassicGroup): Handles {
