@@ -5,14 +5,14 @@
 
 import { ErrorCode } from '../../protocol/errors.js';
 import type { RivuletCore } from '../../bindings/core.js';
-import { invariant, InvariantViolation, invariantViolation } from '../../common/invariant.js';
+import { invariant, InvariantViolation } from '../../common/invariant.js';
 import { StorageError } from '../../storage/errors.js';
 import type { Logger } from '../util/log.js';
 import type { GroupClock, TimerHandle } from './clock.js';
 import type { CoordinatorConfig } from './coordinator-config.js';
-import { encodeGroupMetadataKey, encodeGroupMetadataValue, type GroupMetadataValue, type OffsetCommitValue } from './consumer-offsets-schema.js';
+import { encodeGroupMetadataKey } from './consumer-offsets-schema.js';
+import { groupFromMetadata, groupMetadataRecord, loadedOffset } from './group-metadata-record.js';
 import { ClassicGroup, type CommittedOffset, type GroupState } from './group.js';
-import { EMPTY_BYTES, GroupMember } from './member.js';
 import { committedOffset, expiredOffsets, metadataFits, offsetCommitRecord, offsetTombstone } from './offsets.js';
 import { coordinatorErrorFor, OffsetsStore, type OffsetsTopicLogs, type StoreRecord } from './offsets-store.js';
 import type { CommitParams, CommitPartition, CommitResult, DeleteOffsetsResult, PartitionValidator } from './requests.js';
@@ -292,67 +292,6 @@ function applyCommit(g: ClassicGroup, lastOffset: number, accepted: AcceptedComm
     const cur = g.offset(a.topic, a.partition);
     if (cur === undefined || cur.appendOffset <= lastOffset) g.setOffset(a.topic, a.partition, a.o);
   }
-}
-
-/** The group a GroupMetadataValue describes: Stable with its members, or Empty. */
-function groupFromMetadata(groupId: string, v: GroupMetadataValue, now: number): ClassicGroup {
-  invariant(v.generation >= 0, `group ${groupId}: loaded generation ${v.generation} is not negative`);
-  invariant(v.members.length === 0 || v.protocol !== null, `group ${groupId}: loaded members have a protocol`);
-  const g = new ClassicGroup(groupId, v.currentStateTimestamp >= 0n ? Number(v.currentStateTimestamp) : now);
-  g.protocolType = v.protocolType === '' ? null : v.protocolType;
-  g.generationId = v.generation;
-  g.protocolName = v.protocol;
-  g.leaderId = v.leader;
-  for (const m of v.members) {
-    if (m.memberId === '' || g.has(m.memberId)) throw invariantViolation(`group ${groupId}: loaded member id '${m.memberId}' is unique and not empty`);
-    const member = new GroupMember(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.rebalanceTimeout, m.sessionTimeout, v.protocolType, [
-      { name: v.protocol ?? '', metadata: m.subscription },
-    ]);
-    member.assignment = m.assignment;
-    member.lastSeen = now;
-    g.members.set(m.memberId, member);
-    if (m.groupInstanceId !== null) g.staticMembers.set(m.groupInstanceId, m.memberId);
-  }
-  if (g.leaderId !== null && !g.members.has(g.leaderId)) g.leaderId = g.members.keys().next().value ?? null;
-  g.state = g.members.size > 0 ? 'Stable' : 'Empty';
-  return g;
-}
-
-function loadedOffset(o: OffsetCommitValue): CommittedOffset {
-  return {
-    offset: o.offset,
-    leaderEpoch: o.leaderEpoch,
-    metadata: o.metadata,
-    commitTimestamp: Number(o.commitTimestamp),
-    expireTimestamp: Number(o.expireTimestamp),
-    appendOffset: -1,
-  };
-}
-
-/** The __consumer_offsets record of the group's metadata (Kafka's GroupMetadataValue). */
-function groupMetadataRecord(g: ClassicGroup, assignments?: Map<string, Uint8Array>): StoreRecord {
-  return { key: encodeGroupMetadataKey(g.groupId), value: encodeGroupMetadataValue(groupMetadataValue(g, assignments)) };
-}
-
-function groupMetadataValue(g: ClassicGroup, assignments?: Map<string, Uint8Array>): GroupMetadataValue {
-  const p = g.protocolName ?? '';
-  return {
-    protocolType: g.protocolType ?? '',
-    generation: g.generationId,
-    protocol: g.protocolName,
-    leader: g.leaderId,
-    currentStateTimestamp: BigInt(g.currentStateTimestamp),
-    members: [...g.members.values()].map((m) => ({
-      memberId: m.memberId,
-      groupInstanceId: m.groupInstanceId,
-      clientId: m.clientId,
-      clientHost: m.clientHost,
-      rebalanceTimeout: m.rebalanceTimeoutMs,
-      sessionTimeout: m.sessionTimeoutMs,
-      subscription: m.metadataFor(p),
-      assignment: assignments ? (assignments.get(m.memberId) ?? EMPTY_BYTES) : m.assignment,
-    })),
-  };
 }
 
 /** The Kafka error code of a failed write. */
