@@ -94,7 +94,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     log,
   };
   // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md).
-  attachGroupCoordinator(context);
+  attachGroupCoordinator(context, { core });
   // Prometheus metrics (docs/metrics.md): counters handlers bump, read when /metrics is scraped.
   const metricsPort = config.get('metrics.port');
   // Loaded only when asked for: prom-client alone takes ~70 ms to load, a quarter of the start-up time.

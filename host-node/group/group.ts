@@ -4,10 +4,10 @@
 
 import { Reader } from '../../protocol/wire/reader.js';
 import { decodeConsumerProtocolSubscription } from '../../protocol/generated/consumer-protocol-subscription.js';
+import { invariant, invariantViolation } from '../../common/invariant.js';
 import type { GroupMember, MemberProtocol } from './member.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
-export const GROUP_STATES: readonly GroupState[] = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead'];
 
 /** Which states a state may be entered from (Kafka's validPreviousStates). */
 const VALID_PREVIOUS: Record<GroupState, readonly GroupState[]> = {
@@ -31,7 +31,7 @@ export interface CommittedOffset {
   appendOffset: number;
 }
 
-export class IllegalStateTransition extends Error {
+class IllegalStateTransition extends Error {
   override readonly name = 'IllegalStateTransition';
 }
 
@@ -91,6 +91,7 @@ export class ClassicGroup {
   }
 
   add(member: GroupMember): void {
+    if (this.members.has(member.memberId)) throw invariantViolation(`group ${this.groupId}: member ${member.memberId} is added once`);
     if (this.members.size === 0) this.protocolType = member.protocolType;
     this.members.set(member.memberId, member);
     if (member.groupInstanceId !== null) this.staticMembers.set(member.groupInstanceId, member.memberId);
@@ -115,7 +116,8 @@ export class ClassicGroup {
 
   /** Gives a static member a new member id (KIP-345 rejoin with a known group.instance.id). */
   replaceStaticMember(instanceId: string, oldId: string, newId: string): GroupMember {
-    const m = this.members.get(oldId)!;
+    const m = this.members.get(oldId);
+    invariant(m !== undefined && this.staticMembers.get(instanceId) === oldId, `group ${this.groupId}: static member ${instanceId} is member ${oldId}`);
     this.members.delete(oldId);
     m.memberId = newId;
     this.members.set(newId, m);
@@ -178,10 +180,11 @@ export class ClassicGroup {
   /** Kafka's selectProtocol: each member votes for its most preferred protocol all members support. */
   selectProtocol(): string {
     const cand = this.candidateProtocols();
-    if (cand === null || cand.size === 0) throw new Error(`group ${this.groupId}: no protocol all members support`);
+    invariant(cand !== null && cand.size > 0, `group ${this.groupId}: some protocol all members support`);
     const votes = new Map<string, number>();
     for (const m of this.members.values()) {
-      const v = m.vote(cand)!;
+      const v = m.vote(cand);
+      if (v === undefined) throw invariantViolation(`group ${this.groupId}: member ${m.memberId} votes for a candidate protocol`);
       votes.set(v, (votes.get(v) ?? 0) + 1);
     }
     let best: string | null = null;

@@ -2,12 +2,16 @@
 import type { BrokerContext, RequestContext } from '../server/context.js';
 import type { TopicRegistry } from '../topics/topic-registry.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import type { RivuletCore } from '../../bindings/core.js';
 import type { GroupClock } from './clock.js';
 import { CONSUMER_OFFSETS_TOPIC } from './consumer-offsets-schema.js';
-import { coordinatorConfigFrom, GroupCoordinator, type CoordinatorConfig, type PartitionValidator } from './coordinator.js';
+import { coordinatorConfigFrom, type CoordinatorConfig } from './coordinator-config.js';
+import { GroupCoordinator } from './coordinator.js';
+import type { PartitionValidator } from './requests.js';
 import type { OffsetsTopicLogs } from './offsets-store.js';
 
-export { GroupCoordinator, coordinatorConfigFrom, DEFAULT_COORDINATOR_CONFIG, type CoordinatorConfig } from './coordinator.js';
+export { GroupCoordinator } from './coordinator.js';
+export { coordinatorConfigFrom, DEFAULT_COORDINATOR_CONFIG, type CoordinatorConfig } from './coordinator-config.js';
 export { ManualClock, systemClock, type GroupClock } from './clock.js';
 export { OffsetsStore, offsetsLogsFromManager, type OffsetsTopicLogs } from './offsets-store.js';
 export * from './consumer-offsets-schema.js';
@@ -16,7 +20,7 @@ export { ClassicGroup, type GroupState } from './group.js';
 /**
  * __consumer_offsets through the topic registry: an internal topic with offsets.topic.num.partitions
  * partitions, created on first use (Kafka creates it on the first FindCoordinator for a group). Storage has
- * no compaction yet, so the topic keeps everything (retention.ms=-1) and the loader keeps the latest per key.
+ * no compaction, so the topic keeps everything (retention.ms=-1) and the loader keeps the latest per key.
  */
 export function offsetsLogsFromRegistry(registry: TopicRegistry, cfg: Pick<CoordinatorConfig, 'offsetsTopicPartitions' | 'offsetsTopicSegmentBytes'>): OffsetsTopicLogs {
   const ensure = () => {
@@ -44,6 +48,8 @@ export function offsetsLogsFromRegistry(registry: TopicRegistry, cfg: Pick<Coord
 }
 
 export interface AttachOptions {
+  /** The broker's core instance (encodes and decodes the __consumer_offsets batches). */
+  core: RivuletCore;
   clock?: GroupClock;
   config?: Partial<CoordinatorConfig>;
   /** Where __consumer_offsets lives (default: the context's topic registry). */
@@ -51,7 +57,7 @@ export interface AttachOptions {
 }
 
 /** Builds the coordinator from the broker config, loads __consumer_offsets, and sets `context.groupCoordinator`. */
-export function attachGroupCoordinator(context: BrokerContext, o: AttachOptions = {}): GroupCoordinator {
+export function attachGroupCoordinator(context: BrokerContext, o: AttachOptions): GroupCoordinator {
   const cfg: CoordinatorConfig = { ...coordinatorConfigFrom(context.config), ...(o.config ?? {}) };
   const registry = context.topicRegistry;
   // The topic's real partition count decides where groups live (it must not change under existing groups).
@@ -59,7 +65,7 @@ export function attachGroupCoordinator(context: BrokerContext, o: AttachOptions 
   if (existing && o.config?.offsetsTopicPartitions === undefined) cfg.offsetsTopicPartitions = existing.partitions;
   const logs = o.logs ?? (registry ? offsetsLogsFromRegistry(registry, cfg) : undefined);
   if (!logs) throw new Error('attachGroupCoordinator: the broker has no topic registry; pass `logs`');
-  const c = new GroupCoordinator({ logs, config: cfg, clock: o.clock, log: context.log.child('group') });
+  const c = new GroupCoordinator({ core: o.core, logs, config: cfg, clock: o.clock, log: context.log.child('group') });
   c.start();
   context.groupCoordinator = c;
   return c;

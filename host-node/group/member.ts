@@ -53,6 +53,22 @@ export class GroupMember {
     public protocols: MemberProtocol[],
   ) {}
 
+  /** Answers the JoinGroup request the member waits on, if any (each is answered exactly once). */
+  completeJoin(r: JoinResult): void {
+    const cb = this.awaitingJoin;
+    if (!cb) return;
+    this.awaitingJoin = null;
+    cb(r);
+  }
+
+  /** Answers the SyncGroup request the member waits on, if any (each is answered exactly once). */
+  completeSync(r: SyncResult): void {
+    const cb = this.awaitingSync;
+    if (!cb) return;
+    this.awaitingSync = null;
+    cb(r);
+  }
+
   get isStatic(): boolean {
     return this.groupInstanceId !== null;
   }
@@ -79,7 +95,7 @@ export class GroupMember {
   }
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -2,9 +2,9 @@
 // commit / group change is one record batch appended to the partition that owns the group, acknowledged only
 // once durable (acks=all: waitDurable), and the whole state is rebuilt at start-up by reading every
 // partition from its log start, keeping the latest record per key (a null value is a tombstone). Storage has
-// no compaction yet, so the loader does the "compaction" in memory.
+// no compaction, so the loader does the "compaction" in memory.
 
-import { decodeBatches, encodeBatch } from '../../bindings/node.js';
+import type { RivuletCore } from '../../bindings/core.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Log } from '../../storage/log.js';
 import type { LogManager } from '../../storage/log-manager.js';
@@ -33,7 +33,7 @@ export interface OffsetsTopicLogs {
 }
 
 /** __consumer_offsets config: Kafka's topic is compacted; storage only deletes, so keep it forever. */
-export function offsetsTopicLogConfig(segmentBytes: number): Partial<LogConfig> {
+function offsetsTopicLogConfig(segmentBytes: number): Partial<LogConfig> {
   return { 'retention.ms': -1, 'retention.bytes': -1, 'segment.bytes': segmentBytes };
 }
 
@@ -93,6 +93,8 @@ export function coordinatorErrorFor(code: number, forCommit: boolean): number {
 
 export class OffsetsStore {
   constructor(
+    /** The broker's core: encodes the appended batches and decodes the loaded ones. */
+    private readonly core: RivuletCore,
     private readonly logs: OffsetsTopicLogs,
     readonly numPartitions: number,
     private readonly clock: GroupClock,
@@ -123,7 +125,7 @@ export class OffsetsStore {
     const p = this.partitionFor(groupId);
     const log = this.logs.getOrCreate(p);
     const now = this.clock.now();
-    const batch = encodeBatch({ records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
+    const batch = this.core.encodeBatch({ records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
     // Group commit: the batches of every write to this partition in this turn of the event loop go to the
     // log in one append (one write syscall, one durable wait); order = call order.
     const lastOffset = await this.appendCoalesced(p, log, batch, records.length);
@@ -237,7 +239,7 @@ export class OffsetsStore {
     while (offset < end) {
       const bytes = log.readBytes(offset, this.opts.loadBufferSize, 'high_watermark');
       if (bytes === null) break;
-      const batches = decodeBatches(bytes, { allowPartial: true });
+      const batches = this.core.decodeBatches(bytes, { allowPartial: true });
       if (batches.length === 0) break;
       for (const b of batches) {
         const last = Number(b.baseOffset) + b.lastOffsetDelta;

@@ -48,9 +48,10 @@ export interface Harness {
 }
 
 export async function harness(config: Partial<CoordinatorConfig> = {}, dir = mkdtempSync(join(tmpdir(), 'rivulet-groups-'))): Promise<Harness> {
-  const lm = new LogManager({ config: { 'log.dirs': [dir] }, core: new WasmStorageCore(newCore()), fs: realFs, scheduler: false });
+  const core = newCore();
+  const lm = new LogManager({ config: { 'log.dirs': [dir] }, core: new WasmStorageCore(core), fs: realFs, scheduler: false });
   const clock = new ManualClock();
-  const c = new GroupCoordinator({ logs: offsetsLogsFromManager(lm), config: { initialRebalanceDelayMs: 0, offsetsTopicPartitions: 5, ...config }, clock });
+  const c = new GroupCoordinator({ core, logs: offsetsLogsFromManager(lm), config: { initialRebalanceDelayMs: 0, offsetsTopicPartitions: 5, ...config }, clock });
   c.start();
   const h: Harness = {
     c,
