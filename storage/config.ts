@@ -131,7 +131,7 @@ export function resolveLogConfig(defaults: LogConfig, overrides: Partial<LogConf
   return c;
 }
 
-export function validateLogConfig(c: LogConfig): void {
+function validateLogConfig(c: LogConfig): void {
   const fail = (k: string, why: string) => {
     throw new Error(`Invalid value ${String(c[k as keyof LogConfig])} for configuration ${k}: ${why}`);
   };

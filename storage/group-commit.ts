@@ -5,7 +5,7 @@
 import { StorageError, ErrorCode, invariant } from './errors.js';
 
 /** Bound on waiters per log: beyond it, waitDurable rejects (the caller should already limit in-flight requests). */
-export const MAX_DURABLE_WAITERS = 1_000_000;
+const MAX_DURABLE_WAITERS = 1_000_000;
 
 interface Waiter {
   offset: number;
@@ -59,7 +59,7 @@ export class DurableWaiters {
 }
 
 /** Wakes long-poll fetches when the high watermark moves. */
-export const MAX_DATA_WAITERS = 100_000;
+const MAX_DATA_WAITERS = 100_000;
 
 interface DataWaiter {
   offset: number;

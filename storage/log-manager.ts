@@ -66,7 +66,7 @@ export function partitionDirName(topic: string, partition: number): string {
  * `<topic>-<p>.<uuid>-delete` for a deleted partition, the topic cut short so the name fits in 255 bytes
  * (a 249-character topic would not fit otherwise), as Kafka's LocalLog.logDeleteDirName does.
  */
-export function deleteDirName(topic: string, partition: number): string {
+function deleteDirName(topic: string, partition: number): string {
   const suffix = `-${partition}.${crypto.randomUUID().replace(/-/g, '')}-delete`;
   return topic.slice(0, Math.max(0, Math.min(topic.length, 255 - suffix.length))) + suffix;
 }

@@ -29,7 +29,7 @@ import { writeFully } from './fs.js';
 import { BATCHES_TO_RETAIN, ProducerStateManager, replayProducerState, type ProducerEntry, type ProducerStateLog, type ReplayStats } from './producer-state.js';
 import { joinPath } from './path.js';
 
-export const SNAPSHOT_SUFFIX = '.snapshot';
+const SNAPSHOT_SUFFIX = '.snapshot';
 export const SNAPSHOT_VERSION = 101;
 const HEADER_BYTES = 2 + 4 + 8 + 4;
 const PRODUCER_BYTES = 8 + 2 + 8 + 1;
@@ -43,7 +43,7 @@ export function snapshotFileName(offset: number): string {
   return String(offset).padStart(20, '0') + SNAPSHOT_SUFFIX;
 }
 
-export function parseSnapshotFileName(name: string): number | null {
+function parseSnapshotFileName(name: string): number | null {
   if (!name.endsWith(SNAPSHOT_SUFFIX)) return null;
   const digits = name.slice(0, -SNAPSHOT_SUFFIX.length);
   if (!/^\d{20}$/.test(digits)) return null;

@@ -162,7 +162,7 @@ const PRODUCER_ID = 43;
 const PRODUCER_EPOCH = 51;
 const BASE_SEQUENCE = 53;
 const RECORD_COUNT = 57;
-export const V2_BATCH_HEADER_BYTES = 61;
+const V2_BATCH_HEADER_BYTES = 61;
 
 /** The producer fields and offsets of the v2 batch at `pos`, or null when it has no producer id (or is not v2). */
 export function readProducerBatchHeader(

@@ -7,7 +7,7 @@
 
 import { openSyncHandle } from './opfs-fs.js';
 
-export const META_FILES = ['rivulet-meta.0', 'rivulet-meta.1'] as const;
+const META_FILES = ['rivulet-meta.0', 'rivulet-meta.1'] as const;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -50,7 +50,7 @@ export interface MirrorState {
 
 export const mirrorMetaKey = (topic: string, partition: number): string => `sync:mirror:${topic}:${partition}`;
 
-export async function loadMirrorState(log: SyncableLog, key: string): Promise<MirrorState> {
+async function loadMirrorState(log: SyncableLog, key: string): Promise<MirrorState> {
   const raw = await log.getMeta(key);
   if (raw === undefined) return { v: 1, producerId: null, epoch: -1, clusterId: null, next: 0, nextSeq: 0, inflight: null };
   const s = JSON.parse(raw) as MirrorState;
@@ -58,7 +58,7 @@ export async function loadMirrorState(log: SyncableLog, key: string): Promise<Mi
   return s;
 }
 
-export function addSeq(seq: number, n: number): number {
+function addSeq(seq: number, n: number): number {
   return (seq + n) % (INT32_MAX + 1);
 }
 

@@ -184,7 +184,7 @@ export async function runTail(o: TailOptions): Promise<void> {
  * Records of a Fetch response at or after `from`, copied out of the core's memory, and the offset after
  * the last whole batch (control batches are skipped but still move the position).
  */
-export async function decodeFetched(codec: BatchCodec, bytes: Uint8Array | null, from: number): Promise<{ inputs: LocalRecordInput[]; nextOffset: number }> {
+async function decodeFetched(codec: BatchCodec, bytes: Uint8Array | null, from: number): Promise<{ inputs: LocalRecordInput[]; nextOffset: number }> {
   const inputs: LocalRecordInput[] = [];
   let nextOffset = from;
   if (!bytes || bytes.length === 0) return { inputs, nextOffset };

@@ -67,7 +67,7 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
     }
     if (!values['bootstrap-server']) throw new UsageError('Missing required argument "[bootstrap-server]"');
     if (!values.topic) throw new UsageError('Exactly one of whitelist/topic is required.');
-    if (values.group) throw new UsageError('--group is not supported yet: consumer groups come in a later release (use --partition or read all partitions).');
+    if (values.group) throw new UsageError('--group is not supported by rivulet consume: it reads partitions directly (use --partition, or read all partitions; kcat -G joins a group).');
     partition = intOption(values.partition, 'partition');
     if (values.offset !== undefined && partition === undefined) throw new UsageError('The partition is required when offset is specified.');
     if (values.offset !== undefined && values['from-beginning']) throw new UsageError("Options from-beginning and offset cannot be specified together.");
@@ -161,7 +161,7 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
 const dec = new TextDecoder();
 
 /** Kafka's DefaultMessageFormatter: [timestamp][partition][offset][headers][key] value, separated by key.separator. */
-export function formatter(props: Map<string, string>): (r: ConsumerRecord) => string {
+function formatter(props: Map<string, string>): (r: ConsumerRecord) => string {
   const printKey = boolProp(props.get('print.key'), false);
   const printValue = boolProp(props.get('print.value'), true);
   const printPartition = boolProp(props.get('print.partition'), false);

@@ -116,7 +116,7 @@ function summarize(h: hdr.Histogram): LatencySummary {
 
 const f2 = (n: number): string => n.toFixed(2);
 
-export function formatProduceSummary(r: ProduceResult): string {
+function formatProduceSummary(r: ProduceResult): string {
   const l = r.latency;
   return (
     `${r.records} records sent, ${f2(r.recordsPerSec)} records/sec (${f2(r.mbPerSec)} MB/sec), ${f2(l.avgMs)} ms avg latency, ${f2(l.maxMs)} ms max latency, ` +
@@ -125,7 +125,7 @@ export function formatProduceSummary(r: ProduceResult): string {
   );
 }
 
-export function formatConsumeSummary(r: ConsumeResult): string {
+function formatConsumeSummary(r: ConsumeResult): string {
   const fl = r.fetchLatency;
   const el = r.endToEndLatency;
   return (
@@ -354,7 +354,7 @@ async function ensureTopic(bootstrap: string, topic: string, partitions: number)
   }
 }
 
-export async function perfProduce(o: ProduceOptions, io: ToolIO = processIO()): Promise<ProduceResult> {
+async function perfProduce(o: ProduceOptions, io: ToolIO = processIO()): Promise<ProduceResult> {
   if (o.partitions !== undefined) await ensureTopic(o.bootstrap, o.topic, o.partitions);
   // One payload for every record (as Kafka's tool does); the core copies it into each batch.
   const payload = new Uint8Array(o.recordSize);
@@ -465,7 +465,7 @@ export async function perfProduce(o: ProduceOptions, io: ToolIO = processIO()): 
 }
 
 /** Key + value bytes of the records of an uncompressed v2 batch (Kafka's tool counts these). */
-export function recordPayloadBytes(batch: Uint8Array): number {
+function recordPayloadBytes(batch: Uint8Array): number {
   let pos = 61;
   let total = 0;
   const varint = (): number => {
@@ -499,7 +499,7 @@ export function recordPayloadBytes(batch: Uint8Array): number {
   return total;
 }
 
-export async function perfConsume(o: ConsumeOptions, io: ToolIO = processIO()): Promise<ConsumeResult> {
+async function perfConsume(o: ConsumeOptions, io: ToolIO = processIO()): Promise<ConsumeResult> {
   const consumer = new Consumer({ bootstrapServers: o.bootstrap, clientId: 'rivulet-perf-consumer' }, { maxWaitMs: o.fetchMaxWaitMs, maxPartitionBytes: o.fetchMaxBytes, autoOffsetReset: 'earliest' });
   const fetchHist = newHistogram();
   const e2eHist = newHistogram();

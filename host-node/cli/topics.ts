@@ -167,7 +167,7 @@ async function topicConfigs(admin: Admin, names: string[]): Promise<Map<string, 
  * Kafka 3.9's describe layout: a topic line, then one tab-indented line per partition. ELR comes from
  * DescribeTopicPartitions, which we don't use (Metadata instead), so it shows N/A as Kafka's tool does then.
  */
-export function formatTopic(t: TopicDescription, configs: string): string {
+function formatTopic(t: TopicDescription, configs: string): string {
   const rf = t.partitions[0]?.replicas.length ?? 0;
   const id = t.topicId !== ZERO_UUID ? `\tTopicId: ${t.topicId}` : '';
   let s = `Topic: ${t.name}${id}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${rf}\tConfigs: ${configs}\n`;

@@ -9,7 +9,7 @@ import { KafkaProtocolError, throwIfError } from '../../client/errors.js';
 /** ConfigResource types (Kafka's ConfigResource.Type ids). */
 export const ConfigResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
 /** IncrementalAlterConfigs operations. */
-export const AlterConfigOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+const AlterConfigOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 /** ConfigSource ids in DescribeConfigs responses. */
 export const ConfigSource = {
   UNKNOWN: 0, DYNAMIC_TOPIC_CONFIG: 1, DYNAMIC_BROKER_CONFIG: 2, DYNAMIC_DEFAULT_BROKER_CONFIG: 3,

@@ -197,7 +197,7 @@ export type ConfigSource = 'default' | 'file' | 'env' | 'set' | 'flag';
 
 const DEFS = BROKER_CONFIG_DEFS as Record<string, ConfigDef<unknown>>;
 
-export function isBrokerConfigKey(k: string): k is BrokerConfigKey {
+function isBrokerConfigKey(k: string): k is BrokerConfigKey {
   return Object.prototype.hasOwnProperty.call(BROKER_CONFIG_DEFS, k);
 }
 

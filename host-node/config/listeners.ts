@@ -12,7 +12,7 @@ export interface Endpoint {
 const LISTENER_RE = /^([A-Za-z0-9_-]+):\/\/(\[[0-9A-Fa-f:.]+\]|[^:/\s\]]*):(-?\d+)$/;
 
 /** Parses one listener or returns the reason it is malformed. */
-export function parseEndpoint(s: string): Endpoint | string {
+function parseEndpoint(s: string): Endpoint | string {
   const m = LISTENER_RE.exec(s.trim());
   if (!m) return `Unable to parse ${s} to a broker endpoint (expected NAME://host:port)`;
   let host = m[2]!;

@@ -151,9 +151,6 @@ export const orNull =
   (v, k) =>
     v === null ? undefined : f(v, k);
 
-export const nonEmpty: Validator<string | string[] | null> = (v) =>
-  v !== null && v.length === 0 ? 'Empty value is not allowed' : undefined;
-
 export const all =
   <T>(...vs: Validator<T>[]): Validator<T> =>
   (v, k) => {

@@ -1,5 +1,5 @@
 // Time and timers for the coordinator, injectable so tests drive session/rebalance timeouts
-// deterministically (ManualClock) while the broker uses the real ones (systemClock).
+// deterministically (test/groups/manual-clock.ts) while the broker uses the real ones (systemClock).
 
 export type TimerHandle = { readonly id: number };
 
@@ -35,40 +35,3 @@ export const systemClock: GroupClock = (() => {
     },
   };
 })();
-
-/** A clock that moves only when told (tests). Timers fire in deadline order during advance(). */
-export class ManualClock implements GroupClock {
-  private t: number;
-  private timers = new Map<number, { at: number; seq: number; fn: () => void }>();
-  private seq = 0;
-  constructor(start = 1_700_000_000_000) {
-    this.t = start;
-  }
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const h = { id: nextId++ };
-    this.timers.set(h.id, { at: this.t + Math.max(0, ms), seq: this.seq++, fn });
-    return h;
-  }
-  clearTimeout(h: TimerHandle): void {
-    this.timers.delete(h.id);
-  }
-  get pendingTimers(): number {
-    return this.timers.size;
-  }
-  /** Moves time forward by `ms`, firing every timer that falls due on the way (including ones they set). */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let best: [number, { at: number; seq: number; fn: () => void }] | null = null;
-      for (const e of this.timers) if (e[1].at <= end && (best === null || e[1].at < best[1].at || (e[1].at === best[1].at && e[1].seq < best[1].seq))) best = e;
-      if (best === null) break;
-      this.timers.delete(best[0]);
-      this.t = Math.max(this.t, best[1].at);
-      best[1].fn();
-    }
-    this.t = end;
-  }
-}

@@ -18,10 +18,10 @@
 
 import { Reader } from '../../protocol/wire/reader.js';
 
-export const OFFSET_COMMIT_KEY_VERSION = 1;
-export const GROUP_METADATA_KEY_VERSION = 2;
-export const OFFSET_COMMIT_VALUE_VERSION = 3;
-export const GROUP_METADATA_VALUE_VERSION = 3;
+const OFFSET_COMMIT_KEY_VERSION = 1;
+const GROUP_METADATA_KEY_VERSION = 2;
+const OFFSET_COMMIT_VALUE_VERSION = 3;
+const GROUP_METADATA_VALUE_VERSION = 3;
 
 export interface OffsetCommitKey {
   kind: 'offset';
@@ -281,7 +281,7 @@ export function javaStringHashCode(s: string): number {
 }
 
 /** Kafka's Utils.abs: Math.abs, except Integer.MIN_VALUE → 0. */
-export function kafkaAbs(n: number): number {
+function kafkaAbs(n: number): number {
   return n === -2147483648 ? 0 : Math.abs(n);
 }
 

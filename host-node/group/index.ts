@@ -12,8 +12,8 @@ import type { OffsetsTopicLogs } from './offsets-store.js';
 
 export { GroupCoordinator } from './coordinator.js';
 export { coordinatorConfigFrom, DEFAULT_COORDINATOR_CONFIG, type CoordinatorConfig } from './coordinator-config.js';
-export { ManualClock, systemClock, type GroupClock } from './clock.js';
-export { OffsetsStore, offsetsLogsFromManager, type OffsetsTopicLogs } from './offsets-store.js';
+export { systemClock, type GroupClock } from './clock.js';
+export { OffsetsStore, type OffsetsTopicLogs } from './offsets-store.js';
 export * from './consumer-offsets-schema.js';
 export { ClassicGroup, type GroupState } from './group.js';
 
@@ -22,7 +22,7 @@ export { ClassicGroup, type GroupState } from './group.js';
  * partitions, created on first use (Kafka creates it on the first FindCoordinator for a group). Storage has
  * no compaction, so the topic keeps everything (retention.ms=-1) and the loader keeps the latest per key.
  */
-export function offsetsLogsFromRegistry(registry: TopicRegistry, cfg: Pick<CoordinatorConfig, 'offsetsTopicPartitions' | 'offsetsTopicSegmentBytes'>): OffsetsTopicLogs {
+function offsetsLogsFromRegistry(registry: TopicRegistry, cfg: Pick<CoordinatorConfig, 'offsetsTopicPartitions' | 'offsetsTopicSegmentBytes'>): OffsetsTopicLogs {
   const ensure = () => {
     if (registry.topic(CONSUMER_OFFSETS_TOPIC)) return;
     registry.createTopic({

@@ -7,13 +7,10 @@
 import type { RivuletCore } from '../../bindings/core.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Log } from '../../storage/log.js';
-import type { LogManager } from '../../storage/log-manager.js';
-import type { LogConfig } from '../../storage/config.js';
 import { StorageError } from '../../storage/errors.js';
 import type { Logger } from '../util/log.js';
 import type { GroupClock } from './clock.js';
 import {
-  CONSUMER_OFFSETS_TOPIC,
   decodeConsumerOffsetsKey,
   decodeGroupMetadataValue,
   decodeOffsetCommitValue,
@@ -22,7 +19,7 @@ import {
   type OffsetCommitValue,
 } from './consumer-offsets-schema.js';
 
-/** How the store reaches the partitions of __consumer_offsets (the topic registry or a LogManager). */
+/** How the store reaches the partitions of __consumer_offsets (the broker's topic registry; tests use a LogManager). */
 export interface OffsetsTopicLogs {
   /** The partition's log if it exists. */
   existing(partition: number): Log | undefined;
@@ -30,19 +27,6 @@ export interface OffsetsTopicLogs {
   getOrCreate(partition: number): Log;
   /** Creates the topic now if it does not exist yet (FindCoordinator does this, as Kafka). */
   ensure?(): void;
-}
-
-/** __consumer_offsets config: Kafka's topic is compacted; storage only deletes, so keep it forever. */
-function offsetsTopicLogConfig(segmentBytes: number): Partial<LogConfig> {
-  return { 'retention.ms': -1, 'retention.bytes': -1, 'segment.bytes': segmentBytes };
-}
-
-/** OffsetsTopicLogs over a LogManager (creates `__consumer_offsets-<p>` directories on first write). */
-export function offsetsLogsFromManager(logs: LogManager, segmentBytes = 104857600): OffsetsTopicLogs {
-  return {
-    existing: (p) => logs.logFor(CONSUMER_OFFSETS_TOPIC, p),
-    getOrCreate: (p) => logs.getOrCreateLog(CONSUMER_OFFSETS_TOPIC, p, offsetsTopicLogConfig(segmentBytes)),
-  };
 }
 
 /** Upper bound of one coalesced __consumer_offsets append (bytes). */

@@ -26,7 +26,7 @@ export interface WebSocketListenerOptions extends ListenerOptions {
 }
 
 /** WebSocket close codes (RFC 6455 §7.4.1). */
-export const WS_CLOSE = {
+const WS_CLOSE = {
   normal: 1000,
   goingAway: 1001,
   protocolError: 1002,
@@ -62,7 +62,7 @@ function closeText(why: string): string {
 }
 
 /** A WebSocket seen as a Connection's Transport: one message in = one request frame, one frame out = one message. */
-export class WebSocketTransport extends EventEmitter implements Transport {
+class WebSocketTransport extends EventEmitter implements Transport {
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
   readonly localPort: number | undefined;

@@ -110,7 +110,7 @@ function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
 }
 
 /** Best-effort client id from a v1/v2 request header (for log lines about requests we refuse). */
-export function peekClientId(frame: Uint8Array): string | null {
+function peekClientId(frame: Uint8Array): string | null {
   if (frame.length < 10) return null;
   const len = ((frame[8]! << 24) >> 16) | frame[9]!;
   if (len < 0 || 10 + len > frame.length) return null;

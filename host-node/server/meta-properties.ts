@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../config/types.js';
 import { parseProperties } from '../config/properties.js';
 
-export const META_PROPERTIES = 'meta.properties';
+const META_PROPERTIES = 'meta.properties';
 
 export interface MetaProperties {
   clusterId: string;
@@ -19,7 +19,7 @@ export interface MetaProperties {
 }
 
 /** A random Kafka-style UUID: 16 bytes, base64url without padding (22 chars), never starting with '-'. */
-export function randomKafkaUuid(): string {
+function randomKafkaUuid(): string {
   for (;;) {
     const b = randomBytes(16);
     const s = b.toString('base64url');

@@ -9,7 +9,7 @@ import type { BrokerContext } from './context.js';
 const BLOCK_SIZE = 1000n;
 const FILE = 'producer-id-block';
 
-export class ProducerIdManager {
+class ProducerIdManager {
   private next = 0n;
   private blockEnd = 0n;
 

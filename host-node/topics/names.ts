@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { ZERO_UUID, uuidFromBytes } from '../../protocol/wire/uuid.js';
 
 /** Kafka's limit: 249 characters, so `<topic>-<partition>` directory names fit in 255. */
-export const MAX_TOPIC_NAME_LENGTH = 249;
+const MAX_TOPIC_NAME_LENGTH = 249;
 const LEGAL = /^[a-zA-Z0-9._-]+$/;
 
 /** Topics the broker itself owns (flagged isInternal in Metadata). */
-export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
+const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
 
 export function isInternalTopic(name: string): boolean {
   return INTERNAL_TOPICS.has(name);

@@ -30,7 +30,7 @@ export const ConfigSource = {
 } as const;
 
 /** Kafka's DescribeConfigsResponse.ConfigType. */
-export const CONFIG_TYPE_CODE: Record<ConfigType, number> = {
+const CONFIG_TYPE_CODE: Record<ConfigType, number> = {
   boolean: 1,
   string: 2,
   int: 3,
@@ -82,7 +82,7 @@ export const TOPIC_CONFIG_DEFS: Readonly<Record<TopicConfigKey, TopicConfigDef>>
   'unclean.leader.election.enable': def('boolean', ['unclean.leader.election.enable'], 'Kafka\'s unclean leader election switch (no effect on a single broker).'),
 };
 
-export const TOPIC_CONFIG_KEYS = Object.keys(TOPIC_CONFIG_DEFS).sort() as TopicConfigKey[];
+const TOPIC_CONFIG_KEYS = Object.keys(TOPIC_CONFIG_DEFS).sort() as TopicConfigKey[];
 
 export function isTopicConfigKey(k: string): k is TopicConfigKey {
   return Object.prototype.hasOwnProperty.call(TOPIC_CONFIG_DEFS, k);
@@ -115,7 +115,7 @@ export function parseTopicConfigValue(key: string, raw: string): unknown {
 }
 
 /** Validates a whole set of overrides (string values), returning them parsed. */
-export function parseTopicOverrides(overrides: Readonly<Record<string, string>>): Partial<TopicConfigValues> {
+function parseTopicOverrides(overrides: Readonly<Record<string, string>>): Partial<TopicConfigValues> {
   const out: Record<string, unknown> = {};
   for (const [k, raw] of Object.entries(overrides)) out[k] = parseTopicConfigValue(k, raw);
   return out as Partial<TopicConfigValues>;

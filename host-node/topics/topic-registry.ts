@@ -30,9 +30,9 @@ import {
 import { TopicStore, type StoredTopic } from './topic-store.js';
 
 /** Rivulet's guard against one request creating an absurd number of partition directories. */
-export const MAX_PARTITIONS_PER_TOPIC = 10_000;
+const MAX_PARTITIONS_PER_TOPIC = 10_000;
 /** createTopicAsync creates this many partitions per turn of the event loop. */
-export const CREATE_SLICE = 64;
+const CREATE_SLICE = 64;
 
 /** A refused admin operation: a Kafka error code and message for the response. */
 export class AdminError extends Error {

@@ -15,7 +15,7 @@ import { fsyncDir, writeFully, type StorageFs } from '../../storage/fs.js';
 import { realFs } from '../storage/node-fs.js';
 import { invalidTopicNameReason } from './names.js';
 
-export const TOPIC_STORE_DIR = 'rivulet-topics';
+const TOPIC_STORE_DIR = 'rivulet-topics';
 const TOPIC_ID_RE = /^[A-Za-z0-9_-]{22}$/;
 
 export interface StoredTopic {

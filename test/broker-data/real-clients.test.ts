@@ -144,7 +144,7 @@ describe('kcat (librdkafka)', () => {
       const stored = b.topics.log(topic).readBytes(0, 1 << 20)!;
       const codecs = new Set(locateBatches(stored).batches.map((x) => x.attributes & 7));
       // librdkafka enables lz4 only when the broker advertises FindCoordinator (its "LZ4" feature, a 0.8.2
-      // marker in rdkafka_feature.c); until the group coordinator lands it sends those batches uncompressed.
+      // marker in rdkafka_feature.c); to a broker without it, those batches go uncompressed.
       const lz4Off = z === 'lz4' && b.broker.context.handlers.get(ApiKey.FindCoordinator) === undefined;
       expect(codecs.has(lz4Off ? 0 : CODECS.indexOf(z) + 1), `${z}: codecs ${[...codecs]}`).toBe(true);
       expect(await kcatConsume(topic, 0)).toBe(lines.join('\n') + '\n');

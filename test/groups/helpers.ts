@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GroupCoordinator, ManualClock, offsetsLogsFromManager, type CoordinatorConfig } from '../../host-node/group/index.js';
+import { CONSUMER_OFFSETS_TOPIC, GroupCoordinator, type CoordinatorConfig, type OffsetsTopicLogs } from '../../host-node/group/index.js';
+import { ManualClock } from './manual-clock.js';
 import type { JoinParams } from '../../host-node/group/coordinator.js';
 import type { JoinResult, SyncResult } from '../../host-node/group/member.js';
 import { LogManager } from '../../storage/index.js';
@@ -12,6 +13,15 @@ import { encodeConsumerProtocolAssignment, sizeConsumerProtocolAssignment } from
 import { WasmStorageCore } from '../../storage/wasm-storage-core.js';
 import { newCore } from '../../bindings/node.js';
 import { realFs } from '../../host-node/storage/node-fs.js';
+
+/** __consumer_offsets partitions straight from a LogManager (no topic registry), kept forever. */
+function offsetsLogsFromManager(logs: LogManager, segmentBytes = 104857600): OffsetsTopicLogs {
+  const config = { 'retention.ms': -1, 'retention.bytes': -1, 'segment.bytes': segmentBytes };
+  return {
+    existing: (p) => logs.logFor(CONSUMER_OFFSETS_TOPIC, p),
+    getOrCreate: (p) => logs.getOrCreateLog(CONSUMER_OFFSETS_TOPIC, p, config),
+  };
+}
 
 /** Consumer protocol subscription bytes (int16 version + struct), as a Java/librdkafka consumer sends. */
 export function subscription(topics: string[], version = 1): Uint8Array {

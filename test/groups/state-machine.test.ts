@@ -2,7 +2,7 @@
 // timeout deterministic) and real storage for __consumer_offsets.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
-import { ManualClock } from '../../host-node/group/clock.js';
+import { ManualClock } from './manual-clock.js';
 import { assignment, harness, joinParams, settle, subscription, track, type Harness } from './helpers.js';
 
 let h: Harness | undefined;

@@ -27,10 +27,10 @@ const lz4DecompressFrame = (b: Buffer): Buffer => (lz4Lib ??= requireLib('lz4-na
 const zstdDecompress = (b: Uint8Array, out?: Uint8Array): Uint8Array => (zstdLib ??= requireLib('fzstd') as typeof import('fzstd')).decompress(b, out);
 
 export const Codec = { NONE: 0, GZIP: 1, SNAPPY: 2, LZ4: 3, ZSTD: 4 } as const;
-export const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
 /** Largest decompressed section accepted (guards against decompression bombs). */
-export const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
+const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
 
 export class CodecError extends Error {
   override readonly name = 'CodecError';

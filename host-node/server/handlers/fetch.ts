@@ -41,7 +41,7 @@ import { BufferPool } from '../../../protocol/wire/pool.js';
 import { FetchApi } from '../../../protocol/generated/fetch.js';
 
 /** Longest a Fetch waits for min_bytes, whatever max_wait_ms says. */
-export const MAX_WAIT_MS = 60_000;
+const MAX_WAIT_MS = 60_000;
 const EMPTY = new Uint8Array(0);
 /**
  * Response buffers, reused once the connection has sent them: a fresh multi-MiB buffer per fetch cost more
