@@ -57,8 +57,9 @@ async function stop(signal: NodeJS.Signals) {
   console.log(`${signal}: stopping`);
   await broker.close();
   removeDataDir();
-  console.log('stopped');
-  process.exit(0);
+  // Exit once the last line has left: stdout to a pipe is written asynchronously here, and process.exit()
+  // right after console.log() can drop it.
+  process.stdout.write('stopped\n', () => process.exit(0));
 }
 process.once('SIGINT', () => void stop('SIGINT'));
 process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -1,5 +1,5 @@
 // What storage needs from the WASM core. The host never parses record batches itself: validation, offset
-// assignment, LogAppendTime, batch headers and index lookups all go through this port. core-wasm.ts adapts
+// assignment, LogAppendTime, batch headers and index lookups all go through this port. wasm-storage-core.ts adapts
 // the core's bindings to it; tests may substitute a reference implementation.
 //
 // Offsets and timestamps are JS numbers on this side (safe to 2^53; asserted at the boundary).
