@@ -92,6 +92,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     logManager: topicRegistry.logManager,
     recordFormats: new RecordFormats(core),
     log,
+    groupCoordinator: undefined,
+    metrics: undefined,
   };
   // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md).
   attachGroupCoordinator(context, { core });

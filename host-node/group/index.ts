@@ -72,13 +72,13 @@ export function attachGroupCoordinator(context: BrokerContext, o: AttachOptions)
 }
 
 /** The running coordinator of the broker a request came to, or undefined (→ COORDINATOR_NOT_AVAILABLE). */
-export function coordinatorOf(ctx: RequestContext): GroupCoordinator | undefined {
+export function coordinatorOf(ctx: RequestContext<'groupCoordinator'>): GroupCoordinator | undefined {
   const c = ctx.broker.groupCoordinator;
   return c && c.isRunning ? c : undefined;
 }
 
 /** OffsetCommit/OffsetDelete: partitions this broker does not host → UNKNOWN_TOPIC_OR_PARTITION (as Kafka). */
-export function partitionValidator(ctx: RequestContext): PartitionValidator {
+export function partitionValidator(ctx: RequestContext<'metadata'>): PartitionValidator {
   const topics = ctx.broker.metadata;
   return (topic, partition) => {
     const t = topics.topicByName(topic);
@@ -87,6 +87,6 @@ export function partitionValidator(ctx: RequestContext): PartitionValidator {
 }
 
 /** What Kafka reports as a member's host: the client's address with a leading slash (InetAddress.toString). */
-export function clientHostOf(ctx: RequestContext): string {
+export function clientHostOf(ctx: RequestContext<never>): string {
   return `/${ctx.connection.remoteAddress}`;
 }

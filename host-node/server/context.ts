@@ -33,18 +33,29 @@ export interface BrokerContext {
   /** Produce checks and up-conversion, Fetch down-conversion: in the broker's WASM core. */
   readonly recordFormats: RecordFormats;
   readonly log: Logger;
-  /** The group coordinator (host-node/group/), when one is attached (attachGroupCoordinator). */
-  groupCoordinator?: GroupCoordinator;
+  // The two services a broker may run without are `X | undefined` rather than optional: a handler that
+  // uses one must still declare it (a context lacking an optional key would pass for one that has it).
+  /** The group coordinator (host-node/group/), once one is attached (attachGroupCoordinator). */
+  groupCoordinator: GroupCoordinator | undefined;
   /** Prometheus metrics (host-node/metrics/), when `metrics.port` is not -1. Handlers bump its plain counters. */
-  metrics?: BrokerMetrics;
+  metrics: BrokerMetrics | undefined;
 }
 
-export interface RequestContext {
+/** The name of one broker service (a key of BrokerContext): what a handler lists as a service it uses. */
+export type BrokerService = keyof BrokerContext;
+
+/**
+ * One request's context. `U` names the broker services the code reading it may use: `broker` holds only
+ * those, so touching another one fails to compile. The dispatcher builds it with the full BrokerContext,
+ * which is assignable to every narrower RequestContext<U>.
+ */
+export interface RequestContext<U extends BrokerService = BrokerService> {
   readonly apiKey: number;
   readonly apiVersion: number;
   readonly correlationId: number;
   readonly clientId: string | null;
   /** The connection the request came on (no socket: id, addresses, listener, client software). */
   readonly connection: ConnectionInfo;
-  readonly broker: BrokerContext;
+  /** The broker services this code declared (all of them by default). */
+  readonly broker: Pick<BrokerContext, U>;
 }

@@ -40,9 +40,10 @@ class ProducerIdManager {
   }
 }
 
-const managers = new WeakMap<BrokerContext, ProducerIdManager>();
+const managers = new WeakMap<Pick<BrokerContext, 'config'>, ProducerIdManager>();
 
-export function producerIds(broker: BrokerContext): ProducerIdManager {
+/** The id manager of a broker (one per broker context, created on first use). */
+export function producerIds(broker: Pick<BrokerContext, 'config'>): ProducerIdManager {
   let m = managers.get(broker);
   if (m === undefined) managers.set(broker, (m = new ProducerIdManager(broker.config.logDirs[0]!)));
   return m;

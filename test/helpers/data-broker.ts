@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startBroker, type RunningBroker, type StartBrokerOptions } from '../../host-node/broker.js';
 import { BrokerConfig } from '../../host-node/config/index.js';
 import type { ApiKey, RequestTypes } from '../../protocol/generated/index.js';
-import type { RequestContext } from '../../host-node/server/context.js';
+import type { BrokerService, RequestContext } from '../../host-node/server/context.js';
 import type { ApiHandler, HandlerRegistry } from '../../host-node/server/registry.js';
 import type { TopicRegistry } from '../../host-node/topics/index.js';
 import { createLogger, silentLogger, type Logger } from '../../host-node/util/log.js';
@@ -67,8 +67,8 @@ export async function startDataBroker(o: DataBrokerOptions = {}): Promise<DataBr
 export function tapHandler<K extends ApiKey>(registry: HandlerRegistry, apiKey: K, observe: (request: RequestTypes[K], ctx: RequestContext) => void): void {
   const entry = registry.get(apiKey);
   if (!entry) throw new Error(`no handler registered for api key ${apiKey}`);
-  const inner = entry.handler as unknown as ApiHandler<K>;
-  const tapped: ApiHandler<K> = {
+  const inner = entry.handler as unknown as ApiHandler<K, BrokerService>;
+  const tapped: ApiHandler<K, BrokerService> = {
     ...inner,
     handle(request, ctx) {
       observe(request, ctx);

@@ -4,11 +4,11 @@ import type { Log } from '../../../storage/index.js';
 import type { BrokerContext } from '../context.js';
 
 /** The partition's log, or undefined for an unknown topic/partition. Throws StorageError(56) when offline. */
-export function findLog(broker: BrokerContext, topic: string, partition: number): Log | undefined {
+export function findLog(broker: Pick<BrokerContext, 'topicRegistry'>, topic: string, partition: number): Log | undefined {
   return broker.topicRegistry.partitionLog(topic, partition);
 }
 
 /** A topic's name from its id (Fetch v13+), or undefined when unknown. */
-export function topicNameById(broker: BrokerContext, topicId: string): string | undefined {
+export function topicNameById(broker: Pick<BrokerContext, 'topicRegistry'>, topicId: string): string | undefined {
   return broker.topicRegistry.topicNameById(topicId);
 }

@@ -7,7 +7,7 @@ import type { RequestContext } from '../context.js';
 export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16 } as const;
 
 /** An error (AdminError or anything else) as the code + message a response carries. */
-export function errorOf(e: unknown, ctx: RequestContext): { errorCode: number; errorMessage: string | null } {
+export function errorOf(e: unknown, ctx: RequestContext<'log'>): { errorCode: number; errorMessage: string | null } {
   if (e instanceof AdminError) return { errorCode: e.code, errorMessage: e.message };
   ctx.broker.log.error(`api ${ctx.apiKey} v${ctx.apiVersion}: unexpected error: ${(e as Error)?.stack ?? String(e)}`);
   return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: (e as Error)?.message ?? String(e) };
@@ -29,7 +29,7 @@ export function duplicates<T>(items: readonly T[], key: (t: T) => string): Set<s
  * A BROKER resource name must be this node's id, or '' (the cluster-wide default). Returns an error
  * for anything else (Kafka's wording), or null when it is ours.
  */
-export function checkBrokerResource(name: string, ctx: RequestContext): { errorCode: number; errorMessage: string } | null {
+export function checkBrokerResource(name: string, ctx: RequestContext<'nodeId'>): { errorCode: number; errorMessage: string } | null {
   if (name === '' || name === String(ctx.broker.nodeId)) return null;
   if (!/^[+-]?\d+$/.test(name)) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Broker id must be an integer, but it is: ${name}` };
   return {
@@ -45,7 +45,7 @@ export function checkBrokerResource(name: string, ctx: RequestContext): { errorC
  */
 export function alterNonTopicResource(
   res: { resourceType: number; resourceName: string; configs: readonly { name: string }[] },
-  ctx: RequestContext,
+  ctx: RequestContext<'nodeId'>,
 ): { errorCode: number; errorMessage: string | null } {
   if (res.resourceType === ResourceType.BROKER) {
     const err = checkBrokerResource(res.resourceName, ctx);

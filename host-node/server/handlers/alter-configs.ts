@@ -11,7 +11,7 @@ import type { ApiHandler } from '../registry.js';
 import { ResourceType, alterNonTopicResource, duplicates, errorOf } from './admin-common.js';
 import { AlterConfigsApi } from '../../../protocol/generated/alter-configs.js';
 
-export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs> = {
+export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs, 'topicRegistry' | 'nodeId' | 'log'> = {
   api: AlterConfigsApi,
   handle(request, ctx) {
     const reg = ctx.broker.topicRegistry;

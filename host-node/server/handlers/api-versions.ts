@@ -25,7 +25,7 @@ export function unsupportedVersionResponse(registry: HandlerRegistry): ApiVersio
   return { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: apiKeys(registry) };
 }
 
-export const apiVersionsHandler: ApiHandler<typeof ApiKey.ApiVersions> = {
+export const apiVersionsHandler: ApiHandler<typeof ApiKey.ApiVersions, 'handlers'> = {
   api: ApiVersionsApi,
   handle(request, ctx) {
     if (ctx.apiVersion >= 3) {

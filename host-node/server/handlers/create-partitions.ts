@@ -9,7 +9,7 @@ import type { ApiHandler } from '../registry.js';
 import { duplicates, errorOf } from './admin-common.js';
 import { CreatePartitionsApi } from '../../../protocol/generated/create-partitions.js';
 
-export const createPartitionsHandler: ApiHandler<typeof ApiKey.CreatePartitions> = {
+export const createPartitionsHandler: ApiHandler<typeof ApiKey.CreatePartitions, 'topicRegistry' | 'log'> = {
   api: CreatePartitionsApi,
   handle(request, ctx) {
     const reg = ctx.broker.topicRegistry;

@@ -15,7 +15,7 @@ import type { ApiHandler } from '../registry.js';
 import { duplicates, errorOf } from './admin-common.js';
 import { CreateTopicsApi } from '../../../protocol/generated/create-topics.js';
 
-export const createTopicsHandler: ApiHandler<typeof ApiKey.CreateTopics> = {
+export const createTopicsHandler: ApiHandler<typeof ApiKey.CreateTopics, 'topicRegistry' | 'config' | 'log'> = {
   api: CreateTopicsApi,
   async handle(request, ctx) {
     const reg = ctx.broker.topicRegistry;

@@ -6,7 +6,7 @@ import { coordinatorOf } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
 import { DeleteGroupsApi } from '../../../protocol/generated/delete-groups.js';
 
-export const deleteGroupsHandler: ApiHandler<typeof ApiKey.DeleteGroups> = {
+export const deleteGroupsHandler: ApiHandler<typeof ApiKey.DeleteGroups, 'groupCoordinator'> = {
   api: DeleteGroupsApi,
   async handle(request, ctx) {
     const c = coordinatorOf(ctx);

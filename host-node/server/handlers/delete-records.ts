@@ -15,7 +15,7 @@ import { findLog } from '../data/partitions.js';
 import { partitionErrorOf } from '../data/errors.js';
 import { DeleteRecordsApi } from '../../../protocol/generated/delete-records.js';
 
-export const deleteRecordsHandler: ApiHandler<typeof ApiKey.DeleteRecords> = {
+export const deleteRecordsHandler: ApiHandler<typeof ApiKey.DeleteRecords, 'topicRegistry' | 'logManager' | 'log'> = {
   api: DeleteRecordsApi,
   handle(request, ctx) {
     // One checkpoint write for the whole request, however many partitions it moves.
@@ -23,7 +23,7 @@ export const deleteRecordsHandler: ApiHandler<typeof ApiKey.DeleteRecords> = {
   },
 };
 
-function deleteRecords(request: DeleteRecordsRequest, ctx: RequestContext): DeleteRecordsResponseInput {
+function deleteRecords(request: DeleteRecordsRequest, ctx: RequestContext<'topicRegistry' | 'log'>): DeleteRecordsResponseInput {
   const topics: DeleteRecordsResponseDeleteRecordsTopicResultInput[] = [];
   for (const t of request.topics) {
     const partitions: DeleteRecordsResponseDeleteRecordsPartitionResultInput[] = [];

@@ -10,7 +10,7 @@ import type { ApiHandler } from '../registry.js';
 import { duplicates, errorOf } from './admin-common.js';
 import { DeleteTopicsApi } from '../../../protocol/generated/delete-topics.js';
 
-export const deleteTopicsHandler: ApiHandler<typeof ApiKey.DeleteTopics> = {
+export const deleteTopicsHandler: ApiHandler<typeof ApiKey.DeleteTopics, 'topicRegistry' | 'log'> = {
   api: DeleteTopicsApi,
   handle(request, ctx) {
     const reg = ctx.broker.topicRegistry;

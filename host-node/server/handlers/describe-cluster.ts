@@ -12,7 +12,7 @@ import { DescribeClusterApi } from '../../../protocol/generated/describe-cluster
 const BROKERS = 1;
 const CONTROLLERS = 2;
 
-export const describeClusterHandler: ApiHandler<typeof ApiKey.DescribeCluster> = {
+export const describeClusterHandler: ApiHandler<typeof ApiKey.DescribeCluster, 'nodeId' | 'clusterId' | 'rack' | 'advertisedListeners'> = {
   api: DescribeClusterApi,
   handle(request, ctx) {
     const b = ctx.broker;

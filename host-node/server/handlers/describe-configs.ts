@@ -17,7 +17,7 @@ import type { ApiHandler } from '../registry.js';
 import { ResourceType, checkBrokerResource } from './admin-common.js';
 import { DescribeConfigsApi } from '../../../protocol/generated/describe-configs.js';
 
-export const describeConfigsHandler: ApiHandler<typeof ApiKey.DescribeConfigs> = {
+export const describeConfigsHandler: ApiHandler<typeof ApiKey.DescribeConfigs, 'topicRegistry' | 'config' | 'nodeId'> = {
   api: DescribeConfigsApi,
   handle(request, ctx) {
     const b = ctx.broker;

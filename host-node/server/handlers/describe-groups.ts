@@ -12,7 +12,7 @@ import { DescribeGroupsApi } from '../../../protocol/generated/describe-groups.j
 /** AclOperation bits a group supports: READ (3), DELETE (6), DESCRIBE (8). */
 export const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 
-export const describeGroupsHandler: ApiHandler<typeof ApiKey.DescribeGroups> = {
+export const describeGroupsHandler: ApiHandler<typeof ApiKey.DescribeGroups, 'groupCoordinator'> = {
   api: DescribeGroupsApi,
   handle(request, ctx) {
     const v = ctx.apiVersion;

@@ -10,7 +10,7 @@ import type { Log } from '../../../storage/index.js';
 import type { ApiHandler } from '../registry.js';
 import { DescribeLogDirsApi } from '../../../protocol/generated/describe-log-dirs.js';
 
-export const describeLogDirsHandler: ApiHandler<typeof ApiKey.DescribeLogDirs> = {
+export const describeLogDirsHandler: ApiHandler<typeof ApiKey.DescribeLogDirs, 'topicRegistry' | 'logManager' | 'config'> = {
   api: DescribeLogDirsApi,
   handle(request, ctx) {
     const b = ctx.broker;

@@ -62,7 +62,7 @@ function errorPartition(partitionIndex: number, code: number): FetchResponsePart
   return { partitionIndex, errorCode: code, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY };
 }
 
-export const fetchHandler: ApiHandler<typeof ApiKey.Fetch> = {
+export const fetchHandler: ApiHandler<typeof ApiKey.Fetch, 'topicRegistry' | 'recordFormats' | 'metrics' | 'log'> = {
   api: FetchApi,
   async handle(request, ctx) {
     const v = ctx.apiVersion;
@@ -124,7 +124,7 @@ export const fetchHandler: ApiHandler<typeof ApiKey.Fetch> = {
 };
 
 /** Request topics/partitions → response skeleton + per-partition state (log or error). */
-function resolve(request: FetchRequest, ctx: RequestContext): { topics: FetchResponseFetchableTopicResponseInput[]; states: PartitionState[] } {
+function resolve(request: FetchRequest, ctx: RequestContext<'topicRegistry' | 'log'>): { topics: FetchResponseFetchableTopicResponseInput[]; states: PartitionState[] } {
   const v = ctx.apiVersion;
   const broker = ctx.broker;
   const topics: FetchResponseFetchableTopicResponseInput[] = [];
@@ -160,7 +160,7 @@ function resolve(request: FetchRequest, ctx: RequestContext): { topics: FetchRes
 }
 
 /** One read pass over every partition (Kafka's readFromLog): returns the bytes found. */
-function readAll(states: PartitionState[], maxBytes: number, ctx: RequestContext): number {
+function readAll(states: PartitionState[], maxBytes: number, ctx: RequestContext<'log'>): number {
   let remaining = maxBytes;
   let total = 0;
   let minOneMessage = true;

@@ -12,7 +12,7 @@ import { FindCoordinatorApi } from '../../../protocol/generated/find-coordinator
 const GROUP = 0;
 const TRANSACTION = 1;
 
-function lookup(key: string, keyType: number, ctx: RequestContext): FindCoordinatorResponseCoordinatorInput {
+function lookup(key: string, keyType: number, ctx: RequestContext<'groupCoordinator' | 'nodeId' | 'advertisedListeners'>): FindCoordinatorResponseCoordinatorInput {
   const b = ctx.broker;
   const ep = b.advertisedListeners.find((e) => e.name === ctx.connection.listenerName) ?? b.advertisedListeners[0];
   const fail = (errorCode: number, errorMessage: string) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
@@ -25,7 +25,7 @@ function lookup(key: string, keyType: number, ctx: RequestContext): FindCoordina
   return { key, nodeId: b.nodeId, host: ep.host, port: ep.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }
 
-export const findCoordinatorHandler: ApiHandler<typeof ApiKey.FindCoordinator> = {
+export const findCoordinatorHandler: ApiHandler<typeof ApiKey.FindCoordinator, 'groupCoordinator' | 'nodeId' | 'advertisedListeners'> = {
   api: FindCoordinatorApi,
   handle(request, ctx) {
     if (ctx.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((k) => lookup(k, request.keyType, ctx)) };

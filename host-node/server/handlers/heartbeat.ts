@@ -5,7 +5,7 @@ import { coordinatorOf } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
 import { HeartbeatApi } from '../../../protocol/generated/heartbeat.js';
 
-export const heartbeatHandler: ApiHandler<typeof ApiKey.Heartbeat> = {
+export const heartbeatHandler: ApiHandler<typeof ApiKey.Heartbeat, 'groupCoordinator'> = {
   api: HeartbeatApi,
   handle(request, ctx) {
     const c = coordinatorOf(ctx);

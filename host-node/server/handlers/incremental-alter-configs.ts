@@ -19,7 +19,7 @@ const APPEND = 2;
 const SUBTRACT = 3;
 const OP_NAMES = ['set', 'delete', 'append', 'subtract'];
 
-export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.IncrementalAlterConfigs> = {
+export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.IncrementalAlterConfigs, 'topicRegistry' | 'nodeId' | 'log'> = {
   api: IncrementalAlterConfigsApi,
   handle(request, ctx) {
     const reg = ctx.broker.topicRegistry;

@@ -8,7 +8,7 @@ import type { ApiHandler } from '../registry.js';
 import { producerIds } from '../producer-ids.js';
 import { InitProducerIdApi } from '../../../protocol/generated/init-producer-id.js';
 
-export const initProducerIdHandler: ApiHandler<typeof ApiKey.InitProducerId> = {
+export const initProducerIdHandler: ApiHandler<typeof ApiKey.InitProducerId, 'config'> = {
   api: InitProducerIdApi,
   handle(request, ctx) {
     if (request.transactionalId !== null)

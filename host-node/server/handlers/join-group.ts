@@ -10,7 +10,7 @@ import type { JoinResult } from '../../group/member.js';
 import type { ApiHandler } from '../registry.js';
 import { JoinGroupApi } from '../../../protocol/generated/join-group.js';
 
-export const joinGroupHandler: ApiHandler<typeof ApiKey.JoinGroup> = {
+export const joinGroupHandler: ApiHandler<typeof ApiKey.JoinGroup, 'groupCoordinator'> = {
   api: JoinGroupApi,
   async handle(request, ctx) {
     const v = ctx.apiVersion;

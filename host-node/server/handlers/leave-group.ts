@@ -6,7 +6,7 @@ import { coordinatorOf } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
 import { LeaveGroupApi } from '../../../protocol/generated/leave-group.js';
 
-export const leaveGroupHandler: ApiHandler<typeof ApiKey.LeaveGroup> = {
+export const leaveGroupHandler: ApiHandler<typeof ApiKey.LeaveGroup, 'groupCoordinator'> = {
   api: LeaveGroupApi,
   handle(request, ctx) {
     const v = ctx.apiVersion;

@@ -6,7 +6,7 @@ import { coordinatorOf } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
 import { ListGroupsApi } from '../../../protocol/generated/list-groups.js';
 
-export const listGroupsHandler: ApiHandler<typeof ApiKey.ListGroups> = {
+export const listGroupsHandler: ApiHandler<typeof ApiKey.ListGroups, 'groupCoordinator'> = {
   api: ListGroupsApi,
   handle(request, ctx) {
     const v = ctx.apiVersion;

@@ -17,7 +17,7 @@ import { ListOffsetsApi } from '../../../protocol/generated/list-offsets.js';
 
 const LATEST_TIERED_TIMESTAMP = -5;
 
-export const listOffsetsHandler: ApiHandler<typeof ApiKey.ListOffsets> = {
+export const listOffsetsHandler: ApiHandler<typeof ApiKey.ListOffsets, 'topicRegistry' | 'log'> = {
   api: ListOffsetsApi,
   handle(request, ctx) {
     const v = ctx.apiVersion;

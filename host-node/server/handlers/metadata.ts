@@ -19,7 +19,7 @@ import { ErrorCode } from '../../../protocol/errors.js';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../authorized-operations.js';
 import { MetadataApi } from '../../../protocol/generated/metadata.js';
 
-function topicEntry(t: TopicMetadata, ctx: RequestContext, includeOps: boolean): MetadataResponseMetadataResponseTopicInput {
+function topicEntry(t: TopicMetadata, ctx: RequestContext<never>, includeOps: boolean): MetadataResponseMetadataResponseTopicInput {
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
@@ -40,7 +40,7 @@ function topicEntry(t: TopicMetadata, ctx: RequestContext, includeOps: boolean):
 
 type TopicEntry = MetadataResponseMetadataResponseTopicInput;
 
-export const metadataHandler: ApiHandler<typeof ApiKey.Metadata> = {
+export const metadataHandler: ApiHandler<typeof ApiKey.Metadata, 'metadata' | 'nodeId' | 'clusterId' | 'rack' | 'advertisedListeners'> = {
   api: MetadataApi,
   handle(request, ctx) {
     const b = ctx.broker;

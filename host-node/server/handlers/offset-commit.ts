@@ -9,7 +9,7 @@ import { coordinatorOf, partitionValidator } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
 import { OffsetCommitApi } from '../../../protocol/generated/offset-commit.js';
 
-export const offsetCommitHandler: ApiHandler<typeof ApiKey.OffsetCommit> = {
+export const offsetCommitHandler: ApiHandler<typeof ApiKey.OffsetCommit, 'groupCoordinator' | 'metadata'> = {
   api: OffsetCommitApi,
   async handle(request, ctx) {
     const v = ctx.apiVersion;

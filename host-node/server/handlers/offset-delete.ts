@@ -7,7 +7,7 @@ import { coordinatorOf, partitionValidator } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
 import { OffsetDeleteApi } from '../../../protocol/generated/offset-delete.js';
 
-export const offsetDeleteHandler: ApiHandler<typeof ApiKey.OffsetDelete> = {
+export const offsetDeleteHandler: ApiHandler<typeof ApiKey.OffsetDelete, 'groupCoordinator' | 'metadata'> = {
   api: OffsetDeleteApi,
   async handle(request, ctx) {
     const c = coordinatorOf(ctx);

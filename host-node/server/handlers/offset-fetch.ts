@@ -10,13 +10,13 @@ import type { ApiHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import { OffsetFetchApi } from '../../../protocol/generated/offset-fetch.js';
 
-function fetchGroup(ctx: RequestContext, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean): FetchOffsetsResult {
+function fetchGroup(ctx: RequestContext<'groupCoordinator'>, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable: boolean): FetchOffsetsResult {
   const c = coordinatorOf(ctx);
   if (!c) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
   return c.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })), requireStable);
 }
 
-export const offsetFetchHandler: ApiHandler<typeof ApiKey.OffsetFetch> = {
+export const offsetFetchHandler: ApiHandler<typeof ApiKey.OffsetFetch, 'groupCoordinator'> = {
   api: OffsetFetchApi,
   handle(request, ctx) {
     const v = ctx.apiVersion;

@@ -41,7 +41,7 @@ function errorResponse(index: number, code: number, message: string | null = nul
   return { index, errorCode: code, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage: message };
 }
 
-export const produceHandler: ApiHandler<typeof ApiKey.Produce> = {
+export const produceHandler: ApiHandler<typeof ApiKey.Produce, 'topicRegistry' | 'logManager' | 'recordFormats' | 'metrics' | 'log'> = {
   api: ProduceApi,
   async handle(request, ctx) {
     const { acks } = request;

@@ -6,7 +6,7 @@ import { coordinatorOf } from '../../group/index.js';
 import type { ApiHandler } from '../registry.js';
 import { SyncGroupApi } from '../../../protocol/generated/sync-group.js';
 
-export const syncGroupHandler: ApiHandler<typeof ApiKey.SyncGroup> = {
+export const syncGroupHandler: ApiHandler<typeof ApiKey.SyncGroup, 'groupCoordinator'> = {
   api: SyncGroupApi,
   async handle(request, ctx) {
     const v = ctx.apiVersion;
