@@ -1,7 +1,7 @@
 // The topic registry: every topic this broker hosts (name, topic id, partition count, config overrides),
 // persisted in the TopicStore, with each partition's Log in the storage layer's LogManager.
 //
-// Data-path handlers (Produce, Fetch, ListOffsets, DeleteRecords) use, via ctx.broker.logs:
+// Data-path handlers (Produce, Fetch, ListOffsets, DeleteRecords) use, via ctx.broker.topicRegistry:
 //   partitionLog(topic, partition)   → Log | undefined (undefined: unknown topic/partition; throws
 //                                      StorageError KAFKA_STORAGE_ERROR if the partition is offline)
 //   lookupPartition(topic, partition) → { log } or { errorCode } (never throws)
