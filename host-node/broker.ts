@@ -19,7 +19,7 @@ import { RecordFormats } from './server/data/records.js';
 import { brokerMetricsSource } from './server/metrics-source.js';
 import type { TopicMetadataSource } from './topics/metadata.js';
 import { TopicRegistry } from './topics/topic-registry.js';
-import { attachGroupCoordinator } from './group/index.js';
+import { attachGroupCoordinator } from './server/group-services.js';
 import { createLogger, type Logger } from './util/log.js';
 import type { BrokerMetrics, MetricsServer } from './metrics/index.js';
 import { newCore } from '../bindings/node.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ApiKey } from '../../protocol/generated/api.js';
 import { HeartbeatApi } from '../../protocol/generated/heartbeat.js';
-import { coordinatorOf } from '../../host-node/group/index.js';
+import { coordinatorOf } from '../../host-node/server/group-services.js';
 import type { BrokerContext, RequestContext } from '../../host-node/server/context.js';
 import { HandlerRegistry, type ApiHandler } from '../../host-node/server/registry.js';
 

@@ -2,7 +2,7 @@
 // GROUP_ID_NOT_FOUND if unknown) with tombstones for their offsets and metadata in __consumer_offsets.
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { coordinatorOf } from '../../group/index.js';
+import { coordinatorOf } from '../group-services.js';
 import type { ApiHandler } from '../registry.js';
 import { DeleteGroupsApi } from '../../../protocol/generated/delete-groups.js';
 

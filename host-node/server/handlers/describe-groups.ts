@@ -4,7 +4,7 @@
 // group.instance.id.
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { coordinatorOf } from '../../group/index.js';
+import { coordinatorOf } from '../group-services.js';
 import { OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 import type { ApiHandler } from '../registry.js';
 import { DescribeGroupsApi } from '../../../protocol/generated/describe-groups.js';

@@ -4,7 +4,7 @@
 import type { FindCoordinatorResponseCoordinatorInput } from '../../../protocol/generated/index.js';
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { coordinatorOf } from '../../group/index.js';
+import { coordinatorOf } from '../group-services.js';
 import type { ApiHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import { FindCoordinatorApi } from '../../../protocol/generated/find-coordinator.js';

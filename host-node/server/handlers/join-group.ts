@@ -5,7 +5,7 @@
 // rebalance to complete (up to the rebalance timeout).
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { clientHostOf, coordinatorOf } from '../../group/index.js';
+import { clientHostOf, coordinatorOf } from '../group-services.js';
 import type { JoinResult } from '../../group/member.js';
 import type { ApiHandler } from '../registry.js';
 import { JoinGroupApi } from '../../../protocol/generated/join-group.js';

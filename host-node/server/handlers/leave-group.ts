@@ -2,7 +2,7 @@
 // group.instance.id (an empty member id: "whoever holds this instance id", used by admin tools).
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { coordinatorOf } from '../../group/index.js';
+import { coordinatorOf } from '../group-services.js';
 import type { ApiHandler } from '../registry.js';
 import { LeaveGroupApi } from '../../../protocol/generated/leave-group.js';
 

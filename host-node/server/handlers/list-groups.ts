@@ -2,7 +2,7 @@
 // and report it; v5+ filter by type (all of ours are "classic") and report it.
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { coordinatorOf } from '../../group/index.js';
+import { coordinatorOf } from '../group-services.js';
 import type { ApiHandler } from '../registry.js';
 import { ListGroupsApi } from '../../../protocol/generated/list-groups.js';
 

@@ -5,7 +5,7 @@
 // The response is sent once the records are durable in __consumer_offsets.
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { coordinatorOf, partitionValidator } from '../../group/index.js';
+import { coordinatorOf, partitionValidator } from '../group-services.js';
 import type { ApiHandler } from '../registry.js';
 import { OffsetCommitApi } from '../../../protocol/generated/offset-commit.js';
 

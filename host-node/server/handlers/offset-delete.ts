@@ -3,7 +3,7 @@
 // must be empty (NON_EMPTY_GROUP).
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { coordinatorOf, partitionValidator } from '../../group/index.js';
+import { coordinatorOf, partitionValidator } from '../group-services.js';
 import type { ApiHandler } from '../registry.js';
 import { OffsetDeleteApi } from '../../../protocol/generated/offset-delete.js';
 

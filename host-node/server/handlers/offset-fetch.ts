@@ -4,7 +4,7 @@
 // only once durable and there are no transactional offsets yet, so nothing is ever pending: accepted as is).
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { coordinatorOf } from '../../group/index.js';
+import { coordinatorOf } from '../group-services.js';
 import type { FetchOffsetsResult } from '../../group/coordinator.js';
 import type { ApiHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';

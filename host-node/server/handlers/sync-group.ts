@@ -2,7 +2,7 @@
 // group.instance.id; v5+ protocol type/name checked against the group (INCONSISTENT_GROUP_PROTOCOL).
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { coordinatorOf } from '../../group/index.js';
+import { coordinatorOf } from '../group-services.js';
 import type { ApiHandler } from '../registry.js';
 import { SyncGroupApi } from '../../../protocol/generated/sync-group.js';
 
