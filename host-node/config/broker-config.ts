@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { parseProperties } from './properties.js';
 import { parseEndpoints, type Endpoint } from './listeners.js';
-import { GROUP_CONFIG_DEFS } from '../group/config.js';
-import { METRICS_CONFIG_DEFS } from '../metrics/config.js';
+import { GROUP_CONFIG_DEFS } from './group-defs.js';
+import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
 import {
   ConfigError,
   atLeast,

@@ -41,6 +41,30 @@ function importsOf(text: string): string[] {
   return specs;
 }
 
+/** One cycle in a directed graph (as the list of its nodes), or [] when there is none. */
+function findCycle(edges: Map<string, Set<string>>): string[] {
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (n: string): string[] => {
+    if (state.get(n) === 'done') return [];
+    if (state.get(n) === 'open') return [...path.slice(path.indexOf(n)), n];
+    state.set(n, 'open');
+    path.push(n);
+    for (const m of edges.get(n) ?? []) {
+      const c = visit(m);
+      if (c.length > 0) return c;
+    }
+    path.pop();
+    state.set(n, 'done');
+    return [];
+  };
+  for (const n of edges.keys()) {
+    const c = visit(n);
+    if (c.length > 0) return c;
+  }
+  return [];
+}
+
 function packageOf(path: string): string {
   return path.split('/')[0]!;
 }
@@ -81,7 +105,26 @@ describe('package boundaries', () => {
     expect(bad).toEqual([]);
   });
 
-  it('the checker sees a violation when there is one', () => {
+  it('the Node host\'s folders import each other without cycles', () => {
+    const edges = new Map<string, Set<string>>();
+    for (const f of files) {
+      const parts = f.split('/');
+      if (parts[0] !== 'host-node' || parts.length < 3) continue;
+      for (const spec of importsOf(readFileSync(join(root, f), 'utf8'))) {
+        if (!spec.startsWith('.')) continue;
+        const target = relative(root, join(root, dirname(f), spec)).split(sep).join('/').split('/');
+        if (target[0] !== 'host-node' || target.length < 3 || target[1] === parts[1]) continue;
+        if (!edges.has(parts[1]!)) edges.set(parts[1]!, new Set());
+        edges.get(parts[1]!)!.add(target[1]!);
+      }
+    }
+    expect(edges.get('server')?.has('topics'), 'the graph is read').toBe(true);
+    expect(findCycle(edges)).toEqual([]);
+  });
+
+  it('the checkers see a violation when there is one', () => {
+    expect(findCycle(new Map([['a', new Set(['b'])], ['b', new Set(['c'])], ['c', new Set(['a'])]]))).toEqual(['a', 'b', 'c', 'a']);
+    expect(findCycle(new Map([['a', new Set(['b'])], ['b', new Set(['c'])]]))).toEqual([]);
     expect(importsOf("import { x } from '../host-node/a.js';\nexport { y } from './b.js';\nconst m = await import('node:fs');")).toEqual([
       '../host-node/a.js',
       './b.js',

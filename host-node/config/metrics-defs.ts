@@ -1,6 +1,6 @@
 // The metrics endpoint's broker config keys (Rivulet additions; Kafka itself exposes JMX). Spread into
 // BROKER_CONFIG_DEFS.
-import { int, str } from '../config/types.js';
+import { int, str } from './types.js';
 
 export const METRICS_CONFIG_DEFS = {
   'metrics.port': int({

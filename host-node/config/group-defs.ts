@@ -1,5 +1,5 @@
 // The group coordinator's broker config keys (Kafka's names and defaults). Spread into BROKER_CONFIG_DEFS.
-import { atLeast, int, long, short } from '../config/types.js';
+import { atLeast, int, long, short } from './types.js';
 
 export const GROUP_CONFIG_DEFS = {
   'group.initial.rebalance.delay.ms': int({
