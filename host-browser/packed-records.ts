@@ -134,82 +134,94 @@ function fieldBound(v: Bytes | null | undefined): number {
  */
 export function packRecords(records: readonly RecordInput[], pool: BufferPool): { buffer: ArrayBuffer; length: number } {
   let bound = FRAME_HEADER + 4;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    if (r === null || typeof r !== 'object') throw new TypeError(`record ${i} must be an object`);
-    if (r.value !== null && !isBytes(r.value)) throw new TypeError(`record ${i}: value must be a string, a Uint8Array or null`);
-    if (r.key != null && !isBytes(r.key)) throw new TypeError(`record ${i}: key must be a string, a Uint8Array or null`);
-    bound += 8 + fieldBound(r.key) + fieldBound(r.value) + 4;
-    const h = r.headers;
-    if (h !== undefined) {
-      if (h === null || typeof h !== 'object') throw new TypeError(`record ${i}: headers must be an object or an array of { key, value }`);
-      if (Array.isArray(h)) {
-        for (const x of h) {
-          if (x === null || typeof x !== 'object' || (x.value != null && !isBytes(x.value))) throw new TypeError(`record ${i}: a header value must be a string, a Uint8Array or null`);
-          bound += fieldBound(String(x.key)) + fieldBound(x.value);
-        }
-      } else {
-        for (const k of Object.keys(h)) {
-          const v = h[k];
-          if (v != null && !isBytes(v)) throw new TypeError(`record ${i}: a header value must be a string, a Uint8Array or null`);
-          bound += fieldBound(k) + fieldBound(v);
-        }
-      }
-    }
-    const ts = r.timestamp instanceof Date ? r.timestamp.getTime() : r.timestamp;
-    // Checked here: the packed form carries a float64 and cannot tell a bad value apart.
-    if (ts !== undefined && !Number.isSafeInteger(ts)) throw new TypeError(`record ${i}: timestamp must be an integer (ms)`);
-  }
+  for (let i = 0; i < records.length; i++) bound += recordBound(records[i]!, i);
 
   const buffer = pool.take(bound);
   const dv = new DataView(buffer);
   const u8 = new Uint8Array(buffer);
   let at = FRAME_HEADER;
-  const field = (v: Bytes | null | undefined): void => {
-    if (v == null) {
-      dv.setInt32(at, -1, true);
-      at += 4;
-      return;
-    }
-    let n: number;
-    if (typeof v === 'string') n = enc.encodeInto(v, u8.subarray(at + 4)).written;
-    else {
-      u8.set(v, at + 4);
-      n = v.byteLength;
-    }
-    dv.setInt32(at, n, true);
-    at += 4 + n;
-  };
   dv.setUint32(at, records.length, true);
   at += 4;
-  for (const r of records) {
-    const ts = r.timestamp instanceof Date ? r.timestamp.getTime() : r.timestamp;
-    dv.setFloat64(at, ts ?? NaN, true);
-    at += 8;
-    field(r.key);
-    field(r.value);
-    const h = r.headers;
-    if (h === undefined) {
-      dv.setInt32(at, -1, true);
-      at += 4;
-    } else if (Array.isArray(h)) {
-      dv.setInt32(at, h.length, true);
-      at += 4;
-      for (const x of h) {
-        field(String(x.key));
-        field(x.value);
-      }
-    } else {
-      const keys = Object.keys(h);
-      dv.setInt32(at, keys.length, true);
-      at += 4;
-      for (const k of keys) {
-        field(k);
-        field(h[k]);
-      }
+  for (const r of records) at = writeRecord(dv, u8, at, r);
+  return { buffer, length: at - FRAME_HEADER };
+}
+
+/** Checks record `i` and returns the most bytes it takes packed. */
+function recordBound(r: RecordInput, i: number): number {
+  if (r === null || typeof r !== 'object') throw new TypeError(`record ${i} must be an object`);
+  if (r.value !== null && !isBytes(r.value)) throw new TypeError(`record ${i}: value must be a string, a Uint8Array or null`);
+  if (r.key != null && !isBytes(r.key)) throw new TypeError(`record ${i}: key must be a string, a Uint8Array or null`);
+  let bound = 8 + fieldBound(r.key) + fieldBound(r.value) + 4;
+  if (r.headers !== undefined) bound += headersBound(r.headers, i);
+  const ts = r.timestamp instanceof Date ? r.timestamp.getTime() : r.timestamp;
+  // Checked here: the packed form carries a float64 and cannot tell a bad value apart.
+  if (ts !== undefined && !Number.isSafeInteger(ts)) throw new TypeError(`record ${i}: timestamp must be an integer (ms)`);
+  return bound;
+}
+
+/** Checks the headers of record `i` and returns the most bytes their keys and values take packed. */
+function headersBound(h: NonNullable<RecordInput['headers']>, i: number): number {
+  if (h === null || typeof h !== 'object') throw new TypeError(`record ${i}: headers must be an object or an array of { key, value }`);
+  let bound = 0;
+  if (Array.isArray(h)) {
+    for (const x of h) {
+      if (x === null || typeof x !== 'object' || (x.value != null && !isBytes(x.value))) throw new TypeError(`record ${i}: a header value must be a string, a Uint8Array or null`);
+      bound += fieldBound(String(x.key)) + fieldBound(x.value);
+    }
+  } else {
+    for (const k of Object.keys(h)) {
+      const v = h[k];
+      if (v != null && !isBytes(v)) throw new TypeError(`record ${i}: a header value must be a string, a Uint8Array or null`);
+      bound += fieldBound(k) + fieldBound(v);
     }
   }
-  return { buffer, length: at - FRAME_HEADER };
+  return bound;
+}
+
+/** Writes one checked record at `at`; returns the offset after it. */
+function writeRecord(dv: DataView, u8: Uint8Array, at: number, r: RecordInput): number {
+  const ts = r.timestamp instanceof Date ? r.timestamp.getTime() : r.timestamp;
+  dv.setFloat64(at, ts ?? NaN, true);
+  at = writeField(dv, u8, at + 8, r.key);
+  at = writeField(dv, u8, at, r.value);
+  const h = r.headers;
+  if (h === undefined) {
+    dv.setInt32(at, -1, true);
+    return at + 4;
+  }
+  if (Array.isArray(h)) {
+    dv.setInt32(at, h.length, true);
+    at += 4;
+    for (const x of h) {
+      at = writeField(dv, u8, at, String(x.key));
+      at = writeField(dv, u8, at, x.value);
+    }
+    return at;
+  }
+  const keys = Object.keys(h);
+  dv.setInt32(at, keys.length, true);
+  at += 4;
+  for (const k of keys) {
+    at = writeField(dv, u8, at, k);
+    at = writeField(dv, u8, at, h[k]);
+  }
+  return at;
+}
+
+/** Writes a byte field (i32 length, -1 for null, then the bytes; strings as UTF-8) at `at`; returns the offset after it. */
+function writeField(dv: DataView, u8: Uint8Array, at: number, v: Bytes | null | undefined): number {
+  if (v == null) {
+    dv.setInt32(at, -1, true);
+    return at + 4;
+  }
+  let n: number;
+  if (typeof v === 'string') n = enc.encodeInto(v, u8.subarray(at + 4)).written;
+  else {
+    u8.set(v, at + 4);
+    n = v.byteLength;
+  }
+  dv.setInt32(at, n, true);
+  return at + 4 + n;
 }
 
 /** The records packed in `length` bytes of a buffer (after its frame header), as views into it; malformed is a TypeError. */
