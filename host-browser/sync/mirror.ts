@@ -89,32 +89,237 @@ const RETRY_SAME = new Set<number>([
 ]);
 
 export async function runMirror(o: MirrorOptions): Promise<void> {
-  const { log, link, codec, topic, partition, signal, status } = o;
-  const key = mirrorMetaKey(topic, partition);
-  let state = await loadMirrorState(log, key);
-  let maxRecords = Math.max(1, o.maxBatchRecords ?? 1000);
-  const maxBytes = o.maxBatchBytes ?? 512 * 1024;
-  const ackTimeoutMs = o.ackTimeoutMs ?? 30_000;
-  let prepared: { range: InflightRange; records: LocalRecord[] } | null = null;
-  let checkedOn: WsConnection | null = null;
-  let failures = 0;
+  const key = mirrorMetaKey(o.topic, o.partition);
+  const mirror = new Mirror(o, key, await loadMirrorState(o.log, key));
+  await mirror.run();
+}
 
-  const save = async (s: MirrorState): Promise<void> => {
-    await log.setMeta(key, JSON.stringify(s));
-    state = s;
+/** A range being delivered and its records, read once and kept for the retries. */
+interface PreparedBatch {
+  range: InflightRange;
+  records: LocalRecord[];
+}
+
+/** One mirror loop: its durable state, the batch being delivered and the retry bookkeeping. */
+class Mirror {
+  private maxRecords: number;
+  private readonly maxBytes: number;
+  private readonly ackTimeoutMs: number;
+  private prepared: PreparedBatch | null = null;
+  /** The connection the topic-partition (and the cluster id) was last checked on. */
+  private checkedOn: WsConnection | null = null;
+  private failures = 0;
+
+  constructor(
+    private readonly o: MirrorOptions,
+    private readonly key: string,
+    private state: MirrorState,
+  ) {
+    this.maxRecords = Math.max(1, o.maxBatchRecords ?? 1000);
+    this.maxBytes = o.maxBatchBytes ?? 512 * 1024;
+    this.ackTimeoutMs = o.ackTimeoutMs ?? 30_000;
+  }
+
+  async run(): Promise<void> {
+    const { log, link, signal, status } = this.o;
+    status.position = this.state.next;
+    status.lag = Math.max(0, log.endOffset() - this.state.next);
+    this.o.report();
+    while (!signal.aborted) {
+      if (this.state.inflight === null && log.endOffset() <= this.state.next) {
+        if (!(await this.waitForRecords())) return;
+        continue;
+      }
+      const conn = await link.connection();
+      if (conn === null) return;
+      try {
+        await this.deliverNext(conn);
+      } catch (e) {
+        if (!(await this.recover(conn, e))) return;
+      }
+    }
+  }
+
+  /** Waits until the local log holds records past `next`; false when the sync stopped meanwhile. */
+  private async waitForRecords(): Promise<boolean> {
+    const { log, signal, status } = this.o;
+    status.lag = 0;
+    this.o.report();
+    try {
+      await log.waitForAppend(this.state.next, signal);
+    } catch (e) {
+      if (signal.aborted) return false;
+      throw e;
+    }
+    status.lag = Math.max(0, log.endOffset() - this.state.next);
+    this.o.report();
+    return true;
+  }
+
+  /** One round: check the connection, send the in-flight batch (choosing it first if none) and settle its answer. */
+  private async deliverNext(conn: WsConnection): Promise<void> {
+    await this.checkConnection(conn);
+    if (this.state.producerId === null) await this.newProducer(conn, null);
+    const batch = await this.prepareBatch();
+    if (batch === null) {
+      await sleep(50, this.o.signal); // the end moved but nothing is readable yet
+      return;
+    }
+    const p = await this.produce(conn, batch);
+    const code = p ? p.errorCode : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+      // NONE is also the answer to a repeat of one of the producer's last 5 batches (original offset
+      // returned); DUPLICATE_SEQUENCE_NUMBER says the sequences were written before those 5 — delivered
+      // either way (the Java client and librdkafka treat it the same).
+      await this.delivered(batch.range);
+      return;
+    }
+    await this.refused(conn, code, p?.errorMessage ?? null, batch);
+    this.o.report();
+  }
+
+  /** On a new connection: the topic-partition exists, and a changed cluster gets a new producer id. */
+  private async checkConnection(conn: WsConnection): Promise<void> {
+    if (this.checkedOn === conn) return;
+    const info = await ensureTopicPartition(conn, this.o.topic, this.o.partition, this.o.createTopic ?? true);
+    const state = this.state;
+    if (state.producerId !== null && state.clusterId !== null && info.clusterId !== null && info.clusterId !== state.clusterId) {
+      // Producer ids belong to one cluster; another cluster's broker would not know (or reuse) ours.
+      await this.newProducer(conn, `cluster changed from ${state.clusterId} to ${info.clusterId}`);
+    }
+    if (info.clusterId !== this.state.clusterId) await this.save({ ...this.state, clusterId: info.clusterId });
+    this.checkedOn = conn;
+  }
+
+  /** The in-flight batch: the persisted range (its records read again if needed), or a new range from `next`; null when nothing is readable. */
+  private async prepareBatch(): Promise<PreparedBatch | null> {
+    if (this.state.inflight === null) {
+      const records = await this.readNext();
+      if (records.length === 0) return null;
+      const range: InflightRange = { from: this.state.next, to: records[records.length - 1]!.offset + 1, count: records.length, seq: this.state.nextSeq };
+      await this.save({ ...this.state, inflight: range }); // persisted BEFORE the batch leaves
+      this.prepared = { range, records };
+    }
+    const range = this.state.inflight!;
+    if (this.prepared === null || this.prepared.range !== range) this.prepared = { range, records: await this.readExact(range) };
+    return this.prepared;
+  }
+
+  /** Sends the batch as one idempotent Produce (acks=all); the partition's answer, if the response has one. */
+  private async produce(conn: WsConnection, { range, records }: PreparedBatch) {
+    const { topic, partition } = this.o;
+    const batch = this.o.codec.encodeBatch({
+      baseTimestamp: records[0]!.timestamp,
+      records: records.map((r, i) => ({ key: r.key ?? null, value: r.value, headers: r.headers ?? [], timestamp: r.timestamp, offsetDelta: i })),
+      producerId: BigInt(this.state.producerId!),
+      producerEpoch: this.state.epoch,
+      baseSequence: range.seq,
+    });
+    const res = await conn.send(
+      ApiKey.Produce,
+      { transactionalId: null, acks: -1, timeoutMs: this.ackTimeoutMs, topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }] },
+      { timeoutMs: this.ackTimeoutMs + 5_000 },
+    );
+    return res.responses.find((t) => t.name === topic)?.partitionResponses.find((x) => x.index === partition);
+  }
+
+  /** The broker holds the range: move `next` past it. */
+  private async delivered(range: InflightRange): Promise<void> {
+    await this.save({ ...this.state, next: range.to, nextSeq: addSeq(range.seq, range.count), inflight: null });
+    this.prepared = null;
+    this.failures = 0;
+    this.o.status.records += range.count;
+    this.o.status.lastError = undefined;
+    this.o.report();
+  }
+
+  /** The broker refused the batch with `code`: a new producer id, a smaller batch, or the same batch after a backoff. */
+  private async refused(conn: WsConnection, code: number, message: string | null, batch: PreparedBatch): Promise<void> {
+    const err = new KafkaProtocolError(code, `produce to ${this.o.topic}-${this.o.partition}`, message);
+    this.o.status.lastError = err.message;
+    switch (code) {
+      case ErrorCode.UNKNOWN_PRODUCER_ID:
+        // The broker kept no state for our producer id (all its batches expired). The in-flight batch
+        // cannot have been appended (that would have created state), so renumbering it is safe.
+        await this.newProducer(conn, null);
+        break;
+      case ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER:
+      case ErrorCode.INVALID_PRODUCER_EPOCH:
+      case ErrorCode.PRODUCER_FENCED:
+        // The broker's record of this producer disagrees with ours: broker data loss, a meta store
+        // rolled back, or another writer using our producer id. Nothing guarantees the in-flight range
+        // is absent on the broker; delivering it again under a new producer id is the choice that
+        // loses nothing (and is flagged in status.warnings).
+        await this.newProducer(conn, errorByCode(code)?.name ?? String(code));
+        break;
+      case ErrorCode.MESSAGE_TOO_LARGE:
+      case ErrorCode.RECORD_LIST_TOO_LARGE:
+        await this.tooLarge(batch, err);
+        break;
+      default:
+        this.failures++;
+        this.o.report();
+        if (RETRY_SAME.has(code)) this.checkedOn = null;
+        await sleep(backoff(this.o.retryBackoffMs ?? 200, this.failures), this.o.signal);
+    }
+  }
+
+  /** Refused before any append, so the range can be re-cut: halve it (same base sequence), or skip a lone record. */
+  private async tooLarge({ range, records }: PreparedBatch, err: KafkaProtocolError): Promise<void> {
+    if (range.count > 1) {
+      const half = Math.floor(range.count / 2);
+      this.maxRecords = Math.max(1, half);
+      const head: LocalRecord[] = records.slice(0, half);
+      const smaller: InflightRange = { ...range, to: head[head.length - 1]!.offset + 1, count: half };
+      await this.save({ ...this.state, inflight: smaller });
+      this.prepared = { range: smaller, records: head };
+    } else {
+      // One record the broker will never take: skip it (it uses no sequence number).
+      this.o.status.skipped++;
+      this.o.status.warnings.push(`record at local offset ${range.from} skipped: ${err.message}`);
+      await this.save({ ...this.state, next: range.to, inflight: null });
+      this.prepared = null;
+    }
+  }
+
+  /** After a failed round: false when the loop must end; a local failure is rethrown. */
+  private async recover(conn: WsConnection, e: unknown): Promise<boolean> {
+    const { link, signal, status } = this.o;
+    if (e instanceof SyncStoppedError || signal.aborted) return false;
+    if (!(e instanceof KafkaClientError)) throw e; // the local log / meta store failed: stop
+    status.lastError = e.message;
+    this.failures++;
+    if (e instanceof KafkaConnectionError || e instanceof KafkaTimeoutError) {
+      // The batch's fate is unknown; a new connection and the same batch (same sequence) settle it.
+      link.drop(conn);
+      this.checkedOn = null;
+      this.o.report();
+      return true;
+    }
+    this.o.report();
+    try {
+      await sleep(backoff(this.o.retryBackoffMs ?? 200, this.failures), signal);
+    } catch {
+      return false;
+    }
+    return true;
+  }
+
+  private async save(s: MirrorState): Promise<void> {
+    const { log, status } = this.o;
+    await log.setMeta(this.key, JSON.stringify(s));
+    this.state = s;
     status.position = s.next;
     status.lag = Math.max(0, log.endOffset() - s.next);
     if (s.producerId !== null) {
       status.producerId = s.producerId;
       status.producerEpoch = s.epoch;
     }
-  };
-  status.position = state.next;
-  status.lag = Math.max(0, log.endOffset() - state.next);
-  o.report();
+  }
 
   /** Reads the records of [from, to) — exactly `count` of them, or the log changed under us. */
-  const readExact = async (r: InflightRange): Promise<LocalRecord[]> => {
+  private async readExact(r: InflightRange): Promise<LocalRecord[]> {
+    const log = this.o.log;
     const out: LocalRecord[] = [];
     let at = r.from;
     while (at < r.to) {
@@ -126,161 +331,33 @@ export async function runMirror(o: MirrorOptions): Promise<void> {
     }
     if (out.length !== r.count) throw new Error(`sync: local log ${log.topic}-${log.partition} no longer holds the ${r.count} records of [${r.from}, ${r.to}) being delivered (found ${out.length})`);
     return out;
-  };
+  }
 
   /** The next batch to send from `next`: whole records up to maxRecords / maxBytes. */
-  const readNext = async (): Promise<LocalRecord[]> => {
-    const got = await log.read(state.next, maxRecords);
+  private async readNext(): Promise<LocalRecord[]> {
+    const next = this.state.next;
+    const got = await this.o.log.read(next, this.maxRecords);
     const out: LocalRecord[] = [];
     let bytes = 0;
     for (const r of got) {
-      if (r.offset < state.next) continue;
+      if (r.offset < next) continue;
       const sz = approxSize(r);
-      if (out.length > 0 && bytes + sz > maxBytes) break;
+      if (out.length > 0 && bytes + sz > this.maxBytes) break;
       out.push(r);
       bytes += sz;
     }
     return out;
-  };
+  }
 
-  const newProducer = async (conn: WsConnection, why: string | null): Promise<void> => {
+  /** Takes a new producer id (InitProducerId); `why`, when given, is reported as a warning. */
+  private async newProducer(conn: WsConnection, why: string | null): Promise<void> {
     const res = await conn.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: -1, producerId: -1n, producerEpoch: -1 });
     if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, 'InitProducerId');
-    if (why !== null) status.warnings.push(`${why}: new producer id ${res.producerId} (replaced ${state.producerId}/${state.epoch})`);
+    const state = this.state;
+    if (why !== null) this.o.status.warnings.push(`${why}: new producer id ${res.producerId} (replaced ${state.producerId}/${state.epoch})`);
     // A fresh producer id starts at sequence 0; an in-flight range keeps its records but is renumbered.
     const inflight = state.inflight ? { ...state.inflight, seq: 0 } : null;
-    await save({ ...state, producerId: String(res.producerId), epoch: res.producerEpoch, nextSeq: 0, inflight });
-  };
-
-  while (!signal.aborted) {
-    if (state.inflight === null && log.endOffset() <= state.next) {
-      status.lag = 0;
-      o.report();
-      try {
-        await log.waitForAppend(state.next, signal);
-      } catch (e) {
-        if (signal.aborted) return;
-        throw e;
-      }
-      status.lag = Math.max(0, log.endOffset() - state.next);
-      o.report();
-      continue;
-    }
-    const conn = await link.connection();
-    if (conn === null) return;
-    try {
-      if (checkedOn !== conn) {
-        const info = await ensureTopicPartition(conn, topic, partition, o.createTopic ?? true);
-        if (state.producerId !== null && state.clusterId !== null && info.clusterId !== null && info.clusterId !== state.clusterId) {
-          // Producer ids belong to one cluster; another cluster's broker would not know (or reuse) ours.
-          await newProducer(conn, `cluster changed from ${state.clusterId} to ${info.clusterId}`);
-        }
-        if (info.clusterId !== state.clusterId) await save({ ...state, clusterId: info.clusterId });
-        checkedOn = conn;
-      }
-      if (state.producerId === null) await newProducer(conn, null);
-
-      if (state.inflight === null) {
-        const records = await readNext();
-        if (records.length === 0) {
-          await sleep(50, signal); // the end moved but nothing is readable yet
-          continue;
-        }
-        const range: InflightRange = { from: state.next, to: records[records.length - 1]!.offset + 1, count: records.length, seq: state.nextSeq };
-        await save({ ...state, inflight: range }); // persisted BEFORE the batch leaves
-        prepared = { range, records };
-      }
-      const range = state.inflight!;
-      if (prepared === null || prepared.range !== range) prepared = { range, records: await readExact(range) };
-      const records: LocalRecord[] = prepared.records;
-      const baseTimestamp = records[0]!.timestamp;
-      const batch = codec.encodeBatch({
-        baseTimestamp,
-        records: records.map((r, i) => ({ key: r.key ?? null, value: r.value, headers: r.headers ?? [], timestamp: r.timestamp, offsetDelta: i })),
-        producerId: BigInt(state.producerId!),
-        producerEpoch: state.epoch,
-        baseSequence: range.seq,
-      });
-      const res = await conn.send(
-        ApiKey.Produce,
-        { transactionalId: null, acks: -1, timeoutMs: ackTimeoutMs, topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }] },
-        { timeoutMs: ackTimeoutMs + 5_000 },
-      );
-      const p = res.responses.find((t) => t.name === topic)?.partitionResponses.find((x) => x.index === partition);
-      const code = p ? p.errorCode : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
-        // NONE is also the answer to a repeat of one of the producer's last 5 batches (original offset
-        // returned); DUPLICATE_SEQUENCE_NUMBER says the sequences were written before those 5 — delivered
-        // either way (the Java client and librdkafka treat it the same).
-        await save({ ...state, next: range.to, nextSeq: addSeq(range.seq, range.count), inflight: null });
-        prepared = null;
-        failures = 0;
-        status.records += range.count;
-        status.lastError = undefined;
-        o.report();
-        continue;
-      }
-      const err = new KafkaProtocolError(code, `produce to ${topic}-${partition}`, p?.errorMessage ?? null);
-      status.lastError = err.message;
-      switch (code) {
-        case ErrorCode.UNKNOWN_PRODUCER_ID:
-          // The broker kept no state for our producer id (all its batches expired). The in-flight batch
-          // cannot have been appended (that would have created state), so renumbering it is safe.
-          await newProducer(conn, null);
-          break;
-        case ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER:
-        case ErrorCode.INVALID_PRODUCER_EPOCH:
-        case ErrorCode.PRODUCER_FENCED:
-          // The broker's record of this producer disagrees with ours: broker data loss, a meta store
-          // rolled back, or another writer using our producer id. Nothing guarantees the in-flight range
-          // is absent on the broker; delivering it again under a new producer id is the choice that
-          // loses nothing (and is flagged in status.warnings).
-          await newProducer(conn, errorByCode(code)?.name ?? String(code));
-          break;
-        case ErrorCode.MESSAGE_TOO_LARGE:
-        case ErrorCode.RECORD_LIST_TOO_LARGE:
-          // Refused before any append, so the range can be re-cut: halve it (same base sequence).
-          if (range.count > 1) {
-            const half = Math.floor(range.count / 2);
-            maxRecords = Math.max(1, half);
-            const head: LocalRecord[] = records.slice(0, half);
-            const smaller: InflightRange = { ...range, to: head[head.length - 1]!.offset + 1, count: half };
-            await save({ ...state, inflight: smaller });
-            prepared = { range: smaller, records: head };
-          } else {
-            // One record the broker will never take: skip it (it uses no sequence number).
-            status.skipped++;
-            status.warnings.push(`record at local offset ${range.from} skipped: ${err.message}`);
-            await save({ ...state, next: range.to, inflight: null });
-            prepared = null;
-          }
-          break;
-        default:
-          failures++;
-          o.report();
-          if (RETRY_SAME.has(code)) checkedOn = null;
-          await sleep(backoff(o.retryBackoffMs ?? 200, failures), signal);
-      }
-      o.report();
-    } catch (e) {
-      if (e instanceof SyncStoppedError || signal.aborted) return;
-      if (!(e instanceof KafkaClientError)) throw e; // the local log / meta store failed: stop
-      status.lastError = e.message;
-      failures++;
-      if (e instanceof KafkaConnectionError || e instanceof KafkaTimeoutError) {
-        // The batch's fate is unknown; a new connection and the same batch (same sequence) settle it.
-        link.drop(conn);
-        checkedOn = null;
-        o.report();
-        continue;
-      }
-      o.report();
-      try {
-        await sleep(backoff(o.retryBackoffMs ?? 200, failures), signal);
-      } catch {
-        return;
-      }
-    }
+    await this.save({ ...state, producerId: String(res.producerId), epoch: res.producerEpoch, nextSeq: 0, inflight });
   }
 }
 
