@@ -57,126 +57,188 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
 const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 export async function runTail(o: TailOptions): Promise<void> {
-  const { log, link, codec, topic, partition, signal, status } = o;
-  const key = tailMetaKey(topic, partition);
-  const groupId = o.groupId ?? `rivulet-tab-${log.topic}`;
-  let state: TailState | null = null;
+  const key = tailMetaKey(o.topic, o.partition);
+  const tail = new Tail(o, key, await loadTailState(o, key));
+  await tail.run();
+}
+
+/**
+ * The tail's durable state, settled: an interrupted append (`pending`) is resolved against the local
+ * log's end and the result written back. Null when this tab never tailed the partition.
+ */
+async function loadTailState({ log, status }: TailOptions, key: string): Promise<TailState | null> {
   const raw = await log.getMeta(key);
-  if (raw !== undefined) {
-    const s = JSON.parse(raw) as TailState;
-    if (s.v !== 1 || typeof s.next !== 'number') throw new Error(`sync: unreadable tail state under '${key}': ${raw}`);
-    if (s.pending) {
-      const end = log.endOffset();
-      const applied = end >= s.pending.localBase + s.pending.count;
-      if (!applied && end !== s.pending.localBase)
-        status.warnings.push(`local log ended at ${end} after an interrupted append of ${s.pending.count} records at ${s.pending.localBase}: another writer? counted as not applied`);
-      state = { v: 1, next: applied ? s.pending.remoteTo : s.pending.remoteFrom, pending: null };
-      await log.setMeta(key, JSON.stringify(state));
-    } else state = s;
+  if (raw === undefined) return null;
+  const s = JSON.parse(raw) as TailState;
+  if (s.v !== 1 || typeof s.next !== 'number') throw new Error(`sync: unreadable tail state under '${key}': ${raw}`);
+  if (!s.pending) return s;
+  const end = log.endOffset();
+  const applied = end >= s.pending.localBase + s.pending.count;
+  if (!applied && end !== s.pending.localBase)
+    status.warnings.push(`local log ended at ${end} after an interrupted append of ${s.pending.count} records at ${s.pending.localBase}: another writer? counted as not applied`);
+  const state: TailState = { v: 1, next: applied ? s.pending.remoteTo : s.pending.remoteFrom, pending: null };
+  await log.setMeta(key, JSON.stringify(state));
+  return state;
+}
+
+/** One tail loop: its durable state and the commit and retry bookkeeping. */
+class Tail {
+  private readonly groupId: string;
+  /** The connection the topic-partition was last checked on. */
+  private checkedOn: WsConnection | null = null;
+  /** The offset last committed to the group (-1: none known). */
+  private committed = -1;
+  private failures = 0;
+
+  constructor(
+    private readonly o: TailOptions,
+    private readonly key: string,
+    private state: TailState | null,
+  ) {
+    this.groupId = o.groupId ?? `rivulet-tab-${o.log.topic}`;
   }
-  const save = async (s: TailState): Promise<void> => {
-    await log.setMeta(key, JSON.stringify(s));
-    state = s;
-    status.position = s.next;
-  };
-  if (state) status.position = state.next;
-  o.report();
 
-  let checkedOn: WsConnection | null = null;
-  let committed = -1;
-  let failures = 0;
-  let highWatermark = -1;
-
-  while (!signal.aborted) {
-    const conn = await link.connection();
-    if (conn === null) return;
-    try {
-      if (checkedOn !== conn) {
-        await ensureTopicPartition(conn, topic, partition, o.createTopic ?? true);
-        checkedOn = conn;
-      }
-      if (state === null) {
-        const c = await fetchCommitted(conn, groupId, topic, partition);
-        const start = c >= 0n ? c : await listOffset(conn, topic, partition, o.startFrom === 'latest' ? -1n : -2n);
-        await save({ v: 1, next: Number(start), pending: null });
-        committed = Number(c);
-      }
-      const next = state!.next;
-      const maxBytes = o.maxBytes ?? 1024 * 1024;
-      const res = await conn.send(
-        ApiKey.Fetch,
-        {
-          replicaId: -1,
-          maxWaitMs: o.maxWaitMs ?? 1000,
-          minBytes: 1,
-          maxBytes,
-          isolationLevel: 0,
-          sessionId: 0,
-          sessionEpoch: -1,
-          topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: BigInt(next), lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: maxBytes }] }],
-          forgottenTopicsData: [],
-          rackId: '',
-        },
-        { timeoutMs: (o.maxWaitMs ?? 1000) + 30_000 },
-      );
-      if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, `fetch ${topic}-${partition}`);
-      const p = res.responses.find((t) => t.topic === topic)?.partitions.find((x) => x.partitionIndex === partition);
-      if (!p) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `fetch ${topic}-${partition}`);
-      if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
-        // Our position is no longer in the remote log: records were deleted (retention, DeleteRecords) —
-        // continue from the log start, a gap we report — or the topic was recreated shorter.
-        const start = Number(await listOffset(conn, topic, partition, -2n));
-        const end = Number(await listOffset(conn, topic, partition, -1n));
-        const to = next < start ? start : end;
-        status.warnings.push(`remote offset ${next} out of range [${start}, ${end}] on ${topic}-${partition}: continuing at ${to}`);
-        await save({ v: 1, next: to, pending: null });
-        continue;
-      }
-      if (p.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(p.errorCode, `fetch ${topic}-${partition}`);
-      highWatermark = Number(p.highWatermark);
-      const { inputs, nextOffset } = await decodeFetched(codec, p.records, next);
-      if (inputs.length > 0) {
-        const localBase = log.endOffset();
-        await save({ v: 1, next, pending: { remoteFrom: next, remoteTo: nextOffset, localBase, count: inputs.length } });
-        await log.append(inputs);
-        await save({ v: 1, next: nextOffset, pending: null });
-        status.records += inputs.length;
-      } else if (nextOffset > next) {
-        await save({ v: 1, next: nextOffset, pending: null }); // only control batches
-      }
-      status.lag = Math.max(0, highWatermark - state!.next);
-      failures = 0;
-      status.lastError = undefined;
-      o.report();
-      if (state!.next !== committed) {
-        try {
-          await commitOffset(conn, groupId, topic, partition, BigInt(state!.next));
-          committed = state!.next;
-        } catch (e) {
-          // The commit is informational (the local meta is authoritative); a failure is only reported.
-          if (!(e instanceof KafkaProtocolError)) throw e;
-          status.lastError = e.message;
-          o.report();
-        }
-      }
-    } catch (e) {
-      if (e instanceof SyncStoppedError || signal.aborted) return;
-      if (!(e instanceof KafkaClientError)) throw e; // the local log / meta store failed: stop
-      status.lastError = e.message;
-      failures++;
-      o.report();
-      if (e instanceof KafkaConnectionError || e instanceof KafkaTimeoutError) {
-        link.drop(conn);
-        checkedOn = null;
-        continue;
-      }
-      checkedOn = null;
+  async run(): Promise<void> {
+    const { link, signal, status } = this.o;
+    if (this.state) status.position = this.state.next;
+    this.o.report();
+    while (!signal.aborted) {
+      const conn = await link.connection();
+      if (conn === null) return;
       try {
-        await sleep(backoff(o.retryBackoffMs ?? 200, failures), signal);
-      } catch {
-        return;
+        await this.fetchNext(conn);
+      } catch (e) {
+        if (!(await this.recover(conn, e))) return;
       }
     }
+  }
+
+  /** One round: fetch from `next`, append what came to the local log, commit the new position. */
+  private async fetchNext(conn: WsConnection): Promise<void> {
+    const { topic, partition, status } = this.o;
+    if (this.checkedOn !== conn) {
+      await ensureTopicPartition(conn, topic, partition, this.o.createTopic ?? true);
+      this.checkedOn = conn;
+    }
+    if (this.state === null) await this.start(conn);
+    const next = this.state!.next;
+    const p = await this.fetch(conn, next);
+    if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+      await this.outOfRange(conn, next);
+      return;
+    }
+    if (p.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(p.errorCode, `fetch ${topic}-${partition}`);
+    const highWatermark = Number(p.highWatermark);
+    await this.appendFetched(p.records, next);
+    status.lag = Math.max(0, highWatermark - this.state!.next);
+    this.failures = 0;
+    status.lastError = undefined;
+    this.o.report();
+    if (this.state!.next !== this.committed) await this.commit(conn);
+  }
+
+  /** A tab with no local state starts at the group's committed offset, else at the earliest or latest offset. */
+  private async start(conn: WsConnection): Promise<void> {
+    const { topic, partition } = this.o;
+    const c = await fetchCommitted(conn, this.groupId, topic, partition);
+    const start = c >= 0n ? c : await listOffset(conn, topic, partition, this.o.startFrom === 'latest' ? -1n : -2n);
+    await this.save({ v: 1, next: Number(start), pending: null });
+    this.committed = Number(c);
+  }
+
+  /** Fetches from remote offset `next`; the partition's answer (a response without it is an error). */
+  private async fetch(conn: WsConnection, next: number) {
+    const { topic, partition } = this.o;
+    const maxBytes = this.o.maxBytes ?? 1024 * 1024;
+    const res = await conn.send(
+      ApiKey.Fetch,
+      {
+        replicaId: -1,
+        maxWaitMs: this.o.maxWaitMs ?? 1000,
+        minBytes: 1,
+        maxBytes,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: BigInt(next), lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: maxBytes }] }],
+        forgottenTopicsData: [],
+        rackId: '',
+      },
+      { timeoutMs: (this.o.maxWaitMs ?? 1000) + 30_000 },
+    );
+    if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, `fetch ${topic}-${partition}`);
+    const p = res.responses.find((t) => t.topic === topic)?.partitions.find((x) => x.partitionIndex === partition);
+    if (!p) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `fetch ${topic}-${partition}`);
+    return p;
+  }
+
+  /**
+   * Our position is no longer in the remote log: records were deleted (retention, DeleteRecords) —
+   * continue from the log start, a gap we report — or the topic was recreated shorter.
+   */
+  private async outOfRange(conn: WsConnection, next: number): Promise<void> {
+    const { topic, partition } = this.o;
+    const start = Number(await listOffset(conn, topic, partition, -2n));
+    const end = Number(await listOffset(conn, topic, partition, -1n));
+    const to = next < start ? start : end;
+    this.o.status.warnings.push(`remote offset ${next} out of range [${start}, ${end}] on ${topic}-${partition}: continuing at ${to}`);
+    await this.save({ v: 1, next: to, pending: null });
+  }
+
+  /** Appends the fetched records at or after `next` to the local log, `pending` recorded around the append. */
+  private async appendFetched(records: Uint8Array | null, next: number): Promise<void> {
+    const { log, codec, status } = this.o;
+    const { inputs, nextOffset } = await decodeFetched(codec, records, next);
+    if (inputs.length > 0) {
+      const localBase = log.endOffset();
+      await this.save({ v: 1, next, pending: { remoteFrom: next, remoteTo: nextOffset, localBase, count: inputs.length } });
+      await log.append(inputs);
+      await this.save({ v: 1, next: nextOffset, pending: null });
+      status.records += inputs.length;
+    } else if (nextOffset > next) {
+      await this.save({ v: 1, next: nextOffset, pending: null }); // only control batches
+    }
+  }
+
+  /** Commits the position to the group. */
+  private async commit(conn: WsConnection): Promise<void> {
+    try {
+      await commitOffset(conn, this.groupId, this.o.topic, this.o.partition, BigInt(this.state!.next));
+      this.committed = this.state!.next;
+    } catch (e) {
+      // The commit is informational (the local meta is authoritative); a failure is only reported.
+      if (!(e instanceof KafkaProtocolError)) throw e;
+      this.o.status.lastError = e.message;
+      this.o.report();
+    }
+  }
+
+  /** After a failed round: false when the loop must end; a local failure is rethrown. */
+  private async recover(conn: WsConnection, e: unknown): Promise<boolean> {
+    const { link, signal, status } = this.o;
+    if (e instanceof SyncStoppedError || signal.aborted) return false;
+    if (!(e instanceof KafkaClientError)) throw e; // the local log / meta store failed: stop
+    status.lastError = e.message;
+    this.failures++;
+    this.o.report();
+    if (e instanceof KafkaConnectionError || e instanceof KafkaTimeoutError) {
+      link.drop(conn);
+      this.checkedOn = null;
+      return true;
+    }
+    this.checkedOn = null;
+    try {
+      await sleep(backoff(this.o.retryBackoffMs ?? 200, this.failures), signal);
+    } catch {
+      return false;
+    }
+    return true;
+  }
+
+  private async save(s: TailState): Promise<void> {
+    await this.o.log.setMeta(this.key, JSON.stringify(s));
+    this.state = s;
+    this.o.status.position = s.next;
   }
 }
 
