@@ -8,7 +8,7 @@ import { defaultCodec, type BatchCodec } from './core.js';
 import { runMirror } from './mirror.js';
 import { initialStatus, type SyncStatus } from './status.js';
 import { runTail } from './tail.js';
-import type { SyncableLog } from './types.js';
+import type { SyncableLog, SyncLoopOptions } from './types.js';
 import { BrokerLink } from './broker-link.js';
 import type { WebSocketConstructor } from './ws-connection.js';
 
@@ -65,68 +65,16 @@ export interface SyncHandle {
 const running = new WeakMap<SyncableLog, Set<string>>();
 
 export function startSync(log: SyncableLog, options: StartSyncOptions): SyncHandle {
-  const mode = options.mode;
-  if (mode !== 'mirror' && mode !== 'tail') throw new TypeError(`sync mode must be 'mirror' or 'tail', not ${String(mode)}`);
-  if (typeof options.url !== 'string' || !/^wss?:\/\//i.test(options.url)) throw new TypeError(`sync url must be a ws:// or wss:// URL, not ${String(options.url)}`);
-  if (typeof options.topic !== 'string' || options.topic === '') throw new TypeError('sync topic must be a non-empty string');
-  const partition = options.partition ?? log.partition;
-  if (!Number.isInteger(partition) || partition < 0) throw new TypeError(`sync partition must be an integer ≥ 0, not ${String(partition)}`);
-  const WebSocketClass = (options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket) as WebSocketConstructor | undefined;
-  if (!WebSocketClass) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
-
-  const slot = `${mode}:${options.topic}:${partition}`;
-  const active = running.get(log) ?? new Set<string>();
-  if (active.has(slot)) throw new Error(`a ${mode} sync of ${log.topic}-${log.partition} with ${options.topic}-${partition} is already running`);
-  active.add(slot);
-  running.set(log, active);
-
-  const abort = new AbortController();
+  const { mode, partition, WebSocketClass } = checkOptions(log, options);
+  const release = claimSlot(log, mode, options.topic, partition);
+  const abort = followSignal(options.signal);
   const signal = abort.signal;
-  if (options.signal) {
-    if (options.signal.aborted) abort.abort();
-    else options.signal.addEventListener('abort', () => abort.abort(), { once: true });
-  }
   const status = initialStatus(mode, options.topic, partition);
-  // Mirror lag moves with every local append, also while the loop waits for a connection.
-  const refresh = () => {
-    if (mode === 'mirror') status.lag = Math.max(0, log.endOffset() - status.position);
-  };
-  const report = () => {
-    refresh();
-    try {
-      options.onStatus?.({ ...status, warnings: [...status.warnings] });
-    } catch {
-      // a listener's bug must not end the sync
-    }
-  };
-  const link = new BrokerLink(
-    {
-      url: options.url,
-      WebSocket: WebSocketClass,
-      clientId: options.clientId,
-      requestTimeoutMs: options.requestTimeoutMs,
-      backoffMs: options.reconnectBackoffMs,
-      maxBackoffMs: options.reconnectBackoffMaxMs,
-      onState: (online, err) => {
-        if (signal.aborted) return;
-        status.online = online;
-        status.state = online ? 'online' : 'offline';
-        if (err) status.lastError = err.message;
-        report();
-      },
-    },
-    signal,
-  );
-
+  const { refresh, report } = statusReporter(mode, log, status, options);
+  const link = openLink(options, WebSocketClass, signal, status, report);
   link.keepConnected();
 
-  const run = async (): Promise<void> => {
-    const codec = options.codec ?? (await defaultCodec());
-    const common = { log, link, codec, topic: options.topic, partition, signal, status, report, createTopic: options.createTopic };
-    if (mode === 'mirror') await runMirror({ ...common, maxBatchRecords: options.maxBatchRecords, maxBatchBytes: options.maxBatchBytes });
-    else await runTail({ ...common, groupId: options.groupId, startFrom: options.startFrom });
-  };
-  const done = run().finally(() => active.delete(slot)).then(
+  const done = runLoop(mode, options, { log, link, topic: options.topic, partition, signal, status, report }).finally(release).then(
     () => {
       status.state = 'stopped';
       status.online = false;
@@ -157,4 +105,84 @@ export function startSync(log: SyncableLog, options: StartSyncOptions): SyncHand
       await done.catch(() => {});
     },
   };
+}
+
+/** Checks the options (TypeErrors name the bad one); the mode, the remote partition and the WebSocket class to use. */
+function checkOptions(log: SyncableLog, options: StartSyncOptions): { mode: 'mirror' | 'tail'; partition: number; WebSocketClass: WebSocketConstructor } {
+  const mode = options.mode;
+  if (mode !== 'mirror' && mode !== 'tail') throw new TypeError(`sync mode must be 'mirror' or 'tail', not ${String(mode)}`);
+  if (typeof options.url !== 'string' || !/^wss?:\/\//i.test(options.url)) throw new TypeError(`sync url must be a ws:// or wss:// URL, not ${String(options.url)}`);
+  if (typeof options.topic !== 'string' || options.topic === '') throw new TypeError('sync topic must be a non-empty string');
+  const partition = options.partition ?? log.partition;
+  if (!Number.isInteger(partition) || partition < 0) throw new TypeError(`sync partition must be an integer ≥ 0, not ${String(partition)}`);
+  const WebSocketClass = (options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket) as WebSocketConstructor | undefined;
+  if (!WebSocketClass) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
+  return { mode, partition, WebSocketClass };
+}
+
+/** Registers the sync of `log` with topic-partition in `mode` as running (one at a time); returns its release. */
+function claimSlot(log: SyncableLog, mode: 'mirror' | 'tail', topic: string, partition: number): () => void {
+  const slot = `${mode}:${topic}:${partition}`;
+  const active = running.get(log) ?? new Set<string>();
+  if (active.has(slot)) throw new Error(`a ${mode} sync of ${log.topic}-${log.partition} with ${topic}-${partition} is already running`);
+  active.add(slot);
+  running.set(log, active);
+  return () => active.delete(slot);
+}
+
+/** The sync's own abort controller, aborted also when the caller's signal aborts. */
+function followSignal(outer: AbortSignal | undefined): AbortController {
+  const abort = new AbortController();
+  if (outer) {
+    if (outer.aborted) abort.abort();
+    else outer.addEventListener('abort', () => abort.abort(), { once: true });
+  }
+  return abort;
+}
+
+/** `report` sends a snapshot of `status` to onStatus; `refresh` first counts the mirror lag now. */
+function statusReporter(mode: 'mirror' | 'tail', log: SyncableLog, status: SyncStatus, options: StartSyncOptions): { refresh: () => void; report: () => void } {
+  // Mirror lag moves with every local append, also while the loop waits for a connection.
+  const refresh = () => {
+    if (mode === 'mirror') status.lag = Math.max(0, log.endOffset() - status.position);
+  };
+  const report = () => {
+    refresh();
+    try {
+      options.onStatus?.({ ...status, warnings: [...status.warnings] });
+    } catch {
+      // a listener's bug must not end the sync
+    }
+  };
+  return { refresh, report };
+}
+
+/** Runs the mode's loop (with the given codec, else the WASM core's) until it ends. */
+async function runLoop(mode: 'mirror' | 'tail', options: StartSyncOptions, loop: Omit<SyncLoopOptions, 'codec'>): Promise<void> {
+  const codec = options.codec ?? (await defaultCodec());
+  const common = { ...loop, codec, createTopic: options.createTopic };
+  if (mode === 'mirror') await runMirror({ ...common, maxBatchRecords: options.maxBatchRecords, maxBatchBytes: options.maxBatchBytes });
+  else await runTail({ ...common, groupId: options.groupId, startFrom: options.startFrom });
+}
+
+/** The broker link, its online/offline changes shown in `status` and reported. */
+function openLink(options: StartSyncOptions, WebSocketClass: WebSocketConstructor, signal: AbortSignal, status: SyncStatus, report: () => void): BrokerLink {
+  return new BrokerLink(
+    {
+      url: options.url,
+      WebSocket: WebSocketClass,
+      clientId: options.clientId,
+      requestTimeoutMs: options.requestTimeoutMs,
+      backoffMs: options.reconnectBackoffMs,
+      maxBackoffMs: options.reconnectBackoffMaxMs,
+      onState: (online, err) => {
+        if (signal.aborted) return;
+        status.online = online;
+        status.state = online ? 'online' : 'offline';
+        if (err) status.lastError = err.message;
+        report();
+      },
+    },
+    signal,
+  );
 }
