@@ -16,11 +16,12 @@
 // flight, so the retry is always the broker's most recent batch of this producer.
 import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode, errorByCode } from '../../protocol/errors.js';
-import { KafkaClientError, KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError } from '../../client/errors.js';
+import { KafkaProtocolError } from '../../client/errors.js';
 import { ensureTopicPartition } from './requests.js';
 import type { LocalRecord, SyncableLog } from './types.js';
 import type { SyncLoopOptions } from './types.js';
-import { sleep, SyncStoppedError } from './broker-link.js';
+import { sleep } from './broker-link.js';
+import { backoff, isConnectionLoss, isRetriable, waitBackoff } from './retry.js';
 import type { WsConnection } from './ws-connection.js';
 
 const INT32_MAX = 0x7fffffff;
@@ -285,11 +286,10 @@ class Mirror {
   /** After a failed round: false when the loop must end; a local failure is rethrown. */
   private async recover(conn: WsConnection, e: unknown): Promise<boolean> {
     const { link, signal, status } = this.o;
-    if (e instanceof SyncStoppedError || signal.aborted) return false;
-    if (!(e instanceof KafkaClientError)) throw e; // the local log / meta store failed: stop
+    if (!isRetriable(e, signal)) return false;
     status.lastError = e.message;
     this.failures++;
-    if (e instanceof KafkaConnectionError || e instanceof KafkaTimeoutError) {
+    if (isConnectionLoss(e)) {
       // The batch's fate is unknown; a new connection and the same batch (same sequence) settle it.
       link.drop(conn);
       this.checkedOn = null;
@@ -297,12 +297,7 @@ class Mirror {
       return true;
     }
     this.o.report();
-    try {
-      await sleep(backoff(this.o.retryBackoffMs ?? 200, this.failures), signal);
-    } catch {
-      return false;
-    }
-    return true;
+    return waitBackoff(this.o.retryBackoffMs ?? 200, this.failures, signal);
   }
 
   private async save(s: MirrorState): Promise<void> {
@@ -359,8 +354,4 @@ class Mirror {
     const inflight = state.inflight ? { ...state.inflight, seq: 0 } : null;
     await this.save({ ...state, producerId: String(res.producerId), epoch: res.producerEpoch, nextSeq: 0, inflight });
   }
-}
-
-export function backoff(base: number, failures: number): number {
-  return Math.min(5_000, base * 2 ** Math.min(Math.max(0, failures - 1), 10));
 }

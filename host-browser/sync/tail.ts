@@ -15,13 +15,12 @@
 // what the local log holds, while the broker commit may trail it by one batch.
 import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { KafkaClientError, KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError } from '../../client/errors.js';
+import { KafkaClientError, KafkaProtocolError } from '../../client/errors.js';
 import type { BatchCodec } from './core.js';
-import { backoff } from './mirror.js';
 import { commitOffset, ensureTopicPartition, fetchCommitted, listOffset } from './requests.js';
 import type { LocalRecordInput } from './types.js';
 import type { SyncLoopOptions } from './types.js';
-import { sleep, SyncStoppedError } from './broker-link.js';
+import { isConnectionLoss, isRetriable, waitBackoff } from './retry.js';
 import type { WsConnection } from './ws-connection.js';
 
 export interface TailState {
@@ -216,23 +215,17 @@ class Tail {
   /** After a failed round: false when the loop must end; a local failure is rethrown. */
   private async recover(conn: WsConnection, e: unknown): Promise<boolean> {
     const { link, signal, status } = this.o;
-    if (e instanceof SyncStoppedError || signal.aborted) return false;
-    if (!(e instanceof KafkaClientError)) throw e; // the local log / meta store failed: stop
+    if (!isRetriable(e, signal)) return false;
     status.lastError = e.message;
     this.failures++;
     this.o.report();
-    if (e instanceof KafkaConnectionError || e instanceof KafkaTimeoutError) {
+    if (isConnectionLoss(e)) {
       link.drop(conn);
       this.checkedOn = null;
       return true;
     }
     this.checkedOn = null;
-    try {
-      await sleep(backoff(this.o.retryBackoffMs ?? 200, this.failures), signal);
-    } catch {
-      return false;
-    }
-    return true;
+    return waitBackoff(this.o.retryBackoffMs ?? 200, this.failures, signal);
   }
 
   private async save(s: TailState): Promise<void> {
