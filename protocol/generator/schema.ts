@@ -104,25 +104,28 @@ const INT_RANGES: Record<string, [number, number]> = {
   uint32: [0, 4294967295],
 };
 
-function parseDefault(raw: unknown, type: FieldType, nullable: boolean, where: string): DefaultValue {
-  if (raw === undefined) {
-    if (type.kind !== 'primitive') return { kind: 'empty' };
-    switch (type.name) {
-      case 'bool':
-        return { kind: 'bool', value: false };
-      case 'int64':
-        return { kind: 'bigint', value: 0n };
-      case 'string':
-        return { kind: 'string', value: '' };
-      case 'records':
-        return nullable ? { kind: 'null' } : { kind: 'empty' };
-      case 'bytes':
-      case 'uuid':
-        return { kind: 'empty' };
-      default:
-        return { kind: 'number', value: 0 };
-    }
+/** The default of a field that declares none: zero, false, empty, or null for nullable records. */
+function implicitDefault(type: FieldType, nullable: boolean): DefaultValue {
+  if (type.kind !== 'primitive') return { kind: 'empty' };
+  switch (type.name) {
+    case 'bool':
+      return { kind: 'bool', value: false };
+    case 'int64':
+      return { kind: 'bigint', value: 0n };
+    case 'string':
+      return { kind: 'string', value: '' };
+    case 'records':
+      return nullable ? { kind: 'null' } : { kind: 'empty' };
+    case 'bytes':
+    case 'uuid':
+      return { kind: 'empty' };
+    default:
+      return { kind: 'number', value: 0 };
   }
+}
+
+function parseDefault(raw: unknown, type: FieldType, nullable: boolean, where: string): DefaultValue {
+  if (raw === undefined) return implicitDefault(type, nullable);
   const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
   if (text === undefined) throw new Error(`${where}: unsupported default ${JSON.stringify(raw)}`);
   if (text === 'null' && (type.kind !== 'primitive' || type.name === 'string' || type.name === 'bytes' || type.name === 'records')) {
