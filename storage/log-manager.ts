@@ -136,44 +136,59 @@ export class LogManager {
     this.fs.collect();
     const markers: string[] = [];
     for (const d of this.dirs) {
-      this.fs.mkdirSync(d.path);
-      const marker = joinPath(d.path, CLEAN_SHUTDOWN_FILE);
-      const clean = this.fs.existsSync(marker);
-      (clean ? report.cleanDirs : report.uncleanDirs).push(d.path);
-      const rps = d.recoveryPoints.readMap();
-      const lsos = d.logStartOffsets.readMap();
-      for (const name of this.fs.readdirSync(d.path)) {
-        const full = joinPath(d.path, name);
-        if (DELETE_DIR_RE.test(name)) {
-          this.removeInBackground(full);
-          continue;
-        }
-        const tp = parsePartitionDirName(name);
-        if (tp === null || !this.fs.isDirectory(full)) continue;
-        invariant(this.logs.size < MAX_LOGS, 'log count bounded');
-        const key = tpKey(tp.topic, tp.partition);
-        if (this.logs.has(key)) throw new Error(`Duplicate log directories for ${key} (${full} and ${this.logs.get(key)!.log.dir})`);
-        let log: Log;
-        try {
-          log = this.openLog(tp.topic, tp.partition, full, d, {
-            clean,
-            recoveryPoint: rps.get(key) ?? 0,
-            logStartOffset: lsos.get(key) ?? 0,
-            config: resolveLogConfig(this.defaults, this.topicConfig(tp.topic)),
-          });
-        } catch (e) {
-          // One unreadable partition does not stop the broker: it is offline (KAFKA_STORAGE_ERROR).
-          this.failed.set(key, { topic: tp.topic, partition: tp.partition, path: full, dir: d, error: e, recoveryPoint: rps.get(key) ?? 0, logStartOffset: lsos.get(key) ?? 0 });
-          d.count++;
-          report.failedLogs.push({ topic: tp.topic, partition: tp.partition, error: String((e as Error)?.message ?? e) });
-          continue;
-        }
-        report.logs++;
-        report.truncatedBytes += log.loadStats.truncatedBytes;
-        report.recoveredSegments += log.loadStats.recoveredSegments;
-      }
-      if (clean) markers.push(marker);
+      const marker = this.loadDir(d, report);
+      if (marker !== null) markers.push(marker);
     }
+    this.completeLoad(markers);
+    return report;
+  }
+
+  /** Loads every partition of one log directory; returns its clean-shutdown marker if there was one. */
+  private loadDir(d: DirState, report: StartupReport): string | null {
+    this.fs.mkdirSync(d.path);
+    const marker = joinPath(d.path, CLEAN_SHUTDOWN_FILE);
+    const clean = this.fs.existsSync(marker);
+    (clean ? report.cleanDirs : report.uncleanDirs).push(d.path);
+    const rps = d.recoveryPoints.readMap();
+    const lsos = d.logStartOffsets.readMap();
+    for (const name of this.fs.readdirSync(d.path)) {
+      const full = joinPath(d.path, name);
+      if (DELETE_DIR_RE.test(name)) {
+        this.removeInBackground(full);
+        continue;
+      }
+      const tp = parsePartitionDirName(name);
+      if (tp === null || !this.fs.isDirectory(full)) continue;
+      const key = tpKey(tp.topic, tp.partition);
+      const checkpointed = { recoveryPoint: rps.get(key) ?? 0, logStartOffset: lsos.get(key) ?? 0 };
+      this.loadPartition(tp.topic, tp.partition, full, d, clean, checkpointed, report);
+    }
+    return clean ? marker : null;
+  }
+
+  /** Opens one partition's log; one that cannot be read goes offline (KAFKA_STORAGE_ERROR) instead of
+   *  stopping the broker. */
+  private loadPartition(topic: string, partition: number, full: string, d: DirState, clean: boolean, checkpointed: { recoveryPoint: number; logStartOffset: number }, report: StartupReport): void {
+    invariant(this.logs.size < MAX_LOGS, 'log count bounded');
+    const key = tpKey(topic, partition);
+    if (this.logs.has(key)) throw new Error(`Duplicate log directories for ${key} (${full} and ${this.logs.get(key)!.log.dir})`);
+    let log: Log;
+    try {
+      log = this.openLog(topic, partition, full, d, { clean, ...checkpointed, config: resolveLogConfig(this.defaults, this.topicConfig(topic)) });
+    } catch (e) {
+      this.failed.set(key, { topic, partition, path: full, dir: d, error: e, ...checkpointed });
+      d.count++;
+      report.failedLogs.push({ topic, partition, error: String((e as Error)?.message ?? e) });
+      return;
+    }
+    report.logs++;
+    report.truncatedBytes += log.loadStats.truncatedBytes;
+    report.recoveredSegments += log.loadStats.recoveredSegments;
+  }
+
+  /** Starts recovery's collected fsyncs, removes the clean-shutdown markers and writes the checkpoints
+   *  (at once, or when those fsyncs are done). */
+  private completeLoad(markers: readonly string[]): void {
     // Recovery's fsyncs (an unclean start recovers every active segment: ~3 fsyncs each, minutes for
     // 10,000 partitions one by one) run together on the thread pool while the broker starts. Until they
     // are done the checkpoints keep the old recovery points, so a crash meanwhile recovers the same
@@ -192,7 +207,6 @@ export class LogManager {
         for (const { path } of failed) for (const d of this.dirs) if (path === d.path || path.startsWith(d.path + '/')) this.recoveryUnsynced.add(d);
         if (!this.shutDown) for (const d of this.dirs) this.safeCheckpoint(d, 'both');
       });
-    return report;
   }
 
   private openLog(topic: string, partition: number, path: string, dir: DirState, p: { clean: boolean; recoveryPoint: number; logStartOffset: number; config: LogConfig; created?: boolean }): Log {

@@ -45,6 +45,25 @@ export interface LoadResult {
 const MAX_SEGMENTS = 10_000_000;
 
 export function loadSegments(p: LoadParams): LoadResult {
+  const bases = removeLeftovers(p);
+  const opened = bases.map((b) => LogSegment.open(p.dir, b, p.segmentOptions, p.nowMs));
+  const stats: LoadStats = { truncatedBytes: 0, recoveredSegments: 0, removedSegments: 0 };
+  const needsRecovery = segmentsNeedingRecovery(p, opened);
+  let segments = recoverSegments(p, opened.map((o) => o.segment), needsRecovery, stats);
+  segments = dropIfBeforeLogStart(p, segments, stats);
+  return activateSegments(p, segments, stats);
+}
+
+type OpenedSegment = ReturnType<typeof LogSegment.open>;
+
+interface LoadStats {
+  truncatedBytes: number;
+  recoveredSegments: number;
+  removedSegments: number;
+}
+
+/** Deletes leftovers of interrupted operations and orphan indexes; returns the segments' base offsets, ascending. */
+function removeLeftovers(p: LoadParams): number[] {
   const fs = p.segmentOptions.fs;
   const names = fs.readdirSync(p.dir);
   invariant(names.length < MAX_SEGMENTS, 'segment count bounded');
@@ -61,32 +80,26 @@ export function loadSegments(p: LoadParams): LoadResult {
     const b = parseOffsetFileName(n, INDEX_SUFFIX) ?? parseOffsetFileName(n, TIME_INDEX_SUFFIX);
     if (b !== null && !logBases.has(b)) fs.unlinkSync(joinPath(p.dir, n)); // orphan index
   }
-  const bases = [...logBases].sort((a, b) => a - b);
-  const opened = bases.map((b) => LogSegment.open(p.dir, b, p.segmentOptions, p.nowMs));
-  let segments = opened.map((o) => o.segment);
+  return [...logBases].sort((a, b) => a - b);
+}
 
-  let truncatedBytes = 0;
-  let recoveredSegments = 0;
-  let removedSegments = 0;
+function nextBaseOf(segments: readonly LogSegment[], i: number): number | null {
+  return i + 1 < segments.length ? segments[i + 1]!.baseOffset : null;
+}
 
-  // Which segments need full validation.
+/** Which segments need full validation: on an unclean start, the one holding the recovery point and every
+ *  later one; on any start, a segment whose indexes or tail fail the sanity checks. */
+function segmentsNeedingRecovery(p: LoadParams, opened: readonly OpenedSegment[]): boolean[] {
+  const segments = opened.map((o) => o.segment);
   const needsRecovery = new Array<boolean>(segments.length).fill(false);
   if (!p.clean) {
-    // The segment holding the recovery point and every later one.
-    let first = segments.length - 1;
-    for (let i = 0; i < segments.length; i++) {
-      const nextBase = i + 1 < segments.length ? segments[i + 1]!.baseOffset : Infinity;
-      if (p.recoveryPoint < nextBase) {
-        first = i;
-        break;
-      }
-    }
+    const first = segmentHoldingRecoveryPoint(segments, p.recoveryPoint);
     for (let i = Math.max(0, first); i < segments.length; i++) needsRecovery[i] = true;
   }
   for (let i = 0; i < segments.length; i++) {
     if (needsRecovery[i]) continue;
     const s = segments[i]!;
-    const nextBase = i + 1 < segments.length ? segments[i + 1]!.baseOffset : null;
+    const nextBase = nextBaseOf(segments, i);
     const bad =
       opened[i]!.needsRebuild ||
       s.offsetIndex.sanityCheck(s.size, nextBase) !== null ||
@@ -95,61 +108,70 @@ export function loadSegments(p: LoadParams): LoadResult {
       (nextBase !== null && s.nextOffset > nextBase);
     if (bad) needsRecovery[i] = true;
   }
+  return needsRecovery;
+}
 
+/** Index of the segment whose range holds the recovery point (the last one if it is past them all). */
+function segmentHoldingRecoveryPoint(segments: readonly LogSegment[], recoveryPoint: number): number {
+  for (let i = 0; i < segments.length; i++) {
+    const nextBase = i + 1 < segments.length ? segments[i + 1]!.baseOffset : Infinity;
+    if (recoveryPoint < nextBase) return i;
+  }
+  return segments.length - 1;
+}
+
+/** Validates the marked segments batch by batch; returns the segments that remain (a cut tail drops the
+ *  segments after it). */
+function recoverSegments(p: LoadParams, segments: LogSegment[], needsRecovery: readonly boolean[], stats: LoadStats): LogSegment[] {
   for (let i = 0; i < segments.length; i++) {
     if (!needsRecovery[i]) continue;
     const s = segments[i]!;
     const cut = s.recover(p.maxBatchBytes);
     s.flushSync(); // what recovery kept is durable, so the recovery point may move to the log end
-    recoveredSegments++;
-    truncatedBytes += cut;
-    const nextBase = i + 1 < segments.length ? segments[i + 1]!.baseOffset : null;
+    stats.recoveredSegments++;
+    stats.truncatedBytes += cut;
+    const nextBase = nextBaseOf(segments, i);
     const overlaps = nextBase !== null && s.nextOffset > nextBase;
     if ((cut > 0 || overlaps) && i + 1 < segments.length) {
       // Everything after a corrupt tail is unreachable: drop later segments (Kafka does the same).
-      for (const later of segments.slice(i + 1)) {
-        truncatedBytes += later.size;
-        removedSegments++;
-        later.close();
-        for (const f of [later.logPath, later.indexPath, later.timeIndexPath]) {
-          try {
-            fs.unlinkSync(f);
-          } catch {
-            /* gone */
-          }
-        }
-      }
-      segments = segments.slice(0, i + 1);
-      break;
+      deleteSegments(p, segments.slice(i + 1), stats);
+      return segments.slice(0, i + 1);
     }
   }
+  return segments;
+}
 
-  // A recovered log that now ends before the log start offset (its tail was torn after DeleteRecords or
-  // retention moved the start): offsets below the start are never reused, so start afresh there (Kafka
-  // does the same).
+/** A recovered log that now ends before the log start offset (its tail was torn after DeleteRecords or
+ *  retention moved the start): offsets below the start are never reused, so start afresh there (Kafka
+ *  does the same). */
+function dropIfBeforeLogStart(p: LoadParams, segments: LogSegment[], stats: LoadStats): LogSegment[] {
   const recoveredEnd = segments.length > 0 ? segments[segments.length - 1]!.nextOffset : 0;
-  if (segments.length > 0 && p.logStartOffset > recoveredEnd) {
-    for (const s of segments) {
-      removedSegments++;
-      truncatedBytes += s.size;
-      s.close();
-      for (const f of [s.logPath, s.indexPath, s.timeIndexPath]) {
-        try {
-          fs.unlinkSync(f);
-        } catch {
-          /* gone */
-        }
+  if (segments.length === 0 || p.logStartOffset <= recoveredEnd) return segments;
+  deleteSegments(p, segments, stats);
+  return [];
+}
+
+/** Closes the segments and deletes their files, counting them as removed. */
+function deleteSegments(p: LoadParams, segments: readonly LogSegment[], stats: LoadStats): void {
+  for (const s of segments) {
+    stats.truncatedBytes += s.size;
+    stats.removedSegments++;
+    s.close();
+    for (const f of [s.logPath, s.indexPath, s.timeIndexPath]) {
+      try {
+        p.segmentOptions.fs.unlinkSync(f);
+      } catch {
+        /* gone */
       }
     }
-    segments = [];
   }
+}
+
+/** Makes the last segment the active one (creating it for an empty log) and derives the offsets. */
+function activateSegments(p: LoadParams, loaded: LogSegment[], stats: LoadStats): LoadResult {
   // Empty segments in the middle (a crash right after a roll) are harmless; an empty log gets one segment.
-  let fresh = false;
-  if (segments.length === 0) {
-    const base = Math.max(0, p.logStartOffset);
-    segments = [LogSegment.create(p.dir, base, p.segmentOptions, p.nowMs)];
-    fresh = true;
-  }
+  const fresh = loaded.length === 0;
+  const segments = fresh ? [LogSegment.create(p.dir, Math.max(0, p.logStartOffset), p.segmentOptions, p.nowMs)] : loaded;
   for (let i = 1; i < segments.length; i++) {
     invariant(segments[i - 1]!.nextOffset <= segments[i]!.baseOffset || segments[i - 1]!.isEmpty, `segments do not overlap (${segments[i - 1]!.baseOffset}..${segments[i - 1]!.nextOffset} vs ${segments[i]!.baseOffset})`);
   }
@@ -164,5 +186,5 @@ export function loadSegments(p: LoadParams): LoadResult {
   // Clean: everything was flushed at shutdown. Unclean: every segment from the old recovery point on was
   // validated and flushed above, so the whole log is recovered.
   const recoveryPoint = logEndOffset;
-  return { segments, recoveryPoint, logStartOffset, truncatedBytes, recoveredSegments, removedSegments };
+  return { segments, recoveryPoint, logStartOffset, ...stats };
 }

@@ -326,12 +326,7 @@ export class LogSegment {
    */
   recover(maxBatchBytes: number): number {
     this.logWrites++; // whatever recovery cuts or keeps gets fsynced
-    this.offsetIndex.reset();
-    this.timeIndex.reset();
-    this.maxTimestampSoFar = -1;
-    this.offsetOfMaxTimestampSoFar = this.baseOffset;
-    this.bytesSinceLastIndexEntry = 0;
-    this.rollingBasedTimestamp = -1;
+    this.clearIndexState();
     const fileSize = this.o.fs.fstatSize(this.logFd);
     let pos = 0;
     let next = this.baseOffset;
@@ -379,6 +374,16 @@ export class LogSegment {
       this.releaseIndexFds();
     }
     return truncated;
+  }
+
+  /** Empties both indexes and forgets what they were derived from, before recovery re-reads the batches. */
+  private clearIndexState(): void {
+    this.offsetIndex.reset();
+    this.timeIndex.reset();
+    this.maxTimestampSoFar = -1;
+    this.offsetOfMaxTimestampSoFar = this.baseOffset;
+    this.bytesSinceLastIndexEntry = 0;
+    this.rollingBasedTimestamp = -1;
   }
 
   /** Position and first offset of the first batch holding an offset >= target, searching from the index. */

@@ -61,6 +61,16 @@ export function emitApi(apis: ApiPair[]): string {
   c.line("import type { Reader } from '../wire/reader.js';");
   c.line("import type { Writer } from '../wire/writer.js';");
   c.line();
+  emitApiInterfaces(c);
+  c.line();
+  emitApiKeysAndMetas(c, apis);
+  c.line();
+  emitHeaderVersions(c);
+  return c.toString();
+}
+
+/** The ApiMeta (facts) and ApiDescriptor (facts + codecs) interfaces. */
+function emitApiInterfaces(c: Code): void {
   c.doc(['Static facts of one API.']);
   c.block('export interface ApiMeta', () => {
     c.line('readonly apiKey: number;');
@@ -87,7 +97,10 @@ export function emitApi(apis: ApiPair[]): string {
     c.line('encodeResponse(w: Writer, version: number, message: ResIn): void;');
     c.line('sizeResponse(version: number, message: ResIn): number;');
   });
-  c.line();
+}
+
+/** ApiKey by name, every API's facts by key, and the lookup by key. */
+function emitApiKeysAndMetas(c: Code, apis: ApiPair[]): void {
   c.doc(['Api keys by name.']);
   c.block('export const ApiKey =', () => {
     for (const a of apis) c.line(`${a.name}: ${a.apiKey},`);
@@ -105,7 +118,10 @@ export function emitApi(apis: ApiPair[]): string {
   c.block('export function apiMetaByKey(apiKey: number): ApiMeta | undefined', () => {
     c.line('return Object.prototype.hasOwnProperty.call(apiMetas, apiKey) ? (apiMetas as Record<number, ApiMeta>)[apiKey] : undefined;');
   });
-  c.line();
+}
+
+/** headerVersions(): which request/response header version an API version uses. */
+function emitHeaderVersions(c: Code): void {
   c.doc([
     'Header versions for a request/response of `apiKey` at `apiVersion`:',
     'request header v2 for flexible versions, else v1 (v0 only for ControlledShutdown v0);',
@@ -120,7 +136,6 @@ export function emitApi(apis: ApiPair[]): string {
     c.line(`if (apiKey === ApiKey.ControlledShutdown && apiVersion === 0) return { request: 0, response: 0 };`);
     c.line('return { request: flexible ? 2 : 1, response: flexible && apiKey !== ApiKey.ApiVersions ? 1 : 0 };');
   });
-  return c.toString();
 }
 
 export function emitIndex(apis: ApiPair[], others: { module: string; message: MessageModel }[]): string {

@@ -8,6 +8,20 @@ interface ParsedJson {
   comments: WeakMap<object, string[]>;
 }
 
+/** Offset of the newline ending the line that holds `from` (or the text's length). */
+function lineEnd(text: string, from: number): number {
+  let j = from;
+  while (j < text.length && text[j] !== '\n') j++;
+  return j;
+}
+
+/** Offset of the quote closing a string whose contents start at `from`, skipping escapes (or past the end). */
+function closingQuote(text: string, from: number): number {
+  let j = from;
+  while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+  return j;
+}
+
 function stripComments(text: string): { json: string; byObjectIndex: Map<number, string[]> } {
   let out = '';
   const byObjectIndex = new Map<number, string[]>();
@@ -27,8 +41,7 @@ function stripComments(text: string): { json: string; byObjectIndex: Map<number,
   while (i < text.length) {
     const c = text[i]!;
     if (c === '/' && text[i + 1] === '/') {
-      let j = i + 2;
-      while (j < text.length && text[j] !== '\n') j++;
+      const j = lineEnd(text, i + 2);
       pending.push(text.slice(i + 2, j).replace(/^ /, '').trimEnd());
       i = j;
       continue;
@@ -49,8 +62,7 @@ function stripComments(text: string): { json: string; byObjectIndex: Map<number,
     flush(stack[stack.length - 1]);
     if (c === '}') stack.pop();
     if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const j = closingQuote(text, i + 1);
       if (j >= text.length) throw new Error(`unterminated string at offset ${i}`);
       out += text.slice(i, j + 1);
       i = j + 1;

@@ -104,25 +104,28 @@ const INT_RANGES: Record<string, [number, number]> = {
   uint32: [0, 4294967295],
 };
 
-function parseDefault(raw: unknown, type: FieldType, nullable: boolean, where: string): DefaultValue {
-  if (raw === undefined) {
-    if (type.kind !== 'primitive') return { kind: 'empty' };
-    switch (type.name) {
-      case 'bool':
-        return { kind: 'bool', value: false };
-      case 'int64':
-        return { kind: 'bigint', value: 0n };
-      case 'string':
-        return { kind: 'string', value: '' };
-      case 'records':
-        return nullable ? { kind: 'null' } : { kind: 'empty' };
-      case 'bytes':
-      case 'uuid':
-        return { kind: 'empty' };
-      default:
-        return { kind: 'number', value: 0 };
-    }
+/** The default of a field that declares none: zero, false, empty, or null for nullable records. */
+function implicitDefault(type: FieldType, nullable: boolean): DefaultValue {
+  if (type.kind !== 'primitive') return { kind: 'empty' };
+  switch (type.name) {
+    case 'bool':
+      return { kind: 'bool', value: false };
+    case 'int64':
+      return { kind: 'bigint', value: 0n };
+    case 'string':
+      return { kind: 'string', value: '' };
+    case 'records':
+      return nullable ? { kind: 'null' } : { kind: 'empty' };
+    case 'bytes':
+    case 'uuid':
+      return { kind: 'empty' };
+    default:
+      return { kind: 'number', value: 0 };
   }
+}
+
+function parseDefault(raw: unknown, type: FieldType, nullable: boolean, where: string): DefaultValue {
+  if (raw === undefined) return implicitDefault(type, nullable);
   const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
   if (text === undefined) throw new Error(`${where}: unsupported default ${JSON.stringify(raw)}`);
   if (text === 'null' && (type.kind !== 'primitive' || type.name === 'string' || type.name === 'bytes' || type.name === 'records')) {
@@ -161,166 +164,249 @@ export function loadMessage(file: string, text: string): MessageModel {
   const { value, comments } = parseJsonWithComments(text);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${file}: not a JSON object`);
   const top = value as Json;
+  const header = parseMessageHeader(file, top);
+  const parser = new StructParser(file, header.name, header.validVersions, header.flexibleVersions, comments);
+  const root = parser.parseRoot(top);
+  parser.parseCommonStructs(top.commonStructs);
+  parser.resolveStructReferences();
+  return {
+    file,
+    kind: header.kind,
+    name: header.name,
+    apiKey: header.apiKey,
+    validVersions: header.validVersions,
+    flexibleVersions: intersect(header.flexibleVersions, header.validVersions),
+    deprecatedVersions: header.deprecatedVersions,
+    latestVersionUnstable: header.latestVersionUnstable,
+    listeners: header.listeners,
+    root,
+    structs: parser.structs,
+    comments: comments.get(top) ?? [],
+  };
+}
+
+/** The message's top-level attributes, other than its fields and common structs. */
+interface MessageHeader {
+  name: string;
+  kind: MessageKind;
+  apiKey: number | undefined;
+  validVersions: VersionRange;
+  /** As written, not yet limited to the valid versions. */
+  flexibleVersions: VersionRange;
+  deprecatedVersions: VersionRange;
+  listeners: string[];
+  latestVersionUnstable: boolean;
+}
+
+function parseMessageHeader(file: string, top: Json): MessageHeader {
   checkKeys(top, TOP_KEYS, file);
   const name = asString(top.name, `${file}: name`);
   const kind = asString(top.type, `${file}: type`);
   if (!KINDS.has(kind)) throw new Error(`${file}: unknown message type ${kind}`);
-  let apiKey: number | undefined;
-  if (kind === 'request' || kind === 'response') {
-    if (typeof top.apiKey !== 'number' || !Number.isInteger(top.apiKey)) throw new Error(`${file}: missing apiKey`);
-    apiKey = top.apiKey;
-  } else if (top.apiKey !== undefined && kind !== 'data') throw new Error(`${file}: apiKey on a ${kind}`);
-  else if (typeof top.apiKey === 'number') apiKey = top.apiKey;
+  const apiKey = parseApiKey(file, top.apiKey, kind);
   const validVersions = parseVersions(top.validVersions, `${file}: validVersions`);
   const flexibleVersions = top.flexibleVersions === undefined ? NONE : parseVersions(top.flexibleVersions, `${file}: flexibleVersions`);
   const deprecatedVersions = top.deprecatedVersions === undefined ? NONE : parseVersions(top.deprecatedVersions, `${file}: deprecatedVersions`);
   if (!isSubset(deprecatedVersions, validVersions)) throw new Error(`${file}: deprecatedVersions outside validVersions`);
-  const listeners: string[] = [];
-  if (top.listeners !== undefined) {
-    if (!Array.isArray(top.listeners)) throw new Error(`${file}: listeners must be an array`);
-    for (const l of top.listeners) {
-      if (!LISTENERS.has(l as string)) throw new Error(`${file}: unknown listener ${JSON.stringify(l)}`);
-      listeners.push(l as string);
-    }
-  }
+  const listeners = parseListeners(file, top.listeners);
   const latestVersionUnstable = asBool(top.latestVersionUnstable, `${file}: latestVersionUnstable`);
   if (!Array.isArray(top.fields)) throw new Error(`${file}: fields must be an array`);
+  return { name, kind: kind as MessageKind, apiKey, validVersions, flexibleVersions, deprecatedVersions, listeners, latestVersionUnstable };
+}
 
-  const structs: StructModel[] = [];
-  const byName = new Map<string, StructModel>();
-  const pendingRefs: { name: string; set: (s: StructModel) => void; where: string }[] = [];
-  const declare = (s: StructModel, where: string): void => {
-    if (byName.has(s.name)) throw new Error(`${where}: struct ${s.name} declared twice`);
-    byName.set(s.name, s);
-    structs.push(s);
-  };
+/** Requests and responses carry an API key; headers never do; data messages may. */
+function parseApiKey(file: string, raw: unknown, kind: string): number | undefined {
+  if (kind === 'request' || kind === 'response') {
+    if (typeof raw !== 'number' || !Number.isInteger(raw)) throw new Error(`${file}: missing apiKey`);
+    return raw;
+  }
+  if (raw !== undefined && kind !== 'data') throw new Error(`${file}: apiKey on a ${kind}`);
+  return typeof raw === 'number' ? raw : undefined;
+}
 
-  const parseFields = (list: unknown, where: string, structVersions: VersionRange): FieldModel[] => {
+function parseListeners(file: string, raw: unknown): string[] {
+  const listeners: string[] = [];
+  if (raw === undefined) return listeners;
+  if (!Array.isArray(raw)) throw new Error(`${file}: listeners must be an array`);
+  for (const l of raw) {
+    if (!LISTENERS.has(l as string)) throw new Error(`${file}: unknown listener ${JSON.stringify(l)}`);
+    listeners.push(l as string);
+  }
+  return listeners;
+}
+
+/** A field's struct type named before its declaration; resolved once the whole message is read. */
+interface StructReference {
+  name: string;
+  type: { kind: 'struct'; struct: StructModel };
+  where: string;
+}
+
+const NULLABLE_PRIMITIVES = ['string', 'bytes', 'records', 'uuid'];
+
+/** Reads one message's structs and fields, collecting every struct in order of first appearance. */
+class StructParser {
+  readonly structs: StructModel[] = [];
+  private readonly byName = new Map<string, StructModel>();
+  private readonly pendingRefs: StructReference[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly messageName: string,
+    private readonly validVersions: VersionRange,
+    private readonly flexibleVersions: VersionRange,
+    private readonly comments: WeakMap<object, string[]>,
+  ) {}
+
+  parseRoot(top: Json): StructModel {
+    const root: StructModel = { name: this.messageName, typeName: this.messageName, fields: [], comments: this.comments.get(top) ?? [] };
+    this.structs.push(root);
+    root.fields = this.parseFields(top.fields, this.file);
+    return root;
+  }
+
+  parseCommonStructs(list: unknown): void {
+    const file = this.file;
+    if (list === undefined) return;
+    if (!Array.isArray(list)) throw new Error(`${file}: commonStructs must be an array`);
+    for (const raw of list) {
+      const cs = raw as Json;
+      const csName = asString(cs.name, `${file}: commonStructs name`);
+      checkKeys(cs, COMMON_STRUCT_KEYS, `${file}: commonStructs.${csName}`);
+      // Validated only: each field carries its own versions.
+      parseVersions(cs.versions, `${file}: commonStructs.${csName}.versions`);
+      const s: StructModel = { name: csName, typeName: this.messageName + csName, fields: [], comments: this.comments.get(cs) ?? [] };
+      this.declare(s, `${file}: commonStructs.${csName}`);
+      s.fields = this.parseFields(cs.fields, `${file}: ${csName}`);
+    }
+  }
+
+  resolveStructReferences(): void {
+    for (const ref of this.pendingRefs) {
+      const s = this.byName.get(ref.name);
+      if (!s) throw new Error(`${ref.where}: unknown struct type ${ref.name}`);
+      ref.type.struct = s;
+    }
+  }
+
+  private declare(s: StructModel, where: string): void {
+    if (this.byName.has(s.name)) throw new Error(`${where}: struct ${s.name} declared twice`);
+    this.byName.set(s.name, s);
+    this.structs.push(s);
+  }
+
+  private parseFields(list: unknown, where: string): FieldModel[] {
     if (!Array.isArray(list)) throw new Error(`${where}: fields must be an array`);
     const out: FieldModel[] = [];
     const props = new Set<string>();
     const tags = new Set<number>();
     for (const raw of list) {
       if (raw === null || typeof raw !== 'object') throw new Error(`${where}: field is not an object`);
-      const f = raw as Json;
-      const fname = asString(f.name, `${where}: field name`);
-      const fw = `${where}.${fname}`;
-      checkKeys(f, FIELD_KEYS, fw);
-      const typeText = asString(f.type, `${fw}: type`);
-      const versions = intersect(parseVersions(f.versions, `${fw}: versions`), validVersions);
-      if (isEmpty(versions)) throw new Error(`${fw}: field is in no valid version`);
-      const field: FieldModel = {
-        name: fname,
-        prop: camelCase(fname),
-        type: { kind: 'primitive', name: 'bool' },
-        versions,
-        nullableVersions: f.nullableVersions === undefined ? NONE : intersect(parseVersions(f.nullableVersions, `${fw}: nullableVersions`), versions),
-        taggedVersions: f.taggedVersions === undefined ? NONE : parseVersions(f.taggedVersions, `${fw}: taggedVersions`),
-        tag: undefined,
-        ignorable: asBool(f.ignorable, `${fw}: ignorable`),
-        default: { kind: 'empty' },
-        flexibleVersions: f.flexibleVersions === undefined ? undefined : parseVersions(f.flexibleVersions, `${fw}: flexibleVersions`),
-        about: f.about === undefined ? undefined : asString(f.about, `${fw}: about`),
-        comments: comments.get(f) ?? [],
-        mapKey: asBool(f.mapKey, `${fw}: mapKey`),
-        entityType: f.entityType === undefined ? undefined : asString(f.entityType, `${fw}: entityType`),
-        zeroCopy: asBool(f.zeroCopy, `${fw}: zeroCopy`),
-      };
-      if (field.entityType !== undefined && !ENTITY_TYPES.has(field.entityType)) throw new Error(`${fw}: unknown entityType ${field.entityType}`);
-      if (props.has(field.prop)) throw new Error(`${fw}: duplicate field`);
-      props.add(field.prop);
-      void structVersions;
-
-      // Type.
-      const isArray = typeText.startsWith('[]');
-      const base = isArray ? typeText.slice(2) : typeText;
-      let elem: FieldType;
-      if ((PRIMITIVES as readonly string[]).includes(base)) {
-        if (f.fields !== undefined) throw new Error(`${fw}: primitive type with fields`);
-        if (isArray && (base === 'records' || base === 'bytes')) throw new Error(`${fw}: arrays of ${base} are not supported`);
-        elem = { kind: 'primitive', name: base as PrimitiveName };
-      } else {
-        if (!/^[A-Z][A-Za-z0-9]*$/.test(base)) throw new Error(`${fw}: unknown type ${typeText}`);
-        const st: { kind: 'struct'; struct: StructModel } = { kind: 'struct', struct: undefined as unknown as StructModel };
-        if (f.fields !== undefined) {
-          const s: StructModel = { name: base, typeName: name + base, fields: [], comments: [] };
-          declare(s, fw);
-          s.fields = parseFields(f.fields, `${where}.${base}`, versions);
-          st.struct = s;
-        } else {
-          pendingRefs.push({ name: base, set: (s) => (st.struct = s), where: fw });
-        }
-        elem = st;
-      }
-      field.type = isArray ? { kind: 'array', element: elem } : elem;
-
-      // Nullability.
-      const nullableOk = isArray || elem.kind === 'struct' || (elem.kind === 'primitive' && ['string', 'bytes', 'records', 'uuid'].includes(elem.name));
-      if (!isEmpty(field.nullableVersions) && !nullableOk) throw new Error(`${fw}: nullableVersions on type ${typeText}`);
-      if (field.type.kind === 'primitive' && field.type.name === 'uuid' && !isEmpty(field.nullableVersions)) throw new Error(`${fw}: nullable uuid is not supported`);
-
-      // Tagged fields.
-      if ((f.tag === undefined) !== (f.taggedVersions === undefined)) throw new Error(`${fw}: tag and taggedVersions go together`);
-      if (f.tag !== undefined) {
-        // Kafka accepts the tag as a number or a decimal string ("0").
-        const tag = typeof f.tag === 'string' && /^\d+$/.test(f.tag) ? Number(f.tag) : f.tag;
-        if (typeof tag !== 'number' || !Number.isInteger(tag) || tag < 0) throw new Error(`${fw}: bad tag ${JSON.stringify(f.tag)}`);
-        field.tag = tag;
-        if (tags.has(tag)) throw new Error(`${fw}: duplicate tag ${tag}`);
-        tags.add(tag);
-        const tv = intersect(field.taggedVersions, validVersions);
-        if (!isSubset(tv, flexibleVersions)) throw new Error(`${fw}: taggedVersions outside flexibleVersions`);
-        if (tv.min !== versions.min || tv.max !== versions.max) throw new Error(`${fw}: fields tagged in only part of their versions are not supported`);
-        field.taggedVersions = tv;
-      }
-
-      // Flexible override (only meaningful for strings/bytes).
-      if (field.flexibleVersions !== undefined) {
-        if (!(field.type.kind === 'primitive' && (field.type.name === 'string' || field.type.name === 'bytes'))) throw new Error(`${fw}: flexibleVersions override only supported on string/bytes`);
-        if (field.tag !== undefined) throw new Error(`${fw}: flexibleVersions override on a tagged field`);
-      }
-      if (field.zeroCopy && !(field.type.kind === 'primitive' && field.type.name === 'bytes')) throw new Error(`${fw}: zeroCopy on a non-bytes field`);
-      if (field.mapKey && field.type.kind !== 'primitive') throw new Error(`${fw}: mapKey on a non-primitive`);
-
-      field.default = parseDefault(f.default, field.type, !isEmpty(field.nullableVersions), fw);
-      out.push(field);
+      out.push(this.parseField(raw as Json, where, props, tags));
     }
     return out;
-  };
+  }
 
-  const root: StructModel = { name, typeName: name, fields: [], comments: comments.get(top) ?? [] };
-  structs.push(root);
-  root.fields = parseFields(top.fields, file, validVersions);
+  /** One field: its attributes, then its type, nullability, tag and per-type options, then its default. */
+  private parseField(f: Json, where: string, props: Set<string>, tags: Set<number>): FieldModel {
+    const fname = asString(f.name, `${where}: field name`);
+    const fw = `${where}.${fname}`;
+    checkKeys(f, FIELD_KEYS, fw);
+    const typeText = asString(f.type, `${fw}: type`);
+    const field = this.fieldAttributes(f, fname, fw);
+    if (field.entityType !== undefined && !ENTITY_TYPES.has(field.entityType)) throw new Error(`${fw}: unknown entityType ${field.entityType}`);
+    if (props.has(field.prop)) throw new Error(`${fw}: duplicate field`);
+    props.add(field.prop);
+    field.type = this.parseFieldType(f, typeText, where, fw);
+    checkNullability(field, typeText, fw);
+    if ((f.tag === undefined) !== (f.taggedVersions === undefined)) throw new Error(`${fw}: tag and taggedVersions go together`);
+    if (f.tag !== undefined) this.parseTag(field, f.tag, tags, fw);
+    checkTypeOptions(field, fw);
+    field.default = parseDefault(f.default, field.type, !isEmpty(field.nullableVersions), fw);
+    return field;
+  }
 
-  if (top.commonStructs !== undefined) {
-    if (!Array.isArray(top.commonStructs)) throw new Error(`${file}: commonStructs must be an array`);
-    for (const raw of top.commonStructs) {
-      const cs = raw as Json;
-      const csName = asString(cs.name, `${file}: commonStructs name`);
-      checkKeys(cs, COMMON_STRUCT_KEYS, `${file}: commonStructs.${csName}`);
-      const csVersions = intersect(parseVersions(cs.versions, `${file}: commonStructs.${csName}.versions`), validVersions);
-      const s: StructModel = { name: csName, typeName: name + csName, fields: [], comments: comments.get(cs) ?? [] };
-      declare(s, `${file}: commonStructs.${csName}`);
-      s.fields = parseFields(cs.fields, `${file}: ${csName}`, csVersions);
+  /** The field's plain attributes; its type and default are filled in afterwards. */
+  private fieldAttributes(f: Json, fname: string, fw: string): FieldModel {
+    const versions = intersect(parseVersions(f.versions, `${fw}: versions`), this.validVersions);
+    if (isEmpty(versions)) throw new Error(`${fw}: field is in no valid version`);
+    return {
+      name: fname,
+      prop: camelCase(fname),
+      type: { kind: 'primitive', name: 'bool' },
+      versions,
+      nullableVersions: f.nullableVersions === undefined ? NONE : intersect(parseVersions(f.nullableVersions, `${fw}: nullableVersions`), versions),
+      taggedVersions: f.taggedVersions === undefined ? NONE : parseVersions(f.taggedVersions, `${fw}: taggedVersions`),
+      tag: undefined,
+      ignorable: asBool(f.ignorable, `${fw}: ignorable`),
+      default: { kind: 'empty' },
+      flexibleVersions: f.flexibleVersions === undefined ? undefined : parseVersions(f.flexibleVersions, `${fw}: flexibleVersions`),
+      about: f.about === undefined ? undefined : asString(f.about, `${fw}: about`),
+      comments: this.comments.get(f) ?? [],
+      mapKey: asBool(f.mapKey, `${fw}: mapKey`),
+      entityType: f.entityType === undefined ? undefined : asString(f.entityType, `${fw}: entityType`),
+      zeroCopy: asBool(f.zeroCopy, `${fw}: zeroCopy`),
+    };
+  }
+
+  /** A primitive, a struct (declared inline with its fields, or referenced by name), or an array of one. */
+  private parseFieldType(f: Json, typeText: string, where: string, fw: string): FieldType {
+    const isArray = typeText.startsWith('[]');
+    const base = isArray ? typeText.slice(2) : typeText;
+    let elem: FieldType;
+    if ((PRIMITIVES as readonly string[]).includes(base)) {
+      if (f.fields !== undefined) throw new Error(`${fw}: primitive type with fields`);
+      if (isArray && (base === 'records' || base === 'bytes')) throw new Error(`${fw}: arrays of ${base} are not supported`);
+      elem = { kind: 'primitive', name: base as PrimitiveName };
+    } else {
+      if (!/^[A-Z][A-Za-z0-9]*$/.test(base)) throw new Error(`${fw}: unknown type ${typeText}`);
+      elem = this.parseStructType(f, base, where, fw);
     }
+    return isArray ? { kind: 'array', element: elem } : elem;
   }
-  for (const ref of pendingRefs) {
-    const s = byName.get(ref.name);
-    if (!s) throw new Error(`${ref.where}: unknown struct type ${ref.name}`);
-    ref.set(s);
+
+  private parseStructType(f: Json, base: string, where: string, fw: string): FieldType {
+    const st: { kind: 'struct'; struct: StructModel } = { kind: 'struct', struct: undefined as unknown as StructModel };
+    if (f.fields !== undefined) {
+      const s: StructModel = { name: base, typeName: this.messageName + base, fields: [], comments: [] };
+      this.declare(s, fw);
+      s.fields = this.parseFields(f.fields, `${where}.${base}`);
+      st.struct = s;
+    } else {
+      this.pendingRefs.push({ name: base, type: st, where: fw });
+    }
+    return st;
   }
-  return {
-    file,
-    kind: kind as MessageKind,
-    name,
-    apiKey,
-    validVersions,
-    flexibleVersions: intersect(flexibleVersions, validVersions),
-    deprecatedVersions,
-    latestVersionUnstable,
-    listeners,
-    root,
-    structs,
-    comments: comments.get(top) ?? [],
-  };
+
+  /** Kafka accepts the tag as a number or a decimal string ("0"); a tagged field is tagged in all its versions. */
+  private parseTag(field: FieldModel, raw: unknown, tags: Set<number>, fw: string): void {
+    const tag = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+    if (typeof tag !== 'number' || !Number.isInteger(tag) || tag < 0) throw new Error(`${fw}: bad tag ${JSON.stringify(raw)}`);
+    field.tag = tag;
+    if (tags.has(tag)) throw new Error(`${fw}: duplicate tag ${tag}`);
+    tags.add(tag);
+    const tv = intersect(field.taggedVersions, this.validVersions);
+    if (!isSubset(tv, this.flexibleVersions)) throw new Error(`${fw}: taggedVersions outside flexibleVersions`);
+    if (tv.min !== field.versions.min || tv.max !== field.versions.max) throw new Error(`${fw}: fields tagged in only part of their versions are not supported`);
+    field.taggedVersions = tv;
+  }
+}
+
+/** Only arrays, structs and string/bytes/records/uuid may be nullable, and uuid is not supported as such. */
+function checkNullability(field: FieldModel, typeText: string, fw: string): void {
+  const t = field.type;
+  const elem = t.kind === 'array' ? t.element : t;
+  const nullableOk = t.kind === 'array' || elem.kind === 'struct' || (elem.kind === 'primitive' && NULLABLE_PRIMITIVES.includes(elem.name));
+  if (!isEmpty(field.nullableVersions) && !nullableOk) throw new Error(`${fw}: nullableVersions on type ${typeText}`);
+  if (t.kind === 'primitive' && t.name === 'uuid' && !isEmpty(field.nullableVersions)) throw new Error(`${fw}: nullable uuid is not supported`);
+}
+
+/** Options that apply to some types only: the flexible override (string/bytes), zeroCopy (bytes), mapKey (primitives). */
+function checkTypeOptions(field: FieldModel, fw: string): void {
+  if (field.flexibleVersions !== undefined) {
+    if (!(field.type.kind === 'primitive' && (field.type.name === 'string' || field.type.name === 'bytes'))) throw new Error(`${fw}: flexibleVersions override only supported on string/bytes`);
+    if (field.tag !== undefined) throw new Error(`${fw}: flexibleVersions override on a tagged field`);
+  }
+  if (field.zeroCopy && !(field.type.kind === 'primitive' && field.type.name === 'bytes')) throw new Error(`${fw}: zeroCopy on a non-bytes field`);
+  if (field.mapKey && field.type.kind !== 'primitive') throw new Error(`${fw}: mapKey on a non-primitive`);
 }
