@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { Cluster } from '../client/cluster.js';
 import { Consumer, type ConsumerOptions, type ConsumerRecord, type StartPosition } from '../client/consumer.js';
-import { boolProp, describeError, intOption, parseOrUsage, parseProps, processIO, unescape, UsageError, type ToolIO } from './client-tool.js';
+import { boolProp, commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, unescape, UsageError, type ToolIO } from './client-tool.js';
 
 const USAGE = `Usage: rivulet consume --bootstrap-server <host:port> --topic <topic> [options]
 
@@ -62,18 +62,8 @@ interface CommandLine {
 }
 
 export async function run(argv: string[], io: ToolIO = processIO()): Promise<number> {
-  let args: CommandLine | 'help';
-  try {
-    args = parseCommandLine(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`${e.message}\n${USAGE}`);
-    return 1;
-  }
-  if (args === 'help') {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const args = commandLine(() => parseCommandLine(argv), USAGE, io);
+  if (typeof args === 'number') return args;
   const printer = new RecordPrinter(formatter(args.props), args.maxMessages, io);
   const cluster = new Cluster({
     bootstrapServers: args.values['bootstrap-server']!,

@@ -16,7 +16,7 @@ import type { CompressionName } from '../client/compression.js';
 import { Consumer, type BatchSummary } from '../client/consumer.js';
 import { KafkaProtocolError } from '../../client/errors.js';
 import { Producer, type Acks } from '../client/producer.js';
-import { describeError, intOption, parseOrUsage, parseProps, processIO, UsageError, type ToolIO } from './client-tool.js';
+import { commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, UsageError, type ToolIO } from './client-tool.js';
 
 const USAGE = `Usage: rivulet perf produce|consume --bootstrap-server <host:port> --topic <topic> [options]
 
@@ -166,18 +166,8 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
     io.stdout.write(USAGE);
     return mode === undefined ? 1 : 0;
   }
-  let values: Values | 'help';
-  try {
-    values = parseCommandLine(mode, rest);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`${e.message}\n${USAGE}`);
-    return 1;
-  }
-  if (values === 'help') {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const values = commandLine(() => parseCommandLine(mode, rest), USAGE, io);
+  if (typeof values === 'number') return values;
   try {
     return await runMode(mode, values, io);
   } catch (e) {

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { Cluster } from '../client/cluster.js';
 import { Producer, type ProducerOptions } from '../client/producer.js';
 import type { CompressionName } from '../client/compression.js';
-import { boolProp, describeError, intOption, parseOrUsage, parseProps, processIO, unescape, UsageError, type ToolIO } from './client-tool.js';
+import { boolProp, commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, unescape, UsageError, type ToolIO } from './client-tool.js';
 
 const USAGE = `Usage: rivulet produce --bootstrap-server <host:port> --topic <topic> [options]
 
@@ -57,18 +57,8 @@ interface CommandLine {
 }
 
 export async function run(argv: string[], io: ToolIO = processIO()): Promise<number> {
-  let args: CommandLine | 'help';
-  try {
-    args = parseCommandLine(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`${e.message}\n${USAGE}`);
-    return 1;
-  }
-  if (args === 'help') {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const args = commandLine(() => parseCommandLine(argv), USAGE, io);
+  if (typeof args === 'number') return args;
   const { values, props, pprops } = args;
   for (const k of pprops.keys()) if (!KNOWN_PRODUCER_PROPS.has(k)) io.stderr.write(`WARN The configuration '${k}' was supplied but isn't a known config.\n`);
   let config: ProducerConfig;

@@ -5,7 +5,7 @@ import { Admin, ConfigResourceType, ConfigSource, type TopicDescription } from '
 import { KafkaProtocolError } from '../../client/errors.js';
 import { ApiKey } from '../../protocol/generated/index.js';
 import { ZERO_UUID } from '../../protocol/wire/uuid.js';
-import { describeError, intOption, parseOrUsage, parseProps, processIO, UsageError, type ToolIO } from './client-tool.js';
+import { commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, UsageError, type ToolIO } from './client-tool.js';
 
 const USAGE = `Usage: rivulet topics --bootstrap-server <host:port> <action> [options]
 
@@ -51,19 +51,8 @@ const parse = (argv: string[]) => parseArgs({ args: argv, strict: true, allowPos
 type Values = ReturnType<typeof parse>['values'];
 
 export async function run(argv: string[], io: ToolIO = processIO()): Promise<number> {
-  let values: Values;
-  try {
-    const parsed = parseCommandLine(argv);
-    if (parsed === 'help') {
-      io.stdout.write(USAGE);
-      return 0;
-    }
-    values = parsed;
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`${e.message}\n${USAGE}`);
-    return 1;
-  }
+  const values = commandLine(() => parseCommandLine(argv), USAGE, io);
+  if (typeof values === 'number') return values;
 
   const timeout = intOption(values['command-timeout'], 'command-timeout', 1) ?? 30_000;
   const admin = new Admin({ bootstrapServers: values['bootstrap-server']!, clientId: 'rivulet-topics', requestTimeoutMs: timeout, retries: 2 }, { timeoutMs: timeout });
