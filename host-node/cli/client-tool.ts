@@ -55,3 +55,23 @@ export function parseOrUsage<T>(f: () => T): T {
     throw new UsageError((e as Error).message);
   }
 }
+
+/**
+ * Runs a tool's command-line parser: the parsed line, or the exit code after printing the usage
+ * (0 when 'help' was asked for; 1 with the message of a UsageError, other errors are rethrown).
+ */
+export function commandLine<T>(parse: () => T | 'help', usage: string, io: ToolIO): T | number {
+  let parsed: T | 'help';
+  try {
+    parsed = parse();
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`${e.message}\n${usage}`);
+    return 1;
+  }
+  if (parsed === 'help') {
+    io.stdout.write(usage);
+    return 0;
+  }
+  return parsed;
+}

@@ -4,8 +4,8 @@
 // "Processed a total of N messages" to stderr and exits 0.
 import { parseArgs } from 'node:util';
 import { Cluster } from '../client/cluster.js';
-import { Consumer, type ConsumerRecord, type StartPosition } from '../client/consumer.js';
-import { boolProp, describeError, intOption, parseOrUsage, parseProps, processIO, unescape, UsageError, type ToolIO } from './client-tool.js';
+import { Consumer, type ConsumerOptions, type ConsumerRecord, type StartPosition } from '../client/consumer.js';
+import { boolProp, commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, unescape, UsageError, type ToolIO } from './client-tool.js';
 
 const USAGE = `Usage: rivulet consume --bootstrap-server <host:port> --topic <topic> [options]
 
@@ -31,131 +31,185 @@ Options:
   -h, --help                      This help.
 `;
 
-export async function run(argv: string[], io: ToolIO = processIO()): Promise<number> {
-  let values;
-  let props: Map<string, string>;
-  let cprops: Map<string, string>;
-  let start: StartPosition;
-  let partition: number | undefined;
-  let maxMessages: number | undefined;
-  let timeoutMs: number | undefined;
-  try {
-    ({ values } = parseOrUsage(() =>
-      parseArgs({
-        args: argv,
-        strict: true,
-        allowPositionals: false,
-        options: {
-          'bootstrap-server': { type: 'string' },
-          topic: { type: 'string' },
-          'from-beginning': { type: 'boolean' },
-          partition: { type: 'string' },
-          offset: { type: 'string' },
-          'max-messages': { type: 'string' },
-          'timeout-ms': { type: 'string' },
-          'isolation-level': { type: 'string' },
-          property: { type: 'string', multiple: true },
-          'consumer-property': { type: 'string', multiple: true },
-          group: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
-    ));
-    if (values.help) {
-      io.stdout.write(USAGE);
-      return 0;
-    }
-    if (!values['bootstrap-server']) throw new UsageError('Missing required argument "[bootstrap-server]"');
-    if (!values.topic) throw new UsageError('Exactly one of whitelist/topic is required.');
-    if (values.group) throw new UsageError('--group is not supported by rivulet consume: it reads partitions directly (use --partition, or read all partitions; kcat -G joins a group).');
-    partition = intOption(values.partition, 'partition');
-    if (values.offset !== undefined && partition === undefined) throw new UsageError('The partition is required when offset is specified.');
-    if (values.offset !== undefined && values['from-beginning']) throw new UsageError("Options from-beginning and offset cannot be specified together.");
-    const off = values.offset?.trim().toLowerCase();
-    if (off === undefined) start = values['from-beginning'] ? 'earliest' : 'latest';
-    else if (off === 'earliest' || off === 'latest') start = off;
-    else if (/^\d+$/.test(off)) start = BigInt(off);
-    else throw new UsageError(`The provided offset value '${values.offset}' is incorrect. Valid values are 'earliest', 'latest', or a non-negative long.`);
-    maxMessages = intOption(values['max-messages'], 'max-messages', 1);
-    timeoutMs = intOption(values['timeout-ms'], 'timeout-ms', 1);
-    props = parseProps(values.property, '--property');
-    cprops = parseProps(values['consumer-property'], '--consumer-property');
-    const il = values['isolation-level'];
-    if (il !== undefined && il !== 'read_committed' && il !== 'read_uncommitted') throw new UsageError(`Invalid isolation level '${il}'`);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`${e.message}\n${USAGE}`);
-    return 1;
-  }
+const OPTIONS = {
+  'bootstrap-server': { type: 'string' },
+  topic: { type: 'string' },
+  'from-beginning': { type: 'boolean' },
+  partition: { type: 'string' },
+  offset: { type: 'string' },
+  'max-messages': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'isolation-level': { type: 'string' },
+  property: { type: 'string', multiple: true },
+  'consumer-property': { type: 'string', multiple: true },
+  group: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-  const format = formatter(props);
+const parse = (argv: string[]) => parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS });
+type Values = ReturnType<typeof parse>['values'];
+
+/** The checked command line: where to start, when to stop, formatter (--property) and consumer configs. */
+interface CommandLine {
+  values: Values;
+  topic: string;
+  props: Map<string, string>;
+  cprops: Map<string, string>;
+  start: StartPosition;
+  partition: number | undefined;
+  maxMessages: number | undefined;
+  timeoutMs: number | undefined;
+}
+
+export async function run(argv: string[], io: ToolIO = processIO()): Promise<number> {
+  const args = commandLine(() => parseCommandLine(argv), USAGE, io);
+  if (typeof args === 'number') return args;
+  const printer = new RecordPrinter(formatter(args.props), args.maxMessages, io);
   const cluster = new Cluster({
-    bootstrapServers: values['bootstrap-server'],
-    clientId: cprops.get('client.id') ?? 'rivulet-console-consumer',
-    requestTimeoutMs: intOption(cprops.get('request.timeout.ms'), 'request.timeout.ms', 1),
+    bootstrapServers: args.values['bootstrap-server']!,
+    clientId: args.cprops.get('client.id') ?? 'rivulet-console-consumer',
+    requestTimeoutMs: intOption(args.cprops.get('request.timeout.ms'), 'request.timeout.ms', 1),
   });
+  const consumer = new Consumer(cluster, consumerOptions(args));
+  const stop = new StopSignal(args.timeoutMs);
+  let code = 0;
+  try {
+    await assignPartitions(cluster, consumer, args);
+    await printRecords(consumer, printer, stop);
+  } catch (e) {
+    io.stderr.write(`ERROR Error processing message, terminating consumer process: ${describeError(e)}\n`);
+    code = 1;
+  } finally {
+    stop.close();
+    await consumer.close();
+    await cluster.close();
+  }
+  io.stderr.write(`Processed a total of ${printer.count} messages\n`);
+  return code;
+}
+
+/** Parses and checks the flags like Kafka's ConsoleConsumer; 'help' when the usage was asked for. Throws UsageError. */
+function parseCommandLine(argv: string[]): CommandLine | 'help' {
+  const { values } = parseOrUsage(() => parse(argv));
+  if (values.help) return 'help';
+  if (!values['bootstrap-server']) throw new UsageError('Missing required argument "[bootstrap-server]"');
+  if (!values.topic) throw new UsageError('Exactly one of whitelist/topic is required.');
+  if (values.group) throw new UsageError('--group is not supported by rivulet consume: it reads partitions directly (use --partition, or read all partitions; kcat -G joins a group).');
+  const partition = intOption(values.partition, 'partition');
+  if (values.offset !== undefined && partition === undefined) throw new UsageError('The partition is required when offset is specified.');
+  if (values.offset !== undefined && values['from-beginning']) throw new UsageError("Options from-beginning and offset cannot be specified together.");
+  const start = startPosition(values);
+  const maxMessages = intOption(values['max-messages'], 'max-messages', 1);
+  const timeoutMs = intOption(values['timeout-ms'], 'timeout-ms', 1);
+  const props = parseProps(values.property, '--property');
+  const cprops = parseProps(values['consumer-property'], '--consumer-property');
+  const il = values['isolation-level'];
+  if (il !== undefined && il !== 'read_committed' && il !== 'read_uncommitted') throw new UsageError(`Invalid isolation level '${il}'`);
+  return { values, topic: values.topic, props, cprops, start, partition, maxMessages, timeoutMs };
+}
+
+/** --offset (earliest, latest or an offset), else --from-beginning's earliest, else latest. */
+function startPosition(values: Values): StartPosition {
+  const off = values.offset?.trim().toLowerCase();
+  if (off === undefined) return values['from-beginning'] ? 'earliest' : 'latest';
+  if (off === 'earliest' || off === 'latest') return off;
+  if (/^\d+$/.test(off)) return BigInt(off);
+  throw new UsageError(`The provided offset value '${values.offset}' is incorrect. Valid values are 'earliest', 'latest', or a non-negative long.`);
+}
+
+/** The consumer's fetch configs; a fetch never waits longer than --timeout-ms. */
+function consumerOptions(args: CommandLine): ConsumerOptions {
+  const { cprops, timeoutMs, values } = args;
   const maxWait = intOption(cprops.get('fetch.max.wait.ms'), 'fetch.max.wait.ms') ?? 500;
-  const consumer = new Consumer(cluster, {
+  return {
     maxWaitMs: timeoutMs !== undefined ? Math.min(maxWait, timeoutMs) : maxWait,
     minBytes: intOption(cprops.get('fetch.min.bytes'), 'fetch.min.bytes'),
     maxBytes: intOption(cprops.get('fetch.max.bytes'), 'fetch.max.bytes', 1),
     maxPartitionBytes: intOption(cprops.get('max.partition.fetch.bytes'), 'max.partition.fetch.bytes', 1),
     isolationLevel: values['isolation-level'] === 'read_committed' ? 1 : 0,
     autoOffsetReset: values['from-beginning'] ? 'earliest' : 'latest',
-  });
-
-  const ac = new AbortController();
-  const onSignal = () => ac.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  let idle: NodeJS.Timeout | null = null;
-  const armIdle = () => {
-    if (timeoutMs === undefined) return;
-    if (idle) clearTimeout(idle);
-    idle = setTimeout(() => ac.abort(), timeoutMs);
   };
-  let count = 0;
-  let code = 0;
-  try {
-    const topic = values.topic;
-    if (partition !== undefined) {
-      const info = await cluster.topic(topic);
-      if (!info.partitions.some((p) => p.partition === partition)) throw new Error(`Partition ${partition} of topic ${topic} does not exist`);
-      consumer.assign([{ topic, partition, start }]);
-    } else {
-      await consumer.assignTopics([topic], start);
-    }
-    armIdle();
-    outer: for await (const part of consumer.batches({ signal: ac.signal })) {
-      if (part.records.length === 0) continue;
-      armIdle();
-      let out = '';
-      for (const r of part.records) {
-        out += format(r);
-        count++;
-        if (maxMessages !== undefined && count >= maxMessages) {
-          io.stdout.write(out);
-          break outer;
-        }
-        if (out.length > 65536) {
-          io.stdout.write(out);
-          out = '';
-        }
-      }
-      io.stdout.write(out);
-    }
-  } catch (e) {
-    io.stderr.write(`ERROR Error processing message, terminating consumer process: ${describeError(e)}\n`);
-    code = 1;
-  } finally {
-    if (idle) clearTimeout(idle);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await consumer.close();
-    await cluster.close();
+}
+
+/** Assigns --partition (which must exist), or every partition of the topic. */
+async function assignPartitions(cluster: Cluster, consumer: Consumer, args: CommandLine): Promise<void> {
+  const { topic, partition, start } = args;
+  if (partition !== undefined) {
+    const info = await cluster.topic(topic);
+    if (!info.partitions.some((p) => p.partition === partition)) throw new Error(`Partition ${partition} of topic ${topic} does not exist`);
+    consumer.assign([{ topic, partition, start }]);
+  } else {
+    await consumer.assignTopics([topic], start);
   }
-  io.stderr.write(`Processed a total of ${count} messages\n`);
-  return code;
+}
+
+/** Prints batches until --max-messages, or until `stop` fires (Ctrl-C, or --timeout-ms without records). */
+async function printRecords(consumer: Consumer, printer: RecordPrinter, stop: StopSignal): Promise<void> {
+  stop.armIdle();
+  for await (const part of consumer.batches({ signal: stop.signal })) {
+    if (part.records.length === 0) continue;
+    stop.armIdle();
+    if (printer.print(part.records)) break;
+  }
+}
+
+/** Aborts on SIGINT/SIGTERM, or when no record arrived for the idle timeout (if one is set). */
+class StopSignal {
+  private readonly controller = new AbortController();
+  private readonly onSignal = (): void => this.controller.abort();
+  private idle: NodeJS.Timeout | null = null;
+
+  constructor(private readonly idleTimeoutMs: number | undefined) {
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Restarts the idle timeout: called when records arrive. */
+  armIdle(): void {
+    if (this.idleTimeoutMs === undefined) return;
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.controller.abort(), this.idleTimeoutMs);
+  }
+
+  close(): void {
+    if (this.idle) clearTimeout(this.idle);
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+  }
+}
+
+/** Writes formatted records to stdout in chunks of about 64 KiB and counts them up to --max-messages. */
+class RecordPrinter {
+  count = 0;
+
+  constructor(
+    private readonly format: (r: ConsumerRecord) => string,
+    private readonly maxMessages: number | undefined,
+    private readonly io: ToolIO,
+  ) {}
+
+  /** Prints a partition's records; true when --max-messages is reached (the rest are not printed). */
+  print(records: readonly ConsumerRecord[]): boolean {
+    let out = '';
+    for (const r of records) {
+      out += this.format(r);
+      this.count++;
+      if (this.maxMessages !== undefined && this.count >= this.maxMessages) {
+        this.io.stdout.write(out);
+        return true;
+      }
+      if (out.length > 65536) {
+        this.io.stdout.write(out);
+        out = '';
+      }
+    }
+    this.io.stdout.write(out);
+    return false;
+  }
 }
 
 const dec = new TextDecoder();

@@ -272,58 +272,73 @@ async function describe(client: GroupsClient, groups: string[], values: Values, 
       continue;
     }
     io.stdout.write('\n');
-    if (values.state) {
-      const conn = await client.coordinator(groupId);
-      io.stdout.write(
-        table([
-          ['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'],
-          [groupId, `${conn.address} (${await coordinatorId(client, groupId)})`, d.protocol, d.state, String(d.members.length)],
-        ]),
-      );
-      continue;
-    }
-    if (values.members) {
-      if (d.members.length === 0) io.stdout.write(`Consumer group '${groupId}' has no active members.\n`);
-      const head = ['GROUP', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS', ...(values.verbose ? ['ASSIGNMENT'] : [])];
-      const rows = d.members.map((m) => {
-        const byTopic = new Map<string, number[]>();
-        for (const p of m.partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
-        const assignment = [...byTopic].map(([t, ps]) => `${t}(${ps.sort((a, b) => a - b).join(',')})`).join(',') || '-';
-        return [groupId, m.memberId, m.host, m.clientId, String(m.partitions.length), ...(values.verbose ? [assignment] : [])];
-      });
-      if (rows.length > 0) io.stdout.write(table([head, ...rows]));
-      continue;
-    }
-    // Offsets (the default): committed offsets and assigned partitions, with log end offsets and lag.
-    const committed = await client.committed(groupId, null);
-    const owner = new Map<string, Described['members'][number]>();
-    for (const m of d.members) for (const p of m.partitions) owner.set(`${p.topic}\0${p.partition}`, m);
-    const keys = new Set<string>([...owner.keys()]);
-    for (const [t, ps] of committed) for (const p of ps.keys()) keys.add(`${t}\0${p}`);
-    const byTopic = new Map<string, number[]>();
-    for (const k of keys) {
-      const [t, p] = k.split('\0') as [string, string];
-      byTopic.set(t, [...(byTopic.get(t) ?? []), Number(p)]);
-    }
-    const rows: string[][] = [];
-    for (const [topic, parts] of [...byTopic].sort((a, b) => a[0].localeCompare(b[0]))) {
-      let ends = new Map<number, bigint>();
-      try {
-        ends = await client.offsets(topic, LATEST, parts);
-      } catch {
-        /* topic gone: no log end offset */
-      }
-      for (const p of parts.sort((a, b) => a - b)) {
-        const cur = committed.get(topic)?.get(p);
-        const end = ends.get(p);
-        const m = owner.get(`${topic}\0${p}`);
-        rows.push([groupId, topic, String(p), cur === undefined ? '-' : String(cur), end === undefined ? '-' : String(end), cur === undefined || end === undefined ? '-' : String(end - cur), m?.memberId ?? '-', m?.host ?? '-', m?.clientId ?? '-']);
-      }
-    }
-    if (d.members.length === 0) io.stdout.write(`Consumer group '${groupId}' has no active members.\n\n`);
-    io.stdout.write(table([['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'], ...rows]));
+    if (values.state) await describeState(client, d, io);
+    else if (values.members) describeMembers(d, values.verbose === true, io);
+    else await describeOffsets(client, d, io);
   }
   return failed ? 1 : 0;
+}
+
+/** --state: the group's coordinator, assignment strategy, state and member count. */
+async function describeState(client: GroupsClient, d: Described, io: ToolIO): Promise<void> {
+  const groupId = d.groupId;
+  const conn = await client.coordinator(groupId);
+  io.stdout.write(
+    table([
+      ['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'],
+      [groupId, `${conn.address} (${await coordinatorId(client, groupId)})`, d.protocol, d.state, String(d.members.length)],
+    ]),
+  );
+}
+
+/** --members: one line per member, with its assigned partitions under --verbose. */
+function describeMembers(d: Described, verbose: boolean, io: ToolIO): void {
+  if (d.members.length === 0) io.stdout.write(`Consumer group '${d.groupId}' has no active members.\n`);
+  const head = ['GROUP', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS', ...(verbose ? ['ASSIGNMENT'] : [])];
+  const rows = d.members.map((m) => {
+    const byTopic = new Map<string, number[]>();
+    for (const p of m.partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    const assignment = [...byTopic].map(([t, ps]) => `${t}(${ps.sort((a, b) => a - b).join(',')})`).join(',') || '-';
+    return [d.groupId, m.memberId, m.host, m.clientId, String(m.partitions.length), ...(verbose ? [assignment] : [])];
+  });
+  if (rows.length > 0) io.stdout.write(table([head, ...rows]));
+}
+
+/** Offsets (the default view): committed offsets and assigned partitions, with log end offsets and lag. */
+async function describeOffsets(client: GroupsClient, d: Described, io: ToolIO): Promise<void> {
+  const groupId = d.groupId;
+  const committed = await client.committed(groupId, null);
+  const owner = new Map<string, Described['members'][number]>();
+  for (const m of d.members) for (const p of m.partitions) owner.set(`${p.topic}\0${p.partition}`, m);
+  const rows: string[][] = [];
+  for (const [topic, parts] of [...partitionsByTopic(owner, committed)].sort((a, b) => a[0].localeCompare(b[0]))) {
+    let ends = new Map<number, bigint>();
+    try {
+      ends = await client.offsets(topic, LATEST, parts);
+    } catch {
+      /* topic gone: no log end offset */
+    }
+    for (const p of parts.sort((a, b) => a - b)) {
+      const cur = committed.get(topic)?.get(p);
+      const end = ends.get(p);
+      const m = owner.get(`${topic}\0${p}`);
+      rows.push([groupId, topic, String(p), cur === undefined ? '-' : String(cur), end === undefined ? '-' : String(end), cur === undefined || end === undefined ? '-' : String(end - cur), m?.memberId ?? '-', m?.host ?? '-', m?.clientId ?? '-']);
+    }
+  }
+  if (d.members.length === 0) io.stdout.write(`Consumer group '${groupId}' has no active members.\n\n`);
+  io.stdout.write(table([['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'], ...rows]));
+}
+
+/** The partitions with an owner or a committed offset, by topic (owner keys are `topic\0partition`). */
+function partitionsByTopic(owner: Map<string, unknown>, committed: Map<string, Map<number, bigint>>): Map<string, number[]> {
+  const keys = new Set<string>([...owner.keys()]);
+  for (const [t, ps] of committed) for (const p of ps.keys()) keys.add(`${t}\0${p}`);
+  const byTopic = new Map<string, number[]>();
+  for (const k of keys) {
+    const [t, p] = k.split('\0') as [string, string];
+    byTopic.set(t, [...(byTopic.get(t) ?? []), Number(p)]);
+  }
+  return byTopic;
 }
 
 async function coordinatorId(client: GroupsClient, groupId: string): Promise<number> {

@@ -1,8 +1,8 @@
 // The `rivulet` command line.
 import { parseArgs } from 'node:util';
 import { BrokerConfig, ConfigError, describeConfigs, envName } from '../config/index.js';
-import { startBroker } from '../broker.js';
-import { createLogger, parseLogLevel } from '../util/log.js';
+import { startBroker, type RunningBroker } from '../broker.js';
+import { createLogger, parseLogLevel, type Logger } from '../util/log.js';
 
 const USAGE = `Usage: rivulet <command> [options]
 
@@ -58,80 +58,86 @@ export async function main(argv: string[]): Promise<number> {
   return 1;
 }
 
+const BROKER_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'ws-port': { type: 'string' },
+  config: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const parseBrokerArgs = (argv: string[]) => parseArgs({ args: argv, strict: true, allowPositionals: false, options: BROKER_OPTIONS });
+type BrokerValues = ReturnType<typeof parseBrokerArgs>['values'];
+
+/** `rivulet broker`: loads the config, starts the broker and runs it until SIGTERM or SIGINT. */
 async function brokerCommand(argv: string[]): Promise<number> {
-  let parsed;
+  let v: BrokerValues;
   try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'ws-port': { type: 'string' },
-        config: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    v = parseBrokerArgs(argv).values;
   } catch (e) {
     process.stderr.write(`rivulet broker: ${(e as Error).message}\n\n${BROKER_USAGE}`);
     return 2;
   }
-  const v = parsed.values;
   if (v.help) {
     process.stdout.write(BROKER_USAGE);
     return 0;
   }
   const log = createLogger('rivulet', parseLogLevel(v['log-level'] ?? process.env.RIVULET_LOG_LEVEL));
-
   let config: BrokerConfig;
   try {
-    const sets: [string, string][] = [];
-    for (const s of v.set ?? []) {
-      const eq = s.indexOf('=');
-      if (eq <= 0) throw new ConfigError('--set', `--set expects key=value, got '${s}'`);
-      sets.push([s.slice(0, eq).trim(), s.slice(eq + 1)]);
-    }
-    let port: number | undefined;
-    if (v.port !== undefined) {
-      if (!/^\d+$/.test(v.port)) throw new ConfigError('--port', `Invalid value ${v.port} for --port: expected 0..65535`);
-      port = Number(v.port);
-    }
-    let wsPort: number | undefined;
-    if (v['ws-port'] !== undefined) {
-      if (!/^(-1|\d+)$/.test(v['ws-port'])) throw new ConfigError('--ws-port', `Invalid value ${v['ws-port']} for --ws-port: expected -1..65535`);
-      wsPort = Number(v['ws-port']);
-    }
-    config = BrokerConfig.load({
-      configFile: v.config,
-      env: process.env,
-      sets,
-      flags: { port, host: v.host, dataDir: v['data-dir'], wsPort },
-    });
+    config = loadBrokerConfig(v);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`rivulet broker: configuration error: ${e.message}\n`);
-      return 2;
-    }
+    if (e instanceof ConfigError) return configurationError(e);
     throw e;
   }
   if (config.unknownKeys.length) log.warn(`These configurations were supplied but are not used: ${config.unknownKeys.join(', ')}`);
-
-  let broker;
+  let broker: RunningBroker;
   try {
     broker = await startBroker({ config, log });
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`rivulet broker: configuration error: ${e.message}\n`);
-      return 2;
-    }
+    if (e instanceof ConfigError) return configurationError(e);
     process.stderr.write(`rivulet broker: failed to start: ${(e as Error).message}\n`);
     return 1;
   }
+  return runUntilSignal(broker, log);
+}
 
+function configurationError(e: ConfigError): number {
+  process.stderr.write(`rivulet broker: configuration error: ${e.message}\n`);
+  return 2;
+}
+
+/** The broker config from --config, the environment, --set and the flags. Throws ConfigError. */
+function loadBrokerConfig(v: BrokerValues): BrokerConfig {
+  const sets: [string, string][] = [];
+  for (const s of v.set ?? []) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new ConfigError('--set', `--set expects key=value, got '${s}'`);
+    sets.push([s.slice(0, eq).trim(), s.slice(eq + 1)]);
+  }
+  let port: number | undefined;
+  if (v.port !== undefined) {
+    if (!/^\d+$/.test(v.port)) throw new ConfigError('--port', `Invalid value ${v.port} for --port: expected 0..65535`);
+    port = Number(v.port);
+  }
+  let wsPort: number | undefined;
+  if (v['ws-port'] !== undefined) {
+    if (!/^(-1|\d+)$/.test(v['ws-port'])) throw new ConfigError('--ws-port', `Invalid value ${v['ws-port']} for --ws-port: expected -1..65535`);
+    wsPort = Number(v['ws-port']);
+  }
+  return BrokerConfig.load({
+    configFile: v.config,
+    env: process.env,
+    sets,
+    flags: { port, host: v.host, dataDir: v['data-dir'], wsPort },
+  });
+}
+
+/** Resolves 0 once the broker closed after the first SIGTERM or SIGINT, 1 if closing failed. */
+function runUntilSignal(broker: RunningBroker, log: Logger): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (sig: NodeJS.Signals) => {

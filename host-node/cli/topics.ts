@@ -5,7 +5,7 @@ import { Admin, ConfigResourceType, ConfigSource, type TopicDescription } from '
 import { KafkaProtocolError } from '../../client/errors.js';
 import { ApiKey } from '../../protocol/generated/index.js';
 import { ZERO_UUID } from '../../protocol/wire/uuid.js';
-import { describeError, intOption, parseOrUsage, parseProps, processIO, UsageError, type ToolIO } from './client-tool.js';
+import { commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, UsageError, type ToolIO } from './client-tool.js';
 
 const USAGE = `Usage: rivulet topics --bootstrap-server <host:port> <action> [options]
 
@@ -48,92 +48,20 @@ const OPTIONS = {
   } as const;
 
 const parse = (argv: string[]) => parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS });
+type Values = ReturnType<typeof parse>['values'];
 
 export async function run(argv: string[], io: ToolIO = processIO()): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    ({ values } = parseOrUsage(() => parse(argv)));
-    if (values.help) {
-      io.stdout.write(USAGE);
-      return 0;
-    }
-    if (!values['bootstrap-server']) throw new UsageError('Missing required argument "[bootstrap-server]"');
-    const actions = (['create', 'list', 'describe', 'delete', 'alter'] as const).filter((a) => values[a]);
-    if (actions.length !== 1) throw new UsageError('Command must include exactly one action: --list, --describe, --create, --alter or --delete');
-    if ((values.create || values.delete || values.alter) && !values.topic) throw new UsageError(`Missing required argument "[topic]"`);
-    if (values.alter && values.partitions === undefined) throw new UsageError('Missing required argument "[partitions]"');
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr.write(`${e.message}\n${USAGE}`);
-    return 1;
-  }
+  const values = commandLine(() => parseCommandLine(argv), USAGE, io);
+  if (typeof values === 'number') return values;
 
   const timeout = intOption(values['command-timeout'], 'command-timeout', 1) ?? 30_000;
-  const admin = new Admin({ bootstrapServers: values['bootstrap-server'], clientId: 'rivulet-topics', requestTimeoutMs: timeout, retries: 2 }, { timeoutMs: timeout });
-  const topic = values.topic;
+  const admin = new Admin({ bootstrapServers: values['bootstrap-server']!, clientId: 'rivulet-topics', requestTimeoutMs: timeout, retries: 2 }, { timeoutMs: timeout });
   try {
-    if (values.create) {
-      const partitions = intOption(values.partitions, 'partitions', 1);
-      const rf = intOption(values['replication-factor'], 'replication-factor', 1);
-      const configs = Object.fromEntries(parseProps(values.config, '--config'));
-      try {
-        await admin.createTopics([{ name: topic!, numPartitions: partitions ?? -1, replicationFactor: rf ?? -1, configs }]);
-      } catch (e) {
-        if (e instanceof KafkaProtocolError && e.type === 'TOPIC_ALREADY_EXISTS') {
-          if (values['if-not-exists']) return 0;
-          throw new ToolError(`Topic '${topic}' already exists.`);
-        }
-        throw e;
-      }
-      io.stdout.write(`Created topic ${topic}.\n`);
-      return 0;
-    }
-    if (values.list) {
-      const names = await admin.listTopics({ includeInternal: !values['exclude-internal'] });
-      for (const n of names) if (!topic || n === topic) io.stdout.write(`${n}\n`);
-      return 0;
-    }
-    if (values.describe) {
-      let topics: TopicDescription[];
-      if (topic) {
-        topics = await admin.describeTopics([topic]).catch((e: unknown) => {
-          if (e instanceof KafkaProtocolError && e.code === 3) {
-            if (values['if-exists']) return [];
-            throw new ToolError(`Topic '${topic}' does not exist as expected`);
-          }
-          throw e;
-        });
-      } else {
-        topics = (await admin.describeTopics()).filter((t) => !(values['exclude-internal'] && t.isInternal));
-      }
-      const configs = await topicConfigs(admin, topics.map((t) => t.name));
-      for (const t of topics) io.stdout.write(formatTopic(t, configs.get(t.name) ?? ''));
-      return 0;
-    }
-    if (values.delete) {
-      try {
-        await admin.deleteTopics([topic!]);
-      } catch (e) {
-        if (e instanceof KafkaProtocolError && (e.code === 3 || e.code === 100)) {
-          if (values['if-exists']) return 0;
-          throw new ToolError(`Topic '${topic}' does not exist as expected`);
-        }
-        throw e;
-      }
-      return 0;
-    }
-    // --alter
-    const count = intOption(values.partitions, 'partitions', 1)!;
-    try {
-      await admin.createPartitions([{ topic: topic!, count }]);
-    } catch (e) {
-      if (e instanceof KafkaProtocolError && (e.code === 3 || e.code === 100)) {
-        if (values['if-exists']) return 0;
-        throw new ToolError(`Topic '${topic}' does not exist as expected`);
-      }
-      throw e;
-    }
-    return 0;
+    if (values.create) return await createTopic(admin, values, io);
+    if (values.list) return await listTopics(admin, values, io);
+    if (values.describe) return await describeTopics(admin, values, io);
+    if (values.delete) return await deleteTopic(admin, values);
+    return await alterTopic(admin, values);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`${e.message}\n${USAGE}`);
@@ -146,7 +74,97 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
   }
 }
 
+/** Parses and checks the flags (exactly one action, and what it needs); 'help' when asked for. Throws UsageError. */
+function parseCommandLine(argv: string[]): Values | 'help' {
+  const { values } = parseOrUsage(() => parse(argv));
+  if (values.help) return 'help';
+  if (!values['bootstrap-server']) throw new UsageError('Missing required argument "[bootstrap-server]"');
+  const actions = (['create', 'list', 'describe', 'delete', 'alter'] as const).filter((a) => values[a]);
+  if (actions.length !== 1) throw new UsageError('Command must include exactly one action: --list, --describe, --create, --alter or --delete');
+  if ((values.create || values.delete || values.alter) && !values.topic) throw new UsageError(`Missing required argument "[topic]"`);
+  if (values.alter && values.partitions === undefined) throw new UsageError('Missing required argument "[partitions]"');
+  return values;
+}
+
 class ToolError extends Error {}
+
+async function createTopic(admin: Admin, values: Values, io: ToolIO): Promise<number> {
+  const topic = values.topic!;
+  const partitions = intOption(values.partitions, 'partitions', 1);
+  const rf = intOption(values['replication-factor'], 'replication-factor', 1);
+  const configs = Object.fromEntries(parseProps(values.config, '--config'));
+  try {
+    await admin.createTopics([{ name: topic, numPartitions: partitions ?? -1, replicationFactor: rf ?? -1, configs }]);
+  } catch (e) {
+    if (e instanceof KafkaProtocolError && e.type === 'TOPIC_ALREADY_EXISTS') {
+      if (values['if-not-exists']) return 0;
+      throw new ToolError(`Topic '${topic}' already exists.`);
+    }
+    throw e;
+  }
+  io.stdout.write(`Created topic ${topic}.\n`);
+  return 0;
+}
+
+async function listTopics(admin: Admin, values: Values, io: ToolIO): Promise<number> {
+  const topic = values.topic;
+  const names = await admin.listTopics({ includeInternal: !values['exclude-internal'] });
+  for (const n of names) if (!topic || n === topic) io.stdout.write(`${n}\n`);
+  return 0;
+}
+
+async function describeTopics(admin: Admin, values: Values, io: ToolIO): Promise<number> {
+  const topic = values.topic;
+  let topics: TopicDescription[];
+  if (topic) {
+    topics = await admin.describeTopics([topic]).catch((e: unknown) => {
+      if (e instanceof KafkaProtocolError && e.code === 3) {
+        if (values['if-exists']) return [];
+        throw new ToolError(`Topic '${topic}' does not exist as expected`);
+      }
+      throw e;
+    });
+  } else {
+    topics = (await admin.describeTopics()).filter((t) => !(values['exclude-internal'] && t.isInternal));
+  }
+  const configs = await topicConfigs(admin, topics.map((t) => t.name));
+  for (const t of topics) io.stdout.write(formatTopic(t, configs.get(t.name) ?? ''));
+  return 0;
+}
+
+async function deleteTopic(admin: Admin, values: Values): Promise<number> {
+  const topic = values.topic!;
+  try {
+    await admin.deleteTopics([topic]);
+  } catch (e) {
+    return missingTopic(e, topic, values['if-exists'] === true);
+  }
+  return 0;
+}
+
+/** --alter: raises the partition count to --partitions. */
+async function alterTopic(admin: Admin, values: Values): Promise<number> {
+  const topic = values.topic!;
+  const count = intOption(values.partitions, 'partitions', 1)!;
+  try {
+    await admin.createPartitions([{ topic, count }]);
+  } catch (e) {
+    return missingTopic(e, topic, values['if-exists'] === true);
+  }
+  return 0;
+}
+
+/**
+ * A failed delete or alter: a missing topic (UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID) exits 0 with
+ * --if-exists and is Kafka's "does not exist" error otherwise; any other error is rethrown.
+ */
+function missingTopic(e: unknown, topic: string, ifExists: boolean): number {
+  if (e instanceof KafkaProtocolError && (e.code === 3 || e.code === 100)) {
+    if (ifExists) return 0;
+    throw new ToolError(`Topic '${topic}' does not exist as expected`);
+  }
+  throw e;
+}
 
 /** Non-default topic configs (`k=v,k=v`) per topic, or '' when the broker has no DescribeConfigs. */
 async function topicConfigs(admin: Admin, names: string[]): Promise<Map<string, string>> {
