@@ -27,7 +27,7 @@ Options:
                                   null.literal (default 'null')
   --consumer-property <key=value> Consumer configs: fetch.max.wait.ms, fetch.min.bytes, fetch.max.bytes,
                                   max.partition.fetch.bytes, client.id, request.timeout.ms
-  --group <id>                    Not supported yet (consumer groups come later).
+  --group <id>                    Not supported: reads partitions directly (kcat -G joins a group).
   -h, --help                      This help.
 `;
 
@@ -55,6 +55,10 @@ interface CommandLine {
   topic: string;
   props: Map<string, string>;
   cprops: Map<string, string>;
+  /** --consumer-property request.timeout.ms, checked with the other flags. */
+  requestTimeoutMs: number | undefined;
+  /** The consumer's configs, checked with the other flags (a bad number is a usage error, not a crash). */
+  consumer: ConsumerOptions;
   start: StartPosition;
   partition: number | undefined;
   maxMessages: number | undefined;
@@ -68,9 +72,9 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
   const cluster = new Cluster({
     bootstrapServers: args.values['bootstrap-server']!,
     clientId: args.cprops.get('client.id') ?? 'rivulet-console-consumer',
-    requestTimeoutMs: intOption(args.cprops.get('request.timeout.ms'), 'request.timeout.ms', 1),
+    requestTimeoutMs: args.requestTimeoutMs,
   });
-  const consumer = new Consumer(cluster, consumerOptions(args));
+  const consumer = new Consumer(cluster, args.consumer);
   const stop = new StopSignal(args.timeoutMs);
   let code = 0;
   try {
@@ -105,7 +109,9 @@ function parseCommandLine(argv: string[]): CommandLine | 'help' {
   const cprops = parseProps(values['consumer-property'], '--consumer-property');
   const il = values['isolation-level'];
   if (il !== undefined && il !== 'read_committed' && il !== 'read_uncommitted') throw new UsageError(`Invalid isolation level '${il}'`);
-  return { values, topic: values.topic, props, cprops, start, partition, maxMessages, timeoutMs };
+  const requestTimeoutMs = intOption(cprops.get('request.timeout.ms'), 'request.timeout.ms', 1);
+  const consumer = consumerOptions(values, cprops, timeoutMs);
+  return { values, topic: values.topic, props, cprops, requestTimeoutMs, consumer, start, partition, maxMessages, timeoutMs };
 }
 
 /** --offset (earliest, latest or an offset), else --from-beginning's earliest, else latest. */
@@ -118,8 +124,7 @@ function startPosition(values: Values): StartPosition {
 }
 
 /** The consumer's fetch configs; a fetch never waits longer than --timeout-ms. */
-function consumerOptions(args: CommandLine): ConsumerOptions {
-  const { cprops, timeoutMs, values } = args;
+function consumerOptions(values: Values, cprops: Map<string, string>, timeoutMs: number | undefined): ConsumerOptions {
   const maxWait = intOption(cprops.get('fetch.max.wait.ms'), 'fetch.max.wait.ms') ?? 500;
   return {
     maxWaitMs: timeoutMs !== undefined ? Math.min(maxWait, timeoutMs) : maxWait,

@@ -227,6 +227,7 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
       if (!values.topic && !values['all-topics']) throw new UsageError('Option [reset-offsets] takes one of these options: [all-topics], [topic]');
       if (values['dry-run'] && values.execute) throw new UsageError('Option [reset-offsets] takes at most one of these options: [dry-run], [execute]');
     }
+    intOption(values['command-timeout'], 'command-timeout', 1);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr.write(`${e.message}\n${USAGE}`);

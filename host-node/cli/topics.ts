@@ -83,6 +83,7 @@ function parseCommandLine(argv: string[]): Values | 'help' {
   if (actions.length !== 1) throw new UsageError('Command must include exactly one action: --list, --describe, --create, --alter or --delete');
   if ((values.create || values.delete || values.alter) && !values.topic) throw new UsageError(`Missing required argument "[topic]"`);
   if (values.alter && values.partitions === undefined) throw new UsageError('Missing required argument "[partitions]"');
+  intOption(values['command-timeout'], 'command-timeout', 1);
   return values;
 }
 

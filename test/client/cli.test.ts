@@ -119,3 +119,19 @@ describe('rivulet produce / consume', () => {
     expect(r.err).toMatch(/^Missing required argument "\[topic\]"/);
   });
 });
+
+describe('bad numbers in options', () => {
+  it('are usage errors (exit 1, the option named, the usage printed), never a crash', async () => {
+    const cases: Array<[typeof topics, string[], RegExp]> = [
+      [topics, ['--bootstrap-server', bs, '--list', '--command-timeout', 'abc'], /Invalid value 'abc' for --command-timeout/],
+      [consume, ['--bootstrap-server', bs, '--topic', 't', '--consumer-property', 'fetch.max.wait.ms=abc'], /Invalid value 'abc' for --fetch\.max\.wait\.ms/],
+      [consume, ['--bootstrap-server', bs, '--topic', 't', '--consumer-property', 'request.timeout.ms=0'], /Invalid value '0' for --request\.timeout\.ms/],
+    ];
+    for (const [run, argv, message] of cases) {
+      const r = await tool(run, argv);
+      expect(r.code, argv.join(' ')).toBe(1);
+      expect(r.err).toMatch(message);
+      expect(r.err).toMatch(/^Usage: rivulet /m);
+    }
+  });
+});
