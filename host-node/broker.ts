@@ -10,6 +10,7 @@ import { LinearFrameArena } from '../storage/linear-frame-arena.js';
 import { ApiKey } from '../protocol/generated/api.js';
 import type { WebSocketListener } from './network/ws-listener.js';
 import type { Connection } from './network/connection.js';
+import type { ConnectionLimits } from './network/types.js';
 import type { BrokerContext } from './server/context.js';
 import { KafkaDispatcher } from './server/dispatcher.js';
 import { registerDefaultHandlers } from './server/handlers/index.js';
@@ -71,55 +72,132 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const handlers = registerDefaultHandlers(new HandlerRegistry());
   options.configureHandlers?.(handlers);
 
-  // Topics and their logs: loads the topic records, opens every partition log under log.dirs (recovery
-  // after an unclean shutdown, checkpoints), starts the retention and checkpoint timers.
   // One WASM core instance serves the whole broker: storage, the group coordinator's record encoding
   // and the data path's down-conversion all run in its linear memory.
   const core = newCore();
   const storageCore = new WasmStorageCore(core);
+  // Topics and their logs: loads the topic records, opens every partition log under log.dirs (recovery
+  // after an unclean shutdown, checkpoints), starts the retention and checkpoint timers.
   const topicRegistry = new TopicRegistry({ config, nodeId, core: storageCore, log: log.child('topics') });
-
+  // The advertised listeners are filled in once the listeners are bound.
   const advertised: Endpoint[] = [];
-  const context: BrokerContext = {
-    nodeId,
-    clusterId: meta.clusterId,
+  const context = createContext({ config, clusterId: meta.clusterId, handlers, topicRegistry, core, log, advertised, metadata: options.metadata });
+  // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md).
+  attachGroupCoordinator(context, { core });
+  const metricsModule = await attachMetrics(context, topicRegistry);
+  const frameArena = createFrameArena(storageCore);
+  const started = await startListeners(context, options.onConnection, metricsModule, frameArena);
+
+  resolveAdvertisedListeners(config, started.listeners, advertised);
+  logListening(context, started);
+
+  return runningBroker(context, started, frameArena);
+}
+
+/** The started broker as its caller sees it, with a close() that shuts everything down once. */
+function runningBroker(context: BrokerContext, started: StartedListeners, frameArena: LinearFrameArena | undefined): RunningBroker {
+  const { listeners, wsListener, metricsServer } = started;
+  let closing: Promise<void> | null = null;
+  return {
+    host: listeners[0]!.host,
+    port: listeners[0]!.port,
+    nodeId: context.nodeId,
+    clusterId: context.clusterId,
+    context,
+    listeners,
+    metrics: metricsServer,
+    ws: wsListener,
+    frameArena,
+    close() {
+      // Listeners first (no new requests), then a clean storage shutdown (flush, checkpoints, marker).
+      // The group coordinator stops at the same time: waiting JoinGroup/SyncGroup requests are answered
+      // (NOT_COORDINATOR) so their connections can drain.
+      closing ??= Promise.all([context.groupCoordinator?.shutdown(), metricsServer?.close(), wsListener?.close(), ...listeners.map((l) => l.close())]).then(() =>
+        context.topicRegistry.close(),
+      );
+      return closing;
+    },
+  };
+}
+
+interface ContextParts {
+  readonly config: BrokerConfig;
+  readonly clusterId: string;
+  readonly handlers: HandlerRegistry;
+  readonly topicRegistry: TopicRegistry;
+  readonly core: ReturnType<typeof newCore>;
+  readonly log: Logger;
+  readonly advertised: readonly Endpoint[];
+  /** What Metadata lists, when not the topic registry. */
+  readonly metadata: TopicMetadataSource | undefined;
+}
+
+/** The broker context the handlers are served from; the group coordinator and the metrics are attached after. */
+function createContext({ config, clusterId, handlers, topicRegistry, core, log, advertised, metadata }: ContextParts): BrokerContext {
+  return {
+    nodeId: config.nodeId,
+    clusterId,
     rack: config.get('broker.rack'),
     config,
     advertisedListeners: advertised,
     handlers,
     topicRegistry,
-    metadata: options.metadata ?? topicRegistry,
+    metadata: metadata ?? topicRegistry,
     logManager: topicRegistry.logManager,
     recordFormats: new RecordFormats(core),
     log,
     groupCoordinator: undefined,
     metrics: undefined,
   };
-  // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md).
-  attachGroupCoordinator(context, { core });
-  // Prometheus metrics (docs/metrics.md): counters handlers bump, read when /metrics is scraped.
-  const metricsPort = config.get('metrics.port');
-  // Loaded only when asked for: prom-client alone takes ~70 ms to load, a quarter of the start-up time.
-  const metricsModule = metricsPort !== -1 ? await import('./metrics/index.js') : undefined;
-  if (metricsModule) {
-    const source = brokerMetricsSource(context.logManager, () => context.groupCoordinator);
-    const m = (context.metrics = new metricsModule.BrokerMetrics(source));
-    topicRegistry.onChange((c) => {
-      if (c.type === 'deleted') m.forgetTopic(c.topic.name);
-    });
-  }
-  const dispatcher = new KafkaDispatcher(context);
-  const limits = {
-    maxRequestBytes: config.get('socket.request.max.bytes'),
-    maxQueuedRequests: config.get('queued.max.requests'),
-    idleTimeoutMs: config.get('connections.max.idle.ms'),
-  };
+}
 
-  // Produce frames that span socket reads are reassembled in the storage core's linear memory, so their
-  // batches are copied once between socket and disk (storage/linear-frame-arena.ts).
-  const frameArena = storageCore.linear
+type MetricsModule = typeof import('./metrics/index.js');
+
+/**
+ * Prometheus metrics (docs/metrics.md), when `metrics.port` is not -1: counters handlers bump, read when
+ * /metrics is scraped. Returns the metrics module for starting the HTTP server, or undefined.
+ */
+async function attachMetrics(context: BrokerContext, topicRegistry: TopicRegistry): Promise<MetricsModule | undefined> {
+  if (context.config.get('metrics.port') === -1) return undefined;
+  // Loaded only when asked for: prom-client alone takes ~70 ms to load, a quarter of the start-up time.
+  const metricsModule = await import('./metrics/index.js');
+  const source = brokerMetricsSource(context.logManager, () => context.groupCoordinator);
+  const m = (context.metrics = new metricsModule.BrokerMetrics(source));
+  topicRegistry.onChange((c) => {
+    if (c.type === 'deleted') m.forgetTopic(c.topic.name);
+  });
+  return metricsModule;
+}
+
+/**
+ * Produce frames that span socket reads are reassembled in the storage core's linear memory, so their
+ * batches are copied once between socket and disk (storage/linear-frame-arena.ts).
+ */
+function createFrameArena(storageCore: WasmStorageCore): LinearFrameArena | undefined {
+  return storageCore.linear
     ? new LinearFrameArena(storageCore.linear, { regionBytes: POOL_MAX_BYTES, maxRegions: 16, accepts: (apiKey) => apiKey === ApiKey.Produce })
     : undefined;
+}
+
+interface StartedListeners {
+  readonly listeners: TcpListener[];
+  readonly wsListener: WebSocketListener | undefined;
+  readonly metricsServer: MetricsServer | undefined;
+}
+
+/**
+ * Binds the Kafka listeners, the WebSocket listener and the metrics server. When one fails, what was
+ * started is closed again (and the group coordinator and the topics with it) before the error is rethrown.
+ */
+async function startListeners(
+  context: BrokerContext,
+  onConnection: ((c: Connection) => void) | undefined,
+  metricsModule: MetricsModule | undefined,
+  frameArena: LinearFrameArena | undefined,
+): Promise<StartedListeners> {
+  const { config, log } = context;
+  const dispatcher = new KafkaDispatcher(context);
+  const limits = requestLimits(config);
   const listeners: TcpListener[] = [];
   let metricsServer: MetricsServer | undefined;
   let wsListener: WebSocketListener | undefined;
@@ -134,72 +212,80 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
           dispatcher,
           log: log.child('network'),
           frameArena,
-          onConnection: context.metrics ? countConnection(context.metrics, ep.name, options.onConnection) : options.onConnection,
+          onConnection: context.metrics ? countConnection(context.metrics, ep.name, onConnection) : onConnection,
         }),
       );
       context.metrics?.addListener(listeners[listeners.length - 1]!);
     }
-    const wsPort = config.get('ws.port');
-    if (wsPort !== -1) {
-      // Loaded only when asked for, like the metrics: start-up time is mostly module loading.
-      const { WebSocketListener } = await import('./network/ws-listener.js');
-      wsListener = await WebSocketListener.listen({
-        name: 'WEBSOCKET',
-        host: config.get('ws.host'),
-        port: wsPort,
-        limits,
-        dispatcher,
-        log: log.child('network'),
-        onConnection: options.onConnection,
-      });
-    }
-    if (context.metrics && metricsModule) metricsServer = await metricsModule.startMetricsServer(context.metrics, config.get('metrics.host'), metricsPort, log.child('metrics'));
+    wsListener = await listenWebSocket(context, limits, dispatcher, onConnection);
+    if (context.metrics && metricsModule)
+      metricsServer = await metricsModule.startMetricsServer(context.metrics, config.get('metrics.host'), config.get('metrics.port'), log.child('metrics'));
   } catch (e) {
     await metricsServer?.close();
     await wsListener?.close(0);
     await Promise.all(listeners.map((l) => l.close(0)));
     await context.groupCoordinator?.shutdown();
-    await topicRegistry.close();
+    await context.topicRegistry.close();
     throw e;
   }
+  return { listeners, wsListener, metricsServer };
+}
 
-  // Resolve what clients are told: advertised.listeners (or listeners), with port 0 → bound port and
-  // an empty / wildcard host → this machine's name.
+/** What every connection of a Kafka or WebSocket listener is held to. */
+function requestLimits(config: BrokerConfig): ConnectionLimits {
+  return {
+    maxRequestBytes: config.get('socket.request.max.bytes'),
+    maxQueuedRequests: config.get('queued.max.requests'),
+    idleTimeoutMs: config.get('connections.max.idle.ms'),
+  };
+}
+
+/** The Kafka-over-WebSocket listener, when `ws.port` is not -1. */
+async function listenWebSocket(
+  context: BrokerContext,
+  limits: ConnectionLimits,
+  dispatcher: KafkaDispatcher,
+  onConnection: ((c: Connection) => void) | undefined,
+): Promise<WebSocketListener | undefined> {
+  const wsPort = context.config.get('ws.port');
+  if (wsPort === -1) return undefined;
+  // Loaded only when asked for, like the metrics: start-up time is mostly module loading.
+  const { WebSocketListener } = await import('./network/ws-listener.js');
+  return WebSocketListener.listen({
+    name: 'WEBSOCKET',
+    host: context.config.get('ws.host'),
+    port: wsPort,
+    limits,
+    dispatcher,
+    log: context.log.child('network'),
+    onConnection,
+  });
+}
+
+/**
+ * What clients are told: advertised.listeners (or listeners), with port 0 → bound port and an empty /
+ * wildcard host → this machine's name.
+ */
+function resolveAdvertisedListeners(config: BrokerConfig, listeners: readonly TcpListener[], advertised: Endpoint[]): void {
   for (const ep of config.advertisedListeners) {
     const bound = listeners.find((l) => l.name === ep.name);
     const port = ep.port === 0 && bound ? bound.port : ep.port;
     const host = ep.host === '' || ep.host === '0.0.0.0' || ep.host === '::' ? hostname() : ep.host;
     advertised.push({ name: ep.name, host, port });
   }
+}
+
+function logListening(context: BrokerContext, { listeners, wsListener, metricsServer }: StartedListeners): void {
+  const { log, nodeId, clusterId, advertisedListeners } = context;
   for (const l of listeners) {
-    const adv = advertised.find((a) => a.name === l.name);
+    const adv = advertisedListeners.find((a) => a.name === l.name);
     log.info(
-      `broker node.id=${nodeId} cluster.id=${meta.clusterId} listening on ${formatEndpoint({ name: l.name, host: l.host, port: l.port })}` +
+      `broker node.id=${nodeId} cluster.id=${clusterId} listening on ${formatEndpoint({ name: l.name, host: l.host, port: l.port })}` +
         (adv ? ` (advertised ${formatEndpoint(adv)})` : ''),
     );
   }
   if (wsListener) log.info(`Kafka over WebSocket at ${wsListener.url}${wsListener.demoUrl ? ` (demo page: ${wsListener.demoUrl})` : ''}`);
   if (metricsServer) log.info(`Prometheus metrics at ${metricsServer.url}`);
-
-  let closing: Promise<void> | null = null;
-  return {
-    host: listeners[0]!.host,
-    port: listeners[0]!.port,
-    nodeId,
-    clusterId: meta.clusterId,
-    context,
-    listeners,
-    metrics: metricsServer,
-    ws: wsListener,
-    frameArena,
-    close() {
-      // Listeners first (no new requests), then a clean storage shutdown (flush, checkpoints, marker).
-      // The group coordinator stops at the same time: waiting JoinGroup/SyncGroup requests are answered
-      // (NOT_COORDINATOR) so their connections can drain.
-      closing ??= Promise.all([context.groupCoordinator?.shutdown(), metricsServer?.close(), wsListener?.close(), ...listeners.map((l) => l.close())]).then(() => topicRegistry.close());
-      return closing;
-    },
-  };
 }
 
 function countConnection(metrics: BrokerMetrics, listener: string, next: ((c: Connection) => void) | undefined): (c: Connection) => void {

@@ -256,92 +256,123 @@ export class BrokerConfig {
   }
 
   static load(src: BrokerConfigSources = {}): BrokerConfig {
-    const values: Record<string, unknown> = {};
-    const sources = new Map<BrokerConfigKey, ConfigSource>();
-    for (const [k, d] of Object.entries(DEFS)) {
-      values[k] = d.default;
-      sources.set(k as BrokerConfigKey, 'default');
-    }
-    const unknownKeys: string[] = [];
+    const merged = defaultValues();
+    const unknownKeys = applyProperties(merged, readProperties(src));
+    if (src.env) applyEnv(merged, src.env);
+    if (src.sets) applySets(merged, src.sets);
+    applyFlags(merged, src.flags ?? {});
+    checkValues(merged.values);
+    return new BrokerConfig(merged.values as BrokerConfigValues, merged.sources, unknownKeys);
+  }
+}
 
-    // 1. server.properties
-    let fileProps: Map<string, string> | undefined;
-    if (src.configFile !== undefined) {
-      let text: string;
-      try {
-        text = readFileSync(src.configFile, 'utf8');
-      } catch (e) {
-        throw new ConfigError('--config', `Cannot read config file ${src.configFile}: ${(e as Error).message}`);
-      }
-      fileProps = parseProperties(text);
-    }
-    if (src.propertiesText !== undefined) {
-      fileProps = new Map([...(fileProps ?? []), ...parseProperties(src.propertiesText)]);
-    }
-    for (const [k, raw] of fileProps ?? []) {
-      if (!isBrokerConfigKey(k)) {
-        unknownKeys.push(k);
-        continue;
-      }
-      values[k] = parseValue(k, DEFS[k]!, raw);
-      sources.set(k, 'file');
-    }
+/** Values being merged from the sources, and where each came from. */
+interface MergedValues {
+  readonly values: Record<string, unknown>;
+  readonly sources: Map<BrokerConfigKey, ConfigSource>;
+}
 
-    // 2. environment
-    if (src.env) {
-      for (const k of Object.keys(DEFS)) {
-        const raw = src.env[envName(k)];
-        if (raw === undefined) continue;
-        values[k] = parseValue(`${k} (from ${envName(k)})`, DEFS[k]!, raw);
-        sources.set(k as BrokerConfigKey, 'env');
-      }
-    }
+function defaultValues(): MergedValues {
+  const values: Record<string, unknown> = {};
+  const sources = new Map<BrokerConfigKey, ConfigSource>();
+  for (const [k, d] of Object.entries(DEFS)) {
+    values[k] = d.default;
+    sources.set(k as BrokerConfigKey, 'default');
+  }
+  return { values, sources };
+}
 
-    // 3. --set
-    if (src.sets) {
-      const entries = Symbol.iterator in src.sets ? (src.sets as Iterable<readonly [string, unknown]>) : Object.entries(src.sets);
-      for (const [k, v] of entries) {
-        if (!isBrokerConfigKey(k)) throw new ConfigError(k, `Unknown configuration ${k}`);
-        values[k] = checkTyped(k, DEFS[k]!, v);
-        sources.set(k, 'set');
-      }
+/** 1. server.properties: the --config file, then properties text given in code (which wins per key). */
+function readProperties(src: BrokerConfigSources): Map<string, string> | undefined {
+  let fileProps: Map<string, string> | undefined;
+  if (src.configFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(src.configFile, 'utf8');
+    } catch (e) {
+      throw new ConfigError('--config', `Cannot read config file ${src.configFile}: ${(e as Error).message}`);
     }
+    fileProps = parseProperties(text);
+  }
+  if (src.propertiesText !== undefined) {
+    fileProps = new Map([...(fileProps ?? []), ...parseProperties(src.propertiesText)]);
+  }
+  return fileProps;
+}
 
-    // 4. explicit flags
-    const f = src.flags ?? {};
-    if (f.host !== undefined || f.port !== undefined) {
-      const eps = parseEndpoints(values.listeners as string[]);
-      if (typeof eps === 'string') throw ConfigError.invalid('listeners', values.listeners, eps);
-      const first = eps[0]!;
-      if (f.port !== undefined && (!Number.isInteger(f.port) || f.port < 0 || f.port > 65535))
-        throw new ConfigError('--port', `Invalid value ${f.port} for --port: must be 0..65535`);
-      const host = f.host ?? first.host;
-      const port = f.port ?? first.port;
-      values.listeners = [`${first.name}://${host.includes(':') ? `[${host}]` : host}:${port}`, ...(values.listeners as string[]).slice(1)];
-      sources.set('listeners', 'flag');
+/** Applies the file's known keys; returns the keys this broker does not know (Kafka logs these as unused). */
+function applyProperties(merged: MergedValues, fileProps: Map<string, string> | undefined): string[] {
+  const unknownKeys: string[] = [];
+  for (const [k, raw] of fileProps ?? []) {
+    if (!isBrokerConfigKey(k)) {
+      unknownKeys.push(k);
+      continue;
     }
-    if (f.wsPort !== undefined) {
-      if (!Number.isInteger(f.wsPort) || f.wsPort < -1 || f.wsPort > 65535)
-        throw new ConfigError('--ws-port', `Invalid value ${f.wsPort} for --ws-port: must be -1..65535`);
-      values['ws.port'] = f.wsPort;
-      sources.set('ws.port', 'flag');
-    }
-    if (f.dataDir !== undefined) {
-      if (f.dataDir === '') throw new ConfigError('--data-dir', 'Invalid value for --data-dir: empty');
-      values['log.dirs'] = [f.dataDir];
-      sources.set('log.dirs', 'flag');
-    }
+    merged.values[k] = parseValue(k, DEFS[k]!, raw);
+    merged.sources.set(k, 'file');
+  }
+  return unknownKeys;
+}
 
-    // 5. required + validation
-    for (const [k, d] of Object.entries(DEFS)) {
-      const v = values[k];
-      if (v === undefined) throw new ConfigError(k, `Missing required configuration "${k}" which has no default value.`);
-      if (d.validate && !(v === null && d.nullable)) {
-        const reason = d.validate(v as never, k);
-        if (reason !== undefined) throw ConfigError.invalid(k, Array.isArray(v) ? v.join(',') : v, reason);
-      }
+/** 2. environment: RIVULET_<KEY> for every known key. */
+function applyEnv(merged: MergedValues, env: Record<string, string | undefined>): void {
+  for (const k of Object.keys(DEFS)) {
+    const raw = env[envName(k)];
+    if (raw === undefined) continue;
+    merged.values[k] = parseValue(`${k} (from ${envName(k)})`, DEFS[k]!, raw);
+    merged.sources.set(k as BrokerConfigKey, 'env');
+  }
+}
+
+/** 3. --set: strings or typed values; an unknown key is an error. */
+function applySets(merged: MergedValues, sets: NonNullable<BrokerConfigSources['sets']>): void {
+  const entries = Symbol.iterator in sets ? (sets as Iterable<readonly [string, unknown]>) : Object.entries(sets);
+  for (const [k, v] of entries) {
+    if (!isBrokerConfigKey(k)) throw new ConfigError(k, `Unknown configuration ${k}`);
+    merged.values[k] = checkTyped(k, DEFS[k]!, v);
+    merged.sources.set(k, 'set');
+  }
+}
+
+/** 4. explicit flags, the highest precedence. */
+function applyFlags(merged: MergedValues, f: NonNullable<BrokerConfigSources['flags']>): void {
+  if (f.host !== undefined || f.port !== undefined) applyHostPortFlags(merged, f.host, f.port);
+  if (f.wsPort !== undefined) {
+    if (!Number.isInteger(f.wsPort) || f.wsPort < -1 || f.wsPort > 65535)
+      throw new ConfigError('--ws-port', `Invalid value ${f.wsPort} for --ws-port: must be -1..65535`);
+    merged.values['ws.port'] = f.wsPort;
+    merged.sources.set('ws.port', 'flag');
+  }
+  if (f.dataDir !== undefined) {
+    if (f.dataDir === '') throw new ConfigError('--data-dir', 'Invalid value for --data-dir: empty');
+    merged.values['log.dirs'] = [f.dataDir];
+    merged.sources.set('log.dirs', 'flag');
+  }
+}
+
+/** --host / --port replace the host and port of the first listener; the others stay as configured. */
+function applyHostPortFlags(merged: MergedValues, flagHost: string | undefined, flagPort: number | undefined): void {
+  const { values } = merged;
+  const eps = parseEndpoints(values.listeners as string[]);
+  if (typeof eps === 'string') throw ConfigError.invalid('listeners', values.listeners, eps);
+  const first = eps[0]!;
+  if (flagPort !== undefined && (!Number.isInteger(flagPort) || flagPort < 0 || flagPort > 65535))
+    throw new ConfigError('--port', `Invalid value ${flagPort} for --port: must be 0..65535`);
+  const host = flagHost ?? first.host;
+  const port = flagPort ?? first.port;
+  values.listeners = [`${first.name}://${host.includes(':') ? `[${host}]` : host}:${port}`, ...(values.listeners as string[]).slice(1)];
+  merged.sources.set('listeners', 'flag');
+}
+
+/** 5. every key has a value (required keys have no default) and passes its validator. */
+function checkValues(values: Record<string, unknown>): void {
+  for (const [k, d] of Object.entries(DEFS)) {
+    const v = values[k];
+    if (v === undefined) throw new ConfigError(k, `Missing required configuration "${k}" which has no default value.`);
+    if (d.validate && !(v === null && d.nullable)) {
+      const reason = d.validate(v as never, k);
+      if (reason !== undefined) throw ConfigError.invalid(k, Array.isArray(v) ? v.join(',') : v, reason);
     }
-    return new BrokerConfig(values as BrokerConfigValues, sources, unknownKeys);
   }
 }
 

@@ -41,10 +41,20 @@ export class BrokerMetrics {
   private readonly totalTime: Histogram<'request'>;
 
   constructor(private readonly source: MetricsSource, o: { defaultMetrics?: boolean } = {}) {
-    const reg = this.registry;
-    const self = this;
-    if (o.defaultMetrics ?? true) collectDefaultMetrics({ register: reg });
+    // Registered in the order the exposition lists them.
+    if (o.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.registerTopicMetrics();
+    this.totalTime = this.registerRequestMetrics();
+    this.registerPurgatoryMetrics();
+    this.registerSocketServerMetrics();
+    this.registerLogMetrics();
+    this.registerConsumerGroupMetrics();
+  }
 
+  /** Kafka's BrokerTopicMetrics: per-topic counters the data path bumps. */
+  private registerTopicMetrics(): void {
+    const reg = this.registry;
+    const topics = this.topics;
     const topicCounter = (name: string, help: string, field: keyof TopicStats) =>
       new Counter({
         name,
@@ -53,13 +63,18 @@ export class BrokerMetrics {
         registers: [reg],
         collect() {
           this.reset();
-          for (const [topic, s] of self.topics) this.inc({ topic }, s[field]);
+          for (const [topic, s] of topics) this.inc({ topic }, s[field]);
         },
       });
     topicCounter('kafka_server_brokertopicmetrics_messagesin_total', 'Records appended by Produce, per topic (Kafka BrokerTopicMetrics MessagesInPerSec).', 'messagesIn');
     topicCounter('kafka_server_brokertopicmetrics_bytesin_total', 'Record bytes received in Produce requests, per topic (Kafka BrokerTopicMetrics BytesInPerSec).', 'bytesIn');
     topicCounter('kafka_server_brokertopicmetrics_bytesout_total', 'Record bytes sent in Fetch responses, per topic (Kafka BrokerTopicMetrics BytesOutPerSec).', 'bytesOut');
+  }
 
+  /** Kafka's RequestMetrics: requests per API and their total time (the histogram `requestDone` feeds). */
+  private registerRequestMetrics(): Histogram<'request'> {
+    const reg = this.registry;
+    const apis = this.apis;
     new Counter({
       name: 'kafka_network_requestmetrics_requests_total',
       help: 'Requests received, per API (Kafka RequestMetrics RequestsPerSec).',
@@ -67,28 +82,38 @@ export class BrokerMetrics {
       registers: [reg],
       collect() {
         this.reset();
-        for (const a of self.apis) if (a !== undefined && a.requests > 0) this.inc({ request: a.name }, a.requests);
+        for (const a of apis) if (a !== undefined && a.requests > 0) this.inc({ request: a.name }, a.requests);
       },
     });
-    this.totalTime = new Histogram({
+    return new Histogram({
       name: 'kafka_network_requestmetrics_totaltimems',
       help: 'Time from a request being decoded to its response being ready, in milliseconds, per API (Kafka RequestMetrics TotalTimeMs).',
       labelNames: ['request'] as const,
       buckets: REQUEST_TIME_BUCKETS_MS,
       registers: [reg],
     });
+  }
 
+  /** Kafka's DelayedOperationPurgatory sizes: requests the Produce and Fetch handlers hold. */
+  private registerPurgatoryMetrics(): void {
+    const self = this;
     new Gauge({
       name: 'kafka_server_delayedoperationpurgatory_purgatorysize',
       help: 'Requests waiting: Produce = acks=all requests waiting for durability, Fetch = long-poll fetches waiting for min_bytes (Kafka DelayedOperationPurgatory PurgatorySize).',
       labelNames: ['delayedOperation'] as const,
-      registers: [reg],
+      registers: [this.registry],
       collect() {
         this.set({ delayedOperation: 'Produce' }, self.producePurgatory);
         this.set({ delayedOperation: 'Fetch' }, self.fetchPurgatory);
       },
     });
+  }
 
+  /** Kafka's socket-server-metrics: open and accepted connections per listener. */
+  private registerSocketServerMetrics(): void {
+    const reg = this.registry;
+    const listeners = this.listeners;
+    const accepted = this.accepted;
     new Gauge({
       name: 'kafka_server_socket_server_metrics_connection_count',
       help: 'Open client connections, per listener (Kafka socket-server-metrics connection-count).',
@@ -96,7 +121,7 @@ export class BrokerMetrics {
       registers: [reg],
       collect() {
         this.reset();
-        for (const l of self.listeners) this.set({ listener: l.name }, l.connections.size);
+        for (const l of listeners) this.set({ listener: l.name }, l.connections.size);
       },
     });
     new Counter({
@@ -106,11 +131,15 @@ export class BrokerMetrics {
       registers: [reg],
       collect() {
         this.reset();
-        for (const [listener, n] of self.accepted) this.inc({ listener }, n);
+        for (const [listener, n] of accepted) this.inc({ listener }, n);
       },
     });
+  }
 
-    // Partition logs, read at scrape time.
+  /** Partition logs, read from the source at scrape time. */
+  private registerLogMetrics(): void {
+    const reg = this.registry;
+    const source = this.source;
     const logGauge = (name: string, help: string, read: (l: PartitionLogStats) => number) =>
       new Gauge({
         name,
@@ -119,15 +148,21 @@ export class BrokerMetrics {
         registers: [reg],
         collect() {
           this.reset();
-          for (const l of self.source.partitionLogs()) this.set({ topic: l.topic, partition: String(l.partition) }, read(l));
+          for (const l of source.partitionLogs()) this.set({ topic: l.topic, partition: String(l.partition) }, read(l));
         },
       });
     logGauge('kafka_log_log_size', 'Bytes of the partition log on disk, all segments (Kafka kafka.log Log Size).', (l) => l.size);
     logGauge('kafka_log_log_logendoffset', 'Offset the next appended record gets (Kafka kafka.log Log LogEndOffset).', (l) => l.logEndOffset);
     logGauge('kafka_log_log_logstartoffset', 'First offset still in the log (Kafka kafka.log Log LogStartOffset).', (l) => l.logStartOffset);
+  }
 
-    // Consumer groups: committed offsets vs high watermark, computed at scrape time (the lag gauge is
-    // collected first and leaves its rows for the current-offset gauge).
+  /**
+   * Consumer groups: committed offsets vs high watermark, computed at scrape time (the lag gauge is
+   * collected first and leaves its rows for the current-offset gauge).
+   */
+  private registerConsumerGroupMetrics(): void {
+    const reg = this.registry;
+    const source = this.source;
     let rows: GroupOffsetStats[] = [];
     new Gauge({
       name: 'kafka_consumergroup_lag',
@@ -136,7 +171,7 @@ export class BrokerMetrics {
       registers: [reg],
       collect() {
         this.reset();
-        rows = [...self.source.groupOffsets()];
+        rows = [...source.groupOffsets()];
         for (const r of rows) if (r.highWatermark !== undefined) this.set({ group: r.group, topic: r.topic, partition: String(r.partition) }, r.highWatermark - r.offset);
       },
     });
@@ -158,7 +193,7 @@ export class BrokerMetrics {
       registers: [reg],
       collect() {
         this.reset();
-        for (const g of self.source.groups()) this.set({ group: g.group }, g.members);
+        for (const g of source.groups()) this.set({ group: g.group }, g.members);
       },
     });
   }

@@ -89,81 +89,103 @@ export class FrameDecoder {
    */
   push(chunk: Buffer, transient = false): void {
     if (this.broken) return;
+    // Each step consumes bytes from `off` on and returns where the next one starts. The steps are
+    // methods of this class taking and returning numbers only: nothing is allocated per chunk or frame.
     let off = 0;
     const len = chunk.length;
     while (off < len) {
-      if (this.big !== null) {
-        // Continue a large frame: keep views of the chunks, join them once complete.
-        const n = Math.min(this.asmNeed - this.asmHave, len - off);
-        const part = n === len && off === 0 ? chunk : chunk.subarray(off, off + n);
-        this.big.push(transient ? Buffer.from(part) : part);
-        this.asmHave += n;
-        off += n;
-        if (this.asmHave === this.asmNeed) {
-          const frame = Buffer.concat(this.big, this.asmNeed);
-          invariant(frame.length === this.asmNeed, 'a large frame is joined from exactly its announced bytes');
-          this.big = null;
-          this.asmHave = this.asmNeed = 0;
-          this.sink(frame, undefined);
-        }
-        continue;
-      }
-      if (this.asm !== null || this.region !== null) {
-        // Continue a frame that spans chunks, in a Buffer of ours or an arena region (a fresh view of it:
-        // the memory behind a region may have grown since the last chunk).
-        const into = this.region !== null ? this.region.bytes() : this.asm!;
-        if (into.length < this.asmNeed) throw invariantViolation(`reassembly target of ${into.length} bytes holds the ${this.asmNeed}-byte frame`);
-        const n = Math.min(this.asmNeed - this.asmHave, len - off);
-        chunk.copy(into, this.asmHave, off, off + n);
-        this.asmHave += n;
-        off += n;
-        if (this.asmHave === this.asmNeed) {
-          const lent: Lent = this.region ?? this.asm!;
-          const size = this.asmNeed;
-          this.asm = this.region = null;
-          this.asmHave = this.asmNeed = 0;
-          this.sink(into.subarray(0, size), lent);
-        }
-        continue;
-      }
-      let size: number;
-      if (this.sizeHave === 0 && len - off >= 4) {
-        size = chunk.readInt32BE(off);
-        off += 4;
-      } else {
-        // The size prefix itself is split across chunks.
-        while (this.sizeHave < 4 && off < len) this.sizeBytes[this.sizeHave++] = chunk[off++]!;
-        if (this.sizeHave < 4) return;
-        size = this.sizeBytes.readInt32BE(0);
-        this.sizeHave = 0;
-      }
-      if (size < 0 || size > this.maxFrameBytes) {
-        this.broken = true;
-        throw new FrameError(
-          size < 0 ? `invalid negative frame size ${size}` : `frame size ${size} exceeds socket.request.max.bytes ${this.maxFrameBytes}`,
-        );
-      }
-      if (len - off >= size) {
-        // Whole frame inside this chunk: hand on a view, no copy (a copy for transient chunks).
-        const frame = chunk.subarray(off, off + size);
-        off += size;
-        if (!transient) this.sink(frame, undefined);
-        else this.sinkCopy(frame);
-        continue;
-      }
-      this.asmNeed = size;
-      this.asmHave = 0;
-      // The API key is known once two bytes of the frame are in (nearly always: they follow the size).
-      if (len - off >= 2) {
-        this.region = this.takeRegion(size, chunk.readInt16BE(off));
-        if (this.region !== null) continue;
-      }
-      if (size > POOL_MAX_BYTES) {
-        // Memory grows only as bytes actually arrive: a peer announcing 100 MB and sending 4 bytes costs nothing.
-        this.big = [];
-      } else {
-        this.asm = this.takeBuffer(size);
-      }
+      if (this.big !== null) off = this.continueLargeFrame(chunk, off, transient);
+      else if (this.asm !== null || this.region !== null) off = this.continueReassembly(chunk, off);
+      else off = this.startFrame(chunk, off, transient);
+    }
+  }
+
+  /** Continues a large frame: keeps views of the chunks (copies of transient ones), joins them once complete. */
+  private continueLargeFrame(chunk: Buffer, off: number, transient: boolean): number {
+    const len = chunk.length;
+    const n = Math.min(this.asmNeed - this.asmHave, len - off);
+    const part = n === len && off === 0 ? chunk : chunk.subarray(off, off + n);
+    this.big!.push(transient ? Buffer.from(part) : part);
+    this.asmHave += n;
+    if (this.asmHave === this.asmNeed) {
+      const frame = Buffer.concat(this.big!, this.asmNeed);
+      invariant(frame.length === this.asmNeed, 'a large frame is joined from exactly its announced bytes');
+      this.big = null;
+      this.asmHave = this.asmNeed = 0;
+      this.sink(frame, undefined);
+    }
+    return off + n;
+  }
+
+  /**
+   * Continues a frame that spans chunks, in a Buffer of ours or an arena region (a fresh view of it: the
+   * memory behind a region may have grown since the last chunk).
+   */
+  private continueReassembly(chunk: Buffer, off: number): number {
+    const into = this.region !== null ? this.region.bytes() : this.asm!;
+    if (into.length < this.asmNeed) throw invariantViolation(`reassembly target of ${into.length} bytes holds the ${this.asmNeed}-byte frame`);
+    const n = Math.min(this.asmNeed - this.asmHave, chunk.length - off);
+    chunk.copy(into, this.asmHave, off, off + n);
+    this.asmHave += n;
+    if (this.asmHave === this.asmNeed) {
+      const lent: Lent = this.region ?? this.asm!;
+      const size = this.asmNeed;
+      this.asm = this.region = null;
+      this.asmHave = this.asmNeed = 0;
+      this.sink(into.subarray(0, size), lent);
+    }
+    return off + n;
+  }
+
+  /**
+   * Reads a frame's size prefix, then hands the frame on when it lies whole in this chunk or starts
+   * reassembling it. A size prefix split across chunks is kept in `sizeBytes` until its 4 bytes are in.
+   */
+  private startFrame(chunk: Buffer, off: number, transient: boolean): number {
+    const len = chunk.length;
+    let size: number;
+    if (this.sizeHave === 0 && len - off >= 4) {
+      size = chunk.readInt32BE(off);
+      off += 4;
+    } else {
+      while (this.sizeHave < 4 && off < len) this.sizeBytes[this.sizeHave++] = chunk[off++]!;
+      if (this.sizeHave < 4) return off;
+      size = this.sizeBytes.readInt32BE(0);
+      this.sizeHave = 0;
+    }
+    this.checkSize(size);
+    if (len - off >= size) {
+      // Whole frame inside this chunk: hand on a view, no copy (a copy for transient chunks).
+      const frame = chunk.subarray(off, off + size);
+      if (!transient) this.sink(frame, undefined);
+      else this.sinkCopy(frame);
+      return off + size;
+    }
+    this.startReassembly(chunk, off, size);
+    return off;
+  }
+
+  /** A size outside 0..maxFrameBytes breaks the stream. */
+  private checkSize(size: number): void {
+    if (size >= 0 && size <= this.maxFrameBytes) return;
+    this.broken = true;
+    throw new FrameError(size < 0 ? `invalid negative frame size ${size}` : `frame size ${size} exceeds socket.request.max.bytes ${this.maxFrameBytes}`);
+  }
+
+  /** Picks where a frame of `size` bytes starting at `off` is reassembled; its bytes are copied by the next step. */
+  private startReassembly(chunk: Buffer, off: number, size: number): void {
+    this.asmNeed = size;
+    this.asmHave = 0;
+    // The API key is known once two bytes of the frame are in (nearly always: they follow the size).
+    if (chunk.length - off >= 2) {
+      this.region = this.takeRegion(size, chunk.readInt16BE(off));
+      if (this.region !== null) return;
+    }
+    if (size > POOL_MAX_BYTES) {
+      // Memory grows only as bytes actually arrive: a peer announcing 100 MB and sending 4 bytes costs nothing.
+      this.big = [];
+    } else {
+      this.asm = this.takeBuffer(size);
     }
   }
 

@@ -23,10 +23,13 @@
 //
 // Response fields by version: baseOffset (all), logAppendTimeMs (v2+: the LogAppendTime given, else -1),
 // logStartOffset (v5+), recordErrors + errorMessage (v8+), currentLeader (v10+, only with NOT_LEADER).
-import type { ProduceResponsePartitionProduceResponseInput, ProduceResponseTopicProduceResponseInput } from '../../../protocol/generated/index.js';
+import type { ProduceRequest, ProduceResponsePartitionProduceResponseInput, ProduceResponseTopicProduceResponseInput } from '../../../protocol/generated/index.js';
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import type { Log } from '../../../storage/index.js';
+import type { AppendInfo, Log } from '../../../storage/index.js';
+import type { BatchMetadata, ProducerBatch } from '../../../storage/producer-state.js';
+import type { BrokerMetrics } from '../../metrics/index.js';
+import type { RequestContext } from '../context.js';
 import { NO_RESPONSE, type ApiHandler } from '../registry.js';
 import { ProtocolError } from '../errors.js';
 import { findLog } from '../data/partitions.js';
@@ -37,29 +40,27 @@ import { ProduceApi } from '../../../protocol/generated/produce.js';
 /** How long an acks=all Produce may wait at most, whatever its timeout says. */
 const MAX_ACKS_ALL_WAIT_MS = 5 * 60_000;
 
-function errorResponse(index: number, code: number, message: string | null = null): ProduceResponsePartitionProduceResponseInput {
+type ProduceServices = 'topicRegistry' | 'logManager' | 'recordFormats' | 'metrics' | 'log';
+type PartitionResponse = ProduceResponsePartitionProduceResponseInput;
+
+/** An acks=-1 partition answered once `log` made `lastOffset` durable (or the request timed out). */
+interface DurableWait {
+  log: Log;
+  lastOffset: number;
+  out: PartitionResponse;
+}
+
+function errorResponse(index: number, code: number, message: string | null = null): PartitionResponse {
   return { index, errorCode: code, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage: message };
 }
 
-export const produceHandler: ApiHandler<typeof ApiKey.Produce, 'topicRegistry' | 'logManager' | 'recordFormats' | 'metrics' | 'log'> = {
+export const produceHandler: ApiHandler<typeof ApiKey.Produce, ProduceServices> = {
   api: ProduceApi,
   async handle(request, ctx) {
     const { acks } = request;
-    const broker = ctx.broker;
-    const responses: ProduceResponseTopicProduceResponseInput[] = [];
-    let failed: string | null = null;
-
-    if (acks !== 0 && acks !== 1 && acks !== -1) {
-      for (const t of request.topicData)
-        responses.push({ name: t.name, partitionResponses: t.partitionData.map((p) => errorResponse(p.index, ErrorCode.INVALID_REQUIRED_ACKS)) });
-      return { responses };
-    }
+    if (acks !== 0 && acks !== 1 && acks !== -1) return { responses: rejectAll(request, ErrorCode.INVALID_REQUIRED_ACKS, null) };
     if (request.transactionalId !== null) {
-      for (const t of request.topicData)
-        responses.push({
-          name: t.name,
-          partitionResponses: t.partitionData.map((p) => errorResponse(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'transactions are not supported')),
-        });
+      const responses = rejectAll(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'transactions are not supported');
       if (acks === 0) throw new ProtocolError('acks=0 transactional Produce refused (transactions are not supported)');
       return { responses };
     }
@@ -67,64 +68,20 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce, 'topicRegistry' |
     // Record bytes reassembled in the core's linear memory (Produce frames that spanned socket reads) are
     // appended from where they lie. An append (or a check) can grow that memory, which detaches later
     // partitions' views, so storage takes their positions first and rebuilds the views when needed.
-    const spans = broker.logManager.requestRecordSpans();
+    const spans = ctx.broker.logManager.requestRecordSpans();
     for (const t of request.topicData) for (const p of t.partitionData) spans.add(p.records);
     let spanIndex = 0;
 
     // Appends are synchronous; the durable waits of acks=-1 are collected and awaited together.
-    const waits: { log: Log; lastOffset: number; out: ProduceResponsePartitionProduceResponseInput }[] = [];
+    const responses: ProduceResponseTopicProduceResponseInput[] = [];
+    const waits: DurableWait[] = [];
+    let failed: string | null = null;
     for (const t of request.topicData) {
-      const partitionResponses: ProduceResponsePartitionProduceResponseInput[] = [];
+      const partitionResponses: PartitionResponse[] = [];
       for (const p of t.partitionData) {
         const records = spans.view(spanIndex++, p.records);
-        let log: Log | undefined;
-        try {
-          log = findLog(broker, t.name, p.index);
-          if (log === undefined) {
-            partitionResponses.push(errorResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
-            failed ??= `${t.name}-${p.index}: UNKNOWN_TOPIC_OR_PARTITION`;
-            continue;
-          }
-          const bytes = broker.recordFormats.prepareProduce(records, ctx.apiVersion);
-          const idem = ctx.apiVersion >= 3 ? readProducerBatchHeader(bytes) : null;
-          if (idem !== null) {
-            const c = log.producerState.check(idem.batch);
-            if (c.kind === 'error') {
-              partitionResponses.push(errorResponse(p.index, ErrorCode[c.error], c.message));
-              failed ??= `${t.name}-${p.index}: ${c.error}`;
-              continue;
-            }
-            if (c.kind === 'duplicate') {
-              if (broker.log.enabled('debug'))
-                broker.log.debug(`${ctx.connection.describe()}: Produce ${t.name}-${p.index}: duplicate batch of producer ${idem.batch.producerId} seq ${idem.batch.firstSeq}-${idem.batch.lastSeq} at offset ${c.batch.firstOffset}`);
-              const out = { index: p.index, errorCode: ErrorCode.NONE, baseOffset: BigInt(c.batch.firstOffset), logAppendTimeMs: -1n, logStartOffset: BigInt(log.logStartOffset) };
-              partitionResponses.push(out);
-              if (acks === -1) waits.push({ log, lastOffset: c.batch.lastOffset, out });
-              continue;
-            }
-          }
-          const info = log.append(bytes);
-          const m = broker.metrics;
-          if (m !== undefined) {
-            const s = m.topic(t.name);
-            s.messagesIn += info.recordCount;
-            s.bytesIn += records?.length ?? 0;
-          }
-          const out: ProduceResponsePartitionProduceResponseInput = {
-            index: p.index,
-            errorCode: ErrorCode.NONE,
-            baseOffset: BigInt(info.firstOffset),
-            logAppendTimeMs: BigInt(info.logAppendTime),
-            logStartOffset: BigInt(info.logStartOffset),
-          };
-          partitionResponses.push(out);
-          if (acks === -1) waits.push({ log, lastOffset: info.lastOffset, out });
-        } catch (e) {
-          const err = partitionErrorOf(e, broker.log, `Produce ${t.name}-${p.index}`);
-          if (broker.log.enabled('debug')) broker.log.debug(`${ctx.connection.describe()}: Produce ${t.name}-${p.index} failed: ${err.code} ${err.message}`);
-          partitionResponses.push(errorResponse(p.index, err.code, err.message));
-          failed ??= `${t.name}-${p.index}: error ${err.code} ${err.message}`;
-        }
+        const failure = producePartition(ctx, acks, t.name, p.index, records, partitionResponses, waits);
+        if (failure !== null) failed ??= failure;
       }
       responses.push({ name: t.name, partitionResponses });
     }
@@ -133,29 +90,121 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce, 'topicRegistry' |
       if (failed !== null) throw new ProtocolError(`acks=0 Produce failed (${failed}); closing the connection as Kafka does`);
       return NO_RESPONSE;
     }
-
-    if (waits.length > 0) {
-      const timeoutMs = Math.min(Math.max(request.timeoutMs, 0), MAX_ACKS_ALL_WAIT_MS);
-      const m = broker.metrics;
-      if (m) m.producePurgatory++;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      });
-      await Promise.all(
-        waits.map(async (w) => {
-          try {
-            const r = await Promise.race([w.log.waitDurable(w.lastOffset), timedOut]);
-            if (r === 'timeout') Object.assign(w.out, { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'not durable within the request timeout' });
-          } catch (e) {
-            const err = partitionErrorOf(e, broker.log, `Produce ${w.log.topic}-${w.log.partition} (acks=all)`);
-            Object.assign(w.out, { errorCode: err.code, errorMessage: err.message });
-          }
-        }),
-      );
-      clearTimeout(timer);
-      if (m) m.producePurgatory--;
-    }
+    if (waits.length > 0) await awaitDurable(ctx, waits, request.timeoutMs);
     return { responses };
   },
 };
+
+/** Every partition of the request answered with one error (a request refused as a whole). */
+function rejectAll(request: ProduceRequest, code: number, message: string | null): ProduceResponseTopicProduceResponseInput[] {
+  const responses: ProduceResponseTopicProduceResponseInput[] = [];
+  for (const t of request.topicData)
+    responses.push({ name: t.name, partitionResponses: t.partitionData.map((p) => errorResponse(p.index, code, message)) });
+  return responses;
+}
+
+/**
+ * Checks and appends one partition's records, pushing its response onto `partitionResponses` (and, for
+ * acks=-1, its durable wait onto `waits`). Returns what failed, for the acks=0 close, or null.
+ */
+function producePartition(
+  ctx: RequestContext<ProduceServices>,
+  acks: number,
+  topic: string,
+  index: number,
+  records: Uint8Array | null,
+  partitionResponses: PartitionResponse[],
+  waits: DurableWait[],
+): string | null {
+  const broker = ctx.broker;
+  try {
+    const log = findLog(broker, topic, index);
+    if (log === undefined) {
+      partitionResponses.push(errorResponse(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+      return `${topic}-${index}: UNKNOWN_TOPIC_OR_PARTITION`;
+    }
+    const bytes = broker.recordFormats.prepareProduce(records, ctx.apiVersion);
+    const idem = ctx.apiVersion >= 3 ? readProducerBatchHeader(bytes) : null;
+    if (idem !== null) {
+      const c = log.producerState.check(idem.batch);
+      if (c.kind === 'error') {
+        partitionResponses.push(errorResponse(index, ErrorCode[c.error], c.message));
+        return `${topic}-${index}: ${c.error}`;
+      }
+      if (c.kind === 'duplicate') {
+        const out = duplicateResponse(ctx, topic, index, log, idem.batch, c.batch);
+        partitionResponses.push(out);
+        if (acks === -1) waits.push({ log, lastOffset: c.batch.lastOffset, out });
+        return null;
+      }
+    }
+    const info = log.append(bytes);
+    countAppended(broker.metrics, topic, info, records);
+    const out: PartitionResponse = {
+      index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: BigInt(info.firstOffset),
+      logAppendTimeMs: BigInt(info.logAppendTime),
+      logStartOffset: BigInt(info.logStartOffset),
+    };
+    partitionResponses.push(out);
+    if (acks === -1) waits.push({ log, lastOffset: info.lastOffset, out });
+    return null;
+  } catch (e) {
+    const err = partitionErrorOf(e, broker.log, `Produce ${topic}-${index}`);
+    if (broker.log.enabled('debug')) broker.log.debug(`${ctx.connection.describe()}: Produce ${topic}-${index} failed: ${err.code} ${err.message}`);
+    partitionResponses.push(errorResponse(index, err.code, err.message));
+    return `${topic}-${index}: error ${err.code} ${err.message}`;
+  }
+}
+
+/** An exact repeat of one of the producer's last batches: success with the original offsets, nothing appended. */
+function duplicateResponse(
+  ctx: RequestContext<'log'>,
+  topic: string,
+  index: number,
+  log: Log,
+  batch: ProducerBatch,
+  original: BatchMetadata,
+): PartitionResponse {
+  const broker = ctx.broker;
+  if (broker.log.enabled('debug'))
+    broker.log.debug(`${ctx.connection.describe()}: Produce ${topic}-${index}: duplicate batch of producer ${batch.producerId} seq ${batch.firstSeq}-${batch.lastSeq} at offset ${original.firstOffset}`);
+  return { index, errorCode: ErrorCode.NONE, baseOffset: BigInt(original.firstOffset), logAppendTimeMs: -1n, logStartOffset: BigInt(log.logStartOffset) };
+}
+
+/** Kafka's MessagesIn / BytesIn for an appended partition (the bytes as received). */
+function countAppended(metrics: BrokerMetrics | undefined, topic: string, info: AppendInfo, records: Uint8Array | null): void {
+  if (metrics === undefined) return;
+  const s = metrics.topic(topic);
+  s.messagesIn += info.recordCount;
+  s.bytesIn += records?.length ?? 0;
+}
+
+/**
+ * acks=-1: waits until every appended partition is durable, or the request's timeout (capped) passes; a
+ * partition not durable by then gets REQUEST_TIMED_OUT, one whose flush failed its storage error.
+ */
+async function awaitDurable(ctx: RequestContext<'metrics' | 'log'>, waits: DurableWait[], requestTimeoutMs: number): Promise<void> {
+  const broker = ctx.broker;
+  const timeoutMs = Math.min(Math.max(requestTimeoutMs, 0), MAX_ACKS_ALL_WAIT_MS);
+  const m = broker.metrics;
+  if (m) m.producePurgatory++;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  await Promise.all(
+    waits.map(async (w) => {
+      try {
+        const r = await Promise.race([w.log.waitDurable(w.lastOffset), timedOut]);
+        if (r === 'timeout') Object.assign(w.out, { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'not durable within the request timeout' });
+      } catch (e) {
+        const err = partitionErrorOf(e, broker.log, `Produce ${w.log.topic}-${w.log.partition} (acks=all)`);
+        Object.assign(w.out, { errorCode: err.code, errorMessage: err.message });
+      }
+    }),
+  );
+  clearTimeout(timer);
+  if (m) m.producePurgatory--;
+}
