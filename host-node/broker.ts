@@ -25,6 +25,7 @@ import { createLogger, type Logger } from './util/log.js';
 import type { BrokerMetrics, MetricsServer } from './metrics/index.js';
 import { newCore } from '../bindings/node.js';
 import { WasmStorageCore } from '../storage/wasm-storage-core.js';
+import type { RivuletCore } from '../bindings/core.js';
 
 export interface StartBrokerOptions {
   /** A loaded config; when absent one is loaded from `sets` + the flags below (no env, no file). */
@@ -125,7 +126,7 @@ interface ContextParts {
   readonly clusterId: string;
   readonly handlers: HandlerRegistry;
   readonly topicRegistry: TopicRegistry;
-  readonly core: ReturnType<typeof newCore>;
+  readonly core: RivuletCore;
   readonly log: Logger;
   readonly advertised: readonly Endpoint[];
   /** What Metadata lists, when not the topic registry. */
