@@ -2,37 +2,10 @@
 // ready instance. Works both from the TypeScript sources (bindings/node.ts, e.g. under vitest/tsx) and
 // from the build (dist/bindings/node.js).
 
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { createCoreSync } from './core.js';
 import { makeFacade } from './facade.js';
+import { newCore } from './node-loader.js';
 
-const WASM = 'rivulet-core.wasm';
-
-/** Where rivulet-core.wasm is looked for, in order. RIVULET_CORE_WASM overrides. */
-export function wasmCandidates(): string[] {
-  const list: string[] = [];
-  const env = typeof process !== 'undefined' ? process.env.RIVULET_CORE_WASM : undefined;
-  if (env) list.push(env);
-  // dist/bindings/node.js → dist/core/; bindings/node.ts → dist/core/ or build/core/.
-  for (const rel of [`../core/${WASM}`, `../dist/core/${WASM}`, `../build/core/${WASM}`]) {
-    list.push(fileURLToPath(new URL(rel, import.meta.url)));
-  }
-  return list;
-}
-
-/** Reads the .wasm bytes (synchronously). */
-export function loadWasmBytes(): Uint8Array {
-  for (const p of wasmCandidates()) {
-    if (existsSync(p)) return readFileSync(p);
-  }
-  throw new Error(`rivulet: ${WASM} not found (looked in ${wasmCandidates().join(', ')}); run \`npm run build:core\``);
-}
-
-/** A new, independent core instance (its own linear memory). */
-export function newCore() {
-  return createCoreSync(loadWasmBytes());
-}
+export { loadWasmBytes, newCore, wasmCandidates } from './node-loader.js';
 
 const facade = makeFacade(newCore());
 

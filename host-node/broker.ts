@@ -23,7 +23,7 @@ import { TopicRegistry } from './topics/topic-registry.js';
 import { attachGroupCoordinator } from './server/group-services.js';
 import { createLogger, type Logger } from './util/log.js';
 import type { BrokerMetrics, MetricsServer } from './metrics/index.js';
-import { newCore } from '../bindings/node.js';
+import { newCore } from '../bindings/node-loader.js';
 import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 import type { RivuletCore } from '../bindings/core.js';
 

@@ -22,7 +22,7 @@ const ALLOWED: Record<string, readonly string[]> = {
 /** Packages that run on every host: no `node:` module, no npm package but the ones listed. */
 const NEUTRAL = new Set(['common', 'bindings', 'protocol', 'storage', 'client']);
 /** Files of a neutral package that are host-specific by design (the core's Node loader, the generator). */
-const HOST_FILES = [/^bindings\/node\.ts$/, /^bindings\/index\.ts$/, /^protocol\/generator\//];
+const HOST_FILES = [/^bindings\/node(-loader)?\.ts$/, /^bindings\/index\.ts$/, /^protocol\/generator\//];
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
