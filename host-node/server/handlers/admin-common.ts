@@ -25,6 +25,33 @@ export function duplicates<T>(items: readonly T[], key: (t: T) => string): Set<s
   return dup;
 }
 
+/** A config resource of AlterConfigs or IncrementalAlterConfigs, as far as the shared checks read it. */
+interface ConfigResource {
+  readonly resourceType: number;
+  readonly resourceName: string;
+  readonly configs: readonly { readonly name: string }[];
+}
+
+/** The resources named more than once in an AlterConfigs/IncrementalAlterConfigs request (see requestError). */
+export function duplicateResources(resources: readonly ConfigResource[]): Set<string> {
+  return duplicates(resources, resourceKey);
+}
+
+/**
+ * What both config-altering APIs answer before looking at a resource's values: INVALID_REQUEST for a resource
+ * named twice or a key given twice (Kafka's wording); undefined when neither.
+ */
+export function requestError(res: ConfigResource, duplicated: Set<string>): { errorCode: number; errorMessage: string } | undefined {
+  if (duplicated.has(resourceKey(res))) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate resource in the request.' };
+  const dupKeys = duplicates(res.configs, (c) => c.name);
+  if (dupKeys.size) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys: ${[...dupKeys].join(', ')}` };
+  return undefined;
+}
+
+function resourceKey(r: ConfigResource): string {
+  return `${r.resourceType}:${r.resourceName}`;
+}
+
 /**
  * A BROKER resource name must be this node's id, or '' (the cluster-wide default). Returns an error
  * for anything else (Kafka's wording), or null when it is ours.

@@ -8,20 +8,18 @@ import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import { invalidTopicNameReason } from '../../topics/names.js';
 import type { ApiHandler } from '../registry.js';
-import { ResourceType, alterNonTopicResource, duplicates, errorOf } from './admin-common.js';
+import { ResourceType, alterNonTopicResource, duplicateResources, errorOf, requestError } from './admin-common.js';
 import { AlterConfigsApi } from '../../../protocol/generated/alter-configs.js';
 
 export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs, 'topicRegistry' | 'nodeId' | 'log'> = {
   api: AlterConfigsApi,
   handle(request, ctx) {
     const reg = ctx.broker.topicRegistry;
-    const dup = duplicates(request.resources, (r) => `${r.resourceType}:${r.resourceName}`);
+    const dup = duplicateResources(request.resources);
     const responses: AlterConfigsResponseAlterConfigsResourceResponseInput[] = request.resources.map((res) => {
       const base = { resourceType: res.resourceType, resourceName: res.resourceName };
-      if (dup.has(`${res.resourceType}:${res.resourceName}`))
-        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate resource in the request.' };
-      const dupKeys = duplicates(res.configs, (c) => c.name);
-      if (dupKeys.size) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys: ${[...dupKeys].join(', ')}` };
+      const refused = requestError(res, dup);
+      if (refused) return { ...base, ...refused };
       if (res.resourceType === ResourceType.TOPIC) {
         const bad = invalidTopicNameReason(res.resourceName);
         if (bad) return { ...base, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad };

@@ -10,7 +10,7 @@ import { invalidTopicNameReason } from '../../topics/names.js';
 import { TOPIC_CONFIG_DEFS, formatConfigValue, isTopicConfigKey } from '../../topics/topic-config.js';
 import { AdminError } from '../../topics/topic-registry.js';
 import type { ApiHandler } from '../registry.js';
-import { ResourceType, alterNonTopicResource, duplicates, errorOf } from './admin-common.js';
+import { ResourceType, alterNonTopicResource, duplicateResources, errorOf, requestError } from './admin-common.js';
 import { IncrementalAlterConfigsApi } from '../../../protocol/generated/incremental-alter-configs.js';
 
 const SET = 0;
@@ -23,13 +23,11 @@ export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.Incrementa
   api: IncrementalAlterConfigsApi,
   handle(request, ctx) {
     const reg = ctx.broker.topicRegistry;
-    const dup = duplicates(request.resources, (r) => `${r.resourceType}:${r.resourceName}`);
+    const dup = duplicateResources(request.resources);
     const responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput[] = request.resources.map((res) => {
       const base = { resourceType: res.resourceType, resourceName: res.resourceName };
-      if (dup.has(`${res.resourceType}:${res.resourceName}`))
-        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate resource in the request.' };
-      const dupKeys = duplicates(res.configs, (c) => c.name);
-      if (dupKeys.size) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys: ${[...dupKeys].join(', ')}` };
+      const refused = requestError(res, dup);
+      if (refused) return { ...base, ...refused };
       const badOp = res.configs.find((c) => c.configOperation < SET || c.configOperation > SUBTRACT);
       if (badOp) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown alter config operation type ${badOp.configOperation}` };
 
