@@ -402,6 +402,25 @@ describe('AlterConfigs / IncrementalAlterConfigs', () => {
     expect((await describeTopic('ac-err', ['retention.ms'])).configs[0]!.configSource).toBe(4);
   });
 
+  it('AlterConfigs and IncrementalAlterConfigs refuse a resource named twice and a key given twice (INVALID_REQUEST), and change nothing', async () => {
+    await create('ac-dup');
+    const twice = { resourceType: TOPIC, resourceName: 'ac-dup', configs: [{ name: 'retention.ms', value: '5' }] };
+    const dupKey = { resourceType: TOPIC, resourceName: 'ac-dup', configs: [{ name: 'retention.ms', value: '5' }, { name: 'retention.ms', value: '6' }] };
+    const a = await c.request(ApiKey.AlterConfigs, 2, { resources: [twice, twice], validateOnly: false });
+    expect(a.responses.map((x) => [x.errorCode, x.errorMessage])).toEqual([
+      [ErrorCode.INVALID_REQUEST, 'Duplicate resource in the request.'],
+      [ErrorCode.INVALID_REQUEST, 'Duplicate resource in the request.'],
+    ]);
+    const b = await c.request(ApiKey.AlterConfigs, 2, { resources: [dupKey], validateOnly: false });
+    expect([b.responses[0]!.errorCode, b.responses[0]!.errorMessage]).toEqual([ErrorCode.INVALID_REQUEST, 'Error due to duplicate config keys: retention.ms']);
+    const inc = (configs: { name: string; value: string }[]) => ({ resourceType: TOPIC, resourceName: 'ac-dup', configs: configs.map((x) => ({ ...x, configOperation: 0 })) });
+    const i1 = await c.request(ApiKey.IncrementalAlterConfigs, 1, { resources: [inc(twice.configs), inc(twice.configs)], validateOnly: false });
+    expect(i1.responses.map((x) => x.errorCode)).toEqual([ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUEST]);
+    const i2 = await c.request(ApiKey.IncrementalAlterConfigs, 1, { resources: [inc(dupKey.configs)], validateOnly: false });
+    expect([i2.responses[0]!.errorCode, i2.responses[0]!.errorMessage]).toEqual([ErrorCode.INVALID_REQUEST, 'Error due to duplicate config keys: retention.ms']);
+    expect((await describeTopic('ac-dup', ['retention.ms'])).configs[0]!.configSource).toBe(4);
+  });
+
   it.each([0, 1])('IncrementalAlterConfigs v%i: SET, DELETE, APPEND/SUBTRACT on lists only', async (v) => {
     const name = `iac-v${v}`;
     await create(name, 1, [{ name: 'retention.bytes', value: '1000' }, { name: 'segment.ms', value: '100000' }]);
