@@ -1,7 +1,8 @@
 // Broker benchmark: this machine's limits, the Rivulet broker (child process) driven by `rivulet perf` and
 // by librdkafka, and peers (Redis Streams XADD, NATS JetStream file storage), in one run, with ratios.
 // Usage: npm run bench -- broker [--quick]     (npm run bench -- --quick runs every suite quick)
-// Writes bench/results/broker-<date>.json and two SVG charts next to it. Everything listens on 127.0.0.1
+// Writes broker-<date>.json and two SVG charts into the results folder (bench/results/local/, or
+// bench/results/ with --save). Everything listens on 127.0.0.1
 // and is stopped at the end; every step has a timeout. Missing peers are reported and skipped.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { barChart, lineChart } from './tools/svg.js';
 import { buildRdkafkaPerf, runRdkafkaPerf } from './tools/rdkafka.js';
 import { buildIfStale } from './tools/build.js';
 import { cpuMs } from './tools/proc.js';
+import { resultsDir } from './tools/suites.mjs';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 import { Admin } from '../host-node/client/index.js';
 
@@ -547,7 +549,7 @@ async function main(): Promise<void> {
   // ---------------------------------------------------------------- output
   const date = new Date().toISOString();
   const stamp = date.slice(0, 19).replace(/:/g, '-');
-  const dir = join(root, 'bench/results');
+  const dir = resultsDir();
   mkdirSync(dir, { recursive: true });
   const base = join(dir, `broker-${stamp}${quick ? '-quick' : ''}`);
   writeFileSync(`${base}.json`, JSON.stringify({ date, node: process.version, quick, counts: COUNT, rdkafkaCounts: RK_COUNT, rows, ratios, targets, limitations }, null, 2) + '\n');

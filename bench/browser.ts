@@ -9,13 +9,14 @@
 // appends / transactions in flight on both sides (the page API then sends queued appends to the Worker
 // in one message, each still its own batch). Rounds are interleaved and the
 // best round counts, so load changes on the shared machine hit all alike.
-// Prints a table with ratios and writes bench/results/browser.json. Options: --quick, --batch N (default 100).
+// Prints a table with ratios and writes browser.json into the results folder. Options: --quick, --batch N (default 100).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Rivulet as RivuletApi } from '../host-browser/index.js';
 import { CHROMIUM, startBrowser } from '../test/browser/helpers.js';
+import { resultsDir } from './tools/suites.mjs';
 
 const quick = process.argv.includes('--quick');
 const batchArg = process.argv.indexOf('--batch');
@@ -142,7 +143,7 @@ const results = {
   ratios,
   targets: { opfsVsIndexedDbAppends: { target, ...ratios } },
 };
-mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
-const out = fileURLToPath(new URL('./results/browser.json', import.meta.url));
+mkdirSync(resultsDir(), { recursive: true });
+const out = join(resultsDir(), 'browser.json');
 writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nwrote ${out}`);

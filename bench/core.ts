@@ -3,15 +3,16 @@
 //      @node-rs/crc32 (native, SSE4.2) vs plain JS (byte-wise table) on 1 KiB, 16 KiB, 1 MiB.
 //   2. Broker append (validate every batch: CRC + every record, assign offsets) on 1 KiB and 100 B
 //      records vs kafkajs's RecordBatch decoder on the same bytes.
-// Prints a table with ratios and writes bench/results/core.json. Options: --quick (shorter runs).
+// Prints a table with ratios and writes core.json into the results folder (bench/tools/suites.mjs). Options: --quick (shorter runs).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { crc32c as nativeCrc32c } from '@node-rs/crc32';
 import { AF_LOG_APPEND_TIME, AF_REJECT_CONTROL, AF_SKIP_CRC } from '../bindings/layout.js';
 import { newCore } from '../bindings/node.js';
 import { jsCrc32c } from '../test/core/support.js';
+import { resultsDir } from './tools/suites.mjs';
 
 const require = createRequire(import.meta.url);
 const recordBatchDecoder = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (d: unknown) => Promise<{ records: unknown[] }>;
@@ -216,7 +217,7 @@ results.targets = targets;
 console.log('\nTargets');
 for (const [k, v] of Object.entries(targets)) console.log(`  ${k.padEnd(26)} target ${String(v.target).padStart(6)}  got ${v.got >= 1e5 ? (v.got / 1e6).toFixed(2) + 'M' : v.got.toFixed(2)}  ${v.got >= v.target ? 'met' : 'NOT met'}`);
 
-const out = fileURLToPath(new URL('./results/core.json', import.meta.url));
-mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+mkdirSync(resultsDir(), { recursive: true });
+const out = join(resultsDir(), 'core.json');
 writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nwritten ${out}`);

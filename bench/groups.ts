@@ -10,8 +10,8 @@
 //      answers a commit only after its __consumer_offsets append is durable under the flush policy:
 //      Kafka's default (page cache; run "default") and an fsync before every acknowledgement
 //      (log.flush.interval.messages=1; run "fsync", group commit of concurrent appends in storage).
-// The broker runs in its own process (bench/_groups-broker.ts). Writes bench/results/groups.json.
-// Usage: npm run bench -- groups [--quick] [--cpu-prof]   (--cpu-prof: broker profiles in bench/results/prof/<run>/)
+// The broker runs in its own process (bench/_groups-broker.ts). Writes groups.json into the results folder.
+// Usage: npm run bench -- groups [--quick] [--cpu-prof]   (--cpu-prof: broker profiles in <results>/prof/<run>/)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ import { encodeConsumerProtocolSubscription, sizeConsumerProtocolSubscription } 
 import { Reader } from '../protocol/wire/reader.js';
 import { Writer } from '../protocol/wire/writer.js';
 import { KafkaTestClient } from '../test/helpers/broker.js';
+import { resultsDir } from './tools/suites.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -47,7 +48,7 @@ interface BrokerProc {
 async function startBrokerProcess(sets: Record<string, string>, label: string): Promise<BrokerProc> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-bench-groups-'));
   // One directory per broker run: node writes one profile per thread (main + tsx's loader worker).
-  const profDir = join(root, 'bench/results/prof', label);
+  const profDir = join(resultsDir(), 'prof', label);
   if (cpuProf) mkdirSync(profDir, { recursive: true });
   const args = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', join(root, 'bench/_groups-broker.ts'), dataDir, JSON.stringify(sets), TOPIC, String(PARTITIONS)];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -299,6 +300,6 @@ results.offsetCommit = commitRuns;
 
 results.loadavgAtEnd = loadavg();
 console.log(`load average (1/5/15 min) at start ${(results.loadavgAtStart as number[]).map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/groups.json'), JSON.stringify(results, null, 2) + '\n');
-console.log('wrote bench/results/groups.json');
+mkdirSync(resultsDir(), { recursive: true });
+writeFileSync(join(resultsDir(), 'groups.json'), JSON.stringify(results, null, 2) + '\n');
+console.log(`wrote ${join(resultsDir(), 'groups.json')}`);

@@ -6,7 +6,8 @@
 // The broker is stopped with SIGTERM (so V8 writes the profile), the samples taken while the client ran are
 // kept (start-up, recovery and the shutdown flush are left out: V8's profile clock and process.hrtime are
 // both CLOCK_MONOTONIC), and each is drawn by bench/tools/flamegraph.mjs into
-// bench/results/flame-{produce,consume}-1k[-quick].svg, with the top 15 self-time entries printed.
+// flame-{produce,consume}-1k[-quick].svg in the results folder (bench/results/local/, or bench/results/
+// with --save), with the top 15 self-time entries printed.
 // The .cpuprofile files stay in a temp dir and are deleted. Usage: npm run bench -- profile [--quick]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTop, labeller, readProfile, summarize, trimProfile } from './tools/cpuprofile.mjs';
 import { renderFlameGraph } from './tools/flamegraph.mjs';
+import { resultsDir } from './tools/suites.mjs';
 import { buildIfStale } from './tools/build.js';
 import { cpuMs } from './tools/proc.js';
 import { buildRdkafkaPerf, runRdkafkaPerf } from './tools/rdkafka.js';
@@ -127,8 +129,8 @@ async function phase(name: string, title: string, workload: (bootstrap: string) 
   const s = summarize(p, labelOf);
   const wholeS = ((whole.endTime! - whole.startTime!) / 1e6).toFixed(1);
   const scope = ok ? `the ${((to - from) / 1e6).toFixed(1)} s the client ran (of the broker's ${wholeS} s: start-up, shutdown left out)` : `the whole broker process (${wholeS} s)`;
-  const out = join(root, 'bench/results', `flame-${name}-1k${quick ? '-quick' : ''}.svg`);
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  const out = join(resultsDir(), `flame-${name}-1k${quick ? '-quick' : ''}.svg`);
+  mkdirSync(resultsDir(), { recursive: true });
   const subtitle = `${result}. Main thread during ${scope}, sampled every ${INTERVAL_US} µs.`;
   const when = `node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
   writeFileSync(out, renderFlameGraph(p, { title: `Rivulet broker: ${title}${quick ? ' (quick)' : ''} — ${when}`, subtitle, labelOf }));

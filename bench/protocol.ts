@@ -3,12 +3,13 @@
 // Usage: npm run bench -- protocol [--quick]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { decodeFetchResponse, encodeFetchResponse, sizeFetchResponse, type FetchResponseInput } from '../protocol/generated/fetch.js';
 import { decodeProduceRequest, encodeProduceRequest, sizeProduceRequest, type ProduceRequestInput } from '../protocol/generated/produce.js';
 import { Reader } from '../protocol/wire/reader.js';
 import { BufferPool } from '../protocol/wire/pool.js';
 import { Writer } from '../protocol/wire/writer.js';
+import { resultsDir } from './tools/suites.mjs';
 
 const require = createRequire(import.meta.url);
 const kjs = (p: string): any => require(`kafkajs/src/protocol/${p}`);
@@ -204,7 +205,6 @@ const out = {
   ratios,
   notes,
 };
-const dir = fileURLToPath(new URL('./results/', import.meta.url));
-mkdirSync(dir, { recursive: true });
-writeFileSync(`${dir}protocol.json`, JSON.stringify(out, null, 2) + '\n');
-console.log(`\nwritten bench/results/protocol.json${sink === -1 ? '' : ''}`);
+mkdirSync(resultsDir(), { recursive: true });
+writeFileSync(join(resultsDir(), 'protocol.json'), JSON.stringify(out, null, 2) + '\n');
+console.log(`\nwritten ${join(resultsDir(), 'protocol.json')}${sink === -1 ? '' : ''}`);

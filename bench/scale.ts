@@ -13,7 +13,8 @@
 //     connection, request latency percentiles, errors, connections dropped.
 // The broker is `node bin/rivulet.js broker` on 127.0.0.1 with its own temp dir (built first when dist/
 // is older than a source; RIVULET_BENCH_BUILD=1 forces, =0 skips). Results:
-// bench/results/scale-<date>[-quick].json. SCALE_CPU_PROF=<dir> writes the broker's CPU profiles there.
+// scale-<date>[-quick].json in the results folder (bench/results/local/, or bench/results/ with --save).
+// SCALE_CPU_PROF=<dir> writes the broker's CPU profiles there.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { ApiKey } from '../protocol/generated/index.js';
 import { ZERO_UUID } from '../protocol/wire/uuid.js';
 import { Admin, Cluster, Connection, Producer } from '../host-node/client/index.js';
 import { buildIfStale } from './tools/build.js';
+import { resultsDir } from './tools/suites.mjs';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -443,7 +445,7 @@ async function main(): Promise<void> {
   await partitionsBench();
   await connectionsBench();
   const date = new Date().toISOString();
-  const dir = join(root, 'bench/results');
+  const dir = resultsDir();
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `scale-${date.slice(0, 19).replace(/:/g, '-')}${quick ? '-quick' : ''}.json`);
   writeFileSync(file, JSON.stringify({ date, node: process.version, quick, ...results }, null, 2) + '\n');

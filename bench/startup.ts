@@ -5,7 +5,7 @@
 // same run: `node -e 0` (the floor any Node program pays) and the same broker on a data dir that already
 // holds one formatted start. Also the CPU time the broker used until then (/proc/<pid>/stat), which is
 // steadier than wall time when the machine is busy. Prints min / median / p90 and writes
-// bench/results/startup.json.
+// startup.json into the results folder.
 // Usage: npm run bench -- startup [--quick] [--runs N]
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
+import { resultsDir } from './tools/suites.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -108,8 +109,8 @@ for (const r of rows) console.log(`${r.name.padEnd(36)} ${f(r.wall.min)} ${f(r.w
 const overFloor = rows[1]!.wall.median - rows[0]!.wall.median;
 console.log(`\nempty data dir: median ${rows[1]!.wall.median.toFixed(0)} ms (target ≤ 300), ${overFloor.toFixed(0)} ms over the Node floor; ratio to the floor ${(rows[1]!.wall.median / rows[0]!.wall.median).toFixed(2)}×`);
 
-mkdirSync(join(root, 'bench/results'), { recursive: true });
+mkdirSync(resultsDir(), { recursive: true });
 writeFileSync(
-  join(root, 'bench/results/startup.json'),
+  join(resultsDir(), 'startup.json'),
   JSON.stringify({ date: new Date().toISOString(), runs: RUNS, loadavg: loadavg(), node: process.version, rows }, null, 2) + '\n',
 );

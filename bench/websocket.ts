@@ -5,7 +5,7 @@
 // and its framing: TCP = Kafka's size-prefixed frames on a socket, WebSocket = one binary message per
 // frame (client-masked, as browsers must). The broker copies, validates and appends every batch either way.
 // Runs alternate (TCP, WS, TCP, WS …) and the best of each is kept, so a noisy neighbour hurts both alike.
-// Usage: npm run bench -- websocket [--quick]    Writes bench/results/websocket.json.
+// Usage: npm run bench -- websocket [--quick]    Writes websocket.json into the results folder.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -17,6 +17,7 @@ import { encodeBatch } from '../bindings/node.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../protocol/frame.js';
 import { ApiKey } from '../protocol/generated/index.js';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
+import { resultsDir } from './tools/suites.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -174,9 +175,9 @@ async function main(): Promise<void> {
     ratios[`ws/tcp ${size} B`] = +(best.tcp / best.ws).toFixed(2);
     console.log(`  ${String(size).padStart(5)} B  WebSocket / TCP = ${(best.tcp / best.ws).toFixed(2)}× (target ≥ 0.5×)`);
   }
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  mkdirSync(resultsDir(), { recursive: true });
   writeFileSync(
-    join(root, 'bench/results/websocket.json'),
+    join(resultsDir(), 'websocket.json'),
     JSON.stringify({ date: new Date().toISOString(), quick, node: process.version, loadavg: loadavg(), batchBytes: BATCH_BYTES, inFlight: IN_FLIGHT, rows, ratios }, null, 2) + '\n',
   );
   broker.kill('SIGTERM');
