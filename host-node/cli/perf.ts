@@ -27,7 +27,7 @@ produce options (like kafka-producer-perf-test.sh):
   --acks <0|1|-1|all>      Default 1.
   --batch-size <bytes>     batch.size (default 16384).
   --linger-ms <ms>         linger.ms (default 5).
-  --compression <codec>    none | gzip (snappy, lz4, zstd once registered). Default none.
+  --compression <codec>    none | gzip | snappy | lz4 | zstd. Default none.
   --producers <n>          Producers (one connection each), sharing the records (default 1).
   --partitions <n>         Create the topic with n partitions if it does not exist (default: leave to
                            the broker's auto-creation).

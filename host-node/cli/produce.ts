@@ -23,7 +23,7 @@ Options:
                                   compression.type, retries, retry.backoff.ms, request.timeout.ms,
                                   max.request.size, client.id
   --request-required-acks <n>     acks (default -1 = all).
-  --compression-codec <codec>     none | gzip (snappy, lz4, zstd once a codec is registered).
+  --compression-codec <codec>     none | gzip | snappy | lz4 | zstd (default none).
   --batch-size <n>                Records per batch (Kafka's console producer flag; sets batch.size in bytes ×1024).
   --timeout <ms>                  linger.ms (default 1000 like Kafka's console producer; 0 with --sync).
   --sync                          Send each record and wait for its acknowledgement.

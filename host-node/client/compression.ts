@@ -1,11 +1,22 @@
 // Compression codecs for record batches. A batch's records section is compressed as a whole and the
-// codec id (attributes bits 0-2) tells readers which codec to use. gzip comes from node:zlib; snappy,
-// lz4 and zstd are left to well-kept npm libraries, registered by the application, e.g.
-//   registerCodec({ id: CompressionType.ZSTD, name: 'zstd', compress: (b) => zstd.compress(b), decompress: … })
-// Kafka's framing details to respect when adding them: snappy uses xerial's framed format (magic
-// 0x82 'SNAPPY' 0 + 4-byte-length chunks) when written by Java; lz4 is the standard LZ4 frame format.
+// codec id (attributes bits 0-2) tells readers which codec to use. Every codec Kafka has is registered here;
+// registerCodec() replaces one (say, with a faster library).
+//
+// Compressing, with the libraries the broker reads with (server/data/codecs.ts):
+// - gzip: node:zlib.
+// - snappy: `snappy`, raw blocks as librdkafka writes them for v2 batches (Kafka's readers, xerial's included,
+//   accept raw blocks as well as xerial's framing).
+// - lz4: `lz4-napi`, the standard LZ4 frame format with independent blocks, which is what Kafka reads.
+// - zstd: `@bokuweb/zstd-wasm` (level 3, Kafka's default), the only one with an asynchronous start-up.
+// Decompressing snappy, lz4 and zstd is the broker's decompress(): the same libraries, both snappy framings,
+// and its limit on the decompressed size.
+//
+// snappy and lz4 are native addons and zstd a WebAssembly module: each is loaded on the first batch that
+// needs it, so a client (and the `rivulet` tools) that never uses them does not pay for loading them.
+import { createRequire } from 'node:module';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { KafkaClientError } from '../../client/errors.js';
+import { decompress } from '../server/data/codecs.js';
 
 export const CompressionType = { NONE: 0, GZIP: 1, SNAPPY: 2, LZ4: 3, ZSTD: 4 } as const;
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -46,4 +57,56 @@ registerCodec({
   name: 'gzip',
   compress: (d) => gzipSync(d),
   decompress: (d) => gunzipSync(d),
+});
+
+const requireLib = createRequire(import.meta.url);
+let snappyLib: typeof import('snappy') | undefined;
+let lz4Lib: typeof import('lz4-napi') | undefined;
+let zstdLib: Promise<typeof import('@bokuweb/zstd-wasm')> | undefined;
+
+/** A Buffer over the same bytes (the native addons take Buffers), no copy. */
+const asBuffer = (d: Uint8Array): Buffer => (Buffer.isBuffer(d) ? d : Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+
+/** The zstd library, loaded and initialised on first use (a failed load is tried again on the next batch). */
+function zstdWasm(): Promise<typeof import('@bokuweb/zstd-wasm')> {
+  if (zstdLib === undefined) {
+    zstdLib = loadZstd();
+    zstdLib.catch(() => (zstdLib = undefined));
+  }
+  return zstdLib;
+}
+
+async function loadZstd(): Promise<typeof import('@bokuweb/zstd-wasm')> {
+  let lib: typeof import('@bokuweb/zstd-wasm');
+  try {
+    lib = requireLib('@bokuweb/zstd-wasm') as typeof import('@bokuweb/zstd-wasm');
+  } catch (e) {
+    throw new KafkaClientError(`compression 'zstd' needs the npm package @bokuweb/zstd-wasm (${(e as Error).message})`);
+  }
+  await lib.init();
+  return lib;
+}
+
+/** Kafka's default zstd level (compression.zstd.level). */
+const ZSTD_LEVEL = 3;
+
+registerCodec({
+  id: CompressionType.SNAPPY,
+  name: 'snappy',
+  compress: (d) => (snappyLib ??= requireLib('snappy') as typeof import('snappy')).compressSync(d),
+  decompress: (d) => decompress(CompressionType.SNAPPY, d),
+});
+
+registerCodec({
+  id: CompressionType.LZ4,
+  name: 'lz4',
+  compress: (d) => (lz4Lib ??= requireLib('lz4-napi') as typeof import('lz4-napi')).compressFrameSync(asBuffer(d)),
+  decompress: (d) => decompress(CompressionType.LZ4, d),
+});
+
+registerCodec({
+  id: CompressionType.ZSTD,
+  name: 'zstd',
+  compress: async (d) => (await zstdWasm()).compress(d, ZSTD_LEVEL),
+  decompress: (d) => decompress(CompressionType.ZSTD, d),
 });

@@ -11,6 +11,9 @@
 // policy (Log.waitDurable; group commit across requests is storage's), bounded by the request's timeout
 // (REQUEST_TIMED_OUT). Anything else → INVALID_REQUIRED_ACKS for every partition.
 //
+// Internal topics (__consumer_offsets, …) are written by their owners through storage, never by clients: a
+// Produce to one gets INVALID_TOPIC_EXCEPTION for its partitions, as Kafka answers.
+//
 // Transactions are not supported: a request with a transactional id gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED
 // for every partition (what Kafka answers when the principal may not use the id).
 //
@@ -33,6 +36,7 @@ import type { RequestContext } from '../context.js';
 import { NO_RESPONSE, type ApiHandler } from '../registry.js';
 import { ProtocolError } from '../errors.js';
 import { findLog } from '../data/partitions.js';
+import { isInternalTopic } from '../../topics/names.js';
 import { partitionErrorOf } from '../data/errors.js';
 import { readProducerBatchHeader } from '../../../storage/producer-state.js';
 import { ProduceApi } from '../../../protocol/generated/produce.js';
@@ -117,6 +121,10 @@ function producePartition(
   waits: DurableWait[],
 ): string | null {
   const broker = ctx.broker;
+  if (isInternalTopic(topic)) {
+    partitionResponses.push(errorResponse(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`));
+    return `${topic}-${index}: INVALID_TOPIC_EXCEPTION`;
+  }
   try {
     const log = findLog(broker, topic, index);
     if (log === undefined) {
