@@ -8,6 +8,7 @@ import { BufferPool } from '../../protocol/wire/pool.js';
 import { ApiKey } from '../../protocol/generated/index.js';
 import { RecordAccumulator, type Delivery, type PendingRecord, type ProducerBatch } from './accumulator.js';
 import { Cluster, type ClusterOptions, type TopicInfo } from './cluster.js';
+import type { Connection } from './connection.js';
 import { codecById, compressionIdOf, CompressionType, type CompressionName } from './compression.js';
 import { KafkaClientError, KafkaProtocolError, needsMetadataRefresh, sleep } from '../../client/errors.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner/index.js';
@@ -73,6 +74,12 @@ export class Producer {
   /** Closed batches waiting for the end of the current tick (see onReady). */
   private ready: ProducerBatch[] = [];
   private drainScheduled = false;
+  /**
+   * Settles once the requests of every drain so far are handed to their connections: a drain's requests wait
+   * for it, so a partition's batches leave in the order they were closed even when a later drain is ready to
+   * send first (its encoding or leader lookup finished sooner).
+   */
+  private handedOff: Promise<void> = Promise.resolve();
   /** Records handed to send() whose partition is not chosen yet (waiting for metadata). */
   private readonly waitingMeta = new Map<string, Promise<TopicInfo>>();
   private closed = false;
@@ -212,8 +219,22 @@ export class Producer {
     p.finally(() => this.inflight.delete(p));
   }
 
-  /** Groups batches by leader and sends one Produce request per leader (split at maxRequestSize). */
-  private async sendBatches(batches: ProducerBatch[]): Promise<void> {
+  /**
+   * Groups batches by leader and sends one Produce request per leader (split at maxRequestSize), after the
+   * requests of every earlier call are handed to their connections. Resolves once all are answered.
+   */
+  private sendBatches(batches: ProducerBatch[]): Promise<void> {
+    const prepared = this.byLeader(batches);
+    const sent = this.handedOff.then(() => prepared).then((byLeader) => this.handOff(byLeader));
+    this.handedOff = sent.then(
+      () => undefined,
+      () => undefined,
+    );
+    return sent.then((answers) => Promise.all(answers)).then(() => undefined);
+  }
+
+  /** Encodes the batches and finds each one's leader; batches that fail here are retried or failed. */
+  private async byLeader(batches: ProducerBatch[]): Promise<Map<number, ProducerBatch[]>> {
     const byLeader = new Map<number, ProducerBatch[]>();
     for (const b of batches) {
       try {
@@ -230,25 +251,24 @@ export class Producer {
         this.retryOrFail([b], e as Error);
       }
     }
-    await Promise.all(
-      [...byLeader].flatMap(([leader, list]) => {
-        // A request carries at most one batch per partition (brokers reject more), so a partition's
-        // next batch goes to a later request (sent after it on the same connection, keeping order).
-        const requests: Array<{ batches: ProducerBatch[]; size: number }> = [];
-        const lastFor = new Map<string, number>();
-        for (const b of list) {
-          const key = `${b.partition}:${b.topic}`;
-          const len = b.encoded!.length + 64;
-          let i = (lastFor.get(key) ?? -1) + 1;
-          while (i < requests.length && requests[i]!.batches.length > 0 && requests[i]!.size + len > this.maxRequestSize) i++;
-          if (i === requests.length) requests.push({ batches: [], size: 0 });
-          requests[i]!.batches.push(b);
-          requests[i]!.size += len;
-          lastFor.set(key, i);
-        }
-        return requests.map((r) => this.produce(leader, r.batches));
-      }),
-    );
+    return byLeader;
+  }
+
+  /** Hands every leader's requests to its connection, in order; returns the promises of their answers. */
+  private async handOff(byLeader: Map<number, ProducerBatch[]>): Promise<Promise<void>[]> {
+    const answers: Promise<void>[] = [];
+    for (const [leader, list] of byLeader) {
+      let conn: Connection;
+      try {
+        conn = await this.cluster.connectionToNode(leader);
+      } catch (e) {
+        for (const b of list) b.attempts++;
+        this.retryOrFail(list, e as Error);
+        continue;
+      }
+      for (const r of produceRequests(list, this.maxRequestSize)) answers.push(this.produce(conn, r));
+    }
+    return answers;
   }
 
   /** Encodes a batch with the core (compressing the records section first when configured). */
@@ -271,7 +291,8 @@ export class Producer {
     return encodeBatchRaw({ records: compressed, recordCount: b.records.length, compression: this.compression, baseTimestamp, maxTimestamp: maxTs, lastOffsetDelta: b.records.length - 1 });
   }
 
-  private async produce(leader: number, batches: ProducerBatch[]): Promise<void> {
+  /** Sends one Produce request (handed to `conn` before the first await) and settles its batches. */
+  private async produce(conn: Connection, batches: ProducerBatch[]): Promise<void> {
     for (const b of batches) b.attempts++;
     // Grouped by topic, and found again by topic + partition when the response comes (linear in partitions:
     // a request may carry thousands).
@@ -292,7 +313,6 @@ export class Producer {
       topicData: [...byTopic].map(([name, bs]) => ({ name, partitionData: bs.map((b) => ({ index: b.partition, records: b.encoded! })) })),
     };
     try {
-      const conn = await this.cluster.connectionToNode(leader);
       if (this.acks === 0) {
         await conn.send(ApiKey.Produce, body, { expectResponse: false });
         for (const b of batches) this.releaseEncoded(b);
@@ -378,4 +398,25 @@ function normalizeHeaders(h: ProducerRecord['headers']): Array<{ key: string; va
   if (!h) return NO_HEADERS;
   const list = Array.isArray(h) ? h : Object.entries(h).map(([key, value]) => ({ key, value }));
   return list.map((x) => ({ key: x.key, value: bytesOf(x.value) }));
+}
+
+/**
+ * Splits one leader's batches into Produce requests of at most `maxRequestSize`. A request carries at most one
+ * batch per partition (brokers reject more), so a partition's next batch goes to a later request, sent after
+ * it on the same connection, keeping order.
+ */
+function produceRequests(list: readonly ProducerBatch[], maxRequestSize: number): ProducerBatch[][] {
+  const requests: Array<{ batches: ProducerBatch[]; size: number }> = [];
+  const lastFor = new Map<string, number>();
+  for (const b of list) {
+    const key = `${b.partition}:${b.topic}`;
+    const len = b.encoded!.length + 64;
+    let i = (lastFor.get(key) ?? -1) + 1;
+    while (i < requests.length && requests[i]!.batches.length > 0 && requests[i]!.size + len > maxRequestSize) i++;
+    if (i === requests.length) requests.push({ batches: [], size: 0 });
+    requests[i]!.batches.push(b);
+    requests[i]!.size += len;
+    lastFor.set(key, i);
+  }
+  return requests.map((r) => r.batches);
 }
