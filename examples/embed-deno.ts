@@ -14,18 +14,45 @@
 // is removed on exit. --set (repeatable) takes any broker config key, as `rivulet broker --set` does.
 // Prints the bound address; stops cleanly (listeners, then a flushed log) on SIGINT / SIGTERM.
 import { parseArgs } from 'node:util';
-import { crc32c } from 'rivulet';
-import { startBroker, type RunningBroker } from 'rivulet/broker';
+import type { RunningBroker } from 'rivulet/broker';
 
 function fail(message: string): never {
   console.error(`embed-deno: ${message}`);
   Deno.exit(2);
 }
 
+/** parseArgs reads `--port -1` as two options: a negative number stays with the option before it. */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (const arg of argv) {
+    const prev = out.at(-1);
+    if (prev !== undefined && /^-\d/.test(arg) && /^--(port|host|data-dir|set)$/.test(prev)) out[out.length - 1] = `${prev}=${arg}`;
+    else out.push(arg);
+  }
+  return out;
+}
+
+/** The package's two entries. They are built files (dist/): in a fresh checkout, say to build first. */
+async function importRivulet() {
+  try {
+    return await Promise.all([import('rivulet'), import('rivulet/broker')]);
+  } catch (e) {
+    if (isModuleNotFound(e)) fail(`not built yet: run \`npm run build\` in the checkout first (${(e as Error).message.split('\n')[0]})`);
+    throw e;
+  }
+}
+
+function isModuleNotFound(e: unknown): boolean {
+  const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
+  return code === 'ERR_MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(String(message));
+}
+
+const [{ crc32c }, { startBroker }] = await importRivulet();
+
 let values: { port: string; host: string; 'data-dir'?: string; set: string[] };
 try {
   ({ values } = parseArgs({
-    args: Deno.args,
+    args: joinNegativeValues(Deno.args),
     options: {
       port: { type: 'string', default: '9092' },
       host: { type: 'string', default: '127.0.0.1' },

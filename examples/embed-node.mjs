@@ -9,17 +9,44 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { crc32c } from 'rivulet';
-import { startBroker } from 'rivulet/broker';
 
 function fail(message) {
   console.error(`embed-node: ${message}`);
   process.exit(2);
 }
 
+/** parseArgs reads `--port -1` as two options: a negative number stays with the option before it. */
+function joinNegativeValues(argv) {
+  const out = [];
+  for (const arg of argv) {
+    const prev = out.at(-1);
+    if (prev !== undefined && /^-\d/.test(arg) && /^--(port|host|data-dir|set)$/.test(prev)) out[out.length - 1] = `${prev}=${arg}`;
+    else out.push(arg);
+  }
+  return out;
+}
+
+/** The package's two entries. They are built files (dist/): in a fresh checkout, say to build first. */
+async function importRivulet() {
+  try {
+    return await Promise.all([import('rivulet'), import('rivulet/broker')]);
+  } catch (e) {
+    if (isModuleNotFound(e)) fail(`not built yet: run \`npm run build\` in the checkout first (${e.message.split('\n')[0]})`);
+    throw e;
+  }
+}
+
+function isModuleNotFound(e) {
+  const { code, message } = e ?? {};
+  return code === 'ERR_MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(String(message));
+}
+
+const [{ crc32c }, { startBroker }] = await importRivulet();
+
 let values;
 try {
   ({ values } = parseArgs({
+    args: joinNegativeValues(process.argv.slice(2)),
     options: {
       port: { type: 'string', default: '9092' },
       host: { type: 'string', default: '127.0.0.1' },

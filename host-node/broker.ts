@@ -277,7 +277,8 @@ function resolveAdvertisedListeners(config: BrokerConfig, listeners: readonly Tc
 }
 
 function logListening(context: BrokerContext, { listeners, wsListener, metricsServer }: StartedListeners): void {
-  const { log, nodeId, clusterId, advertisedListeners } = context;
+  const { log, nodeId, clusterId, advertisedListeners, config } = context;
+  log.info(`data in ${config.logDirs.join(', ')} (log.dirs)`);
   for (const l of listeners) {
     const adv = advertisedListeners.find((a) => a.name === l.name);
     log.info(

@@ -1,10 +1,13 @@
 // `npm start`: build if dist/ is missing or older than the sources, then run a broker on 127.0.0.1:9092
 // with its data in ./data, Prometheus metrics at http://127.0.0.1:9404/metrics (metrics.port; the URL is
 // logged at startup) and Kafka over WebSocket at ws://127.0.0.1:9093/ (ws.port). Extra arguments are passed
-// on: `npm start -- --set queued.max.requests=100` (`--set metrics.port=-1` / `--set ws.port=-1` turn those off).
+// on: `npm start -- --set queued.max.requests=100` (`--metrics-port -1` / `--ws-port -1` turn those off).
+// A build says so when it starts and how long it took: the first one takes a while (the WebAssembly core,
+// the TypeScript, the bundles).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,8 +32,14 @@ const sources = Math.max(...['host-node', 'host-browser', 'bindings', 'core'].ma
 const outputs = [entry, join(root, 'dist/browser/worker.js'), join(root, 'dist/browser/rivulet.js')];
 const built = outputs.every((p) => existsSync(p)) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : 0;
 if (built === 0 || sources > built) {
-  console.error(built === 0 ? 'rivulet: dist/ missing, building…' : 'rivulet: sources changed, rebuilding…');
+  console.error(
+    built === 0
+      ? 'rivulet: first start, building dist/ (npm run build; about half a minute, once)…'
+      : 'rivulet: sources changed, rebuilding dist/ (npm run build)…',
+  );
+  const t0 = performance.now();
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+  console.error(`rivulet: built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 const { main } = await import(pathToFileURL(entry).href);

@@ -3,6 +3,7 @@
 // DefaultMessageFormatter. Ends on --max-messages, --timeout-ms without records, or Ctrl-C, then prints
 // "Processed a total of N messages" to stderr and exits 0.
 import { parseArgs } from 'node:util';
+import { joinNegativeValues } from './argv.js';
 import { Cluster } from '../client/cluster.js';
 import { Consumer, type ConsumerOptions, type ConsumerRecord, type StartPosition } from '../client/consumer.js';
 import { boolProp, commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, unescape, UsageError, type ToolIO } from './client-tool.js';
@@ -46,7 +47,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const parse = (argv: string[]) => parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS });
+const parse = (argv: string[]) => parseArgs({ args: joinNegativeValues(argv, OPTIONS), strict: true, allowPositionals: false, options: OPTIONS });
 type Values = ReturnType<typeof parse>['values'];
 
 /** The checked command line: where to start, when to stop, formatter (--property) and consumer configs. */

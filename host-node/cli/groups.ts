@@ -3,6 +3,7 @@
 // --delete-offsets. Output layout and messages follow Kafka's ConsumerGroupCommand; exit code 0 on
 // success, 1 on errors.
 import { parseArgs } from 'node:util';
+import { joinNegativeValues } from './argv.js';
 import { Admin } from '../client/admin.js';
 import { KafkaProtocolError } from '../../client/errors.js';
 import type { Connection } from '../client/connection.js';
@@ -65,21 +66,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Negative numbers (`--shift-by -2`) would look like options to parseArgs: glue them to their option. */
-function glueNegativeValues(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const next = argv[i + 1];
-    if ((a === '--shift-by' || a === '--to-offset') && next !== undefined && /^-\d/.test(next)) {
-      out.push(`${a}=${next}`);
-      i++;
-    } else out.push(a);
-  }
-  return out;
-}
-
-const parse = (argv: string[]) => parseArgs({ args: glueNegativeValues(argv), strict: true, allowPositionals: false, options: OPTIONS });
+const parse = (argv: string[]) => parseArgs({ args: joinNegativeValues(argv, OPTIONS), strict: true, allowPositionals: false, options: OPTIONS });
 type Values = ReturnType<typeof parse>['values'];
 
 class ToolError extends Error {}

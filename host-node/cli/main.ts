@@ -1,5 +1,6 @@
 // The `rivulet` command line.
 import { parseArgs } from 'node:util';
+import { joinNegativeValues } from './argv.js';
 import { BrokerConfig, ConfigError, describeConfigs, envName } from '../config/index.js';
 import { startBroker, type RunningBroker } from '../broker.js';
 import { createLogger, parseLogLevel, type Logger } from '../util/log.js';
@@ -24,6 +25,7 @@ Options:
   --host <addr>       Address of the first listener. Overrides listeners.
   --data-dir <dir>    Log directory (sets log.dirs).
   --ws-port <n>       Port of the Kafka-over-WebSocket listener (sets ws.port; 0 = ephemeral, -1 = off).
+  --metrics-port <n>  Port of the Prometheus endpoint (sets metrics.port; 0 = ephemeral, -1 = off).
   --config <file>     A server.properties file (Kafka's format and key names).
   --set <key=value>   Set a config key (repeatable).
   --log-level <lvl>   debug | info | warn | error (default info, or RIVULET_LOG_LEVEL).
@@ -63,13 +65,14 @@ const BROKER_OPTIONS = {
   host: { type: 'string' },
   'data-dir': { type: 'string' },
   'ws-port': { type: 'string' },
+  'metrics-port': { type: 'string' },
   config: { type: 'string' },
   set: { type: 'string', multiple: true },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const parseBrokerArgs = (argv: string[]) => parseArgs({ args: argv, strict: true, allowPositionals: false, options: BROKER_OPTIONS });
+const parseBrokerArgs = (argv: string[]) => parseArgs({ args: joinNegativeValues(argv, BROKER_OPTIONS), strict: true, allowPositionals: false, options: BROKER_OPTIONS });
 type BrokerValues = ReturnType<typeof parseBrokerArgs>['values'];
 
 /** `rivulet broker`: loads the config, starts the broker and runs it until SIGTERM or SIGINT. */
@@ -123,17 +126,20 @@ function loadBrokerConfig(v: BrokerValues): BrokerConfig {
     if (!/^\d+$/.test(v.port)) throw new ConfigError('--port', `Invalid value ${v.port} for --port: expected 0..65535`);
     port = Number(v.port);
   }
-  let wsPort: number | undefined;
-  if (v['ws-port'] !== undefined) {
-    if (!/^(-1|\d+)$/.test(v['ws-port'])) throw new ConfigError('--ws-port', `Invalid value ${v['ws-port']} for --ws-port: expected -1..65535`);
-    wsPort = Number(v['ws-port']);
-  }
   return BrokerConfig.load({
     configFile: v.config,
     env: process.env,
     sets,
-    flags: { port, host: v.host, dataDir: v['data-dir'], wsPort },
+    flags: { port, host: v.host, dataDir: v['data-dir'], wsPort: optionalPort(v, 'ws-port'), metricsPort: optionalPort(v, 'metrics-port') },
   });
+}
+
+/** A listener port flag where -1 turns the listener off (--ws-port, --metrics-port). Throws ConfigError. */
+function optionalPort(v: BrokerValues, flag: 'ws-port' | 'metrics-port'): number | undefined {
+  const text = v[flag];
+  if (text === undefined) return undefined;
+  if (!/^(-1|\d+)$/.test(text)) throw new ConfigError(`--${flag}`, `Invalid value ${text} for --${flag}: expected -1..65535`);
+  return Number(text);
 }
 
 /** Resolves 0 once the broker closed after the first SIGTERM or SIGINT, 1 if closing failed. */

@@ -8,6 +8,7 @@
 // CreateTime, end-to-end latency (meaningful when a producer runs at the same time).
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { joinNegativeValues } from './argv.js';
 import * as hdr from 'hdr-histogram-js';
 import cliProgress from 'cli-progress';
 import { Admin } from '../client/admin.js';
@@ -183,7 +184,7 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
 /** Checks the mode and the required flags; 'help' when the usage was asked for. Throws UsageError. */
 function parseCommandLine(mode: string, rest: string[]): Values | 'help' {
   if (mode !== 'produce' && mode !== 'consume') throw new UsageError(`unknown perf mode '${mode}' (produce or consume)`);
-  const { values } = parseOrUsage(() => parseArgs({ args: rest, strict: true, allowPositionals: false, options: OPTIONS }));
+  const { values } = parseOrUsage(() => parseArgs({ args: joinNegativeValues(rest, OPTIONS), strict: true, allowPositionals: false, options: OPTIONS }));
   if (values.help) return 'help';
   if (!values['bootstrap-server']) throw new UsageError('Missing required argument "[bootstrap-server]"');
   if (!values.topic) throw new UsageError('Missing required argument "[topic]"');

@@ -2,6 +2,7 @@
 // at end of input (1 if any record could not be sent).
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { joinNegativeValues } from './argv.js';
 import { Cluster } from '../client/cluster.js';
 import { Producer, type ProducerOptions } from '../client/producer.js';
 import type { CompressionName } from '../client/compression.js';
@@ -46,7 +47,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const parse = (argv: string[]) => parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS });
+const parse = (argv: string[]) => parseArgs({ args: joinNegativeValues(argv, OPTIONS), strict: true, allowPositionals: false, options: OPTIONS });
 type Values = ReturnType<typeof parse>['values'];
 
 /** The command line: flags, line reader properties (--property) and producer configs (--producer-property). */

@@ -1,6 +1,7 @@
 // `rivulet topics` — Kafka's kafka-topics.sh: --create, --list, --describe, --delete, --alter.
 // Output, messages and exit codes follow Kafka's TopicCommand (0 ok, 1 on errors).
 import { parseArgs } from 'node:util';
+import { joinNegativeValues } from './argv.js';
 import { Admin, ConfigResourceType, ConfigSource, type TopicDescription } from '../client/admin.js';
 import { KafkaProtocolError } from '../../client/errors.js';
 import { ApiKey } from '../../protocol/generated/index.js';
@@ -47,7 +48,7 @@ const OPTIONS = {
     help: { type: 'boolean', short: 'h' },
   } as const;
 
-const parse = (argv: string[]) => parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS });
+const parse = (argv: string[]) => parseArgs({ args: joinNegativeValues(argv, OPTIONS), strict: true, allowPositionals: false, options: OPTIONS });
 type Values = ReturnType<typeof parse>['values'];
 
 export async function run(argv: string[], io: ToolIO = processIO()): Promise<number> {

@@ -216,7 +216,7 @@ export interface BrokerConfigSources {
   /** `--set key=value` pairs (strings) or typed values from code. Unknown keys are an error. */
   sets?: Iterable<readonly [string, unknown]> | Record<string, unknown>;
   /** Explicit flags, the highest precedence. */
-  flags?: { host?: string; port?: number; dataDir?: string; wsPort?: number };
+  flags?: { host?: string; port?: number; dataDir?: string; wsPort?: number; metricsPort?: number };
 }
 
 export class BrokerConfig {
@@ -337,17 +337,20 @@ function applySets(merged: MergedValues, sets: NonNullable<BrokerConfigSources['
 /** 4. explicit flags, the highest precedence. */
 function applyFlags(merged: MergedValues, f: NonNullable<BrokerConfigSources['flags']>): void {
   if (f.host !== undefined || f.port !== undefined) applyHostPortFlags(merged, f.host, f.port);
-  if (f.wsPort !== undefined) {
-    if (!Number.isInteger(f.wsPort) || f.wsPort < -1 || f.wsPort > 65535)
-      throw new ConfigError('--ws-port', `Invalid value ${f.wsPort} for --ws-port: must be -1..65535`);
-    merged.values['ws.port'] = f.wsPort;
-    merged.sources.set('ws.port', 'flag');
-  }
+  if (f.wsPort !== undefined) applyOptionalPortFlag(merged, 'ws.port', '--ws-port', f.wsPort);
+  if (f.metricsPort !== undefined) applyOptionalPortFlag(merged, 'metrics.port', '--metrics-port', f.metricsPort);
   if (f.dataDir !== undefined) {
     if (f.dataDir === '') throw new ConfigError('--data-dir', 'Invalid value for --data-dir: empty');
     merged.values['log.dirs'] = [f.dataDir];
     merged.sources.set('log.dirs', 'flag');
   }
+}
+
+/** --ws-port / --metrics-port: -1 (off), 0 (any free port) or a port. */
+function applyOptionalPortFlag(merged: MergedValues, key: 'ws.port' | 'metrics.port', flag: string, port: number): void {
+  if (!Number.isInteger(port) || port < -1 || port > 65535) throw new ConfigError(flag, `Invalid value ${port} for ${flag}: must be -1..65535`);
+  merged.values[key] = port;
+  merged.sources.set(key, 'flag');
 }
 
 /** --host / --port replace the host and port of the first listener; the others stay as configured. */

@@ -95,3 +95,58 @@ it('a bad config value fails with an error naming the key and exit code 2', asyn
   expect(h.stdout).toMatch(/--data-dir/);
   expect(h.stdout).toMatch(/socket\.request\.max\.bytes/);
 });
+
+/** Starts `rivulet broker` with argv; resolves with the PLAINTEXT port once it is listening, and all of stderr so far. */
+function startCli(argv: string[]): Promise<{ child: ReturnType<typeof spawn>; port: number; stderr: () => string }> {
+  const child = spawn(process.execPath, [join(root, 'bin/rivulet.js'), 'broker', ...argv], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 15_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /listening on PLAINTEXT:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+      if (m) {
+        clearTimeout(t);
+        // The lines after the listening one (WebSocket, metrics) are written in the same tick.
+        setTimeout(() => resolve({ child, port: Number(m[1]), stderr: () => stderr }), 200);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+}
+
+async function stopCli(child: ReturnType<typeof spawn>): Promise<number | null> {
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+it('rivulet broker --config config/server.properties (the README sample) loads it and starts; the banner says where the data lives', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-cli-'));
+  const b = await startCli(['--config', 'config/server.properties', '--port', '0', '--data-dir', dataDir]);
+  expect(b.stderr()).not.toMatch(/not used/);
+  expect(b.stderr()).toContain(`INFO  [rivulet] data in ${dataDir} (log.dirs)`);
+  const { stdout } = await run('kcat', ['-L', '-b', `127.0.0.1:${b.port}`, '-m', '10'], { timeout: 20_000 });
+  expect(stdout).toMatch(/broker 1 at/);
+  expect(await stopCli(b.child)).toBe(0);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('rivulet broker --ws-port -1 --metrics-port -1 turns both off, over --set; 0 binds any free port', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-cli-'));
+  let b = await startCli(['--port', '0', '--data-dir', dataDir, '--set', 'ws.port=0', '--set', 'metrics.port=0', '--ws-port', '-1', '--metrics-port', '-1']);
+  expect(b.stderr()).not.toMatch(/WebSocket|Prometheus/);
+  expect(await stopCli(b.child)).toBe(0);
+
+  b = await startCli(['--port', '0', '--data-dir', dataDir, '--ws-port', '0', '--metrics-port', '0']);
+  expect(b.stderr()).toMatch(/Kafka over WebSocket at ws:\/\/127\.0\.0\.1:\d+\//);
+  const metricsUrl = /Prometheus metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(b.stderr())?.[1];
+  expect(metricsUrl, b.stderr()).toBeDefined();
+  expect((await fetch(metricsUrl!)).status).toBe(200);
+  expect(await stopCli(b.child)).toBe(0);
+
+  const r = await run(process.execPath, [join(root, 'bin/rivulet.js'), 'broker', '--metrics-port', '-2', '--data-dir', dataDir]).catch((e: { code: number; stderr: string }) => e);
+  expect((r as { code: number }).code).toBe(2);
+  expect((r as { stderr: string }).stderr).toContain('Invalid value -2 for --metrics-port: expected -1..65535');
+  rmSync(dataDir, { recursive: true, force: true });
+});

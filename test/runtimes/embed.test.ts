@@ -5,7 +5,7 @@
 // and, restarted on the same directory, serves the same records. A consumer project (package.json + node_modules/rivulet → this repository, as
 // `npm i` of a local path makes it) checks what each runtime resolves the two entries to.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -239,6 +239,24 @@ describe.each(runtimes)('embedded broker under $name', (rt) => {
     expect(await stop(b), b.stderr()).toBe(0);
     expect(b.stdout()).toContain('stopped');
     expect(existsSync(dir!)).toBe(false);
+  }, 30_000);
+
+  it('takes a negative --port: the value reaches the broker, whose check names it (exit 2)', async () => {
+    const r = await run(rt.cmd, [...rt.pre, rt.example, '--port', '-1', '--host', '127.0.0.1']);
+    expect(r.stderr).not.toMatch(/ambiguous/);
+    expect(r.stderr).toContain(`embed-${rt.name}: Invalid value -1 for --port: must be 0..65535`);
+    expect(r.code).toBe(2);
+  }, 30_000);
+
+  it('started before a build, says so: not built yet, run npm run build (exit 2)', async () => {
+    // A checkout without dist/: the package's manifest and the example, nothing built.
+    const checkout = join(work, `unbuilt-${rt.name}`);
+    mkdirSync(join(checkout, 'examples'), { recursive: true });
+    writeFileSync(join(checkout, 'package.json'), readFileSync(join(root, 'package.json')));
+    writeFileSync(join(checkout, rt.example), readFileSync(join(root, rt.example)));
+    const r = await run(rt.cmd, [...rt.pre, rt.example, '--port', '0'], { cwd: checkout });
+    expect(r.stderr).toMatch(new RegExp(`^embed-${rt.name}: not built yet: run \`npm run build\` in the checkout first \\(`));
+    expect(r.code).toBe(2);
   }, 30_000);
 
   it('resolves rivulet and rivulet/broker from an installed package; the core answers', async () => {
