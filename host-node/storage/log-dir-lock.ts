@@ -71,7 +71,7 @@ function lockLogDir(dir: string): LockFile {
     const text = readIfPresent(path);
     if (text === null) continue; // released in the meantime
     const holder = parseHolder(text);
-    if (holder && holderAlive(holder)) throw new LogDirLockedError(dir, holder.pid);
+    if (holder && holderAlive(holder, dir)) throw new LogDirLockedError(dir, holder.pid);
     removeStale(path, text);
   }
   throw new Error(`Failed to acquire lock on file ${LOCK_FILE} in ${dir}: other processes keep taking it`);
@@ -143,13 +143,22 @@ function parseHolder(text: string): LockHolder | null {
   return Number.isSafeInteger(n) && n > 0 ? { pid: n, start: start[1]! } : null;
 }
 
-/** Whether the process that wrote the lock is still running (not gone, not a zombie, not a reused pid). */
-function holderAlive(holder: LockHolder): boolean {
+/**
+ * Whether the process that wrote the lock is still running (not gone, not a zombie, not a reused pid). Where
+ * the runtime may not signal processes (Deno without --allow-run) this cannot be known: that is an error
+ * naming the lock file, rather than a guess either way.
+ */
+function holderAlive(holder: LockHolder, dir: string): boolean {
   try {
     process.kill(holder.pid, 0);
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return false;
     // EPERM: it exists but belongs to another user.
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    if (code !== 'EPERM')
+      throw new Error(
+        `Failed to acquire lock on file ${LOCK_FILE} in ${dir}: it names pid ${holder.pid}, and whether that process runs cannot be checked here (${(e as Error).message}); remove the file if no broker uses the directory`,
+      );
   }
   const stat = readStat(holder.pid);
   // Without /proc a running pid is all that can be known; with it, an unreadable stat is a process just gone.
@@ -171,12 +180,23 @@ function procAvailable(): boolean {
 
 let bootId_: string | undefined;
 function bootId(): string {
-  return (bootId_ ??= readIfPresent('/proc/sys/kernel/random/boot_id')?.trim() ?? '');
+  return (bootId_ ??= readProc('/proc/sys/kernel/random/boot_id')?.trim() ?? '');
 }
 
-/** Fields 3 (state) and 22 (start time) of /proc/<pid>/stat; null when it cannot be read. */
+function readProc(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Fields 3 (state) and 22 (start time) of /proc/<pid>/stat; null when it cannot be read (no such process, no
+ * /proc, or a runtime that does not allow it, as Deno without --allow-all).
+ */
 function readStat(pid: number): { state: string; startTicks: string } | null {
-  const text = readIfPresent(`/proc/${pid}/stat`);
+  const text = readProc(`/proc/${pid}/stat`);
   if (text === null) return null;
   // The command name (field 2) is in parentheses and may hold spaces or ')': fields 3.. follow the last ')'.
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
