@@ -1,4 +1,4 @@
-// startBroker(): config → meta.properties (cluster id) → handler registry → listeners. Returns the bound
+// startBroker(): config → the log directories' locks → meta.properties (cluster id) → handler registry → listeners. Returns the bound
 // address and a close(). Used by the CLI and, in-process, by tests (port 0, 127.0.0.1).
 
 import { hostname } from 'node:os';
@@ -24,6 +24,7 @@ import { attachGroupCoordinator } from './server/group-services.js';
 import { createLogger, type Logger } from './util/log.js';
 import type { BrokerMetrics, MetricsServer } from './metrics/index.js';
 import { newCore } from '../bindings/node-loader.js';
+import { lockLogDirs, type LogDirLocks } from './storage/log-dir-lock.js';
 import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 import type { RivuletCore } from '../bindings/core.js';
 
@@ -66,6 +67,19 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     options.config ??
     BrokerConfig.load({ sets: options.sets, flags: { host: options.host, port: options.port, dataDir: options.dataDir } });
   const log = options.log ?? createLogger('rivulet');
+  // One broker per log directory: the `.lock` files are taken before anything in the directories is read
+  // or written, so a second broker on a directory in use stops here (LogDirLockedError).
+  const dirLocks = lockLogDirs(config.logDirs);
+  try {
+    return await startOnLockedDirs(options, config, log, dirLocks);
+  } catch (e) {
+    dirLocks.release();
+    throw e;
+  }
+}
+
+/** The broker's start-up once its log directories are locked. */
+async function startOnLockedDirs(options: StartBrokerOptions, config: BrokerConfig, log: Logger, dirLocks: LogDirLocks): Promise<RunningBroker> {
   const nodeId = config.nodeId;
   const meta = loadOrCreateMetaProperties(config.logDirs, nodeId, config.get('cluster.id'));
   if (meta.formatted) log.info(`formatted ${config.logDirs.join(', ')} with cluster.id ${meta.clusterId}, node.id ${nodeId}`);
@@ -92,11 +106,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   resolveAdvertisedListeners(config, started.listeners, advertised);
   logListening(context, started);
 
-  return runningBroker(context, started, frameArena);
+  return runningBroker(context, started, frameArena, dirLocks);
 }
 
 /** The started broker as its caller sees it, with a close() that shuts everything down once. */
-function runningBroker(context: BrokerContext, started: StartedListeners, frameArena: LinearFrameArena | undefined): RunningBroker {
+function runningBroker(context: BrokerContext, started: StartedListeners, frameArena: LinearFrameArena | undefined, dirLocks: LogDirLocks): RunningBroker {
   const { listeners, wsListener, metricsServer } = started;
   let closing: Promise<void> | null = null;
   return {
@@ -110,12 +124,12 @@ function runningBroker(context: BrokerContext, started: StartedListeners, frameA
     ws: wsListener,
     frameArena,
     close() {
-      // Listeners first (no new requests), then a clean storage shutdown (flush, checkpoints, marker).
-      // The group coordinator stops at the same time: waiting JoinGroup/SyncGroup requests are answered
-      // (NOT_COORDINATOR) so their connections can drain.
-      closing ??= Promise.all([context.groupCoordinator?.shutdown(), metricsServer?.close(), wsListener?.close(), ...listeners.map((l) => l.close())]).then(() =>
-        context.topicRegistry.close(),
-      );
+      // Listeners first (no new requests), then a clean storage shutdown (flush, checkpoints, marker),
+      // then the log directories' locks. The group coordinator stops at the same time as the listeners:
+      // waiting JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) so their connections can drain.
+      closing ??= Promise.all([context.groupCoordinator?.shutdown(), metricsServer?.close(), wsListener?.close(), ...listeners.map((l) => l.close())])
+        .then(() => context.topicRegistry.close())
+        .finally(() => dirLocks.release());
       return closing;
     },
   };
