@@ -1,6 +1,7 @@
 // The broker's dispatch over a real socket: ApiVersions, Metadata, version negotiation, no-response requests,
 // pipelining with real codecs, and refusals that close only the offending connection.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey, apis, apiByKey } from '../../protocol/generated/index.js';
@@ -230,15 +231,18 @@ describe('logging', () => {
 
 describe('startBroker', () => {
   it('keeps the cluster id across restarts and refuses a node.id mismatch, naming the key', async () => {
-    const first = await startTestBroker();
-    const dir = first.dataDir;
-    const id = first.clusterId;
-    await first.listeners[0]!.close();
-    const again = await startBroker({ host: '127.0.0.1', port: 0, dataDir: dir, log: silentLogger });
-    expect(again.clusterId).toBe(id);
-    await again.close();
-    await expect(startBroker({ host: '127.0.0.1', port: 0, dataDir: dir, log: silentLogger, sets: { 'node.id': 2 } })).rejects.toThrow(/node\.id/);
-    await first.close();
+    const dir = mkdtempSync(join(tmpdir(), 'rivulet-test-'));
+    try {
+      const first = await startBroker({ host: '127.0.0.1', port: 0, dataDir: dir, log: silentLogger });
+      const id = first.clusterId;
+      await first.close();
+      const again = await startBroker({ host: '127.0.0.1', port: 0, dataDir: dir, log: silentLogger });
+      expect(again.clusterId).toBe(id);
+      await again.close();
+      await expect(startBroker({ host: '127.0.0.1', port: 0, dataDir: dir, log: silentLogger, sets: { 'node.id': 2 } })).rejects.toThrow(/node\.id/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('applies config limits from the config (socket.request.max.bytes)', async () => {
