@@ -8,8 +8,8 @@
 // directory is ever listed to the client.
 //
 // Bundle files carry `Access-Control-Allow-Origin: *` and `Cross-Origin-Resource-Policy: cross-origin`:
-// they are public code, and a page on another origin (or a cross-origin isolated one) may import them
-// from the broker's URL.
+// they are public code that pages on other origins (cross-origin isolated ones included) may fetch. The
+// page API itself still needs a same-origin copy: browsers start a Worker only from the page's origin.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
