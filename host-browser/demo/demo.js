@@ -75,7 +75,8 @@ try {
   await showLog(outbox, $('#outbox'));
   await showLog(inbox, $('#inbox'));
   showStatus($('#outbox-status'), await outbox.sync({ url, topic, mode: 'mirror' }));
-  showStatus($('#inbox-status'), await inbox.sync({ url, topic, mode: 'tail', groupId: `rivulet-tab-${tab}` }));
+  // No consumer group: the tab's position lives in its own OPFS log, so tabs leave no group on the broker.
+  showStatus($('#inbox-status'), await inbox.sync({ url, topic, mode: 'tail', groupId: null }));
   $('#whoami').textContent = `Tab ${tab} · broker ${url} · topic ${topic}`;
 
   let n = 0;

@@ -35,8 +35,8 @@ export interface StartSyncOptions {
   codec?: BatchCodec;
   /** Request client id (default 'rivulet-browser'). */
   clientId?: string;
-  /** tail: consumer group for committed offsets (default `rivulet-tab-<local log topic>`). */
-  groupId?: string;
+  /** tail: consumer group for committed offsets (default `rivulet-tab-<local log topic>`; null: no group, nothing committed). */
+  groupId?: string | null;
   /** tail: where to start with no local state and no committed offset (default 'earliest'). */
   startFrom?: 'earliest' | 'latest';
   /** mirror: records / approximate bytes per batch at most (defaults 1000 / 512 KiB). */

@@ -12,7 +12,9 @@
 // under a consumer group (default `rivulet-tab-<local log name>`), after the local append, so tools such
 // as `rivulet groups` / kafka-consumer-groups show the tab's progress and lag, and a fresh tab with the
 // same group starts where the group is. The local meta is what the restart trusts: it describes exactly
-// what the local log holds, while the broker commit may trail it by one batch.
+// what the local log holds, while the broker commit may trail it by one batch. With `groupId: null` the
+// tail uses no group at all (like a Kafka consumer without group.id): it neither fetches nor commits
+// offsets, and leaves nothing on the broker.
 import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { KafkaClientError, KafkaProtocolError } from '../../client/errors.js';
@@ -32,8 +34,8 @@ export interface TailState {
 export const tailMetaKey = (topic: string, partition: number): string => `sync:tail:${topic}:${partition}`;
 
 export interface TailOptions extends SyncLoopOptions {
-  /** Consumer group the position is committed under (default `rivulet-tab-<local log topic>`). */
-  groupId?: string;
+  /** Consumer group the position is committed under (default `rivulet-tab-<local log topic>`; null: none). */
+  groupId?: string | null;
   /** Where a tab with no local state and no committed offset starts (default 'earliest', Kafka's auto.offset.reset). */
   startFrom?: 'earliest' | 'latest';
   /** Fetch max_wait_ms (default 1000). */
@@ -82,7 +84,7 @@ async function loadTailState({ log, status }: TailOptions, key: string): Promise
 
 /** One tail loop: its durable state and the commit and retry bookkeeping. */
 class Tail {
-  private readonly groupId: string;
+  private readonly groupId: string | null;
   /** The connection the topic-partition was last checked on. */
   private checkedOn: WsConnection | null = null;
   /** The offset last committed to the group (-1: none known). */
@@ -94,7 +96,7 @@ class Tail {
     private readonly key: string,
     private state: TailState | null,
   ) {
-    this.groupId = o.groupId ?? `rivulet-tab-${o.log.topic}`;
+    this.groupId = o.groupId === undefined ? `rivulet-tab-${o.log.topic}` : o.groupId;
   }
 
   async run(): Promise<void> {
@@ -133,13 +135,13 @@ class Tail {
     this.failures = 0;
     status.lastError = undefined;
     this.o.report();
-    if (this.state!.next !== this.committed) await this.commit(conn);
+    if (this.groupId !== null && this.state!.next !== this.committed) await this.commit(conn, this.groupId);
   }
 
   /** A tab with no local state starts at the group's committed offset, else at the earliest or latest offset. */
   private async start(conn: WsConnection): Promise<void> {
     const { topic, partition } = this.o;
-    const c = await fetchCommitted(conn, this.groupId, topic, partition);
+    const c = this.groupId === null ? -1n : await fetchCommitted(conn, this.groupId, topic, partition);
     const start = c >= 0n ? c : await listOffset(conn, topic, partition, this.o.startFrom === 'latest' ? -1n : -2n);
     await this.save({ v: 1, next: Number(start), pending: null });
     this.committed = Number(c);
@@ -200,9 +202,9 @@ class Tail {
   }
 
   /** Commits the position to the group. */
-  private async commit(conn: WsConnection): Promise<void> {
+  private async commit(conn: WsConnection, groupId: string): Promise<void> {
     try {
-      await commitOffset(conn, this.groupId, this.o.topic, this.o.partition, BigInt(this.state!.next));
+      await commitOffset(conn, groupId, this.o.topic, this.o.partition, BigInt(this.state!.next));
       this.committed = this.state!.next;
     } catch (e) {
       // The commit is informational (the local meta is authoritative); a failure is only reported.

@@ -6,22 +6,22 @@
 //
 // A text message (1003), a message whose size prefix disagrees with its length or is shorter than 4 bytes
 // (1002), or one above socket.request.max.bytes (1009) closes that WebSocket only.
+//
+// Plain HTTP on the same port gets the demo page and the browser bundle (browser-files.ts); any other
+// path answers 426 Upgrade Required.
 
 import { EventEmitter } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { CloseReason, Connection, Transport } from './connection.js';
 import { adoptConnection, bindServer, drainAndClose, type ListenerOptions } from './listener-common.js';
 import type { ResponseFrame } from './types.js';
 import type { Logger } from '../util/log.js';
+import { findPackageRoot, isBrowserFilePath, serveBrowserFile } from './browser-files.js';
 
 export interface WebSocketListenerOptions extends ListenerOptions {
-  /** Package root the demo page is served from (default: found from this module's location). */
+  /** Package root the demo page and the browser bundle are served from (default: found from this module's location). */
   demoRoot?: string | null;
 }
 
@@ -212,9 +212,9 @@ export class WebSocketListener {
   private constructor(private readonly o: WebSocketListenerOptions) {
     const demoRoot = (this.demoRoot = o.demoRoot === undefined ? findPackageRoot() : o.demoRoot);
     this.http = createServer((req, res) => {
-      if (demoRoot && (req.url === '/demo' || req.url?.startsWith('/demo/') || req.url?.startsWith('/demo?'))) {
-        serveDemo(demoRoot, req, res).catch((e: Error) => {
-          o.log.warn(`demo page: ${e.message}`);
+      if (demoRoot && isBrowserFilePath(req.url)) {
+        serveBrowserFile(demoRoot, req, res).catch((e: Error) => {
+          o.log.warn(`${req.url}: ${e.message}`);
           if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
           res.end();
         });
@@ -242,7 +242,7 @@ export class WebSocketListener {
     return this.o.name;
   }
 
-  /** http://host:port/demo/ when the demo page's files were found (see serveDemo), else null. */
+  /** http://host:port/demo/ when the demo page's files were found (see browser-files.ts), else null. */
   get demoUrl(): string | null {
     return this.demoRoot ? `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}/demo/` : null;
   }
@@ -282,70 +282,4 @@ export class WebSocketListener {
     );
     return this.closePromise;
   }
-}
-
-// ---- The demo page (http://ws.host:ws.port/demo/) ----
-// Only a fixed set of files is served: the page's own files from host-browser/demo/ (DEMO_FILES) and the
-// browser bundle's files in dist/browser/ whose names are plain (BUNDLE_FILE: no slash, no leading dot),
-// looked up by exact name — a request path is never joined onto a directory, so there is nothing to traverse.
-const DEMO_FILES: Record<string, string> = { 'index.html': 'index.html', 'demo.js': 'demo.js', 'demo.css': 'demo.css' };
-const BUNDLE_FILE = /^[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*\.(?:js|map|wasm)$/;
-const CONTENT_TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-  map: 'application/json; charset=utf-8',
-  wasm: 'application/wasm',
-};
-
-/** The directory holding this package's package.json (source tree or installed package), or null. */
-function findPackageRoot(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'rivulet') return dir;
-      } catch {
-        // not ours: keep looking
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return null;
-}
-
-async function serveDemo(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const send = (status: number, body: string, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', ...headers });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  };
-  if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n', { allow: 'GET, HEAD' });
-  const path = (req.url ?? '').split('?')[0]!;
-  if (path === '/demo') return send(301, 'moved to /demo/\n', { location: '/demo/' });
-  const name = path === '/demo/' ? 'index.html' : path.slice('/demo/'.length);
-  let file: string | null = null;
-  if (Object.hasOwn(DEMO_FILES, name)) file = join(root, 'host-browser', 'demo', DEMO_FILES[name]!);
-  else if (BUNDLE_FILE.test(name)) {
-    const bundleDir = join(root, 'dist', 'browser');
-    const names = await readdir(bundleDir).catch(() => [] as string[]);
-    if (names.includes(name)) file = join(bundleDir, name);
-  }
-  if (file === null) return send(404, 'not found\n');
-  let body: Buffer;
-  try {
-    body = await readFile(file);
-  } catch {
-    return send(404, name.endsWith('.js') && !Object.hasOwn(DEMO_FILES, name) ? 'not built: run `npm run build`\n' : 'not found\n');
-  }
-  const ext = name.slice(name.lastIndexOf('.') + 1);
-  res.writeHead(200, {
-    'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
-    'content-length': String(body.length),
-    'cache-control': 'no-cache',
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
 }

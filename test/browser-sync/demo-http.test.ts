@@ -103,12 +103,57 @@ describe('demo page over the WebSocket listener', () => {
     }
   });
 
+  it('serves the bundle at /dist/browser/, where the README imports it from, to any origin', async () => {
+    const js = await get(listener.port, '/dist/browser/rivulet.js');
+    expect(js).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8', body: 'export const Rivulet = {}' });
+    expect(js.headers).toMatchObject({ 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin', 'x-content-type-options': 'nosniff' });
+    expect(await get(listener.port, '/dist/browser/rivulet.js?v=1')).toMatchObject({ status: 200, body: 'export const Rivulet = {}' });
+    expect(await get(listener.port, '/dist/browser/chunk-AB12.js.map')).toMatchObject({ status: 200, type: 'application/json; charset=utf-8' });
+    expect(await get(listener.port, '/dist/browser/core.wasm')).toMatchObject({ status: 200, type: 'application/wasm' });
+    expect(await get(listener.port, '/dist/browser/rivulet.js', 'HEAD')).toMatchObject({ status: 200, body: '' });
+    // The page's own files stay under /demo/ only, and carry no CORS header.
+    expect((await get(listener.port, '/dist/browser/index.html')).status).toBe(404);
+    expect((await get(listener.port, '/dist/browser/demo.js')).status).toBe(404);
+    expect((await get(listener.port, '/demo/demo.js')).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('404 under /dist/browser/ for directories, traversal, hidden, nested and unknown files', async () => {
+    for (const path of [
+      '/dist/browser/',
+      '/dist/browser',
+      '/dist/browser/sub/',
+      '/dist/browser/../../package.json',
+      '/dist/browser/..%2f..%2fpackage.json',
+      '/dist/browser/%2e%2e/%2e%2e/package.json',
+      '/dist/browser/%2e%2e%2f%2e%2e%2fpackage.json',
+      '/dist/browser/..\\..\\package.json',
+      '/dist/browser//etc/passwd',
+      '/dist/browser/.hidden.js',
+      '/dist/browser/sub/x.js',
+      '/dist/browser/sub%2fx.js',
+      '/dist/browser/missing.js',
+      '/dist/browser/rivulet.js/',
+      '/dist/browser/__proto__',
+      '/dist/browser/%72ivulet.js',
+    ]) {
+      const r = await get(listener.port, path);
+      expect([404, 426], path).toContain(r.status);
+      expect(r.body, path).not.toContain('secret');
+      expect(r.body, path).not.toContain('rivulet.js');
+    }
+    expect((await get(listener.port, '/dist/browser/')).status).toBe(404);
+    expect((await get(listener.port, '/dist/browser/../../package.json')).status).toBe(404);
+  });
+
   it('other methods get 405; other paths keep the 426 of the Kafka endpoint', async () => {
     expect(await get(listener.port, '/demo/', 'POST')).toMatchObject({ status: 405, headers: expect.objectContaining({ allow: 'GET, HEAD' }) });
     expect(await get(listener.port, '/demo/rivulet.js', 'DELETE')).toMatchObject({ status: 405 });
+    expect(await get(listener.port, '/dist/browser/rivulet.js', 'PUT')).toMatchObject({ status: 405 });
     expect((await get(listener.port, '/')).status).toBe(426);
     expect((await get(listener.port, '/package.json')).status).toBe(426);
     expect((await get(listener.port, '/demox')).status).toBe(426);
+    expect((await get(listener.port, '/dist/browserx/rivulet.js')).status).toBe(426);
+    expect((await get(listener.port, '/dist/core/rivulet-core.wasm')).status).toBe(426);
   });
 });
 
@@ -132,6 +177,12 @@ describe('demo page on a real broker', () => {
     const js = await get(port, '/demo/demo.js');
     expect(js.status).toBe(200);
     expect(js.body).toContain("from './rivulet.js'");
+    // The bundle the README imports from '/dist/browser/…' (built by `npm run build` before these tests).
+    for (const name of ['rivulet.js', 'worker.js', 'sync.js']) {
+      const r = await get(port, `/dist/browser/${name}`);
+      expect(r, name).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
+      expect(r.body.length, name).toBeGreaterThan(100);
+    }
     // The same port still speaks Kafka over WebSocket.
     const conn = await WsConnection.connect({ url: broker.ws!.url, WebSocket: WS });
     expect(conn.brokerVersions.size).toBeGreaterThan(10);

@@ -106,3 +106,16 @@ export async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_
 }
 
 export const range = (n: number, prefix: string, from = 0): string[] => Array.from({ length: n }, (_, i) => `${prefix}${from + i}`);
+
+/** Every consumer group the broker on TCP `port` knows (ListGroups v4). */
+export async function listGroups(port: number): Promise<string[]> {
+  const { KafkaTestClient } = await import('../helpers/broker.js');
+  const { ApiKey } = await import('../../protocol/generated/index.js');
+  const c = await KafkaTestClient.connect(port);
+  try {
+    const res = await c.request(ApiKey.ListGroups, 4, { statesFilter: [] });
+    return res.groups.map((g) => g.groupId);
+  } finally {
+    c.close();
+  }
+}

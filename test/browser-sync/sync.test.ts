@@ -14,7 +14,7 @@ import { fetchCommitted } from '../../host-browser/sync/requests.js';
 import { WsConnection } from '../../host-browser/sync/ws-connection.js';
 import { ApiKey } from '../../protocol/generated/index.js';
 import { cleanupChildEntry, startChildBroker, type ChildBroker } from '../faults/helpers.js';
-import { codec, freePort, kcatConsume, kcatProduce, MemLog, range, rec, waitFor, WS } from './helpers.js';
+import { codec, freePort, kcatConsume, kcatProduce, listGroups, MemLog, range, rec, waitFor, WS } from './helpers.js';
 
 const dirs: string[] = [];
 const brokers: RunningBroker[] = [];
@@ -244,6 +244,33 @@ describe('tail (broker → local, committed offsets)', () => {
     sync(fresh, wsPort, topic, 'tail');
     await waitFor('50', () => fresh.endOffset() === 50);
     expect(fresh.values()).toEqual(range(50, 'c-', 100));
+  });
+});
+
+describe('tail without a consumer group (groupId: null)', () => {
+  it('copies the topic, resumes from its local state, and leaves no group on the broker', async () => {
+    const wsPort = await freePort();
+    const b = await broker(wsPort);
+    const topic = 'tail-no-group';
+    await kcatProduce(b.port, topic, range(100, 'n-'));
+    const log = new MemLog('no-group');
+    const t1 = sync(log, wsPort, topic, 'tail', { groupId: null });
+    await waitFor('100', () => t1.status.position === 100 && log.endOffset() === 100);
+    await t1.stop();
+    await kcatProduce(b.port, topic, range(50, 'n-', 100));
+    const t2 = sync(log, wsPort, topic, 'tail', { groupId: null });
+    await waitFor('150', () => t2.status.position === 150 && log.endOffset() === 150);
+    expect(log.values()).toEqual(range(150, 'n-'));
+    await t2.stop();
+    // A fresh local log with no group starts at startFrom: 'latest' skips what is already there.
+    const late = new MemLog('no-group-late');
+    const t3 = sync(late, wsPort, topic, 'tail', { groupId: null, startFrom: 'latest' });
+    await waitFor('at the end', () => t3.status.position === 150);
+    await kcatProduce(b.port, topic, ['after']);
+    await waitFor('1', () => late.endOffset() === 1);
+    expect(late.values()).toEqual(['after']);
+    await t3.stop();
+    expect(await listGroups(b.port)).toEqual([]);
   });
 });
 
