@@ -97,15 +97,19 @@ async function brokerCommand(argv: string[]): Promise<number> {
     throw e;
   }
   if (config.unknownKeys.length) log.warn(`These configurations were supplied but are not used: ${config.unknownKeys.join(', ')}`);
+  // Listened for before the start: a signal arriving while the broker starts, or just after it logged
+  // that it listens, stops it cleanly once started instead of killing it mid-way.
+  const signal = firstSignal();
   let broker: RunningBroker;
   try {
     broker = await startBroker({ config, log });
   } catch (e) {
+    signal.dispose();
     if (e instanceof ConfigError) return configurationError(e);
     process.stderr.write(`rivulet broker: failed to start: ${(e as Error).message}\n`);
     return 1;
   }
-  return runUntilSignal(broker, log);
+  return stopAfter(broker, await signal.received, log);
 }
 
 function configurationError(e: ConfigError): number {
@@ -142,28 +146,33 @@ function optionalPort(v: BrokerValues, flag: 'ws-port' | 'metrics-port'): number
   return Number(text);
 }
 
-/** Resolves 0 once the broker closed after the first SIGTERM or SIGINT, 1 if closing failed. */
-function runUntilSignal(broker: RunningBroker, log: Logger): Promise<number> {
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (sig: NodeJS.Signals) => {
-      if (stopping) return;
-      stopping = true;
-      log.info(`received ${sig}, shutting down`);
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      broker.close().then(
-        () => {
-          log.info('broker stopped');
-          resolve(0);
-        },
-        (e: unknown) => {
-          log.error(`error while stopping: ${(e as Error).message}`);
-          resolve(1);
-        },
-      );
+/** The first SIGTERM or SIGINT; once it arrived the handlers are gone, so a second one ends the process. */
+function firstSignal(): { received: Promise<NodeJS.Signals>; dispose(): void } {
+  let onSignal: (sig: NodeJS.Signals) => void = () => {};
+  const dispose = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
+  const received = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (sig) => {
+      dispose();
+      resolve(sig);
     };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
   });
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return { received, dispose };
+}
+
+/** Stops the broker after `sig`: 0 once it closed, 1 if closing failed. */
+async function stopAfter(broker: RunningBroker, sig: NodeJS.Signals, log: Logger): Promise<number> {
+  log.info(`received ${sig}, shutting down`);
+  try {
+    await broker.close();
+  } catch (e) {
+    log.error(`error while stopping: ${(e as Error).message}`);
+    return 1;
+  }
+  log.info('broker stopped');
+  return 0;
 }
