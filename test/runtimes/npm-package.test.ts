@@ -168,7 +168,8 @@ describe('the npm package installed in an empty directory', () => {
     expect(help.stdout, show('npx rivulet --help', help)).toMatch(/^Usage: rivulet <command>/);
 
     const dataDir = join(work, 'data');
-    const b = await startBroker(dataDir, ['--ws-port', '0']);
+    // The sample configuration as shipped, with the flags (which win) for ports and directory.
+    const b = await startBroker(dataDir, ['--config', 'node_modules/rivulet/config/server.properties', '--ws-port', '0']);
     const bootstrap = `127.0.0.1:${b.port}`;
 
     // kcat, plain and with each codec: the broker validates compressed batches with the installed decoders.
