@@ -1,7 +1,7 @@
 // Build: the AssemblyScript core (asc) and the TypeScript hosts (esbuild, one file in → one file out).
 // Usage: node scripts/build.mjs [--core-only]
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -50,12 +50,17 @@ await esbuild.build({
 // The `rivulet` command as one bundle (plus lazily loaded chunks for the client tools) in dist/cli/:
 // loading ~150 separate modules cost more than half of the broker's start-up time. dist/cli/ sits one
 // level under dist/, like dist/bindings/, so the core's `../core/rivulet-core.wasm` lookup still resolves.
-await esbuild.build({
+const cli = await esbuild.build({
   entryPoints: { rivulet: 'host-node/cli/main.ts' },
   absWorkingDir: root,
   outdir: 'dist/cli',
   ...NODE_BUNDLE,
+  metafile: true,
 });
+// Chunk names carry content hashes: drop the chunks of earlier builds, which the npm package would
+// otherwise carry (after writing the new ones, so a command started meanwhile finds its chunks).
+const written = new Set(Object.keys(cli.metafile.outputs).map((f) => relative('dist/cli', f)));
+for (const f of readdirSync(join(root, 'dist/cli'))) if (!written.has(f)) rmSync(join(root, 'dist/cli', f));
 // Further build steps (the browser bundle, the embeddable broker, the embedded core) live in
 // scripts/build-*.mjs and run here in name order.
 for (const f of readdirSync(join(root, 'scripts')).filter((f) => /^build-.+\.mjs$/.test(f)).sort()) {
