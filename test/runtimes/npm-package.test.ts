@@ -134,7 +134,7 @@ describe('the npm package', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string>; exports: Record<string, string | Record<string, string>> };
     const targets = [...Object.values(pkg.bin), ...Object.values(pkg.exports).flatMap((e) => (typeof e === 'string' ? [e] : Object.values(e)))].map((t) => t.replace(/^\.\//, ''));
     for (const t of targets) expect(files, t).toContain(t);
-    for (const f of ['README.md', 'dist/core/rivulet-core.wasm', 'dist/bindings/core-wasm-embedded.js', 'dist/browser/rivulet.js', 'dist/browser/worker.js', 'host-browser/demo/index.html', 'config/server.properties']) {
+    for (const f of ['README.md', 'LICENSE', 'dist/core/rivulet-core.wasm', 'dist/bindings/core-wasm-embedded.js', 'dist/browser/rivulet.js', 'dist/browser/worker.js', 'host-browser/demo/index.html', 'config/server.properties']) {
       expect(files, f).toContain(f);
     }
     const stray = files.filter(
