@@ -13,7 +13,9 @@ fi
 # Debian's sources under /usr/share/gocode (test/real-clients/go/).
 # python3-snappy/-lz4/-zstandard: kafka-python's codecs (test/broker-data/real-clients.test.ts).
 # chromium: headless browser tests of the OPFS log (test/browser/, driven by playwright-core).
-DEBIAN_PACKAGES=(kcat python3-confluent-kafka python3-kafka golang-go golang-github-shopify-sarama-dev python3-snappy python3-lz4 python3-zstandard chromium)
+# podman + runc, netavark, aardvark-dns, iptables: the broker's container image, built and run offline
+# (test/runtimes/container.test.ts; runc where crun cannot run with hybrid cgroups).
+DEBIAN_PACKAGES=(kcat python3-confluent-kafka python3-kafka golang-go golang-github-shopify-sarama-dev python3-snappy python3-lz4 python3-zstandard chromium podman runc netavark aardvark-dns iptables)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
