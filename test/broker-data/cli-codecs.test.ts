@@ -1,12 +1,11 @@
 // `rivulet produce --compression-codec <codec>` for every codec Kafka has: the batches are stored compressed with
 // that codec (attributes bits 0-2, as they arrived) and read back by kcat and by `rivulet consume`.
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as consumeTool } from '../../host-node/cli/consume.js';
 import { run as produceTool } from '../../host-node/cli/produce.js';
-import type { ToolIO } from '../../host-node/cli/client-tool.js';
 import { locateBatches } from '../../host-node/server/data/records.js';
 import { startDataBroker, run, type DataBroker } from './helpers.js';
+import { tool } from '../helpers/cli-tool.js';
 
 const CODECS = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
 const CODEC_ID = { gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
@@ -20,14 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await b?.close();
 });
-
-async function tool(run: (argv: string[], io: ToolIO) => Promise<number>, argv: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: ToolIO = { stdin: Readable.from([stdin]), stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
 
 describe('rivulet produce --compression-codec', () => {
   const lines = Array.from({ length: 3000 }, (_, i) => `key${i}:value${i}-${'abc'.repeat(20)}`);

@@ -1,13 +1,12 @@
 // `rivulet topics / produce / consume` (host-node/cli/*.ts run()) against the real in-process broker
 // (admin APIs it lacks yet are stand-ins, see admin-standins.ts): Kafka-like output, messages and exit codes.
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as consume } from '../../host-node/cli/consume.js';
 import { run as produce } from '../../host-node/cli/produce.js';
 import { run as topics } from '../../host-node/cli/topics.js';
-import type { ToolIO } from '../../host-node/cli/client-tool.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { registerAdminStandIns } from './admin-standins.js';
+import { tool } from '../helpers/cli-tool.js';
 
 let broker: TestBroker;
 let bs: string;
@@ -18,14 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker.close();
 });
-
-async function tool(run: (argv: string[], io: ToolIO) => Promise<number>, argv: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: ToolIO = { stdin: Readable.from([stdin]), stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
 
 describe('rivulet topics', () => {
   it('creates, lists, describes, alters and deletes like kafka-topics.sh', async () => {

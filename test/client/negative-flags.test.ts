@@ -1,14 +1,13 @@
 // Negative numbers as option values, as Kafka's tools and our README write them (`--throughput -1`,
 // `--acks -1`, `--request-required-acks -1`, `--ws-port -1`): the shared argv step glues them to options
 // that take a value, and the tools accept them and behave.
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinNegativeValues } from '../../host-node/cli/argv.js';
 import { run as consume } from '../../host-node/cli/consume.js';
 import { run as perf } from '../../host-node/cli/perf.js';
 import { run as produce } from '../../host-node/cli/produce.js';
-import type { ToolIO } from '../../host-node/cli/client-tool.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { tool } from '../helpers/cli-tool.js';
 
 const OPTIONS = {
   throughput: { type: 'string' },
@@ -45,14 +44,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker.close();
 });
-
-async function tool(run: (argv: string[], io: ToolIO) => Promise<number>, argv: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: ToolIO = { stdin: Readable.from([stdin]), stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
 
 describe('the tools take negative values', () => {
   it('perf produce --throughput -1 --acks 1 (the README line) and --acks -1', async () => {
