@@ -300,9 +300,11 @@ async function describeOffsets(client: GroupsClient, d: Described, io: ToolIO): 
   for (const m of d.members) for (const p of m.partitions) owner.set(`${p.topic}\0${p.partition}`, m);
   const rows: string[][] = [];
   for (const [topic, parts] of [...partitionsByTopic(owner, committed)].sort((a, b) => a[0].localeCompare(b[0]))) {
+    // The log end of every partition the topic has now: committed offsets may name partitions it no longer
+    // has (deleted and created again with fewer), which show '-' without hiding the others' lag.
     let ends = new Map<number, bigint>();
     try {
-      ends = await client.offsets(topic, LATEST, parts);
+      ends = await client.offsets(topic, LATEST);
     } catch {
       /* topic gone: no log end offset */
     }

@@ -74,6 +74,23 @@ describe('rivulet groups', () => {
     expect(missing.err).toContain("Consumer group 'nope' does not exist.");
   });
 
+  it('--describe: committed partitions a topic no longer has show - without hiding the lag of the others', async () => {
+    b.createTopic('shrunk', 3);
+    await c.request(ApiKey.OffsetCommit, 8, {
+      groupId: 'cg-shrunk',
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      topics: [{ name: 'shrunk', partitions: [0, 1, 2].map((p) => ({ partitionIndex: p, committedOffset: 1n })) }],
+    });
+    b.topics.deleteTopic('shrunk');
+    b.createTopic('shrunk', 1);
+    await produce('shrunk', 0, 4);
+    const d = await groups('--describe', '--group', 'cg-shrunk');
+    expect(d.code, d.err).toBe(0);
+    expect(d.out).toMatch(/cg-shrunk\s+shrunk\s+0\s+1\s+4\s+3\s+-/);
+    expect(d.out).toMatch(/cg-shrunk\s+shrunk\s+2\s+1\s+-\s+-\s+-/);
+  });
+
   it('--reset-offsets: dry run by default, --execute commits, specs clamp to the log', async () => {
     const dry = await groups('--reset-offsets', '--group', 'cg', '--topic', 'ct', '--to-earliest');
     expect(dry.code).toBe(0);
