@@ -15,7 +15,8 @@ fi
 # chromium: headless browser tests of the OPFS log (test/browser/, driven by playwright-core).
 # podman + runc, netavark, aardvark-dns, iptables: the broker's container image, built and run offline
 # (test/runtimes/container.test.ts; runc where crun cannot run with hybrid cgroups).
-DEBIAN_PACKAGES=(kcat python3-confluent-kafka python3-kafka golang-go golang-github-shopify-sarama-dev python3-snappy python3-lz4 python3-zstandard chromium podman runc netavark aardvark-dns iptables)
+# etcd-server: the cluster's metadata store, started by the cluster tests on 127.0.0.1 (test/cluster/).
+DEBIAN_PACKAGES=(kcat python3-confluent-kafka python3-kafka golang-go golang-github-shopify-sarama-dev python3-snappy python3-lz4 python3-zstandard chromium podman runc netavark aardvark-dns iptables etcd-server)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
