@@ -13,6 +13,7 @@ import type { Connection } from './network/connection.js';
 import type { ConnectionLimits } from './network/types.js';
 import type { BrokerContext } from './server/context.js';
 import { KafkaDispatcher } from './server/dispatcher.js';
+import { localClusterView } from './server/cluster-view.js';
 import { registerDefaultHandlers } from './server/handlers/index.js';
 import { loadOrCreateMetaProperties } from './server/meta-properties.js';
 import { HandlerRegistry } from './server/registry.js';
@@ -155,6 +156,7 @@ function createContext({ config, clusterId, handlers, topicRegistry, core, log, 
     rack: config.get('broker.rack'),
     config,
     advertisedListeners: advertised,
+    clusterView: localClusterView(config.nodeId, config.get('broker.rack'), advertised),
     handlers,
     topicRegistry,
     metadata: metadata ?? topicRegistry,

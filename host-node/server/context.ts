@@ -10,6 +10,7 @@ import type { HandlerRegistry } from './registry.js';
 import type { RecordFormats } from './data/records.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import type { ClusterView } from './cluster-view.js';
 
 /** Broker-wide services shared by all handlers. */
 export interface BrokerContext {
@@ -19,6 +20,8 @@ export interface BrokerContext {
   readonly config: BrokerConfig;
   /** Endpoints clients should connect to, resolved after binding (port 0 → actual port). */
   readonly advertisedListeners: readonly Endpoint[];
+  /** The brokers of the cluster and its controller (this broker alone when it runs without a cluster). */
+  readonly clusterView: ClusterView;
   /** The APIs this broker serves, at their versions (ApiVersions lists them). */
   readonly handlers: HandlerRegistry;
   /**

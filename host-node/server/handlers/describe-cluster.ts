@@ -1,4 +1,4 @@
-// DescribeCluster (api key 60), v0-1: the brokers (this one), cluster id and controller — what Java's
+// DescribeCluster (api key 60), v0-1: the brokers (ctx.broker.clusterView), cluster id and controller — what Java's
 // Admin.describeCluster() uses when the broker advertises it. This is a broker endpoint: asking it for
 // controllers (EndpointType 2) is MISMATCHED_ENDPOINT_TYPE, an unknown type UNSUPPORTED_ENDPOINT_TYPE
 // (both INVALID_REQUEST in v0), as Kafka answers.
@@ -12,7 +12,7 @@ import { DescribeClusterApi } from '../../../protocol/generated/describe-cluster
 const BROKERS = 1;
 const CONTROLLERS = 2;
 
-export const describeClusterHandler: ApiHandler<typeof ApiKey.DescribeCluster, 'nodeId' | 'clusterId' | 'rack' | 'advertisedListeners'> = {
+export const describeClusterHandler: ApiHandler<typeof ApiKey.DescribeCluster, 'clusterId' | 'clusterView'> = {
   api: DescribeClusterApi,
   handle(request, ctx) {
     const b = ctx.broker;
@@ -26,15 +26,14 @@ export const describeClusterHandler: ApiHandler<typeof ApiKey.DescribeCluster, '
           }
         : { errorCode: v0 ? ErrorCode.INVALID_REQUEST : ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unsupported endpoint type ${type}` };
     }
-    const ep = b.advertisedListeners.find((e) => e.name === ctx.connection.listenerName) ?? b.advertisedListeners[0]!;
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       endpointType: BROKERS,
       clusterId: b.clusterId,
-      controllerId: b.nodeId,
-      brokers: [{ brokerId: b.nodeId, host: ep.host, port: ep.port, rack: b.rack }],
+      controllerId: b.clusterView.controllerId(),
+      brokers: b.clusterView.brokers(ctx.connection.listenerName).map((n) => ({ brokerId: n.nodeId, host: n.host, port: n.port, rack: n.rack })),
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
     };
   },

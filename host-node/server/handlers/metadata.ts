@@ -1,7 +1,7 @@
-// Metadata (api key 3), every version 0-12: the brokers (this one, at its advertised endpoint for the
-// listener the request came on), the cluster id, the controller (this node: librdkafka and kafkajs wait for
-// a controller that is one of the brokers), and topics from ctx.broker.metadata (the topic registry, or a
-// source a test started the broker with).
+// Metadata (api key 3), every version 0-12: the brokers (ctx.broker.clusterView: each at its endpoint for the
+// listener the request came on; a single broker lists itself), the cluster id, the controller (a single
+// broker names itself: librdkafka and kafkajs wait for a controller that is one of the brokers), and topics
+// from ctx.broker.metadata (the topic registry, the cluster metadata, or a source a test started the broker with).
 //
 // Version notes:
 // - v0: an empty topic list means "all topics"; v1+: null means all, empty means none.
@@ -40,13 +40,12 @@ function topicEntry(t: TopicMetadata, ctx: RequestContext<never>, includeOps: bo
 
 type TopicEntry = MetadataResponseMetadataResponseTopicInput;
 
-export const metadataHandler: ApiHandler<typeof ApiKey.Metadata, 'metadata' | 'nodeId' | 'clusterId' | 'rack' | 'advertisedListeners'> = {
+export const metadataHandler: ApiHandler<typeof ApiKey.Metadata, 'metadata' | 'clusterId' | 'clusterView'> = {
   api: MetadataApi,
   handle(request, ctx) {
     const b = ctx.broker;
     const v = ctx.apiVersion;
     const includeTopicOps = request.includeTopicAuthorizedOperations;
-    const ep = b.advertisedListeners.find((e) => e.name === ctx.connection.listenerName) ?? b.advertisedListeners[0]!;
 
     // Synchronous unless a topic has to be auto-created (then that entry is a promise).
     const topics: (TopicEntry | Promise<TopicEntry>)[] = [];
@@ -81,9 +80,9 @@ export const metadataHandler: ApiHandler<typeof ApiKey.Metadata, 'metadata' | 'n
 
     const response = (resolved: TopicEntry[]) => ({
       throttleTimeMs: 0,
-      brokers: [{ nodeId: b.nodeId, host: ep.host, port: ep.port, rack: b.rack }],
+      brokers: b.clusterView.brokers(ctx.connection.listenerName),
       clusterId: b.clusterId,
-      controllerId: b.nodeId,
+      controllerId: b.clusterView.controllerId(),
       topics: resolved,
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations && v >= 8 && v <= 10 ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
     });
