@@ -85,7 +85,7 @@ export class MetadataWatch {
     });
     w.on('disconnected', () => this.restart(w, false));
     // A cancelled watch: etcd compacted past our revision, or refused it; reload to be safe.
-    w.on('error', (e) => this.restart(w, true, e));
+    w.on('error', (e) => this.restart(w, true, new Error(`etcd cancelled the metadata watch from revision ${this.delivered + 1} (compacted, or refused): ${e.message}`)));
   }
 
   private deliver(raw: { type: 'put' | 'delete'; kv: IKeyValue }[]): void {
@@ -105,7 +105,11 @@ export class MetadataWatch {
   private restart(w: Watcher, reload: boolean, cause?: Error): void {
     if (this.watcher !== w || this.closed) return;
     this.watcher = null;
-    void w.cancel().catch(() => {});
+    try {
+      void w.cancel().catch(() => {});
+    } catch {
+      // etcd already dropped this watch: nothing to cancel
+    }
     if (cause) this.onError(cause);
     const delay = this.backoffMs;
     this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);

@@ -215,6 +215,30 @@ describe('watch', () => {
   }, 60_000);
 });
 
+describe('watch after compaction', () => {
+  it('reloads the snapshot (a reset) when etcd compacted past the revision asked for, then goes on', async () => {
+    const s = await store();
+    for (let i = 0; i < 3; i++) await s.createTopic(`c${i}`, topic([[1]]), {});
+    const { revision } = await s.loadSnapshot();
+    const raw = new Etcd3({ hosts: etcd.endpoint });
+    try {
+      await raw.kv.compact({ revision: String(revision), physical: true });
+    } finally {
+      raw.close();
+    }
+    const image = new ClusterImage();
+    const kinds: string[] = [];
+    const errors: Error[] = [];
+    s.watch(1, (b) => (kinds.push(b.kind), image.apply(b)), (e) => errors.push(e));
+    await until(() => kinds.includes('reset'), 'a reset after the compacted watch');
+    expect(image.topics.size).toBe(3);
+    expect(errors.map((e) => e.message).join()).toMatch(/etcd cancelled the metadata watch from revision 1 \(compacted/);
+    await s.createTopic('after', topic([[1]]), {});
+    await until(() => image.topics.has('after'), 'events after the reset');
+    expect(kinds[0]).toBe('reset');
+  }, 20_000);
+});
+
 describe('chroot', () => {
   it('two roots in one etcd do not see each other', async () => {
     const a = await store('/rv');
