@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseProperties } from './properties.js';
 import { parseEndpoints, type Endpoint } from './listeners.js';
+import { CLUSTER_CONFIG_DEFS, checkClusterConfig } from './cluster-defs.js';
 import { GROUP_CONFIG_DEFS } from './group-defs.js';
 import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
 import {
@@ -101,9 +102,9 @@ export const BROKER_CONFIG_DEFS = {
   'num.partitions': int({ default: 1, validate: atLeast(1), importance: 'medium', doc: 'The default number of partitions of a topic (CreateTopics with -1, auto-created topics).' }),
   'default.replication.factor': int({
     default: 1,
-    validate: (v) => (v !== 1 ? 'Rivulet is a single-broker cluster: only 1 is possible' : undefined),
+    validate: atLeast(1),
     importance: 'medium',
-    doc: 'The default replication factor of a topic (CreateTopics with -1, auto-created topics). A single broker can only hold 1.',
+    doc: 'The default replication factor of a topic (CreateTopics with -1, auto-created topics). Without etcd.connect (a single broker) only 1 is possible.',
   }),
   'auto.create.topics.enable': bool({ default: true, importance: 'high', doc: 'Create a topic (num.partitions, default.replication.factor) when a Metadata request names an unknown one and allows auto-creation.' }),
   'delete.topic.enable': bool({ default: true, importance: 'high', doc: 'Allow DeleteTopics; when false it answers TOPIC_DELETION_DISABLED.' }),
@@ -149,7 +150,6 @@ export const BROKER_CONFIG_DEFS = {
     doc: 'The compression of stored batches. Only producer (keep the producer\'s codec) is supported.',
   }),
   'min.insync.replicas': int({ default: 1, validate: atLeast(1), importance: 'high', doc: 'The minimum number of in-sync replicas for acks=all (a single broker has 1).' }),
-  'unclean.leader.election.enable': bool({ default: false, importance: 'high', doc: 'Kafka\'s unclean leader election switch (no effect on a single broker).' }),
   'log.storage.retry.backoff.ms': long({
     default: 1000,
     validate: atLeast(0),
@@ -170,6 +170,9 @@ export const BROKER_CONFIG_DEFS = {
     importance: 'low',
     doc: 'The interval in ms at which partitions drop the producer ids that have expired (producer.id.expiration.ms).',
   }),
+
+  // ---- cluster: etcd.connect, broker sessions, replica.*, elections, controlled shutdown ----------
+  ...CLUSTER_CONFIG_DEFS,
 
   // ---- group coordinator: group.*, offsets.* ----------------------------------------------
   ...GROUP_CONFIG_DEFS,
@@ -262,6 +265,7 @@ export class BrokerConfig {
     if (src.sets) applySets(merged, src.sets);
     applyFlags(merged, src.flags ?? {});
     checkValues(merged.values);
+    checkClusterConfig(merged.values as BrokerConfigValues);
     return new BrokerConfig(merged.values as BrokerConfigValues, merged.sources, unknownKeys);
   }
 }

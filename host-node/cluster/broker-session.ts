@@ -1,0 +1,95 @@
+// A broker's registration in etcd: /brokers/ids/<id> tied to a lease of broker.session.timeout.ms. The
+// key's create revision is the broker epoch. 'lost' fires once when the lease is gone (etcd said so, or no
+// keep-alive succeeded for a whole session timeout); reRegister() then starts a new session with a new epoch.
+import { EventEmitter } from 'node:events';
+import type { Lease, Namespace } from 'etcd3';
+import { brokerKey } from './keys.js';
+import { encodeBrokerRegistration, type BrokerRegistration } from './records.js';
+
+/** Another live broker holds this id (Kafka's NodeExistsException on /brokers/ids/<id>). */
+export class BrokerIdInUseError extends Error {
+  constructor(readonly brokerId: number) {
+    super(`Broker id ${brokerId} is already registered in etcd by a live broker (/brokers/ids/${brokerId} exists): every broker needs its own node.id`);
+    this.name = 'BrokerIdInUseError';
+  }
+}
+
+export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
+  private watchdog: NodeJS.Timeout | null = null;
+  private lastKeepAliveMs = Date.now();
+  private ended = false;
+
+  private constructor(
+    private readonly ns: Namespace,
+    readonly registration: BrokerRegistration,
+    readonly sessionTimeoutMs: number,
+    /** The etcd lease the registration (and the controller claim) is tied to. */
+    readonly lease: Lease,
+    readonly leaseId: string,
+    /** The create revision of /brokers/ids/<id>. */
+    readonly brokerEpoch: number,
+  ) {
+    super();
+    lease.on('keepaliveSucceeded', () => (this.lastKeepAliveMs = Date.now()));
+    lease.on('lost', (e) => this.lose(e));
+    const checkMs = Math.max(100, Math.floor(sessionTimeoutMs / 10));
+    this.watchdog = setInterval(() => {
+      if (Date.now() - this.lastKeepAliveMs > sessionTimeoutMs) this.lose(new Error(`no etcd keep-alive succeeded for ${sessionTimeoutMs} ms`));
+    }, checkMs);
+    this.watchdog.unref();
+  }
+
+  get brokerId(): number {
+    return this.registration.brokerId;
+  }
+
+  /** False once the session is lost or closed. */
+  get alive(): boolean {
+    return !this.ended;
+  }
+
+  static async register(ns: Namespace, reg: BrokerRegistration, sessionTimeoutMs: number): Promise<BrokerSession> {
+    const lease = ns.lease(Math.max(1, Math.ceil(sessionTimeoutMs / 1000)));
+    lease.on('lost', () => {}); // a lost lease before registration completes is reported by grant()/the txn
+    const leaseId = await lease.grant();
+    const key = brokerKey(reg.brokerId);
+    const res = await ns
+      .if(key, 'Create', '==', 0)
+      .then(ns.put(key).value(encodeBrokerRegistration(reg, Date.now())).lease(leaseId))
+      .commit()
+      .catch(async (e: unknown) => {
+        await lease.revoke().catch(() => {});
+        throw e;
+      });
+    if (!res.succeeded) {
+      await lease.revoke().catch(() => {});
+      throw new BrokerIdInUseError(reg.brokerId);
+    }
+    return new BrokerSession(ns, reg, sessionTimeoutMs, lease, leaseId, Number(res.header.revision));
+  }
+
+  /** A new session (new lease, new broker epoch) after this one was lost. */
+  async reRegister(): Promise<BrokerSession> {
+    await this.close();
+    return BrokerSession.register(this.ns, this.registration, this.sessionTimeoutMs);
+  }
+
+  /** Revokes the lease: the registration (and a controller claim) disappear at once. */
+  async close(): Promise<void> {
+    this.stop();
+    await this.lease.revoke().catch(() => {});
+  }
+
+  private lose(e: Error): void {
+    if (this.ended) return;
+    this.stop();
+    this.lease.release();
+    this.emit('lost', e);
+  }
+
+  private stop(): void {
+    this.ended = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+  }
+}

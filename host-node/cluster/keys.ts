@@ -1,0 +1,58 @@
+// The etcd keys of the cluster metadata, relative to the chroot of etcd.connect (every key starts with
+// '/'), in Kafka's ZooKeeper layout; and the reverse: which entity a key names. Topic names never hold a
+// '/' (Kafka's legal characters), so a key splits unambiguously.
+
+export const CLUSTER_ID_KEY = '/cluster/id';
+export const CONTROLLER_KEY = '/controller';
+export const CONTROLLER_EPOCH_KEY = '/controller_epoch';
+/** Every metadata key starts with this (the watch and the snapshot read cover it). */
+export const ROOT_PREFIX = '/';
+
+export const brokerKey = (brokerId: number): string => `/brokers/ids/${brokerId}`;
+export const topicKey = (topic: string): string => `/brokers/topics/${topic}`;
+/** The prefix of a topic's partition state keys (ends with '/', so `t` never matches `t2`). */
+export const topicPartitionsPrefix = (topic: string): string => `/brokers/topics/${topic}/partitions/`;
+export const partitionStateKey = (topic: string, partition: number): string => `${topicPartitionsPrefix(topic)}${partition}/state`;
+export const topicConfigKey = (topic: string): string => `/config/topics/${topic}`;
+export const deleteTopicRequestKey = (topic: string): string => `/admin/delete_topics/${topic}`;
+export const reassignRequestKey = (topic: string, partition: number): string => `/admin/reassign/${topic}/${partition}`;
+export const electRequestKey = (topic: string, partition: number): string => `/admin/elect/${topic}/${partition}`;
+export const shutdownRequestKey = (brokerId: number): string => `/admin/shutdown/${brokerId}`;
+
+export type MetadataKey =
+  | { readonly kind: 'clusterId' }
+  | { readonly kind: 'controller' }
+  | { readonly kind: 'controllerEpoch' }
+  | { readonly kind: 'broker'; readonly brokerId: number }
+  | { readonly kind: 'topic'; readonly topic: string }
+  | { readonly kind: 'partitionState'; readonly topic: string; readonly partition: number }
+  | { readonly kind: 'topicConfig'; readonly topic: string }
+  | { readonly kind: 'deleteTopicRequest'; readonly topic: string }
+  | { readonly kind: 'reassignRequest'; readonly topic: string; readonly partition: number }
+  | { readonly kind: 'electRequest'; readonly topic: string; readonly partition: number }
+  | { readonly kind: 'shutdownRequest'; readonly brokerId: number };
+
+const NAME = '([A-Za-z0-9._-]+)';
+const NUM = '(0|[1-9]\\d{0,9})';
+const PATTERNS: [RegExp, (m: RegExpExecArray) => MetadataKey][] = [
+  [/^\/cluster\/id$/, () => ({ kind: 'clusterId' })],
+  [/^\/controller$/, () => ({ kind: 'controller' })],
+  [/^\/controller_epoch$/, () => ({ kind: 'controllerEpoch' })],
+  [new RegExp(`^/brokers/ids/${NUM}$`), (m) => ({ kind: 'broker', brokerId: Number(m[1]) })],
+  [new RegExp(`^/brokers/topics/${NAME}$`), (m) => ({ kind: 'topic', topic: m[1]! })],
+  [new RegExp(`^/brokers/topics/${NAME}/partitions/${NUM}/state$`), (m) => ({ kind: 'partitionState', topic: m[1]!, partition: Number(m[2]) })],
+  [new RegExp(`^/config/topics/${NAME}$`), (m) => ({ kind: 'topicConfig', topic: m[1]! })],
+  [new RegExp(`^/admin/delete_topics/${NAME}$`), (m) => ({ kind: 'deleteTopicRequest', topic: m[1]! })],
+  [new RegExp(`^/admin/reassign/${NAME}/${NUM}$`), (m) => ({ kind: 'reassignRequest', topic: m[1]!, partition: Number(m[2]) })],
+  [new RegExp(`^/admin/elect/${NAME}/${NUM}$`), (m) => ({ kind: 'electRequest', topic: m[1]!, partition: Number(m[2]) })],
+  [new RegExp(`^/admin/shutdown/${NUM}$`), (m) => ({ kind: 'shutdownRequest', brokerId: Number(m[1]) })],
+];
+
+/** Which entity `key` names, or null for a key outside the layout (ignored by readers). */
+export function parseMetadataKey(key: string): MetadataKey | null {
+  for (const [re, make] of PATTERNS) {
+    const m = re.exec(key);
+    if (m) return make(m);
+  }
+  return null;
+}

@@ -1,0 +1,249 @@
+// The cluster metadata in etcd (Kafka's ZooKeeper-era model, keys in keys.ts, values in records.ts). Every
+// write is one conditional transaction: creations compare the create revision with 0, updates the mod
+// revision they read, controller writes also the controller epoch's mod revision (the fence), so a
+// deposed controller or a stale leader can never overwrite newer state. etcd's client-side election is not
+// used: the revisions are the safety.
+import { Etcd3, type Namespace } from 'etcd3';
+import { invariant } from '../../common/invariant.js';
+import { BrokerSession } from './broker-session.js';
+import { etcdConnectOrThrow } from './etcd-connect.js';
+import * as K from './keys.js';
+import * as R from './records.js';
+import { MetadataWatch, entryOf, type MetadataSnapshot, type WatchBatch } from './metadata-watch.js';
+
+export { BrokerIdInUseError, BrokerSession } from './broker-session.js';
+
+/** A controller's claim: every controller write compares /controller_epoch's mod revision with epochRevision. */
+export interface ControllerFence {
+  readonly brokerId: number;
+  readonly controllerEpoch: number;
+  readonly epochRevision: number;
+}
+
+export interface PartitionStateUpdate {
+  readonly topic: string;
+  readonly partition: number;
+  readonly state: R.PartitionState;
+  /** The mod revision read (the partition epoch); 0 = the key must not exist. */
+  readonly expectedModRevision: number;
+}
+
+export type FencedWriteResult = { readonly ok: true; readonly revision: number } | { readonly ok: false; readonly reason: 'fenced' | 'conflict'; readonly committed: number };
+
+export type AdminRequest =
+  | { readonly kind: 'deleteTopic'; readonly topic: string }
+  | { readonly kind: 'reassign'; readonly topic: string; readonly partition: number; readonly target: readonly number[] }
+  | { readonly kind: 'elect'; readonly topic: string; readonly partition: number; readonly type: R.ElectionType }
+  | { readonly kind: 'shutdown'; readonly brokerId: number; readonly brokerEpoch: number };
+
+export interface MetadataStoreOptions {
+  /** Deadline of every unary etcd call (default 5000 ms). */
+  readonly requestTimeoutMs?: number;
+}
+
+/** etcd refuses transactions with more operations than --max-txn-ops (128 by default). */
+const MAX_UPDATES_PER_TXN = 100;
+
+export class EtcdMetadataStore {
+  private readonly watches = new Set<MetadataWatch>();
+
+  private constructor(
+    private readonly client: Etcd3,
+    private readonly ns: Namespace,
+    /** '' or the chroot of etcd.connect. */
+    readonly root: string,
+  ) {}
+
+  /** A client of the etcd named by `connect` (etcd.connect's format); the first call checks that it answers. */
+  static async connect(connect: string, opts: MetadataStoreOptions = {}): Promise<EtcdMetadataStore> {
+    const { hosts, root } = etcdConnectOrThrow(connect);
+    const timeoutMs = opts.requestTimeoutMs ?? 5000;
+    const client = new Etcd3({ hosts, defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeoutMs }) });
+    const store = new EtcdMetadataStore(client, root === '' ? client : client.namespace(root), root);
+    try {
+      await store.ns.get(K.CLUSTER_ID_KEY).exec();
+    } catch (e) {
+      client.close();
+      throw new Error(`Cannot reach etcd at ${hosts.join(',')}: ${(e as Error).message}`);
+    }
+    return store;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.watches].map((w) => w.close()));
+    this.watches.clear();
+    this.client.close();
+  }
+
+  /** The cluster id in etcd; `proposed` is stored if there is none yet. */
+  async getOrCreateClusterId(proposed: string): Promise<string> {
+    const res = await this.ns
+      .if(K.CLUSTER_ID_KEY, 'Create', '==', 0)
+      .then(this.ns.put(K.CLUSTER_ID_KEY).value(R.encodeClusterId(proposed)))
+      .else(this.ns.get(K.CLUSTER_ID_KEY))
+      .commit();
+    if (res.succeeded) return proposed;
+    const kv = res.responses[0]?.response_range?.kvs[0];
+    invariant(kv !== undefined, '/cluster/id exists when its create compare fails');
+    return R.decodeClusterId(K.CLUSTER_ID_KEY, kv.value.toString());
+  }
+
+  registerBroker(reg: R.BrokerRegistration, sessionTimeoutMs: number): Promise<BrokerSession> {
+    return BrokerSession.register(this.ns, reg, sessionTimeoutMs);
+  }
+
+  /** Claims the controller if nobody holds it: /controller (on the session's lease) and /controller_epoch + 1 in one txn. */
+  async tryClaimController(session: BrokerSession): Promise<ControllerFence | null> {
+    const epochKv = (await this.ns.get(K.CONTROLLER_EPOCH_KEY).exec()).kvs[0];
+    const epoch = epochKv ? R.decodeControllerEpoch(K.CONTROLLER_EPOCH_KEY, epochKv.value.toString()) : 0;
+    const res = await this.ns
+      .if(K.CONTROLLER_KEY, 'Create', '==', 0)
+      .and(K.CONTROLLER_EPOCH_KEY, 'Mod', '==', epochKv ? Number(epochKv.mod_revision) : 0)
+      .and(K.brokerKey(session.brokerId), 'Create', '==', session.brokerEpoch)
+      .then(
+        this.ns.put(K.CONTROLLER_KEY).value(R.encodeController(session.brokerId, Date.now())).lease(session.leaseId),
+        this.ns.put(K.CONTROLLER_EPOCH_KEY).value(R.encodeControllerEpoch(epoch + 1)),
+      )
+      .commit();
+    if (!res.succeeded) return null;
+    return { brokerId: session.brokerId, controllerEpoch: epoch + 1, epochRevision: Number(res.header.revision) };
+  }
+
+  /** Gives the controller up (only if this fence still holds it). */
+  async resign(fence: ControllerFence): Promise<void> {
+    await this.ns
+      .if(K.CONTROLLER_EPOCH_KEY, 'Mod', '==', fence.epochRevision)
+      .then(this.ns.delete().key(K.CONTROLLER_KEY))
+      .commit();
+  }
+
+  /** Every metadata key, read at one revision. */
+  async loadSnapshot(): Promise<MetadataSnapshot> {
+    const res = await this.ns.getAll().prefix(K.ROOT_PREFIX).exec();
+    return { revision: Number(res.header.revision), entries: res.kvs.map(entryOf) };
+  }
+
+  /** Watches every metadata change after `fromRevision` - 1 (use snapshot.revision + 1), in order, without loss. */
+  watch(fromRevision: number, onBatch: (batch: WatchBatch) => void, onError?: (e: Error) => void): MetadataWatch {
+    const w = new MetadataWatch(this.ns, fromRevision, onBatch, () => this.loadSnapshot(), onError);
+    this.watches.add(w);
+    return w;
+  }
+
+  /** Creates a topic (assignment + configs) unless it exists or is still being deleted. */
+  async createTopic(
+    name: string,
+    topic: R.TopicAssignment,
+    configs: Readonly<Record<string, string>>,
+  ): Promise<{ ok: true; revision: number } | { ok: false; reason: 'exists' | 'marked-for-deletion' }> {
+    const res = await this.ns
+      .if(K.topicKey(name), 'Create', '==', 0)
+      .and(K.deleteTopicRequestKey(name), 'Create', '==', 0)
+      .then(this.ns.put(K.topicKey(name)).value(R.encodeTopic(topic)), this.ns.put(K.topicConfigKey(name)).value(R.encodeTopicConfig(configs)))
+      .else(this.ns.get(K.topicKey(name)))
+      .commit();
+    if (res.succeeded) return { ok: true, revision: Number(res.header.revision) };
+    return { ok: false, reason: res.responses[0]?.response_range?.kvs.length ? 'exists' : 'marked-for-deletion' };
+  }
+
+  /** Replaces a topic's assignment if it is still at the mod revision read. */
+  async updateTopic(name: string, topic: R.TopicAssignment, expectedModRevision: number): Promise<{ ok: true; revision: number } | { ok: false; reason: 'conflict' }> {
+    return this.putIfModRevision(K.topicKey(name), R.encodeTopic(topic), expectedModRevision);
+  }
+
+  /** Replaces a topic's config overrides if they are still at the mod revision read (0 = absent). */
+  async updateTopicConfig(name: string, configs: Readonly<Record<string, string>>, expectedModRevision: number): Promise<{ ok: true; revision: number } | { ok: false; reason: 'conflict' }> {
+    return this.putIfModRevision(K.topicConfigKey(name), R.encodeTopicConfig(configs), expectedModRevision);
+  }
+
+  /**
+   * Controller write of partition states, each compared with its expected mod revision, all fenced by the
+   * controller epoch. More than fit one etcd transaction are written in several, in order; a failed one
+   * stops there (`committed` = how many were written before it).
+   */
+  async putPartitionStates(fence: ControllerFence, updates: readonly PartitionStateUpdate[]): Promise<FencedWriteResult> {
+    let revision = 0;
+    for (let i = 0; i < updates.length; i += MAX_UPDATES_PER_TXN) {
+      const chunk = updates.slice(i, i + MAX_UPDATES_PER_TXN);
+      let txn = this.ns.if(K.CONTROLLER_EPOCH_KEY, 'Mod', '==', fence.epochRevision);
+      for (const u of chunk) txn = txn.and(K.partitionStateKey(u.topic, u.partition), 'Mod', '==', u.expectedModRevision);
+      const res = await txn
+        .then(...chunk.map((u) => this.ns.put(K.partitionStateKey(u.topic, u.partition)).value(R.encodePartitionState(u.state))))
+        .else(this.ns.get(K.CONTROLLER_EPOCH_KEY))
+        .commit();
+      if (!res.succeeded) return { ok: false, reason: fenceHeld(res.responses[0]?.response_range?.kvs[0]?.mod_revision, fence) ? 'conflict' : 'fenced', committed: i };
+      revision = Number(res.header.revision);
+    }
+    return { ok: true, revision };
+  }
+
+  /** Controller deletion of a topic: assignment, partition states, configs and the deletion request, in one fenced txn. */
+  async deleteTopicData(fence: ControllerFence, name: string): Promise<FencedWriteResult> {
+    const res = await this.ns
+      .if(K.CONTROLLER_EPOCH_KEY, 'Mod', '==', fence.epochRevision)
+      .then(
+        this.ns.delete().key(K.topicKey(name)),
+        this.ns.delete().prefix(K.topicPartitionsPrefix(name)),
+        this.ns.delete().key(K.topicConfigKey(name)),
+        this.ns.delete().key(K.deleteTopicRequestKey(name)),
+      )
+      .commit();
+    return res.succeeded ? { ok: true, revision: Number(res.header.revision) } : { ok: false, reason: 'fenced', committed: 0 };
+  }
+
+  /**
+   * A leader's ISR change (Kafka's AlterPartition): written only if the state is still at the partition
+   * epoch read. The caller keeps leader and leader epoch as read; on a conflict it gets the current state.
+   */
+  async alterPartitionState(
+    topic: string,
+    partition: number,
+    state: R.PartitionState,
+    expectedModRevision: number,
+  ): Promise<{ ok: true; partitionEpoch: number } | { ok: false; current: { state: R.PartitionState; partitionEpoch: number } | null }> {
+    const key = K.partitionStateKey(topic, partition);
+    invariant(expectedModRevision > 0, 'an ISR change updates an existing partition state');
+    const res = await this.ns.if(key, 'Mod', '==', expectedModRevision).then(this.ns.put(key).value(R.encodePartitionState(state))).else(this.ns.get(key)).commit();
+    if (res.succeeded) return { ok: true, partitionEpoch: Number(res.header.revision) };
+    const kv = res.responses[0]?.response_range?.kvs[0];
+    return { ok: false, current: kv ? { state: R.decodePartitionState(key, kv.value.toString()), partitionEpoch: Number(kv.mod_revision) } : null };
+  }
+
+  /** Puts an administrative request for the controller (any broker may). */
+  async putAdminRequest(req: AdminRequest): Promise<void> {
+    const [key, value] = adminEntry(req);
+    await this.ns.put(key).value(value);
+  }
+
+  /** Removes an administrative request (the controller, once it is done; fenced). */
+  async deleteAdminRequest(fence: ControllerFence, req: AdminRequest): Promise<FencedWriteResult> {
+    const res = await this.ns
+      .if(K.CONTROLLER_EPOCH_KEY, 'Mod', '==', fence.epochRevision)
+      .then(this.ns.delete().key(adminEntry(req)[0]))
+      .commit();
+    return res.succeeded ? { ok: true, revision: Number(res.header.revision) } : { ok: false, reason: 'fenced', committed: 0 };
+  }
+
+  private async putIfModRevision(key: string, value: string, expected: number): Promise<{ ok: true; revision: number } | { ok: false; reason: 'conflict' }> {
+    const res = await this.ns.if(key, 'Mod', '==', expected).then(this.ns.put(key).value(value)).commit();
+    return res.succeeded ? { ok: true, revision: Number(res.header.revision) } : { ok: false, reason: 'conflict' };
+  }
+}
+
+function fenceHeld(modRevision: string | undefined, fence: ControllerFence): boolean {
+  return modRevision !== undefined && Number(modRevision) === fence.epochRevision;
+}
+
+function adminEntry(req: AdminRequest): [string, string] {
+  switch (req.kind) {
+    case 'deleteTopic':
+      return [K.deleteTopicRequestKey(req.topic), '{}'];
+    case 'reassign':
+      return [K.reassignRequestKey(req.topic, req.partition), R.encodeReassignRequest(req.target)];
+    case 'elect':
+      return [K.electRequestKey(req.topic, req.partition), R.encodeElectRequest(req.type)];
+    case 'shutdown':
+      return [K.shutdownRequestKey(req.brokerId), R.encodeShutdownRequest(req.brokerEpoch)];
+  }
+}
+
