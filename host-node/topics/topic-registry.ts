@@ -30,7 +30,7 @@ import {
 import { TopicStore, type StoredTopic } from './topic-store.js';
 
 /** Rivulet's guard against one request creating an absurd number of partition directories. */
-const MAX_PARTITIONS_PER_TOPIC = 10_000;
+export const MAX_PARTITIONS_PER_TOPIC = 10_000;
 /** createTopicAsync creates this many partitions per turn of the event loop. */
 const CREATE_SLICE = 64;
 
@@ -535,7 +535,7 @@ export class TopicRegistry implements TopicMetadataSource {
   // ---- internals -----------------------------------------------------------------------------------
 
   /** Parses overrides and checks them against the storage layer's own rules; throws INVALID_CONFIG. */
-  private checkConfigs(overrides: Readonly<Record<string, string>>): TopicConfigValues {
+  checkConfigs(overrides: Readonly<Record<string, string>>): TopicConfigValues {
     try {
       const effective = resolveTopicConfig(this.defaults, overrides);
       resolveLogConfig(this.logManager.defaults, logConfigOverrides(overrides));
