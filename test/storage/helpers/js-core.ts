@@ -58,7 +58,7 @@ export function encodeBatch(records: TestRecord[], opts: { baseOffset?: number; 
   const buf = Buffer.alloc(HEADER + body.length);
   buf.writeBigInt64BE(BigInt(opts.baseOffset ?? 0), 0);
   buf.writeInt32BE(buf.byteLength - 12, 8);
-  buf.writeInt32BE(0, 12);
+  buf.writeInt32BE(-1, 12); // partitionLeaderEpoch: none, as producers send it
   buf.writeInt8(2, 16);
   buf.writeInt16BE(0, 21);
   buf.writeInt32BE(records.length - 1, 23);
