@@ -820,12 +820,17 @@ export class Log {
    * holding it (so the log end may land below `offset` when it falls inside a batch); high watermark, durable
    * offset and recovery point come down with the log end, the epoch cache loses the epochs starting past it,
    * and the producer state is reloaded from the newest snapshot at or below it plus a replay. Durable when it
-   * returns. Below the log start it empties the log (truncateFullyAndStartAt). Returns whether anything went.
+   * returns. Below the log start it empties the log (truncateFullyAndStartAt). Returns whether records went.
    */
   truncateTo(offset: number): boolean {
     this.checkWritable();
     invariant(Number.isSafeInteger(offset) && offset >= 0, `truncation offset ${offset}`);
-    if (offset >= this._logEndOffset) return false;
+    if (offset >= this._logEndOffset) {
+      // Nothing to cut, but an epoch this replica started as leader without appending anything ends here
+      // (Kafka does the same): the records a new leader sends from here on carry older epochs.
+      this.epochCache.truncateFromEnd(this._logEndOffset);
+      return false;
+    }
     if (offset < this._logStartOffset) {
       this.truncateFullyAndStartAt(offset);
       return true;

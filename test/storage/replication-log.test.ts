@@ -145,6 +145,15 @@ describe('truncation', () => {
     });
   }
 
+  it('truncateTo at or past the log end cuts only an epoch that started there without records (as Kafka)', () => {
+    const log = leaderLog();
+    log.maybeAssignEpochStartOffset(7, log.logEndOffset); // leader for epoch 7, then deposed before appending
+    expect(log.truncateTo(log.logEndOffset)).toBe(false);
+    expect(log.latestEpoch).toBe(4);
+    expect(log.logEndOffset).toBe(13);
+    log.close();
+  });
+
   it('truncateTo an abruptly closed log without the append after it shows the truncated log on reopen', () => {
     const dir = tempDir();
     const log = leaderLog(dir);
