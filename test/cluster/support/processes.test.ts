@@ -44,8 +44,11 @@ it('kills, restarts on the same port and data dir, pauses, resumes and stops a b
   expect(b.logTail()).toMatch(/listening on PLAINTEXT:\/\/127\.0\.0\.1:\d+/);
 });
 
-it('stop() ends a paused broker cleanly too', async () => {
+it('stop() ends a paused broker cleanly, kill() ends a paused one at once', async () => {
   await b.restart();
   b.pause();
   expect(await b.stop()).toEqual({ code: 0, signal: null });
+  await b.restart();
+  b.pause();
+  expect(await b.kill()).toEqual({ code: null, signal: 'SIGKILL' });
 });

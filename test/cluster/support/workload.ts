@@ -48,6 +48,8 @@ export interface RunningProducer {
   untilAcked(n: number): Promise<void>;
   /** Every attempt, once the process has ended (rejects on a non-zero exit). */
   done: Promise<TimedAttempt[]>;
+  /** Attempts the producer reported making (its end line), once it has ended; -1 if it printed none. */
+  readonly sent: number;
   /** SIGTERM: stop early; `done` still resolves with every attempt. */
   stop(): void;
   stderr(): string;
@@ -78,8 +80,10 @@ export function startProducer(o: ProducerOptions): RunningProducer {
   const attempts: TimedAttempt[] = [];
   let acked = 0;
   let ended = false;
+  let sent = -1;
   const waiters: Array<{ n: number; resolve: () => void; reject: (e: Error) => void }> = [];
   const w = runWorkload(args, (l) => {
+    if (l.type === 'end') sent = l.sent as number;
     if (l.type !== 'produce') return;
     attempts.push(toAttempt(l));
     if (l.outcome !== 'ok') return;
@@ -97,6 +101,9 @@ export function startProducer(o: ProducerOptions): RunningProducer {
     proc: w.proc,
     get acked() {
       return acked;
+    },
+    get sent() {
+      return sent;
     },
     untilAcked: (n) =>
       acked >= n ? Promise.resolve() : ended ? Promise.reject(new Error(`producer ended with ${acked} acknowledged`)) : new Promise((resolve, reject) => waiters.push({ n, resolve, reject })),
