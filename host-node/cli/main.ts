@@ -14,6 +14,8 @@ Commands:
   consume     Print a topic's records (like kafka-console-consumer.sh).
   groups      List, describe, reset offsets of and delete consumer groups (like kafka-consumer-groups.sh).
   perf        Load-test a broker: perf produce | perf consume (like kafka-producer/consumer-perf-test.sh).
+  leader-election       Elect preferred or unclean partition leaders (like kafka-leader-election.sh).
+  reassign-partitions   Move partition replicas between brokers (like kafka-reassign-partitions.sh).
 
 Run 'rivulet <command> --help' for a command's options.
 `;
@@ -44,6 +46,8 @@ const TOOLS: Record<string, () => Promise<Tool>> = {
   consume: () => import('./consume.js'),
   groups: () => import('./groups.js'),
   perf: () => import('./perf.js'),
+  'leader-election': () => import('./leader-election.js'),
+  'reassign-partitions': () => import('./reassign-partitions.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,7 +2,8 @@
 // Output, messages and exit codes follow Kafka's TopicCommand (0 ok, 1 on errors).
 import { parseArgs } from 'node:util';
 import { joinNegativeValues } from './argv.js';
-import { Admin, ConfigResourceType, ConfigSource, type TopicDescription } from '../client/admin.js';
+import { Admin, ConfigResourceType, ConfigSource, type ConfigEntry, type PartitionReassignment, type TopicDescription } from '../client/admin.js';
+import type { PartitionInfo } from '../client/cluster.js';
 import { KafkaProtocolError } from '../../client/errors.js';
 import { ApiKey } from '../../protocol/generated/index.js';
 import { ZERO_UUID } from '../../protocol/wire/uuid.js';
@@ -26,6 +27,11 @@ Options:
   --if-not-exists            With --create: no error if the topic exists.
   --if-exists                With --alter/--delete/--describe: no error if the topic is missing.
   --exclude-internal         Leave internal topics out of --list/--describe.
+  --under-replicated-partitions  With --describe: only partitions whose ISR is smaller than their replicas.
+  --unavailable-partitions   With --describe: only partitions without a live leader.
+  --under-min-isr-partitions With --describe: only partitions whose ISR is below min.insync.replicas.
+  --at-min-isr-partitions    With --describe: only partitions whose ISR is exactly min.insync.replicas.
+  --topics-with-overrides    With --describe: only topics with overridden configs (their topic lines).
   --command-timeout <ms>     Request timeout (default 30000).
   -h, --help                 This help.
 `;
@@ -44,6 +50,11 @@ const OPTIONS = {
     'if-not-exists': { type: 'boolean' },
     'if-exists': { type: 'boolean' },
     'exclude-internal': { type: 'boolean' },
+    'under-replicated-partitions': { type: 'boolean' },
+    'unavailable-partitions': { type: 'boolean' },
+    'under-min-isr-partitions': { type: 'boolean' },
+    'at-min-isr-partitions': { type: 'boolean' },
+    'topics-with-overrides': { type: 'boolean' },
     'command-timeout': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   } as const;
@@ -84,6 +95,8 @@ function parseCommandLine(argv: string[]): Values | 'help' {
   if (actions.length !== 1) throw new UsageError('Command must include exactly one action: --list, --describe, --create, --alter or --delete');
   if ((values.create || values.delete || values.alter) && !values.topic) throw new UsageError(`Missing required argument "[topic]"`);
   if (values.alter && values.partitions === undefined) throw new UsageError('Missing required argument "[partitions]"');
+  const describeOnly = [...REPORTS, 'topics-with-overrides' as const].find((o) => values[o]);
+  if (describeOnly && !values.describe) throw new UsageError(`Option "[${describeOnly}]" can't be used with option "[${actions[0]}]"`);
   intOption(values['command-timeout'], 'command-timeout', 1);
   return values;
 }
@@ -129,8 +142,14 @@ async function describeTopics(admin: Admin, values: Values, io: ToolIO): Promise
   } else {
     topics = (await admin.describeTopics()).filter((t) => !(values['exclude-internal'] && t.isInternal));
   }
-  const configs = await topicConfigs(admin, topics.map((t) => t.name));
-  for (const t of topics) io.stdout.write(formatTopic(t, configs.get(t.name) ?? ''));
+  const view: DescribeView = {
+    configs: await topicConfigs(admin, topics.map((t) => t.name)),
+    reassignments: await reassignmentsOf(admin, topics),
+    liveBrokers: new Set((await admin.describeCluster()).brokers.map((b) => b.nodeId)),
+    reports: REPORTS.filter((r) => values[r]),
+    overridesOnly: values['topics-with-overrides'] === true,
+  };
+  for (const t of topics) io.stdout.write(describeTopic(t, view));
   return 0;
 }
 
@@ -168,32 +187,98 @@ function missingTopic(e: unknown, topic: string, ifExists: boolean): number {
   throw e;
 }
 
-/** Non-default topic configs (`k=v,k=v`) per topic, or '' when the broker has no DescribeConfigs. */
-async function topicConfigs(admin: Admin, names: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+/** The --describe filters that pick partitions (Kafka's replication reports). */
+const REPORTS = ['under-replicated-partitions', 'unavailable-partitions', 'under-min-isr-partitions', 'at-min-isr-partitions'] as const;
+type Report = (typeof REPORTS)[number];
+
+/** What --describe prints from besides Metadata: configs, reassignments in progress, live brokers, filters. */
+interface DescribeView {
+  configs: Map<string, ConfigEntry[]>;
+  reassignments: Map<string, PartitionReassignment>;
+  liveBrokers: Set<number>;
+  reports: Report[];
+  overridesOnly: boolean;
+}
+
+/** Each topic's configs (DescribeConfigs), or none when the broker has no DescribeConfigs. */
+async function topicConfigs(admin: Admin, names: string[]): Promise<Map<string, ConfigEntry[]>> {
+  const out = new Map<string, ConfigEntry[]>();
   if (names.length === 0) return out;
   const conn = await admin.cluster.controllerConnection();
   if (!conn.supports(ApiKey.DescribeConfigs)) return out;
   const res = await admin.describeConfigs(names.map((name) => ({ type: ConfigResourceType.TOPIC, name })));
-  for (const r of res) {
-    // Like Kafka's TopicCommand: everything not at its default (topic overrides and broker-set values).
-    const shown = r.configs.filter((c) => !c.isDefault && c.source !== ConfigSource.DEFAULT_CONFIG).sort((a, b) => a.name.localeCompare(b.name));
-    out.set(r.name, shown.map((c) => `${c.name}=${c.isSensitive ? '<redacted>' : (c.value ?? 'null')}`).join(','));
-  }
+  for (const r of res) out.set(r.name, r.configs);
   return out;
 }
 
+/** Reassignments in progress of these topics by "topic-partition" (none when the broker lacks ListPartitionReassignments). */
+async function reassignmentsOf(admin: Admin, topics: TopicDescription[]): Promise<Map<string, PartitionReassignment>> {
+  const out = new Map<string, PartitionReassignment>();
+  if (topics.length === 0) return out;
+  const conn = await admin.cluster.controllerConnection();
+  if (!conn.supports(ApiKey.ListPartitionReassignments)) return out;
+  const parts = topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+  for (const r of await admin.listPartitionReassignments(parts)) out.set(`${r.topic}-${r.partition}`, r);
+  return out;
+}
+
+/** Like Kafka's TopicCommand: everything not at its default (topic overrides and broker-set values), `k=v,…`. */
+function overriddenConfigs(configs: readonly ConfigEntry[]): string {
+  const shown = configs.filter((c) => !c.isDefault && c.source !== ConfigSource.DEFAULT_CONFIG).sort((a, b) => a.name.localeCompare(b.name));
+  return shown.map((c) => `${c.name}=${c.isSensitive ? '<redacted>' : (c.value ?? 'null')}`).join(',');
+}
+
+/** min.insync.replicas of a topic (1, the default, when the broker did not say). */
+function minIsr(configs: readonly ConfigEntry[]): number {
+  const v = Number(configs.find((c) => c.name === 'min.insync.replicas')?.value);
+  return Number.isInteger(v) && v > 0 ? v : 1;
+}
+
 /**
- * Kafka 3.9's describe layout: a topic line, then one tab-indented line per partition. ELR comes from
- * DescribeTopicPartitions, which we don't use (Metadata instead), so it shows N/A as Kafka's tool does then.
+ * Kafka 3.9's describe layout: a topic line (left out when a report filter is on), then one tab-indented
+ * line per partition (only those a filter picks, when one is on). ELR comes from DescribeTopicPartitions,
+ * which we don't use (Metadata instead), so it shows N/A as Kafka's tool does then.
  */
-function formatTopic(t: TopicDescription, configs: string): string {
-  const rf = t.partitions[0]?.replicas.length ?? 0;
-  const id = t.topicId !== ZERO_UUID ? `\tTopicId: ${t.topicId}` : '';
-  let s = `Topic: ${t.name}${id}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${rf}\tConfigs: ${configs}\n`;
+function describeTopic(t: TopicDescription, view: DescribeView): string {
+  const configs = view.configs.get(t.name) ?? [];
+  const overrides = overriddenConfigs(configs);
+  if (view.overridesOnly && overrides === '') return '';
+  let s = '';
+  if (view.reports.length === 0) {
+    const first = t.partitions[0];
+    const rf = first ? replicationFactor(first, view.reassignments.get(`${t.name}-${first.partition}`)) : 0;
+    const id = t.topicId !== ZERO_UUID ? `\tTopicId: ${t.topicId}` : '';
+    s += `Topic: ${t.name}${id}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${rf}\tConfigs: ${overrides}\n`;
+  }
+  if (view.overridesOnly) return s;
   for (const p of t.partitions) {
-    s += `\tTopic: ${t.name}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}`;
-    s += '\tElr: N/A\tLastKnownElr: N/A\n';
+    const reassignment = view.reassignments.get(`${t.name}-${p.partition}`);
+    if (view.reports.length > 0 && !view.reports.some((r) => reported(r, p, reassignment, minIsr(configs), view.liveBrokers))) continue;
+    s += partitionLine(t.name, p, reassignment);
   }
   return s;
+}
+
+/** Replicas not counting those a reassignment is adding (Kafka's replication factor of a moving partition). */
+function replicationFactor(p: PartitionInfo, reassignment: PartitionReassignment | undefined): number {
+  return p.replicas.length - (reassignment?.addingReplicas.length ?? 0);
+}
+
+function reported(r: Report, p: PartitionInfo, reassignment: PartitionReassignment | undefined, minIsrCount: number, live: Set<number>): boolean {
+  switch (r) {
+    case 'under-replicated-partitions':
+      return replicationFactor(p, reassignment) > p.isr.length;
+    case 'unavailable-partitions':
+      return p.leader < 0 || !live.has(p.leader);
+    case 'under-min-isr-partitions':
+      return p.leader < 0 || p.isr.length < minIsrCount;
+    case 'at-min-isr-partitions':
+      return p.isr.length === minIsrCount;
+  }
+}
+
+function partitionLine(topic: string, p: PartitionInfo, reassignment: PartitionReassignment | undefined): string {
+  let s = `\tTopic: ${topic}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}`;
+  if (reassignment) s += `\tAdding Replicas: ${reassignment.addingReplicas.join(',')}\tRemoving Replicas: ${reassignment.removingReplicas.join(',')}`;
+  return `${s}\tElr: N/A\tLastKnownElr: N/A\n`;
 }

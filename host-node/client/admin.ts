@@ -1,10 +1,13 @@
 // Admin operations: topics (create, delete, list, describe, add partitions), configs (describe, alter,
-// incremental alter), records (delete up to an offset) and offsets (ListOffsets). Each method throws a
-// KafkaProtocolError (name + code + the broker's message) for the first resource that failed.
+// incremental alter), records (delete up to an offset), offsets (ListOffsets), leader elections and
+// partition reassignments. Each method throws a KafkaProtocolError (name + code + the broker's message) for
+// the first resource that failed — except electLeaders and alterPartitionReassignments, whose per-partition
+// outcomes are returned (tools report every partition).
 import { ApiKey } from '../../protocol/generated/index.js';
 import { ZERO_UUID } from '../../protocol/wire/uuid.js';
 import { Cluster, type ClusterOptions, type TopicInfo, type BrokerInfo } from './cluster.js';
-import { KafkaProtocolError, throwIfError } from '../../client/errors.js';
+import type { TopicPartition } from './consumer.js';
+import { KafkaClientError, KafkaProtocolError, throwIfError } from '../../client/errors.js';
 
 /** ConfigResource types (Kafka's ConfigResource.Type ids). */
 export const ConfigResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
@@ -65,6 +68,22 @@ export interface ClusterDescription {
   clusterId: string | null;
   controllerId: number;
   brokers: BrokerInfo[];
+}
+
+/** ElectLeaders' election types (Kafka's ElectionType ids). */
+export const ElectionType = { PREFERRED: 0, UNCLEAN: 1 } as const;
+
+/** One partition's outcome of electLeaders / alterPartitionReassignments (errorCode 0 = done). */
+export interface PartitionOutcome extends TopicPartition {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+/** A reassignment in progress (ListPartitionReassignments). */
+export interface PartitionReassignment extends TopicPartition {
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
 }
 
 export interface AdminOptions {
@@ -218,6 +237,48 @@ export class Admin {
     for (const r of res.responses) throwIfError(r.errorCode, `alter configs of ${resourceLabel(r.resourceType)} '${r.resourceName}'`, r.errorMessage);
   }
 
+  /**
+   * Elects leaders (ElectLeaders, sent to the controller): ElectionType.PREFERRED or UNCLEAN, for
+   * `partitions` or, when null, every partition (then the broker answers only those that needed one).
+   * Per-partition outcomes are returned; ELECTION_NOT_NEEDED (84) means the right leader already leads.
+   */
+  async electLeaders(type: number, partitions: TopicPartition[] | null, opts: { timeoutMs?: number } = {}): Promise<PartitionOutcome[]> {
+    const conn = await this.cluster.controllerConnection();
+    if (type !== ElectionType.PREFERRED && conn.version(ApiKey.ElectLeaders) < 1) throw new KafkaClientError('the broker supports preferred leader elections only (ElectLeaders v0)');
+    const res = await conn.send(ApiKey.ElectLeaders, { electionType: type, topicPartitions: partitions === null ? null : groupPartitions(partitions), timeoutMs: opts.timeoutMs ?? this.timeoutMs });
+    throwIfError(res.errorCode, 'elect leaders');
+    return res.replicaElectionResults.flatMap((t) => t.partitionResult.map((p) => ({ topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage })));
+  }
+
+  /**
+   * Starts reassignments to the given replica lists, or cancels them where `replicas` is null
+   * (AlterPartitionReassignments, sent to the controller). Per-partition outcomes are returned.
+   */
+  async alterPartitionReassignments(reassignments: Array<TopicPartition & { replicas: number[] | null }>, opts: { timeoutMs?: number } = {}): Promise<PartitionOutcome[]> {
+    const topics = new Map<string, Array<{ partitionIndex: number; replicas: number[] | null }>>();
+    for (const r of reassignments) topics.set(r.topic, [...(topics.get(r.topic) ?? []), { partitionIndex: r.partition, replicas: r.replicas }]);
+    const conn = await this.cluster.controllerConnection();
+    const res = await conn.send(ApiKey.AlterPartitionReassignments, {
+      timeoutMs: opts.timeoutMs ?? this.timeoutMs,
+      topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
+    });
+    throwIfError(res.errorCode, 'alter partition reassignments', res.errorMessage);
+    return res.responses.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode, errorMessage: p.errorMessage })));
+  }
+
+  /** Reassignments in progress among `partitions` (omitted or null = all) (ListPartitionReassignments). */
+  async listPartitionReassignments(partitions: TopicPartition[] | null = null, opts: { timeoutMs?: number } = {}): Promise<PartitionReassignment[]> {
+    const conn = await this.cluster.controllerConnection();
+    const res = await conn.send(ApiKey.ListPartitionReassignments, {
+      timeoutMs: opts.timeoutMs ?? this.timeoutMs,
+      topics: partitions === null ? null : groupPartitions(partitions).map((t) => ({ name: t.topic, partitionIndexes: t.partitions })),
+    });
+    throwIfError(res.errorCode, 'list partition reassignments', res.errorMessage);
+    return res.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })),
+    );
+  }
+
   /** Broker configs go to that broker; topic configs to any broker (the controller when known). */
   private async connectionForConfig(resources: ConfigResource[]) {
     const broker = resources.find((r) => r.type === ConfigResourceType.BROKER && r.name !== '');
@@ -298,6 +359,13 @@ export async function listOffsets(cluster: Cluster, topic: string, parts: Array<
     );
     return out.sort((a, b) => a.partition - b.partition);
   });
+}
+
+/** Partitions grouped per topic, topics in the order they first appear. */
+function groupPartitions(partitions: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
+  const byTopic = new Map<string, number[]>();
+  for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+  return [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps }));
 }
 
 function resourceLabel(type: number): string {

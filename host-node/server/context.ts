@@ -11,6 +11,7 @@ import type { RecordFormats } from './data/records.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ClusterView } from './cluster-view.js';
+import type { LeaderElections, PartitionReassignments } from './partition-admin.js';
 
 /** Broker-wide services shared by all handlers. */
 export interface BrokerContext {
@@ -42,6 +43,12 @@ export interface BrokerContext {
   groupCoordinator: GroupCoordinator | undefined;
   /** Prometheus metrics (host-node/metrics/), when `metrics.port` is not -1. Handlers bump its plain counters. */
   metrics: BrokerMetrics | undefined;
+  // Optional on purpose: a broker that is the whole cluster leaves them out, and the handlers then answer
+  // from its own metadata (partition-admin.ts: singleBrokerElections, singleBrokerReassignments).
+  /** Leader elections (ElectLeaders), when a cluster runs them through its controller. */
+  readonly elections?: LeaderElections;
+  /** Partition reassignments (Alter/ListPartitionReassignments), when a cluster runs them through its controller. */
+  readonly reassignments?: PartitionReassignments;
 }
 
 /** The name of one broker service (a key of BrokerContext): what a handler lists as a service it uses. */

@@ -16,6 +16,9 @@ import { describeConfigsHandler } from './describe-configs.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
+import { electLeadersHandler } from './elect-leaders.js';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
 import { joinGroupHandler } from './join-group.js';
 import { syncGroupHandler } from './sync-group.js';
@@ -38,6 +41,8 @@ export function registerDefaultHandlers(registry: HandlerRegistry): HandlerRegis
   registry.register(createTopicsHandler).register(deleteTopicsHandler).register(createPartitionsHandler);
   registry.register(describeConfigsHandler).register(alterConfigsHandler).register(incrementalAlterConfigsHandler);
   registry.register(describeLogDirsHandler);
+  // Leadership and replica placement (elect-leaders.ts, *-partition-reassignments.ts; server/partition-admin.ts).
+  registry.register(electLeadersHandler).register(alterPartitionReassignmentsHandler).register(listPartitionReassignmentsHandler);
   // Groups and offsets (find-coordinator.ts, join-group.ts, …; host-node/group/, docs/groups.md).
   registry.register(findCoordinatorHandler).register(joinGroupHandler).register(syncGroupHandler).register(heartbeatHandler).register(leaveGroupHandler);
   registry.register(offsetCommitHandler).register(offsetFetchHandler).register(describeGroupsHandler).register(listGroupsHandler);
