@@ -88,8 +88,13 @@ export class EtcdMetadataStore {
     return R.decodeClusterId(K.CLUSTER_ID_KEY, kv.value.toString());
   }
 
-  registerBroker(reg: R.BrokerRegistration, sessionTimeoutMs: number): Promise<BrokerSession> {
-    return BrokerSession.register(this.ns, reg, sessionTimeoutMs);
+  /**
+   * Registers the broker (Kafka's ephemeral /brokers/ids/<id>) on a new lease of `sessionTimeoutMs`, kept
+   * alive every `heartbeatIntervalMs` (default: a third of the session, at most 2000 as Kafka).
+   * Rejects with BrokerIdInUseError when a live broker holds the id.
+   */
+  registerBroker(reg: R.BrokerRegistration, sessionTimeoutMs: number, heartbeatIntervalMs = Math.min(2000, Math.floor(sessionTimeoutMs / 3))): Promise<BrokerSession> {
+    return BrokerSession.register(this.ns, reg, sessionTimeoutMs, heartbeatIntervalMs);
   }
 
   /** Claims the controller if nobody holds it: /controller (on the session's lease) and /controller_epoch + 1 in one txn. */

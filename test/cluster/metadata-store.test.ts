@@ -104,6 +104,42 @@ describe('broker sessions', () => {
   }, 30_000);
 });
 
+describe('heartbeats', () => {
+  it('keep a session alive well past its lease TTL; an etcd unreachable for a whole session loses it', async () => {
+    const s = await store();
+    const session = await s.registerBroker(reg(1), 1000, 200);
+    let lost: Error | undefined;
+    session.on('lost', (e) => (lost = e));
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(lost).toBeUndefined();
+    expect(ClusterImage.fromSnapshot(await s.loadSnapshot()).brokers.get(1)?.brokerEpoch).toBe(session.brokerEpoch);
+
+    etcd.pause();
+    const t0 = Date.now();
+    try {
+      await until(() => lost !== undefined, 'the session lost while etcd is paused', 5000);
+    } finally {
+      etcd.resume();
+    }
+    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(lost!.message).toMatch(/no etcd keep-alive succeeded for 1000 ms/);
+    expect(session.alive).toBe(false);
+    // etcd may still hold the old key for up to a TTL after it resumes: re-register until it has expired.
+    let again;
+    for (let i = 0; ; i++) {
+      try {
+        again = await session.reRegister();
+        break;
+      } catch (e) {
+        if (i > 30) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    expect(again.brokerEpoch).toBeGreaterThan(session.brokerEpoch);
+    await again.close();
+  }, 30_000);
+});
+
 describe('controller', () => {
   it('only one of several concurrent claimers wins, the epoch increments, a deposed controller is fenced', async () => {
     const s = await store();
