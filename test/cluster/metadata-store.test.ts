@@ -151,9 +151,12 @@ describe('heartbeats', () => {
 
 describe('controller', () => {
   it('only one of several concurrent claimers wins, the epoch increments, a deposed controller is fenced', async () => {
-    const s = await store();
-    const sessions = await Promise.all([1, 2, 3, 4].map((id) => s.registerBroker(reg(id), 5000)));
-    const claims = await Promise.all(sessions.map((x) => s.tryClaimController(x)));
+    const root = `/claim${++chrootSeq}`;
+    const s = await store(root);
+    // Four brokers, each with its own etcd client, claim at the same moment.
+    const brokers = await Promise.all([1, 2, 3, 4].map(() => store(root)));
+    const sessions = await Promise.all(brokers.map((b, i) => b.registerBroker(reg(i + 1), 5000)));
+    const claims = await Promise.all(sessions.map((x, i) => brokers[i]!.tryClaimController(x)));
     const winners = claims.filter((c): c is ControllerFence => c !== null);
     expect(winners).toHaveLength(1);
     const first = winners[0]!;
