@@ -1,8 +1,10 @@
-// A broker's registration in etcd: /brokers/ids/<id> tied to a lease of broker.session.timeout.ms. The
-// key's create revision is the broker epoch. 'lost' fires once when the lease is gone (etcd said so, or no
-// keep-alive succeeded for a whole session timeout); reRegister() then starts a new session with a new epoch.
+// A broker's registration in etcd: /brokers/ids/<id> tied to a lease of broker.session.timeout.ms, kept
+// alive by a keep-alive every broker.heartbeat.interval.ms. The key's create revision is the broker epoch.
+// 'lost' fires once when the lease is gone (etcd said so, or no keep-alive succeeded for a whole session
+// timeout); reRegister() then starts a new session with a new epoch.
 import { EventEmitter } from 'node:events';
 import type { Lease, Namespace } from 'etcd3';
+import { invariant } from '../../common/invariant.js';
 import { brokerKey } from './keys.js';
 import { encodeBrokerRegistration, type BrokerRegistration } from './records.js';
 
@@ -15,14 +17,16 @@ export class BrokerIdInUseError extends Error {
 }
 
 export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
-  private watchdog: NodeJS.Timeout | null = null;
+  private timer: NodeJS.Timeout | null = null;
   private lastKeepAliveMs = Date.now();
+  private keepAliveInFlight = false;
   private ended = false;
 
   private constructor(
     private readonly ns: Namespace,
     readonly registration: BrokerRegistration,
     readonly sessionTimeoutMs: number,
+    readonly heartbeatIntervalMs: number,
     /** The etcd lease the registration (and the controller claim) is tied to. */
     readonly lease: Lease,
     readonly leaseId: string,
@@ -30,13 +34,22 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
     readonly brokerEpoch: number,
   ) {
     super();
-    lease.on('keepaliveSucceeded', () => (this.lastKeepAliveMs = Date.now()));
     lease.on('lost', (e) => this.lose(e));
-    const checkMs = Math.max(100, Math.floor(sessionTimeoutMs / 10));
-    this.watchdog = setInterval(() => {
-      if (Date.now() - this.lastKeepAliveMs > sessionTimeoutMs) this.lose(new Error(`no etcd keep-alive succeeded for ${sessionTimeoutMs} ms`));
-    }, checkMs);
-    this.watchdog.unref();
+    this.timer = setInterval(() => this.heartbeat(), heartbeatIntervalMs);
+    this.timer.unref();
+  }
+
+  /** One keep-alive (unless one is still pending), and the loss check. */
+  private heartbeat(): void {
+    if (Date.now() - this.lastKeepAliveMs > this.sessionTimeoutMs) return this.lose(new Error(`no etcd keep-alive succeeded for ${this.sessionTimeoutMs} ms`));
+    // A released lease is left to expire: no more keep-alives.
+    if (this.keepAliveInFlight || this.lease.revoked()) return;
+    this.keepAliveInFlight = true;
+    this.lease
+      .keepaliveOnce({ deadline: Date.now() + Math.max(this.heartbeatIntervalMs, 1000) })
+      .then(() => (this.lastKeepAliveMs = Date.now()))
+      .catch(() => {}) // etcd unreachable: retried next interval; the loss check above decides
+      .finally(() => (this.keepAliveInFlight = false));
   }
 
   get brokerId(): number {
@@ -48,8 +61,9 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
     return !this.ended;
   }
 
-  static async register(ns: Namespace, reg: BrokerRegistration, sessionTimeoutMs: number): Promise<BrokerSession> {
-    const lease = ns.lease(Math.max(1, Math.ceil(sessionTimeoutMs / 1000)));
+  static async register(ns: Namespace, reg: BrokerRegistration, sessionTimeoutMs: number, heartbeatIntervalMs: number): Promise<BrokerSession> {
+    invariant(heartbeatIntervalMs > 0 && heartbeatIntervalMs < sessionTimeoutMs, 'the heartbeat interval is shorter than the session timeout');
+    const lease = ns.lease(Math.max(1, Math.ceil(sessionTimeoutMs / 1000)), { autoKeepAlive: false });
     lease.on('lost', () => {}); // a lost lease before registration completes is reported by grant()/the txn
     const leaseId = await lease.grant();
     const key = brokerKey(reg.brokerId);
@@ -65,13 +79,13 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
       await lease.revoke().catch(() => {});
       throw new BrokerIdInUseError(reg.brokerId);
     }
-    return new BrokerSession(ns, reg, sessionTimeoutMs, lease, leaseId, Number(res.header.revision));
+    return new BrokerSession(ns, reg, sessionTimeoutMs, heartbeatIntervalMs, lease, leaseId, Number(res.header.revision));
   }
 
   /** A new session (new lease, new broker epoch) after this one was lost. */
   async reRegister(): Promise<BrokerSession> {
     await this.close();
-    return BrokerSession.register(this.ns, this.registration, this.sessionTimeoutMs);
+    return BrokerSession.register(this.ns, this.registration, this.sessionTimeoutMs, this.heartbeatIntervalMs);
   }
 
   /** Revokes the lease: the registration (and a controller claim) disappear at once. */
@@ -89,7 +103,7 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
 
   private stop(): void {
     this.ended = true;
-    if (this.watchdog) clearInterval(this.watchdog);
-    this.watchdog = null;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 }

@@ -1,6 +1,7 @@
 // The etcd keys of the cluster metadata, relative to the chroot of etcd.connect (every key starts with
 // '/'), in Kafka's ZooKeeper layout; and the reverse: which entity a key names. Topic names never hold a
 // '/' (Kafka's legal characters), so a key splits unambiguously.
+import { invariant } from '../../common/invariant.js';
 
 export const CLUSTER_ID_KEY = '/cluster/id';
 export const CONTROLLER_KEY = '/controller';
@@ -8,15 +9,21 @@ export const CONTROLLER_EPOCH_KEY = '/controller_epoch';
 /** Every metadata key starts with this (the watch and the snapshot read cover it). */
 export const ROOT_PREFIX = '/';
 
+const LEGAL_TOPIC_RE = /^[A-Za-z0-9._-]+$/;
+function t(topic: string): string {
+  invariant(LEGAL_TOPIC_RE.test(topic), `topic name ${JSON.stringify(topic)} is checked before it reaches the metadata store`);
+  return topic;
+}
+
 export const brokerKey = (brokerId: number): string => `/brokers/ids/${brokerId}`;
-export const topicKey = (topic: string): string => `/brokers/topics/${topic}`;
+export const topicKey = (topic: string): string => `/brokers/topics/${t(topic)}`;
 /** The prefix of a topic's partition state keys (ends with '/', so `t` never matches `t2`). */
-export const topicPartitionsPrefix = (topic: string): string => `/brokers/topics/${topic}/partitions/`;
+export const topicPartitionsPrefix = (topic: string): string => `/brokers/topics/${t(topic)}/partitions/`;
 export const partitionStateKey = (topic: string, partition: number): string => `${topicPartitionsPrefix(topic)}${partition}/state`;
-export const topicConfigKey = (topic: string): string => `/config/topics/${topic}`;
-export const deleteTopicRequestKey = (topic: string): string => `/admin/delete_topics/${topic}`;
-export const reassignRequestKey = (topic: string, partition: number): string => `/admin/reassign/${topic}/${partition}`;
-export const electRequestKey = (topic: string, partition: number): string => `/admin/elect/${topic}/${partition}`;
+export const topicConfigKey = (topic: string): string => `/config/topics/${t(topic)}`;
+export const deleteTopicRequestKey = (topic: string): string => `/admin/delete_topics/${t(topic)}`;
+export const reassignRequestKey = (topic: string, partition: number): string => `/admin/reassign/${t(topic)}/${partition}`;
+export const electRequestKey = (topic: string, partition: number): string => `/admin/elect/${t(topic)}/${partition}`;
 export const shutdownRequestKey = (brokerId: number): string => `/admin/shutdown/${brokerId}`;
 
 export type MetadataKey =

@@ -30,6 +30,15 @@ export interface PartitionStateUpdate {
 
 export type FencedWriteResult = { readonly ok: true; readonly revision: number } | { readonly ok: false; readonly reason: 'fenced' | 'conflict'; readonly committed: number };
 
+export type AlterPartitionResult =
+  | { readonly ok: true; readonly partitionEpoch: number }
+  | {
+      readonly ok: false;
+      readonly reason: 'conflict' | 'stale-broker-epoch';
+      /** The state as it is now (null: the partition no longer exists). */
+      readonly current: { readonly state: R.PartitionState; readonly partitionEpoch: number } | null;
+    };
+
 export type AdminRequest =
   | { readonly kind: 'deleteTopic'; readonly topic: string }
   | { readonly kind: 'reassign'; readonly topic: string; readonly partition: number; readonly target: readonly number[] }
@@ -88,8 +97,13 @@ export class EtcdMetadataStore {
     return R.decodeClusterId(K.CLUSTER_ID_KEY, kv.value.toString());
   }
 
-  registerBroker(reg: R.BrokerRegistration, sessionTimeoutMs: number): Promise<BrokerSession> {
-    return BrokerSession.register(this.ns, reg, sessionTimeoutMs);
+  /**
+   * Registers the broker (Kafka's ephemeral /brokers/ids/<id>) on a new lease of `sessionTimeoutMs`, kept
+   * alive every `heartbeatIntervalMs` (default: a third of the session, at most 2000 as Kafka).
+   * Rejects with BrokerIdInUseError when a live broker holds the id.
+   */
+  registerBroker(reg: R.BrokerRegistration, sessionTimeoutMs: number, heartbeatIntervalMs = Math.min(2000, Math.floor(sessionTimeoutMs / 3))): Promise<BrokerSession> {
+    return BrokerSession.register(this.ns, reg, sessionTimeoutMs, heartbeatIntervalMs);
   }
 
   /** Claims the controller if nobody holds it: /controller (on the session's lease) and /controller_epoch + 1 in one txn. */
@@ -162,6 +176,8 @@ export class EtcdMetadataStore {
    * stops there (`committed` = how many were written before it).
    */
   async putPartitionStates(fence: ControllerFence, updates: readonly PartitionStateUpdate[]): Promise<FencedWriteResult> {
+    const keys = new Set(updates.map((u) => K.partitionStateKey(u.topic, u.partition)));
+    invariant(keys.size === updates.length, 'a partition appears once in a partition state write');
     let revision = 0;
     for (let i = 0; i < updates.length; i += MAX_UPDATES_PER_TXN) {
       const chunk = updates.slice(i, i + MAX_UPDATES_PER_TXN);
@@ -193,20 +209,28 @@ export class EtcdMetadataStore {
 
   /**
    * A leader's ISR change (Kafka's AlterPartition): written only if the state is still at the partition
-   * epoch read. The caller keeps leader and leader epoch as read; on a conflict it gets the current state.
+   * epoch read and, when `leader` is given, the leader is still registered with that broker epoch (a
+   * broker whose session expired changes nothing: Kafka's STALE_BROKER_EPOCH). The caller keeps leader
+   * and leader epoch as read. On a refusal it gets the current state ('stale-broker-epoch' when the state
+   * itself had not moved).
    */
   async alterPartitionState(
     topic: string,
     partition: number,
     state: R.PartitionState,
     expectedModRevision: number,
-  ): Promise<{ ok: true; partitionEpoch: number } | { ok: false; current: { state: R.PartitionState; partitionEpoch: number } | null }> {
+    leader?: { readonly brokerId: number; readonly brokerEpoch: number },
+  ): Promise<AlterPartitionResult> {
     const key = K.partitionStateKey(topic, partition);
     invariant(expectedModRevision > 0, 'an ISR change updates an existing partition state');
-    const res = await this.ns.if(key, 'Mod', '==', expectedModRevision).then(this.ns.put(key).value(R.encodePartitionState(state))).else(this.ns.get(key)).commit();
+    invariant(leader === undefined || leader.brokerId === state.leader, 'only the leader changes its ISR');
+    let txn = this.ns.if(key, 'Mod', '==', expectedModRevision);
+    if (leader) txn = txn.and(K.brokerKey(leader.brokerId), 'Create', '==', leader.brokerEpoch);
+    const res = await txn.then(this.ns.put(key).value(R.encodePartitionState(state))).else(this.ns.get(key)).commit();
     if (res.succeeded) return { ok: true, partitionEpoch: Number(res.header.revision) };
     const kv = res.responses[0]?.response_range?.kvs[0];
-    return { ok: false, current: kv ? { state: R.decodePartitionState(key, kv.value.toString()), partitionEpoch: Number(kv.mod_revision) } : null };
+    const current = kv ? { state: R.decodePartitionState(key, kv.value.toString()), partitionEpoch: Number(kv.mod_revision) } : null;
+    return { ok: false, reason: current?.partitionEpoch === expectedModRevision ? 'stale-broker-epoch' : 'conflict', current };
   }
 
   /** Puts an administrative request for the controller (any broker may). */

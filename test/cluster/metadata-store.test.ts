@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
 import { startEtcd, type EtcdHandle } from '../helpers/etcd.js';
+import { freePort } from '../helpers/ports.js';
 import { BrokerIdInUseError, EtcdMetadataStore, type ControllerFence } from '../../host-node/cluster/metadata-store.js';
 import { ClusterImage, type ImageChange } from '../../host-node/cluster/cluster-image.js';
 import type { PartitionState, TopicAssignment } from '../../host-node/cluster/records.js';
@@ -47,6 +48,14 @@ async function liveImage(s: EtcdMetadataStore): Promise<{ image: ClusterImage; c
   s.watch(snap.revision + 1, (b) => image.apply(b));
   return { image, changes };
 }
+
+describe('connect', () => {
+  it('fails with a clear message when nothing answers at etcd.connect', async () => {
+    const port = await freePort();
+    await expect(EtcdMetadataStore.connect(`127.0.0.1:${port}`, { requestTimeoutMs: 1000 })).rejects.toThrow(new RegExp(`Cannot reach etcd at http://127.0.0.1:${port}`));
+    await expect(EtcdMetadataStore.connect('127.0.0.1')).rejects.toThrow(/Invalid etcd.connect 127.0.0.1: Host 127.0.0.1: expected host:port/);
+  }, 20_000);
+});
 
 describe('cluster id', () => {
   it('is created by the first broker and kept afterwards', async () => {
@@ -104,11 +113,50 @@ describe('broker sessions', () => {
   }, 30_000);
 });
 
+describe('heartbeats', () => {
+  it('keep a session alive well past its lease TTL; an etcd unreachable for a whole session loses it', async () => {
+    const s = await store();
+    const session = await s.registerBroker(reg(1), 1000, 200);
+    let lost: Error | undefined;
+    session.on('lost', (e) => (lost = e));
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(lost).toBeUndefined();
+    expect(ClusterImage.fromSnapshot(await s.loadSnapshot()).brokers.get(1)?.brokerEpoch).toBe(session.brokerEpoch);
+
+    etcd.pause();
+    const t0 = Date.now();
+    try {
+      await until(() => lost !== undefined, 'the session lost while etcd is paused', 5000);
+    } finally {
+      etcd.resume();
+    }
+    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(lost!.message).toMatch(/no etcd keep-alive succeeded for 1000 ms/);
+    expect(session.alive).toBe(false);
+    // etcd may still hold the old key for up to a TTL after it resumes: re-register until it has expired.
+    let again;
+    for (let i = 0; ; i++) {
+      try {
+        again = await session.reRegister();
+        break;
+      } catch (e) {
+        if (i > 30) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    expect(again.brokerEpoch).toBeGreaterThan(session.brokerEpoch);
+    await again.close();
+  }, 30_000);
+});
+
 describe('controller', () => {
   it('only one of several concurrent claimers wins, the epoch increments, a deposed controller is fenced', async () => {
-    const s = await store();
-    const sessions = await Promise.all([1, 2, 3, 4].map((id) => s.registerBroker(reg(id), 5000)));
-    const claims = await Promise.all(sessions.map((x) => s.tryClaimController(x)));
+    const root = `/claim${++chrootSeq}`;
+    const s = await store(root);
+    // Four brokers, each with its own etcd client, claim at the same moment.
+    const brokers = await Promise.all([1, 2, 3, 4].map(() => store(root)));
+    const sessions = await Promise.all(brokers.map((b, i) => b.registerBroker(reg(i + 1), 5000)));
+    const claims = await Promise.all(sessions.map((x, i) => brokers[i]!.tryClaimController(x)));
     const winners = claims.filter((c): c is ControllerFence => c !== null);
     expect(winners).toHaveLength(1);
     const first = winners[0]!;
@@ -171,8 +219,19 @@ describe('partition state writes by the leader', () => {
     const epoch1 = (shrink as { partitionEpoch: number }).partitionEpoch;
     expect(epoch1).toBeGreaterThan(epoch0);
     const stale = await s.alterPartitionState('t', 0, state(1, 0, [1]), epoch0);
-    expect(stale).toEqual({ ok: false, current: { state: state(1, 0, [1, 2]), partitionEpoch: epoch1 } });
+    expect(stale).toEqual({ ok: false, reason: 'conflict', current: { state: state(1, 0, [1, 2]), partitionEpoch: epoch1 } });
+
+    // The leader's broker epoch is part of the compare: a leader whose registration changed is refused.
+    const leader = { brokerId: 1, brokerEpoch: session.brokerEpoch };
+    const grow = await s.alterPartitionState('t', 0, state(1, 0, [1, 2, 3]), epoch1, leader);
+    expect(grow.ok).toBe(true);
+    const epoch2 = (grow as { partitionEpoch: number }).partitionEpoch;
     await session.close();
+    const again = await s.registerBroker(reg(1), 5000);
+    const old = await s.alterPartitionState('t', 0, state(1, 0, [1]), epoch2, leader);
+    expect(old).toEqual({ ok: false, reason: 'stale-broker-epoch', current: { state: state(1, 0, [1, 2, 3]), partitionEpoch: epoch2 } });
+    expect((await s.alterPartitionState('t', 0, state(1, 0, [1]), epoch2, { brokerId: 1, brokerEpoch: again.brokerEpoch })).ok).toBe(true);
+    await again.close();
   });
 });
 
