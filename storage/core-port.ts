@@ -15,6 +15,8 @@ export interface BatchInfo {
   /** Offset of the record with the max timestamp (the batch's last offset if the core can't tell). */
   offsetOfMaxTimestamp: number;
   recordCount: number;
+  /** The batch's partitionLeaderEpoch as stored (after any stamping by assign), -1 when none. */
+  leaderEpoch: number;
 }
 
 export interface AssignParams {
@@ -24,6 +26,8 @@ export interface AssignParams {
   logAppendTimeMs: number;
   /** max.message.bytes: a batch larger than this is rejected (MESSAGE_TOO_LARGE). */
   maxBatchBytes: number;
+  /** >= 0: stamp this partitionLeaderEpoch on every batch (a leader's append); absent or -1: keep what was sent. */
+  leaderEpoch?: number;
 }
 
 export type AssignResult =
@@ -46,6 +50,8 @@ export interface BatchHeader {
   lastOffset: number;
   maxTimestamp: number;
   magic: number;
+  /** partitionLeaderEpoch (-1 when none or not a batch header). */
+  leaderEpoch: number;
 }
 
 /** Bytes needed by readHeader: the whole fixed v2 batch header. */

@@ -5,6 +5,8 @@ export const ErrorCode = {
   NONE: 0,
   OFFSET_OUT_OF_RANGE: 1,
   CORRUPT_MESSAGE: 2,
+  /** Records a waiter waited for were truncated away (the replica lost leadership). */
+  NOT_LEADER_OR_FOLLOWER: 6,
   MESSAGE_TOO_LARGE: 10,
   RECORD_LIST_TOO_LARGE: 18,
   INVALID_TIMESTAMP: 32,

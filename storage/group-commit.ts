@@ -50,6 +50,13 @@ export class DurableWaiters {
     }
   }
 
+  /** Rejects the waiters for offsets >= `offset` (truncated records, which will never become durable). */
+  failFrom(offset: number, e: Error): void {
+    const failed: Waiter[] = [];
+    while (this.queue.length > this.head && this.queue[this.queue.length - 1]!.offset >= offset) failed.push(this.queue.pop()!);
+    for (const w of failed.reverse()) w.reject(e);
+  }
+
   failAll(e: Error): void {
     const q = this.queue.slice(this.head);
     this.queue = [];

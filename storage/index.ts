@@ -13,6 +13,8 @@ export {
   LATEST_TIMESTAMP,
   MAX_TIMESTAMP,
   type AppendInfo,
+  type AppendOptions,
+  type HighWatermarkMode,
   type FetchData,
   type Isolation,
   type OffsetAndTimestamp,
@@ -21,3 +23,11 @@ export { LogManager, CLEAN_SHUTDOWN_FILE, partitionDirName, parsePartitionDirNam
 export { applyRetention, type RetentionResult } from './retention.js';
 export { PARTITION_METADATA_FILE, readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js';
 export { WasmStorageCore } from './wasm-storage-core.js';
+export {
+  LeaderEpochFileCache,
+  LEADER_EPOCH_CHECKPOINT,
+  UNDEFINED_EPOCH,
+  UNDEFINED_EPOCH_OFFSET,
+  type EpochEntry,
+  type EpochEndOffset,
+} from './leader-epoch-cache.js';

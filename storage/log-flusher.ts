@@ -70,6 +70,8 @@ export class LogFlusher {
   /** Segment and byte position the last group-commit flush covered (see WRITEBACK_STEP_BYTES). */
   private flushedSegment: LogSegment | null = null;
   private flushedPos = 0;
+  /** Bumped by each truncation: a flush that started before one must not mark offsets that were cut. */
+  private truncations = 0;
 
   constructor(
     private readonly log: FlushedLog,
@@ -146,6 +148,7 @@ export class LogFlusher {
     if (target <= this._recoveryPoint) return;
     const seg = log.activeSegment;
     const position = seg.size;
+    const truncations = this.truncations;
     this.flushInFlight = true;
     const writes = seg.ioStarted();
     try {
@@ -164,6 +167,10 @@ export class LogFlusher {
       this.flushInFlight = false;
     }
     if (log.closed) return;
+    if (truncations !== this.truncations) {
+      if (log.logEndOffset > this._recoveryPoint) this.requestFlush();
+      return;
+    }
     this.stop();
     this.flushedSegment = seg;
     this.flushedPos = position;
@@ -200,6 +207,7 @@ export class LogFlusher {
     const before = this.rolledFlush;
     const writes = seg.ioStarted();
     const log = this.log;
+    const truncations = this.truncations;
     const run = async (): Promise<void> => {
       try {
         if (before !== null) await before;
@@ -220,13 +228,30 @@ export class LogFlusher {
       }
       const i = this.rolledUnflushed.indexOf(seg);
       if (i >= 0) this.rolledUnflushed.splice(i, 1);
-      this.markFlushed(upTo, upTo, 0);
+      if (truncations === this.truncations) this.markFlushed(upTo, upTo, 0);
     };
     const p = run();
     this.rolledFlush = p;
     void p.finally(() => {
       if (this.rolledFlush === p) this.rolledFlush = null;
     });
+  }
+
+  /**
+   * The log was truncated to `offset` (`restart`: emptied and started over there): the recovery point comes
+   * down to it (or is set to it on a restart), waiters for offsets past it fail,
+   * deleted segments leave the pending list, and flushes in flight will not mark what they started with.
+   */
+  truncated(offset: number, restart: boolean, waiterError: Error): void {
+    this.truncations++;
+    this.durable.failFrom(restart ? 0 : offset, waiterError);
+    for (let i = this.rolledUnflushed.length - 1; i >= 0; i--) if (this.rolledUnflushed[i]!.isDeleted) this.rolledUnflushed.splice(i, 1);
+    this.flushedSegment = null;
+    this.flushedPos = 0;
+    if (this._recoveryPoint > offset || (restart && this._recoveryPoint !== offset)) {
+      this._recoveryPoint = offset;
+      this.onRecoveryPointChange?.();
+    }
   }
 
   /** Resolves once the rolled segments pending at the call are flushed (or their flush failed). */

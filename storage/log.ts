@@ -5,8 +5,10 @@
 import type { LogConfig } from './config.js';
 import type { BatchInfo, StorageCore } from './core-port.js';
 import { ErrorCode, StorageError, invariant } from './errors.js';
-import type { StorageFs } from './fs.js';
+import { fsyncDir, type StorageFs } from './fs.js';
 import { DataWaiters } from './group-commit.js';
+import { LeaderEpochFileCache, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
+import { loadLeaderEpochCache } from './leader-epoch-load.js';
 import { LogFlusher, type FlushedLog } from './log-flusher.js';
 import { LogOfflineState, offlineReasonOf, type OfflineReason } from './log-offline.js';
 import { loadSegments } from './recovery.js';
@@ -27,6 +29,20 @@ export interface AppendInfo {
 }
 
 export type Isolation = 'high_watermark' | 'log_end';
+
+/**
+ * What the high watermark follows. 'durable' (a single broker): the offset the flush policy made durable.
+ * 'replicated' (a partition of a cluster): whatever the partition layer sets with updateHighWatermark.
+ */
+export type HighWatermarkMode = 'durable' | 'replicated';
+
+export interface AppendOptions {
+  /** >= 0: stamp this leader epoch on every batch (a leader's append) and record it in the epoch cache. */
+  leaderEpoch?: number;
+}
+
+/** Batches a follower append may carry (a replica fetch response's records for one partition). */
+const MAX_FOLLOWER_BATCHES = 1 << 20;
 
 export interface FetchData {
   /** Whole batches as stored, or null when there is nothing to return from this offset (yet). */
@@ -111,6 +127,15 @@ export class Log {
   /** Where the high watermark is in the files: segment base and byte position in it. */
   private hwSegmentBase: number;
   private hwPosition: number;
+  private hwMode: HighWatermarkMode = 'durable';
+  /** What the flush policy made durable (the high watermark in 'durable' mode), and where it is in the files. */
+  private _durableOffset: number;
+  private durableSegmentBase: number;
+  private durablePosition: number;
+  private durableListeners: ((durableOffset: number) => void)[] | null = null;
+  /** Leader epoch → first offset (leader-epoch-checkpoint). */
+  private readonly epochCache: LeaderEpochFileCache;
+  private readonly producerIdExpirationMs: number;
 
   private readonly dataWaiters = new DataWaiters();
   private readonly flusher: LogFlusher;
@@ -157,11 +182,13 @@ export class Log {
       onRecoveryPointChange: onRecoveryPointChange && (() => onRecoveryPointChange(this)),
     });
     // What is on disk at open is as durable as it will get: the high watermark starts at the log end.
-    this._highWatermark = this._logEndOffset;
-    this.hwSegmentBase = this.active.baseOffset;
-    this.hwPosition = this.active.size;
+    this._highWatermark = this._durableOffset = this._logEndOffset;
+    this.hwSegmentBase = this.durableSegmentBase = this.active.baseOffset;
+    this.hwPosition = this.durablePosition = this.active.size;
+    this.epochCache = loadLeaderEpochCache(o.fs, o.dir, this.segments, this._logStartOffset, this._logEndOffset);
     this.keepsProducerState = o.producerState ?? true;
-    const p = this.loadProducerState(o.producerIdExpirationMs ?? 86_400_000);
+    this.producerIdExpirationMs = o.producerIdExpirationMs ?? 86_400_000;
+    const p = this.loadProducerState(this.producerIdExpirationMs);
     this.producerState = p.state;
     this.lastSnapshotOffset = p.snapshotOffset;
     this.loadStats = {
@@ -204,7 +231,7 @@ export class Log {
         return log.offline.isOffline;
       },
       flushFailed: (e) => this.goOffline('io', e),
-      flushed: (offset, segmentBase, position) => this.advanceHighWatermark(offset, segmentBase, position),
+      flushed: (offset, segmentBase, position) => this.advanceDurable(offset, segmentBase, position),
     };
   }
 
@@ -271,25 +298,77 @@ export class Log {
    * StorageError with the Kafka error code for the partition (CORRUPT_MESSAGE, MESSAGE_TOO_LARGE,
    * KAFKA_STORAGE_ERROR, ...). acks=all callers then `await log.waitDurable(info.lastOffset)`.
    */
-  append(records: Uint8Array): AppendInfo {
+  append(records: Uint8Array, opts?: AppendOptions): AppendInfo {
     this.checkWritable();
-    return this.appendStaged(this.core.stage(records));
+    return this.appendStaged(this.core.stage(records), opts);
   }
 
   /** As append(), for bytes the caller already placed in the core's memory (core.region()/stage()). */
-  appendStaged(view: Uint8Array): AppendInfo {
+  appendStaged(view: Uint8Array, opts?: AppendOptions): AppendInfo {
     this.checkWritable();
     const now = this.now();
     const logAppendTime = this._config['message.timestamp.type'] === 'LogAppendTime' ? now : -1;
     const length = view.byteLength;
-    const r = this.core.assign(view, { nextOffset: this._logEndOffset, logAppendTimeMs: logAppendTime, maxBatchBytes: this._config['max.message.bytes'] });
+    const epoch = opts?.leaderEpoch ?? -1;
+    const r = this.core.assign(view, { nextOffset: this._logEndOffset, logAppendTimeMs: logAppendTime, maxBatchBytes: this._config['max.message.bytes'], leaderEpoch: epoch });
     if (!r.ok) throw new StorageError(r.errorCode, r.message);
     invariant(view.byteLength === length, 'staged view still attached after assign (no memory growth in between)');
     const batches = r.batches;
     if (batches.length === 0) throw new StorageError(ErrorCode.CORRUPT_MESSAGE, 'no record batches');
+    invariant(batches[0]!.baseOffset === this._logEndOffset, `core assigned from the log end (${batches[0]!.baseOffset} vs ${this._logEndOffset})`);
+    const info = this.commitAppend(view, batches, logAppendTime, now);
+    if (epoch >= 0 && epoch > this.epochCache.latestEpoch) this.epochCache.assign(epoch, info.firstOffset);
+    return info;
+  }
+
+  /**
+   * A follower's append (Kafka's appendAsFollower): the leader's batches as fetched, staged once into the core
+   * and validated there (structure and CRC), their offsets and leader epochs kept. The first batch must start
+   * at the log end (else OFFSET_OUT_OF_RANGE: a replica fetch bug), max.message.bytes does not apply, an
+   * invalid batch is CORRUPT_MESSAGE with nothing appended; a trailing incomplete batch is left for the next
+   * fetch. Each batch's leader epoch newer than the cache's latest is recorded at its base offset.
+   */
+  appendAsFollower(records: Uint8Array): AppendInfo {
+    this.checkWritable();
+    const now = this.now();
+    const staged = this.core.stage(records);
+    const scan = this.core.scan(staged, MAX_FOLLOWER_BATCHES);
+    if (scan.stop === 'invalid') throw new StorageError(ErrorCode.CORRUPT_MESSAGE, `replicated record batch ${scan.batches.length} at byte ${scan.validBytes} is invalid`);
+    const batches = scan.batches;
+    if (batches.length === 0) {
+      if (scan.stop === 'partial') throw new StorageError(ErrorCode.CORRUPT_MESSAGE, `replicated records hold no whole batch (${records.byteLength} bytes)`);
+      return this.emptyAppendInfo();
+    }
+    invariant(scan.stop !== 'end' || scan.validBytes === staged.byteLength, 'a complete scan covers the records');
+    this.checkFollowerOffsets(batches);
+    const view = scan.validBytes === staged.byteLength ? staged : staged.subarray(0, scan.validBytes);
+    const info = this.commitAppend(view, batches, -1, now);
+    for (const b of batches) if (b.leaderEpoch >= 0 && b.leaderEpoch > this.epochCache.latestEpoch) this.epochCache.assign(b.leaderEpoch, b.baseOffset);
+    return info;
+  }
+
+  /** Replicated batches continue the log exactly: the first at the log end, none going backwards. */
+  private checkFollowerOffsets(batches: readonly BatchInfo[]): void {
+    const first = batches[0]!;
+    if (first.baseOffset !== this._logEndOffset)
+      throw new StorageError(ErrorCode.OFFSET_OUT_OF_RANGE, `replicated batch starts at ${first.baseOffset}, the log ends at ${this._logEndOffset}`);
+    let next = this._logEndOffset;
+    for (const b of batches) {
+      if (b.baseOffset < next || b.lastOffset < b.baseOffset)
+        throw new StorageError(ErrorCode.OFFSET_OUT_OF_RANGE, `replicated batch ${b.baseOffset}..${b.lastOffset} goes backwards (expected >= ${next})`);
+      next = b.lastOffset + 1;
+    }
+  }
+
+  private emptyAppendInfo(): AppendInfo {
+    const end = this._logEndOffset;
+    return { firstOffset: end, lastOffset: end - 1, logAppendTime: -1, maxTimestamp: -1, logStartOffset: this._logStartOffset, batchCount: 0, recordCount: 0, bytes: 0 };
+  }
+
+  /** The part of an append after the core: roll, segment write, log end, producer state, flush policy. */
+  private commitAppend(view: Uint8Array, batches: readonly BatchInfo[], logAppendTime: number, now: number): AppendInfo {
     const first = batches[0]!;
     const last = batches[batches.length - 1]!;
-    invariant(first.baseOffset === this._logEndOffset, `core assigned from the log end (${first.baseOffset} vs ${this._logEndOffset})`);
     invariant(last.position + last.size === view.byteLength, 'batches fill the appended bytes');
     let maxTimestamp = -1;
     let records = 0;
@@ -305,7 +384,7 @@ export class Log {
     }
     this._logEndOffset = last.lastOffset + 1;
     this.recordProducerBatches(view, batches, now);
-    if (this.flusher.pageCacheDurable) this.advanceHighWatermark(this._logEndOffset, this.active.baseOffset, this.active.size);
+    if (this.flusher.pageCacheDurable) this.advanceDurable(this._logEndOffset, this.active.baseOffset, this.active.size);
     this.flusher.afterAppend();
     return {
       firstOffset: first.baseOffset,
@@ -427,10 +506,10 @@ export class Log {
 
   // ---- flush / durability ---------------------------------------------------------------------------
 
-  /** Resolves once `offset` is durable by the flush policy (the high watermark passed it). */
+  /** Resolves once `offset` is durable by the flush policy (durableOffset passed it). */
   waitDurable(offset: number): Promise<void> {
     if (this.offline.isOffline) return Promise.reject(this.offline.error());
-    return this.flusher.waitDurable(offset, this._highWatermark);
+    return this.flusher.waitDurable(offset, this._durableOffset);
   }
 
   /** Flushes everything now (synchronously): shutdown, tests, `log.flush()` callers. */
@@ -445,14 +524,120 @@ export class Log {
     this.flusher.markFlushed(this._logEndOffset, this.active.baseOffset, this.active.size);
   }
 
-  private advanceHighWatermark(offset: number, segmentBase: number, position: number): void {
-    if (offset <= this._highWatermark) return;
-    invariant(offset <= this._logEndOffset, 'high watermark <= log end offset');
+  /** The flush policy made everything below `offset` durable (up to byte `position` of segment `segmentBase`). */
+  private advanceDurable(offset: number, segmentBase: number, position: number): void {
+    if (offset <= this._durableOffset) return;
+    invariant(offset <= this._logEndOffset, 'durable offset <= log end offset');
+    this._durableOffset = offset;
+    this.durableSegmentBase = segmentBase;
+    this.durablePosition = position;
+    this.flusher.durableUpTo(offset);
+    if (this.hwMode === 'durable') this.setHighWatermark(offset, segmentBase, position);
+    if (this.durableListeners !== null) for (const l of this.durableListeners) l(offset);
+  }
+
+  private setHighWatermark(offset: number, segmentBase: number, position: number): void {
+    const advanced = offset > this._highWatermark;
     this._highWatermark = offset;
     this.hwSegmentBase = segmentBase;
     this.hwPosition = position;
-    this.flusher.durableUpTo(offset);
-    this.dataWaiters.notify(offset);
+    if (advanced) this.dataWaiters.notify(offset);
+  }
+
+  // ---- high watermark modes -------------------------------------------------------------------------
+
+  /** What the flush policy made durable (= the high watermark in 'durable' mode). */
+  get durableOffset(): number {
+    return this._durableOffset;
+  }
+  get highWatermarkMode(): HighWatermarkMode {
+    return this.hwMode;
+  }
+  /** Calls `listener(durableOffset)` each time the durable offset moves; returns unsubscribe. */
+  onDurableOffset(listener: (durableOffset: number) => void): () => void {
+    const list = (this.durableListeners ??= []);
+    invariant(list.length < 1024, 'durable offset listeners bounded');
+    list.push(listener);
+    return () => {
+      const i = list.indexOf(listener);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0 && this.durableListeners === list) this.durableListeners = null;
+    };
+  }
+
+  /**
+   * 'durable': the high watermark follows the durable offset again (it moves to it at once, possibly back).
+   * 'replicated': it stays where it is, or at `highWatermark` (clamped to [log start, log end]) when given,
+   * and from then on moves only through updateHighWatermark() (and truncation). Waiters are kept either way.
+   */
+  setHighWatermarkMode(mode: HighWatermarkMode, highWatermark?: number): void {
+    this.checkReadable();
+    this.hwMode = mode;
+    if (mode === 'durable') return this.setHighWatermark(this._durableOffset, this.durableSegmentBase, this.durablePosition);
+    if (highWatermark === undefined) return;
+    const target = this.clampToLog(highWatermark);
+    const at = this.filePositionOf(target);
+    this.setHighWatermark(target, at.segmentBase, at.position);
+  }
+
+  /**
+   * 'replicated' mode: moves the high watermark up to `offset` (clamped to [log start, log end]; never back),
+   * wakes the fetches waiting for data below it, and returns the high watermark.
+   */
+  updateHighWatermark(offset: number): number {
+    invariant(this.hwMode === 'replicated', 'updateHighWatermark in replicated mode only');
+    this.checkReadable();
+    const target = this.clampToLog(offset);
+    if (target <= this._highWatermark) return this._highWatermark;
+    const at = this.filePositionOf(target);
+    this.setHighWatermark(target, at.segmentBase, at.position);
+    return target;
+  }
+
+  private clampToLog(offset: number): number {
+    invariant(Number.isSafeInteger(offset), `offset ${offset}`);
+    return Math.min(Math.max(offset, this._logStartOffset), this._logEndOffset);
+  }
+
+  /**
+   * Where reads below `offset` end: the start of the batch holding it (a batch boundary in practice), found
+   * through the offset index and a short header walk (no scan of the log).
+   */
+  private filePositionOf(offset: number): { segmentBase: number; position: number } {
+    if (offset === this._logEndOffset) return { segmentBase: this.active.baseOffset, position: this.active.size };
+    const i = this.floorSegment(offset);
+    const s = this.segments[i]!;
+    if (offset <= s.baseOffset) return { segmentBase: s.baseOffset, position: 0 };
+    let hit: ReturnType<LogSegment['translateOffset']>;
+    try {
+      hit = s.translateOffset(offset, s.size);
+    } catch (e) {
+      throw this.ioFailure(e, 'read');
+    }
+    if (hit !== null) return { segmentBase: s.baseOffset, position: hit.position };
+    const next = this.segments[i + 1];
+    invariant(next !== undefined, `offset ${offset} below the log end lies in a segment`);
+    return { segmentBase: next.baseOffset, position: 0 };
+  }
+
+  // ---- leader epochs --------------------------------------------------------------------------------
+
+  /** The newest leader epoch in the epoch cache, -1 if none. */
+  get latestEpoch(): number {
+    return this.epochCache.latestEpoch;
+  }
+  /** OffsetForLeaderEpoch: the largest known epoch <= `epoch` and where it ended (Kafka's endOffsetFor). */
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.epochCache.endOffsetFor(epoch, this._logEndOffset);
+  }
+  /** The epoch cache's entries, oldest first (a copy). */
+  epochEntries(): EpochEntry[] {
+    return this.epochCache.epochEntries();
+  }
+  /** A leader taking over records that `epoch` starts at `startOffset` (its log end); ignored if not newer. */
+  maybeAssignEpochStartOffset(epoch: number, startOffset: number): void {
+    this.checkWritable();
+    if (epoch > this.epochCache.latestEpoch) this.epochCache.assign(epoch, startOffset);
   }
 
   // ---- long poll ------------------------------------------------------------------------------------
@@ -575,6 +760,7 @@ export class Log {
       throw new StorageError(ErrorCode.OFFSET_OUT_OF_RANGE, `DeleteRecords offset ${offset} is above the high watermark ${this._highWatermark}`);
     if (target > this._logStartOffset) {
       this._logStartOffset = target;
+      this.epochCache.truncateFromStart(target);
       this.hooks.onLogStartOffsetChange?.(this);
       this.deleteOldSegments((_segment, next) => next !== null && next.baseOffset <= this._logStartOffset);
     }
@@ -606,6 +792,7 @@ export class Log {
     const newStart = Math.max(this._logStartOffset, this.segments[0]!.baseOffset);
     if (newStart !== this._logStartOffset) {
       this._logStartOffset = newStart;
+      this.epochCache.truncateFromStart(newStart);
       this.hooks.onLogStartOffsetChange?.(this);
     }
     if (this.hooks.onSegmentsDeleted) this.hooks.onSegmentsDeleted(this, gone);
@@ -623,6 +810,116 @@ export class Log {
         /* already gone */
       }
     }
+  }
+
+  // ---- truncation (replication) ---------------------------------------------------------------------
+
+  /**
+   * Kafka's truncateTo: removes every record at or after `offset` (a follower whose log diverged from its
+   * leader's). Later segments go first, then the segment holding `offset` is cut at the start of the batch
+   * holding it (so the log end may land below `offset` when it falls inside a batch); high watermark, durable
+   * offset and recovery point come down with the log end, the epoch cache loses the epochs starting past it,
+   * and the producer state is reloaded from the newest snapshot at or below it plus a replay. Durable when it
+   * returns. Below the log start it empties the log (truncateFullyAndStartAt). Returns whether records went.
+   */
+  truncateTo(offset: number): boolean {
+    this.checkWritable();
+    invariant(Number.isSafeInteger(offset) && offset >= 0, `truncation offset ${offset}`);
+    if (offset >= this._logEndOffset) {
+      // Nothing to cut, but an epoch this replica started as leader without appending anything ends here
+      // (Kafka does the same): the records a new leader sends from here on carry older epochs.
+      this.epochCache.truncateFromEnd(this._logEndOffset);
+      return false;
+    }
+    if (offset < this._logStartOffset) {
+      this.truncateFullyAndStartAt(offset);
+      return true;
+    }
+    const k = this.floorSegment(offset);
+    const gone = this.segments.slice(k + 1);
+    try {
+      // Later segments first: a crash in between never leaves old records after a gap.
+      if (gone.length > 0) this.dropSegments(gone, () => this.segments.slice(0, k + 1));
+      const seg = this.active;
+      seg.truncateTo(offset, this._config['max.message.bytes']);
+      seg.flushSync();
+    } catch (e) {
+      throw this.ioFailure(e, 'append');
+    }
+    this.afterTruncation(this.active.nextOffset, false);
+    this.reloadProducerState();
+    return true;
+  }
+
+  /**
+   * Kafka's truncateFullyAndStartAt: every segment goes and the log starts over, empty, at `offset` (log start
+   * = log end = high watermark = offset): a follower too far behind its leader's log start. The epoch cache
+   * and the producer state are emptied. Durable when it returns.
+   */
+  truncateFullyAndStartAt(offset: number): void {
+    this.checkWritable();
+    invariant(Number.isSafeInteger(offset) && offset >= 0, `log start ${offset}`);
+    try {
+      this.dropSegments(this.segments, () => [LogSegment.create(this.dir, offset, this.segmentOptions(), this.now())]);
+    } catch (e) {
+      throw this.ioFailure(e, 'append');
+    }
+    this._logStartOffset = offset;
+    this.afterTruncation(offset, true);
+    this.epochCache.clear();
+    this.producerState.clear();
+    for (const o of listSnapshots(this.fs, this.dir)) deleteSnapshot(this.fs, this.dir, o);
+    this.lastSnapshotOffset = -1;
+    this.hooks.onLogStartOffsetChange?.(this);
+  }
+
+  /**
+   * Renames `gone` `.deleted`, then makes `keep()` the segment list (it may create a segment at a base offset
+   * a deleted one had); the directory's fsync makes both durable.
+   */
+  private dropSegments(gone: LogSegment[], keep: () => LogSegment[]): void {
+    for (const s of gone) s.markDeleted();
+    this.segments = keep();
+    fsyncDir(this.fs, this.dir);
+    if (this.hooks.onSegmentsDeleted) this.hooks.onSegmentsDeleted(this, gone);
+    else for (const s of gone) this.removeDeletedFiles(s);
+  }
+
+  /**
+   * The log now ends at `end`: offsets, positions, waiters and the epoch cache follow. `restart`: the log
+   * starts over there (empty), so durable offset, high watermark and recovery point are `end` exactly.
+   */
+  private afterTruncation(end: number, restart: boolean): void {
+    this._logEndOffset = end;
+    const seg = this.active;
+    invariant(seg.nextOffset === end, `active segment ends at the log end (${seg.nextOffset} vs ${end})`);
+    this.flusher.truncated(end, restart, new StorageError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.topic}-${this.partition} was truncated to ${end}`));
+    if (restart) {
+      this._durableOffset = end;
+      this.durableSegmentBase = seg.baseOffset;
+      this.durablePosition = 0;
+      this.setHighWatermark(end, seg.baseOffset, 0);
+    } else if (this._durableOffset > end) {
+      this._durableOffset = end;
+      this.durableSegmentBase = seg.baseOffset;
+      this.durablePosition = seg.size;
+    }
+    if (this._highWatermark > end) {
+      this._highWatermark = end;
+      this.hwSegmentBase = seg.baseOffset;
+      this.hwPosition = seg.size;
+    }
+    this.epochCache.truncateFromEnd(end);
+  }
+
+  /** After a truncation: the newest snapshot at or below the log end, then a replay (snapshots past it deleted). */
+  private reloadProducerState(): void {
+    if (!this.keepsProducerState) return;
+    for (const o of listSnapshots(this.fs, this.dir)) if (o > this._logEndOffset) deleteSnapshot(this.fs, this.dir, o);
+    if (this.lastSnapshotOffset > this._logEndOffset) this.lastSnapshotOffset = -1;
+    const p = this.loadProducerState(this.producerIdExpirationMs);
+    this.producerState.clear();
+    for (const e of p.state.entries()) this.producerState.load(e);
   }
 
   // ---- failures -------------------------------------------------------------------------------------

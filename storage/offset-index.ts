@@ -69,6 +69,20 @@ export class OffsetIndex extends IndexFile {
     return ans < 0 ? null : this.entry(ans);
   }
 
+  /** How many entries point before byte `pos` (the slot to truncate to when the log is cut at `pos`). */
+  slotsBeforePosition(pos: number): number {
+    const e = this.floorByPosition(pos - 1);
+    if (e === null) return 0;
+    let lo = 0;
+    let hi = this._entries - 1;
+    for (let steps = 0; lo < hi; steps++) {
+      invariant(steps < 64, 'binary search bounded');
+      const mid = (lo + hi + 1) >> 1;
+      if (this.dv.getInt32(mid * OFFSET_INDEX_ENTRY + 4) <= e.position) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
   /** Problems that make the index untrustworthy (clean start sanity check), or null. */
   sanityCheck(logSize: number, nextSegmentBase: number | null): string | null {
     let prevOff = -1;

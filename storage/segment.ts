@@ -386,6 +386,36 @@ export class LogSegment {
     this.rollingBasedTimestamp = -1;
   }
 
+  /**
+   * Kafka's LogSegment.truncateTo: drops the batch holding `offset` and every later one (so the segment ends at
+   * a batch boundary), cuts the file there as a failed append's garbage is cut, drops the index entries past
+   * the cut and rewrites both index files preallocated (the segment is, or becomes, the active one). The end
+   * state comes from the header walk a clean start uses. Returns the bytes cut; the caller flushes.
+   */
+  truncateTo(offset: number, maxBatchBytes: number): number {
+    const hit = offset <= this.baseOffset ? { position: 0, baseOffset: this.baseOffset } : this.translateOffset(offset, this.size);
+    if (hit === null || hit.position >= this.size) return 0;
+    const cut = hit.position;
+    const bytes = this.size - cut;
+    this.offsetIndex.truncateToSlot(this.offsetIndex.slotsBeforePosition(cut));
+    this.timeIndex.truncateToSlot(this.timeIndex.slotsBelowOffset(hit.baseOffset));
+    const lastTime = this.timeIndex.lastEntry();
+    this.maxTimestampSoFar = lastTime?.timestamp ?? -1;
+    this.offsetOfMaxTimestampSoFar = lastTime?.offset ?? this.baseOffset;
+    if (cut === 0) this.rollingBasedTimestamp = -1;
+    this.size = cut;
+    this.truncateGarbage();
+    // What remains was whole before the cut; should its headers not walk, validate it as recovery does.
+    if (!this.loadTail().ok) this.recover(maxBatchBytes);
+    try {
+      this.offsetIndex.rewrite(this.idxFd(), true);
+      this.timeIndex.rewrite(this.timeIdxFd(), true);
+    } finally {
+      this.releaseIndexFds();
+    }
+    return bytes;
+  }
+
   /** Position and first offset of the first batch holding an offset >= target, searching from the index. */
   translateOffset(target: number, maxPosition: number): { position: number; baseOffset: number; lastOffset: number } | null {
     const start = this.offsetIndex.lookup(target);

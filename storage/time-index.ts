@@ -57,6 +57,18 @@ export class TimeIndex extends IndexFile {
     return slot < 0 ? { timestamp: -1, offset: this.baseOffset } : this.entry(slot);
   }
 
+  /** How many entries point below `offset` (offsets never decrease along the index). */
+  slotsBelowOffset(offset: number): number {
+    let lo = 0;
+    let hi = this._entries;
+    for (let steps = 0; lo < hi; steps++) {
+      invariant(steps < 64, 'binary search bounded');
+      const mid = (lo + hi) >> 1;
+      if (this.baseOffset + this.dv.getInt32(mid * TIME_INDEX_ENTRY + 8) < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
   sanityCheck(nextSegmentBase: number | null): string | null {
     let prevTs = Number.NEGATIVE_INFINITY;
     let prevOff = -1;

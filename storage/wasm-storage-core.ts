@@ -13,6 +13,12 @@ import { ErrorCode, invariant } from './errors.js';
 
 const MAX_BATCHES_PER_APPEND = 4096;
 const TRUNCATED = -1;
+/** partitionLeaderEpoch's byte offset in a v2 batch header (big-endian int32). */
+const LEADER_EPOCH_AT = 12;
+
+function readBe32(b: Uint8Array, at: number): number {
+  return (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
+}
 
 export class WasmStorageCore implements StorageCore {
   private stagePtr = 0;
@@ -63,6 +69,7 @@ export class WasmStorageCore implements StorageCore {
     const s = this.core.appendAt(this.ptrOf(view), view.byteLength, {
       nextOffset: p.nextOffset,
       logAppendTime: p.logAppendTimeMs >= 0 ? p.logAppendTimeMs : undefined,
+      leaderEpoch: p.leaderEpoch !== undefined && p.leaderEpoch >= 0 ? p.leaderEpoch : undefined,
       rejectControl: true,
       maxBatches: MAX_BATCHES_PER_APPEND,
     });
@@ -71,6 +78,7 @@ export class WasmStorageCore implements StorageCore {
       return { ok: false, errorCode: code === -1 ? ErrorCode.CORRUPT_MESSAGE : code, message: `record batch ${s.errorBatch} at byte ${s.errorPosition}: ${new CoreError(s.error, 'append').message}` };
     }
     const batches: BatchInfo[] = new Array(s.batches.length);
+    const u8 = view;
     for (let i = 0; i < s.batches.length; i++) {
       const b = s.batches[i]!;
       if (b.size > p.maxBatchBytes) return { ok: false, errorCode: ErrorCode.MESSAGE_TOO_LARGE, message: `record batch of ${b.size} bytes exceeds max.message.bytes ${p.maxBatchBytes}` };
@@ -83,6 +91,7 @@ export class WasmStorageCore implements StorageCore {
         maxTimestamp: Number(b.maxTimestamp),
         offsetOfMaxTimestamp: lastOffset,
         recordCount: b.recordCount,
+        leaderEpoch: readBe32(u8, b.position + LEADER_EPOCH_AT),
       };
     }
     return { ok: true, batches };
@@ -108,6 +117,7 @@ export class WasmStorageCore implements StorageCore {
         maxTimestamp: Number(d.getBigInt64(i + BI.MAX_TIMESTAMP, true)),
         offsetOfMaxTimestamp: lastOffset,
         recordCount: d.getInt32(i + BI.RECORD_COUNT, true),
+        leaderEpoch: d.getInt32(i + BI.LEADER_EPOCH, true),
       });
       pos += r;
     }
@@ -124,7 +134,7 @@ export class WasmStorageCore implements StorageCore {
       p = this.headerPtr;
     }
     const r = this.core.exports.batchPeek(p, 61, this.infoPtr);
-    if (r < 0) return { baseOffset: -1, size: 0, lastOffset: -1, maxTimestamp: -1, magic: -1 };
+    if (r < 0) return { baseOffset: -1, size: 0, lastOffset: -1, maxTimestamp: -1, magic: -1, leaderEpoch: -1 };
     const d = this.core.dv;
     const i = this.infoPtr;
     const baseOffset = Number(d.getBigInt64(i + BI.BASE_OFFSET, true));
@@ -134,6 +144,7 @@ export class WasmStorageCore implements StorageCore {
       lastOffset: baseOffset + d.getInt32(i + BI.LAST_OFFSET_DELTA, true),
       maxTimestamp: Number(d.getBigInt64(i + BI.MAX_TIMESTAMP, true)),
       magic: d.getInt32(i + BI.MAGIC, true),
+      leaderEpoch: d.getInt32(i + BI.LEADER_EPOCH, true),
     };
   }
 

@@ -58,7 +58,7 @@ export function encodeBatch(records: TestRecord[], opts: { baseOffset?: number; 
   const buf = Buffer.alloc(HEADER + body.length);
   buf.writeBigInt64BE(BigInt(opts.baseOffset ?? 0), 0);
   buf.writeInt32BE(buf.byteLength - 12, 8);
-  buf.writeInt32BE(0, 12);
+  buf.writeInt32BE(-1, 12); // partitionLeaderEpoch: none, as producers send it
   buf.writeInt8(2, 16);
   buf.writeInt16BE(0, 21);
   buf.writeInt32BE(records.length - 1, 23);
@@ -153,6 +153,7 @@ export class JsCore implements StorageCore {
       maxTimestamp: Number(b.readBigInt64BE(pos + 35)),
       offsetOfMaxTimestamp: lat ? base : last,
       recordCount: b.readInt32BE(pos + 57),
+      leaderEpoch: b.readInt32BE(pos + 12),
     };
   }
 
@@ -172,6 +173,7 @@ export class JsCore implements StorageCore {
     let pos = 0;
     for (const size of sizes) {
       b.writeBigInt64BE(BigInt(next), pos);
+      if (p.leaderEpoch !== undefined && p.leaderEpoch >= 0) b.writeInt32BE(p.leaderEpoch, pos + 12);
       if (p.logAppendTimeMs >= 0) {
         b.writeInt16BE(b.readInt16BE(pos + 21) | 8, pos + 21);
         b.writeBigInt64BE(BigInt(p.logAppendTimeMs), pos + 35);
@@ -208,6 +210,7 @@ export class JsCore implements StorageCore {
       magic: b[pos + 16]!,
       lastOffset: base + b.readInt32BE(pos + 23),
       maxTimestamp: Number(b.readBigInt64BE(pos + 35)),
+      leaderEpoch: b.readInt32BE(pos + 12),
     };
   }
 
