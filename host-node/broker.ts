@@ -28,6 +28,9 @@ import { newCore } from '../bindings/node-loader.js';
 import { lockLogDirs, type LogDirLocks } from './storage/log-dir-lock.js';
 import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 import type { RivuletCore } from '../bindings/core.js';
+import { ReplicaManager } from './replication/replica-manager.js';
+import { registryLogSource } from './replication/registry-logs.js';
+import type { IsrStore, ReplicationConfig } from './replication/types.js';
 
 export interface StartBrokerOptions {
   /** A loaded config; when absent one is loaded from `sets` + the flags below (no env, no file). */
@@ -44,6 +47,11 @@ export interface StartBrokerOptions {
   metadata?: TopicMetadataSource;
   /** Observe connections (tests). */
   onConnection?: (c: Connection) => void;
+  /**
+   * Run a replica manager without etcd (tests): partition states are then pushed with
+   * `context.replicaManager.applyPartitionStates`, ISR changes go to `isrStore`.
+   */
+  replication?: { isrStore: IsrStore; brokerEpoch: number; config?: Partial<ReplicationConfig> };
 }
 
 export interface RunningBroker {
@@ -100,6 +108,7 @@ async function startOnLockedDirs(options: StartBrokerOptions, config: BrokerConf
   const context = createContext({ config, clusterId: meta.clusterId, handlers, topicRegistry, core, log, advertised, metadata: options.metadata });
   // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md).
   attachGroupCoordinator(context, { core });
+  if (options.replication) context.replicaManager = createReplicaManager(context, options.replication);
   const metricsModule = await attachMetrics(context, topicRegistry);
   const frameArena = createFrameArena(storageCore);
   const started = await startListeners(context, options.onConnection, metricsModule, frameArena);
@@ -128,7 +137,7 @@ function runningBroker(context: BrokerContext, started: StartedListeners, frameA
       // Listeners first (no new requests), then a clean storage shutdown (flush, checkpoints, marker),
       // then the log directories' locks. The group coordinator stops at the same time as the listeners:
       // waiting JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) so their connections can drain.
-      closing ??= Promise.all([context.groupCoordinator?.shutdown(), metricsServer?.close(), wsListener?.close(), ...listeners.map((l) => l.close())])
+      closing ??= Promise.all([context.replicaManager?.shutdown(), context.groupCoordinator?.shutdown(), metricsServer?.close(), wsListener?.close(), ...listeners.map((l) => l.close())])
         .then(() => context.topicRegistry.close())
         .finally(() => dirLocks.release());
       return closing;
@@ -165,7 +174,22 @@ function createContext({ config, clusterId, handlers, topicRegistry, core, log, 
     log,
     groupCoordinator: undefined,
     metrics: undefined,
+    replicaManager: undefined,
   };
+}
+
+/** A replica manager over the broker's topic registry (partition states come from the caller). */
+function createReplicaManager(context: BrokerContext, r: NonNullable<StartBrokerOptions['replication']>): ReplicaManager {
+  return new ReplicaManager({
+    brokerId: context.nodeId,
+    brokerEpoch: () => r.brokerEpoch,
+    logs: registryLogSource(context.topicRegistry, context.log.child('replication')),
+    isrStore: r.isrStore,
+    config: r.config,
+    logger: context.log.child('replication'),
+    // Loaded on first use: a single broker never pays for the client's modules at start-up.
+    connect: async (o) => (await import('./client/connection.js')).Connection.connect(o),
+  });
 }
 
 type MetricsModule = typeof import('./metrics/index.js');
@@ -242,6 +266,7 @@ async function startListeners(
     await wsListener?.close(0);
     await Promise.all(listeners.map((l) => l.close(0)));
     await context.groupCoordinator?.shutdown();
+    await context.replicaManager?.shutdown();
     await context.topicRegistry.close();
     throw e;
   }

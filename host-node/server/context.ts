@@ -12,6 +12,7 @@ import type { GroupCoordinator } from '../group/coordinator.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ClusterView } from './cluster-view.js';
 import type { LeaderElections, PartitionReassignments } from './partition-admin.js';
+import type { ReplicaManager } from '../replication/replica-manager.js';
 
 /** Broker-wide services shared by all handlers. */
 export interface BrokerContext {
@@ -37,7 +38,7 @@ export interface BrokerContext {
   /** Produce checks and up-conversion, Fetch down-conversion: in the broker's WASM core. */
   readonly recordFormats: RecordFormats;
   readonly log: Logger;
-  // The two services a broker may run without are `X | undefined` rather than optional: a handler that
+  // The services a broker may run without are `X | undefined` rather than optional: a handler that
   // uses one must still declare it (a context lacking an optional key would pass for one that has it).
   /** The group coordinator (host-node/group/), once one is attached (attachGroupCoordinator). */
   groupCoordinator: GroupCoordinator | undefined;
@@ -49,6 +50,11 @@ export interface BrokerContext {
   readonly elections?: LeaderElections;
   /** Partition reassignments (Alter/ListPartitionReassignments), when a cluster runs them through its controller. */
   readonly reassignments?: PartitionReassignments;
+  /**
+   * The replicated partitions (host-node/replication/), when the broker runs in a cluster. Undefined on a
+   * single broker: the data handlers then serve the logs directly, as they always did.
+   */
+  replicaManager: ReplicaManager | undefined;
 }
 
 /** The name of one broker service (a key of BrokerContext): what a handler lists as a service it uses. */

@@ -512,6 +512,28 @@ export class TopicRegistry implements TopicMetadataSource {
     return entry;
   }
 
+  /**
+   * The log of a partition this broker replicates for the cluster, created when missing: the topic (its id
+   * known from the cluster metadata) is recorded here, or grown to hold `partition`. A topic of that name
+   * with another id is a different topic: AdminError UNKNOWN_TOPIC_ID (the caller removes the old one first).
+   */
+  ensureReplicaLog(spec: { topic: string; topicId: string; partition: number; replicationFactor: number }): Log {
+    const { topic, topicId, partition } = spec;
+    const e = this.byName.get(topic);
+    if (e !== undefined && e.topicId !== topicId)
+      throw new AdminError(ErrorCode.UNKNOWN_TOPIC_ID, `topic ${topic} here has id ${e.topicId}, the cluster's has ${topicId}`);
+    if (e === undefined || partition >= e.partitions) {
+      const stored: StoredTopic = e
+        ? { ...this.toStored(e), partitions: partition + 1, replicationFactor: spec.replicationFactor }
+        : { version: 1, name: topic, topicId, partitions: partition + 1, replicationFactor: spec.replicationFactor, configs: {}, createdMs: this.now() };
+      persist(() => this.store.write(stored), `Recording replica ${topic}-${partition}`);
+      this.ensurePartitions(topic, topicId, e?.partitions ?? 0, stored.partitions, true, stored.configs);
+      const entry = this.install(stored, stored.configs);
+      this.emit(e ? 'partitions' : 'created', entry);
+    } else this.ensurePartitions(topic, topicId, partition, partition + 1, true);
+    return this.logManager.logFor(topic, partition)!;
+  }
+
   /** Replaces a topic's overrides (validated; persisted; applied to the live logs). */
   setTopicConfigs(name: string, overrides: Readonly<Record<string, string>>, validateOnly = false): TopicInfo {
     const e = this.byName.get(name);

@@ -26,6 +26,14 @@
 // Topic ids (v13+): partitions are named by topic id; an id the broker does not know → UNKNOWN_TOPIC_ID.
 // last_stable_offset = high watermark (no transactions), aborted_transactions null (READ_UNCOMMITTED) or
 // empty (READ_COMMITTED), preferred_read_replica -1.
+//
+// In a cluster (a replica manager on the context) only a partition's leader serves it: elsewhere
+// NOT_LEADER_OR_FOLLOWER with the current leader (v12+) and its endpoint (v16+, KIP-951); a
+// CurrentLeaderEpoch older than the leader's → FENCED_LEADER_EPOCH, newer → UNKNOWN_LEADER_EPOCH.
+// Consumers read below the high watermark (the Log in 'replicated' mode stops there). A replica fetch
+// (ReplicaId ≥ 0 before v15, ReplicaState from v15) reads to the log end, records the follower's fetch
+// offset in the Partition (which may advance the high watermark and grow the ISR), answers DivergingEpoch
+// (v12+) when the leader's end of LastFetchedEpoch is below the fetch offset, and long-polls on appends.
 import type { FetchRequest, FetchResponseFetchableTopicResponseInput, FetchResponsePartitionDataInput } from '../../../protocol/generated/index.js';
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
@@ -39,6 +47,10 @@ import { Codec } from '../data/codecs.js';
 import { usesCodec, PartitionError } from '../data/records.js';
 import { BufferPool } from '../../../protocol/wire/pool.js';
 import { FetchApi } from '../../../protocol/generated/fetch.js';
+import type { FetchRequestFetchPartition } from '../../../protocol/generated/fetch.js';
+import type { Partition } from '../../replication/partition.js';
+import type { ReplicaManager } from '../../replication/replica-manager.js';
+import { notLeaderEndpoints } from '../data/leadership.js';
 
 /** Longest a Fetch waits for min_bytes, whatever max_wait_ms says. */
 const MAX_WAIT_MS = 60_000;
@@ -56,13 +68,23 @@ interface PartitionState {
   partitionMaxBytes: number;
   /** From the last read pass. */
   range: FileRange | null;
+  /** In a cluster, a follower's fetch: read to the log end, wake on appends. */
+  replicaOf?: Partition;
+}
+
+/** Who fetches, in a cluster: a follower broker (id ≥ 0, its epoch) or a consumer (-1). */
+interface Fetcher {
+  readonly replicaId: number;
+  readonly brokerEpoch: number;
 }
 
 function errorPartition(partitionIndex: number, code: number): FetchResponsePartitionDataInput {
   return { partitionIndex, errorCode: code, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY };
 }
 
-export const fetchHandler: ApiHandler<typeof ApiKey.Fetch, 'topicRegistry' | 'recordFormats' | 'metrics' | 'log'> = {
+type FetchServices = 'topicRegistry' | 'recordFormats' | 'metrics' | 'log' | 'replicaManager';
+
+export const fetchHandler: ApiHandler<typeof ApiKey.Fetch, FetchServices> = {
   api: FetchApi,
   async handle(request, ctx) {
     const v = ctx.apiVersion;
@@ -70,7 +92,8 @@ export const fetchHandler: ApiHandler<typeof ApiKey.Fetch, 'topicRegistry' | 're
       // An incremental fetch in a session this broker never created.
       return { errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
-    const { topics, states } = resolve(request, ctx);
+    const notLeader = ctx.broker.replicaManager === undefined ? null : new Set<number>();
+    const { topics, states } = resolve(request, ctx, notLeader);
     const maxBytes = v >= 3 ? Math.max(request.maxBytes, 0) : Number.MAX_SAFE_INTEGER;
     const minBytes = Math.max(request.minBytes, 0);
     const waitMs = Math.min(Math.max(request.maxWaitMs, 0), MAX_WAIT_MS);
@@ -79,14 +102,15 @@ export const fetchHandler: ApiHandler<typeof ApiKey.Fetch, 'topicRegistry' | 're
     let total = readAll(states, maxBytes, ctx);
     const metrics = ctx.broker.metrics;
     let waiting = false;
-    while (total < minBytes && !states.some((s) => s.out.errorCode !== ErrorCode.NONE)) {
+    while (total < minBytes && !states.some((s) => s.out.errorCode !== ErrorCode.NONE || s.out.divergingEpoch !== undefined)) {
       const left = deadline - Date.now();
       if (left <= 0) break;
-      const logs = states.flatMap((s) => (s.log ? [s.log] : []));
-      if (logs.length === 0) break;
+      const logs = states.flatMap((s) => (s.log && !s.replicaOf ? [s.log] : []));
+      const replicas = notLeader === null ? [] : states.flatMap((s) => (s.replicaOf ? [s.replicaOf] : []));
+      if (logs.length === 0 && replicas.length === 0) break;
       if (metrics && !waiting) metrics.fetchPurgatory++;
       waiting = true;
-      await waitForAnyAppend(logs, left);
+      await waitForAnyAppend(logs, left, replicas);
       total = readAll(states, maxBytes, ctx);
     }
     if (metrics && waiting) metrics.fetchPurgatory--;
@@ -117,16 +141,25 @@ export const fetchHandler: ApiHandler<typeof ApiKey.Fetch, 'topicRegistry' | 're
       }
     }
 
-    const body = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: topics };
+    const body =
+      notLeader !== null && notLeader.size > 0 && v >= 16
+        ? { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: topics, nodeEndpoints: notLeaderEndpoints(ctx.broker.replicaManager!, notLeader) }
+        : { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: topics };
     if (buf !== null && external.length === 0) responseBuffers.release(buf);
     return external.length > 0 ? new SplicedResponse(body, external, () => responseBuffers.release(buf!)) : body;
   },
 };
 
 /** Request topics/partitions → response skeleton + per-partition state (log or error). */
-function resolve(request: FetchRequest, ctx: RequestContext<'topicRegistry' | 'log'>): { topics: FetchResponseFetchableTopicResponseInput[]; states: PartitionState[] } {
+function resolve(
+  request: FetchRequest,
+  ctx: RequestContext<'topicRegistry' | 'log' | 'replicaManager'>,
+  notLeader: Set<number> | null,
+): { topics: FetchResponseFetchableTopicResponseInput[]; states: PartitionState[] } {
   const v = ctx.apiVersion;
   const broker = ctx.broker;
+  const rm = broker.replicaManager;
+  const fetcher: Fetcher = v >= 15 ? { replicaId: request.replicaState.replicaId, brokerEpoch: Number(request.replicaState.replicaEpoch) } : { replicaId: request.replicaId, brokerEpoch: -1 };
   const topics: FetchResponseFetchableTopicResponseInput[] = [];
   const states: PartitionState[] = [];
   const readCommitted = request.isolationLevel === 1;
@@ -141,8 +174,14 @@ function resolve(request: FetchRequest, ctx: RequestContext<'topicRegistry' | 'l
     for (const p of t.partitions) {
       let out: FetchResponsePartitionDataInput;
       let log: Log | null = null;
+      let replicaOf: Partition | undefined;
       if (topicError !== ErrorCode.NONE) out = errorPartition(p.partition, topicError);
-      else {
+      else if (rm !== undefined) {
+        out = { partitionIndex: p.partition, errorCode: ErrorCode.NONE, records: EMPTY };
+        const partition = checkReplicated(rm, v, name!, p, fetcher, out, notLeader!);
+        if (partition !== null) log = findLog(broker, name!, p.partition) ?? null;
+        if (partition !== null && fetcher.replicaId >= 0) replicaOf = partition;
+      } else {
         try {
           log = findLog(broker, name!, p.partition) ?? null;
           out = log ? { partitionIndex: p.partition, errorCode: ErrorCode.NONE, records: EMPTY } : errorPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -152,7 +191,9 @@ function resolve(request: FetchRequest, ctx: RequestContext<'topicRegistry' | 'l
       }
       if (v >= 4) out.abortedTransactions = readCommitted ? [] : null;
       partitions.push(out);
-      states.push({ out, log, fetchOffset: Number(p.fetchOffset), partitionMaxBytes: Math.max(p.partitionMaxBytes, 0), range: null });
+      const state: PartitionState = { out, log, fetchOffset: Number(p.fetchOffset), partitionMaxBytes: Math.max(p.partitionMaxBytes, 0), range: null };
+      if (replicaOf !== undefined) state.replicaOf = replicaOf;
+      states.push(state);
     }
     topics.push({ topic: name ?? t.topic, topicId: t.topicId, partitions });
   }
@@ -173,7 +214,7 @@ function readAll(states: PartitionState[], maxBytes: number, ctx: RequestContext
       const limit = Math.min(s.partitionMaxBytes, remaining);
       let range: FileRange | null = null;
       if (limit > 0 || minOneMessage) {
-        const r = log.read(s.fetchOffset, Math.max(limit, 0), 'high_watermark', minOneMessage);
+        const r = log.read(s.fetchOffset, Math.max(limit, 0), s.replicaOf === undefined ? 'high_watermark' : 'log_end', minOneMessage);
         range = r.records;
         setOffsets(s.out, r.highWatermark, r.logStartOffset);
       } else setOffsets(s.out, log.highWatermark, log.logStartOffset);
@@ -197,8 +238,8 @@ function setOffsets(out: FetchResponsePartitionDataInput, highWatermark: number,
   out.logStartOffset = BigInt(logStartOffset);
 }
 
-/** Resolves when any of the logs' high watermark moves, or after `ms`. */
-function waitForAnyAppend(logs: Log[], ms: number): Promise<void> {
+/** Resolves when any of the logs' high watermark moves, any of the followed partitions is appended to, or after `ms`. */
+function waitForAnyAppend(logs: Log[], ms: number, replicas: readonly Partition[] = []): Promise<void> {
   return new Promise<void>((resolve) => {
     const unsubscribe: (() => void)[] = [];
     let done = false;
@@ -211,5 +252,61 @@ function waitForAnyAppend(logs: Log[], ms: number): Promise<void> {
     };
     const timer = setTimeout(finish, ms);
     for (const log of new Set(logs)) unsubscribe.push(log.onHighWatermark(finish));
+    for (const p of new Set(replicas)) unsubscribe.push(p.onAppend(finish));
   });
+}
+
+// ---- in a cluster ----------------------------------------------------------------------------------
+
+/**
+ * Whether this broker serves the partition to `fetcher`: its leader, at the fetcher's leader epoch. For a
+ * follower also the divergence check and its fetch state. Returns the Partition to read from, or null with
+ * `out` holding the answer (an error, or a DivergingEpoch).
+ */
+function checkReplicated(
+  rm: ReplicaManager,
+  v: number,
+  topic: string,
+  p: FetchRequestFetchPartition,
+  fetcher: Fetcher,
+  out: FetchResponsePartitionDataInput,
+  notLeader: Set<number>,
+): Partition | null {
+  const partition = rm.getPartition(topic, p.partition);
+  if (partition === undefined || !partition.isLeader) {
+    const leader = rm.leaderOf(topic, p.partition);
+    Object.assign(out, errorPartition(p.partition, leader === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    if (leader !== undefined && v >= 12) {
+      out.currentLeader = { leaderId: leader.leaderId, leaderEpoch: leader.leaderEpoch };
+      if (leader.leaderId >= 0) notLeader.add(leader.leaderId);
+    }
+    return null;
+  }
+  const epochError = partition.leaderEpochError(p.currentLeaderEpoch);
+  if (epochError !== ErrorCode.NONE) {
+    Object.assign(out, errorPartition(p.partition, epochError));
+    return null;
+  }
+  if (fetcher.replicaId < 0) return partition;
+  if (!partition.isFollower(fetcher.replicaId)) {
+    Object.assign(out, errorPartition(p.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    return null;
+  }
+  return followerFetch(partition, v, p, fetcher, out) ? partition : null;
+}
+
+/** A follower's fetch on the leader: DivergingEpoch when its last epoch ends earlier here, else its fetch state moves. */
+function followerFetch(partition: Partition, v: number, p: FetchRequestFetchPartition, fetcher: Fetcher, out: FetchResponsePartitionDataInput): boolean {
+  const log = partition.log;
+  const fetchOffset = Number(p.fetchOffset);
+  if (v >= 12 && p.lastFetchedEpoch >= 0) {
+    const e = log.endOffsetForEpoch(p.lastFetchedEpoch);
+    if (e.leaderEpoch < p.lastFetchedEpoch || e.endOffset < fetchOffset) {
+      out.divergingEpoch = { epoch: e.leaderEpoch, endOffset: BigInt(e.endOffset) };
+      setOffsets(out, log.highWatermark, log.logStartOffset);
+      return false;
+    }
+  }
+  if (fetchOffset >= log.logStartOffset && fetchOffset <= log.logEndOffset) partition.updateFollowerFetchState(fetcher.replicaId, fetcher.brokerEpoch, fetchOffset);
+  return true;
 }

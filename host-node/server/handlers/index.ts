@@ -30,11 +30,14 @@ import { describeGroupsHandler } from './describe-groups.js';
 import { listGroupsHandler } from './list-groups.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { offsetDeleteHandler } from './offset-delete.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 
 export function registerDefaultHandlers(registry: HandlerRegistry): HandlerRegistry {
   registry.register(apiVersionsHandler).register(metadataHandler).register(describeClusterHandler);
   // The data path (produce.ts, fetch.ts, list-offsets.ts, delete-records.ts; docs/data-path.md).
   registry.register(produceHandler).register(fetchHandler).register(listOffsetsHandler).register(deleteRecordsHandler);
+  // Leader epochs (offset-for-leader-epoch.ts): followers' truncation, clients' truncation detection.
+  registry.register(offsetForLeaderEpochHandler);
   // Idempotent producers (init-producer-id.ts; producer state in storage/producer-state.ts).
   registry.register(initProducerIdHandler);
   // Topic admin (create-topics.ts, delete-topics.ts, …; docs/topics.md).

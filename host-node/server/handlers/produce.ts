@@ -26,6 +26,13 @@
 //
 // Response fields by version: baseOffset (all), logAppendTimeMs (v2+: the LogAppendTime given, else -1),
 // logStartOffset (v5+), recordErrors + errorMessage (v8+), currentLeader (v10+, only with NOT_LEADER).
+//
+// In a cluster (a replica manager on the context) each partition goes through its Partition
+// (host-node/replication/): only its leader appends, stamping its leader epoch; elsewhere
+// NOT_LEADER_OR_FOLLOWER with the leader and its endpoint (v10+, KIP-951). acks=-1 checks
+// min.insync.replicas before the append (NOT_ENOUGH_REPLICAS) and waits for the high watermark — the
+// ISR's smallest log end, the leader's counted as what its flush policy made durable — to pass the batch
+// (NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below the minimum meanwhile).
 import type { ProduceRequest, ProduceResponsePartitionProduceResponseInput, ProduceResponseTopicProduceResponseInput } from '../../../protocol/generated/index.js';
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
@@ -40,19 +47,29 @@ import { isInternalTopic } from '../../topics/names.js';
 import { partitionErrorOf } from '../data/errors.js';
 import { readProducerBatchHeader } from '../../../storage/producer-state.js';
 import { ProduceApi } from '../../../protocol/generated/produce.js';
+import type { Partition } from '../../replication/partition.js';
+import type { ReplicaManager } from '../../replication/replica-manager.js';
+import { notLeaderEndpoints } from '../data/leadership.js';
 
 /** How long an acks=all Produce may wait at most, whatever its timeout says. */
 const MAX_ACKS_ALL_WAIT_MS = 5 * 60_000;
 
-type ProduceServices = 'topicRegistry' | 'logManager' | 'recordFormats' | 'metrics' | 'log';
+type ProduceServices = 'topicRegistry' | 'logManager' | 'recordFormats' | 'metrics' | 'log' | 'replicaManager';
 type PartitionResponse = ProduceResponsePartitionProduceResponseInput;
 
-/** An acks=-1 partition answered once `log` made `lastOffset` durable (or the request timed out). */
+/**
+ * An acks=-1 partition answered once `log` made `lastOffset` durable (or the request timed out); in a
+ * cluster, once the `partition`'s high watermark passed it.
+ */
 interface DurableWait {
-  log: Log;
+  log: Pick<Log, 'topic' | 'partition' | 'waitDurable'>;
   lastOffset: number;
   out: PartitionResponse;
+  partition?: Partition;
 }
+
+/** What a request in a cluster collects: the leaders named in NOT_LEADER_OR_FOLLOWER answers (v10+ nodeEndpoints). */
+type NotLeaderIds = Set<number>;
 
 function errorResponse(index: number, code: number, message: string | null = null): PartitionResponse {
   return { index, errorCode: code, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, errorMessage: message };
@@ -79,12 +96,17 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce, ProduceServices> 
     // Appends are synchronous; the durable waits of acks=-1 are collected and awaited together.
     const responses: ProduceResponseTopicProduceResponseInput[] = [];
     const waits: DurableWait[] = [];
+    const rm = ctx.broker.replicaManager;
+    const notLeader: NotLeaderIds | null = rm === undefined ? null : new Set();
     let failed: string | null = null;
     for (const t of request.topicData) {
       const partitionResponses: PartitionResponse[] = [];
       for (const p of t.partitionData) {
         const records = spans.view(spanIndex++, p.records);
-        const failure = producePartition(ctx, acks, t.name, p.index, records, partitionResponses, waits);
+        const failure =
+          rm === undefined
+            ? producePartition(ctx, acks, t.name, p.index, records, partitionResponses, waits)
+            : produceReplicated(ctx, rm, acks, t.name, p.index, records, partitionResponses, waits, notLeader!);
         if (failure !== null) failed ??= failure;
       }
       responses.push({ name: t.name, partitionResponses });
@@ -95,6 +117,7 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce, ProduceServices> 
       return NO_RESPONSE;
     }
     if (waits.length > 0) await awaitDurable(ctx, waits, request.timeoutMs);
+    if (notLeader !== null && notLeader.size > 0 && ctx.apiVersion >= 10) return { responses, nodeEndpoints: notLeaderEndpoints(rm!, notLeader) };
     return { responses };
   },
 };
@@ -171,7 +194,7 @@ function duplicateResponse(
   ctx: RequestContext<'log'>,
   topic: string,
   index: number,
-  log: Log,
+  log: Pick<Log, 'logStartOffset'>,
   batch: ProducerBatch,
   original: BatchMetadata,
 ): PartitionResponse {
@@ -205,6 +228,7 @@ async function awaitDurable(ctx: RequestContext<'metrics' | 'log'>, waits: Durab
   await Promise.all(
     waits.map(async (w) => {
       try {
+        if (w.partition !== undefined) return replicatedAck(w, w.partition, timeoutMs);
         const r = await Promise.race([w.log.waitDurable(w.lastOffset), timedOut]);
         if (r === 'timeout') Object.assign(w.out, { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'not durable within the request timeout' });
       } catch (e) {
@@ -215,4 +239,86 @@ async function awaitDurable(ctx: RequestContext<'metrics' | 'log'>, waits: Durab
   );
   clearTimeout(timer);
   if (m) m.producePurgatory--;
+}
+
+// ---- in a cluster ----------------------------------------------------------------------------------
+
+/** producePartition for a replicated partition: through its Partition, on its leader only. */
+function produceReplicated(
+  ctx: RequestContext<ProduceServices>,
+  rm: ReplicaManager,
+  acks: number,
+  topic: string,
+  index: number,
+  records: Uint8Array | null,
+  partitionResponses: PartitionResponse[],
+  waits: DurableWait[],
+  notLeader: NotLeaderIds,
+): string | null {
+  const broker = ctx.broker;
+  if (isInternalTopic(topic)) {
+    partitionResponses.push(errorResponse(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`));
+    return `${topic}-${index}: INVALID_TOPIC_EXCEPTION`;
+  }
+  const partition = rm.getPartition(topic, index);
+  if (partition === undefined || !partition.isLeader) {
+    partitionResponses.push(notLeaderResponse(ctx.apiVersion, rm, topic, index, notLeader));
+    return `${topic}-${index}: not the leader`;
+  }
+  try {
+    const log = partition.log;
+    const bytes = broker.recordFormats.prepareProduce(records, ctx.apiVersion);
+    const idem = ctx.apiVersion >= 3 ? readProducerBatchHeader(bytes) : null;
+    if (idem !== null) {
+      const c = log.producerState.check(idem.batch);
+      if (c.kind === 'error') {
+        partitionResponses.push(errorResponse(index, ErrorCode[c.error], c.message));
+        return `${topic}-${index}: ${c.error}`;
+      }
+      if (c.kind === 'duplicate') {
+        const out = duplicateResponse(ctx, topic, index, log, idem.batch, c.batch);
+        partitionResponses.push(out);
+        if (acks === -1) waits.push({ log, lastOffset: c.batch.lastOffset, out, partition });
+        return null;
+      }
+    }
+    const info = partition.appendRecordsToLeader(bytes, acks);
+    countAppended(broker.metrics, topic, info, records);
+    const out: PartitionResponse = {
+      index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: BigInt(info.firstOffset),
+      logAppendTimeMs: BigInt(info.logAppendTime),
+      logStartOffset: BigInt(info.logStartOffset),
+    };
+    partitionResponses.push(out);
+    if (acks === -1) waits.push({ log, lastOffset: info.lastOffset, out, partition });
+    return null;
+  } catch (e) {
+    const err = partitionErrorOf(e, broker.log, `Produce ${topic}-${index}`);
+    if (broker.log.enabled('debug')) broker.log.debug(`${ctx.connection.describe()}: Produce ${topic}-${index} failed: ${err.code} ${err.message}`);
+    partitionResponses.push(errorResponse(index, err.code, err.message));
+    return `${topic}-${index}: error ${err.code} ${err.message}`;
+  }
+}
+
+/** NOT_LEADER_OR_FOLLOWER with the current leader (v10+), or UNKNOWN_TOPIC_OR_PARTITION when no leader is known. */
+function notLeaderResponse(version: number, rm: ReplicaManager, topic: string, index: number, notLeader: NotLeaderIds): PartitionResponse {
+  const leader = rm.leaderOf(topic, index);
+  if (leader === undefined) return errorResponse(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const out = errorResponse(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic}-${index}`);
+  if (version >= 10) {
+    out.currentLeader = { leaderId: leader.leaderId, leaderEpoch: leader.leaderEpoch };
+    if (leader.leaderId >= 0) notLeader.add(leader.leaderId);
+  }
+  return out;
+}
+
+/** acks=-1 in a cluster: the partition's answer once its high watermark passed the batch (or why not). */
+async function replicatedAck(w: DurableWait, partition: Partition, timeoutMs: number): Promise<void> {
+  const code = await partition.waitForHighWatermark(w.lastOffset + 1, timeoutMs);
+  if (code === ErrorCode.NONE) return;
+  const message =
+    code === ErrorCode.REQUEST_TIMED_OUT ? 'not replicated to the ISR within the request timeout' : code === ErrorCode.NOT_LEADER_OR_FOLLOWER ? 'leadership moved before the batch was replicated' : null;
+  Object.assign(w.out, { errorCode: code, errorMessage: message });
 }

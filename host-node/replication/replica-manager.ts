@@ -1,0 +1,256 @@
+// The partitions this broker replicates (Kafka's ReplicaManager): partition states from the cluster
+// metadata make it leader or follower of each (a newer leader epoch switches roles, a newer partition
+// epoch at the same leader epoch only updates the assignment and ISR, anything older is ignored),
+// followers are handed to one ReplicaFetcher per (leader, fetcher id), and a timer shrinks the ISRs of
+// the partitions it leads.
+import { invariant } from '../../common/invariant.js';
+import type { Logger } from '../util/log.js';
+import { Partition } from './partition.js';
+import { ReplicaFetcher } from './replica-fetcher.js';
+import { REPLICATION_DEFAULTS, type BrokerEndpoint, type ConnectToLeader, type IsrStore, type PartitionState, type ReplicaLogSource, type ReplicationConfig } from './types.js';
+
+export interface ReplicaManagerOptions {
+  readonly brokerId: number;
+  /** This broker's epoch (its registration's create revision), sent with every replica fetch. */
+  readonly brokerEpoch: () => number;
+  readonly logs: ReplicaLogSource;
+  readonly isrStore: IsrStore;
+  readonly config?: Partial<ReplicationConfig>;
+  readonly logger: Logger;
+  /** Opens the fetchers' connections to leaders. */
+  readonly connect: ConnectToLeader;
+  readonly now?: () => number;
+}
+
+export interface LeaderAndEpoch {
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export class ReplicaManager {
+  readonly brokerId: number;
+  readonly config: ReplicationConfig;
+  private readonly o: ReplicaManagerOptions;
+  private readonly now: () => number;
+  private readonly partitions = new Map<string, Partition>();
+  private readonly fetchers = new Map<string, ReplicaFetcher>();
+  private readonly fetcherOf = new Map<Partition, ReplicaFetcher>();
+  private brokers = new Map<number, BrokerEndpoint>();
+  /** Leader and epoch of every partition the metadata told of, replicated here or not (KIP-951 answers). */
+  private readonly leaders = new Map<string, LeaderAndEpoch>();
+  private readonly shrinkTimer: ReturnType<typeof setInterval>;
+  private closed = false;
+  /** Kafka's IsrShrinksPerSec / IsrExpandsPerSec, as totals. */
+  isrShrinks = 0;
+  isrExpands = 0;
+
+  constructor(o: ReplicaManagerOptions) {
+    this.o = o;
+    this.brokerId = o.brokerId;
+    this.config = { ...REPLICATION_DEFAULTS, ...o.config };
+    this.now = o.now ?? Date.now;
+    // Kafka checks every half lag time, so a follower leaves the ISR between 1× and 1.5× of it.
+    this.shrinkTimer = setInterval(() => this.maybeShrinkIsrs(), Math.max(10, Math.floor(this.config.replicaLagTimeMaxMs / 2)));
+    this.shrinkTimer.unref();
+  }
+
+  /** The partition as replicated here, or undefined when this broker is not one of its replicas. */
+  getPartition(topic: string, partition: number): Partition | undefined {
+    return this.partitions.get(key(topic, partition));
+  }
+
+  /** The partition's leader and leader epoch as the last applied metadata said, or undefined when unknown. */
+  leaderOf(topic: string, partition: number): LeaderAndEpoch | undefined {
+    return this.leaders.get(key(topic, partition));
+  }
+
+  /** Where broker `id` is reached, as the last applied metadata said. */
+  brokerEndpoint(id: number): BrokerEndpoint | undefined {
+    return this.brokers.get(id);
+  }
+
+  /** Every partition replicated here. */
+  allPartitions(): IterableIterator<Partition> {
+    return this.partitions.values();
+  }
+
+  /**
+   * Applies partition states (and the brokers' endpoints) from the metadata. Partitions this broker is no
+   * longer a replica of stop; their logs stay until removePartitions is told to delete them.
+   */
+  applyPartitionStates(states: readonly PartitionState[], brokers: ReadonlyMap<number, BrokerEndpoint>): void {
+    invariant(!this.closed, 'partition states applied to a running replica manager');
+    this.updateBrokers(brokers);
+    for (const s of states) {
+      this.recordLeader(s);
+      if (s.replicas.includes(this.brokerId)) this.applyState(s);
+      else this.stopPartition(s.topic, s.partition);
+    }
+    this.assignFetchers();
+  }
+
+  /** Stops the partitions (and, with `deleteLogs`, removes their logs): topic deletion, reassignment away. */
+  removePartitions(partitions: readonly TopicPartition[], deleteLogs: boolean): void {
+    for (const tp of partitions) {
+      this.stopPartition(tp.topic, tp.partition);
+      this.leaders.delete(key(tp.topic, tp.partition));
+    }
+    if (deleteLogs && partitions.length > 0) this.o.logs.deletePartitionLogs(partitions);
+    this.shutdownIdleFetchers();
+  }
+
+  /** Leader partitions whose ISR is smaller than their replica set (Kafka's UnderReplicatedPartitions). */
+  underReplicatedCount(): number {
+    let n = 0;
+    for (const p of this.partitions.values()) if (p.isLeader && p.isr.length < p.replicas.length) n++;
+    return n;
+  }
+
+  leaderCount(): number {
+    let n = 0;
+    for (const p of this.partitions.values()) if (p.isLeader) n++;
+    return n;
+  }
+
+  /** Stops every fetcher and partition (pending acks=all answer NOT_LEADER_OR_FOLLOWER). */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.shrinkTimer);
+    const fetchers = [...this.fetchers.values()];
+    this.fetchers.clear();
+    this.fetcherOf.clear();
+    for (const p of this.partitions.values()) p.stop();
+    await Promise.all(fetchers.map((f) => f.shutdown()));
+  }
+
+  private recordLeader(s: PartitionState): void {
+    const k = key(s.topic, s.partition);
+    const known = this.leaders.get(k);
+    if (known === undefined || s.leaderEpoch >= known.leaderEpoch) this.leaders.set(k, { leaderId: s.leader, leaderEpoch: s.leaderEpoch });
+  }
+
+  private applyState(s: PartitionState): void {
+    let p = this.partitions.get(key(s.topic, s.partition));
+    if (p !== undefined && p.topicId !== s.topicId) {
+      this.stopPartition(s.topic, s.partition);
+      p = undefined;
+    }
+    p ??= this.createPartition(s);
+    if (s.leaderEpoch > p.leaderEpoch) {
+      if (s.leader === this.brokerId) {
+        this.detachFetcher(p);
+        p.makeLeader(s);
+      } else p.makeFollower(s);
+    } else if (s.leaderEpoch === p.leaderEpoch && s.partitionEpoch > p.partitionEpoch) p.updateAssignmentAndIsr(s);
+  }
+
+  private createPartition(s: PartitionState): Partition {
+    const log = this.o.logs.ensureReplicaLog({ topic: s.topic, topicId: s.topicId, partition: s.partition, replicationFactor: s.replicas.length });
+    const p = new Partition({
+      topic: s.topic,
+      partition: s.partition,
+      topicId: s.topicId,
+      localBrokerId: this.brokerId,
+      log,
+      config: this.config,
+      isrStore: this.o.isrStore,
+      minInsyncReplicas: () => this.o.logs.minInsyncReplicas(s.topic),
+      now: this.now,
+      logger: this.o.logger,
+      onIsrChange: (kind) => (kind === 'shrink' ? this.isrShrinks++ : this.isrExpands++),
+    });
+    this.partitions.set(key(s.topic, s.partition), p);
+    return p;
+  }
+
+  private stopPartition(topic: string, partition: number): void {
+    const p = this.partitions.get(key(topic, partition));
+    if (p === undefined) return;
+    this.detachFetcher(p);
+    p.stop();
+    this.partitions.delete(key(topic, partition));
+  }
+
+  private updateBrokers(brokers: ReadonlyMap<number, BrokerEndpoint>): void {
+    for (const [k, f] of this.fetchers) {
+      const now = brokers.get(f.source.id);
+      if (now !== undefined && now.host === f.source.host && now.port === f.source.port) continue;
+      // The leader moved (or left): its partitions are handed to a fetcher for the new address below.
+      this.fetchers.delete(k);
+      for (const [p, pf] of this.fetcherOf) if (pf === f) this.fetcherOf.delete(p);
+      void f.shutdown();
+    }
+    this.brokers = new Map(brokers);
+  }
+
+  /** Every follower partition fetches from its current leader (when that leader's address is known). */
+  private assignFetchers(): void {
+    for (const p of this.partitions.values()) {
+      if (p.isLeader || p.leaderId < 0) {
+        this.detachFetcher(p);
+        continue;
+      }
+      const leader = this.brokers.get(p.leaderId);
+      const current = this.fetcherOf.get(p);
+      if (leader === undefined) {
+        this.detachFetcher(p);
+        continue;
+      }
+      const fetcherKey = `${leader.id}:${fetcherId(p, this.config.numReplicaFetchers)}`;
+      let f = this.fetchers.get(fetcherKey);
+      if (current !== undefined && current === f) continue;
+      this.detachFetcher(p);
+      if (f === undefined) {
+        f = new ReplicaFetcher({
+          source: leader,
+          fetcherId: fetcherId(p, this.config.numReplicaFetchers),
+          localBrokerId: this.brokerId,
+          brokerEpoch: this.o.brokerEpoch,
+          config: this.config,
+          logger: this.o.logger,
+          connect: this.o.connect,
+        });
+        this.fetchers.set(fetcherKey, f);
+      }
+      f.addPartition(p);
+      this.fetcherOf.set(p, f);
+    }
+    this.shutdownIdleFetchers();
+  }
+
+  private detachFetcher(p: Partition): void {
+    const f = this.fetcherOf.get(p);
+    if (f === undefined) return;
+    f.removePartition(p);
+    this.fetcherOf.delete(p);
+  }
+
+  private shutdownIdleFetchers(): void {
+    for (const [k, f] of this.fetchers) {
+      if (f.partitionCount > 0) continue;
+      this.fetchers.delete(k);
+      void f.shutdown();
+    }
+  }
+
+  private maybeShrinkIsrs(): void {
+    for (const p of this.partitions.values()) if (p.isLeader) p.maybeShrinkIsr();
+  }
+}
+
+function key(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+/** Kafka's fetcher id: a hash of topic and partition over num.replica.fetchers. */
+function fetcherId(p: Partition, fetchers: number): number {
+  let h = 0;
+  for (let i = 0; i < p.topic.length; i++) h = (Math.imul(h, 31) + p.topic.charCodeAt(i)) | 0;
+  return Math.abs(Math.imul(h, 31) + p.partition) % Math.max(1, fetchers);
+}
