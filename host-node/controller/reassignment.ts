@@ -8,7 +8,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { AssignmentError } from './assignment-error.js';
 import { isElected, reassignPartitionLeaderElection } from './leader-election.js';
 import { withLeader } from './partition-state-machine.js';
-import type { LeaderAndIsr, PartitionAssignment } from './types.js';
+import { NO_LEADER, type LeaderAndIsr, type PartitionAssignment } from './types.js';
 
 export function isReassigning(a: PartitionAssignment): boolean {
   return a.adding.length > 0 || a.removing.length > 0;
@@ -74,4 +74,20 @@ export function completeReassignment(a: PartitionAssignment, state: LeaderAndIsr
     leader = e.leader;
   }
   return { assignment: { replicas: target, adding: [], removing: [] }, state: withLeader(state, leader, isr, controllerEpoch) };
+}
+
+/**
+ * Redirecting a running reassignment drops the replicas that are neither in the new target nor original:
+ * they leave the ISR, and a leader among them hands over to the first live ISR member of `replicas`
+ * (NO_LEADER when none). Null when the state does not change; refused when no ISR member would be left.
+ */
+export function stateWithoutReplicas(state: LeaderAndIsr, dropped: readonly number[], replicas: readonly number[], live: ReadonlySet<number>, controllerEpoch: number): LeaderAndIsr | null {
+  if (!state.isr.some((id) => dropped.includes(id)) && !dropped.includes(state.leader)) return null;
+  const isr = state.isr.filter((id) => !dropped.includes(id));
+  if (isr.length === 0)
+    throw new AssignmentError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The new target would drop every in-sync replica (${state.isr.join(',')}).`);
+  if (!dropped.includes(state.leader)) return { leader: state.leader, leaderEpoch: state.leaderEpoch, isr, controllerEpoch };
+  const e = reassignPartitionLeaderElection(replicas, isr, live);
+  if (isElected(e)) return withLeader(state, e.leader, isr, controllerEpoch);
+  return { leader: NO_LEADER, leaderEpoch: state.leaderEpoch + 1, isr, controllerEpoch };
 }
