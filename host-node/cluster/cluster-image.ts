@@ -79,6 +79,11 @@ export class ClusterImage {
     return this.controllerEpochRevision;
   }
 
+  /** The mod revision of a metadata key as the image last saw it (0: absent). */
+  modRevisionOf(key: string): number {
+    return this.raw.get(key)?.modRevision ?? 0;
+  }
+
   partitionState(topic: string, partition: number): PartitionStateImage | undefined {
     return this.partitionStates.get(topic)?.get(partition);
   }

@@ -45,6 +45,13 @@ export type AdminRequest =
   | { readonly kind: 'elect'; readonly topic: string; readonly partition: number; readonly type: R.ElectionType }
   | { readonly kind: 'shutdown'; readonly brokerId: number; readonly brokerEpoch: number };
 
+/** One write of a fenced commit: put `value` (or delete, when null) if the key is still at `expectedModRevision` (0 = absent). */
+export interface FencedOp {
+  readonly key: string;
+  readonly expectedModRevision: number;
+  readonly value: string | null;
+}
+
 export interface MetadataStoreOptions {
   /** Deadline of every unary etcd call (default 5000 ms). */
   readonly requestTimeoutMs?: number;
@@ -246,6 +253,23 @@ export class EtcdMetadataStore {
       .then(this.ns.delete().key(adminEntry(req)[0]))
       .commit();
     return res.succeeded ? { ok: true, revision: Number(res.header.revision) } : { ok: false, reason: 'fenced', committed: 0 };
+  }
+
+  /**
+   * The controller's commit: every op in ONE transaction, compared with the fence (/controller_epoch's mod
+   * revision) and each key's expected mod revision. A failure says whether the fence or a key moved.
+   */
+  async commitFenced(fence: number, ops: readonly FencedOp[]): Promise<{ ok: true; revision: number } | { ok: false; reason: 'fenced' | 'conflict' }> {
+    invariant(ops.length > 0 && ops.length < MAX_UPDATES_PER_TXN, `a fenced commit has 1..${MAX_UPDATES_PER_TXN - 1} ops (${ops.length})`);
+    let txn = this.ns.if(K.CONTROLLER_EPOCH_KEY, 'Mod', '==', fence);
+    for (const op of ops) txn = txn.and(op.key, 'Mod', '==', op.expectedModRevision);
+    const res = await txn
+      .then(...ops.map((op) => (op.value === null ? this.ns.delete().key(op.key) : this.ns.put(op.key).value(op.value))))
+      .else(this.ns.get(K.CONTROLLER_EPOCH_KEY))
+      .commit();
+    if (res.succeeded) return { ok: true, revision: Number(res.header.revision) };
+    const held = Number(res.responses[0]?.response_range?.kvs[0]?.mod_revision ?? 0) === fence;
+    return { ok: false, reason: held ? 'conflict' : 'fenced' };
   }
 
   private async putIfModRevision(key: string, value: string, expected: number): Promise<{ ok: true; revision: number } | { ok: false; reason: 'conflict' }> {

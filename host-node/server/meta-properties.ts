@@ -19,7 +19,7 @@ export interface MetaProperties {
 }
 
 /** A random Kafka-style UUID: 16 bytes, base64url without padding (22 chars), never starting with '-'. */
-function randomKafkaUuid(): string {
+export function randomKafkaUuid(): string {
   for (;;) {
     const b = randomBytes(16);
     const s = b.toString('base64url');
@@ -31,6 +31,15 @@ function renderProperties(props: Record<string, string>): string {
   const lines = ['#', `#${new Date().toUTCString()}`];
   for (const [k, v] of Object.entries(props)) lines.push(`${k}=${v}`);
   return lines.join('\n') + '\n';
+}
+
+/** The cluster id the first formatted log directory holds, or null when none is formatted yet. */
+export function storedClusterId(logDirs: readonly string[]): string | null {
+  for (const dir of logDirs) {
+    const p = join(dir, META_PROPERTIES);
+    if (existsSync(p)) return parseProperties(readFileSync(p, 'utf8')).get('cluster.id') ?? null;
+  }
+  return null;
 }
 
 /**

@@ -1,0 +1,250 @@
+// A broker's part in the cluster once its listeners are bound: its registration in etcd (a lease of
+// broker.session.timeout.ms; the registration's create revision is its broker epoch), the replicas it
+// holds (every change of the image goes to the ReplicaManager; topics gone from the image are removed
+// from the topic registry), its bid for the controller (a claim whenever /controller is free; the
+// KafkaController runs while the claim holds), and its controlled shutdown.
+import type { KafkaController } from '../controller/controller.js';
+import type { BrokerContext } from '../server/context.js';
+import type { ReplicaManager } from '../replication/replica-manager.js';
+import type { BrokerEndpoint, IsrStore, PartitionState } from '../replication/types.js';
+import type { Logger } from '../util/log.js';
+import { BrokerIdInUseError, type BrokerSession } from './broker-session.js';
+import type { ClusterImage, ImageChange } from './cluster-image.js';
+import type { ClusterMetadata } from './cluster-metadata.js';
+import { ControllerEventSource, EtcdControllerPort, controllerImageOf } from './controller-bridge.js';
+import { replicasOf } from './image-metadata.js';
+import { waitForImage } from './image-wait.js';
+import type { ControllerFence } from './metadata-store.js';
+import type { BrokerEndpoint as RegisteredEndpoint } from './records.js';
+
+/** Every partition state of the image, in the replica manager's terms (partitions not initialized yet are left out). */
+export function partitionStatesOf(image: ClusterImage): PartitionState[] {
+  const out: PartitionState[] = [];
+  for (const t of image.topics.values()) {
+    for (let p = 0; p < t.partitions.length; p++) {
+      const s = image.partitionState(t.name, p);
+      if (!s) continue;
+      out.push({
+        topic: t.name,
+        partition: p,
+        topicId: t.topicId,
+        replicas: replicasOf(t, p),
+        isr: [...s.isr],
+        leader: s.leader,
+        leaderEpoch: s.leaderEpoch,
+        partitionEpoch: s.partitionEpoch,
+        addingReplicas: [...(t.adding.get(p) ?? [])],
+        removingReplicas: [...(t.removing.get(p) ?? [])],
+      });
+    }
+  }
+  return out;
+}
+
+/** The brokers' endpoints for replica fetching: each broker's first registered listener. */
+export function replicaEndpointsOf(image: ClusterImage): Map<number, BrokerEndpoint> {
+  const out = new Map<number, BrokerEndpoint>();
+  for (const b of image.brokers.values()) {
+    const ep = b.endpoints[0];
+    if (ep) out.set(b.brokerId, { id: b.brokerId, host: ep.host, port: ep.port, rack: b.rack });
+  }
+  return out;
+}
+
+/** ISR changes as conditional etcd writes of the partition state, fenced by the leader's broker epoch too. */
+export function etcdIsrStore(cluster: ClusterMetadata, brokerId: number, brokerEpoch: () => number): IsrStore {
+  return {
+    async alterPartition(topic, partition, update, expectedPartitionEpoch) {
+      const current = cluster.image.partitionState(topic, partition);
+      const r = await cluster.store.alterPartitionState(
+        topic,
+        partition,
+        { leader: update.leader, leaderEpoch: update.leaderEpoch, isr: [...update.isr], controllerEpoch: current?.controllerEpoch ?? 0, leaderRecoveryState: 0 },
+        expectedPartitionEpoch,
+        { brokerId, brokerEpoch: brokerEpoch() },
+      );
+      if (r.ok) return { ok: true, partitionEpoch: r.partitionEpoch };
+      // The caller learns the current state from the image once the watch delivers it.
+      return { ok: false };
+    },
+  };
+}
+
+export interface ClusterMemberOptions {
+  readonly cluster: ClusterMetadata;
+  readonly context: BrokerContext;
+  readonly replicaManager: ReplicaManager;
+  readonly controller: KafkaController;
+  readonly log: Logger;
+}
+
+export class ClusterMember {
+  private session: BrokerSession | null = null;
+  private fence: ControllerFence | null = null;
+  private claiming = false;
+  private closed = false;
+  private readonly events: ControllerEventSource;
+  private readonly unsubscribe: () => void;
+  /** Partitions (topic → count) the replica manager was last told about, to remove what disappears. */
+  private readonly known = new Map<string, { topicId: string; partitions: number }>();
+
+  constructor(private readonly o: ClusterMemberOptions) {
+    this.events = new ControllerEventSource(o.cluster.image);
+    this.unsubscribe = o.cluster.image.onChange((changes, image) => this.onImageChange(changes, image));
+  }
+
+  get brokerEpoch(): number {
+    return this.session?.brokerEpoch ?? -1;
+  }
+
+  get isController(): boolean {
+    return this.fence !== null && this.o.controller.isActive;
+  }
+
+  /** Registers in etcd (the listeners are bound: their advertised endpoints are known), then acts on the image. */
+  async start(): Promise<void> {
+    await this.register();
+    this.syncReplicas(this.o.cluster.image);
+    void this.maybeClaimController();
+  }
+
+  private async register(): Promise<void> {
+    const { context, cluster, log } = this.o;
+    const endpoints: RegisteredEndpoint[] = context.advertisedListeners.map((e) => ({ name: e.name, host: e.host, port: e.port }));
+    const timeoutMs = context.config.get('broker.session.timeout.ms');
+    const heartbeatMs = context.config.get('broker.heartbeat.interval.ms');
+    // A previous life of this broker (killed, restarted within its session timeout) may still hold the key
+    // until its lease expires: wait for it rather than refuse to start.
+    const deadline = Date.now() + timeoutMs + 5000;
+    for (;;) {
+      try {
+        this.session = await cluster.store.registerBroker({ brokerId: context.nodeId, endpoints, rack: context.rack }, timeoutMs, heartbeatMs);
+        break;
+      } catch (e) {
+        if (!(e instanceof BrokerIdInUseError) || Date.now() > deadline) throw e;
+        log.info(`broker id ${context.nodeId} is still registered (a previous session's lease); waiting for it to expire`);
+        await waitForImage(cluster.image, (img) => !img.brokers.has(context.nodeId), 1000);
+      }
+    }
+    log.info(`registered in etcd as broker ${context.nodeId} with broker epoch ${this.session.brokerEpoch}`);
+    this.session.once('lost', (err) => void this.onSessionLost(err));
+  }
+
+  /** The lease expired (etcd unreachable for a whole session): stop acting as controller, register anew. */
+  private async onSessionLost(err: Error): Promise<void> {
+    if (this.closed) return;
+    this.o.log.warn(`etcd session lost (${err.message}); registering again`);
+    this.resignController('the etcd session was lost');
+    for (let attempt = 0; !this.closed; attempt++) {
+      try {
+        await this.register();
+        this.syncReplicas(this.o.cluster.image);
+        void this.maybeClaimController();
+        return;
+      } catch (e) {
+        this.o.log.warn(`registering again failed: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+  }
+
+  private onImageChange(changes: readonly ImageChange[], image: ClusterImage): void {
+    if (this.closed) return;
+    if (this.fence !== null) for (const e of this.events.eventsOf(changes, image)) this.o.controller.enqueue(e);
+    if (changes.some((c) => c.type === 'controllerChanged')) this.onControllerChanged(image);
+    if (this.session !== null && changes.some((c) => c.type !== 'controllerChanged' && c.type !== 'adminRequestAdded' && c.type !== 'adminRequestRemoved'))
+      this.syncReplicas(image);
+  }
+
+  /** Hands every partition state to the replica manager; drops the partitions of topics that are gone or recreated. */
+  private syncReplicas(image: ClusterImage): void {
+    const { replicaManager, context, log } = this.o;
+    const gone: { topic: string; partition: number }[] = [];
+    for (const [topic, k] of this.known) {
+      const t = image.topics.get(topic);
+      if (t && t.topicId === k.topicId) continue;
+      for (let p = 0; p < k.partitions; p++) gone.push({ topic, partition: p });
+      this.known.delete(topic);
+      if (context.topicRegistry.topic(topic) === undefined) continue;
+      try {
+        replicaManager.removePartitions(gone.filter((g) => g.topic === topic), false);
+        context.topicRegistry.deleteTopic(topic, { allowInternal: true });
+      } catch (e) {
+        log.error(`removing deleted topic ${topic}: ${(e as Error).message}`);
+      }
+    }
+    for (const t of image.topics.values()) this.known.set(t.name, { topicId: t.topicId, partitions: t.partitions.length });
+    replicaManager.applyPartitionStates(partitionStatesOf(image), replicaEndpointsOf(image));
+  }
+
+  private onControllerChanged(image: ClusterImage): void {
+    const c = image.controller;
+    if (this.fence !== null && (c === null || c.brokerId !== this.o.context.nodeId || c.epoch !== this.fence.controllerEpoch))
+      this.resignController(`controller is now ${c ? `broker ${c.brokerId} (epoch ${c.epoch})` : 'nobody'}`);
+    if (c === null) void this.maybeClaimController();
+  }
+
+  /** Claims /controller when it is free (one txn; the epochs, not the claim's timing, keep two controllers apart). */
+  private async maybeClaimController(): Promise<void> {
+    const { cluster, controller, log } = this.o;
+    if (this.closed || this.claiming || this.fence !== null || this.session === null || cluster.image.controller !== null) return;
+    this.claiming = true;
+    try {
+      const fence = await cluster.store.tryClaimController(this.session);
+      if (fence === null || this.closed) return;
+      this.fence = fence;
+      log.info(`this broker is the controller (controller epoch ${fence.controllerEpoch})`);
+      const image = await new EtcdControllerPort(cluster.store).load();
+      controller.enqueue({ type: 'BecameController', epoch: fence.controllerEpoch, fence: fence.epochRevision, image });
+    } catch (e) {
+      log.warn(`claiming the controller failed: ${(e as Error).message}`);
+    } finally {
+      this.claiming = false;
+    }
+  }
+
+  private resignController(reason: string): void {
+    if (this.fence === null) return;
+    this.fence = null;
+    this.o.controller.resign(reason);
+  }
+
+  /**
+   * Controlled shutdown (controlled.shutdown.enable): asks the controller to move leadership off this
+   * broker and waits until it leads no partition that has another in-sync replica (bounded by
+   * controlled.shutdown.max.retries × retry.backoff.ms); then leaves: the controller gives up its claim,
+   * the registration's lease is revoked so every other broker sees this one gone at once.
+   */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    const { cluster, context, log, replicaManager } = this.o;
+    if (this.session !== null && context.config.get('controlled.shutdown.enable')) {
+      const me = context.nodeId;
+      const ledElsewhere = (img: ClusterImage) => {
+        for (const states of img.partitionStates.values()) for (const s of states.values()) if (s.leader === me && s.isr.some((r) => r !== me && img.brokers.has(r))) return false;
+        return true;
+      };
+      const budgetMs = context.config.get('controlled.shutdown.max.retries') * context.config.get('controlled.shutdown.retry.backoff.ms');
+      try {
+        if (!ledElsewhere(cluster.image)) {
+          await cluster.store.putAdminRequest({ kind: 'shutdown', brokerId: me, brokerEpoch: this.session.brokerEpoch });
+          if (!(await waitForImage(cluster.image, ledElsewhere, budgetMs))) log.warn('controlled shutdown: some partitions still lead here; stopping anyway');
+        }
+      } catch (e) {
+        log.warn(`controlled shutdown failed (${(e as Error).message}); stopping anyway`);
+      }
+    }
+    this.closed = true;
+    this.unsubscribe();
+    if (this.fence !== null) {
+      const fence = this.fence;
+      this.resignController('the broker is stopping');
+      await cluster.store.resign(fence).catch(() => {});
+    }
+    await replicaManager.shutdown();
+    await this.session?.close().catch(() => {});
+  }
+}
+
+/** The controller's image (exported for tests that compare what the controller sees with a broker's image). */
+export { controllerImageOf };
