@@ -32,8 +32,11 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
     readonly leaseId: string,
     /** The create revision of /brokers/ids/<id>. */
     readonly brokerEpoch: number,
+    /** The open sessions of the store that made this one (it leaves the set when it ends). */
+    private readonly openSessions: Set<BrokerSession>,
   ) {
     super();
+    openSessions.add(this);
     lease.on('lost', (e) => this.lose(e));
     this.timer = setInterval(() => this.heartbeat(), heartbeatIntervalMs);
     this.timer.unref();
@@ -61,7 +64,13 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
     return !this.ended;
   }
 
-  static async register(ns: Namespace, reg: BrokerRegistration, sessionTimeoutMs: number, heartbeatIntervalMs: number): Promise<BrokerSession> {
+  static async register(
+    ns: Namespace,
+    reg: BrokerRegistration,
+    sessionTimeoutMs: number,
+    heartbeatIntervalMs: number,
+    openSessions: Set<BrokerSession>,
+  ): Promise<BrokerSession> {
     invariant(heartbeatIntervalMs > 0 && heartbeatIntervalMs < sessionTimeoutMs, 'the heartbeat interval is shorter than the session timeout');
     const lease = ns.lease(Math.max(1, Math.ceil(sessionTimeoutMs / 1000)), { autoKeepAlive: false });
     lease.on('lost', () => {}); // a lost lease before registration completes is reported by grant()/the txn
@@ -79,13 +88,13 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
       await lease.revoke().catch(() => {});
       throw new BrokerIdInUseError(reg.brokerId);
     }
-    return new BrokerSession(ns, reg, sessionTimeoutMs, heartbeatIntervalMs, lease, leaseId, Number(res.header.revision));
+    return new BrokerSession(ns, reg, sessionTimeoutMs, heartbeatIntervalMs, lease, leaseId, Number(res.header.revision), openSessions);
   }
 
   /** A new session (new lease, new broker epoch) after this one was lost. */
   async reRegister(): Promise<BrokerSession> {
     await this.close();
-    return BrokerSession.register(this.ns, this.registration, this.sessionTimeoutMs, this.heartbeatIntervalMs);
+    return BrokerSession.register(this.ns, this.registration, this.sessionTimeoutMs, this.heartbeatIntervalMs, this.openSessions);
   }
 
   /** Revokes the lease: the registration (and a controller claim) disappear at once. */
@@ -103,6 +112,7 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
 
   private stop(): void {
     this.ended = true;
+    this.openSessions.delete(this);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
