@@ -42,15 +42,17 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
     this.timer.unref();
   }
 
-  /** One keep-alive (unless one is still pending), and the loss check. */
+  /** One keep-alive (unless one is still pending), and the loss check: no renewal for a whole session timeout. */
   private heartbeat(): void {
     if (Date.now() - this.lastKeepAliveMs > this.sessionTimeoutMs) return this.lose(new Error(`no etcd keep-alive succeeded for ${this.sessionTimeoutMs} ms`));
     // A released lease is left to expire: no more keep-alives.
     if (this.keepAliveInFlight || this.lease.revoked()) return;
     this.keepAliveInFlight = true;
+    // Counted from when it was sent: etcd renewed the lease no earlier, so the loss is never noticed after etcd expired it.
+    const sentMs = Date.now();
     this.lease
-      .keepaliveOnce({ deadline: Date.now() + Math.max(this.heartbeatIntervalMs, 1000) })
-      .then(() => (this.lastKeepAliveMs = Date.now()))
+      .keepaliveOnce({ deadline: sentMs + Math.max(this.heartbeatIntervalMs, 1000) })
+      .then(() => (this.lastKeepAliveMs = sentMs))
       .catch(() => {}) // etcd unreachable: retried next interval; the loss check above decides
       .finally(() => (this.keepAliveInFlight = false));
   }
