@@ -48,7 +48,8 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
     // A released lease is left to expire: no more keep-alives.
     if (this.keepAliveInFlight || this.lease.revoked()) return;
     this.keepAliveInFlight = true;
-    // Counted from when it was sent: etcd renewed the lease no earlier, so the loss is never noticed after etcd expired it.
+    // Counted from when it was sent (etcd renewed the lease no earlier): the loss is noticed at most one
+    // heartbeat interval after etcd may have expired the lease.
     const sentMs = Date.now();
     this.lease
       .keepaliveOnce({ deadline: sentMs + Math.max(this.heartbeatIntervalMs, 1000) })
