@@ -32,22 +32,28 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
     readonly leaseId: string,
     /** The create revision of /brokers/ids/<id>. */
     readonly brokerEpoch: number,
+    /** The open sessions of the store that made this one (it leaves the set when it ends). */
+    private readonly openSessions: Set<BrokerSession>,
   ) {
     super();
+    openSessions.add(this);
     lease.on('lost', (e) => this.lose(e));
     this.timer = setInterval(() => this.heartbeat(), heartbeatIntervalMs);
     this.timer.unref();
   }
 
-  /** One keep-alive (unless one is still pending), and the loss check. */
+  /** One keep-alive (unless one is still pending), and the loss check: no renewal for a whole session timeout. */
   private heartbeat(): void {
     if (Date.now() - this.lastKeepAliveMs > this.sessionTimeoutMs) return this.lose(new Error(`no etcd keep-alive succeeded for ${this.sessionTimeoutMs} ms`));
     // A released lease is left to expire: no more keep-alives.
     if (this.keepAliveInFlight || this.lease.revoked()) return;
     this.keepAliveInFlight = true;
+    // Counted from when it was sent (etcd renewed the lease no earlier): the loss is noticed at most one
+    // heartbeat interval after etcd may have expired the lease.
+    const sentMs = Date.now();
     this.lease
-      .keepaliveOnce({ deadline: Date.now() + Math.max(this.heartbeatIntervalMs, 1000) })
-      .then(() => (this.lastKeepAliveMs = Date.now()))
+      .keepaliveOnce({ deadline: sentMs + Math.max(this.heartbeatIntervalMs, 1000) })
+      .then(() => (this.lastKeepAliveMs = sentMs))
       .catch(() => {}) // etcd unreachable: retried next interval; the loss check above decides
       .finally(() => (this.keepAliveInFlight = false));
   }
@@ -61,7 +67,13 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
     return !this.ended;
   }
 
-  static async register(ns: Namespace, reg: BrokerRegistration, sessionTimeoutMs: number, heartbeatIntervalMs: number): Promise<BrokerSession> {
+  static async register(
+    ns: Namespace,
+    reg: BrokerRegistration,
+    sessionTimeoutMs: number,
+    heartbeatIntervalMs: number,
+    openSessions: Set<BrokerSession>,
+  ): Promise<BrokerSession> {
     invariant(heartbeatIntervalMs > 0 && heartbeatIntervalMs < sessionTimeoutMs, 'the heartbeat interval is shorter than the session timeout');
     const lease = ns.lease(Math.max(1, Math.ceil(sessionTimeoutMs / 1000)), { autoKeepAlive: false });
     lease.on('lost', () => {}); // a lost lease before registration completes is reported by grant()/the txn
@@ -79,13 +91,13 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
       await lease.revoke().catch(() => {});
       throw new BrokerIdInUseError(reg.brokerId);
     }
-    return new BrokerSession(ns, reg, sessionTimeoutMs, heartbeatIntervalMs, lease, leaseId, Number(res.header.revision));
+    return new BrokerSession(ns, reg, sessionTimeoutMs, heartbeatIntervalMs, lease, leaseId, Number(res.header.revision), openSessions);
   }
 
   /** A new session (new lease, new broker epoch) after this one was lost. */
   async reRegister(): Promise<BrokerSession> {
     await this.close();
-    return BrokerSession.register(this.ns, this.registration, this.sessionTimeoutMs, this.heartbeatIntervalMs);
+    return BrokerSession.register(this.ns, this.registration, this.sessionTimeoutMs, this.heartbeatIntervalMs, this.openSessions);
   }
 
   /** Revokes the lease: the registration (and a controller claim) disappear at once. */
@@ -103,6 +115,7 @@ export class BrokerSession extends EventEmitter<{ lost: [Error] }> {
 
   private stop(): void {
     this.ended = true;
+    this.openSessions.delete(this);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

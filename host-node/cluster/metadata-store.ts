@@ -62,6 +62,7 @@ const MAX_UPDATES_PER_TXN = 100;
 
 export class EtcdMetadataStore {
   private readonly watches = new Set<MetadataWatch>();
+  private readonly sessions = new Set<BrokerSession>();
 
   private constructor(
     private readonly client: Etcd3,
@@ -85,9 +86,12 @@ export class EtcdMetadataStore {
     return store;
   }
 
+  /** Stops the watches, closes the broker sessions still open (their registrations go at once) and the client. */
   async close(): Promise<void> {
     await Promise.all([...this.watches].map((w) => w.close()));
     this.watches.clear();
+    await Promise.all([...this.sessions].map((x) => x.close()));
+    this.sessions.clear();
     this.client.close();
   }
 
@@ -109,8 +113,8 @@ export class EtcdMetadataStore {
    * alive every `heartbeatIntervalMs` (default: a third of the session, at most 2000 as Kafka).
    * Rejects with BrokerIdInUseError when a live broker holds the id.
    */
-  registerBroker(reg: R.BrokerRegistration, sessionTimeoutMs: number, heartbeatIntervalMs = Math.min(2000, Math.floor(sessionTimeoutMs / 3))): Promise<BrokerSession> {
-    return BrokerSession.register(this.ns, reg, sessionTimeoutMs, heartbeatIntervalMs);
+  async registerBroker(reg: R.BrokerRegistration, sessionTimeoutMs: number, heartbeatIntervalMs = Math.min(2000, Math.floor(sessionTimeoutMs / 3))): Promise<BrokerSession> {
+    return BrokerSession.register(this.ns, reg, sessionTimeoutMs, heartbeatIntervalMs, this.sessions);
   }
 
   /** Claims the controller if nobody holds it: /controller (on the session's lease) and /controller_epoch + 1 in one txn. */

@@ -113,6 +113,20 @@ describe('broker sessions', () => {
   }, 30_000);
 });
 
+describe('closing the store', () => {
+  it('ends its open broker sessions: their registrations go at once', async () => {
+    const root = `/close${++chrootSeq}`;
+    const observer = await store(root);
+    const { image } = await liveImage(observer);
+    const s = await EtcdMetadataStore.connect(`${etcd.connect}${root}`);
+    await s.registerBroker(reg(1), 30_000);
+    await s.registerBroker(reg(2), 30_000);
+    await until(() => image.brokers.size === 2, 'both brokers registered');
+    await s.close();
+    await until(() => image.brokers.size === 0, 'both brokers gone', 2000);
+  });
+});
+
 describe('heartbeats', () => {
   it('keep a session alive well past its lease TTL; an etcd unreachable for a whole session loses it', async () => {
     const s = await store();
