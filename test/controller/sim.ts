@@ -289,7 +289,7 @@ export class SimCluster {
   }
 
   /** A leader's own ISR change: same leader and leader epoch, compared on the partition epoch only. */
-  leaderSetsIsr(topic: string, partition: number, isr: number[]): boolean {
+  leaderSetsIsr(topic: string, partition: number, isr: readonly number[]): boolean {
     const e = this.store.kv.get(keys.state(topic, partition));
     if (e === undefined) return false;
     const s = parseState(e);
