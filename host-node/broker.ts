@@ -89,8 +89,26 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
 
 /** The broker's start-up once its log directories are locked. */
 async function startOnLockedDirs(options: StartBrokerOptions, config: BrokerConfig, log: Logger, dirLocks: LogDirLocks): Promise<RunningBroker> {
+  // In a cluster (etcd.connect), the cluster id and the metadata come from etcd before anything is loaded.
+  const clusterMode = config.get('etcd.connect') !== null ? await import('./cluster/cluster-mode.js') : undefined;
+  const cluster = clusterMode ? await clusterMode.openClusterMetadata(config, log.child('cluster')) : undefined;
+  try {
+    return await startWithMetadata(options, config, log, dirLocks, clusterMode && cluster ? { mode: clusterMode, metadata: cluster } : undefined);
+  } catch (e) {
+    await cluster?.close();
+    throw e;
+  }
+}
+
+type ClusterModeModule = typeof import('./cluster/cluster-mode.js');
+interface ClusterParts {
+  readonly mode: ClusterModeModule;
+  readonly metadata: import('./cluster/cluster-metadata.js').ClusterMetadata;
+}
+
+async function startWithMetadata(options: StartBrokerOptions, config: BrokerConfig, log: Logger, dirLocks: LogDirLocks, cluster: ClusterParts | undefined): Promise<RunningBroker> {
   const nodeId = config.nodeId;
-  const meta = loadOrCreateMetaProperties(config.logDirs, nodeId, config.get('cluster.id'));
+  const meta = loadOrCreateMetaProperties(config.logDirs, nodeId, cluster?.metadata.clusterId ?? config.get('cluster.id'));
   if (meta.formatted) log.info(`formatted ${config.logDirs.join(', ')} with cluster.id ${meta.clusterId}, node.id ${nodeId}`);
 
   const handlers = registerDefaultHandlers(new HandlerRegistry());
@@ -105,22 +123,39 @@ async function startOnLockedDirs(options: StartBrokerOptions, config: BrokerConf
   const topicRegistry = new TopicRegistry({ config, nodeId, core: storageCore, log: log.child('topics') });
   // The advertised listeners are filled in once the listeners are bound.
   const advertised: Endpoint[] = [];
-  const context = createContext({ config, clusterId: meta.clusterId, handlers, topicRegistry, core, log, advertised, metadata: options.metadata });
+  const services = cluster?.mode.clusterServices(cluster.metadata, config, topicRegistry, log.child('cluster'));
+  const context = createContext({ config, clusterId: meta.clusterId, handlers, topicRegistry, core, log, advertised, metadata: options.metadata, cluster: services });
   // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md).
   attachGroupCoordinator(context, { core });
   if (options.replication) context.replicaManager = createReplicaManager(context, options.replication);
+  const member = cluster?.mode.attachClusterReplication(context, cluster.metadata);
   const metricsModule = await attachMetrics(context, topicRegistry);
   const frameArena = createFrameArena(storageCore);
   const started = await startListeners(context, options.onConnection, metricsModule, frameArena);
 
   resolveAdvertisedListeners(config, started.listeners, advertised);
   logListening(context, started);
-
-  return runningBroker(context, started, frameArena, dirLocks);
+  const running = runningBroker(context, started, frameArena, dirLocks, member && cluster ? { member, metadata: cluster.metadata } : undefined);
+  if (member) {
+    // Registered once the endpoints are known; from then on the image drives the replicas and the controller.
+    try {
+      await member.start();
+    } catch (e) {
+      await running.close();
+      throw e;
+    }
+  }
+  return running;
 }
 
 /** The started broker as its caller sees it, with a close() that shuts everything down once. */
-function runningBroker(context: BrokerContext, started: StartedListeners, frameArena: LinearFrameArena | undefined, dirLocks: LogDirLocks): RunningBroker {
+function runningBroker(
+  context: BrokerContext,
+  started: StartedListeners,
+  frameArena: LinearFrameArena | undefined,
+  dirLocks: LogDirLocks,
+  cluster: { member: import('./cluster/cluster-member.js').ClusterMember; metadata: ClusterParts['metadata'] } | undefined,
+): RunningBroker {
   const { listeners, wsListener, metricsServer } = started;
   let closing: Promise<void> | null = null;
   return {
@@ -137,8 +172,14 @@ function runningBroker(context: BrokerContext, started: StartedListeners, frameA
       // Listeners first (no new requests), then a clean storage shutdown (flush, checkpoints, marker),
       // then the log directories' locks. The group coordinator stops at the same time as the listeners:
       // waiting JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) so their connections can drain.
-      closing ??= Promise.all([context.replicaManager?.shutdown(), context.groupCoordinator?.shutdown(), metricsServer?.close(), wsListener?.close(), ...listeners.map((l) => l.close())])
+      // In a cluster, the controlled shutdown comes first, while the listeners still serve: leadership
+      // moves away, then the broker leaves (its registration's lease revoked).
+      closing ??= (cluster ? cluster.member.shutdown() : Promise.resolve())
+        .then(() =>
+          Promise.all([context.replicaManager?.shutdown(), context.groupCoordinator?.shutdown(), metricsServer?.close(), wsListener?.close(), ...listeners.map((l) => l.close())]),
+        )
         .then(() => context.topicRegistry.close())
+        .finally(() => cluster?.metadata.close())
         .finally(() => dirLocks.release());
       return closing;
     },
@@ -155,20 +196,23 @@ interface ContextParts {
   readonly advertised: readonly Endpoint[];
   /** What Metadata lists, when not the topic registry. */
   readonly metadata: TopicMetadataSource | undefined;
+  /** In a cluster: the brokers, the topics and the topic admin from the cluster metadata. */
+  readonly cluster: import('./cluster/cluster-mode.js').ClusterServices | undefined;
 }
 
 /** The broker context the handlers are served from; the group coordinator and the metrics are attached after. */
-function createContext({ config, clusterId, handlers, topicRegistry, core, log, advertised, metadata }: ContextParts): BrokerContext {
+function createContext({ config, clusterId, handlers, topicRegistry, core, log, advertised, metadata, cluster }: ContextParts): BrokerContext {
   return {
     nodeId: config.nodeId,
     clusterId,
     rack: config.get('broker.rack'),
     config,
     advertisedListeners: advertised,
-    clusterView: localClusterView(config.nodeId, config.get('broker.rack'), advertised),
+    clusterView: cluster?.clusterView ?? localClusterView(config.nodeId, config.get('broker.rack'), advertised),
     handlers,
     topicRegistry,
-    metadata: metadata ?? topicRegistry,
+    topicAdmin: cluster?.topicAdmin ?? topicRegistry,
+    metadata: metadata ?? cluster?.metadata ?? topicRegistry,
     logManager: topicRegistry.logManager,
     recordFormats: new RecordFormats(core),
     log,

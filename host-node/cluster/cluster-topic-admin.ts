@@ -14,14 +14,7 @@ import type { TopicConfigValues } from '../topics/topic-config.js';
 import type { ClusterImage, TopicImage } from './cluster-image.js';
 import type { EtcdMetadataStore } from './metadata-store.js';
 import { waitForImage } from './image-wait.js';
-
-/** The admin operations the admin handlers call (the topic registry implements them for a single broker). */
-export interface TopicAdmin {
-  createTopicAsync(spec: NewTopic, validateOnly?: boolean, timeoutMs?: number): Promise<TopicInfo>;
-  deleteTopic(name: string): TopicInfo | Promise<TopicInfo>;
-  createPartitions(name: string, count: number, assignments: readonly { brokerIds: readonly number[] }[] | null, validateOnly?: boolean): TopicInfo | Promise<TopicInfo>;
-  setTopicConfigs(name: string, overrides: Readonly<Record<string, string>>, validateOnly?: boolean): TopicInfo | Promise<TopicInfo>;
-}
+import type { TopicAdmin } from '../topics/topic-admin.js';
 
 /** Writes retried after a conflict with a concurrent change, and the pause between them. */
 const MAX_WRITE_ATTEMPTS = 5;
@@ -55,6 +48,11 @@ export class ClusterTopicAdmin implements TopicAdmin {
   /** The live brokers with their racks, for the replica assignment. */
   private liveBrokers(): AssignmentBroker[] {
     return [...this.image.brokers.values()].map((b) => ({ id: b.brokerId, rack: b.rack }));
+  }
+
+  topic(name: string): TopicInfo | undefined {
+    const t = this.image.topics.get(name);
+    return t && this.topicInfo(t);
   }
 
   /** The topic as the admin handlers report it. */
@@ -198,6 +196,7 @@ export class ClusterTopicAdmin implements TopicAdmin {
 
   /** Waits until this broker's image has the topic (at least at `revision`) with a leader for every partition. */
   private async waitForLeaders(name: string, partitions: number, revision: number, timeoutMs: number): Promise<void> {
+    if (timeoutMs <= 0) return; // Kafka: a non-positive timeout answers at once, the creation under way
     const ready = await waitForImage(
       this.image,
       (img) => {

@@ -4,5 +4,5 @@ export * from './metadata-store.js';
 export * from './cluster-image.js';
 export * from './records.js';
 export * from './keys.js';
-export { parseEtcdConnect, etcdConnectOrThrow, type EtcdConnect } from './etcd-connect.js';
+export { parseEtcdConnect, etcdConnectOrThrow, type EtcdConnect } from '../config/etcd-connect.js';
 export type { MetadataEntry, MetadataEvent, MetadataSnapshot, WatchBatch, MetadataWatch } from './metadata-watch.js';

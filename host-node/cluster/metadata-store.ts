@@ -6,7 +6,7 @@
 import { Etcd3, type Namespace } from 'etcd3';
 import { invariant } from '../../common/invariant.js';
 import { BrokerSession } from './broker-session.js';
-import { etcdConnectOrThrow } from './etcd-connect.js';
+import { etcdConnectOrThrow } from '../config/etcd-connect.js';
 import * as K from './keys.js';
 import * as R from './records.js';
 import { MetadataWatch, entryOf, type MetadataSnapshot, type WatchBatch } from './metadata-watch.js';

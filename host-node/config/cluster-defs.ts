@@ -1,7 +1,7 @@
 // The cluster's broker config keys (Kafka's names and defaults): the etcd metadata store, broker sessions,
 // replica fetching, leader elections and controlled shutdown. Spread into BROKER_CONFIG_DEFS. Without
 // etcd.connect none of them changes anything: the broker is a single node.
-import { parseEtcdConnect } from '../cluster/etcd-connect.js';
+import { parseEtcdConnect } from './etcd-connect.js';
 import { ConfigError, atLeast, between, bool, int, long, nullableStr, type Validator } from './types.js';
 
 const etcdConnectValidator: Validator<string | null> = (v) => {

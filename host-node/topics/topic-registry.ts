@@ -17,6 +17,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { LogManager, StorageError, resolveLogConfig, type Log, type LogConfig, type StorageCore, type StorageFs } from '../../storage/index.js';
 import { realFs } from '../storage/node-fs.js';
 import type { PartitionMetadata, TopicMetadata, TopicMetadataSource } from './metadata.js';
+import type { TopicAdmin } from './topic-admin.js';
 import type { Logger } from '../util/log.js';
 import { invalidTopicNameReason, isInternalTopic, newTopicId, unifyCollisionChars } from './names.js';
 import {
@@ -91,7 +92,7 @@ export interface TopicRegistryOptions {
   scheduler?: boolean;
 }
 
-export class TopicRegistry implements TopicMetadataSource {
+export class TopicRegistry implements TopicMetadataSource, TopicAdmin {
   readonly logManager: LogManager;
   private readonly config: BrokerConfig;
   private readonly nodeId: number;

@@ -1,7 +1,7 @@
 // The cluster's config keys (Kafka's names and defaults), their cross-key checks, and etcd.connect parsing.
 import { describe, expect, it } from 'vitest';
 import { BrokerConfig, ConfigError } from '../../host-node/config/index.js';
-import { parseEtcdConnect } from '../../host-node/cluster/etcd-connect.js';
+import { parseEtcdConnect } from '../../host-node/config/etcd-connect.js';
 
 function loadError(props: string): ConfigError {
   try {

@@ -11,12 +11,12 @@ import type { ApiHandler } from '../registry.js';
 import { ResourceType, alterNonTopicResource, duplicateResources, errorOf, requestError } from './admin-common.js';
 import { AlterConfigsApi } from '../../../protocol/generated/alter-configs.js';
 
-export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs, 'topicRegistry' | 'nodeId' | 'log'> = {
+export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs, 'topicAdmin' | 'nodeId' | 'log'> = {
   api: AlterConfigsApi,
-  handle(request, ctx) {
-    const reg = ctx.broker.topicRegistry;
+  async handle(request, ctx) {
+    const reg = ctx.broker.topicAdmin;
     const dup = duplicateResources(request.resources);
-    const responses: AlterConfigsResponseAlterConfigsResourceResponseInput[] = request.resources.map((res) => {
+    const responses: AlterConfigsResponseAlterConfigsResourceResponseInput[] = await Promise.all(request.resources.map(async (res) => {
       const base = { resourceType: res.resourceType, resourceName: res.resourceName };
       const refused = requestError(res, dup);
       if (refused) return { ...base, ...refused };
@@ -26,14 +26,14 @@ export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs, 'topicR
         const overrides: Record<string, string> = {};
         for (const c of res.configs) if (c.value !== null) overrides[c.name] = c.value;
         try {
-          reg.setTopicConfigs(res.resourceName, overrides, request.validateOnly);
+          await reg.setTopicConfigs(res.resourceName, overrides, request.validateOnly);
           return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
         } catch (e) {
           return { ...base, ...errorOf(e, ctx) };
         }
       }
       return { ...base, ...alterNonTopicResource(res, ctx) };
-    });
+    }));
     return { throttleTimeMs: 0, responses };
   },
 };

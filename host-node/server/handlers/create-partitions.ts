@@ -9,10 +9,10 @@ import type { ApiHandler } from '../registry.js';
 import { duplicates, errorOf } from './admin-common.js';
 import { CreatePartitionsApi } from '../../../protocol/generated/create-partitions.js';
 
-export const createPartitionsHandler: ApiHandler<typeof ApiKey.CreatePartitions, 'topicRegistry' | 'log'> = {
+export const createPartitionsHandler: ApiHandler<typeof ApiKey.CreatePartitions, 'topicAdmin' | 'log'> = {
   api: CreatePartitionsApi,
-  handle(request, ctx) {
-    const reg = ctx.broker.topicRegistry;
+  async handle(request, ctx) {
+    const reg = ctx.broker.topicAdmin;
     const dup = duplicates(request.topics, (t) => t.name);
     const results: CreatePartitionsResponseCreatePartitionsTopicResultInput[] = [];
     for (const t of request.topics) {
@@ -21,7 +21,7 @@ export const createPartitionsHandler: ApiHandler<typeof ApiKey.CreatePartitions,
         continue;
       }
       try {
-        reg.createPartitions(t.name, t.count, t.assignments, request.validateOnly);
+        await reg.createPartitions(t.name, t.count, t.assignments, request.validateOnly);
         results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (e) {
         results.push({ name: t.name, ...errorOf(e, ctx) });

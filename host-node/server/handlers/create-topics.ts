@@ -5,7 +5,8 @@
 // (__consumer_offsets, …: the broker creates those itself). -1 partitions or RF →
 // num.partitions / default.replication.factor. validateOnly (v1+) checks without creating.
 // v5+ answers with the partition count, RF and every config (value, source, read-only, sensitive); v7+ with
-// the topic id. timeoutMs is moot: the response is sent once the topic and its directories exist.
+// the topic id. A single broker answers once the topic and its directories exist; a cluster once every
+// partition has a leader, or after timeoutMs (REQUEST_TIMED_OUT; ≤ 0: at once, creation under way).
 import type { CreateTopicsResponseCreatableTopicResultInput } from '../../../protocol/generated/index.js';
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
@@ -15,10 +16,10 @@ import type { ApiHandler } from '../registry.js';
 import { duplicates, errorOf } from './admin-common.js';
 import { CreateTopicsApi } from '../../../protocol/generated/create-topics.js';
 
-export const createTopicsHandler: ApiHandler<typeof ApiKey.CreateTopics, 'topicRegistry' | 'config' | 'log'> = {
+export const createTopicsHandler: ApiHandler<typeof ApiKey.CreateTopics, 'topicAdmin' | 'config' | 'log'> = {
   api: CreateTopicsApi,
   async handle(request, ctx) {
-    const reg = ctx.broker.topicRegistry;
+    const reg = ctx.broker.topicAdmin;
     const dup = duplicates(request.topics, (t) => t.name);
     const validateOnly = ctx.apiVersion >= 1 && request.validateOnly;
     const topics: CreateTopicsResponseCreatableTopicResultInput[] = [];
@@ -41,6 +42,7 @@ export const createTopicsHandler: ApiHandler<typeof ApiKey.CreateTopics, 'topicR
         const info = await reg.createTopicAsync(
           { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs: t.configs },
           validateOnly,
+          request.timeoutMs,
         );
         topics.push({
           name: t.name,

@@ -10,10 +10,10 @@ import type { ApiHandler } from '../registry.js';
 import { duplicates, errorOf } from './admin-common.js';
 import { DeleteTopicsApi } from '../../../protocol/generated/delete-topics.js';
 
-export const deleteTopicsHandler: ApiHandler<typeof ApiKey.DeleteTopics, 'topicRegistry' | 'log'> = {
+export const deleteTopicsHandler: ApiHandler<typeof ApiKey.DeleteTopics, 'topicAdmin' | 'metadata' | 'log'> = {
   api: DeleteTopicsApi,
-  handle(request, ctx) {
-    const reg = ctx.broker.topicRegistry;
+  async handle(request, ctx) {
+    const reg = ctx.broker.topicAdmin;
     const entries: { name: string | null; topicId: string }[] =
       ctx.apiVersion >= 6 ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
     const dupNames = duplicates(
@@ -44,14 +44,14 @@ export const deleteTopicsHandler: ApiHandler<typeof ApiKey.DeleteTopics, 'topicR
       }
       let name = e.name;
       if (name === null) {
-        name = reg.topicNameById(e.topicId) ?? null;
+        name = ctx.broker.metadata.topicById(e.topicId)?.name ?? null;
         if (name === null) {
           responses.push({ name: null, topicId: e.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: 'This server does not host this topic ID.' });
           continue;
         }
       }
       try {
-        const info = reg.deleteTopic(name);
+        const info = await reg.deleteTopic(name);
         responses.push({ name, topicId: info.topicId, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (err) {
         responses.push({ name, topicId: e.topicId, ...errorOf(err, ctx) });

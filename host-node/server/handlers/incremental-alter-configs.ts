@@ -19,12 +19,12 @@ const APPEND = 2;
 const SUBTRACT = 3;
 const OP_NAMES = ['set', 'delete', 'append', 'subtract'];
 
-export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.IncrementalAlterConfigs, 'topicRegistry' | 'nodeId' | 'log'> = {
+export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.IncrementalAlterConfigs, 'topicAdmin' | 'nodeId' | 'log'> = {
   api: IncrementalAlterConfigsApi,
-  handle(request, ctx) {
-    const reg = ctx.broker.topicRegistry;
+  async handle(request, ctx) {
+    const reg = ctx.broker.topicAdmin;
     const dup = duplicateResources(request.resources);
-    const responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput[] = request.resources.map((res) => {
+    const responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput[] = await Promise.all(request.resources.map(async (res) => {
       const base = { resourceType: res.resourceType, resourceName: res.resourceName };
       const refused = requestError(res, dup);
       if (refused) return { ...base, ...refused };
@@ -61,14 +61,14 @@ export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.Incrementa
               }
             }
           }
-          reg.setTopicConfigs(res.resourceName, overrides, request.validateOnly);
+          await reg.setTopicConfigs(res.resourceName, overrides, request.validateOnly);
           return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
         } catch (e) {
           return { ...base, ...errorOf(e, ctx) };
         }
       }
       return { ...base, ...alterNonTopicResource(res, ctx) };
-    });
+    }));
     return { throttleTimeMs: 0, responses };
   },
 };
