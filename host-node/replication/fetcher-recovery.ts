@@ -17,7 +17,7 @@ const LATEST = -1n;
  */
 export async function truncateByLeaderEpochs(conn: LeaderConnection, p: Partition, localBrokerId: number): Promise<boolean> {
   const epoch = p.log.latestEpoch;
-  if (epoch === undefined || epoch < 0) return true; // nothing written under an epoch: nothing can diverge
+  if (epoch < 0) return true; // nothing written under an epoch: nothing can diverge
   const r = await conn.send(ApiKey.OffsetForLeaderEpoch, {
     replicaId: localBrokerId,
     topics: [{ topic: p.topic, partitions: [{ partition: p.partition, currentLeaderEpoch: p.leaderEpoch, leaderEpoch: epoch }] }],

@@ -45,13 +45,16 @@ export class Partition {
   private _replicas: readonly number[] = [];
   private _isr: readonly number[] = [];
   private _maximalIsr: readonly number[] = [];
+  /** The ISR of the change in flight, if any. */
+  private pendingIsr: readonly number[] | null = null;
   /** The log end offset when this broker became leader: a follower is in sync only from there (KIP-101). */
   private leaderEpochStartOffset = -1;
   private readonly remotes = new Map<number, RemoteReplica>();
   private readonly hwWaiters = new HighWatermarkWaiters();
   private readonly appendListeners = new Set<() => void>();
   private readonly isrChange: IsrChange;
-  private durableWaitArmed = false;
+  /** While leading: the subscription that re-checks the HW when the flush policy's durable offset moves. */
+  private unsubscribeDurable: (() => void) | null = null;
   private stopped = false;
 
   constructor(o: PartitionOptions) {
@@ -106,10 +109,12 @@ export class Partition {
     this.applyAssignment(state);
     if (!newEpoch) return this.afterIsrChange();
     const now = this.o.now();
+    this.enterReplicatedMode();
     this._leaderId = state.leader;
     this._leaderEpoch = state.leaderEpoch;
     this.leaderEpochStartOffset = this.log.logEndOffset;
-    this.log.setHighWatermarkMode('replicated');
+    this.log.maybeAssignEpochStartOffset(state.leaderEpoch, this.leaderEpochStartOffset);
+    this.unsubscribeDurable ??= this.log.onDurableOffset(() => this.maybeIncrementHighWatermark());
     this.remotes.clear();
     for (const id of state.replicas) {
       if (id === this.o.localBrokerId) continue;
@@ -128,11 +133,10 @@ export class Partition {
     invariant(state.leader !== this.o.localBrokerId, 'makeFollower with another leader');
     const wasLeader = this.isLeader;
     this.applyAssignment(state);
+    this.enterReplicatedMode();
     this._leaderId = state.leader;
     this._leaderEpoch = state.leaderEpoch;
-    this.log.setHighWatermarkMode('replicated');
-    this.remotes.clear();
-    this.hwWaiters.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    this.stopLeading();
     this.notifyAppend();
     if (wasLeader) this.o.logger.info(`${this.name}: follower of ${state.leader} at epoch ${state.leaderEpoch}`);
   }
@@ -156,8 +160,25 @@ export class Partition {
   /** No longer a replica here (or shutting down): waiters answered, fetches woken. */
   stop(): void {
     this.stopped = true;
-    this.hwWaiters.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    this.stopLeading();
     this.notifyAppend();
+  }
+
+  private stopLeading(): void {
+    this.unsubscribeDurable?.();
+    this.unsubscribeDurable = null;
+    this.remotes.clear();
+    this.hwWaiters.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  }
+
+  /**
+   * The first role this Partition takes: the log's HW is set by replication from now on. It starts at the
+   * log start: the high watermark is not checkpointed, and what a restarted replica holds beyond its log
+   * start may not be committed; the first fetches bring it up to the ISR's.
+   */
+  private enterReplicatedMode(): void {
+    if (this._leaderEpoch >= 0) return;
+    this.log.setHighWatermarkMode('replicated', this.log.logStartOffset);
   }
 
   private applyAssignment(state: PartitionState): void {
@@ -165,7 +186,11 @@ export class Partition {
     this._isr = [...state.isr];
     this._maximalIsr = this._isr;
     this._partitionEpoch = state.partitionEpoch;
-    this.isrChange.cancel();
+    // The metadata may show this leader's own change before the store's answer comes: that answer still counts.
+    if (this.pendingIsr === null || !sameMembers(this.pendingIsr, state.isr)) {
+      this.isrChange.cancel();
+      this.pendingIsr = null;
+    }
   }
 
   // ---- leader: appends and acks=all ------------------------------------------------------------------
@@ -215,31 +240,11 @@ export class Partition {
   private afterLeaderAppend(): void {
     this.notifyAppend();
     this.maybeIncrementHighWatermark();
-    this.armDurableWait();
   }
 
   private notifyAppend(): void {
     if (this.appendListeners.size === 0) return;
     for (const l of [...this.appendListeners]) l();
-  }
-
-  /** Under a flush policy that lags the log end, the HW re-checks once the flushed point moves. */
-  private armDurableWait(): void {
-    if (this.durableWaitArmed || this.log.durableOffset >= this.log.logEndOffset) return;
-    this.durableWaitArmed = true;
-    this.log.waitDurable(this.log.logEndOffset - 1).then(
-      () => {
-        this.durableWaitArmed = false;
-        if (!this.isLeader) return;
-        this.maybeIncrementHighWatermark();
-        this.armDurableWait();
-      },
-      (e: unknown) => {
-        this.durableWaitArmed = false;
-        this.o.logger.error(`${this.name}: flush failed: ${(e as Error).message}`);
-        this.hwWaiters.failAll(ErrorCode.KAFKA_STORAGE_ERROR);
-      },
-    );
   }
 
   private enoughReplicasCode(): number {
@@ -316,18 +321,20 @@ export class Partition {
   private submitIsr(isr: readonly number[], kind: 'shrink' | 'expand'): void {
     if (kind === 'expand') this.o.logger.info(`${this.name}: expanding ISR from ${fmt(this._isr)} to ${fmt(isr)}`);
     const update = { leader: this.o.localBrokerId, leaderEpoch: this._leaderEpoch, isr };
+    this.pendingIsr = isr;
     this.isrChange.submit(update, this._partitionEpoch, (result) => this.onIsrResult(isr, kind, result));
   }
 
   /** The IsrStore's answer for a change still current (a newer state from the metadata cancels it). */
   private onIsrResult(isr: readonly number[], kind: 'shrink' | 'expand', result: AlterPartitionResult | Error): void {
+    this.pendingIsr = null;
     if (result instanceof Error) {
       this.o.logger.warn(`${this.name}: ISR ${kind} to ${fmt(isr)} failed: ${result.message}`);
       this._maximalIsr = this._isr;
     } else if (result.ok) {
       this._isr = isr;
       this._maximalIsr = isr;
-      this._partitionEpoch = result.partitionEpoch;
+      this._partitionEpoch = Math.max(this._partitionEpoch, result.partitionEpoch);
       this.o.onIsrChange?.(kind);
     } else {
       const c = result.current;
@@ -373,6 +380,10 @@ export class Partition {
   get name(): string {
     return `${this.topic}-${this.partition}`;
   }
+}
+
+function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id));
 }
 
 function fmt(ids: readonly number[]): string {

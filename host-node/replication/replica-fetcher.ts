@@ -19,6 +19,8 @@ import { resetOutOfRange, truncateByLeaderEpochs } from './fetcher-recovery.js';
 export const MAX_FETCHER_PARTITIONS = 100_000;
 /** The first Fetch version with LastFetchedEpoch / DivergingEpoch; below it, OffsetForLeaderEpoch first. */
 const DIVERGING_EPOCH_VERSION = 12;
+/** The first Fetch version with ReplicaState (KIP-903). */
+const REPLICA_STATE_VERSION = 15;
 
 export interface ReplicaFetcherOptions {
   readonly source: BrokerEndpoint;
@@ -168,10 +170,12 @@ export class ReplicaFetcher {
     const request = this.buildRequest(ready, sent, names);
     if (request.length === 0) return;
     const c = this.o.config;
+    const version = conn.version(ApiKey.Fetch);
     const response: FetchResponse = await conn.send(
       ApiKey.Fetch,
       {
-        replicaId: this.o.localBrokerId,
+        // ReplicaState from v15 on; the old field must then keep its default.
+        replicaId: version >= REPLICA_STATE_VERSION ? -1 : this.o.localBrokerId,
         replicaState: { replicaId: this.o.localBrokerId, replicaEpoch: BigInt(this.o.brokerEpoch()) },
         maxWaitMs: c.replicaFetchWaitMaxMs,
         minBytes: c.replicaFetchMinBytes,
@@ -181,7 +185,7 @@ export class ReplicaFetcher {
         sessionEpoch: -1,
         topics: request,
       },
-      { timeoutMs: c.replicaFetchWaitMaxMs + c.requestTimeoutMs },
+      { version, timeoutMs: c.replicaFetchWaitMaxMs + c.requestTimeoutMs },
     );
     if (response.errorCode !== ErrorCode.NONE) throw new Error(`Fetch failed with error ${response.errorCode}`);
     const outOfRange: FetchEntry[] = [];
@@ -210,7 +214,7 @@ export class ReplicaFetcher {
         partition: p.partition,
         currentLeaderEpoch: p.leaderEpoch,
         fetchOffset: BigInt(fetchOffset),
-        lastFetchedEpoch: log.latestEpoch ?? -1,
+        lastFetchedEpoch: log.latestEpoch,
         logStartOffset: BigInt(log.logStartOffset),
         partitionMaxBytes: this.o.config.replicaFetchMaxBytes,
       });

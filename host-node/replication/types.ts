@@ -106,15 +106,19 @@ export interface ReplicaLog {
   readonly highWatermark: number;
   /** What the flush policy made durable (≤ log end offset). */
   readonly durableOffset: number;
-  /** The epoch of the last batch (or the leader epoch cache's latest entry); undefined or -1 when none. */
-  readonly latestEpoch: number | undefined;
+  /** The leader epoch cache's newest epoch, -1 when none. */
+  readonly latestEpoch: number;
   readonly producerState: ProducerStateManager;
   append(records: Uint8Array, opts?: { leaderEpoch?: number }): AppendInfo;
   appendAsFollower(records: Uint8Array): AppendInfo;
   truncateTo(offset: number): void;
   truncateFullyAndStartAt(offset: number): void;
   endOffsetForEpoch(epoch: number): EpochEndOffset;
-  setHighWatermarkMode(mode: HighWatermarkMode): void;
+  /** A new leader's epoch starts at its log end (ignored unless newer than the cache's latest). */
+  maybeAssignEpochStartOffset(epoch: number, startOffset: number): void;
+  /** Calls `listener` each time the flush policy's durable offset moves; returns unsubscribe. */
+  onDurableOffset(listener: (durableOffset: number) => void): () => void;
+  setHighWatermarkMode(mode: HighWatermarkMode, highWatermark?: number): void;
   updateHighWatermark(offset: number): void;
   waitDurable(offset: number): Promise<void>;
   onHighWatermark(listener: (highWatermark: number) => void): () => void;

@@ -77,6 +77,13 @@ interface Fetcher {
   readonly replicaId: number;
   readonly brokerEpoch: number;
 }
+const CONSUMER: Fetcher = { replicaId: -1, brokerEpoch: -1 };
+
+/** The fetching replica: ReplicaState from v15, the ReplicaId field before. */
+function fetcherOf(request: FetchRequest, v: number): Fetcher {
+  if (v >= 15) return { replicaId: request.replicaState.replicaId, brokerEpoch: Number(request.replicaState.replicaEpoch) };
+  return request.replicaId >= 0 ? { replicaId: request.replicaId, brokerEpoch: -1 } : CONSUMER;
+}
 
 function errorPartition(partitionIndex: number, code: number): FetchResponsePartitionDataInput {
   return { partitionIndex, errorCode: code, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY };
@@ -159,7 +166,7 @@ function resolve(
   const v = ctx.apiVersion;
   const broker = ctx.broker;
   const rm = broker.replicaManager;
-  const fetcher: Fetcher = v >= 15 ? { replicaId: request.replicaState.replicaId, brokerEpoch: Number(request.replicaState.replicaEpoch) } : { replicaId: request.replicaId, brokerEpoch: -1 };
+  const fetcher = rm === undefined ? CONSUMER : fetcherOf(request, v);
   const topics: FetchResponseFetchableTopicResponseInput[] = [];
   const states: PartitionState[] = [];
   const readCommitted = request.isolationLevel === 1;

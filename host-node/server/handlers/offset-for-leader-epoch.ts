@@ -48,7 +48,7 @@ export const offsetForLeaderEpochHandler: ApiHandler<typeof ApiKey.OffsetForLead
 function answer(ctx: RequestContext<Services>, topic: string, p: OffsetForLeaderEpochRequestOffsetForLeaderPartition, fromReplica: boolean): PartitionResult {
   const rm = ctx.broker.replicaManager;
   if (rm !== undefined) return answerReplicated(rm, topic, p, fromReplica);
-  const log = findLog(ctx.broker, topic, p.partition) as unknown as ReplicaLog | undefined;
+  const log = findLog(ctx.broker, topic, p.partition);
   if (log === undefined) return result(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, UNDEFINED);
   // Epoch 0 is the oldest there is, so nothing is fenced here; a newer one is from a cluster this broker is not in.
   if (p.currentLeaderEpoch > SINGLE_BROKER_EPOCH) return result(p.partition, ErrorCode.UNKNOWN_LEADER_EPOCH, UNDEFINED);
@@ -57,8 +57,7 @@ function answer(ctx: RequestContext<Services>, topic: string, p: OffsetForLeader
 
 /** A single broker's log: its epoch cache when batches were stamped, else the whole log is epoch 0. */
 function singleBrokerEndOffset(log: ReplicaLog, epoch: number): EpochEndOffset {
-  const latest = log.latestEpoch;
-  if (latest !== undefined && latest >= 0) return log.endOffsetForEpoch(epoch);
+  if (log.latestEpoch >= 0) return log.endOffsetForEpoch(epoch);
   return epoch === SINGLE_BROKER_EPOCH ? { leaderEpoch: SINGLE_BROKER_EPOCH, endOffset: log.logEndOffset } : UNDEFINED;
 }
 
