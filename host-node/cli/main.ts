@@ -14,6 +14,7 @@ Commands:
   consume     Print a topic's records (like kafka-console-consumer.sh).
   groups      List, describe, reset offsets of and delete consumer groups (like kafka-consumer-groups.sh).
   perf        Load-test a broker: perf produce | perf consume (like kafka-producer/consumer-perf-test.sh).
+  dev-cluster Run a local cluster: etcd and N brokers on 127.0.0.1, stopped together with Ctrl-C.
 
 Run 'rivulet <command> --help' for a command's options.
 `;
@@ -44,6 +45,7 @@ const TOOLS: Record<string, () => Promise<Tool>> = {
   consume: () => import('./consume.js'),
   groups: () => import('./groups.js'),
   perf: () => import('./perf.js'),
+  'dev-cluster': () => import('./dev-cluster.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {
