@@ -54,11 +54,11 @@ class DevClusterRun {
     this.exited = new Promise((r) => this.proc.once('close', (code) => r(code)));
   }
 
-  /** Resolves with the first match of `re` in stdout; fails after timeoutMs or when the process exits first. */
-  async waitFor(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  /** Resolves with the first match of `re` in stdout (or stderr); fails after timeoutMs or when the process exits first. */
+  async waitFor(re: RegExp, timeoutMs: number, stream: 'out' | 'err' = 'out'): Promise<RegExpMatchArray> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const m = re.exec(this.out);
+      const m = re.exec(stream === 'out' ? this.out : this.err);
       if (m) return m;
       if (this.proc.exitCode !== null || Date.now() > until) throw new Error(`no ${re} in the output (exit ${this.proc.exitCode}):\n${this.out}\n${this.err}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -85,7 +85,7 @@ async function eventually<T>(f: () => Promise<T>, ok: (v: T) => boolean, timeout
   }
 }
 
-describe('rivulet dev-cluster --brokers 3', () => {
+describe('rivulet dev-cluster --brokers 3 --restart', () => {
   let dir: string;
   let basePort: number;
   let etcdPort: number;
@@ -97,7 +97,8 @@ describe('rivulet dev-cluster --brokers 3', () => {
     dir = mkdtempSync(join(tmpdir(), 'rivulet-dev-cluster-'));
     basePort = await consecutiveFreePorts(BROKERS);
     etcdPort = await consecutiveFreePorts(2);
-    run = new DevClusterRun(['--brokers', String(BROKERS), '--base-port', String(basePort), '--etcd-port', String(etcdPort), '--dir', join(dir, 'cluster')]);
+    const args = ['--brokers', String(BROKERS), '--base-port', String(basePort), '--etcd-port', String(etcdPort), '--dir', join(dir, 'cluster'), '--restart'];
+    run = new DevClusterRun(args);
     await run.waitFor(/^bootstrap\.servers=.*$/m, 60_000);
     for (const m of run.out.matchAll(/^\[dev-cluster\] (etcd|broker-\d+) \(pid (\d+)\)/gm)) pids.set(m[1]!, Number(m[2]));
   }, 120_000);
@@ -142,7 +143,7 @@ describe('rivulet dev-cluster --brokers 3', () => {
         async () => {
           const c = new Cluster({ bootstrapServers: `127.0.0.1:${basePort + i}`, retries: 0 });
           try {
-            return (await c.connect()).brokers.map((b) => b.nodeId).sort();
+            return (await c.connect()).brokers.map((b) => b.nodeId).sort((a, b) => a - b);
           } finally {
             await c.close();
           }
@@ -153,6 +154,17 @@ describe('rivulet dev-cluster --brokers 3', () => {
       expect(ids, `Metadata from broker ${i + 1}`).toEqual([1, 2, 3]);
     }
   }, 40_000);
+
+  it('reports a broker that dies with its last lines, and restarts it on its port', async () => {
+    const before = pids.get('broker-2')!;
+    process.kill(before, 'SIGKILL');
+    await run.waitFor(/^\[dev-cluster\] broker-2 exited with signal SIGKILL; its last lines:\n {2}\S/m, 5000, 'err');
+    const [, pid] = await run.waitFor(/^\[dev-cluster\] broker-2 restarted \(pid (\d+)\)$/m, 5000);
+    pids.set('broker-2', Number(pid));
+    expect(Number(pid)).not.toBe(before);
+    expect(await eventually(() => answersApiVersions(basePort + 1), (ok) => ok, 15_000)).toBe(true);
+    for (const [name, p] of pids) expect(alive(p), name).toBe(true);
+  }, 30_000);
 
   it('SIGINT stops every broker, then etcd, and exits 0', async () => {
     run.proc.kill('SIGINT');
