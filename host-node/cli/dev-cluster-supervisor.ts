@@ -107,7 +107,9 @@ export class DevClusterSupervisor {
     }
   }
 
+  /** Starts a child, unless the cluster is stopping (a stop during start() must leave nothing running). */
   private launch(child: DevChild): void {
+    if (this.stopping) throw new Error(`not starting ${child.name}: the cluster is stopping`);
     child.start();
     void child.exited.then((exit) => this.onExit(child, exit));
   }

@@ -84,7 +84,9 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
 async function runCluster(cluster: DevClusterSupervisor, o: DevClusterOptions, io: ToolIO): Promise<number> {
   const signals = stopSignals(cluster, io);
   try {
-    const outcome = await Promise.race([cluster.start().then(() => 'started' as const), signals.first]);
+    const starting = cluster.start().then(() => 'started' as const);
+    starting.catch(() => {}); // once a signal stopped the processes, the start they were in fails as expected
+    const outcome = await Promise.race([starting, signals.first]);
     if (outcome === 'started') {
       printBootstrap(o, io);
       const end = await Promise.race([signals.first, cluster.allBrokersGone.then(() => 'gone' as const)]);

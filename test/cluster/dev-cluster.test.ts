@@ -214,6 +214,22 @@ describe('rivulet dev-cluster refuses to start', () => {
   }, 20_000);
 });
 
+describe('rivulet dev-cluster with a broker that cannot start', () => {
+  it('stops etcd and the other brokers, shows the broker\'s error and exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rivulet-dev-cluster-bad-'));
+    try {
+      const args = ['--brokers', '2', '--base-port', String(await consecutiveFreePorts(2)), '--etcd-port', String(await consecutiveFreePorts(2)), '--dir', dir];
+      const run = new DevClusterRun([...args, '--set', 'log.retention.hours=abc']);
+      expect(await run.exited).toBe(1);
+      expect(run.err).toMatch(/^rivulet dev-cluster: broker-\d exited before serving Kafka on 127\.0\.0\.1:\d+; its last lines:\n.*configuration error: .*log\.retention\.hours/m);
+      expect(run.out).toMatch(/^\[dev-cluster\] stopped$/m);
+      for (const m of run.out.matchAll(/^\[dev-cluster\] (etcd|broker-\d+) \(pid (\d+)\)/gm)) expect(alive(Number(m[2])), m[1]).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
 describe('the brokers dev-cluster starts', () => {
   const o: DevClusterOptions = { brokers: 2, basePort: 19092, etcdPort: 12379, dir: '/tmp/dc', minInsyncReplicas: 2, metricsBasePort: null, wsBasePort: 19192, sets: ['min.insync.replicas=1'] };
   const args = brokerSpec(o, 2, '/x/bin/rivulet.js').args;
