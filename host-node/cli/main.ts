@@ -8,14 +8,15 @@ import { createLogger, parseLogLevel, type Logger } from '../util/log.js';
 const USAGE = `Usage: rivulet <command> [options]
 
 Commands:
-  broker      Run a broker that speaks the Kafka protocol.
-  topics      Create, list, describe, alter and delete topics (like kafka-topics.sh).
-  produce     Send standard-input lines to a topic (like kafka-console-producer.sh).
-  consume     Print a topic's records (like kafka-console-consumer.sh).
-  groups      List, describe, reset offsets of and delete consumer groups (like kafka-consumer-groups.sh).
-  perf        Load-test a broker: perf produce | perf consume (like kafka-producer/consumer-perf-test.sh).
+  broker                Run a broker that speaks the Kafka protocol.
+  topics                Create, list, describe, alter and delete topics (like kafka-topics.sh).
+  produce               Send standard-input lines to a topic (like kafka-console-producer.sh).
+  consume               Print a topic's records (like kafka-console-consumer.sh).
+  groups                List, describe, reset offsets of and delete consumer groups (like kafka-consumer-groups.sh).
+  perf                  Load-test a broker: perf produce | perf consume (like kafka-producer/consumer-perf-test.sh).
   leader-election       Elect preferred or unclean partition leaders (like kafka-leader-election.sh).
   reassign-partitions   Move partition replicas between brokers (like kafka-reassign-partitions.sh).
+  dev-cluster           Run a local cluster: etcd and N brokers on 127.0.0.1, stopped together with Ctrl-C.
 
 Run 'rivulet <command> --help' for a command's options.
 `;
@@ -48,6 +49,7 @@ const TOOLS: Record<string, () => Promise<Tool>> = {
   perf: () => import('./perf.js'),
   'leader-election': () => import('./leader-election.js'),
   'reassign-partitions': () => import('./reassign-partitions.js'),
+  'dev-cluster': () => import('./dev-cluster.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {
