@@ -360,8 +360,10 @@ export class Partition {
 
   /** Cuts the log back to `offset` (a divergent tail the leader does not have). */
   truncateTo(offset: number, why: string): void {
-    if (offset >= this.log.logEndOffset) return;
-    this.o.logger.info(`${this.name}: truncating from ${this.log.logEndOffset} to ${offset} (${why})`);
+    // At the log end too: an epoch this replica started there without records (a leadership that wrote
+    // nothing) is dropped, so it cannot make the next fetch diverge again.
+    if (offset > this.log.logEndOffset) return;
+    if (offset < this.log.logEndOffset) this.o.logger.info(`${this.name}: truncating from ${this.log.logEndOffset} to ${offset} (${why})`);
     this.log.truncateTo(offset);
   }
 
