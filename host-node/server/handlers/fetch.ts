@@ -216,6 +216,11 @@ function readAll(states: PartitionState[], maxBytes: number, ctx: RequestContext
     s.range = null;
     if (s.log === null) continue;
     if (s.out.errorCode !== ErrorCode.NONE) continue;
+    if (s.replicaOf !== undefined && !s.replicaOf.isLeader) {
+      // Leadership moved while the follower's fetch waited: it must fetch from the new leader.
+      Object.assign(s.out, errorPartition(s.out.partitionIndex!, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+      continue;
+    }
     const log = s.log;
     try {
       const limit = Math.min(s.partitionMaxBytes, remaining);
