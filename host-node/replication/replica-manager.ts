@@ -146,10 +146,11 @@ export class ReplicaManager {
     }
     p ??= this.createPartition(s);
     if (s.leaderEpoch > p.leaderEpoch) {
-      if (s.leader === this.brokerId) {
-        this.detachFetcher(p);
-        p.makeLeader(s);
-      } else p.makeFollower(s);
+      // A new epoch starts the partition afresh in a fetcher (assignFetchers): no backoff left from the
+      // old one, and truncation first where the leader needs OffsetForLeaderEpoch.
+      this.detachFetcher(p);
+      if (s.leader === this.brokerId) p.makeLeader(s);
+      else p.makeFollower(s);
     } else if (s.leaderEpoch === p.leaderEpoch && s.partitionEpoch > p.partitionEpoch) p.updateAssignmentAndIsr(s);
   }
 

@@ -59,6 +59,21 @@ describe('leader changes', () => {
     ]);
   });
 
+  it('with Fetch below v12 (no DivergingEpoch) the deposed leader truncates through OffsetForLeaderEpoch first', async () => {
+    const c = (cluster = await startCluster([1, 2], { config: { replicaFetchBackoffMs: 50 }, fetchVersions: [4, 11] }));
+    c.publish({ topic: T, partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0 });
+    const to1 = await c.connect(1);
+    expect(partitionOf(await produce(to1, T, batch(4, 0, 'a'), -1)).errorCode).toBe(ErrorCode.NONE);
+    await c.stop(2);
+    expect(partitionOf(await produce(to1, T, batch(3, 4, 'lost'), 1)).errorCode).toBe(ErrorCode.NONE);
+    await c.restart(2);
+    c.publish({ topic: T, partition: 0, replicas: [1, 2], isr: [2], leader: 2, leaderEpoch: 1 });
+    expect(partitionOf(await produce(await c.connect(2), T, batch(2, 4, 'b'), -1)).errorCode).toBe(ErrorCode.NONE);
+    await waitFor('old leader caught up', () => logOf(c, 1).logEndOffset === 6 && c.partition(2, T).isr.includes(1));
+    expect(logBytes(logOf(c, 1)).equals(logBytes(logOf(c, 2)))).toBe(true);
+    expect(logBytes(logOf(c, 1)).includes(Buffer.from('lost'))).toBe(false);
+  });
+
   it('Produce, Fetch and ListOffsets to a follower answer NOT_LEADER_OR_FOLLOWER with the leader', async () => {
     const c = (cluster = await startCluster([1, 2]));
     c.publish({ topic: T, partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 3 });
