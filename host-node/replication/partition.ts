@@ -244,7 +244,8 @@ export class Partition {
 
   private notifyAppend(): void {
     if (this.appendListeners.size === 0) return;
-    for (const l of [...this.appendListeners]) l();
+    // Listeners unsubscribe as they fire (a Set may lose entries while iterated); they never add one synchronously.
+    for (const l of this.appendListeners) l();
   }
 
   private enoughReplicasCode(): number {
