@@ -185,9 +185,16 @@ function resolve(
       if (topicError !== ErrorCode.NONE) out = errorPartition(p.partition, topicError);
       else if (rm !== undefined) {
         out = { partitionIndex: p.partition, errorCode: ErrorCode.NONE, records: EMPTY };
-        const partition = checkReplicated(rm, v, name!, p, fetcher, out, notLeader!);
-        if (partition !== null) log = findLog(broker, name!, p.partition) ?? null;
-        if (partition !== null && fetcher.replicaId >= 0) replicaOf = partition;
+        try {
+          const partition = checkReplicated(rm, v, name!, p, fetcher, out, notLeader!);
+          if (partition !== null) log = findLog(broker, name!, p.partition) ?? null;
+          if (partition !== null && log === null) out = errorPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          else if (partition !== null && fetcher.replicaId >= 0) replicaOf = partition;
+        } catch (e) {
+          out = errorPartition(p.partition, partitionErrorOf(e, broker.log, `Fetch ${name}-${p.partition}`).code);
+          log = null;
+          replicaOf = undefined;
+        }
       } else {
         try {
           log = findLog(broker, name!, p.partition) ?? null;
