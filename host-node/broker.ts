@@ -30,7 +30,7 @@ import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 import type { RivuletCore } from '../bindings/core.js';
 import { ReplicaManager } from './replication/replica-manager.js';
 import { registryLogSource } from './replication/registry-logs.js';
-import type { IsrStore, ReplicationConfig } from './replication/types.js';
+import type { ConnectToLeader, IsrStore, ReplicationConfig } from './replication/types.js';
 
 export interface StartBrokerOptions {
   /** A loaded config; when absent one is loaded from `sets` + the flags below (no env, no file). */
@@ -51,7 +51,7 @@ export interface StartBrokerOptions {
    * Run a replica manager without etcd (tests): partition states are then pushed with
    * `context.replicaManager.applyPartitionStates`, ISR changes go to `isrStore`.
    */
-  replication?: { isrStore: IsrStore; brokerEpoch: number; config?: Partial<ReplicationConfig> };
+  replication?: { isrStore: IsrStore; brokerEpoch: number; config?: Partial<ReplicationConfig>; connect?: ConnectToLeader };
 }
 
 export interface RunningBroker {
@@ -232,7 +232,7 @@ function createReplicaManager(context: BrokerContext, r: NonNullable<StartBroker
     config: r.config,
     logger: context.log.child('replication'),
     // Loaded on first use: a single broker never pays for the client's modules at start-up.
-    connect: async (o) => (await import('./client/connection.js')).Connection.connect(o),
+    connect: r.connect ?? (async (o) => (await import('./client/connection.js')).Connection.connect(o)),
   });
 }
 

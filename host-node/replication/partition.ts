@@ -244,7 +244,8 @@ export class Partition {
 
   private notifyAppend(): void {
     if (this.appendListeners.size === 0) return;
-    for (const l of [...this.appendListeners]) l();
+    // Listeners unsubscribe as they fire (a Set may lose entries while iterated); they never add one synchronously.
+    for (const l of this.appendListeners) l();
   }
 
   private enoughReplicasCode(): number {
@@ -360,8 +361,10 @@ export class Partition {
 
   /** Cuts the log back to `offset` (a divergent tail the leader does not have). */
   truncateTo(offset: number, why: string): void {
-    if (offset >= this.log.logEndOffset) return;
-    this.o.logger.info(`${this.name}: truncating from ${this.log.logEndOffset} to ${offset} (${why})`);
+    // At the log end too: an epoch this replica started there without records (a leadership that wrote
+    // nothing) is dropped, so it cannot make the next fetch diverge again.
+    if (offset > this.log.logEndOffset) return;
+    if (offset < this.log.logEndOffset) this.o.logger.info(`${this.name}: truncating from ${this.log.logEndOffset} to ${offset} (${why})`);
     this.log.truncateTo(offset);
   }
 

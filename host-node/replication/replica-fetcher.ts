@@ -167,16 +167,16 @@ export class ReplicaFetcher {
   private async fetchOnce(conn: LeaderConnection, ready: FetchEntry[]): Promise<void> {
     const sent = new Map<string, { entry: FetchEntry; fetchOffset: number }>();
     const names = new Map<string, string>();
-    const request = this.buildRequest(ready, sent, names);
+    const version = conn.version(ApiKey.Fetch);
+    const request = this.buildRequest(ready, sent, names, version >= DIVERGING_EPOCH_VERSION);
     if (request.length === 0) return;
     const c = this.o.config;
-    const version = conn.version(ApiKey.Fetch);
     const response: FetchResponse = await conn.send(
       ApiKey.Fetch,
       {
         // ReplicaState from v15 on; the old field must then keep its default.
         replicaId: version >= REPLICA_STATE_VERSION ? -1 : this.o.localBrokerId,
-        replicaState: { replicaId: this.o.localBrokerId, replicaEpoch: BigInt(this.o.brokerEpoch()) },
+        replicaState: version >= REPLICA_STATE_VERSION ? { replicaId: this.o.localBrokerId, replicaEpoch: BigInt(this.o.brokerEpoch()) } : undefined,
         maxWaitMs: c.replicaFetchWaitMaxMs,
         minBytes: c.replicaFetchMinBytes,
         maxBytes: c.replicaFetchResponseMaxBytes,
@@ -198,7 +198,12 @@ export class ReplicaFetcher {
     for (const e of outOfRange) await resetOutOfRange(conn, e.partition, this.o.localBrokerId, this.o.logger);
   }
 
-  private buildRequest(ready: FetchEntry[], sent: Map<string, { entry: FetchEntry; fetchOffset: number }>, names: Map<string, string>): FetchRequestFetchTopicInput[] {
+  private buildRequest(
+    ready: FetchEntry[],
+    sent: Map<string, { entry: FetchEntry; fetchOffset: number }>,
+    names: Map<string, string>,
+    withLastFetchedEpoch: boolean,
+  ): FetchRequestFetchTopicInput[] {
     const byTopic = new Map<string, FetchRequestFetchTopicInput & { partitions: NonNullable<FetchRequestFetchTopicInput['partitions']> }>();
     for (const e of ready) {
       if (e.needsTruncation) continue;
@@ -214,7 +219,7 @@ export class ReplicaFetcher {
         partition: p.partition,
         currentLeaderEpoch: p.leaderEpoch,
         fetchOffset: BigInt(fetchOffset),
-        lastFetchedEpoch: log.latestEpoch,
+        lastFetchedEpoch: withLastFetchedEpoch ? log.latestEpoch : -1,
         logStartOffset: BigInt(log.logStartOffset),
         partitionMaxBytes: this.o.config.replicaFetchMaxBytes,
       });

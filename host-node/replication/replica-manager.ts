@@ -94,13 +94,16 @@ export class ReplicaManager {
     this.assignFetchers();
   }
 
-  /** Stops the partitions (and, with `deleteLogs`, removes their logs): topic deletion, reassignment away. */
-  removePartitions(partitions: readonly TopicPartition[], deleteLogs: boolean): void {
+  /**
+   * Stops the partitions and, with `deleteLogs`, removes their logs (a replica reassigned away, a deleted
+   * topic). With `topicDeleted` their leaders are forgotten too (clients then get UNKNOWN_TOPIC_OR_PARTITION).
+   */
+  removePartitions(partitions: readonly TopicPartition[], o: { deleteLogs: boolean; topicDeleted?: boolean }): void {
     for (const tp of partitions) {
       this.stopPartition(tp.topic, tp.partition);
-      this.leaders.delete(key(tp.topic, tp.partition));
+      if (o.topicDeleted === true) this.leaders.delete(key(tp.topic, tp.partition));
     }
-    if (deleteLogs && partitions.length > 0) this.o.logs.deletePartitionLogs(partitions);
+    if (o.deleteLogs && partitions.length > 0) this.o.logs.deletePartitionLogs(partitions);
     this.shutdownIdleFetchers();
   }
 
@@ -143,10 +146,11 @@ export class ReplicaManager {
     }
     p ??= this.createPartition(s);
     if (s.leaderEpoch > p.leaderEpoch) {
-      if (s.leader === this.brokerId) {
-        this.detachFetcher(p);
-        p.makeLeader(s);
-      } else p.makeFollower(s);
+      // A new epoch starts the partition afresh in a fetcher (assignFetchers): no backoff left from the
+      // old one, and truncation first where the leader needs OffsetForLeaderEpoch.
+      this.detachFetcher(p);
+      if (s.leader === this.brokerId) p.makeLeader(s);
+      else p.makeFollower(s);
     } else if (s.leaderEpoch === p.leaderEpoch && s.partitionEpoch > p.partitionEpoch) p.updateAssignmentAndIsr(s);
   }
 

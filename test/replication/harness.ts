@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '../../host-node/broker.js';
 import { createLogger, silentLogger } from '../../host-node/util/log.js';
 import { newTopicId } from '../../host-node/topics/names.js';
-import type { AlterPartitionResult, BrokerEndpoint, IsrStore, IsrUpdate, PartitionState, ReplicationConfig } from '../../host-node/replication/types.js';
+import type { AlterPartitionResult, BrokerEndpoint, ConnectToLeader, IsrStore, IsrUpdate, PartitionState, ReplicationConfig } from '../../host-node/replication/types.js';
+import { ApiKey } from '../../protocol/generated/api.js';
 import type { Partition } from '../../host-node/replication/partition.js';
 import { Connection } from '../../host-node/client/connection.js';
 
@@ -61,7 +62,14 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(ids: readonly number[], o: { config?: Partial<ReplicationConfig>; sets?: Record<string, string> } = {}): Promise<TestCluster> {
+export interface ClusterOptions {
+  config?: Partial<ReplicationConfig>;
+  sets?: Record<string, string>;
+  /** The Fetch versions followers may use (an older leader's range). */
+  fetchVersions?: readonly [number, number];
+}
+
+export async function startCluster(ids: readonly number[], o: ClusterOptions = {}): Promise<TestCluster> {
   const store = new InMemoryIsrStore();
   const brokers = new Map<number, RunningBroker>();
   const dirs = new Map<number, string>();
@@ -72,7 +80,9 @@ export async function startCluster(ids: readonly number[], o: { config?: Partial
     const dataDir = dirs.get(id) ?? mkdtempSync(join(tmpdir(), `rivulet-repl-${id}-`));
     dirs.set(id, dataDir);
     const sets = { 'node.id': String(id), ...o.sets };
-    brokers.set(id, await startBroker({ host: '127.0.0.1', port: 0, dataDir, sets, log: log.child(`b${id}`), replication: { isrStore: store, brokerEpoch: 100 + id, config: o.config } }));
+    const connect: ConnectToLeader | undefined = o.fetchVersions && ((c) => Connection.connect({ ...c, versionLimits: { [ApiKey.Fetch]: o.fetchVersions! } }));
+    const replication = { isrStore: store, brokerEpoch: 100 + id, config: o.config, connect };
+    brokers.set(id, await startBroker({ host: '127.0.0.1', port: 0, dataDir, sets, log: log.child(`b${id}`), replication }));
   };
   for (const id of ids) await start(id);
   const endpoints = () => {

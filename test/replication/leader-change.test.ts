@@ -6,6 +6,7 @@ import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { startCluster, waitFor, type TestCluster } from './harness.js';
 import { batch, consumerFetch, logBytes, partitionOf, produce } from './client.js';
+import { encodeBatch } from '../../bindings/node.js';
 
 const T = 'failover';
 let cluster: TestCluster | null = null;
@@ -58,6 +59,21 @@ describe('leader changes', () => {
     ]);
   });
 
+  it('with Fetch below v12 (no DivergingEpoch) the deposed leader truncates through OffsetForLeaderEpoch first', async () => {
+    const c = (cluster = await startCluster([1, 2], { config: { replicaFetchBackoffMs: 50 }, fetchVersions: [4, 11] }));
+    c.publish({ topic: T, partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0 });
+    const to1 = await c.connect(1);
+    expect(partitionOf(await produce(to1, T, batch(4, 0, 'a'), -1)).errorCode).toBe(ErrorCode.NONE);
+    await c.stop(2);
+    expect(partitionOf(await produce(to1, T, batch(3, 4, 'lost'), 1)).errorCode).toBe(ErrorCode.NONE);
+    await c.restart(2);
+    c.publish({ topic: T, partition: 0, replicas: [1, 2], isr: [2], leader: 2, leaderEpoch: 1 });
+    expect(partitionOf(await produce(await c.connect(2), T, batch(2, 4, 'b'), -1)).errorCode).toBe(ErrorCode.NONE);
+    await waitFor('old leader caught up', () => logOf(c, 1).logEndOffset === 6 && c.partition(2, T).isr.includes(1));
+    expect(logBytes(logOf(c, 1)).equals(logBytes(logOf(c, 2)))).toBe(true);
+    expect(logBytes(logOf(c, 1)).includes(Buffer.from('lost'))).toBe(false);
+  });
+
   it('Produce, Fetch and ListOffsets to a follower answer NOT_LEADER_OR_FOLLOWER with the leader', async () => {
     const c = (cluster = await startCluster([1, 2]));
     c.publish({ topic: T, partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 3 });
@@ -90,5 +106,49 @@ describe('leader changes', () => {
       (await to1.send(ApiKey.ListOffsets, { replicaId: -1, isolationLevel: 0, topics: [{ name: T, partitions: [{ partitionIndex: 0, currentLeaderEpoch: epoch, timestamp: -1n }] }] })).topics[0]!.partitions[0]!;
     expect((await latest(3)).errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH);
     expect(await latest(4)).toEqual(expect.objectContaining({ errorCode: ErrorCode.NONE, offset: 6n }));
+  });
+});
+
+describe('replicated producer state and replica removal', () => {
+  it('an idempotent batch acknowledged by the old leader is recognised as a duplicate by the new one', async () => {
+    const c = (cluster = await startCluster([1, 2]));
+    c.publish({ topic: T, partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0 });
+    const idem = encodeBatch({ records: [{ key: 'k', value: 'once', timestamp: 1_700_000_000_000 }], producerId: 7n, producerEpoch: 0, baseSequence: 0 });
+    const first = partitionOf(await produce(await c.connect(1), T, idem, -1));
+    expect(first.errorCode).toBe(ErrorCode.NONE);
+    c.publish({ topic: T, partition: 0, replicas: [1, 2], isr: [1, 2], leader: 2, leaderEpoch: 1 });
+    // The producer did not see the answer and retries the same batch on the new leader.
+    const retry = partitionOf(await produce(await c.connect(2), T, idem, -1));
+    expect(retry.errorCode).toBe(ErrorCode.NONE);
+    expect(retry.baseOffset).toBe(first.baseOffset);
+    expect(logOf(c, 2).logEndOffset).toBe(1);
+  });
+
+  it('a broker dropped from the replicas stops its replica; its log goes only when told', async () => {
+    const c = (cluster = await startCluster([1, 2]));
+    c.publish({ topic: T, partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0 });
+    expect(partitionOf(await produce(await c.connect(1), T, batch(2), -1)).errorCode).toBe(ErrorCode.NONE);
+    const rm2 = c.brokers.get(2)!.context.replicaManager!;
+    const replica = c.partition(2, T);
+    c.publish({ topic: T, partition: 0, replicas: [1], isr: [1], leader: 1, leaderEpoch: 1 });
+    expect(rm2.getPartition(T, 0)).toBeUndefined();
+    expect(replica.isStopped).toBe(true);
+    expect(logOf(c, 2).logEndOffset).toBe(2);
+    rm2.removePartitions([{ topic: T, partition: 0 }], { deleteLogs: true });
+    await waitFor('log removed', () => c.brokers.get(2)!.context.logManager.logFor(T, 0) === undefined);
+    // The leader still knows the partition: broker 2 now names it.
+    expect(partitionOf(await produce(await c.connect(2), T, batch(1), 1)).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  });
+});
+
+describe('topic deletion', () => {
+  it('forgets the leaders of a deleted topic: UNKNOWN_TOPIC_OR_PARTITION afterwards', async () => {
+    const c = (cluster = await startCluster([1, 2]));
+    c.publish({ topic: T, partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0 });
+    const to2 = await c.connect(2);
+    expect(partitionOf(await produce(to2, T, batch(1), 1)).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    for (const b of c.brokers.values()) b.context.replicaManager!.removePartitions([{ topic: T, partition: 0 }], { deleteLogs: true, topicDeleted: true });
+    expect(partitionOf(await produce(to2, T, batch(1), 1)).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(partitionOf(await produce(await c.connect(1), T, batch(1), 1)).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 });

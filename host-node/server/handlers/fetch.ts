@@ -185,9 +185,16 @@ function resolve(
       if (topicError !== ErrorCode.NONE) out = errorPartition(p.partition, topicError);
       else if (rm !== undefined) {
         out = { partitionIndex: p.partition, errorCode: ErrorCode.NONE, records: EMPTY };
-        const partition = checkReplicated(rm, v, name!, p, fetcher, out, notLeader!);
-        if (partition !== null) log = findLog(broker, name!, p.partition) ?? null;
-        if (partition !== null && fetcher.replicaId >= 0) replicaOf = partition;
+        try {
+          const partition = checkReplicated(rm, v, name!, p, fetcher, out, notLeader!);
+          if (partition !== null) log = findLog(broker, name!, p.partition) ?? null;
+          if (partition !== null && log === null) out = errorPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          else if (partition !== null && fetcher.replicaId >= 0) replicaOf = partition;
+        } catch (e) {
+          out = errorPartition(p.partition, partitionErrorOf(e, broker.log, `Fetch ${name}-${p.partition}`).code);
+          log = null;
+          replicaOf = undefined;
+        }
       } else {
         try {
           log = findLog(broker, name!, p.partition) ?? null;
@@ -216,6 +223,11 @@ function readAll(states: PartitionState[], maxBytes: number, ctx: RequestContext
     s.range = null;
     if (s.log === null) continue;
     if (s.out.errorCode !== ErrorCode.NONE) continue;
+    if (s.replicaOf !== undefined && !s.replicaOf.isLeader) {
+      // Leadership moved while the follower's fetch waited: it must fetch from the new leader.
+      Object.assign(s.out, errorPartition(s.out.partitionIndex!, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+      continue;
+    }
     const log = s.log;
     try {
       const limit = Math.min(s.partitionMaxBytes, remaining);
