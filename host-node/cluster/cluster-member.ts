@@ -175,6 +175,26 @@ export class ClusterMember {
     }
     for (const t of image.topics.values()) this.known.set(t.name, { topicId: t.topicId, partitions: t.partitions.length });
     replicaManager.applyPartitionStates(partitionStatesOf(image), replicaEndpointsOf(image));
+    this.syncTopicConfigs(image);
+  }
+
+  /**
+   * Gives the local replicas of every topic the topic's overrides from the cluster metadata (retention,
+   * min.insync.replicas, …): the logs and the leader's acks=all check read them from the topic registry.
+   */
+  private syncTopicConfigs(image: ClusterImage): void {
+    const { context, log } = this.o;
+    for (const t of image.topics.values()) {
+      const local = context.topicRegistry.topic(t.name);
+      if (local === undefined || local.topicId !== t.topicId) continue;
+      const wanted = image.topicConfigs.get(t.name)?.config ?? {};
+      if (sameConfigs(local.configs, wanted)) continue;
+      try {
+        context.topicRegistry.setTopicConfigs(t.name, wanted);
+      } catch (e) {
+        log.error(`applying the configs of topic ${t.name}: ${(e as Error).message}`);
+      }
+    }
   }
 
   private onControllerChanged(image: ClusterImage): void {
@@ -244,6 +264,11 @@ export class ClusterMember {
     await replicaManager.shutdown();
     await this.session?.close().catch(() => {});
   }
+}
+
+function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => b[k] === a[k]);
 }
 
 /** The controller's image (exported for tests that compare what the controller sees with a broker's image). */

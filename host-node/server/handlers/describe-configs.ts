@@ -17,7 +17,7 @@ import type { ApiHandler } from '../registry.js';
 import { ResourceType, checkBrokerResource } from './admin-common.js';
 import { DescribeConfigsApi } from '../../../protocol/generated/describe-configs.js';
 
-export const describeConfigsHandler: ApiHandler<typeof ApiKey.DescribeConfigs, 'topicRegistry' | 'config' | 'nodeId'> = {
+export const describeConfigsHandler: ApiHandler<typeof ApiKey.DescribeConfigs, 'topicAdmin' | 'config' | 'nodeId'> = {
   api: DescribeConfigsApi,
   handle(request, ctx) {
     const b = ctx.broker;
@@ -30,7 +30,8 @@ export const describeConfigsHandler: ApiHandler<typeof ApiKey.DescribeConfigs, '
       if (res.resourceType === ResourceType.TOPIC) {
         const bad = invalidTopicNameReason(res.resourceName);
         if (bad) return { ...base, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad, configs: [] };
-        const t = b.topicRegistry.topic(res.resourceName);
+        // The topic admin: this broker's registry, or in a cluster the topic's configs in the cluster metadata.
+        const t = b.topicAdmin.topic(res.resourceName);
         if (!t) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${res.resourceName}' does not exist.`, configs: [] };
         configs = describeTopicConfigs(b.config, t.effective, t.configs);
       } else if (res.resourceType === ResourceType.BROKER) {
