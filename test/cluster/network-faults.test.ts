@@ -29,6 +29,7 @@ import { anomalyNames, describeAnomalies } from './support/history.js';
 import { ensureBuilt } from './support/processes.js';
 import { trialRow } from './support/campaigns/campaign.js';
 import { trial as partitionTrial } from './support/campaigns/cluster-partition.js';
+import { trial as etcdDownTrial, type EtcdDownTrialResult } from './support/campaigns/cluster-etcd-down.js';
 
 beforeAll(() => ensureBuilt(), 180_000);
 
@@ -53,5 +54,33 @@ describe('a broker cut off from clients, peers and etcd', () => {
     expect(c.lost.count).toBe(0);
     expect(c.inconsistentOffsets.count).toBe(0);
     expect(c.duplicates.count).toBe(0);
+  }, 150_000);
+});
+
+describe('etcd down', () => {
+  const common = (r: EtcdDownTrialResult) => {
+    const c = r.check;
+    console.log(JSON.stringify(trialRow(0, r)));
+    expect(r.ackedDuring, 'acks=all writes went on on unchanged leaders while etcd was down').toBeGreaterThan(0);
+    expect(r.leadersKeptDuring, 'every broker reported the same leaders and epochs as before, during the outage').toBe(true);
+    expect(r.createDuring, 'a CreateTopics succeeded while etcd was down').not.toBe(0);
+    expect(r.createdAfter, 'the topic asked for during the outage exists with leaders after it').toBe(true);
+    expect(c.lostChecked, 'the final read reached the end offsets').toBe(true);
+    expect(anomalyNames(c), describeAnomalies(c)).toEqual([]);
+    expect(c.lost.count).toBe(0);
+    expect(c.duplicates.count).toBe(0);
+  };
+
+  it('a short outage (SIGSTOP, shorter than the session timeout): writes go on, no leader changes, sessions survive', async () => {
+    const r = await etcdDownTrial({ seed: seedOf('etcd-down short'), log: (l) => console.log(l), length: 'short', kind: 'pause' });
+    common(r);
+    expect(r.sessionsKept, 'every broker kept its broker epoch').toBe(true);
+    expect(r.leadersChangedAfter, 'no partition changed leader or leader epoch').toBe(0);
+  }, 120_000);
+
+  it('a long outage (SIGKILL, restart on the data dir after more than the session timeout): brokers register again, nothing lost', async () => {
+    const r = await etcdDownTrial({ seed: seedOf('etcd-down long'), log: (l) => console.log(l), length: 'long', kind: 'kill' });
+    common(r);
+    expect(r.sessionsKept, 'every broker registered again with a new broker epoch').toBe(false);
   }, 150_000);
 });
