@@ -96,7 +96,8 @@ export async function trial(o: { seed: number; log: (line: string) => void; leng
     if (!createdAfter) o.log(`seed ${o.seed}: the topic asked for during the outage has no leaders after it; broker logs:\n${c.logTails(3000)}`);
     const settled = await pollUntil(() => c.waitPartitions(1, TOPIC, (ps) => ps.every((p) => p.leader >= 0 && p.isr.length === 3), 1000), (v) => v !== null, 45_000);
     const agreed = await pollUntil(() => leadersSeenByAll(c), (v) => v !== null && v.every((x) => x === v[0]), 15_000);
-    const epochsAfter = await Promise.all(c.nodes.map((n) => c.brokerEpoch(n.id)));
+    const registered = await pollUntil(() => Promise.all(c.nodes.map((n) => c.brokerEpoch(n.id))), (es) => es.every((e) => e > 0), 30_000);
+    const epochsAfter = registered ?? (await Promise.all(c.nodes.map((n) => c.brokerEpoch(n.id))));
     const leadersChangedAfter = countChanged(before?.[0] ?? '', agreed?.[0] ?? '');
 
     const produced = await prod.done;
