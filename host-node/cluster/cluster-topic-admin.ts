@@ -30,6 +30,20 @@ export interface ClusterTopicAdminOptions {
   readonly defaultTimeoutMs?: number;
 }
 
+/**
+ * An etcd write of an admin request. etcd unreachable (down, cut off, or the client's circuit breaker
+ * open after failures) is a timeout for the client, as Kafka answers when ZooKeeper does not respond,
+ * not an unexpected server error.
+ */
+async function metadataWrite<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (e instanceof AdminError) throw e;
+    throw new AdminError(ErrorCode.REQUEST_TIMED_OUT, `The cluster metadata store (etcd) did not take the change: ${(e as Error).message}`);
+  }
+}
+
 export class ClusterTopicAdmin implements TopicAdmin {
   private readonly store: EtcdMetadataStore;
   private readonly image: ClusterImage;
@@ -97,7 +111,7 @@ export class ClusterTopicAdmin implements TopicAdmin {
       createdMs: Date.now(),
     };
     if (validateOnly) return info;
-    const r = await this.store.createTopic(name, { topicId, partitions, adding: new Map(), removing: new Map() }, configs);
+    const r = await metadataWrite(() => this.store.createTopic(name, { topicId, partitions, adding: new Map(), removing: new Map() }, configs));
     if (!r.ok)
       throw new AdminError(ErrorCode.TOPIC_ALREADY_EXISTS, r.reason === 'exists' ? `Topic '${name}' already exists.` : `Topic '${name}' is marked for deletion.`);
     await this.waitForLeaders(name, partitions.length, r.revision, timeoutMs);
@@ -136,7 +150,7 @@ export class ClusterTopicAdmin implements TopicAdmin {
     if (!t) throw new AdminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
     if (isInternalTopic(name)) throw new AdminError(ErrorCode.INVALID_REQUEST, `Topic ${name} is an internal topic and cannot be deleted.`);
     const info = this.topicInfo(t);
-    await this.store.putAdminRequest({ kind: 'deleteTopic', topic: name });
+    await metadataWrite(() => this.store.putAdminRequest({ kind: 'deleteTopic', topic: name }));
     const gone = await waitForImage(this.image, (img) => !img.topics.has(name) || img.topics.get(name)!.topicId !== t.topicId, timeoutMs);
     if (!gone) throw new AdminError(ErrorCode.REQUEST_TIMED_OUT, `Topic ${name} is marked for deletion; the controller has not finished deleting it yet.`);
     return info;
@@ -169,7 +183,7 @@ export class ClusterTopicAdmin implements TopicAdmin {
     }
     const info = { ...this.topicInfo(t), partitions: count };
     if (validateOnly) return info;
-    const r = await this.store.updateTopic(name, { topicId: t.topicId, partitions: [...t.partitions, ...added], adding: t.adding, removing: t.removing }, t.modRevision);
+    const r = await metadataWrite(() => this.store.updateTopic(name, { topicId: t.topicId, partitions: [...t.partitions, ...added], adding: t.adding, removing: t.removing }, t.modRevision));
     // The topic moved since this broker read it (a reassignment step, another CreatePartitions): the client retries.
     if (!r.ok) throw new AdminError(ErrorCode.REASSIGNMENT_IN_PROGRESS, `Topic ${name} changed while its partitions were being created; try again.`);
     await this.waitForLeaders(name, count, r.revision, timeoutMs);
@@ -184,7 +198,7 @@ export class ClusterTopicAdmin implements TopicAdmin {
     if (validateOnly) return info;
     // The last writer wins, as Kafka's config changes do: a conflict only means this image was behind.
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const r = await this.store.updateTopicConfig(name, overrides, this.image.topicConfigs.get(name)?.modRevision ?? 0);
+      const r = await metadataWrite(() => this.store.updateTopicConfig(name, overrides, this.image.topicConfigs.get(name)?.modRevision ?? 0));
       if (r.ok) {
         await waitForImage(this.image, (img) => img.revision >= r.revision, this.defaultTimeoutMs);
         return info;
