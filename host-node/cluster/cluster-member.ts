@@ -159,15 +159,14 @@ export class ClusterMember {
   /** Hands every partition state to the replica manager; drops the partitions of topics that are gone or recreated. */
   private syncReplicas(image: ClusterImage): void {
     const { replicaManager, context, log } = this.o;
-    const gone: { topic: string; partition: number }[] = [];
     for (const [topic, k] of this.known) {
       const t = image.topics.get(topic);
       if (t && t.topicId === k.topicId) continue;
-      for (let p = 0; p < k.partitions; p++) gone.push({ topic, partition: p });
       this.known.delete(topic);
+      const partitions = Array.from({ length: k.partitions }, (_, partition) => ({ topic, partition }));
+      replicaManager.removePartitions(partitions, { deleteLogs: false, topicDeleted: true });
       if (context.topicRegistry.topic(topic) === undefined) continue;
       try {
-        replicaManager.removePartitions(gone.filter((g) => g.topic === topic), false);
         context.topicRegistry.deleteTopic(topic, { allowInternal: true });
       } catch (e) {
         log.error(`removing deleted topic ${topic}: ${(e as Error).message}`);
