@@ -3,6 +3,7 @@
 // revision they read, controller writes also the controller epoch's mod revision (the fence), so a
 // deposed controller or a stale leader can never overwrite newer state. etcd's client-side election is not
 // used: the revisions are the safety.
+import { noop } from 'cockatiel';
 import { Etcd3, type Namespace } from 'etcd3';
 import { invariant } from '../../common/invariant.js';
 import { BrokerSession } from './broker-session.js';
@@ -75,7 +76,14 @@ export class EtcdMetadataStore {
   static async connect(connect: string, opts: MetadataStoreOptions = {}): Promise<EtcdMetadataStore> {
     const { hosts, root } = etcdConnectOrThrow(connect);
     const timeoutMs = opts.requestTimeoutMs ?? 5000;
-    const client = new Etcd3({ hosts, defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeoutMs }) });
+    const client = new Etcd3({
+      hosts,
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeoutMs }),
+      // No circuit breaker per host (etcd3's default opens for 5 s after 3 failures): after an etcd restart
+      // it refused the keep-alives that would have kept every broker's session. Each call has its deadline;
+      // the callers retry.
+      faultHandling: { host: () => noop },
+    });
     const store = new EtcdMetadataStore(client, root === '' ? client : client.namespace(root), root);
     try {
       await store.ns.get(K.CLUSTER_ID_KEY).exec();
