@@ -374,6 +374,12 @@ export class Partition {
     this.log.truncateFullyAndStartAt(offset);
   }
 
+  /** The leader's log start moved (DeleteRecords, retention): this replica's follows, up to its own HW. */
+  updateFollowerLogStartOffset(leaderLogStartOffset: number): void {
+    const start = Math.min(leaderLogStartOffset, this.log.highWatermark);
+    if (start > this.log.logStartOffset) this.log.deleteRecordsBefore(start);
+  }
+
   /** Follower HW = min(leader's HW, own log end); it only grows here (truncation may lower it). */
   updateFollowerHighWatermark(leaderHighWatermark: number): void {
     const hw = Math.min(leaderHighWatermark, this.log.logEndOffset);

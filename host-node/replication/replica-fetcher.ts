@@ -248,6 +248,7 @@ export class ReplicaFetcher {
       const records = data.records;
       if (records !== null && records.length > 0) p.appendRecordsAsFollower(records);
       p.updateFollowerHighWatermark(Number(data.highWatermark));
+      p.updateFollowerLogStartOffset(Number(data.logStartOffset));
     } catch (err) {
       this.backOff(e, (err as Error).message);
     }

@@ -113,6 +113,8 @@ export interface ReplicaLog {
   appendAsFollower(records: Uint8Array): AppendInfo;
   truncateTo(offset: number): void;
   truncateFullyAndStartAt(offset: number): void;
+  /** Moves the log start up to `offset` (≤ the high watermark); returns the log start. */
+  deleteRecordsBefore(offset: number): number;
   endOffsetForEpoch(epoch: number): EpochEndOffset;
   /** A new leader's epoch starts at its log end (ignored unless newer than the cache's latest). */
   maybeAssignEpochStartOffset(epoch: number, startOffset: number): void;

@@ -32,6 +32,17 @@ describe('follower recovery and leader durability', () => {
     expect(logBytes(logOf(c, 2)).equals(logBytes(logOf(c, 1)))).toBe(true);
   });
 
+  it('followers move their log start up to the leader\'s', async () => {
+    const c = (cluster = await startCluster([1, 2, 3]));
+    c.publish({ topic: T, partition: 0, replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1, leaderEpoch: 0 });
+    const to1 = await c.connect(1);
+    for (let i = 0; i < 5; i++) expect(partitionOf(await produce(to1, T, batch(1, i), -1)).errorCode).toBe(ErrorCode.NONE);
+    expect(logOf(c, 1).deleteRecordsBefore(3)).toBe(3);
+    expect(partitionOf(await produce(to1, T, batch(1, 5), -1)).errorCode).toBe(ErrorCode.NONE);
+    await waitFor('follower log starts at 3', () => [2, 3].every((id) => logOf(c, id).logStartOffset === 3));
+    for (const id of [2, 3]) expect(logBytes(logOf(c, id)).equals(logBytes(logOf(c, 1)))).toBe(true);
+  });
+
   it('acks=all is not answered before the leader\'s flush policy made the batch durable, even with every follower holding it', async () => {
     const c = (cluster = await startCluster([1, 2], { sets: { 'log.flush.interval.messages': '1000000' } }));
     c.publish({ topic: T, partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0 });
