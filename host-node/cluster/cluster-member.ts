@@ -151,7 +151,10 @@ export class ClusterMember {
 
   private onImageChange(changes: readonly ImageChange[], image: ClusterImage): void {
     if (this.closed) return;
-    if (this.fence !== null) for (const e of this.events.eventsOf(changes, image)) this.o.controller.enqueue(e);
+    // The event source tracks the brokers' epochs on every change, controller or not: a broker that
+    // re-registered while another broker was the controller must expire later with its current epoch.
+    const events = this.events.eventsOf(changes, image);
+    if (this.fence !== null) for (const e of events) this.o.controller.enqueue(e);
     if (changes.some((c) => c.type === 'controllerChanged')) this.onControllerChanged(image);
     if (this.session !== null && changes.some((c) => c.type !== 'controllerChanged' && c.type !== 'adminRequestAdded' && c.type !== 'adminRequestRemoved'))
       this.syncReplicas(image);
@@ -197,6 +200,9 @@ export class ClusterMember {
       log.info(`this broker is the controller (controller epoch ${fence.controllerEpoch})`);
       const image = await new EtcdControllerPort(cluster.store).load();
       controller.enqueue({ type: 'BecameController', epoch: fence.controllerEpoch, fence: fence.epochRevision, image });
+      // Changes the watch delivered while the image above was loading were queued ahead of the claim and
+      // dropped (no controller yet); one more full read after it acts on them.
+      controller.enqueue({ type: 'Resync' });
       this.startImbalanceChecks();
     } catch (e) {
       log.warn(`claiming the controller failed: ${(e as Error).message}`);
