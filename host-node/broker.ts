@@ -219,6 +219,7 @@ function createContext({ config, clusterId, handlers, topicRegistry, core, log, 
     groupCoordinator: undefined,
     metrics: undefined,
     replicaManager: undefined,
+    ...(cluster ? { elections: cluster.elections, reassignments: cluster.reassignments } : {}),
   };
 }
 

@@ -8,7 +8,8 @@ import type { TopicPartition } from '../client/consumer.js';
 import { KafkaProtocolError } from '../../client/errors.js';
 import { commandLine, describeError, intOption, parseOrUsage, processIO, UsageError, type ToolIO } from './client-tool.js';
 import { byTopicPartition, readReassignmentFile, readTopicsFile, reassignmentJson, ToolError, type PartitionTarget } from './partition-json.js';
-import { generateAssignment } from './reassign-generate.js';
+import { generateAssignment, ReassignmentCommandError } from '../controller/reassignment-json.js';
+import { AssignmentError } from '../controller/assignment-error.js';
 
 const USAGE = `Usage: rivulet reassign-partitions --bootstrap-server <host:port> <action> [options]
 
@@ -26,7 +27,7 @@ Options:
   --reassignment-json-file <file>   {"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1,2],"log_dirs":["any","any"]}]}
   --topics-to-move-json-file <file> {"version":1,"topics":[{"topic":"t"}]} (with --generate).
   --broker-list <ids>               Target brokers, e.g. 1,2,3 (with --generate).
-  --disable-rack-aware              Accepted; --generate spreads replicas round-robin without racks.
+  --disable-rack-aware              With --generate: spread replicas without the brokers' racks.
   --additional                      With --execute: start even while other reassignments run.
   --throttle <bytes/s>              Accepted but not applied: Rivulet does not throttle replication.
   --preserve-throttles              Accepted (there are no throttles to clear).
@@ -124,28 +125,24 @@ function currentAssignment(topics: Map<string, TopicDescription>, targets: reado
   });
 }
 
+/**
+ * Kafka's --generate: every topic re-spread over --broker-list with the controller's assignment rules,
+ * rack-aware with the racks the brokers registered (unless --disable-rack-aware), keeping its replication factor.
+ */
 async function generate(admin: Admin, values: Values, io: ToolIO): Promise<number> {
   const names = readTopicsFile(values['topics-to-move-json-file']!);
   const brokers = brokerList(values['broker-list']!);
-  await checkBrokers(admin, brokers);
+  const cluster = await admin.describeCluster();
+  const racks = new Map(cluster.brokers.map((b) => [b.nodeId, b.rack] as const));
+  for (const id of brokers) if (!racks.has(id)) throw new ToolError(`Unknown broker id ${id}`);
   const topics = await describe(admin, names);
-  const current: PartitionTarget[] = [];
-  const proposed: PartitionTarget[] = [];
-  for (const name of [...names].sort()) {
-    const t = topics.get(name)!;
-    const rf = t.partitions[0]?.replicas.length ?? 1;
-    let plan: number[][];
-    try {
-      plan = generateAssignment(brokers, t.partitions.length, rf);
-    } catch (e) {
-      throw new ToolError((e as Error).message);
-    }
-    for (const p of t.partitions) {
-      current.push({ topic: name, partition: p.partition, replicas: p.replicas });
-      proposed.push({ topic: name, partition: p.partition, replicas: plan[p.partition] ?? plan[0]! });
-    }
+  const current = new Map([...names].sort().map((n) => [n, [...topics.get(n)!.partitions].sort((a, b) => a.partition - b.partition).map((p) => p.replicas)] as const));
+  try {
+    io.stdout.write(generateAssignment(current, brokers, racks, { rackAware: !values['disable-rack-aware'] }).text);
+  } catch (e) {
+    if (e instanceof AssignmentError || e instanceof ReassignmentCommandError) throw new ToolError(e.message);
+    throw e;
   }
-  io.stdout.write(`Current partition replica assignment\n${reassignmentJson(current)}\n\nProposed partition reassignment configuration\n${reassignmentJson(proposed)}\n`);
   return 0;
 }
 

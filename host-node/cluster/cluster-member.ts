@@ -83,6 +83,7 @@ export class ClusterMember {
   private fence: ControllerFence | null = null;
   private claiming = false;
   private closed = false;
+  private imbalanceTimer: ReturnType<typeof setInterval> | null = null;
   private readonly events: ControllerEventSource;
   private readonly unsubscribe: () => void;
   /** Partitions (topic → count) the replica manager was last told about, to remove what disappears. */
@@ -150,7 +151,10 @@ export class ClusterMember {
 
   private onImageChange(changes: readonly ImageChange[], image: ClusterImage): void {
     if (this.closed) return;
-    if (this.fence !== null) for (const e of this.events.eventsOf(changes, image)) this.o.controller.enqueue(e);
+    // The event source tracks the brokers' epochs on every change, controller or not: a broker that
+    // re-registered while another broker was the controller must expire later with its current epoch.
+    const events = this.events.eventsOf(changes, image);
+    if (this.fence !== null) for (const e of events) this.o.controller.enqueue(e);
     if (changes.some((c) => c.type === 'controllerChanged')) this.onControllerChanged(image);
     if (this.session !== null && changes.some((c) => c.type !== 'controllerChanged' && c.type !== 'adminRequestAdded' && c.type !== 'adminRequestRemoved'))
       this.syncReplicas(image);
@@ -215,6 +219,10 @@ export class ClusterMember {
       log.info(`this broker is the controller (controller epoch ${fence.controllerEpoch})`);
       const image = await new EtcdControllerPort(cluster.store).load();
       controller.enqueue({ type: 'BecameController', epoch: fence.controllerEpoch, fence: fence.epochRevision, image });
+      // Changes the watch delivered while the image above was loading were queued ahead of the claim and
+      // dropped (no controller yet); one more full read after it acts on them.
+      controller.enqueue({ type: 'Resync' });
+      this.startImbalanceChecks();
     } catch (e) {
       log.warn(`claiming the controller failed: ${(e as Error).message}`);
     } finally {
@@ -225,7 +233,26 @@ export class ClusterMember {
   private resignController(reason: string): void {
     if (this.fence === null) return;
     this.fence = null;
+    this.stopImbalanceChecks();
     this.o.controller.resign(reason);
+  }
+
+  /**
+   * auto.leader.rebalance.enable: while this broker is the controller, a LeaderImbalanceCheck every
+   * leader.imbalance.check.interval.seconds (the controller moves leadership back to preferred replicas).
+   */
+  private startImbalanceChecks(): void {
+    const { config } = this.o.context;
+    if (!config.get('auto.leader.rebalance.enable') || this.imbalanceTimer !== null) return;
+    this.imbalanceTimer = setInterval(() => {
+      if (this.fence !== null && !this.closed) this.o.controller.enqueue({ type: 'LeaderImbalanceCheck' });
+    }, config.get('leader.imbalance.check.interval.seconds') * 1000);
+    this.imbalanceTimer.unref?.();
+  }
+
+  private stopImbalanceChecks(): void {
+    if (this.imbalanceTimer !== null) clearInterval(this.imbalanceTimer);
+    this.imbalanceTimer = null;
   }
 
   /**

@@ -5,6 +5,7 @@
 import type { BrokerConfig } from '../config/index.js';
 import { KafkaController, DEFAULT_CONTROLLER_CONFIG, type KafkaControllerConfig } from '../controller/controller.js';
 import type { ClusterView } from '../server/cluster-view.js';
+import type { LeaderElections, PartitionReassignments } from '../server/partition-admin.js';
 import type { BrokerContext } from '../server/context.js';
 import { ReplicaManager } from '../replication/replica-manager.js';
 import { registryLogSource } from '../replication/registry-logs.js';
@@ -15,6 +16,7 @@ import { AdminError, type TopicRegistry } from '../topics/topic-registry.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../util/log.js';
 import { ClusterMember, etcdIsrStore } from './cluster-member.js';
+import { clusterElections, clusterReassignments } from './cluster-partition-admin.js';
 import { openClusterMetadata, type ClusterMetadata } from './cluster-metadata.js';
 import { ClusterTopicAdmin } from './cluster-topic-admin.js';
 import { EtcdControllerPort } from './controller-bridge.js';
@@ -27,6 +29,8 @@ export interface ClusterServices {
   readonly clusterView: ClusterView;
   readonly metadata: TopicMetadataSource;
   readonly topicAdmin: TopicAdmin;
+  readonly elections: LeaderElections;
+  readonly reassignments: PartitionReassignments;
 }
 
 export function clusterServices(cluster: ClusterMetadata, config: BrokerConfig, topicRegistry: TopicRegistry, log: Logger): ClusterServices {
@@ -48,7 +52,14 @@ export function clusterServices(cluster: ClusterMetadata, config: BrokerConfig, 
     );
     return ErrorCode.LEADER_NOT_AVAILABLE;
   };
-  return { clusterView: imageClusterView(cluster.image), metadata: new ImageTopicMetadata(cluster.image, autoCreate), topicAdmin };
+  const admin = { store: cluster.store, image: cluster.image };
+  return {
+    clusterView: imageClusterView(cluster.image),
+    metadata: new ImageTopicMetadata(cluster.image, autoCreate),
+    topicAdmin,
+    elections: clusterElections(admin),
+    reassignments: clusterReassignments(admin),
+  };
 }
 
 function replicationConfigOf(config: BrokerConfig): ReplicationConfig {

@@ -63,7 +63,7 @@ function adminEventOf(key: string, value: string, modRevision: number): Controll
       case 'deleteTopicRequest':
         return { type: 'DeleteTopicRequested', topic: k.topic, modRevision };
       case 'reassignRequest': {
-        const target = isCancellation(value) ? null : R.decodeReassignRequest(key, value);
+        const target = R.decodeReassignRequest(key, value);
         return { type: 'ReassignmentRequested', request: { value: { topic: k.topic, partition: k.partition, target }, modRevision } };
       }
       case 'electRequest':
@@ -76,16 +76,6 @@ function adminEventOf(key: string, value: string, modRevision: number): Controll
   } catch (e) {
     if (e instanceof R.MetadataRecordError) return null;
     throw e;
-  }
-}
-
-/** `{"target":null}`: cancel the partition's reassignment (AlterPartitionReassignments with a null target). */
-function isCancellation(value: string): boolean {
-  try {
-    const v = JSON.parse(value) as unknown;
-    return typeof v === 'object' && v !== null && (v as { target?: unknown }).target === null;
-  } catch {
-    return false;
   }
 }
 

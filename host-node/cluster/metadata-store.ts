@@ -42,7 +42,8 @@ export type AlterPartitionResult =
 
 export type AdminRequest =
   | { readonly kind: 'deleteTopic'; readonly topic: string }
-  | { readonly kind: 'reassign'; readonly topic: string; readonly partition: number; readonly target: readonly number[] }
+  /** target null: cancel the reassignment in progress. */
+  | { readonly kind: 'reassign'; readonly topic: string; readonly partition: number; readonly target: readonly number[] | null }
   | { readonly kind: 'elect'; readonly topic: string; readonly partition: number; readonly type: R.ElectionType }
   | { readonly kind: 'shutdown'; readonly brokerId: number; readonly brokerEpoch: number };
 
@@ -252,10 +253,11 @@ export class EtcdMetadataStore {
     return { ok: false, reason: current?.partitionEpoch === expectedModRevision ? 'stale-broker-epoch' : 'conflict', current };
   }
 
-  /** Puts an administrative request for the controller (any broker may). */
-  async putAdminRequest(req: AdminRequest): Promise<void> {
+  /** Puts an administrative request for the controller (any broker may); resolves with the put's revision. */
+  async putAdminRequest(req: AdminRequest): Promise<number> {
     const [key, value] = adminEntry(req);
-    await this.ns.put(key).value(value);
+    const res = await this.ns.put(key).value(value).exec();
+    return Number(res.header.revision);
   }
 
   /** Removes an administrative request (the controller, once it is done; fenced). */

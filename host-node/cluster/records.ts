@@ -192,9 +192,12 @@ export function decodeTopicConfig(key: string, text: string): Record<string, str
 
 // ---- /admin/* ---------------------------------------------------------------------------------------------------
 
-export const encodeReassignRequest = (target: readonly number[]): string => JSON.stringify({ target });
-export function decodeReassignRequest(key: string, text: string): number[] {
-  const ids = brokerIds(key, object(key, parseJson(key, text)).target, 'target');
+/** A target replica list, or null to cancel the partition's reassignment in progress. */
+export const encodeReassignRequest = (target: readonly number[] | null): string => JSON.stringify({ target });
+export function decodeReassignRequest(key: string, text: string): number[] | null {
+  const raw = object(key, parseJson(key, text)).target;
+  if (raw === null) return null;
+  const ids = brokerIds(key, raw, 'target');
   if (ids.length === 0) throw new MetadataRecordError(key, 'target is empty');
   return ids;
 }

@@ -80,18 +80,33 @@ export class ReplicaManager {
   }
 
   /**
-   * Applies partition states (and the brokers' endpoints) from the metadata. Partitions this broker is no
-   * longer a replica of stop; their logs stay until removePartitions is told to delete them.
+   * Applies partition states (and the brokers' endpoints) from the metadata. A partition whose replica set
+   * no longer holds this broker (a reassignment moved it away, possibly while this broker was down) stops,
+   * and its log here is deleted, as Kafka's StopReplica with deletion does.
    */
   applyPartitionStates(states: readonly PartitionState[], brokers: ReadonlyMap<number, BrokerEndpoint>): void {
     invariant(!this.closed, 'partition states applied to a running replica manager');
     this.updateBrokers(brokers);
+    const strays: TopicPartition[] = [];
     for (const s of states) {
       this.recordLeader(s);
       if (s.replicas.includes(this.brokerId)) this.applyState(s);
-      else this.stopPartition(s.topic, s.partition);
+      else if (this.partitions.has(key(s.topic, s.partition)) || this.hasLog(s.topic, s.partition)) {
+        this.stopPartition(s.topic, s.partition);
+        strays.push({ topic: s.topic, partition: s.partition });
+      }
     }
+    if (strays.length > 0) this.o.logs.deletePartitionLogs(strays);
     this.assignFetchers();
+  }
+
+  private hasLog(topic: string, partition: number): boolean {
+    try {
+      return this.o.logs.existingLog(topic, partition) !== undefined;
+    } catch {
+      // A log that failed to load is left for the operator.
+      return false;
+    }
   }
 
   /**
@@ -151,7 +166,12 @@ export class ReplicaManager {
       this.detachFetcher(p);
       if (s.leader === this.brokerId) p.makeLeader(s);
       else p.makeFollower(s);
-    } else if (s.leaderEpoch === p.leaderEpoch && s.partitionEpoch > p.partitionEpoch) p.updateAssignmentAndIsr(s);
+    } else if (s.leaderEpoch === p.leaderEpoch && (s.partitionEpoch > p.partitionEpoch || !sameReplicas(s.replicas, p.replicas))) {
+      // A reassignment changes the replica set in the topic's assignment, not in the partition state: the
+      // leader must learn of the new replicas (to track them and add them to the ISR) all the same. An ISR
+      // this leader changed itself more recently than the image shows is kept.
+      p.updateAssignmentAndIsr(s.partitionEpoch >= p.partitionEpoch ? s : { ...s, isr: [...p.isr], partitionEpoch: p.partitionEpoch });
+    }
   }
 
   private createPartition(s: PartitionState): Partition {
@@ -246,6 +266,10 @@ export class ReplicaManager {
   private maybeShrinkIsrs(): void {
     for (const p of this.partitions.values()) if (p.isLeader) p.maybeShrinkIsr();
   }
+}
+
+function sameReplicas(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
 function key(topic: string, partition: number): string {
