@@ -231,7 +231,9 @@ async function killLeaderOnce(admin: Admin, producer: Producer, topic: string): 
   let ms = -1;
   for (let i = 0; ms < 0; i++) {
     try {
-      await producer.send({ topic, partition: 0, value: `after-${i}` });
+      // Bounded: a leader that is never replaced fails the bench instead of hanging it.
+      const left = 60_000 - (performance.now() - t0);
+      await Promise.race([producer.send({ topic, partition: 0, value: `after-${i}` }), sleep(Math.max(0, left)).then(() => Promise.reject(new Error('timeout')))]);
       ms = performance.now() - t0;
     } catch {
       if (performance.now() - t0 > 60_000) throw new Error('no acks=all record acknowledged within 60 s of the leader kill');
