@@ -18,7 +18,7 @@ import { registerDefaultHandlers } from './server/handlers/index.js';
 import { loadOrCreateMetaProperties } from './server/meta-properties.js';
 import { HandlerRegistry } from './server/registry.js';
 import { RecordFormats } from './server/data/records.js';
-import { brokerMetricsSource } from './server/metrics-source.js';
+import { brokerMetricsSource, type ControllerStatsView } from './server/metrics-source.js';
 import type { TopicMetadataSource } from './topics/metadata.js';
 import { TopicRegistry } from './topics/topic-registry.js';
 import { attachGroupCoordinator } from './server/group-services.js';
@@ -129,7 +129,7 @@ async function startWithMetadata(options: StartBrokerOptions, config: BrokerConf
   attachGroupCoordinator(context, { core });
   if (options.replication) context.replicaManager = createReplicaManager(context, options.replication);
   const member = cluster?.mode.attachClusterReplication(context, cluster.metadata);
-  const metricsModule = await attachMetrics(context, topicRegistry);
+  const metricsModule = await attachMetrics(context, topicRegistry, member);
   const frameArena = createFrameArena(storageCore);
   const started = await startListeners(context, options.onConnection, metricsModule, frameArena);
 
@@ -243,11 +243,17 @@ type MetricsModule = typeof import('./metrics/index.js');
  * Prometheus metrics (docs/metrics.md), when `metrics.port` is not -1: counters handlers bump, read when
  * /metrics is scraped. Returns the metrics module for starting the HTTP server, or undefined.
  */
-async function attachMetrics(context: BrokerContext, topicRegistry: TopicRegistry): Promise<MetricsModule | undefined> {
+async function attachMetrics(context: BrokerContext, topicRegistry: TopicRegistry, controller: ControllerStatsView | undefined): Promise<MetricsModule | undefined> {
   if (context.config.get('metrics.port') === -1) return undefined;
   // Loaded only when asked for: prom-client alone takes ~70 ms to load, a quarter of the start-up time.
   const metricsModule = await import('./metrics/index.js');
-  const source = brokerMetricsSource(context.logManager, () => context.groupCoordinator);
+  const source = brokerMetricsSource({
+    logManager: context.logManager,
+    groups: () => context.groupCoordinator,
+    replicaManager: () => context.replicaManager,
+    minInsyncReplicas: (topic) => topicRegistry.topicConfig(topic)?.['min.insync.replicas'] ?? topicRegistry.defaultTopicConfig()['min.insync.replicas'],
+    controller,
+  });
   const m = (context.metrics = new metricsModule.BrokerMetrics(source));
   topicRegistry.onChange((c) => {
     if (c.type === 'deleted') m.forgetTopic(c.topic.name);

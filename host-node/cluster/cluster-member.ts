@@ -102,6 +102,14 @@ export class ClusterMember {
     return this.fence !== null && this.o.controller.isActive;
   }
 
+  /** Partitions whose leader is -1 or a broker not registered (Kafka's offline partitions), from the image. */
+  offlinePartitionCount(): number {
+    const image = this.o.cluster.image;
+    let n = 0;
+    for (const states of image.partitionStates.values()) for (const s of states.values()) if (s.leader < 0 || !image.brokers.has(s.leader)) n++;
+    return n;
+  }
+
   /** Registers in etcd (the listeners are bound: their advertised endpoints are known), then acts on the image. */
   async start(): Promise<void> {
     await this.register();

@@ -6,7 +6,7 @@
 // numbers (and from the MetricsSource: partition logs, consumer groups) only when /metrics is scraped, by
 // `collect()`.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { GroupOffsetStats, MetricsSource, PartitionLogStats } from './source.js';
+import type { GroupOffsetStats, MetricsSource, PartitionLogStats, ReplicationStats } from './source.js';
 
 /** Request latency buckets, in milliseconds (Kafka's RequestMetrics report ms). */
 export const REQUEST_TIME_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
@@ -48,6 +48,7 @@ export class BrokerMetrics {
     this.registerPurgatoryMetrics();
     this.registerSocketServerMetrics();
     this.registerLogMetrics();
+    this.registerReplicationMetrics();
     this.registerConsumerGroupMetrics();
   }
 
@@ -154,6 +155,47 @@ export class BrokerMetrics {
     logGauge('kafka_log_log_size', 'Bytes of the partition log on disk, all segments (Kafka kafka.log Log Size).', (l) => l.size);
     logGauge('kafka_log_log_logendoffset', 'Offset the next appended record gets (Kafka kafka.log Log LogEndOffset).', (l) => l.logEndOffset);
     logGauge('kafka_log_log_logstartoffset', 'First offset still in the log (Kafka kafka.log Log LogStartOffset).', (l) => l.logStartOffset);
+  }
+
+  /**
+   * Kafka's ReplicaManager and KafkaController gauges, and the ISR change rates as counters. The first one
+   * collected reads the source once per scrape; the others use that row.
+   */
+  private registerReplicationMetrics(): void {
+    const reg = this.registry;
+    const source = this.source;
+    let stats: ReplicationStats | undefined;
+    const read = (first: boolean): ReplicationStats => {
+      if (first || stats === undefined) stats = source.replication();
+      return stats;
+    };
+    const gauge = (name: string, help: string, field: keyof ReplicationStats, first = false) =>
+      new Gauge({
+        name,
+        help,
+        registers: [reg],
+        collect() {
+          this.set(read(first)[field]);
+        },
+      });
+    const counter = (name: string, help: string, field: keyof ReplicationStats) =>
+      new Counter({
+        name,
+        help,
+        registers: [reg],
+        collect() {
+          this.reset();
+          this.inc(read(false)[field]);
+        },
+      });
+    gauge('kafka_server_replicamanager_underreplicatedpartitions', 'Partitions this broker leads whose ISR is smaller than their replica set (Kafka ReplicaManager UnderReplicatedPartitions).', 'underReplicatedPartitions', true);
+    gauge('kafka_server_replicamanager_underminisrpartitioncount', 'Partitions this broker leads whose ISR is smaller than min.insync.replicas (Kafka ReplicaManager UnderMinIsrPartitionCount).', 'underMinIsrPartitions');
+    gauge('kafka_server_replicamanager_leadercount', 'Partitions this broker leads (Kafka ReplicaManager LeaderCount).', 'leaderCount');
+    gauge('kafka_server_replicamanager_partitioncount', 'Partitions this broker holds a replica of (Kafka ReplicaManager PartitionCount).', 'partitionCount');
+    counter('kafka_server_replicamanager_isrshrinks_total', 'ISR shrinks made by this broker as leader (Kafka ReplicaManager IsrShrinksPerSec).', 'isrShrinks');
+    counter('kafka_server_replicamanager_isrexpands_total', 'ISR expands made by this broker as leader (Kafka ReplicaManager IsrExpandsPerSec).', 'isrExpands');
+    gauge('kafka_controller_kafkacontroller_activecontrollercount', '1 on the active controller, 0 elsewhere (Kafka KafkaController ActiveControllerCount).', 'activeController');
+    gauge('kafka_controller_kafkacontroller_offlinepartitionscount', 'Partitions without a live leader, reported by the active controller (Kafka KafkaController OfflinePartitionsCount).', 'offlinePartitions');
   }
 
   /**

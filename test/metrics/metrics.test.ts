@@ -183,6 +183,20 @@ describe('Prometheus metrics', () => {
     expect(value(again.samples, 'kafka_server_brokertopicmetrics_messagesin_total', t)).toBe(N + 5);
   });
 
+  it('reports a single broker as Kafka reports a one-broker cluster: leader of every partition, the controller', async () => {
+    const { samples } = await scrape(url);
+    const logs = samples.filter((s) => s.name === 'kafka_log_log_size').length;
+    expect(logs).toBeGreaterThanOrEqual(2);
+    expect(value(samples, 'kafka_server_replicamanager_partitioncount')).toBe(logs);
+    expect(value(samples, 'kafka_server_replicamanager_leadercount')).toBe(logs);
+    expect(value(samples, 'kafka_server_replicamanager_underreplicatedpartitions')).toBe(0);
+    expect(value(samples, 'kafka_server_replicamanager_underminisrpartitioncount')).toBe(0);
+    expect(value(samples, 'kafka_server_replicamanager_isrshrinks_total')).toBe(0);
+    expect(value(samples, 'kafka_server_replicamanager_isrexpands_total')).toBe(0);
+    expect(value(samples, 'kafka_controller_kafkacontroller_activecontrollercount')).toBe(1);
+    expect(value(samples, 'kafka_controller_kafkacontroller_offlinepartitionscount')).toBe(0);
+  });
+
   it('shows long-poll fetches in the Fetch purgatory while they wait', async () => {
     b.createTopic('waiting', 1);
     const w = await KafkaTestClient.connect(b.port);
