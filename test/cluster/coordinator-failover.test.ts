@@ -1,0 +1,182 @@
+// Group coordinators follow the leadership of __consumer_offsets in a cluster: three in-process brokers on
+// a real etcd, the offsets topic replicated (RF 3, min.insync.replicas 2). A kafkajs consumer group commits,
+// the broker coordinating it is closed (its offsets partition gets a new leader), and the consumers find
+// the new coordinator, rejoin and resume at the commits: every record consumed exactly once.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker, type RunningBroker } from '../../host-node/broker.js';
+import { createLogger, silentLogger } from '../../host-node/util/log.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { ApiKey } from '../../protocol/generated/index.js';
+import { KafkaTestClient } from '../helpers/broker.js';
+import { startEtcd, type EtcdHandle } from '../helpers/etcd.js';
+
+const require = createRequire(import.meta.url);
+const { Kafka, logLevel } = require('kafkajs');
+
+const IDS = [1, 2, 3];
+const OFFSETS_PARTITIONS = 3;
+const TOPIC = 'orders';
+const PARTITIONS = 2;
+
+let etcd: EtcdHandle;
+const brokers = new Map<number, RunningBroker>();
+const dirs: string[] = [];
+const clients: KafkaTestClient[] = [];
+
+async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function clientOf(id: number): Promise<KafkaTestClient> {
+  const c = await KafkaTestClient.connect(brokers.get(id)!.port);
+  clients.push(c);
+  return c;
+}
+
+/** FindCoordinator for `group` asked of broker `askId`: [errorCode, nodeId]. */
+async function findCoordinator(askId: number, group: string): Promise<[number, number]> {
+  const c = await clientOf(askId);
+  try {
+    const r = await c.request(ApiKey.FindCoordinator, 4, { key: '', keyType: 0, coordinatorKeys: [group] });
+    const k = r.coordinators[0]!;
+    return [k.errorCode, k.nodeId];
+  } finally {
+    c.close();
+  }
+}
+
+async function committedOn(id: number, group: string): Promise<{ errorCode: number; offsets: bigint[] }> {
+  const c = await clientOf(id);
+  try {
+    const r = await c.request(ApiKey.OffsetFetch, 8, { groups: [{ groupId: group, topics: [{ name: TOPIC, partitionIndexes: [...Array(PARTITIONS).keys()] }] }] });
+    const g = r.groups[0]!;
+    return { errorCode: g.errorCode, offsets: g.topics[0]?.partitions.map((p) => p.committedOffset) ?? [] };
+  } finally {
+    c.close();
+  }
+}
+
+function kafka(clientId: string) {
+  const live = [...brokers.values()].map((b) => `127.0.0.1:${b.port}`);
+  return new Kafka({ clientId, brokers: live, logLevel: process.env.KAFKAJS_LOG ? logLevel.DEBUG : logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
+}
+
+beforeAll(async () => {
+  etcd = await startEtcd();
+  const log = process.env.RIVULET_TEST_LOG ? createLogger('test', 'debug') : silentLogger;
+  for (const id of IDS) {
+    const dataDir = mkdtempSync(join(tmpdir(), `rivulet-coord-${id}-`));
+    dirs.push(dataDir);
+    const sets = {
+      'node.id': String(id),
+      'etcd.connect': etcd.connect,
+      'broker.session.timeout.ms': '3000',
+      'broker.heartbeat.interval.ms': '500',
+      'offsets.topic.num.partitions': String(OFFSETS_PARTITIONS),
+      'offsets.topic.replication.factor': '3',
+      'default.replication.factor': '3',
+      'min.insync.replicas': '2',
+      'group.initial.rebalance.delay.ms': '0',
+      'replica.fetch.wait.max.ms': '50',
+    };
+    brokers.set(id, await startBroker({ host: '127.0.0.1', port: 0, dataDir, sets, log: log.child(`b${id}`) }));
+  }
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await Promise.all([...brokers.values()].map((b) => b.close().catch(() => {})));
+  await etcd?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}, 60_000);
+
+describe('group coordinator failover in a cluster', () => {
+  it('creates the replicated offsets topic on the first FindCoordinator; every broker names the same coordinator', async () => {
+    let first: [number, number] = [-1, -1];
+    await waitFor('a coordinator for g-probe', async () => (first = await findCoordinator(1, 'g-probe'))[0] === ErrorCode.NONE);
+    expect(IDS).toContain(first[1]);
+    for (const id of IDS) expect(await findCoordinator(id, 'g-probe')).toEqual([ErrorCode.NONE, first[1]]);
+    // Every broker hosts a replica of every offsets partition, and the coordinator leads the group's one.
+    for (const b of brokers.values()) {
+      const parts = [...b.context.replicaManager!.allPartitions()].filter((p) => p.topic === '__consumer_offsets');
+      expect(parts.length).toBe(OFFSETS_PARTITIONS);
+      for (const p of parts) expect(p.replicas.length).toBe(3);
+    }
+    // A broker that does not lead the group's partition refuses the group with NOT_COORDINATOR.
+    const other = IDS.find((id) => id !== first[1])!;
+    const c = await clientOf(other);
+    const r = await c.request(ApiKey.Heartbeat, 4, { groupId: 'g-probe', generationId: 1, memberId: 'm', groupInstanceId: null });
+    expect(r.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    const f = await c.request(ApiKey.OffsetFetch, 8, { groups: [{ groupId: 'g-probe', topics: null }] });
+    expect(f.groups[0]!.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+  }, 60_000);
+
+  it('consumers follow the coordinator to a new broker and resume at the commits', async () => {
+    const group = 'g-failover';
+    const admin = kafka('coord-admin').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka('coord-producer').producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const produce = async (from: number, to: number) => {
+      for (let p = 0; p < PARTITIONS; p++)
+        await producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: to - from }, (_, i) => ({ partition: p, value: `p${p}-${from + i}` })) });
+    };
+    await produce(0, 10);
+
+    const seen: string[] = [];
+    // kafkajs retries a commit on the connection to the coordinator it knows; when that broker is gone the
+    // retries run out, the consumer restarts (restartOnFailure) and finds the new coordinator.
+    const consumer = kafka('coord-consumer').consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 500, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 300 } });
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }: { partition: number; message: { offset: string; value: Buffer } }) => {
+        seen.push(message.value.toString());
+        await consumer.commitOffsets([{ topic: TOPIC, partition, offset: String(Number(message.offset) + 1) }]);
+      },
+    });
+    const [, coordinator] = await findCoordinator(1, group);
+    await waitFor('the first commits', async () => (await committedOn(coordinator, group)).offsets.every((o) => o === 10n));
+
+    // The coordinator's broker leaves (controlled shutdown: its leaderships move to the others first).
+    const closing = brokers.get(coordinator)!;
+    brokers.delete(coordinator);
+    await closing.close();
+    const survivor = IDS.find((id) => id !== coordinator)!;
+    let moved: [number, number] = [-1, -1];
+    await waitFor('a new coordinator', async () => (moved = await findCoordinator(survivor, group))[0] === ErrorCode.NONE);
+    expect(moved[1]).not.toBe(coordinator);
+    // The new coordinator loaded the group's commits from its replica of the offsets partition.
+    expect((await committedOn(moved[1], group)).offsets).toEqual([10n, 10n]);
+
+    await produce(10, 20);
+    const distinct = () => new Set(seen).size;
+    await waitFor(`the records after the failover`, () => distinct() >= PARTITIONS * 20).catch((e) => {
+      throw new Error(`${(e as Error).message}: seen ${seen.join(',')}`);
+    });
+    await waitFor('the last commits', async () => (await committedOn(moved[1], group)).offsets.every((o) => o === 20n));
+    await consumer.disconnect();
+    await producer.disconnect();
+    // Nothing skipped: every record consumed.
+    const expected = [...Array(PARTITIONS).keys()].flatMap((p) => Array.from({ length: 20 }, (_, i) => `p${p}-${i}`));
+    expect([...new Set(seen)].sort()).toEqual([...expected].sort());
+    // Nothing reprocessed before the last commit: only a record whose commit the failover interrupted
+    // (offset 10 and later) may come twice, never one the group had committed past.
+    const counts = new Map<string, number>();
+    for (const v of seen) counts.set(v, (counts.get(v) ?? 0) + 1);
+    const again = [...counts].filter(([, n]) => n > 1).map(([v]) => v);
+    for (const v of again) expect(Number(v.split('-')[1]), `${v} consumed ${counts.get(v)} times`).toBeGreaterThanOrEqual(10);
+    for (const n of counts.values()) expect(n).toBeLessThanOrEqual(2);
+  }, 120_000);
+});
