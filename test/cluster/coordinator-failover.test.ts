@@ -69,26 +69,35 @@ function kafka(clientId: string) {
   return new Kafka({ clientId, brokers: live, logLevel: process.env.KAFKAJS_LOG ? logLevel.DEBUG : logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
 }
 
+const dataDirs = new Map<number, string>();
+
+/** Starts broker `id` (again, on its data dir, after it was closed). */
+async function start(id: number): Promise<void> {
+  const log = process.env.RIVULET_TEST_LOG ? createLogger('test', 'debug') : silentLogger;
+  let dataDir = dataDirs.get(id);
+  if (dataDir === undefined) {
+    dataDir = mkdtempSync(join(tmpdir(), `rivulet-coord-${id}-`));
+    dataDirs.set(id, dataDir);
+    dirs.push(dataDir);
+  }
+  const sets = {
+    'node.id': String(id),
+    'etcd.connect': etcd.connect,
+    'broker.session.timeout.ms': '3000',
+    'broker.heartbeat.interval.ms': '500',
+    'offsets.topic.num.partitions': String(OFFSETS_PARTITIONS),
+    'offsets.topic.replication.factor': '3',
+    'default.replication.factor': '3',
+    'min.insync.replicas': '2',
+    'group.initial.rebalance.delay.ms': '0',
+    'replica.fetch.wait.max.ms': '50',
+  };
+  brokers.set(id, await startBroker({ host: '127.0.0.1', port: 0, dataDir, sets, log: log.child(`b${id}`) }));
+}
+
 beforeAll(async () => {
   etcd = await startEtcd();
-  const log = process.env.RIVULET_TEST_LOG ? createLogger('test', 'debug') : silentLogger;
-  for (const id of IDS) {
-    const dataDir = mkdtempSync(join(tmpdir(), `rivulet-coord-${id}-`));
-    dirs.push(dataDir);
-    const sets = {
-      'node.id': String(id),
-      'etcd.connect': etcd.connect,
-      'broker.session.timeout.ms': '3000',
-      'broker.heartbeat.interval.ms': '500',
-      'offsets.topic.num.partitions': String(OFFSETS_PARTITIONS),
-      'offsets.topic.replication.factor': '3',
-      'default.replication.factor': '3',
-      'min.insync.replicas': '2',
-      'group.initial.rebalance.delay.ms': '0',
-      'replica.fetch.wait.max.ms': '50',
-    };
-    brokers.set(id, await startBroker({ host: '127.0.0.1', port: 0, dataDir, sets, log: log.child(`b${id}`) }));
-  }
+  for (const id of IDS) await start(id);
 }, 60_000);
 
 afterAll(async () => {
@@ -178,5 +187,55 @@ describe('group coordinator failover in a cluster', () => {
     const again = [...counts].filter(([, n]) => n > 1).map(([v]) => v);
     for (const v of again) expect(Number(v.split('-')[1]), `${v} consumed ${counts.get(v)} times`).toBeGreaterThanOrEqual(10);
     for (const n of counts.values()) expect(n).toBeLessThanOrEqual(2);
+    // The closed broker comes back on its data and catches up as a follower of every offsets partition.
+    await start(coordinator);
+    await waitFor('the returned broker back in every offsets ISR', () =>
+      [...brokers.values()].every((b) => [...b.context.replicaManager!.allPartitions()].every((p) => !p.isLeader || p.isr.length === 3)),
+    );
+  }, 120_000);
+
+  it('an idempotent producer keeps its sequence across a leader change: no error, no duplicate, nothing lost', async () => {
+    const topic = 'idem';
+    const admin = kafka('idem-admin').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka('idem-producer').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    const N = 60;
+    let sent = 0;
+    const sending = (async () => {
+      for (; sent < N; sent++) await producer.send({ topic, acks: -1, messages: [{ partition: 0, value: `m${sent}` }] });
+    })();
+    await waitFor('the first records', () => sent >= 20);
+    // The partition's leader leaves while the producer keeps sending: the new leader holds the producer's state.
+    const leader = [...brokers.values()].find((b) => b.context.replicaManager!.getPartition(topic, 0)?.isLeader)!;
+    const leaderId = leader.nodeId;
+    brokers.delete(leaderId);
+    await leader.close();
+    await sending;
+    await producer.disconnect();
+    const newLeader = [...brokers.values()].find((b) => b.context.replicaManager!.getPartition(topic, 0)?.isLeader);
+    expect(newLeader?.nodeId).toBeDefined();
+    expect(newLeader!.nodeId).not.toBe(leaderId);
+    // One producer id on every live replica, its sequence continued across the change (a new leader
+    // without the replicated state would have refused it and made the producer start over with a new id).
+    await waitFor('the followers caught up', () => [...brokers.values()].every((b) => b.context.replicaManager!.getPartition(topic, 0)!.log.logEndOffset === N));
+    for (const b of brokers.values()) {
+      const state = b.context.replicaManager!.getPartition(topic, 0)!.log.producerState;
+      expect(state.size, `producers on broker ${b.nodeId}`).toBe(1);
+      const entry = [...state.entries()][0]!;
+      expect(entry.batches.at(-1)!.lastSeq, `last sequence on broker ${b.nodeId}`).toBe(N - 1);
+    }
+
+    const values: string[] = [];
+    const consumer = kafka('idem-reader').consumer({ groupId: 'idem-reader' });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }: { message: { value: Buffer } }) => void values.push(message.value.toString()) });
+    await waitFor(`all ${N} records`, () => values.length >= N);
+    await new Promise((r) => setTimeout(r, 300));
+    await consumer.disconnect();
+    expect(values).toEqual(Array.from({ length: N }, (_, i) => `m${i}`));
   }, 120_000);
 });
