@@ -13,6 +13,8 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/generated/index.js';
 import { KafkaTestClient } from '../helpers/broker.js';
 import { startEtcd, type EtcdHandle } from '../helpers/etcd.js';
+import { run as groupsTool } from '../../host-node/cli/groups.js';
+import { tool } from '../helpers/cli-tool.js';
 
 const require = createRequire(import.meta.url);
 const { Kafka, logLevel } = require('kafkajs');
@@ -176,7 +178,14 @@ describe('group coordinator failover in a cluster', () => {
     });
     await waitFor('the last commits', async () => (await committedOn(moved[1], group)).offsets.every((o) => o === 20n));
     await consumer.disconnect();
+    await produce(20, 25);
     await producer.disconnect();
+    // rivulet groups, bootstrapped from a broker that is not the coordinator, finds the group and its lag.
+    const bootstrap = IDS.find((id) => id !== coordinator && id !== moved[1])!;
+    const d = await tool(groupsTool, ['--bootstrap-server', `127.0.0.1:${brokers.get(bootstrap)!.port}`, '--describe', '--group', group]);
+    expect(d.err).toBe('');
+    expect(d.code).toBe(0);
+    for (let p = 0; p < PARTITIONS; p++) expect(d.out).toMatch(new RegExp(`${group}\\s+${TOPIC}\\s+${p}\\s+20\\s+25\\s+5\\s`));
     // Nothing skipped: every record consumed.
     const expected = [...Array(PARTITIONS).keys()].flatMap((p) => Array.from({ length: 20 }, (_, i) => `p${p}-${i}`));
     expect([...new Set(seen)].sort()).toEqual([...expected].sort());
