@@ -66,6 +66,50 @@ async function committedOn(id: number, group: string): Promise<{ errorCode: numb
   }
 }
 
+async function committedOnTopic(id: number, group: string, topic: string): Promise<{ errorCode: number; offsets: bigint[] }> {
+  const c = await clientOf(id);
+  try {
+    const r = await c.request(ApiKey.OffsetFetch, 8, { groups: [{ groupId: group, topics: [{ name: topic, partitionIndexes: [...Array(PARTITIONS).keys()] }] }] });
+    const g = r.groups[0]!;
+    return { errorCode: g.errorCode, offsets: g.topics[0]?.partitions.map((p) => p.committedOffset) ?? [] };
+  } finally {
+    c.close();
+  }
+}
+
+// A confluent-kafka-python consumer of the group: reads `perPartition` records from each partition, committing
+// each synchronously, then closes; prints the values as JSON.
+const PY_CONSUMER = `
+import json, os, sys, time
+from confluent_kafka import Consumer
+c = Consumer({'bootstrap.servers': os.environ['BOOTSTRAP'], 'group.id': os.environ['GROUP'], 'enable.auto.commit': False,
+              'auto.offset.reset': 'earliest', 'session.timeout.ms': 6000})
+c.subscribe([os.environ['TOPIC']])
+want = int(os.environ['PER_PARTITION']) * int(os.environ['PARTITIONS'])
+counts, values, deadline = {}, [], time.time() + 60
+while len(values) < want and time.time() < deadline:
+    m = c.poll(0.2)
+    if m is None or m.error():
+        continue
+    if counts.get(m.partition(), 0) >= int(os.environ['PER_PARTITION']):
+        continue
+    counts[m.partition()] = counts.get(m.partition(), 0) + 1
+    values.append(m.value().decode())
+    c.commit(message=m, asynchronous=False)
+c.close()
+print(json.dumps(values))
+`;
+
+async function pythonConsume(group: string, topic: string, perPartition: number): Promise<string[]> {
+  const { execFile } = await import('node:child_process');
+  const bootstrap = [...brokers.values()].map((b) => `127.0.0.1:${b.port}`).join(',');
+  const env = { ...process.env, BOOTSTRAP: bootstrap, GROUP: group, TOPIC: topic, PER_PARTITION: String(perPartition), PARTITIONS: String(PARTITIONS) };
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('/usr/bin/python3', ['-c', PY_CONSUMER], { env, timeout: 90_000 }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))),
+  );
+  return JSON.parse(out.trim().split('\n').at(-1)!) as string[];
+}
+
 function kafka(clientId: string) {
   const live = [...brokers.values()].map((b) => `127.0.0.1:${b.port}`);
   return new Kafka({ clientId, brokers: live, logLevel: process.env.KAFKAJS_LOG ? logLevel.DEBUG : logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
@@ -246,5 +290,41 @@ describe('group coordinator failover in a cluster', () => {
     await new Promise((r) => setTimeout(r, 300));
     await consumer.disconnect();
     expect(values).toEqual(Array.from({ length: N }, (_, i) => `m${i}`));
+    await start(leaderId);
   }, 120_000);
+
+  it('confluent-kafka-python: a group resumes at its commits on the new coordinator after the old one closes', async () => {
+    const group = 'g-python';
+    const topic = 'py-orders';
+    const admin = kafka('py-admin').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    await waitFor('every offsets ISR full', () =>
+      [...brokers.values()].every((b) => [...b.context.replicaManager!.allPartitions()].every((p) => !p.isLeader || p.isr.length === 3)),
+    );
+    const producer = kafka('py-producer').producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    for (let p = 0; p < PARTITIONS; p++)
+      await producer.send({ topic, acks: -1, messages: Array.from({ length: 20 }, (_, i) => ({ partition: p, value: `p${p}-${i}` })) });
+    await producer.disconnect();
+
+    const first = await pythonConsume(group, topic, 10);
+    expect(first.sort()).toEqual([...Array(PARTITIONS).keys()].flatMap((p) => Array.from({ length: 10 }, (_, i) => `p${p}-${i}`)).sort());
+    let coordinator = -1;
+    await waitFor('the coordinator', async () => {
+      const [code, id] = await findCoordinator([...brokers.keys()][0]!, group);
+      coordinator = id;
+      return code === ErrorCode.NONE;
+    });
+    const closing = brokers.get(coordinator)!;
+    brokers.delete(coordinator);
+    await closing.close();
+
+    const second = await pythonConsume(group, topic, 10);
+    expect(second.sort()).toEqual([...Array(PARTITIONS).keys()].flatMap((p) => Array.from({ length: 10 }, (_, i) => `p${p}-${10 + i}`)).sort());
+    const [, now] = await findCoordinator([...brokers.keys()][0]!, group);
+    expect(now).not.toBe(coordinator);
+    expect((await committedOnTopic(now, group, topic)).offsets).toEqual([20n, 20n]);
+  }, 180_000);
 });
