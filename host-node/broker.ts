@@ -125,10 +125,11 @@ async function startWithMetadata(options: StartBrokerOptions, config: BrokerConf
   const advertised: Endpoint[] = [];
   const services = cluster?.mode.clusterServices(cluster.metadata, config, topicRegistry, log.child('cluster'));
   const context = createContext({ config, clusterId: meta.clusterId, handlers, topicRegistry, core, log, advertised, metadata: options.metadata, cluster: services });
-  // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md).
-  attachGroupCoordinator(context, { core });
   if (options.replication) context.replicaManager = createReplicaManager(context, options.replication);
   const member = cluster?.mode.attachClusterReplication(context, cluster.metadata);
+  // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md); in a
+  // cluster, follows the replica manager's leadership of its partitions.
+  attachGroupCoordinator(context, { core });
   const metricsModule = await attachMetrics(context, topicRegistry, member);
   const frameArena = createFrameArena(storageCore);
   const started = await startListeners(context, options.onConnection, metricsModule, frameArena);

@@ -16,7 +16,7 @@ export const GROUP_CONFIG_DEFS = {
     default: 1,
     validate: atLeast(1),
     importance: 'high',
-    doc: 'The replication factor of the offsets topic. Rivulet is a single broker: the topic always has one replica, whatever this says (Rivulet\'s default 1).',
+    doc: 'The replication factor of the offsets topic in a cluster (etcd.connect), created on the first FindCoordinator; while fewer brokers are alive than this, FindCoordinator answers COORDINATOR_NOT_AVAILABLE. A single broker keeps one replica whatever this says. Rivulet\'s default 1 (Kafka\'s 3); rivulet dev-cluster sets min(3, brokers).',
   }),
   'offsets.topic.segment.bytes': int({ default: 104857600, validate: atLeast(1), importance: 'high', doc: 'The segment size of the offsets topic.' }),
   'offsets.retention.minutes': int({

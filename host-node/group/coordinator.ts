@@ -10,6 +10,7 @@
 
 import { ErrorCode } from '../../protocol/errors.js';
 import type { RivuletCore } from '../../bindings/core.js';
+import { InvariantViolation } from '../../common/invariant.js';
 import type { Logger } from '../util/log.js';
 import { systemClock, type GroupClock } from './clock.js';
 import { DEFAULT_COORDINATOR_CONFIG, type CoordinatorConfig } from './coordinator-config.js';
@@ -19,6 +20,7 @@ import { EMPTY_BYTES, type JoinResult, type SyncResult } from './member.js';
 import { Membership } from './membership.js';
 import { allFetchedOffsets, fetchedPartition } from './offsets.js';
 import type { OffsetsStore, OffsetsTopicLogs } from './offsets-store.js';
+import { OwnedPartitions } from './owned-partitions.js';
 import { Rebalancer } from './rebalance.js';
 import {
   errorJoin,
@@ -49,6 +51,11 @@ export interface GroupCoordinatorOptions {
   config?: Partial<CoordinatorConfig>;
   clock?: GroupClock;
   log?: Logger;
+  /**
+   * In a cluster: serve only the groups of the __consumer_offsets partitions this broker leads, loaded at
+   * onBecomeLeader and dropped at onResign (Kafka's rule). Default (a single broker): every group, loaded at start.
+   */
+  followsLeadership?: boolean;
 }
 
 export class GroupCoordinator {
@@ -60,6 +67,7 @@ export class GroupCoordinator {
   private readonly sessions: MemberSessions;
   private readonly rebalancer: Rebalancer;
   private readonly membership: Membership;
+  private readonly owned: OwnedPartitions;
   private running = false;
 
   constructor(o: GroupCoordinatorOptions) {
@@ -80,6 +88,7 @@ export class GroupCoordinator {
     }));
     const rebalancer = (this.rebalancer = new Rebalancer({ config, clock, log, timers, sessions, groups, isRunning }));
     this.membership = new Membership({ config, clock, log, timers, sessions, rebalancer, groups });
+    this.owned = new OwnedPartitions(o.followsLeadership ?? false);
   }
 
   /** The __consumer_offsets store (FindCoordinator creates the topic through it). */
@@ -95,16 +104,69 @@ export class GroupCoordinator {
     return this.groups.store.partitionFor(groupId);
   }
 
-  /** Loads every group and offset from __consumer_offsets and starts the offset expiry timer. */
+  /**
+   * Starts serving and the offset expiry timer. A single broker loads every group and offset from
+   * __consumer_offsets now; a coordinator following leadership loads partitions as it becomes their leader.
+   */
   start(): { groups: number; offsets: number } {
     if (this.running) throw new Error('group coordinator already started');
-    const loaded = this.groups.load();
     this.running = true;
-    // Loaded members must heartbeat within their session timeout, or they leave (and the group rebalances).
-    for (const g of this.groups.all()) for (const m of g.members.values()) this.sessions.schedule(g, m);
     this.groups.startExpiry();
+    if (this.owned.followsLeadership) return { groups: 0, offsets: 0 };
+    const loaded = this.loadGroups();
     this.log?.info(`loaded ${loaded.groups} groups and ${loaded.offsets} offsets from __consumer_offsets (${loaded.records} records)`);
     return { groups: loaded.groups, offsets: loaded.offsets };
+  }
+
+  private loadGroups(partition?: number): { groups: number; offsets: number; records: number } {
+    const loaded = this.groups.load(partition === undefined ? undefined : [partition]);
+    // Loaded members must heartbeat within their session timeout, or they leave (and the group rebalances).
+    for (const g of loaded.groups) for (const m of g.members.values()) this.sessions.schedule(g, m);
+    return { groups: loaded.groups.length, offsets: loaded.offsets, records: loaded.records };
+  }
+
+  // ---- leadership of __consumer_offsets partitions (in a cluster) ---------------------------------------
+
+  /**
+   * This broker became the leader of __consumer_offsets-`partition`: its groups load in the next turn of the
+   * event loop (requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS), from the log start to the log end.
+   */
+  onBecomeLeader(partition: number): void {
+    if (!this.running) return;
+    if (this.owned.errorFor(partition) !== ErrorCode.NOT_COORDINATOR) this.onResign(partition);
+    const token = this.owned.acquire(partition);
+    setImmediate(() => {
+      if (!this.running || !this.owned.isCurrent(partition, token)) return;
+      try {
+        const loaded = this.loadGroups(partition);
+        this.log?.info(`__consumer_offsets-${partition}: loaded ${loaded.groups} groups and ${loaded.offsets} offsets (${loaded.records} records)`);
+      } catch (e) {
+        if (e instanceof InvariantViolation) throw e;
+        this.log?.error(`__consumer_offsets-${partition}: loading its groups failed: ${(e as Error).message}`);
+      }
+      this.owned.loaded(partition);
+    });
+  }
+
+  /** This broker stopped leading __consumer_offsets-`partition`: its groups are forgotten, pending joins/syncs get NOT_COORDINATOR. */
+  onResign(partition: number): void {
+    if (!this.running || !this.owned.release(partition)) return;
+    const n = this.groups.unloadPartition(partition, (g) => this.unloadGroup(g));
+    this.log?.info(`__consumer_offsets-${partition}: no longer its leader; unloaded ${n} groups`);
+  }
+
+  private unloadGroup(g: ClassicGroup): void {
+    for (const m of g.members.values()) {
+      m.completeJoin(errorJoin(ErrorCode.NOT_COORDINATOR, m.memberId));
+      m.completeSync(errorSync(ErrorCode.NOT_COORDINATOR));
+    }
+    this.timers.clearGroup(g);
+  }
+
+  /** Whether this coordinator serves `groupId` now: NONE, or the error every group API answers with. */
+  groupError(groupId: string): number {
+    if (!this.running) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return this.owned.errorFor(this.partitionFor(groupId));
   }
 
   /** Stops serving: pending joins/syncs get NOT_COORDINATOR, every timer is cleared, in-flight writes awaited. */
@@ -139,22 +201,26 @@ export class GroupCoordinator {
   // ---- membership ---------------------------------------------------------------------------------------
 
   join(r: JoinParams): Promise<JoinResult> {
-    if (!this.running) return Promise.resolve(errorJoin(ErrorCode.COORDINATOR_NOT_AVAILABLE, r.memberId));
+    const err = this.groupError(r.groupId);
+    if (err !== ErrorCode.NONE) return Promise.resolve(errorJoin(err, r.memberId));
     return this.membership.join(r);
   }
 
   sync(r: SyncParams): Promise<SyncResult> {
-    if (!this.running) return Promise.resolve(errorSync(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    const err = this.groupError(r.groupId);
+    if (err !== ErrorCode.NONE) return Promise.resolve(errorSync(err));
     return this.membership.sync(r);
   }
 
   heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
-    if (!this.running) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const err = this.groupError(groupId);
+    if (err !== ErrorCode.NONE) return err;
     return this.membership.heartbeat(groupId, memberId, groupInstanceId, generationId);
   }
 
   leave(groupId: string, members: LeaveMember[]): LeaveResult {
-    if (!this.running) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+    const err = this.groupError(groupId);
+    if (err !== ErrorCode.NONE) return { errorCode: err, members: [] };
     return this.membership.leave(groupId, members);
   }
 
@@ -163,7 +229,8 @@ export class GroupCoordinator {
   /** OffsetCommit: fenced against the group's generation (Kafka's handleCommitOffsets), then stored. */
   async commitOffsets(r: CommitParams, validate?: PartitionValidator): Promise<CommitResult> {
     const all = (code: number): CommitResult => r.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: code })) }));
-    if (!this.running) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const err = this.groupError(r.groupId);
+    if (err !== ErrorCode.NONE) return all(err);
     let g = this.groups.get(r.groupId);
     if (!g) {
       if (r.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
@@ -190,7 +257,8 @@ export class GroupCoordinator {
 
   /** OffsetFetch for one group: `topics` null = every committed offset. Uncommitted partitions: -1. */
   fetchOffsets(groupId: string, topics: { name: string; partitions: number[] }[] | null, _requireStable = false): FetchOffsetsResult {
-    if (!this.running) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+    const err = this.groupError(groupId);
+    if (err !== ErrorCode.NONE) return { errorCode: err, topics: [] };
     const g = this.groups.get(groupId);
     const live = g && !g.is('Dead') ? g : undefined;
     if (topics === null) return { errorCode: ErrorCode.NONE, topics: allFetchedOffsets(live) };
@@ -199,7 +267,8 @@ export class GroupCoordinator {
 
   /** OffsetDelete: offsets of topics the (consumer) group no longer subscribes to, or of an empty group. */
   async deleteOffsets(groupId: string, topics: { name: string; partitions: number[] }[], validate?: PartitionValidator): Promise<DeleteOffsetsResult> {
-    if (!this.running) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+    const err = this.groupError(groupId);
+    if (err !== ErrorCode.NONE) return { errorCode: err, topics: [] };
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
     const g = this.groups.get(groupId);
     if (!g || g.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
@@ -223,7 +292,8 @@ export class GroupCoordinator {
 
   describe(groupId: string): DescribedGroup {
     const base = { groupId, errorCode: ErrorCode.NONE };
-    if (!this.running) return { ...base, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupState: '', protocolType: '', protocolData: '', members: [] };
+    const err = this.groupError(groupId);
+    if (err !== ErrorCode.NONE) return { ...base, errorCode: err, groupState: '', protocolType: '', protocolData: '', members: [] };
     const g = this.groups.get(groupId);
     if (!g || g.is('Dead')) return { ...base, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
     const stable = g.is('Stable');
@@ -246,6 +316,7 @@ export class GroupCoordinator {
 
   list(statesFilter: readonly string[] = [], typesFilter: readonly string[] = []): { errorCode: number; groups: ListedGroup[] } {
     if (!this.running) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
+    if (this.owned.anyLoading) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
     const states = new Set(statesFilter.map((s) => s.toLowerCase()));
     const types = new Set(typesFilter.map((s) => s.toLowerCase()));
     const groups: ListedGroup[] = [];
@@ -263,7 +334,8 @@ export class GroupCoordinator {
   }
 
   private deleteGroup(groupId: string): number | Promise<number> {
-    if (!this.running) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const err = this.groupError(groupId);
+    if (err !== ErrorCode.NONE) return err;
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
     const g = this.groups.get(groupId);
     if (!g || g.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;

@@ -83,21 +83,57 @@ export class GroupMetadataManager {
 
   // ---- loading ------------------------------------------------------------------------------------------
 
-  /** Rebuilds every group and committed offset from __consumer_offsets. */
-  load(): { groups: number; offsets: number; records: number } {
-    const loaded = this.store.load();
+  /**
+   * Rebuilds the groups and committed offsets of every partition of __consumer_offsets (or only of
+   * `partitions`, read to their log end: a new leader's whole log) and returns the groups loaded.
+   */
+  load(partitions?: readonly number[]): { groups: ClassicGroup[]; offsets: number; records: number } {
+    const loaded = this.store.load(partitions, partitions ? 'log_end' : 'high_watermark');
     const now = this.clock.now();
-    for (const [groupId, v] of loaded.groups) this.groups.set(groupId, groupFromMetadata(groupId, v, now));
+    const out = new Map<string, ClassicGroup>();
+    const mine = (groupId: string) => partitions === undefined || partitions.includes(this.store.partitionFor(groupId));
+    for (const [groupId, v] of loaded.groups) {
+      if (!mine(groupId)) continue;
+      const g = groupFromMetadata(groupId, v, now);
+      this.replaceGroup(g);
+      out.set(groupId, g);
+    }
     let offsets = 0;
     for (const [groupId, topics] of loaded.offsets) {
-      const g = this.groups.get(groupId) ?? this.create(groupId);
+      if (!mine(groupId)) continue;
+      let g = out.get(groupId);
+      if (g === undefined) {
+        g = new ClassicGroup(groupId, now);
+        this.replaceGroup(g);
+        out.set(groupId, g);
+      }
       for (const [topic, parts] of topics)
         for (const [p, o] of parts) {
           g.setOffset(topic, p, loadedOffset(o));
           offsets++;
         }
     }
-    return { groups: this.groups.size, offsets, records: loaded.records };
+    return { groups: [...out.values()], offsets, records: loaded.records };
+  }
+
+  /** A loaded group takes the place of one held before (a single broker loads once; a new leader's partition holds none). */
+  private replaceGroup(g: ClassicGroup): void {
+    const old = this.groups.get(g.groupId);
+    if (old !== undefined) this.onRemove(old);
+    this.groups.set(g.groupId, g);
+  }
+
+  /** Forgets every group of `partition` (leadership moved away); `onUnload` sees each first. Returns how many. */
+  unloadPartition(partition: number, onUnload: (g: ClassicGroup) => void): number {
+    let n = 0;
+    for (const g of [...this.groups.values()]) {
+      if (this.store.partitionFor(g.groupId) !== partition) continue;
+      onUnload(g);
+      this.onRemove(g);
+      this.groups.delete(g.groupId);
+      n++;
+    }
+    return n;
   }
 
   // ---- writing ------------------------------------------------------------------------------------------

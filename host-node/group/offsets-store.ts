@@ -6,7 +6,7 @@
 
 import type { RivuletCore } from '../../bindings/core.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { Log } from '../../storage/log.js';
+import type { Isolation, Log } from '../../storage/log.js';
 import { StorageError } from '../../storage/errors.js';
 import type { Logger } from '../util/log.js';
 import type { GroupClock } from './clock.js';
@@ -27,13 +27,34 @@ export interface OffsetsTopicLogs {
   getOrCreate(partition: number): Log;
   /** Creates the topic now if it does not exist yet (FindCoordinator does this, as Kafka). */
   ensure?(): void;
+  /**
+   * Where writes to the partition go: in a cluster, the replicated partition as its leader. Absent: appended
+   * to `getOrCreate(p)` and committed once durable under the flush policy.
+   */
+  writer?(partition: number): OffsetsPartitionWriter;
+}
+
+/** Appends to one __consumer_offsets partition and tells when an append is committed. */
+export interface OffsetsPartitionWriter {
+  /** Appends the batch (throws an error with the Kafka error code in `.code`). */
+  append(batch: Uint8Array): { firstOffset: number; lastOffset: number };
+  /** Resolves once `lastOffset` is committed; rejects with the Kafka error code in `.code`. */
+  waitCommitted(lastOffset: number, timeoutMs: number): Promise<void>;
+}
+
+/** A log's writer: committed = durable under the flush policy (one writer per log, so appends coalesce). */
+const logWriters = new WeakMap<Log, OffsetsPartitionWriter>();
+function logWriter(log: Log): OffsetsPartitionWriter {
+  let w = logWriters.get(log);
+  if (w === undefined) logWriters.set(log, (w = { append: (b) => log.append(b), waitCommitted: (last) => log.waitDurable(last) }));
+  return w;
 }
 
 /** Upper bound of one coalesced __consumer_offsets append (bytes). */
 const COALESCE_MAX_BYTES = 1 << 20;
 
 interface PendingAppend {
-  log: Log;
+  writer: OffsetsPartitionWriter;
   batch: Uint8Array;
   count: number;
   resolve: (lastOffset: number) => void;
@@ -107,16 +128,16 @@ export class OffsetsStore {
   async write(groupId: string, records: StoreRecord[]): Promise<number> {
     if (records.length === 0) return -1;
     const p = this.partitionFor(groupId);
-    const log = this.logs.getOrCreate(p);
+    const writer = this.logs.writer ? this.logs.writer(p) : logWriter(this.logs.getOrCreate(p));
     const now = this.clock.now();
     const batch = this.core.encodeBatch({ records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
     // Group commit: the batches of every write to this partition in this turn of the event loop go to the
     // log in one append (one write syscall, one durable wait); order = call order.
-    const lastOffset = await this.appendCoalesced(p, log, batch, records.length);
+    const lastOffset = await this.appendCoalesced(p, writer, batch, records.length);
     let timer: ReturnType<GroupClock['setTimeout']> | null = null;
     try {
       await Promise.race([
-        log.waitDurable(lastOffset),
+        writer.waitCommitted(lastOffset, this.opts.commitTimeoutMs),
         new Promise<never>((_, reject) => {
           timer = this.clock.setTimeout(
             () => reject(new StorageError(ErrorCode.REQUEST_TIMED_OUT, `__consumer_offsets-${p}: not durable within offsets.commit.timeout.ms`)),
@@ -139,11 +160,11 @@ export class OffsetsStore {
    * last offset of this batch's records. If the combined append fails, each batch is appended alone so
    * an error reaches only the write that caused it.
    */
-  private appendCoalesced(partition: number, log: Log, batch: Uint8Array, count: number): Promise<number> {
+  private appendCoalesced(partition: number, writer: OffsetsPartitionWriter, batch: Uint8Array, count: number): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       let q = this.pendingAppends.get(partition);
       if (q === undefined) this.pendingAppends.set(partition, (q = []));
-      q.push({ log, batch, count, resolve, reject });
+      q.push({ writer, batch, count, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flushAppends());
@@ -161,7 +182,7 @@ export class OffsetsStore {
       while (start < q.length) {
         let end = start;
         let bytes = 0;
-        while (end < q.length && q[end]!.log === q[start]!.log && (end === start || bytes + q[end]!.batch.length <= COALESCE_MAX_BYTES)) bytes += q[end++]!.batch.length;
+        while (end < q.length && q[end]!.writer === q[start]!.writer && (end === start || bytes + q[end]!.batch.length <= COALESCE_MAX_BYTES)) bytes += q[end++]!.batch.length;
         this.appendGroup(q.slice(start, end), bytes);
         start = end;
       }
@@ -178,7 +199,7 @@ export class OffsetsStore {
       }
       let info: { firstOffset: number } | undefined;
       try {
-        info = group[0]!.log.append(joined);
+        info = group[0]!.writer.append(joined);
       } catch {
         /* one of them is at fault (or the log is): append each alone below */
       }
@@ -193,17 +214,20 @@ export class OffsetsStore {
     }
     for (const w of group) {
       try {
-        w.resolve(w.log.append(w.batch).lastOffset);
+        w.resolve(w.writer.append(w.batch).lastOffset);
       } catch (e) {
         w.reject(e);
       }
     }
   }
 
-  /** Reads every existing partition from its log start: the latest value of every key wins. */
-  load(): LoadedGroupState {
+  /**
+   * Reads every existing partition (or only `partitions`) from its log start to its high watermark (or, for
+   * a new leader, to its log end, as Kafka loads): the latest value of every key wins.
+   */
+  load(partitions?: readonly number[], isolation: Isolation = 'high_watermark'): LoadedGroupState {
     const state: LoadedGroupState = { groups: new Map(), offsets: new Map(), records: 0, skipped: 0 };
-    for (let p = 0; p < this.numPartitions; p++) {
+    for (const p of partitions ?? Array.from({ length: this.numPartitions }, (_, i) => i)) {
       let log: Log | undefined;
       try {
         log = this.logs.existing(p);
@@ -212,16 +236,16 @@ export class OffsetsStore {
         continue;
       }
       if (!log) continue;
-      this.loadPartition(log, state);
+      this.loadPartition(log, state, isolation);
     }
     return state;
   }
 
-  private loadPartition(log: Log, state: LoadedGroupState): void {
+  private loadPartition(log: Log, state: LoadedGroupState, isolation: Isolation): void {
     let offset = log.logStartOffset;
-    const end = log.highWatermark;
+    const end = isolation === 'log_end' ? log.logEndOffset : log.highWatermark;
     while (offset < end) {
-      const bytes = log.readBytes(offset, this.opts.loadBufferSize, 'high_watermark');
+      const bytes = log.readBytes(offset, this.opts.loadBufferSize, isolation);
       if (bytes === null) break;
       const batches = this.core.decodeBatches(bytes, { allowPartial: true });
       if (batches.length === 0) break;

@@ -3,7 +3,7 @@
 // epoch at the same leader epoch only updates the assignment and ISR, anything older is ignored),
 // followers are handed to one ReplicaFetcher per (leader, fetcher id), and a timer shrinks the ISRs of
 // the partitions it leads.
-import { invariant } from '../../common/invariant.js';
+import { invariant, InvariantViolation } from '../../common/invariant.js';
 import type { Logger } from '../util/log.js';
 import { Partition } from './partition.js';
 import { ReplicaFetcher } from './replica-fetcher.js';
@@ -27,6 +27,22 @@ export interface LeaderAndEpoch {
   readonly leaderEpoch: number;
 }
 
+/**
+ * Told when this broker's role in a partition changes (the group coordinator follows the leadership of
+ * __consumer_offsets this way, as Kafka's onLeadershipChange). Called synchronously, after the change.
+ */
+export interface PartitionRoleListener {
+  /** This broker became the partition's leader (a new leader epoch). */
+  onBecomeLeader?(p: Partition): void;
+  /** This broker became (or, at a new leader epoch, stays) a follower. */
+  onBecomeFollower?(p: Partition): void;
+  /** The partition stopped here: no longer a replica, deleted, or the broker shuts down. */
+  onStopped?(p: Partition): void;
+}
+
+/** Most role listeners one manager holds (a few services subscribe, once each). */
+const MAX_ROLE_LISTENERS = 16;
+
 export interface TopicPartition {
   readonly topic: string;
   readonly partition: number;
@@ -44,6 +60,7 @@ export class ReplicaManager {
   /** Leader and epoch of every partition the metadata told of, replicated here or not (KIP-951 answers). */
   private readonly leaders = new Map<string, LeaderAndEpoch>();
   private readonly shrinkTimer: ReturnType<typeof setInterval>;
+  private readonly roleListeners = new Set<PartitionRoleListener>();
   private closed = false;
   /** Kafka's IsrShrinksPerSec / IsrExpandsPerSec, as totals. */
   isrShrinks = 0;
@@ -72,6 +89,13 @@ export class ReplicaManager {
   /** Where broker `id` is reached, as the last applied metadata said. */
   brokerEndpoint(id: number): BrokerEndpoint | undefined {
     return this.brokers.get(id);
+  }
+
+  /** Subscribes to role changes of every partition; returns unsubscribe. */
+  addRoleListener(listener: PartitionRoleListener): () => void {
+    invariant(this.roleListeners.size < MAX_ROLE_LISTENERS, 'a bounded number of partition role listeners');
+    this.roleListeners.add(listener);
+    return () => this.roleListeners.delete(listener);
   }
 
   /** Every partition replicated here. */
@@ -143,7 +167,10 @@ export class ReplicaManager {
     const fetchers = [...this.fetchers.values()];
     this.fetchers.clear();
     this.fetcherOf.clear();
-    for (const p of this.partitions.values()) p.stop();
+    for (const p of this.partitions.values()) {
+      p.stop();
+      this.tellRole('onStopped', p);
+    }
     await Promise.all(fetchers.map((f) => f.shutdown()));
   }
 
@@ -164,8 +191,13 @@ export class ReplicaManager {
       // A new epoch starts the partition afresh in a fetcher (assignFetchers): no backoff left from the
       // old one, and truncation first where the leader needs OffsetForLeaderEpoch.
       this.detachFetcher(p);
-      if (s.leader === this.brokerId) p.makeLeader(s);
-      else p.makeFollower(s);
+      if (s.leader === this.brokerId) {
+        p.makeLeader(s);
+        this.tellRole('onBecomeLeader', p);
+      } else {
+        p.makeFollower(s);
+        this.tellRole('onBecomeFollower', p);
+      }
     } else if (s.leaderEpoch === p.leaderEpoch && (s.partitionEpoch > p.partitionEpoch || !sameReplicas(s.replicas, p.replicas))) {
       // A reassignment changes the replica set in the topic's assignment, not in the partition state: the
       // leader must learn of the new replicas (to track them and add them to the ISR) all the same. An ISR
@@ -199,6 +231,18 @@ export class ReplicaManager {
     this.detachFetcher(p);
     p.stop();
     this.partitions.delete(key(topic, partition));
+    this.tellRole('onStopped', p);
+  }
+
+  private tellRole(event: keyof PartitionRoleListener, p: Partition): void {
+    for (const l of this.roleListeners) {
+      try {
+        l[event]?.(p);
+      } catch (e) {
+        if (e instanceof InvariantViolation) throw e;
+        this.o.logger.error(`${p.name}: a ${event} listener failed: ${(e as Error).message}`);
+      }
+    }
   }
 
   private updateBrokers(brokers: ReadonlyMap<number, BrokerEndpoint>): void {

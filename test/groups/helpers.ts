@@ -15,7 +15,7 @@ import { newCore } from '../../bindings/node.js';
 import { realFs } from '../../host-node/storage/node-fs.js';
 
 /** __consumer_offsets partitions straight from a LogManager (no topic registry), kept forever. */
-function offsetsLogsFromManager(logs: LogManager, segmentBytes = 104857600): OffsetsTopicLogs {
+export function offsetsLogsFromManager(logs: LogManager, segmentBytes = 104857600): OffsetsTopicLogs {
   const config = { 'retention.ms': -1, 'retention.bytes': -1, 'segment.bytes': segmentBytes };
   return {
     existing: (p) => logs.logFor(CONSUMER_OFFSETS_TOPIC, p),
