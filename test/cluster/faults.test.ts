@@ -12,6 +12,8 @@ import { trialRow } from './support/campaigns/campaign.js';
 import type { ClusterTrialResult } from './support/cluster-trial.js';
 import * as leaderKill from './support/campaigns/cluster-leader-kill.js';
 import * as followerPause from './support/campaigns/cluster-follower-pause.js';
+import * as leaderPause from './support/campaigns/cluster-leader-pause.js';
+import * as controllerKill from './support/campaigns/cluster-controller-kill.js';
 
 beforeAll(() => ensureBuilt(), 180_000);
 
@@ -53,6 +55,29 @@ describe('three brokers, RF 3, min.insync.replicas 2, idempotent acks=all produc
     expectCleanHistory(r);
     expect(r.facts.shrunkAfterMs, 'dropped for lagging, after replica.lag.time.max.ms').toBeGreaterThanOrEqual(3000);
     expect(r.facts.ackedWhileOut, 'acks=all writes went on with two in-sync replicas').toBeGreaterThan(0);
+    expect(r.check.attempts.fail).toBe(0);
+  }, TRIAL_TIMEOUT_MS);
+
+  it('(c) a leader SIGSTOPped until a new one is elected acknowledges nothing stale, truncates and follows: logs equal', async () => {
+    const r = await leaderPause.trial({ seed: seedFor('leader-pause'), log });
+    expectCleanHistory(r);
+    const f = r.facts;
+    expect(f.newLeader).not.toBe(f.oldLeader);
+    expect(f.leaderEpochAfter).toBeGreaterThan(f.leaderEpochBefore);
+    expect(f.electedAfterMs, 'elected once the stopped leader\'s 2 s session expired').toBeGreaterThanOrEqual(1500);
+    expect(f.logBytes[f.newLeader], 'the partition has data').toBeGreaterThan(0);
+    expect(f.logsEqual, `replica logs of partition ${f.partition}: ${JSON.stringify(f.logBytes)}`).toBe(true);
+    expect(r.check.attempts.fail).toBe(0);
+  }, TRIAL_TIMEOUT_MS);
+
+  it('(d) the controller is SIGKILLed: another broker claims with a higher controller epoch, topics can be created', async () => {
+    const r = await controllerKill.trial({ seed: seedFor('controller-kill'), log });
+    expectCleanHistory(r);
+    const f = r.facts;
+    expect(f.controllerAfter).not.toBe(f.controllerBefore);
+    expect(f.controllerAfter).toBeGreaterThan(0);
+    expect(f.controllerEpochAfter).toBeGreaterThan(f.controllerEpochBefore);
+    expect(f.claimedAfterMs, 'within broker.session.timeout.ms and a few seconds').toBeLessThan(10_000);
     expect(r.check.attempts.fail).toBe(0);
   }, TRIAL_TIMEOUT_MS);
 });

@@ -52,12 +52,20 @@ export interface ClusterTrialResult<X> {
   produced: TimedAttempt[];
 }
 
-/** Runs one trial: the cluster, the load, `fault` while the load runs, the healing, the read and the check. */
-export async function clusterTrial<X>(o: ClusterTrialOptions, fault: (ctx: FaultContext) => Promise<FaultOutcome<X>>): Promise<ClusterTrialResult<X>> {
+/**
+ * Runs one trial: the cluster, the load, `fault` while the load runs, the healing (every replica in every
+ * ISR), `healed` (checks of the healed cluster, before the read), the read and the check.
+ */
+export async function clusterTrial<X>(
+  o: ClusterTrialOptions,
+  fault: (ctx: FaultContext) => Promise<FaultOutcome<X>>,
+  healed?: (c: FaultCluster) => Promise<void>,
+): Promise<ClusterTrialResult<X>> {
   const rand = seededRandom(o.seed);
   const durationS = o.durationS ?? 10;
   const cluster = await FaultCluster.start({ sets: o.sets });
   let producer: RunningProducer | null = null;
+  let failed = false;
   try {
     await cluster.createTopic(TOPIC, o.partitions ?? 3, { assignments: o.assignments });
     await o.setup?.(cluster);
@@ -66,16 +74,19 @@ export async function clusterTrial<X>(o: ClusterTrialOptions, fault: (ctx: Fault
     const outcome = await fault({ seed: o.seed, rand, log: o.log, cluster, producer, loadMs: durationS * 1000 });
     const produced = await producer.done;
     await cluster.waitFullIsr(TOPIC, 60_000);
+    await healed?.(cluster);
     const check = await cluster.readAndCheck(TOPIC, produced);
     o.log(`seed ${o.seed}: ${outcome.notes}`);
     return { seed: o.seed, check, notes: outcome.notes, facts: outcome.facts, produced };
   } catch (e) {
-    o.log(`seed ${o.seed}: failed: ${String(e)}\n${cluster.logTails()}`);
+    failed = true;
+    const logs = cluster.brokers.map((b) => b.logFile).join(' ');
+    o.log(`seed ${o.seed}: failed: ${String(e)}\nbroker logs kept: ${logs}\n${cluster.logTails()}`);
     throw e;
   } finally {
     producer?.stop();
     await producer?.done.catch(() => {});
-    await cluster.cleanup();
+    await cluster.cleanup({ keepLogs: failed });
   }
 }
 

@@ -178,9 +178,9 @@ export class FaultCluster {
     return this.brokers.map((b, i) => `--- broker ${i + 1} (port ${b.port}) ---\n${b.logTail(chars)}`).join('\n');
   }
 
-  /** Stops every broker and etcd and removes their data. */
-  async cleanup(): Promise<void> {
-    await Promise.all(this.brokers.map((b) => b.cleanup()));
+  /** Stops every broker and etcd and removes their data (the broker logs too, unless keepLogs). */
+  async cleanup(o: { keepLogs?: boolean } = {}): Promise<void> {
+    await Promise.all(this.brokers.map((b) => b.cleanup({ keepLog: o.keepLogs })));
     await this.etcd.stop();
   }
 }
