@@ -14,6 +14,9 @@ import * as leaderKill from './support/campaigns/cluster-leader-kill.js';
 import * as followerPause from './support/campaigns/cluster-follower-pause.js';
 import * as leaderPause from './support/campaigns/cluster-leader-pause.js';
 import * as controllerKill from './support/campaigns/cluster-controller-kill.js';
+import * as twoDown from './support/campaigns/cluster-two-down.js';
+import * as rollingRestart from './support/campaigns/cluster-rolling-restart.js';
+import { ErrorCode } from '../../protocol/errors.js';
 
 beforeAll(() => ensureBuilt(), 180_000);
 
@@ -79,5 +82,24 @@ describe('three brokers, RF 3, min.insync.replicas 2, idempotent acks=all produc
     expect(f.controllerEpochAfter).toBeGreaterThan(f.controllerEpochBefore);
     expect(f.claimedAfterMs, 'within broker.session.timeout.ms and a few seconds').toBeLessThan(10_000);
     expect(r.check.attempts.fail).toBe(0);
+  }, TRIAL_TIMEOUT_MS);
+
+  it('(g) two of three brokers are SIGKILLed: acks=all is refused, nothing is acknowledged that is later lost', async () => {
+    const r = await twoDown.trial({ seed: seedFor('two-down'), log });
+    expectCleanHistory(r);
+    const f = r.facts;
+    if (f.probeLeader === f.survivor) expect(f.probeError, 'the survivor leads with ISR [itself] < min.insync.replicas').toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+    else expect([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.REQUEST_TIMED_OUT]).toContain(f.probeError);
+    expect(f.ackedWhileDown, 'no acknowledgement with one broker of three').toBe(0);
+    expect(r.check.attempts.ok, 'writes resumed after the restart').toBeGreaterThan(0);
+    expect(r.check.attempts.fail).toBe(0);
+  }, TRIAL_TIMEOUT_MS);
+
+  it('(h) a rolling restart with controlled shutdown under load: the producer sees no error at all', async () => {
+    const r = await rollingRestart.trial({ seed: seedFor('rolling-restart'), log });
+    expectCleanHistory(r);
+    expect(r.facts.exitCodes, 'every SIGTERMed broker exited cleanly').toEqual([0, 0, 0]);
+    expect(r.check.attempts.fail, 'no failed delivery').toBe(0);
+    expect(r.check.attempts.unknown, 'no delivery left unanswered').toBe(0);
   }, TRIAL_TIMEOUT_MS);
 });
