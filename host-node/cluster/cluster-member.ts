@@ -150,7 +150,10 @@ export class ClusterMember {
 
   private onImageChange(changes: readonly ImageChange[], image: ClusterImage): void {
     if (this.closed) return;
-    if (this.fence !== null) for (const e of this.events.eventsOf(changes, image)) this.o.controller.enqueue(e);
+    // Translated on every broker, not only the controller, so the broker epochs it keeps are complete when
+    // this broker becomes the controller: a registration seen before the claim must still expire later.
+    const events = this.events.eventsOf(changes, image);
+    if (this.fence !== null) for (const e of events) this.o.controller.enqueue(e);
     if (changes.some((c) => c.type === 'controllerChanged')) this.onControllerChanged(image);
     if (this.session !== null && changes.some((c) => c.type !== 'controllerChanged' && c.type !== 'adminRequestAdded' && c.type !== 'adminRequestRemoved'))
       this.syncReplicas(image);
