@@ -94,3 +94,19 @@ export async function clusterTrial<X>(
 export function ackedBetween(produced: TimedAttempt[], fromMs: number, toMs: number): number {
   return produced.filter((a) => a.outcome === 'ok' && a.tAck !== undefined && a.tAck >= fromMs && a.tAck <= toMs).length;
 }
+
+/**
+ * A campaign's trial that also fails on the fault's own facts (the ones the CI test asserts), so the soak
+ * reports them like an anomaly: `problems` lists what went wrong, empty when nothing did.
+ */
+export function checkedTrial<X>(
+  trial: (o: { seed: number; log: (line: string) => void }) => Promise<ClusterTrialResult<X>>,
+  problems: (r: ClusterTrialResult<X>) => Array<string | false>,
+): (o: { seed: number; log: (line: string) => void }) => Promise<ClusterTrialResult<X>> {
+  return async (o) => {
+    const r = await trial(o);
+    const found = problems(r).filter((p): p is string => p !== false);
+    if (found.length > 0) throw new Error(`seed ${r.seed}: ${found.join('; ')} (facts ${JSON.stringify(r.facts)})`);
+    return r;
+  };
+}

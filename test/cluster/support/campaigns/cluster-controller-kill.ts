@@ -2,7 +2,7 @@
 // load. Another broker must claim the controller (Metadata names it, /controller_epoch in etcd grows), a new
 // topic can then be created (RF 2: two brokers live), and after a random pause the killed broker returns
 // and rejoins every ISR; the history of the load is clean.
-import { clusterTrial, type ClusterTrialResult } from '../cluster-trial.js';
+import { checkedTrial, clusterTrial, type ClusterTrialResult } from '../cluster-trial.js';
 import { sleep } from '../fault-cluster.js';
 import type { Campaign } from './campaign.js';
 
@@ -52,5 +52,5 @@ export function trial(o: { seed: number; log: (line: string) => void }): Promise
 export const campaign: Campaign = {
   name: 'cluster-controller-kill',
   description: '3 brokers RF 3 min ISR 2; SIGKILL the controller at a random moment: another claims with a higher epoch, a topic can be created, it returns and rejoins; history check',
-  trial: (o) => trial(o),
+  trial: checkedTrial(trial, (r) => [r.facts.controllerEpochAfter <= r.facts.controllerEpochBefore && 'controller epoch did not grow', r.check.attempts.fail > 0 && `${r.check.attempts.fail} failed deliveries`]),
 };

@@ -2,7 +2,7 @@
 // partition and leads none; it is SIGSTOPped past replica.lag.time.max.ms (3 s) but within its session
 // (9 s), so the leaders drop it from the ISR for lagging, not the controller for dying. acks=all writes go on
 // with the two others (min.insync.replicas 2); after SIGCONT it catches up and rejoins every ISR.
-import { clusterTrial, TOPIC, type ClusterTrialResult } from '../cluster-trial.js';
+import { checkedTrial, clusterTrial, TOPIC, type ClusterTrialResult } from '../cluster-trial.js';
 import { sleep } from '../fault-cluster.js';
 import type { Campaign } from './campaign.js';
 
@@ -48,5 +48,5 @@ export function trial(o: { seed: number; log: (line: string) => void }): Promise
 export const campaign: Campaign = {
   name: 'cluster-follower-pause',
   description: '3 brokers RF 3 min ISR 2; SIGSTOP a follower past replica.lag.time.max.ms: ISR shrinks, acks=all goes on, SIGCONT: it rejoins; history check',
-  trial: (o) => trial(o),
+  trial: checkedTrial(trial, (r) => [r.facts.ackedWhileOut === 0 && 'no write acknowledged with the follower out of the ISR', r.check.attempts.fail > 0 && `${r.check.attempts.fail} failed deliveries`]),
 };

@@ -1,7 +1,7 @@
 // Campaign `cluster-leader-kill` (fault a): the leader of a random partition is SIGKILLed at a random moment
 // of the load and restarted on its data dir after a random pause (sometimes before its session expires,
 // sometimes long after a new leader took over); it must rejoin every ISR and no acknowledged write may be lost.
-import { clusterTrial, TOPIC, type ClusterTrialResult } from '../cluster-trial.js';
+import { checkedTrial, clusterTrial, TOPIC, type ClusterTrialResult } from '../cluster-trial.js';
 import { sleep } from '../fault-cluster.js';
 import type { Campaign } from './campaign.js';
 
@@ -35,5 +35,5 @@ export function trial(o: { seed: number; log: (line: string) => void }): Promise
 export const campaign: Campaign = {
   name: 'cluster-leader-kill',
   description: '3 brokers RF 3 min ISR 2, idempotent acks=all producer; SIGKILL a partition leader at a random moment, restart after a random pause; it rejoins the ISR; history check',
-  trial: (o) => trial(o),
+  trial: checkedTrial(trial, (r) => [r.check.attempts.fail > 0 && `${r.check.attempts.fail} failed deliveries`]),
 };

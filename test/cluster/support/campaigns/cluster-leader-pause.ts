@@ -3,7 +3,7 @@
 // random while longer, then SIGCONTed. The deposed leader must acknowledge nothing of the old epoch that
 // the new leader lacks (the history proves it: nothing lost, no offset with two values), truncate its
 // divergent tail and follow; afterwards its copy of the partition is byte for byte the new leader's.
-import { clusterTrial, TOPIC, type ClusterTrialResult } from '../cluster-trial.js';
+import { checkedTrial, clusterTrial, TOPIC, type ClusterTrialResult } from '../cluster-trial.js';
 import { sleep, type FaultCluster } from '../fault-cluster.js';
 import type { Campaign } from './campaign.js';
 
@@ -62,5 +62,5 @@ export function trial(o: { seed: number; log: (line: string) => void }): Promise
 export const campaign: Campaign = {
   name: 'cluster-leader-pause',
   description: '3 brokers RF 3 min ISR 2; SIGSTOP a leader until a new one is elected, SIGCONT: it acknowledges nothing stale, truncates and follows; logs equal; history check',
-  trial: (o) => trial(o),
+  trial: checkedTrial(trial, (r) => [!r.facts.logsEqual && `replica logs differ: ${JSON.stringify(r.facts.logBytes)}`, r.facts.leaderEpochAfter <= r.facts.leaderEpochBefore && 'leader epoch did not grow']),
 };

@@ -2,7 +2,7 @@
 // — controlled shutdown moves its leaderships away before it stops — exits 0, is started again on its data
 // dir and rejoins every ISR before the next one goes. The idempotent acks=all producer must see no delivery
 // error at all, and the history is clean.
-import { clusterTrial, TOPIC, type ClusterTrialResult } from '../cluster-trial.js';
+import { checkedTrial, clusterTrial, TOPIC, type ClusterTrialResult } from '../cluster-trial.js';
 import { sleep } from '../fault-cluster.js';
 import type { Campaign } from './campaign.js';
 
@@ -40,5 +40,5 @@ export function trial(o: { seed: number; log: (line: string) => void }): Promise
 export const campaign: Campaign = {
   name: 'cluster-rolling-restart',
   description: '3 brokers RF 3 min ISR 2; SIGTERM (controlled shutdown) and restart each broker in turn under load: no delivery error; history check',
-  trial: (o) => trial(o),
+  trial: checkedTrial(trial, (r) => [r.check.attempts.fail + r.check.attempts.unknown > 0 && `${r.check.attempts.fail} failed, ${r.check.attempts.unknown} unanswered deliveries`, r.facts.exitCodes.some((c) => c !== 0) && `exit codes ${r.facts.exitCodes}`]),
 };

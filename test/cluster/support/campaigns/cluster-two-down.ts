@@ -6,7 +6,7 @@
 import { encodeBatch } from '../../../../bindings/node.js';
 import { ApiKey } from '../../../../protocol/generated/index.js';
 import { KafkaTestClient } from '../../../helpers/broker.js';
-import { ackedBetween, clusterTrial, type ClusterTrialResult } from '../cluster-trial.js';
+import { checkedTrial, ackedBetween, clusterTrial, type ClusterTrialResult } from '../cluster-trial.js';
 import { sleep, type FaultCluster } from '../fault-cluster.js';
 import type { Campaign } from './campaign.js';
 
@@ -62,5 +62,5 @@ export function trial(o: { seed: number; log: (line: string) => void }): Promise
 export const campaign: Campaign = {
   name: 'cluster-two-down',
   description: '3 brokers RF 3 min ISR 2; SIGKILL 2 of 3: acks=all refused (NOT_ENOUGH_REPLICAS), nothing acknowledged while down; they return, writes resume; history check',
-  trial: (o) => trial(o),
+  trial: checkedTrial(trial, (r) => [r.facts.probeError === 0 && 'acks=all succeeded on the lone survivor', r.facts.ackedWhileDown > 0 && `${r.facts.ackedWhileDown} writes acknowledged while two brokers were down`]),
 };
