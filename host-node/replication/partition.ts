@@ -201,17 +201,25 @@ export class Partition {
    */
   appendRecordsToLeader(records: Uint8Array, requiredAcks: number): AppendInfo {
     this.checkLeader();
-    if (requiredAcks === -1) {
-      const minIsr = this.o.minInsyncReplicas();
-      if (this._isr.length < minIsr)
-        throw new ReplicaError(
-          ErrorCode.NOT_ENOUGH_REPLICAS,
-          `The size of the current ISR ${fmt(this._isr)} is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.name}`,
-        );
-    }
+    this.checkEnoughReplicas(requiredAcks);
     const info = this.log.append(records, { leaderEpoch: this._leaderEpoch });
     this.afterLeaderAppend();
     return info;
+  }
+
+  /**
+   * acks=-1 with an ISR smaller than min.insync.replicas → NOT_ENOUGH_REPLICAS. Checked before anything
+   * else about the batch, its producer sequence included, as Kafka does: a refused idempotent batch must
+   * not turn the batches pipelined behind it into OUT_OF_ORDER_SEQUENCE_NUMBER, which is fatal to the producer.
+   */
+  checkEnoughReplicas(requiredAcks: number): void {
+    if (requiredAcks !== -1) return;
+    const minIsr = this.o.minInsyncReplicas();
+    if (this._isr.length < minIsr)
+      throw new ReplicaError(
+        ErrorCode.NOT_ENOUGH_REPLICAS,
+        `The size of the current ISR ${fmt(this._isr)} is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.name}`,
+      );
   }
 
   /** Throws NOT_LEADER_OR_FOLLOWER unless this broker leads the partition. */

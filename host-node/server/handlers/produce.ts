@@ -268,6 +268,7 @@ function produceReplicated(
   try {
     const log = partition.log;
     const bytes = broker.recordFormats.prepareProduce(records, ctx.apiVersion);
+    partition.checkEnoughReplicas(acks);
     const idem = ctx.apiVersion >= 3 ? readProducerBatchHeader(bytes) : null;
     if (idem !== null) {
       const c = log.producerState.check(idem.batch);

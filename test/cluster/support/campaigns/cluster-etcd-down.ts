@@ -7,7 +7,7 @@
 // epochs), whether leaders changed, and whether the admin change went through. A full read then checks
 // the history.
 import { checkHistory } from '../history.js';
-import { FaultCluster, pollUntil, type PartitionView } from '../fault-cluster.js';
+import { ProxiedCluster, pollUntil, type PartitionView } from '../proxied-cluster.js';
 import { consumeAll, startProducer } from '../workload.js';
 import { seededRandom, type Campaign, type TrialResult } from './campaign.js';
 
@@ -47,7 +47,7 @@ export interface EtcdDownTrialResult extends TrialResult {
 const leaderMap = (ps: PartitionView[]) => ps.map((p) => `${p.partition}:${p.leader}@${p.leaderEpoch}`).join(' ');
 
 /** Every broker's view of the topic's leaders; null if any broker did not answer. */
-async function leadersSeenByAll(c: FaultCluster): Promise<string[] | null> {
+async function leadersSeenByAll(c: ProxiedCluster): Promise<string[] | null> {
   try {
     return await Promise.all(c.nodes.map(async (n) => leaderMap((await c.metadata(n.id, TOPIC)).partitions)));
   } catch {
@@ -56,7 +56,7 @@ async function leadersSeenByAll(c: FaultCluster): Promise<string[] | null> {
 }
 
 /** Sends CreateTopics to broker 2 without waiting; the promise settles with its error code (or -1 if the connection failed). */
-function createTopicLater(c: FaultCluster, name: string): Promise<number> {
+function createTopicLater(c: ProxiedCluster, name: string): Promise<number> {
   return c.createTopic(name, 3, 3, 2).catch(() => -1);
 }
 
@@ -66,7 +66,7 @@ export async function trial(o: { seed: number; log: (line: string) => void; leng
   const kind: OutageKind = o.kind ?? (rand() < 0.5 ? 'pause' : 'kill');
   const outageMs = length === 'short' ? 1000 + Math.floor(rand() * (SESSION_MS - 2500)) : SESSION_MS + 1500 + Math.floor(rand() * 3000);
   const startAfterMs = 1000 + Math.floor(rand() * 2000);
-  const c = await FaultCluster.start({ brokers: 3, proxied: false, sets: SETS });
+  const c = await ProxiedCluster.start({ brokers: 3, proxied: false, sets: SETS });
   try {
     const created = await c.createTopic(TOPIC, PARTITIONS, 3);
     if (created !== 0) throw new Error(`CreateTopics: error ${created}`);
@@ -129,7 +129,7 @@ export async function trial(o: { seed: number; log: (line: string) => void; leng
 }
 
 /** After the outage the topic asked for during it exists with leaders, whether that request or a retry made it. */
-async function createAfterOutage(c: FaultCluster, firstCode: number, log: (line: string) => void): Promise<boolean> {
+async function createAfterOutage(c: ProxiedCluster, firstCode: number, log: (line: string) => void): Promise<boolean> {
   const TOPIC_ALREADY_EXISTS = 36;
   const codes = [firstCode];
   // etcd's client may refuse for a few seconds after an outage (its circuit breaker): retry for up to 30 s.

@@ -8,7 +8,7 @@
 // registers again (new broker epoch), truncates the divergent tail, and rejoins every ISR. A full read
 // then checks the history.
 import { checkHistory } from '../history.js';
-import { FaultCluster, pollUntil, type PartitionView } from '../fault-cluster.js';
+import { ProxiedCluster, pollUntil, type PartitionView } from '../proxied-cluster.js';
 import { consumeAll, startProducer } from '../workload.js';
 import { v2Batch, produce } from '../../../faults/helpers.js';
 import { seededRandom, type Campaign, type TrialResult } from './campaign.js';
@@ -45,7 +45,7 @@ export interface PartitionTrialResult extends TrialResult {
 const led = (ps: PartitionView[], id: number) => ps.filter((p) => p.leader === id).map((p) => p.partition);
 
 /** Writes one record straight to the cut broker (its own port), acks=all; the attempt goes into the history. */
-async function writeToCutBroker(c: FaultCluster, victim: number, partition: number, value: string): Promise<{ code: number | 'none'; attempt: ProduceAttempt }> {
+async function writeToCutBroker(c: ProxiedCluster, victim: number, partition: number, value: string): Promise<{ code: number | 'none'; attempt: ProduceAttempt }> {
   const client = await c.connect(victim);
   try {
     const r = await produce(client, TOPIC, partition, v2Batch([value]), { acks: -1, timeoutMs: 2000 });
@@ -63,7 +63,7 @@ export async function trial(o: { seed: number; log: (line: string) => void; dura
   const durationS = o.durationS ?? 24;
   const cutAfterMs = 1500 + Math.floor(rand() * 2500);
   const extraCutMs = 1000 + Math.floor(rand() * 3000); // how long the cut lasts after the elections
-  const c = await FaultCluster.start({ brokers: 3, proxied: true, sets: PARTITION_SETS });
+  const c = await ProxiedCluster.start({ brokers: 3, proxied: true, sets: PARTITION_SETS });
   try {
     const created = await c.createTopic(TOPIC, PARTITIONS, 3);
     if (created !== 0) throw new Error(`CreateTopics: error ${created}`);
