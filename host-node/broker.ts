@@ -14,6 +14,7 @@ import type { ConnectionLimits } from './network/types.js';
 import type { BrokerContext } from './server/context.js';
 import { KafkaDispatcher } from './server/dispatcher.js';
 import { localClusterView } from './server/cluster-view.js';
+import { localProducerIds } from './server/producer-ids.js';
 import { registerDefaultHandlers } from './server/handlers/index.js';
 import { loadOrCreateMetaProperties } from './server/meta-properties.js';
 import { HandlerRegistry } from './server/registry.js';
@@ -213,6 +214,7 @@ function createContext({ config, clusterId, handlers, topicRegistry, core, log, 
     handlers,
     topicRegistry,
     topicAdmin: cluster?.topicAdmin ?? topicRegistry,
+    producerIds: cluster?.producerIds ?? localProducerIds(config),
     metadata: metadata ?? cluster?.metadata ?? topicRegistry,
     logManager: topicRegistry.logManager,
     recordFormats: new RecordFormats(core),

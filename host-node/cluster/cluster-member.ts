@@ -56,12 +56,21 @@ export function etcdIsrStore(cluster: ClusterMetadata, brokerId: number, brokerE
   return {
     async alterPartition(topic, partition, update, expectedPartitionEpoch) {
       const current = cluster.image.partitionState(topic, partition);
+      // Replicas the change adds must still be live, at the epoch this broker's image knows.
+      const joining: { brokerId: number; brokerEpoch: number }[] = [];
+      for (const id of update.isr) {
+        if (current?.isr.includes(id) || id === brokerId) continue;
+        const b = cluster.image.brokers.get(id);
+        if (b === undefined) return { ok: false };
+        joining.push({ brokerId: id, brokerEpoch: b.brokerEpoch });
+      }
       const r = await cluster.store.alterPartitionState(
         topic,
         partition,
         { leader: update.leader, leaderEpoch: update.leaderEpoch, isr: [...update.isr], controllerEpoch: current?.controllerEpoch ?? 0, leaderRecoveryState: 0 },
         expectedPartitionEpoch,
         { brokerId, brokerEpoch: brokerEpoch() },
+        joining,
       );
       if (r.ok) return { ok: true, partitionEpoch: r.partitionEpoch };
       // The caller learns the current state from the image once the watch delivers it.

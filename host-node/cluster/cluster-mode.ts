@@ -11,6 +11,8 @@ import { ReplicaManager } from '../replication/replica-manager.js';
 import { registryLogSource } from '../replication/registry-logs.js';
 import type { ReplicationConfig } from '../replication/types.js';
 import type { TopicAdmin } from '../topics/topic-admin.js';
+import type { ProducerIdSource } from '../server/producer-ids.js';
+import { ClusterProducerIds } from './producer-id-blocks.js';
 import type { TopicMetadata, TopicMetadataSource } from '../topics/metadata.js';
 import { AdminError, type TopicRegistry } from '../topics/topic-registry.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -31,6 +33,7 @@ export interface ClusterServices {
   readonly topicAdmin: TopicAdmin;
   readonly elections: LeaderElections;
   readonly reassignments: PartitionReassignments;
+  readonly producerIds: ProducerIdSource;
 }
 
 export function clusterServices(cluster: ClusterMetadata, config: BrokerConfig, topicRegistry: TopicRegistry, log: Logger): ClusterServices {
@@ -59,6 +62,7 @@ export function clusterServices(cluster: ClusterMetadata, config: BrokerConfig, 
     topicAdmin,
     elections: clusterElections(admin),
     reassignments: clusterReassignments(admin),
+    producerIds: new ClusterProducerIds(cluster.store, config.nodeId),
   };
 }
 

@@ -6,6 +6,8 @@ import { invariant } from '../../common/invariant.js';
 export const CLUSTER_ID_KEY = '/cluster/id';
 export const CONTROLLER_KEY = '/controller';
 export const CONTROLLER_EPOCH_KEY = '/controller_epoch';
+/** Kafka's /latest_producer_id_block: the last block of producer ids a broker took (ids are unique cluster-wide). */
+export const PRODUCER_ID_BLOCK_KEY = '/latest_producer_id_block';
 /** Every metadata key starts with this (the watch and the snapshot read cover it). */
 export const ROOT_PREFIX = '/';
 

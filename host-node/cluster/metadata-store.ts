@@ -35,7 +35,7 @@ export type AlterPartitionResult =
   | { readonly ok: true; readonly partitionEpoch: number }
   | {
       readonly ok: false;
-      readonly reason: 'conflict' | 'stale-broker-epoch';
+      readonly reason: 'conflict' | 'stale-broker-epoch' | 'ineligible-replica';
       /** The state as it is now (null: the partition no longer exists). */
       readonly current: { readonly state: R.PartitionState; readonly partitionEpoch: number } | null;
     };
@@ -240,17 +240,41 @@ export class EtcdMetadataStore {
     state: R.PartitionState,
     expectedModRevision: number,
     leader?: { readonly brokerId: number; readonly brokerEpoch: number },
+    joining: readonly { readonly brokerId: number; readonly brokerEpoch: number }[] = [],
   ): Promise<AlterPartitionResult> {
     const key = K.partitionStateKey(topic, partition);
     invariant(expectedModRevision > 0, 'an ISR change updates an existing partition state');
     invariant(leader === undefined || leader.brokerId === state.leader, 'only the leader changes its ISR');
     let txn = this.ns.if(key, 'Mod', '==', expectedModRevision);
     if (leader) txn = txn.and(K.brokerKey(leader.brokerId), 'Create', '==', leader.brokerEpoch);
+    // A replica joins the ISR only while it is registered with the epoch the leader knows and has no
+    // controlled shutdown pending (Kafka's INELIGIBLE_REPLICA): an expansion racing with the replica's
+    // expiry or shutdown fails here instead of leaving a gone broker in the ISR.
+    for (const j of joining) txn = txn.and(K.brokerKey(j.brokerId), 'Create', '==', j.brokerEpoch).and(K.shutdownRequestKey(j.brokerId), 'Create', '==', 0);
     const res = await txn.then(this.ns.put(key).value(R.encodePartitionState(state))).else(this.ns.get(key)).commit();
     if (res.succeeded) return { ok: true, partitionEpoch: Number(res.header.revision) };
     const kv = res.responses[0]?.response_range?.kvs[0];
     const current = kv ? { state: R.decodePartitionState(key, kv.value.toString()), partitionEpoch: Number(kv.mod_revision) } : null;
-    return { ok: false, reason: current?.partitionEpoch === expectedModRevision ? 'stale-broker-epoch' : 'conflict', current };
+    return { ok: false, reason: current?.partitionEpoch !== expectedModRevision ? 'conflict' : joining.length > 0 ? 'ineligible-replica' : 'stale-broker-epoch', current };
+  }
+
+  /**
+   * Takes the next block of `size` producer ids for `brokerId` (Kafka's ZooKeeper-era ProducerIdManager):
+   * the block after the one /latest_producer_id_block names, written only if nobody took one meanwhile
+   * (retried, bounded). Returns its first id; the block is [first, first + size).
+   */
+  async takeProducerIdBlock(brokerId: number, size: number): Promise<bigint> {
+    for (let attempt = 0; attempt < 32; attempt++) {
+      const kv = (await this.ns.get(K.PRODUCER_ID_BLOCK_KEY).exec()).kvs[0];
+      const first = kv ? R.decodeProducerIdBlock(K.PRODUCER_ID_BLOCK_KEY, kv.value.toString()).end + 1n : 0n;
+      const value = R.encodeProducerIdBlock({ brokerId, start: first, end: first + BigInt(size) - 1n });
+      const res = await this.ns
+        .if(K.PRODUCER_ID_BLOCK_KEY, 'Mod', '==', kv ? Number(kv.mod_revision) : 0)
+        .then(this.ns.put(K.PRODUCER_ID_BLOCK_KEY).value(value))
+        .commit();
+      if (res.succeeded) return first;
+    }
+    throw new Error('could not take a block of producer ids: /latest_producer_id_block kept changing');
   }
 
   /** Puts an administrative request for the controller (any broker may); resolves with the put's revision. */

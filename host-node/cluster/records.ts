@@ -190,6 +190,29 @@ export function decodeTopicConfig(key: string, text: string): Record<string, str
   return c as Record<string, string>;
 }
 
+// ---- /latest_producer_id_block ----------------------------------------------------------------------------------
+
+export interface ProducerIdBlock {
+  readonly brokerId: number;
+  /** First and last id of the block (inclusive), as Kafka writes them. */
+  readonly start: bigint;
+  readonly end: bigint;
+}
+export const encodeProducerIdBlock = (b: ProducerIdBlock): string =>
+  JSON.stringify({ version: 1, broker: b.brokerId, block_start: b.start.toString(), block_end: b.end.toString() });
+export function decodeProducerIdBlock(key: string, text: string): ProducerIdBlock {
+  const o = object(key, parseJson(key, text));
+  const id = (field: string): bigint => {
+    const v = o[field];
+    if (typeof v !== 'string' || !/^\d{1,19}$/.test(v)) throw new MetadataRecordError(key, `${field} is not a non-negative integer string`);
+    return BigInt(v);
+  };
+  const start = id('block_start');
+  const end = id('block_end');
+  if (end < start) throw new MetadataRecordError(key, 'block_end is before block_start');
+  return { brokerId: int(key, o, 'broker', 0), start, end };
+}
+
 // ---- /admin/* ---------------------------------------------------------------------------------------------------
 
 /** A target replica list, or null to cancel the partition's reassignment in progress. */

@@ -12,6 +12,7 @@ import type { GroupCoordinator } from '../group/coordinator.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { ClusterView } from './cluster-view.js';
 import type { TopicAdmin } from '../topics/topic-admin.js';
+import type { ProducerIdSource } from './producer-ids.js';
 import type { LeaderElections, PartitionReassignments } from './partition-admin.js';
 import type { ReplicaManager } from '../replication/replica-manager.js';
 
@@ -34,6 +35,8 @@ export interface BrokerContext {
   readonly topicRegistry: TopicRegistry;
   /** CreateTopics, DeleteTopics, CreatePartitions, topic configs: the topic registry, or the cluster's metadata in etcd. */
   readonly topicAdmin: TopicAdmin;
+  /** Fresh producer ids for InitProducerId (unique across the cluster). */
+  readonly producerIds: ProducerIdSource;
   /** What Metadata lists: the topic registry, unless the broker was started with another source (tests). */
   readonly metadata: TopicMetadataSource;
   /** Storage's LogManager, for what spans partitions (deferred checkpoints, a request's record views). */

@@ -4,12 +4,17 @@
 // id it may have given out and never hands one out twice.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrokerContext } from './context.js';
+import type { BrokerConfig } from '../config/index.js';
 
 const BLOCK_SIZE = 1000n;
 const FILE = 'producer-id-block';
 
-class ProducerIdManager {
+/** Where InitProducerId takes fresh producer ids: this broker's file on a single broker, etcd's blocks in a cluster. */
+export interface ProducerIdSource {
+  generate(): bigint | Promise<bigint>;
+}
+
+class ProducerIdManager implements ProducerIdSource {
   private next = 0n;
   private blockEnd = 0n;
 
@@ -40,11 +45,8 @@ class ProducerIdManager {
   }
 }
 
-const managers = new WeakMap<Pick<BrokerContext, 'config'>, ProducerIdManager>();
-
-/** The id manager of a broker (one per broker context, created on first use). */
-export function producerIds(broker: Pick<BrokerContext, 'config'>): ProducerIdManager {
-  let m = managers.get(broker);
-  if (m === undefined) managers.set(broker, (m = new ProducerIdManager(broker.config.logDirs[0]!)));
-  return m;
+/** A single broker's ids: blocks recorded in its first log directory (the file is read on first use). */
+export function localProducerIds(config: Pick<BrokerConfig, 'logDirs'>): ProducerIdSource {
+  let m: ProducerIdManager | undefined;
+  return { generate: () => (m ??= new ProducerIdManager(config.logDirs[0]!)).generate() };
 }
