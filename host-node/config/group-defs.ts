@@ -13,10 +13,10 @@ export const GROUP_CONFIG_DEFS = {
   'group.max.size': int({ default: 2147483647, validate: atLeast(1), importance: 'medium', doc: 'The maximum number of consumers a single consumer group can hold.' }),
   'offsets.topic.num.partitions': int({ default: 50, validate: atLeast(1), importance: 'high', doc: 'The number of partitions of the offset commit topic (should not change after deployment).' }),
   'offsets.topic.replication.factor': short({
-    default: 1,
+    default: 3,
     validate: atLeast(1),
     importance: 'high',
-    doc: 'The replication factor of the offsets topic in a cluster (etcd.connect), created on the first FindCoordinator; while fewer brokers are alive than this, FindCoordinator answers COORDINATOR_NOT_AVAILABLE. A single broker keeps one replica whatever this says. Rivulet\'s default 1 (Kafka\'s 3); rivulet dev-cluster sets min(3, brokers).',
+    doc: 'The replication factor of the offsets topic in a cluster (etcd.connect), created on the first FindCoordinator; while fewer brokers are alive than this, FindCoordinator answers COORDINATOR_NOT_AVAILABLE. A single broker keeps one replica whatever this says; rivulet dev-cluster sets min(3, brokers).',
   }),
   'offsets.topic.segment.bytes': int({ default: 104857600, validate: atLeast(1), importance: 'high', doc: 'The segment size of the offsets topic.' }),
   'offsets.retention.minutes': int({

@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKey } from '../../protocol/generated/api.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { KafkaTestClient } from '../helpers/broker.js';
 import { Admin } from '../../host-node/client/admin.js';
 import { Cluster, type PartitionInfo } from '../../host-node/client/cluster.js';
 import { runSarama, saramaClient } from '../real-clients/go/sarama.js';
@@ -27,6 +30,17 @@ beforeAll(async () => {
       'auto.leader.rebalance.enable': 'false',
     },
   });
+  // The offsets topic (replication factor 3, as Kafka's default) is created by the first FindCoordinator,
+  // which needs three live brokers: ask while all of them run, before any test closes one.
+  const client = await KafkaTestClient.connect(c.broker(c.runningIds()[0]!).port);
+  try {
+    await until('the offsets topic has its coordinators', async () => {
+      const r = await client.request(ApiKey.FindCoordinator, 1, { key: 'warm-up', keyType: 0 });
+      return r.errorCode === ErrorCode.NONE;
+    }, 30_000);
+  } finally {
+    client.raw.close();
+  }
 }, 300_000);
 
 afterAll(async () => {
