@@ -155,20 +155,8 @@ function producePartition(
       return `${topic}-${index}: UNKNOWN_TOPIC_OR_PARTITION`;
     }
     const bytes = broker.recordFormats.prepareProduce(records, ctx.apiVersion);
-    const idem = ctx.apiVersion >= 3 ? readProducerBatchHeader(bytes) : null;
-    if (idem !== null) {
-      const c = log.producerState.check(idem.batch);
-      if (c.kind === 'error') {
-        partitionResponses.push(errorResponse(index, ErrorCode[c.error], c.message));
-        return `${topic}-${index}: ${c.error}`;
-      }
-      if (c.kind === 'duplicate') {
-        const out = duplicateResponse(ctx, topic, index, log, idem.batch, c.batch);
-        partitionResponses.push(out);
-        if (acks === -1) waits.push({ log, lastOffset: c.batch.lastOffset, out });
-        return null;
-      }
-    }
+    const seq = checkSequence(ctx, acks, topic, index, log, bytes, partitionResponses, waits, undefined);
+    if (seq !== undefined) return seq;
     const info = log.append(bytes);
     countAppended(broker.metrics, topic, info, records);
     const out: PartitionResponse = {
@@ -190,6 +178,37 @@ function producePartition(
 }
 
 /** An exact repeat of one of the producer's last batches: success with the original offsets, nothing appended. */
+/**
+ * The producer-state check of an idempotent batch (v3+). undefined: append it. Otherwise the partition is
+ * answered here: a sequence error (returned, for the acks=0 close), or a duplicate of one of the
+ * producer's last batches with its original offsets (null; acks=-1 still waits for those to be durable,
+ * or in a cluster committed).
+ */
+function checkSequence(
+  ctx: RequestContext<ProduceServices>,
+  acks: number,
+  topic: string,
+  index: number,
+  log: Pick<Log, 'topic' | 'partition' | 'waitDurable' | 'logStartOffset' | 'producerState'>,
+  bytes: Uint8Array,
+  partitionResponses: PartitionResponse[],
+  waits: DurableWait[],
+  partition: Partition | undefined,
+): string | null | undefined {
+  const idem = ctx.apiVersion >= 3 ? readProducerBatchHeader(bytes) : null;
+  if (idem === null) return undefined;
+  const c = log.producerState.check(idem.batch);
+  if (c.kind === 'error') {
+    partitionResponses.push(errorResponse(index, ErrorCode[c.error], c.message));
+    return `${topic}-${index}: ${c.error}`;
+  }
+  if (c.kind !== 'duplicate') return undefined;
+  const out = duplicateResponse(ctx, topic, index, log, idem.batch, c.batch);
+  partitionResponses.push(out);
+  if (acks === -1) waits.push({ log, lastOffset: c.batch.lastOffset, out, ...(partition ? { partition } : {}) });
+  return null;
+}
+
 function duplicateResponse(
   ctx: RequestContext<'log'>,
   topic: string,
@@ -269,20 +288,8 @@ function produceReplicated(
     const log = partition.log;
     const bytes = broker.recordFormats.prepareProduce(records, ctx.apiVersion);
     partition.checkEnoughReplicas(acks);
-    const idem = ctx.apiVersion >= 3 ? readProducerBatchHeader(bytes) : null;
-    if (idem !== null) {
-      const c = log.producerState.check(idem.batch);
-      if (c.kind === 'error') {
-        partitionResponses.push(errorResponse(index, ErrorCode[c.error], c.message));
-        return `${topic}-${index}: ${c.error}`;
-      }
-      if (c.kind === 'duplicate') {
-        const out = duplicateResponse(ctx, topic, index, log, idem.batch, c.batch);
-        partitionResponses.push(out);
-        if (acks === -1) waits.push({ log, lastOffset: c.batch.lastOffset, out, partition });
-        return null;
-      }
-    }
+    const seq = checkSequence(ctx, acks, topic, index, log, bytes, partitionResponses, waits, partition);
+    if (seq !== undefined) return seq;
     const info = partition.appendRecordsToLeader(bytes, acks);
     countAppended(broker.metrics, topic, info, records);
     const out: PartitionResponse = {
