@@ -122,6 +122,9 @@ export class ClusterMember {
   /** Registers in etcd (the listeners are bound: their advertised endpoints are known), then acts on the image. */
   async start(): Promise<void> {
     await this.register();
+    // What this broker holds from before (it may have been down while a topic was deleted or recreated):
+    // the first sync removes the topics the cluster no longer has under that id.
+    for (const t of this.o.context.topicRegistry.topics()) this.known.set(t.name, { topicId: t.topicId, partitions: t.partitions });
     this.syncReplicas(this.o.cluster.image);
     void this.maybeClaimController();
   }

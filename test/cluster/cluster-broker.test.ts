@@ -381,4 +381,16 @@ describe('a broker leaves and returns', () => {
     expect(t.partitions.every((p) => p.leader > 0 && p.isr.length === 2)).toBe(true);
     await c.startNode(old);
   });
+  it('a broker down while its topic is deleted drops its copy when it returns', async () => {
+    const admin = new Admin(client(c.bootstrap()));
+    await admin.createTopics([{ name: 'deleted-while-away', numPartitions: 2, replicationFactor: 3 }]);
+    await until('replicas open', () => c.brokers().every((b) => b.context.topicRegistry.partitionLog('deleted-while-away', 1) !== undefined));
+    const away = c.ids[c.ids.length - 1]!;
+    await c.stopNode(away);
+    await new Admin(client(c.bootstrap())).deleteTopics(['deleted-while-away']);
+    expect(existsSync(join(c.dataDir(away), 'deleted-while-away-0'))).toBe(true);
+    await c.startNode(away);
+    await until('its copy removed', () => [0, 1].every((p) => !existsSync(join(c.dataDir(away), `deleted-while-away-${p}`))));
+    expect(c.broker(away).context.topicRegistry.topic('deleted-while-away')).toBeUndefined();
+  });
 });
