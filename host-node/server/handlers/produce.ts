@@ -148,16 +148,48 @@ function producePartition(
     partitionResponses.push(errorResponse(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`));
     return `${topic}-${index}: INVALID_TOPIC_EXCEPTION`;
   }
-  try {
+  return appendPartition(ctx, acks, topic, index, records, () => {
     const log = findLog(broker, topic, index);
-    if (log === undefined) {
+    return log && { log, partition: undefined };
+  }, partitionResponses, waits);
+}
+
+/** Where a Produce partition goes: the log, and in a cluster the Partition that leads it. */
+interface ProduceTarget {
+  log: Pick<Log, 'topic' | 'partition' | 'waitDurable' | 'logStartOffset' | 'producerState' | 'append'>;
+  partition: Partition | undefined;
+}
+
+/**
+ * The checks and the append of one partition, pushing its response onto `partitionResponses` (and, for
+ * acks=-1, its wait onto `waits`): the target (undefined: UNKNOWN_TOPIC_OR_PARTITION), the record checks,
+ * in a cluster min.insync.replicas, the producer state, then the append (through the leader's Partition
+ * in a cluster). Returns what failed, for the acks=0 close, or null.
+ */
+function appendPartition(
+  ctx: RequestContext<ProduceServices>,
+  acks: number,
+  topic: string,
+  index: number,
+  records: Uint8Array | null,
+  resolve: () => ProduceTarget | undefined,
+  partitionResponses: PartitionResponse[],
+  waits: DurableWait[],
+): string | null {
+  const broker = ctx.broker;
+  try {
+    const target = resolve();
+    if (target === undefined) {
       partitionResponses.push(errorResponse(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       return `${topic}-${index}: UNKNOWN_TOPIC_OR_PARTITION`;
     }
+    const { log, partition } = target;
     const bytes = broker.recordFormats.prepareProduce(records, ctx.apiVersion);
-    const seq = checkSequence(ctx, acks, topic, index, log, bytes, partitionResponses, waits, undefined);
+    // Kafka checks the ISR before the producer state: a refused batch must not make the next one out of order.
+    partition?.checkEnoughReplicas(acks);
+    const seq = checkSequence(ctx, acks, topic, index, log, bytes, partitionResponses, waits, partition);
     if (seq !== undefined) return seq;
-    const info = log.append(bytes);
+    const info = partition ? partition.appendRecordsToLeader(bytes, acks) : log.append(bytes);
     countAppended(broker.metrics, topic, info, records);
     const out: PartitionResponse = {
       index,
@@ -167,7 +199,7 @@ function producePartition(
       logStartOffset: BigInt(info.logStartOffset),
     };
     partitionResponses.push(out);
-    if (acks === -1) waits.push({ log, lastOffset: info.lastOffset, out });
+    if (acks === -1) waits.push({ log, lastOffset: info.lastOffset, out, ...(partition ? { partition } : {}) });
     return null;
   } catch (e) {
     const err = partitionErrorOf(e, broker.log, `Produce ${topic}-${index}`);
@@ -177,7 +209,6 @@ function producePartition(
   }
 }
 
-/** An exact repeat of one of the producer's last batches: success with the original offsets, nothing appended. */
 /**
  * The producer-state check of an idempotent batch (v3+). undefined: append it. Otherwise the partition is
  * answered here: a sequence error (returned, for the acks=0 close), or a duplicate of one of the
@@ -209,6 +240,7 @@ function checkSequence(
   return null;
 }
 
+/** An exact repeat of one of the producer's last batches: success with the original offsets, nothing appended. */
 function duplicateResponse(
   ctx: RequestContext<'log'>,
   topic: string,
@@ -274,7 +306,6 @@ function produceReplicated(
   waits: DurableWait[],
   notLeader: NotLeaderIds,
 ): string | null {
-  const broker = ctx.broker;
   if (isInternalTopic(topic)) {
     partitionResponses.push(errorResponse(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`));
     return `${topic}-${index}: INVALID_TOPIC_EXCEPTION`;
@@ -284,30 +315,7 @@ function produceReplicated(
     partitionResponses.push(notLeaderResponse(ctx.apiVersion, rm, topic, index, notLeader));
     return `${topic}-${index}: not the leader`;
   }
-  try {
-    const log = partition.log;
-    const bytes = broker.recordFormats.prepareProduce(records, ctx.apiVersion);
-    partition.checkEnoughReplicas(acks);
-    const seq = checkSequence(ctx, acks, topic, index, log, bytes, partitionResponses, waits, partition);
-    if (seq !== undefined) return seq;
-    const info = partition.appendRecordsToLeader(bytes, acks);
-    countAppended(broker.metrics, topic, info, records);
-    const out: PartitionResponse = {
-      index,
-      errorCode: ErrorCode.NONE,
-      baseOffset: BigInt(info.firstOffset),
-      logAppendTimeMs: BigInt(info.logAppendTime),
-      logStartOffset: BigInt(info.logStartOffset),
-    };
-    partitionResponses.push(out);
-    if (acks === -1) waits.push({ log, lastOffset: info.lastOffset, out, partition });
-    return null;
-  } catch (e) {
-    const err = partitionErrorOf(e, broker.log, `Produce ${topic}-${index}`);
-    if (broker.log.enabled('debug')) broker.log.debug(`${ctx.connection.describe()}: Produce ${topic}-${index} failed: ${err.code} ${err.message}`);
-    partitionResponses.push(errorResponse(index, err.code, err.message));
-    return `${topic}-${index}: error ${err.code} ${err.message}`;
-  }
+  return appendPartition(ctx, acks, topic, index, records, () => ({ log: partition.log, partition }), partitionResponses, waits);
 }
 
 /** NOT_LEADER_OR_FOLLOWER with the current leader (v10+), or UNKNOWN_TOPIC_OR_PARTITION when no leader is known. */
