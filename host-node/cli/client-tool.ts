@@ -1,6 +1,7 @@
 // Shared bits of the client CLI tools (topics, produce, consume): streams (swappable in tests), key=value
 // property lists, and error text in the style of Kafka's tools.
 import { KafkaClientError, KafkaProtocolError } from '../../client/errors.js';
+import { Admin } from '../client/admin.js';
 
 export interface ToolIO {
   stdin: NodeJS.ReadableStream;
@@ -45,6 +46,42 @@ export function describeError(e: unknown): string {
   if (e instanceof KafkaProtocolError) return e.brokerMessage ?? e.message;
   if (e instanceof KafkaClientError) return e.message;
   return e instanceof Error ? e.message : String(e);
+}
+
+/** A problem with a tool's input the user must fix (printed as the tool's error, exit code 1). */
+export class ToolError extends Error {}
+
+/** The options every admin tool takes: where the brokers are and how long a request may take. */
+export interface AdminToolOptions {
+  readonly 'bootstrap-server'?: string;
+  readonly 'command-timeout'?: string;
+}
+
+/**
+ * Runs a tool's action with an Admin client for its --bootstrap-server and --command-timeout (default
+ * 30 s), closed afterwards. A UsageError prints the usage; any other failure `<errorPrefix><message>`
+ * (ToolError's message alone, a broker's text when it sent one); both exit with 1.
+ */
+export async function runWithAdmin(
+  values: AdminToolOptions,
+  clientId: string,
+  o: { usage: string; io: ToolIO; errorPrefix: string },
+  action: (admin: Admin) => Promise<number>,
+): Promise<number> {
+  const timeout = intOption(values['command-timeout'], 'command-timeout', 1) ?? 30_000;
+  const admin = new Admin({ bootstrapServers: values['bootstrap-server']!, clientId, requestTimeoutMs: timeout, retries: 2 }, { timeoutMs: timeout });
+  try {
+    return await action(admin);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      o.io.stderr.write(`${e.message}\n${o.usage}`);
+      return 1;
+    }
+    o.io.stderr.write(`${o.errorPrefix}${e instanceof ToolError ? e.message : describeError(e)}\n`);
+    return 1;
+  } finally {
+    await admin.close();
+  }
 }
 
 /** Runs a parseArgs call, turning its errors into UsageError. */

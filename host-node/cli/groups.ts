@@ -11,7 +11,7 @@ import { ApiKey } from '../../protocol/generated/index.js';
 import { ErrorCode, errorByCode } from '../../protocol/errors.js';
 import { Reader } from '../../protocol/wire/reader.js';
 import { decodeConsumerProtocolAssignment } from '../../protocol/generated/consumer-protocol-assignment.js';
-import { describeError, intOption, parseOrUsage, processIO, UsageError, type ToolIO } from './client-tool.js';
+import { intOption, parseOrUsage, processIO, runWithAdmin, ToolError, UsageError, type ToolIO } from './client-tool.js';
 
 const USAGE = `Usage: rivulet groups --bootstrap-server <host:port> <action> [options]
 
@@ -69,7 +69,6 @@ const OPTIONS = {
 const parse = (argv: string[]) => parseArgs({ args: joinNegativeValues(argv, OPTIONS), strict: true, allowPositionals: false, options: OPTIONS });
 type Values = ReturnType<typeof parse>['values'];
 
-class ToolError extends Error {}
 
 const EARLIEST = -2n;
 const LATEST = -1n;
@@ -221,26 +220,15 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
     return 1;
   }
 
-  const timeout = intOption(values['command-timeout'], 'command-timeout', 1) ?? 30_000;
-  const admin = new Admin({ bootstrapServers: values['bootstrap-server']!, clientId: 'rivulet-groups', requestTimeoutMs: timeout, retries: 2 }, { timeoutMs: timeout });
-  const client = new GroupsClient(admin);
-  try {
+  return runWithAdmin(values, 'rivulet-groups', { usage: USAGE, io, errorPrefix: 'Error: ' }, async (admin) => {
+    const client = new GroupsClient(admin);
     const groups = values['all-groups'] ? (await client.listGroups()).map((g) => g.groupId) : (values.group ?? []);
-    if (values.list) return await list(client, values, io);
-    if (values.describe) return await describe(client, groups, values, io);
-    if (values.delete) return await deleteGroups(client, groups, io);
-    if (values['delete-offsets']) return await deleteOffsets(client, groups[0]!, values.topic!, io);
-    return await resetOffsets(client, groups, values, io);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`${e.message}\n${USAGE}`);
-      return 1;
-    }
-    io.stderr.write(`Error: ${e instanceof ToolError ? e.message : describeError(e)}\n`);
-    return 1;
-  } finally {
-    await admin.close();
-  }
+    if (values.list) return list(client, values, io);
+    if (values.describe) return describe(client, groups, values, io);
+    if (values.delete) return deleteGroups(client, groups, io);
+    if (values['delete-offsets']) return deleteOffsets(client, groups[0]!, values.topic!, io);
+    return resetOffsets(client, groups, values, io);
+  });
 }
 
 async function list(client: GroupsClient, values: Values, io: ToolIO): Promise<number> {

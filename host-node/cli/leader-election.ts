@@ -3,12 +3,12 @@
 // Output and exit codes follow Kafka's LeaderElectionCommand (0 ok, 1 when a partition failed).
 import { parseArgs } from 'node:util';
 import { joinNegativeValues } from './argv.js';
-import { Admin, ElectionType, type PartitionOutcome } from '../client/admin.js';
+import { ElectionType, type PartitionOutcome } from '../client/admin.js';
 import type { TopicPartition } from '../client/consumer.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { KafkaProtocolError } from '../../client/errors.js';
-import { commandLine, describeError, intOption, parseOrUsage, processIO, UsageError, type ToolIO } from './client-tool.js';
-import { byTopicPartition, readElectionFile, ToolError } from './partition-json.js';
+import { commandLine, intOption, parseOrUsage, processIO, runWithAdmin, UsageError, type ToolIO } from './client-tool.js';
+import { byTopicPartition, readElectionFile } from './partition-json.js';
 
 const USAGE = `Usage: rivulet leader-election --bootstrap-server <host:port> --election-type <type> <partitions>
 
@@ -51,18 +51,11 @@ interface Request {
 export async function run(argv: string[], io: ToolIO = processIO()): Promise<number> {
   const values = commandLine(() => parseCommandLine(argv), USAGE, io);
   if (typeof values === 'number') return values;
-  const timeout = intOption(values['command-timeout'], 'command-timeout', 1) ?? 30_000;
-  const admin = new Admin({ bootstrapServers: values['bootstrap-server']!, clientId: 'rivulet-leader-election', requestTimeoutMs: timeout, retries: 2 }, { timeoutMs: timeout });
-  try {
+  return runWithAdmin(values, 'rivulet-leader-election', { usage: USAGE, io, errorPrefix: 'Error: ' }, async (admin) => {
     const req = electionRequest(values);
     const results = await admin.electLeaders(req.type, req.partitions);
     return printResults(req.type, results, io);
-  } catch (e) {
-    io.stderr.write(`Error: ${e instanceof ToolError ? e.message : describeError(e)}\n`);
-    return 1;
-  } finally {
-    await admin.close();
-  }
+  });
 }
 
 /** Parses and checks the flags; 'help' when asked for. Throws UsageError. */

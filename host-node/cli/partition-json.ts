@@ -5,9 +5,7 @@
 //   election      {"partitions":[{"topic":"t","partition":0}]}
 import { readFileSync } from 'node:fs';
 import type { TopicPartition } from '../client/consumer.js';
-
-/** A problem with a tool's input the user must fix (printed as the tool's error, exit code 1). */
-export class ToolError extends Error {}
+import { ToolError } from './client-tool.js';
 
 export interface PartitionTarget extends TopicPartition {
   replicas: number[];

@@ -6,8 +6,8 @@ import { joinNegativeValues } from './argv.js';
 import { Admin, type PartitionOutcome, type PartitionReassignment, type TopicDescription } from '../client/admin.js';
 import type { TopicPartition } from '../client/consumer.js';
 import { KafkaProtocolError } from '../../client/errors.js';
-import { commandLine, describeError, intOption, parseOrUsage, processIO, UsageError, type ToolIO } from './client-tool.js';
-import { byTopicPartition, readReassignmentFile, readTopicsFile, reassignmentJson, ToolError, type PartitionTarget } from './partition-json.js';
+import { commandLine, intOption, parseOrUsage, processIO, runWithAdmin, ToolError, UsageError, type ToolIO } from './client-tool.js';
+import { byTopicPartition, readReassignmentFile, readTopicsFile, reassignmentJson, type PartitionTarget } from './partition-json.js';
 import { generateAssignment, ReassignmentCommandError } from '../controller/reassignment-json.js';
 import { AssignmentError } from '../controller/assignment-error.js';
 
@@ -60,20 +60,13 @@ const ACTIONS = ['generate', 'execute', 'verify', 'cancel', 'list'] as const;
 export async function run(argv: string[], io: ToolIO = processIO()): Promise<number> {
   const values = commandLine(() => parseCommandLine(argv), USAGE, io);
   if (typeof values === 'number') return values;
-  const timeout = intOption(values['command-timeout'], 'command-timeout', 1) ?? 30_000;
-  const admin = new Admin({ bootstrapServers: values['bootstrap-server']!, clientId: 'rivulet-reassign-partitions', requestTimeoutMs: timeout, retries: 2 }, { timeoutMs: timeout });
-  try {
-    if (values.generate) return await generate(admin, values, io);
-    if (values.execute) return await execute(admin, values, io);
-    if (values.verify) return await verify(admin, values, io);
-    if (values.cancel) return await cancel(admin, values, io);
-    return await list(admin, io);
-  } catch (e) {
-    io.stderr.write(`Error: ${e instanceof ToolError ? e.message : describeError(e)}\n`);
-    return 1;
-  } finally {
-    await admin.close();
-  }
+  return runWithAdmin(values, 'rivulet-reassign-partitions', { usage: USAGE, io, errorPrefix: 'Error: ' }, async (admin) => {
+    if (values.generate) return generate(admin, values, io);
+    if (values.execute) return execute(admin, values, io);
+    if (values.verify) return verify(admin, values, io);
+    if (values.cancel) return cancel(admin, values, io);
+    return list(admin, io);
+  });
 }
 
 /** Parses and checks the flags (exactly one action, and the files it needs); 'help' when asked for. Throws UsageError. */

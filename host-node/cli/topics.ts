@@ -7,7 +7,7 @@ import type { PartitionInfo } from '../client/cluster.js';
 import { KafkaProtocolError } from '../../client/errors.js';
 import { ApiKey } from '../../protocol/generated/index.js';
 import { ZERO_UUID } from '../../protocol/wire/uuid.js';
-import { commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, UsageError, type ToolIO } from './client-tool.js';
+import { commandLine, intOption, parseOrUsage, parseProps, processIO, runWithAdmin, ToolError, UsageError, type ToolIO } from './client-tool.js';
 
 const USAGE = `Usage: rivulet topics --bootstrap-server <host:port> <action> [options]
 
@@ -66,24 +66,13 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
   const values = commandLine(() => parseCommandLine(argv), USAGE, io);
   if (typeof values === 'number') return values;
 
-  const timeout = intOption(values['command-timeout'], 'command-timeout', 1) ?? 30_000;
-  const admin = new Admin({ bootstrapServers: values['bootstrap-server']!, clientId: 'rivulet-topics', requestTimeoutMs: timeout, retries: 2 }, { timeoutMs: timeout });
-  try {
-    if (values.create) return await createTopic(admin, values, io);
-    if (values.list) return await listTopics(admin, values, io);
-    if (values.describe) return await describeTopics(admin, values, io);
-    if (values.delete) return await deleteTopic(admin, values);
-    return await alterTopic(admin, values);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`${e.message}\n${USAGE}`);
-      return 1;
-    }
-    io.stderr.write(`Error while executing topic command : ${e instanceof ToolError ? e.message : describeError(e)}\n`);
-    return 1;
-  } finally {
-    await admin.close();
-  }
+  return runWithAdmin(values, 'rivulet-topics', { usage: USAGE, io, errorPrefix: 'Error while executing topic command : ' }, async (admin) => {
+    if (values.create) return createTopic(admin, values, io);
+    if (values.list) return listTopics(admin, values, io);
+    if (values.describe) return describeTopics(admin, values, io);
+    if (values.delete) return deleteTopic(admin, values);
+    return alterTopic(admin, values);
+  });
 }
 
 /** Parses and checks the flags (exactly one action, and what it needs); 'help' when asked for. Throws UsageError. */
@@ -101,7 +90,6 @@ function parseCommandLine(argv: string[]): Values | 'help' {
   return values;
 }
 
-class ToolError extends Error {}
 
 async function createTopic(admin: Admin, values: Values, io: ToolIO): Promise<number> {
   const topic = values.topic!;
