@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcd, type EtcdHandle } from '../helpers/etcd.js';
 import { EtcdMetadataStore, type BrokerSession, type ControllerFence } from '../../host-node/cluster/metadata-store.js';
 import { ClusterImage, type ImageChange } from '../../host-node/cluster/cluster-image.js';
+import { mulberry32 } from '../helpers/seeded-random.js';
 
 let etcd: EtcdHandle;
 const stores: EtcdMetadataStore[] = [];
@@ -17,16 +18,6 @@ afterAll(async () => {
   await etcd?.stop();
 });
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Retries a call the etcd client refuses right after a restart (its circuit breaker stays open a while). */
 async function retrying<T>(f: () => Promise<T>): Promise<T> {
@@ -54,7 +45,7 @@ describe('metadata watch under random writes and etcd restarts', () => {
   it('sees every change and ends equal to a fresh snapshot', async () => {
     const seed = Number(process.env.RIVULET_SEED ?? Date.now() % 1_000_000);
     console.log(`watch-random seed=${seed} (replay with RIVULET_SEED=${seed})`);
-    const rand = rng(seed);
+    const rand = mulberry32(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
     const reader = await EtcdMetadataStore.connect(`${etcd.connect}/rand`);

@@ -1,5 +1,6 @@
 // A small seeded PRNG (mulberry32) for the controller's randomized tests: the seed is printed by each test,
 // and the same seed replays the same run.
+import { mulberry32 } from '../helpers/seeded-random.js';
 
 export interface Rng {
   readonly seed: number;
@@ -10,14 +11,7 @@ export interface Rng {
 }
 
 export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     seed,
     next,

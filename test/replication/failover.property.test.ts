@@ -8,6 +8,7 @@ import { decodeBatches } from '../../bindings/node.js';
 import type { Connection } from '../../host-node/client/connection.js';
 import { startCluster, waitFor, type TestCluster } from './harness.js';
 import { batch, logBytes, partitionOf, produce } from './client.js';
+import { mulberry32 } from '../helpers/seeded-random.js';
 
 const T = 'chaos';
 const IDS = [1, 2, 3];
@@ -19,16 +20,6 @@ afterEach(async () => {
   cluster = null;
 });
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** offset → value of every record in `bytes`. */
 function recordsOf(bytes: Uint8Array): Map<number, string> {

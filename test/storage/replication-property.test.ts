@@ -6,19 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Log } from '../../storage/log.js';
 import { batch, cleanupTempDirs, openLog, tempDir } from './helpers/env.js';
+import { mulberry32 } from '../helpers/seeded-random.js';
 
 afterEach(cleanupTempDirs);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CONFIG = { 'segment.bytes': 400, 'index.interval.bytes': 64 };
 

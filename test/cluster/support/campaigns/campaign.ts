@@ -2,6 +2,7 @@
 // times as asked, each with its own seed (printed, so a failing trial replays with --seed). A campaign is
 // one module in this folder exporting `campaign`; scripts/soak.mjs finds it by file name.
 import { anomalyNames, type CheckResult } from '../history.js';
+import { mulberry32 } from '../../../helpers/seeded-random.js';
 
 export interface TrialResult {
   seed: number;
@@ -33,13 +34,4 @@ export function trialRow(trial: number, r: TrialResult): Record<string, string |
 }
 
 /** A small seeded generator (mulberry32) so a trial's random choices replay from its seed. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
