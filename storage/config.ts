@@ -36,6 +36,18 @@ export interface StorageConfig {
   'producer.id.expiration.ms': number;
   /** How often partitions look for expired producers. */
   'producer.id.expiration.check.interval.ms': number;
+  // The log cleaner (compaction), Kafka's names.
+  'log.cleaner.enable': boolean;
+  'log.cleaner.threads': number;
+  'log.cleaner.dedupe.buffer.size': number;
+  'log.cleaner.io.buffer.size': number;
+  'log.cleaner.io.buffer.load.factor': number;
+  'log.cleaner.io.max.bytes.per.second': number;
+  'log.cleaner.backoff.ms': number;
+  'log.cleaner.min.cleanable.ratio': number;
+  'log.cleaner.delete.retention.ms': number;
+  'log.cleaner.min.compaction.lag.ms': number;
+  'log.cleaner.max.compaction.lag.ms': number;
 }
 
 export const STORAGE_CONFIG_DEFAULTS: Readonly<StorageConfig> = Object.freeze({
@@ -65,6 +77,17 @@ export const STORAGE_CONFIG_DEFAULTS: Readonly<StorageConfig> = Object.freeze({
   'log.storage.retry.backoff.ms': 1000,
   'producer.id.expiration.ms': 86400000,
   'producer.id.expiration.check.interval.ms': 600000,
+  'log.cleaner.enable': true,
+  'log.cleaner.threads': 1,
+  'log.cleaner.dedupe.buffer.size': 134217728,
+  'log.cleaner.io.buffer.size': 524288,
+  'log.cleaner.io.buffer.load.factor': 0.9,
+  'log.cleaner.io.max.bytes.per.second': Number.MAX_VALUE,
+  'log.cleaner.backoff.ms': 15000,
+  'log.cleaner.min.cleanable.ratio': 0.5,
+  'log.cleaner.delete.retention.ms': 86400000,
+  'log.cleaner.min.compaction.lag.ms': 0,
+  'log.cleaner.max.compaction.lag.ms': LONG_MAX,
 });
 
 /** Per-topic configuration (Kafka's topic-level names). */
@@ -82,6 +105,14 @@ export interface LogConfig {
   'file.delete.delay.ms': number;
   'message.timestamp.type': 'CreateTime' | 'LogAppendTime';
   'max.message.bytes': number;
+  /** Compaction: a log is cleaned once dirty bytes / (clean + dirty bytes) reach this. */
+  'min.cleanable.dirty.ratio': number;
+  /** Compaction: a record stays uncompacted at least this long after it was appended (by its timestamp). */
+  'min.compaction.lag.ms': number;
+  /** Compaction: a log whose oldest dirty record is older than this is cleaned whatever its dirty ratio. */
+  'max.compaction.lag.ms': number;
+  /** Compaction: how long a tombstone stays after the cleaning that first reached it. */
+  'delete.retention.ms': number;
 }
 
 export const LOG_CONFIG_KEYS: readonly (keyof LogConfig)[] = [
@@ -98,6 +129,10 @@ export const LOG_CONFIG_KEYS: readonly (keyof LogConfig)[] = [
   'file.delete.delay.ms',
   'message.timestamp.type',
   'max.message.bytes',
+  'min.cleanable.dirty.ratio',
+  'min.compaction.lag.ms',
+  'max.compaction.lag.ms',
+  'delete.retention.ms',
 ];
 
 const HOUR = 3600_000;
@@ -120,6 +155,10 @@ export function defaultLogConfig(c: Partial<StorageConfig> = {}): LogConfig {
     'file.delete.delay.ms': s['log.segment.delete.delay.ms'],
     'message.timestamp.type': s['log.message.timestamp.type'],
     'max.message.bytes': s['message.max.bytes'],
+    'min.cleanable.dirty.ratio': s['log.cleaner.min.cleanable.ratio'],
+    'min.compaction.lag.ms': s['log.cleaner.min.compaction.lag.ms'],
+    'max.compaction.lag.ms': s['log.cleaner.max.compaction.lag.ms'],
+    'delete.retention.ms': s['log.cleaner.delete.retention.ms'],
   };
 }
 
@@ -145,7 +184,11 @@ function validateLogConfig(c: LogConfig): void {
   if (c['flush.ms'] < 0) fail('flush.ms', 'must be at least 0');
   if (c['max.message.bytes'] < 0) fail('max.message.bytes', 'must be at least 0');
   if (!c['cleanup.policy'].every((p) => p === 'delete' || p === 'compact')) fail('cleanup.policy', 'expected delete and/or compact');
-  if (c['cleanup.policy'].includes('compact')) fail('cleanup.policy', 'compact is not supported yet');
+  if (c['cleanup.policy'].length === 0) fail('cleanup.policy', 'Empty list is not allowed');
+  if (!(c['min.cleanable.dirty.ratio'] >= 0 && c['min.cleanable.dirty.ratio'] <= 1)) fail('min.cleanable.dirty.ratio', 'must be between 0 and 1');
+  if (c['min.compaction.lag.ms'] < 0) fail('min.compaction.lag.ms', 'must be at least 0');
+  if (c['max.compaction.lag.ms'] < 1) fail('max.compaction.lag.ms', 'must be at least 1');
+  if (c['delete.retention.ms'] < 0) fail('delete.retention.ms', 'must be at least 0');
   if (c['message.timestamp.type'] !== 'CreateTime' && c['message.timestamp.type'] !== 'LogAppendTime') fail('message.timestamp.type', 'expected CreateTime or LogAppendTime');
 }
 

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseProperties } from './properties.js';
 import { parseEndpoints, type Endpoint } from './listeners.js';
+import { CLEANER_CONFIG_DEFS } from './cleaner-defs.js';
 import { CLUSTER_CONFIG_DEFS, checkClusterConfig } from './cluster-defs.js';
 import { GROUP_CONFIG_DEFS } from './group-defs.js';
 import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
@@ -124,9 +125,9 @@ export const BROKER_CONFIG_DEFS = {
   'log.retention.check.interval.ms': long({ default: 300000, validate: atLeast(1), importance: 'medium', doc: 'How often the log cleaner checks whether any log is eligible for deletion (ms).' }),
   'log.cleanup.policy': list({
     default: ['delete'],
-    validate: (v, k) => eachOneOf('delete', 'compact')(v, k) ?? (v.includes('compact') ? 'compact is not supported by Rivulet yet' : undefined),
+    validate: (v, k) => eachOneOf('delete', 'compact')(v, k) ?? (v.length === 0 ? 'Empty list is not allowed' : undefined),
     importance: 'medium',
-    doc: 'The default cleanup policy for segments beyond the retention window (delete; compact is not supported yet).',
+    doc: 'The default cleanup policy for segments beyond the retention window: delete, compact, or both (compact,delete).',
   }),
   'log.flush.interval.messages': long({ default: Number.MAX_SAFE_INTEGER, validate: atLeast(1), importance: 'high', doc: 'The number of messages accumulated on a log partition before messages are flushed to disk.' }),
   'log.flush.interval.ms': nullableLong({ validate: orNull(atLeast(0)), importance: 'high', doc: 'The maximum time a message stays in memory before it is flushed to disk (ms). If not set, log.flush.scheduler.interval.ms is used.' }),
@@ -170,6 +171,9 @@ export const BROKER_CONFIG_DEFS = {
     importance: 'low',
     doc: 'The interval in ms at which partitions drop the producer ids that have expired (producer.id.expiration.ms).',
   }),
+
+  // ---- the log cleaner: log.cleaner.* ------------------------------------------------------
+  ...CLEANER_CONFIG_DEFS,
 
   // ---- cluster: etcd.connect, broker sessions, replica.*, elections, controlled shutdown ----------
   ...CLUSTER_CONFIG_DEFS,

@@ -7,7 +7,7 @@
 // described; see docs/topics.md for what each does on a single broker.
 import type { BrokerConfig, BrokerConfigKey } from '../config/index.js';
 import { BROKER_CONFIG_DEFS } from '../config/index.js';
-import { ConfigError, atLeast, eachOneOf, oneOf, parseValue, type ConfigDef, type ConfigType, type Validator } from '../config/types.js';
+import { ConfigError, atLeast, between, eachOneOf, oneOf, parseValue, type ConfigDef, type ConfigType, type Validator } from '../config/types.js';
 import { LONG_MAX, LOG_CONFIG_KEYS, STORAGE_CONFIG_DEFAULTS, defaultLogConfig, type LogConfig, type StorageConfig } from '../../storage/index.js';
 
 /** Every topic config, typed. */
@@ -50,7 +50,7 @@ interface TopicConfigDef {
 }
 
 const cleanupPolicy: Validator<string[]> = (v, k) =>
-  eachOneOf('delete', 'compact')(v, k) ?? (v.length === 0 ? 'Empty list is not allowed' : v.includes('compact') ? 'compact is not supported by Rivulet yet' : undefined);
+  eachOneOf('delete', 'compact')(v, k) ?? (v.length === 0 ? 'Empty list is not allowed' : undefined);
 
 const def = <T>(type: ConfigType, synonyms: BrokerConfigKey[], doc: string, validate?: Validator<T>): TopicConfigDef => ({
   type,
@@ -61,7 +61,11 @@ const def = <T>(type: ConfigType, synonyms: BrokerConfigKey[], doc: string, vali
 
 /** The topic configs this broker accepts (anything else → INVALID_CONFIG "Unknown topic config name"). */
 export const TOPIC_CONFIG_DEFS: Readonly<Record<TopicConfigKey, TopicConfigDef>> = {
-  'cleanup.policy': def('list', ['log.cleanup.policy'], 'The retention policy for old log segments: delete (compact is not supported yet).', cleanupPolicy),
+  'cleanup.policy': def('list', ['log.cleanup.policy'], 'The retention policy for old log segments: delete, compact (keep the latest record of each key), or both.', cleanupPolicy),
+  'delete.retention.ms': def('long', ['log.cleaner.delete.retention.ms'], 'How long tombstones of a compacted topic are kept after the cleaning that first reached them.', atLeast(0)),
+  'max.compaction.lag.ms': def('long', ['log.cleaner.max.compaction.lag.ms'], 'The maximum time a record remains ineligible for compaction.', atLeast(1)),
+  'min.cleanable.dirty.ratio': def('double', ['log.cleaner.min.cleanable.ratio'], 'The ratio of dirty log to total log above which the log is compacted.', between(0, 1)),
+  'min.compaction.lag.ms': def('long', ['log.cleaner.min.compaction.lag.ms'], 'The minimum time a record remains uncompacted in the log.', atLeast(0)),
   'compression.type': def('string', ['compression.type'], 'Compression of stored batches; only producer (batches are stored as the producer sent them).', (v: string, k) =>
     oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer')(v, k) ??
     (v !== 'producer' ? 'Rivulet stores batches as the producer compressed them: only producer is supported' : undefined),

@@ -34,7 +34,7 @@ describe('broker config keys', () => {
       ['num.partitions', '0', /num\.partitions: Value must be at least 1/],
       ['log.segment.bytes', '13', /log\.segment\.bytes: Value must be at least 14/],
       ['log.message.timestamp.type', 'Now', /log\.message\.timestamp\.type: String must be one of: CreateTime, LogAppendTime/],
-      ['log.cleanup.policy', 'compact', /log\.cleanup\.policy: compact is not supported/],
+      ['log.cleanup.policy', '', /log\.cleanup\.policy/],
       ['log.cleanup.policy', 'shred', /log\.cleanup\.policy: String must be one of/],
       ['default.replication.factor', '3', /default\.replication\.factor: .*only 1/],
       ['auto.create.topics.enable', 'yes', /auto\.create\.topics\.enable: Expected value to be either true or false/],

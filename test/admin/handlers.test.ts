@@ -106,7 +106,7 @@ describe('CreateTopics', () => {
     expect((await create('ct-cfg2', 1, [{ name: 'retention.ms', value: 'abc' }])).errorCode).toBe(ErrorCode.INVALID_CONFIG);
     expect((await create('ct-cfg3', 1, [{ name: 'segment.bytes', value: '10' }])).errorCode).toBe(ErrorCode.INVALID_CONFIG);
     expect((await create('ct-cfg4', 1, [{ name: 'message.timestamp.type', value: 'Bogus' }])).errorCode).toBe(ErrorCode.INVALID_CONFIG);
-    expect((await create('ct-cfg5', 1, [{ name: 'cleanup.policy', value: 'compact' }])).errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    expect((await create('ct-cfg5', 1, [{ name: 'cleanup.policy', value: 'shred' }])).errorCode).toBe(ErrorCode.INVALID_CONFIG);
     expect((await create('ct-cfg6', 1, [{ name: 'retention.ms', value: null }])).errorCode).toBe(ErrorCode.INVALID_CONFIG);
     const md = await metadata(null);
     const names = md.topics.map((t) => t.name);
@@ -445,7 +445,9 @@ describe('AlterConfigs / IncrementalAlterConfigs', () => {
     expect((await alter([{ name: 'cleanup.policy', configOperation: 2, value: 'delete' }])).responses[0]!.errorCode).toBe(0);
     by = new Map((await describeTopic(name)).configs.map((x) => [x.name, x]));
     expect(by.get('cleanup.policy')).toMatchObject({ value: 'delete', configSource: 1 });
-    expect((await alter([{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }])).responses[0]!.errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    expect((await alter([{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }])).responses[0]!.errorCode).toBe(0);
+    expect((await alter([{ name: 'cleanup.policy', configOperation: 2, value: 'shred' }])).responses[0]!.errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    expect((await alter([{ name: 'cleanup.policy', configOperation: 3, value: 'compact' }])).responses[0]!.errorCode).toBe(0);
     expect((await alter([{ name: 'cleanup.policy', configOperation: 3, value: 'delete' }])).responses[0]!.errorCode).toBe(ErrorCode.INVALID_CONFIG); // empty list
     expect((await alter([{ name: 'bogus', configOperation: 0, value: '1' }])).responses[0]!.errorCode).toBe(ErrorCode.INVALID_CONFIG);
     expect((await alter([{ name: 'retention.ms', configOperation: 9, value: '1' }])).responses[0]!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
