@@ -1,0 +1,81 @@
+// One cleaning of one log, as a message: what the broker's main thread hands to a cleaner thread
+// (plain data, structured-cloneable) and what comes back. The cleaner thread reads the listed segments
+// through its own file descriptors and writes the cleaned segments beside them as `.cleaned` files; the
+// main thread then swaps them in (Log.replaceSegments), so the log's segment list is only ever changed by
+// the thread that serves reads and appends.
+
+/** A segment the cleaning reads: never the active one, and never one a reader may still be appending to. */
+export interface CleanJobSegment {
+  baseOffset: number;
+  /** Bytes of whole batches in the .log (LogSegment.size when the job was made; later bytes are ignored). */
+  size: number;
+  /** Base offset of the segment after it in the log (where this one's offsets end at the latest). */
+  nextBaseOffset: number;
+  /** Entries in its offset and time indexes (for grouping under segment.index.bytes). */
+  offsetIndexEntries: number;
+  timeIndexEntries: number;
+}
+
+export interface CleanJob {
+  /** Partition directory. */
+  dir: string;
+  topic: string;
+  partition: number;
+  /** Every segment from the log start up to the end of the dirty section, oldest first (all inactive). */
+  segments: CleanJobSegment[];
+  /** Where the dirty section starts (the cleaner-offset-checkpoint's offset, clamped to the log). */
+  firstDirtyOffset: number;
+  /** Where it ends: the first offset the cleaning may not touch (= a segment boundary in `segments`). */
+  firstUncleanableOffset: number;
+  nowMs: number;
+  /** Topic config the cleaning follows. */
+  segmentBytes: number;
+  maxIndexBytes: number;
+  indexIntervalBytes: number;
+  deleteRetentionMs: number;
+  maxMessageBytes: number;
+  /** Last offsets of the last batch of each live idempotent producer (kept as empty batches if need be). */
+  retainBatchLastOffsets: number[];
+  /** Offset map: slots (24 bytes each) and load factor. */
+  mapSlots: number;
+  mapLoadFactor: number;
+  /** log.cleaner.io.max.bytes.per.second for this thread (reads and writes together). */
+  ioMaxBytesPerSecond: number;
+  /** Bytes read per step from a segment (log.cleaner.io.buffer.size per thread, at least one batch). */
+  readBufferBytes: number;
+}
+
+/** One group of adjacent old segments rewritten as one cleaned segment named after the first. */
+export interface CleanedGroup {
+  /** The cleaned segment's base offset = oldBaseOffsets[0]; files `<base>.log.cleaned`, `.index.cleaned`, `.timeindex.cleaned`. */
+  baseOffset: number;
+  /** The segments it replaces, oldest first. */
+  oldBaseOffsets: number[];
+  /** Where the group ends: the base offset of the segment after its last one. */
+  endOffset: number;
+  /** Bytes of the cleaned .log. */
+  size: number;
+}
+
+export interface CleanJobResult {
+  /** The new first dirty offset (for cleaner-offset-checkpoint): the end of what the offset map covered. */
+  cleanedUpTo: number;
+  groups: CleanedGroup[];
+  stats: {
+    bytesRead: number;
+    bytesWritten: number;
+    recordsRead: number;
+    recordsKept: number;
+    mapKeys: number;
+    tombstonesDropped: number;
+    elapsedMs: number;
+  };
+}
+
+/** Runs cleanings somewhere (a worker thread in Node; inline in tests and in a browser's Worker). */
+export interface CleanerRunner {
+  /** Rejects if the cleaning failed; the files it wrote are removed by then. */
+  run(job: CleanJob): Promise<CleanJobResult>;
+  /** Stops the threads; running jobs reject. */
+  close(): Promise<void>;
+}
