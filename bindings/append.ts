@@ -2,7 +2,10 @@
 // offsets (and LogAppendTime / leader epoch), maintain the segment's indexes, and summarise the result.
 
 import { big, type Int64 } from './int64.js';
-import { AF_KEEP_MAX_TIMESTAMP, AF_LOG_APPEND_TIME, AF_REJECT_CONTROL, AF_RELAXED, AF_SET_LEADER_EPOCH, AF_SKIP_CRC, AppendBatch, AppendResult as AR } from './layout.js';
+import {
+  AF_KEEP_MAX_TIMESTAMP, AF_LOG_APPEND_TIME, AF_REJECT_CONTROL, AF_RELAXED, AF_REQUIRE_KEY, AF_SET_LEADER_EPOCH, AF_SKIP_CRC, AppendBatch,
+  AppendResult as AR,
+} from './layout.js';
 import type { CoreMemory, Region } from './memory.js';
 import type { SegmentIndexer } from './segment-indexer.js';
 
@@ -20,6 +23,8 @@ export interface AppendOptions {
   skipCrc?: boolean;
   /** Keep maxTimestamp as sent (default: corrected to the records' max, as Kafka does). */
   keepMaxTimestamp?: boolean;
+  /** Every record of an uncompressed batch must have a key (a compacted topic): KEY_REQUIRED otherwise. */
+  requireKey?: boolean;
   /** Update this segment's sparse indexes in the same call. */
   segment?: SegmentIndexer;
   /** Batch entries the result can hold (default 1024). */
@@ -111,6 +116,7 @@ function appendFlags(opts: AppendOptions): number {
   if (opts.skipCrc) flags |= AF_SKIP_CRC;
   if (opts.leaderEpoch !== undefined) flags |= AF_SET_LEADER_EPOCH;
   if (opts.keepMaxTimestamp) flags |= AF_KEEP_MAX_TIMESTAMP;
+  if (opts.requireKey) flags |= AF_REQUIRE_KEY;
   return flags;
 }
 

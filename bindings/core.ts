@@ -17,6 +17,7 @@ import { BatchHeaderEditor } from './batch-edit.js';
 import { type BatchInput, BatchEncoder, type RawBatchInput, type RecordInput } from './batch-encoder.js';
 import type { BatchInfo } from './batch-info.js';
 import { type Batch, BatchReader, type ValidateOptions } from './batch-reader.js';
+import { type KeyHash, keyHash128, LogCleanerPass, OffsetMap } from './compaction.js';
 import { Checksums } from './crc.js';
 import { big, type Int64 } from './int64.js';
 import { OffsetIndex, TimeIndex } from './indexes.js';
@@ -31,6 +32,10 @@ export type { AppendBatchSummary, AppendOptions, AppendSummary } from './append.
 export type { BatchInput, RawBatchInput, RecordInput } from './batch-encoder.js';
 export type { BatchInfo } from './batch-info.js';
 export type { Batch } from './batch-reader.js';
+export type {
+  CleanAction, CleanedBatch, CleanPassParams, CleanPassStats, CleanPassSummary, KeyHash, MapPutSummary, RecordsFilterSummary,
+} from './compaction.js';
+export { LogCleanerPass, OFFSET_MAP_MAX_SLOTS, OffsetMap } from './compaction.js';
 export type { CoreExports } from './exports.js';
 export { OffsetIndex, TimeIndex } from './indexes.js';
 export type { Int64 } from './int64.js';
@@ -237,6 +242,21 @@ export class RivuletCore extends CoreMemory {
   /** Segment bookkeeping so appendAt can maintain the indexes (index.interval.bytes default 4096). */
   segmentIndexer(offsetIndex: OffsetIndex, timeIndex: TimeIndex, opts: { indexIntervalBytes?: number; position?: number } = {}): SegmentIndexer {
     return new SegmentIndexer(this, offsetIndex, timeIndex, opts.indexIntervalBytes ?? 4096, opts.position ?? 0);
+  }
+
+  // ---- Log compaction ----
+
+  /** MurmurHash3 x64_128 of bytes (the offset map's key hash; seed 0 there). */
+  keyHash128(bytes: Uint8Array, seed = 0): KeyHash {
+    return keyHash128(this, bytes, seed);
+  }
+  /** A cleaner offset map of `slots` slots (24 bytes each) accepting up to `limit` keys. */
+  offsetMap(slots: number, limit: number): OffsetMap {
+    return new OffsetMap(this, slots, limit);
+  }
+  /** The cleaner's filter-and-rewrite pass (its own parameter and result areas). */
+  logCleanerPass(): LogCleanerPass {
+    return new LogCleanerPass(this);
   }
 }
 

@@ -27,6 +27,7 @@ export const ErrorCode = {
   CONTROL_BATCH: -23,
   OFFSET_OVERFLOW: -24,
   INDEX_CORRUPT: -25,
+  KEY_REQUIRED: -26,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
@@ -69,6 +70,7 @@ export function kafkaErrorFor(code: number): number {
     case ErrorCode.OFFSET_DELTA:
     case ErrorCode.CONTROL_BATCH:
     case ErrorCode.BAD_COMPRESSION:
+    case ErrorCode.KEY_REQUIRED:
       return KafkaError.INVALID_RECORD;
     case ErrorCode.BAD_MAGIC:
     case ErrorCode.LEGACY_COMPRESSED:

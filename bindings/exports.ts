@@ -55,5 +55,15 @@ export interface CoreExports {
   timeIndexTruncateTo(state: number, offset: bigint): number;
   scanForOffset(p: number, len: number, target: bigint): number;
   scanForTimestamp(p: number, len: number, target: bigint): number;
+  keyHash128(p: number, len: number, seed: number, out: number): number;
+  offsetMapInit(state: number, entries: number, slots: number, limit: number): number;
+  offsetMapReset(state: number): number;
+  offsetMapPut(state: number, key: number, keyLen: number, offset: bigint): number;
+  offsetMapGet(state: number, key: number, keyLen: number): bigint;
+  offsetMapPutBatches(state: number, p: number, len: number, result: number): number;
+  offsetMapPutRecords(state: number, batch: number, records: number, len: number): number;
+  cleanBatches(state: number, p: number, len: number, out: number, cap: number, params: number, result: number): number;
+  cleanRecords(state: number, batch: number, records: number, len: number, out: number, cap: number, params: number, filter: number): number;
+  cleanFinishBatch(batch: number, filter: number, section: number, len: number, out: number, cap: number, entry: number): number;
   readonly [name: string]: unknown;
 }

@@ -48,6 +48,7 @@ export const AF_RELAXED = 4;
 export const AF_SKIP_CRC = 8;
 export const AF_SET_LEADER_EPOCH = 16;
 export const AF_KEEP_MAX_TIMESTAMP = 32;
+export const AF_REQUIRE_KEY = 64;
 
 /** Validation flags. */
 export const VF_STRICT = 1;
@@ -66,6 +67,39 @@ export const TimeIndexState = {
 } as const;
 export const OFFSET_INDEX_ENTRY = 8;
 export const TIME_INDEX_ENTRY = 12;
+
+/** Offset map state and slots (core/offset-map.ts). */
+export const OffsetMapState = { ENTRIES: 0, SLOTS: 4, LIMIT: 8, SIZE: 12, LAST_OFFSET: 16, BYTES: 24 } as const;
+export const OFFSET_MAP_ENTRY = 24;
+/** Map-put result (core/offset-map.ts). */
+export const MapPutResult = { BYTES: 0, STOP: 4, RECORDS: 8, BATCHES: 12, LAST_OFFSET: 16, SIZE: 24 } as const;
+export const MAP_STOP_END = 0;
+export const MAP_STOP_FULL = 1;
+export const MAP_STOP_COMPRESSED = 2;
+
+/** Log cleaner pass (core/log-cleaner.ts): parameters, result header and batch entries, records filter. */
+export const CleanParams = { NOW: 0, HORIZON: 8, RETAIN: 16, RETAIN_COUNT: 20, BYTES: 24 } as const;
+export const CleanResult = {
+  BYTES_READ: 0, BYTES_WRITTEN: 4, STOP: 8, CAPACITY: 12, BATCH_COUNT: 16, BATCHES_READ: 20, RECORDS_READ: 24,
+  RECORDS_KEPT: 28, TOMBSTONES_DROPPED: 32, KEYLESS_DROPPED: 36, BATCHES: 40, HEADER_BYTES: 40,
+} as const;
+export const CleanBatch = {
+  POS: 0, SIZE: 4, BASE_OFFSET: 8, LAST_OFFSET: 16, MAX_TIMESTAMP: 24, OFFSET_OF_MAX_TIMESTAMP: 32, RECORD_COUNT: 40,
+  LEADER_EPOCH: 44, BYTES: 48,
+} as const;
+export const CLEAN_STOP_END = 0;
+export const CLEAN_STOP_COMPRESSED = 1;
+export const CLEAN_STOP_OUTPUT_FULL = 2;
+export const RecordsFilter = {
+  ACTION: 0, RECORDS_READ: 4, RECORDS_KEPT: 8, TOMBSTONES_DROPPED: 12, KEYLESS_DROPPED: 16, SECTION_BYTES: 20,
+  ATTRIBUTES: 24, BASE_TIMESTAMP: 32, MAX_TIMESTAMP: 40, BYTES: 48,
+} as const;
+export const CLEAN_DROP = 0;
+export const CLEAN_COPY = 1;
+export const CLEAN_EMPTY = 2;
+export const CLEAN_REBUILD = 3;
+/** Bytes a record can grow by when the cleaner rewrites its timestampDelta for a new delete horizon. */
+export const CLEAN_GROWTH_PER_RECORD = 10;
 
 /** Legacy info / cursor (core/legacy-message-set.ts). */
 export const LegacyInfo = {
@@ -88,3 +122,4 @@ export const ATTR_COMPRESSION_MASK = 0x07;
 export const ATTR_TIMESTAMP_TYPE = 0x08;
 export const ATTR_TRANSACTIONAL = 0x10;
 export const ATTR_CONTROL = 0x20;
+export const ATTR_DELETE_HORIZON = 0x40;

@@ -14,7 +14,7 @@ import { readable, writable } from './memory/arena';
 import { OFFSET_ENTRY_SIZE, OX_BASE_OFFSET, OX_CAPACITY, OX_SIZE, offsetIndexAppendAt, offsetIndexStateOk } from './offset-index';
 import {
   ATTR_COMPRESSION_MASK, ATTR_CONTROL, ATTR_TIMESTAMP_TYPE, OFF_ATTRIBUTES, OFF_BASE_OFFSET, OFF_LAST_OFFSET_DELTA,
-  OFF_LEADER_EPOCH, OFF_MAX_TIMESTAMP, OFF_RECORD_COUNT, VF_SKIP_CRC, VF_STRICT, lastMaxDelta, lastRecordsMaxTimestamp, lastRecordsMinTimestamp,
+  OFF_LEADER_EPOCH, OFF_MAX_TIMESTAMP, OFF_RECORD_COUNT, VF_REQUIRE_KEY, VF_SKIP_CRC, VF_STRICT, lastMaxDelta, lastRecordsMaxTimestamp, lastRecordsMinTimestamp,
   patchAttributesAndMaxTimestamp, validateBatchAt,
 } from './record-batch';
 import { timeIndexFree, timeIndexMaybeAppendAt, timeIndexStateOk } from './time-index';
@@ -32,6 +32,8 @@ export const AF_SKIP_CRC: i32 = 8;
 export const AF_SET_LEADER_EPOCH: i32 = 16;
 /** Keep each batch's maxTimestamp as sent even if the records say otherwise. */
 export const AF_KEEP_MAX_TIMESTAMP: i32 = 32;
+/** Every record of an uncompressed batch must have a key (a compacted topic): E_KEY_REQUIRED otherwise. */
+export const AF_REQUIRE_KEY: i32 = 64;
 
 // Result area (little-endian). Header, then `capacity` batch entries.
 export const AR_ERROR: usize = 0; // i32 error code (0 ok)
@@ -108,7 +110,7 @@ export function appendRecords(
     errorPos = p;
     return finish(result, E_EMPTY, p, -1);
   }
-  const vflags = ((flags & AF_RELAXED) ? 0 : VF_STRICT) | ((flags & AF_SKIP_CRC) ? VF_SKIP_CRC : 0);
+  const vflags = ((flags & AF_RELAXED) ? 0 : VF_STRICT) | ((flags & AF_SKIP_CRC) ? VF_SKIP_CRC : 0) | ((flags & AF_REQUIRE_KEY) ? VF_REQUIRE_KEY : 0);
   const entries = result + AR_BATCHES;
 
   // Pass 1: validate everything, modify nothing.

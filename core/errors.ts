@@ -53,6 +53,8 @@ export const E_CONTROL_BATCH: i32 = -23;
 export const E_OFFSET_OVERFLOW: i32 = -24;
 /** Existing index bytes are not a valid index (size not a multiple of the entry, not increasing). */
 export const E_INDEX_CORRUPT: i32 = -25;
+/** A record without a key where the log requires keys (a compacted topic). */
+export const E_KEY_REQUIRED: i32 = -26;
 
 /** Absolute address of the byte where the last failure was detected (0 when none). */
 export let errorPos: usize = 0;

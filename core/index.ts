@@ -19,6 +19,11 @@ export {
 } from './record-batch';
 export { batchSize, encodeBatch, encodeBatchRaw, encodeRecords, recordsSize } from './record-batch-encoder';
 export { appendRecords, segmentIndexBatches, segmentInit } from './append';
+export { keyHash128 } from './murmur3';
+export {
+  offsetMapGet, offsetMapInit, offsetMapPut, offsetMapPutBatches, offsetMapPutRecords, offsetMapReset,
+} from './offset-map';
+export { cleanBatches, cleanFinishBatch, cleanRecords } from './log-cleaner';
 export { legacyBegin, legacyNext, legacyToV2, legacyValidate, v2ToLegacy } from './legacy-message-set';
 export { scanForOffset, scanForTimestamp } from './segment-scan';
 export { offsetIndexAppend, offsetIndexInit, offsetIndexLookup, offsetIndexTruncateTo } from './offset-index';
@@ -69,9 +74,14 @@ export { RECORD_DESC_SIZE, HEADER_DESC_SIZE, BATCH_HEADER_PARAMS_SIZE, BH_RECORD
 export { LEGACY_INFO_SIZE, LEGACY_CURSOR_SIZE, LI_SKIPPED, LC_MESSAGE_SIZE } from './legacy-message-set';
 export { OFFSET_INDEX_STATE_SIZE } from './offset-index';
 export { TIME_INDEX_STATE_SIZE } from './time-index';
+export { OFFSET_MAP_STATE_SIZE, OFFSET_MAP_ENTRY_SIZE, MAP_PUT_RESULT_SIZE, MP_LAST_OFFSET, OM_LAST_OFFSET } from './offset-map';
+export {
+  CLEAN_PARAMS_SIZE, CLEAN_RESULT_HEADER, CLEAN_BATCH_ENTRY, CE_LEADER_EPOCH, CR_KEYLESS_DROPPED, RECORDS_FILTER_SIZE,
+  RF_MAX_TIMESTAMP, CLEAN_GROWTH_PER_RECORD,
+} from './log-cleaner';
 export {
   E_TRUNCATED, E_BAD_LENGTH, E_BAD_MAGIC, E_BAD_CRC, E_RECORD_COUNT, E_RECORD_LENGTH, E_VARINT_OVERFLOW, E_RECORD_BODY,
   E_KEY_LENGTH, E_VALUE_LENGTH, E_HEADER, E_OFFSET_DELTA, E_OUT_OF_BOUNDS, E_OUTPUT_TOO_SMALL, E_COMPRESSED,
   E_LEGACY_COMPRESSED, E_INDEX_FULL, E_INDEX_ORDER, E_EMPTY, E_TOO_MANY_BATCHES, E_INVALID_ARGUMENT,
-  E_BAD_COMPRESSION, E_CONTROL_BATCH, E_OFFSET_OVERFLOW, E_INDEX_CORRUPT,
+  E_BAD_COMPRESSION, E_CONTROL_BATCH, E_OFFSET_OVERFLOW, E_INDEX_CORRUPT, E_KEY_REQUIRED,
 } from './errors';

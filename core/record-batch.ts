@@ -12,7 +12,8 @@ import { be16, be32, be64, putBe32, putBe64 } from './bytes';
 import { crc32cOf, crc32cPatch } from './crc32c';
 import {
   E_BAD_COMPRESSION, E_BAD_CRC, E_BAD_LENGTH, E_BAD_MAGIC, E_COMPRESSED, E_HEADER, E_KEY_LENGTH, E_OFFSET_DELTA,
-  E_OUT_OF_BOUNDS, E_RECORD_BODY, E_RECORD_COUNT, E_RECORD_LENGTH, E_TRUNCATED, E_VALUE_LENGTH, OK, errorPos, fail,
+  E_KEY_REQUIRED, E_OUT_OF_BOUNDS, E_RECORD_BODY, E_RECORD_COUNT, E_RECORD_LENGTH, E_TRUNCATED, E_VALUE_LENGTH, OK, errorPos,
+  fail,
 } from './errors';
 import { readable, writable } from './memory/arena';
 import { readVarint, readVarlong, varErr, varPos } from './varint';
@@ -45,6 +46,8 @@ export const ATTR_DELETE_HORIZON: i32 = 0x40;
 export const VF_STRICT: i32 = 1;
 /** Skip the CRC check (data the host already trusts, e.g. read back from its own segment). */
 export const VF_SKIP_CRC: i32 = 2;
+/** Every record of an uncompressed batch must have a key (keyLength >= 0): E_KEY_REQUIRED otherwise. */
+export const VF_REQUIRE_KEY: i32 = 4;
 
 // ---- BatchInfo: filled by batchValidate (little-endian, host reads it with a DataView). ----
 export const BI_BASE_OFFSET: usize = 0; // i64
@@ -190,12 +193,14 @@ export function validateBatchAt(p: usize, avail: i32, flags: i32): i32 {
   let maxAt: i32 = -1;
   let prevDelta: i32 = -1;
   const strict = (flags & VF_STRICT) != 0;
+  const requireKey = (flags & VF_REQUIRE_KEY) != 0;
   for (let i = 0; i < count; i++) {
     if (q >= end) return fail(E_RECORD_COUNT, q);
     const next = parseRecord(q, end);
     if (next == 0) return fail(recErr, recErrPos);
     const od = recOffsetDelta;
     if (strict ? od != i : od <= prevDelta || od > lastOffsetDelta) return fail(E_OFFSET_DELTA, q);
+    if (requireKey && recKeyLen < 0) return fail(E_KEY_REQUIRED, q);
     prevDelta = od;
     if (i == 0 || recTimestampDelta > maxDelta) {
       maxDelta = recTimestampDelta;

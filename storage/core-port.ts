@@ -28,6 +28,8 @@ export interface AssignParams {
   maxBatchBytes: number;
   /** >= 0: stamp this partitionLeaderEpoch on every batch (a leader's append); absent or -1: keep what was sent. */
   leaderEpoch?: number;
+  /** Reject a record without a key in an uncompressed batch (a compacted topic) with INVALID_RECORD. */
+  requireKey?: boolean;
 }
 
 export type AssignResult =

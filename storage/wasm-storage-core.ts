@@ -71,6 +71,7 @@ export class WasmStorageCore implements StorageCore {
       logAppendTime: p.logAppendTimeMs >= 0 ? p.logAppendTimeMs : undefined,
       leaderEpoch: p.leaderEpoch !== undefined && p.leaderEpoch >= 0 ? p.leaderEpoch : undefined,
       rejectControl: true,
+      requireKey: p.requireKey === true,
       maxBatches: MAX_BATCHES_PER_APPEND,
     });
     if (s.error !== 0) {

@@ -842,6 +842,7 @@ const I64_PARAMS: Record<string, number[]> = {
   varlongEncode: [1], batchSetBaseOffset: [2], batchSetLogAppendTime: [2], batchSetMaxTimestamp: [2], appendRecords: [2, 3],
   offsetIndexInit: [3], offsetIndexAppend: [1], offsetIndexLookup: [1], offsetIndexTruncateTo: [1], timeIndexInit: [3],
   timeIndexMaybeAppend: [1, 2], timeIndexLookup: [1], timeIndexTruncateTo: [1], scanForOffset: [2], scanForTimestamp: [2],
+  offsetMapPut: [3],
 };
 
 test('every export called with random arguments never traps', (core, env) => {
