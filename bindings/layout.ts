@@ -53,6 +53,7 @@ export const AF_REQUIRE_KEY = 64;
 /** Validation flags. */
 export const VF_STRICT = 1;
 export const VF_SKIP_CRC = 2;
+export const VF_REQUIRE_KEY = 4;
 
 /** Segment state (core/append.ts). */
 export const SegmentState = {

@@ -7,7 +7,8 @@
 //   delete.retention.ms (attribute 0x40, baseTimestamp = horizon, timestampDeltas rewritten so that each
 //   record's timestamp is unchanged);
 // - control batches are copied; a batch with nothing kept is dropped, or kept as a header with zero records
-//   when its last offset is in the retained list (the last batch of a live idempotent producer); a batch with
+//   when its last offset is in the retained list (the last batch of a live idempotent producer: uncompressed,
+//   since it has no records section, the rest of its header unchanged); a batch with
 //   everything kept and no new horizon is copied byte for byte; any other is rebuilt (new recordCount,
 //   CreateTime maxTimestamp over the kept records, batchLength, CRC-32C; everything else unchanged).
 //
@@ -174,7 +175,11 @@ function decide(s: usize, b: usize, q: usize, end: usize, count: i32, params: us
   fAttributes = fNewHorizon ? attributes | ATTR_DELETE_HORIZON : attributes;
   fBaseTimestamp = fNewHorizon ? load<i64>(params + CP_HORIZON) : baseTimestamp;
   fMaxTimestamp = be64(b + OFF_MAX_TIMESTAMP);
-  if (fKept == 0) fAction = retained(params, baseOffset + <i64>lastOffsetDelta) ? CLEAN_EMPTY : CLEAN_DROP;
+  if (fKept == 0) {
+    fAction = retained(params, baseOffset + <i64>lastOffsetDelta) ? CLEAN_EMPTY : CLEAN_DROP;
+    // No records section to decompress: readers must not try.
+    fAttributes &= ~ATTR_COMPRESSION_MASK;
+  }
   else if (fKept == count && !fNewHorizon) fAction = CLEAN_COPY;
   else fAction = CLEAN_REBUILD;
   return OK;
@@ -424,10 +429,8 @@ export function cleanFinishBatch(b: usize, filter: usize, section: usize, len: i
     if (out != b) memory.copy(out, b, <usize>size);
   } else if (action == CLEAN_EMPTY) {
     if (cap < BATCH_HEADER_SIZE) return fail(E_OUTPUT_TOO_SMALL, out);
-    fAttributes = be16(b + OFF_ATTRIBUTES) & 0xffff;
-    fBaseTimestamp = be64(b + OFF_BASE_TIMESTAMP);
-    fMaxTimestamp = be64(b + OFF_MAX_TIMESTAMP);
-    size = writeHeader(b, out, 0, 0);
+    memory.copy(HEADER_ASIDE, b, <usize>BATCH_HEADER_SIZE);
+    size = writeHeader(HEADER_ASIDE, out, 0, 0);
   } else if (action == CLEAN_REBUILD) {
     if (!readable(section, len)) return fail(E_OUT_OF_BOUNDS, section);
     if (len > 0x7fff0000 - BATCH_HEADER_SIZE || len + BATCH_HEADER_SIZE > cap) return fail(E_OUTPUT_TOO_SMALL, out);

@@ -68,6 +68,7 @@ export function offsetMapInit(s: usize, entries: usize, slots: i32, limit: i32):
   store<i32>(s + OM_ENTRIES, <i32>entries);
   store<i32>(s + OM_SLOTS, slots);
   store<i32>(s + OM_LIMIT, limit);
+  store<i32>(s + OM_SIZE, 0);
   return offsetMapReset(s);
 }
 
