@@ -320,11 +320,13 @@ export function cleanBatches(s: usize, p: usize, len: i32, out: usize, cap: i32,
       fKept = count;
       fTombstonesDropped = 0;
       fKeylessDropped = 0;
-    } else if (attributes & ATTR_COMPRESSION_MASK) {
+    } else if ((attributes & ATTR_COMPRESSION_MASK) != 0 && count > 0) {
       stop = CLEAN_STOP_COMPRESSED;
       break;
     } else {
-      const r = decide(s, b, b + <usize>BATCH_HEADER_SIZE, b + <usize>size, count, params);
+      // A compressed batch without records has nothing to decompress: its section is not read.
+      const sectionEnd = (attributes & ATTR_COMPRESSION_MASK) != 0 ? b + <usize>BATCH_HEADER_SIZE : b + <usize>size;
+      const r = decide(s, b, b + <usize>BATCH_HEADER_SIZE, sectionEnd, count, params);
       if (r < 0) {
         cleanDone(result, pos, w, CLEAN_STOP_END, n);
         return r;

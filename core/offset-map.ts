@@ -222,16 +222,17 @@ export function offsetMapPutBatches(s: usize, p: usize, len: i32, result: usize)
         stop = MAP_STOP_FULL;
         break;
       }
-      if (attributes & ATTR_COMPRESSION_MASK) {
+      if ((attributes & ATTR_COMPRESSION_MASK) == 0) {
+        const r = putSection(s, b, b + <usize>BATCH_HEADER_SIZE, b + <usize>size, count);
+        if (r < 0) {
+          mapPutDone(result, pos, MAP_STOP_END, records, batches, lastOffset);
+          return r;
+        }
+        records += r;
+      } else if (count > 0) {
         stop = MAP_STOP_COMPRESSED;
         break;
       }
-      const r = putSection(s, b, b + <usize>BATCH_HEADER_SIZE, b + <usize>size, count);
-      if (r < 0) {
-        mapPutDone(result, pos, MAP_STOP_END, records, batches, lastOffset);
-        return r;
-      }
-      records += r;
     }
     lastOffset = be64(b + OFF_BASE_OFFSET) + <i64>be32(b + OFF_LAST_OFFSET_DELTA);
     batches++;

@@ -179,6 +179,26 @@ describe('offset map', () => {
   });
 });
 
+describe('cleaner pass', () => {
+  it('a compressed batch without records is not handed back: dropped, or kept uncompressed when retained', () => {
+    const core = newCore();
+    const map = core.offsetMap(64, 48);
+    const pass = core.logCleanerPass();
+    const empty = core.encodeBatchRaw({ baseOffset: 5, records: new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]), recordCount: 0, compression: 1, maxTimestamp: 77, lastOffsetDelta: 2, producerId: 4, producerEpoch: 1, baseSequence: 9 });
+    const { ptr, len } = region(core, empty);
+    expect(map.putBatchesAt(ptr, len)).toEqual({ bytes: len, stop: 'end', records: 0, batches: 1, lastOffset: 7n });
+    const out = core.allocPtr(256, 8);
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [] });
+    const dropped = pass.cleanAt(map, ptr, len, out, 256);
+    expect([dropped.stop, dropped.bytesRead, dropped.bytesWritten, dropped.stats.batchesRead]).toEqual(['end', len, 0, 1]);
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [3n, 7n, 11n] });
+    const kept = pass.cleanAt(map, ptr, len, out, 256);
+    expect(kept.batches).toEqual([{ position: 0, size: 61, baseOffset: 5n, lastOffset: 7n, maxTimestamp: 77n, offsetOfMaxTimestamp: 7n, recordCount: 0, leaderEpoch: -1 }]);
+    const info = core.validateBatch(core.u8.slice(out, out + 61));
+    expect([info.compression, info.recordCount, info.producerId, info.producerEpoch, info.baseSequence, info.lastOffsetDelta]).toEqual([0, 0, 4n, 1, 9, 2]);
+  });
+});
+
 describe('bounds checks: errors, never traps', () => {
   const core = newCore();
   const x = core.exports;
