@@ -11,7 +11,9 @@ import type { RivuletCore } from '../../bindings/core.js';
 import { newCore } from '../../bindings/node.js';
 import type { BatchCodecs } from '../../storage/cleaner/cleaner-core.js';
 import { WasmCleanerCore } from '../../storage/cleaner/wasm-cleaner-core.js';
+import type { StorageCore } from '../../storage/core-port.js';
 import { WasmStorageCore } from '../../storage/wasm-storage-core.js';
+import { JsCore } from './helpers/js-core.js';
 
 const GZIP = 1;
 const HORIZON = 0x40;
@@ -435,5 +437,20 @@ describe('WasmCleanerCore', () => {
     expect(b!.attributes & HORIZON).toBe(HORIZON);
     expect(b!.records.map((r) => r.timestamp)).toEqual(records.map(() => 1000n));
     expect(out.batches).toEqual([{ position: 0, size: out.output.length, baseOffset: 0, lastOffset: 1999, maxTimestamp: 1000, offsetOfMaxTimestamp: 1999, recordCount: 2000, leaderEpoch: -1 }]);
+  });
+});
+
+describe('requireKey (appends to a compacted topic)', () => {
+  const aux = newCore();
+  const keyless = aux.encodeBatch({ records: [{ key: 'a', value: '1' }, { key: null, value: '2' }] });
+  const keyed = aux.encodeBatch({ records: [{ key: 'a', value: '1' }, { key: '', value: null }] });
+  const cores: Array<[string, StorageCore]> = [['WasmStorageCore', new WasmStorageCore(newCore())], ['JsCore (reference)', new JsCore()]];
+  it.each(cores)('%s rejects a keyless record with INVALID_RECORD only when asked', (_, core) => {
+    const params = { nextOffset: 10, logAppendTimeMs: -1, maxBatchBytes: 1 << 20 };
+    const rejected = core.assign(core.stage(keyless), { ...params, requireKey: true });
+    expect(rejected.ok).toBe(false);
+    expect(!rejected.ok && rejected.errorCode).toBe(87);
+    expect(core.assign(core.stage(keyless), params).ok).toBe(true);
+    expect(core.assign(core.stage(keyed), { ...params, requireKey: true }).ok).toBe(true);
   });
 });

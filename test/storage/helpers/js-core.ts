@@ -164,6 +164,10 @@ export class JsCore implements StorageCore {
       const c = this.check(b, pos, b.byteLength - pos);
       if (c === 'partial' || c === 'invalid') return { ok: false, errorCode: ErrorCode.CORRUPT_MESSAGE, message: `batch at ${pos}: ${c}` };
       if (c.size > p.maxBatchBytes) return { ok: false, errorCode: ErrorCode.MESSAGE_TOO_LARGE, message: `batch of ${c.size} bytes` };
+      const uncompressed = (b.readInt16BE(pos + 21) & 7) === 0;
+      if (p.requireKey && uncompressed && decodeBatches(b.subarray(pos, pos + c.size)).some((r) => r.key === null)) {
+        return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message: `batch at ${pos}: a record without a key` };
+      }
       sizes.push(c.size);
       pos += c.size;
     }
