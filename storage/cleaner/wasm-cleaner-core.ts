@@ -57,6 +57,8 @@ export class WasmCleanerCore implements CleanerCore {
   private readonly decompressed: Area;
   private readonly filtered: Area;
   private readonly compressed: Area;
+  /** Bytes of the last records section decompress() wrote. */
+  private decompressedLen = 0;
 
   constructor(readonly core: RivuletCore, private readonly codecs: BatchCodecs | null) {
     this.map = core.offsetMap(1, 0);
@@ -130,7 +132,10 @@ export class WasmCleanerCore implements CleanerCore {
   clean(input: Uint8Array, params: CleanParams): CleanOutput {
     const ptr = this.ptrOf(input);
     const len = input.byteLength;
-    this.pass.setParams({ nowMs: params.nowMs, horizonMs: params.nowMs + params.deleteRetentionMs, retainLastOffsets: params.retainBatchLastOffsets });
+    invariant(Number.isSafeInteger(params.nowMs) && params.deleteRetentionMs >= 0, 'clean params: nowMs a safe integer, deleteRetentionMs >= 0');
+    // delete.retention.ms may be as large as Long.MAX_VALUE: the horizon saturates (tombstones then never expire).
+    const horizonMs = Math.min(params.nowMs + params.deleteRetentionMs, Number.MAX_SAFE_INTEGER);
+    this.pass.setParams({ nowMs: params.nowMs, horizonMs, retainLastOffsets: params.retainBatchLastOffsets });
     this.pass.ensureEntries(Math.ceil(len / BH.SIZE) + 1);
     this.output.ensure(len + (len >> 3) + OUTPUT_SLACK);
     const batches: BatchInfo[] = [];
@@ -193,8 +198,6 @@ export class WasmCleanerCore implements CleanerCore {
     const e = this.pass.finishBatchAt(b, newSection, newLen, this.output.ptr + outPos, this.output.cap - outPos);
     return e === null ? null : toInfo(e, outPos);
   }
-
-  private decompressedLen = 0;
 
   /** Decompresses the records section of the batch at b into the decompressed area; returns its address (length in decompressedLen). */
   private decompress(b: number, size: number): number {
