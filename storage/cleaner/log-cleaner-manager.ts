@@ -249,11 +249,13 @@ export class LogCleanerManager {
       this.last.set(tpKey(log.topic, log.partition), o);
       return o;
     };
+    const gone = () => entry.aborted || this.o.currentLog(log.topic, log.partition) !== log;
     let result: CleanJobResult;
     try {
       result = await this.o.runner.run(job);
     } catch (error) {
-      return outcome('failed', { error });
+      // A cleaning whose log went meanwhile (its files with it) failed for that reason: abandoned.
+      return outcome(gone() ? 'abandoned' : 'failed', { error });
     }
     const stats = result.stats;
     this.counters.bytesRead += stats.bytesRead;
@@ -261,7 +263,7 @@ export class LogCleanerManager {
     this.counters.recordsRead += stats.recordsRead;
     this.counters.recordsKept += stats.recordsKept;
     const bases = result.groups.map((g) => g.baseOffset);
-    if (entry.aborted || this.o.currentLog(log.topic, log.partition) !== log) {
+    if (gone()) {
       discardCleanedFiles(this.o.fs, job.dir, bases);
       return outcome('abandoned', { stats });
     }
