@@ -858,7 +858,13 @@ export class Log {
    */
   replaceSegments(result: CleanJobResult, job: CleanJob, expectedGeneration: number): boolean {
     const bases = result.groups.map((g) => g.baseOffset);
-    const plan = this.planSwap(result, job, expectedGeneration);
+    let plan: ReturnType<Log['planSwap']>;
+    try {
+      plan = this.planSwap(result, job, expectedGeneration);
+    } catch (e) {
+      discardCleanedFiles(this.fs, this.dir, bases); // a result that does not fit its job: nothing committed
+      throw e;
+    }
     if (plan === null) {
       discardCleanedFiles(this.fs, this.dir, bases);
       return false;
