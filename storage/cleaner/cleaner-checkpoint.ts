@@ -47,6 +47,17 @@ export class CleanerCheckpoint {
     return this.offsets.delete(tpKey(topic, partition));
   }
 
+  /** Drops the entries of partitions `keep` rejects (logs no longer in this dir); returns how many went. */
+  retain(keep: (topic: string, partition: number) => boolean): number {
+    let n = 0;
+    for (const [k, e] of this.offsets) {
+      if (keep(e.topic, e.partition)) continue;
+      this.offsets.delete(k);
+      n++;
+    }
+    return n;
+  }
+
   get size(): number {
     return this.offsets.size;
   }

@@ -88,6 +88,8 @@ export class LogCleanerManager {
   private readonly now: () => number;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private running = false;
+  /** The last error a pass of the loop threw (not a cleaning's: those are in lastOutcome). */
+  lastError: unknown = null;
   private stopped = false;
   readonly counters: CleanerCounters = { cleanings: 0, abandoned: 0, failures: 0, bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, timeMs: 0 };
 
@@ -111,7 +113,11 @@ export class LogCleanerManager {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.startReady();
+      try {
+        this.startReady();
+      } catch (e) {
+        this.lastError = e; // one pass failing (a log closing under it) does not stop the loop
+      }
       if (this.timer === null) this.schedule(this.o.config['log.cleaner.backoff.ms']);
     }, delayMs);
     unrefTimer(this.timer);
@@ -278,6 +284,8 @@ export class LogCleanerManager {
     const cp = this.checkpoints.get(logDir);
     if (cp !== undefined) {
       cp.set(log.topic, log.partition, result.cleanedUpTo);
+      // Entries of partitions no longer served go (deleted while the broker was down, or moved).
+      cp.retain((topic, partition) => this.o.currentLog(topic, partition) !== undefined);
       this.writeCheckpoint(cp);
     }
     return outcome('swapped', { cleanedUpTo: result.cleanedUpTo, groups: result.groups.length, stats });

@@ -244,7 +244,12 @@ describe('LogCleanerManager in a LogManager', () => {
     g = gate();
     g.open();
     expect((await m.cleaner!.cleanNow('c', 0))[0]!.status).toBe('swapped');
-    expect(m.cleaner!.checkpointedOffset(dir, 'c', 0)).toBeGreaterThan(0);
+    const cp = m.cleaner!.checkpointedOffset(dir, 'c', 0)!;
+    expect(cp).toBeGreaterThan(0);
+    // A truncation below it brings it down (the records past it will be new).
+    c.truncateTo(cp - 3);
+    expect(m.cleaner!.checkpointedOffset(dir, 'c', 0)).toBe(c.logEndOffset);
+    expect(c.logEndOffset).toBeLessThan(cp);
 
     // Deleted meanwhile: abandoned, the checkpoint entry dropped.
     fill(c, 10);
