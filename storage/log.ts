@@ -694,7 +694,11 @@ export class Log {
       for (let i = this.floorSegment(offset); i < this.segments.length; i++) {
         const s = this.segments[i]!;
         const maxPos = this.maxReadablePosition(s, isolation);
-        if (maxPos <= 0) break;
+        if (maxPos <= 0) {
+          // Nothing readable here: past the high watermark (stop), or a segment a cleaning emptied (go on).
+          if (isolation !== 'log_end' && s.baseOffset >= this.hwSegmentBase) break;
+          continue;
+        }
         const range = s.read(offset, maxBytes, maxPos, minOneMessage);
         if (range !== null) return result(range.size > 0 ? range : null);
       }

@@ -122,6 +122,35 @@ describe('Log.replaceSegments', () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
+  it('reads past a group cleaned down to nothing (an empty segment), before and after a restart', async () => {
+    const dir = tempDir();
+    const log = openTestLog(dir, { deleted: [] });
+    const recs = fill(log, 30);
+    const job = jobForSegments(log, 4);
+    const end = job.segments[1]!.nextBaseOffset;
+    // The first group (two segments) keeps nothing; the second keeps everything.
+    const runner = new CopyingCleanerRunner({ core: testCore(), keep: (b) => b.baseOffset >= end });
+    const result = await runner.run(job);
+    expect(result.groups[0]!.size).toBe(0);
+    expect(log.replaceSegments(result, job, log.generation)).toBe(true);
+    expect(log.segmentList[0]!.isEmpty).toBe(true);
+    const expected = plain(recs.filter((r) => r.offset >= end));
+    for (const isolation of ['high_watermark', 'log_end'] as const) {
+      for (let o = 0; o <= end; o++) {
+        const got = decodeBatches(log.readBytes(o, 1 << 20, isolation)!);
+        expect(got[0]!.offset).toBe(end);
+      }
+    }
+    expect(values(log)).toEqual(expected);
+    log.close();
+    for (const clean of [true, false]) {
+      const reopened = openTestLog(dir, { clean });
+      expect(reopened.segmentList[0]!.isEmpty).toBe(true);
+      expect(values(reopened)).toEqual(expected);
+      reopened.close();
+    }
+  });
+
   it('is refused, and the cleaned files removed, after a truncation, retention or close', async () => {
     const dir = tempDir();
     const log = openTestLog(dir);
