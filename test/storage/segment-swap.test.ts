@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CleanJob, CleanJobResult } from '../../storage/cleaner/clean-job.js';
 import { Log } from '../../storage/log.js';
+import { applyRetention } from '../../storage/retention.js';
 import type { LogSegment } from '../../storage/segment.js';
 import type { StorageFs } from '../../storage/fs.js';
 import { realFs } from '../../host-node/storage/node-fs.js';
@@ -149,6 +150,13 @@ describe('Log.replaceSegments', () => {
       expect(values(reopened)).toEqual(expected);
       reopened.close();
     }
+    // Time retention is not held up by it: it goes, and the old segments after it with it.
+    const r = openTestLog(dir);
+    r.updateConfig({ ...r.config, 'cleanup.policy': ['compact', 'delete'], 'retention.ms': 1000 });
+    const gone = applyRetention(r, Date.now());
+    expect(gone.deletedSegments).toBeGreaterThan(1);
+    expect(r.segmentCount).toBe(1);
+    r.close();
   });
 
   it('is refused, and the cleaned files removed, after a truncation, retention or close', async () => {
