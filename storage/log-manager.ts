@@ -17,6 +17,8 @@ import { readPartitionMetadata, writePartitionMetadata } from './partition-metad
 import type { LogSegment } from './segment.js';
 import { joinPath } from './path.js';
 import { unrefTimer } from './timers.js';
+import type { CleanerRunner } from './cleaner/clean-job.js';
+import { LogCleanerManager } from './cleaner/log-cleaner-manager.js';
 
 /** Kafka's clean-shutdown marker file name (in each log dir). */
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
@@ -36,6 +38,12 @@ export interface LogManagerOptions {
   topicConfig?: (topic: string) => Partial<LogConfig>;
   /** Start the retention/checkpoint/delete timers (off in unit tests that drive them by hand). */
   scheduler?: boolean;
+  /**
+   * Where cleanings of compacted logs run (a worker thread in Node). With it and log.cleaner.enable the
+   * manager runs a LogCleanerManager: started with the scheduler, stopped at shutdown before the logs
+   * close. The manager owns the runner from then on and closes it at shutdown.
+   */
+  cleanerRunner?: CleanerRunner;
 }
 
 interface DirState {
@@ -111,6 +119,9 @@ export class LogManager {
   private readonly recoveryUnsynced = new Set<DirState>();
   private shutDown = false;
   readonly startup: StartupReport;
+  /** The log cleaner (compaction), when a runner was given and log.cleaner.enable is set. */
+  readonly cleaner: LogCleanerManager | null;
+  private readonly cleanerRunner: CleanerRunner | null;
 
   constructor(o: LogManagerOptions) {
     this.config = { ...STORAGE_CONFIG_DEFAULTS, ...(o.config ?? {}) };
@@ -127,6 +138,19 @@ export class LogManager {
       unsynced: false,
     }));
     this.startup = this.loadAll();
+    this.cleanerRunner = o.cleanerRunner ?? null;
+    this.cleaner =
+      o.cleanerRunner && this.config['log.cleaner.enable']
+        ? new LogCleanerManager({
+            runner: o.cleanerRunner,
+            fs: this.fs,
+            config: this.config,
+            logDirs: this.dirs.map((d) => d.path),
+            logs: () => [...this.logs.values()].map((e) => ({ log: e.log, logDir: e.dir.path })),
+            currentLog: (topic, partition) => this.getLog(topic, partition),
+            now: this.now,
+          })
+        : null;
     if (o.scheduler) this.startScheduler();
   }
 
@@ -227,6 +251,7 @@ export class LogManager {
       dirUnsynced: p.created,
       syncParentDir: p.created ? () => this.syncDirEntries(dir) : undefined,
       onSegmentsDeleted: (l, segs) => this.scheduleSegmentRemoval(l, segs),
+      onTruncated: (l, offset) => this.cleaner?.truncated(l, dir.path, offset),
       producerIdExpirationMs: this.config['producer.id.expiration.ms'],
     });
     this.logs.set(tpKey(topic, partition), { log, dir });
@@ -355,6 +380,8 @@ export class LogManager {
       if (e) {
         this.forget(key, dir);
         e.log.closeAbruptly();
+        // A cleaning running meanwhile is abandoned (its output goes with the directory).
+        void this.cleaner?.partitionDeleted(topic, partition);
       } else {
         this.failed.delete(key);
         dir.count--;
@@ -553,6 +580,7 @@ export class LogManager {
     every(this.config['producer.id.expiration.check.interval.ms'], () => void this.removeExpiredProducers());
     every(this.config['log.flush.offset.checkpoint.interval.ms'], () => this.dirs.forEach((d) => this.safeCheckpoint(d, 'recovery', true)));
     every(this.config['log.flush.start.offset.checkpoint.interval.ms'], () => this.dirs.forEach((d) => this.safeCheckpoint(d, 'start', true)));
+    this.cleaner?.start();
   }
 
   private checkRunning(): void {
@@ -573,6 +601,11 @@ export class LogManager {
     }
     this.pendingDeletes.clear();
     this.pendingDeleteWork.clear();
+    // Running cleanings finish (and swap in) before the logs close; the segments they replace are removed below.
+    if (this.cleaner !== null) {
+      await this.cleaner.stop();
+      await this.cleanerRunner?.close().catch(() => undefined);
+    }
     await this.loadSyncs;
     // Checkpoint writes in flight share the temp files with the final ones below.
     await Promise.all([...this.backgroundWork]);
@@ -613,6 +646,7 @@ export class LogManager {
     this.shutDown = true;
     for (const t of this.timers) clearInterval(t);
     for (const t of this.pendingDeletes) clearTimeout(t);
+    void this.cleaner?.stop();
     for (const { log } of this.logs.values()) log.closeAbruptly();
   }
 }

@@ -5,7 +5,10 @@
 import type { LogConfig } from './config.js';
 import type { BatchInfo, StorageCore } from './core-port.js';
 import { ErrorCode, StorageError, invariant } from './errors.js';
-import { fsyncDir, type StorageFs } from './fs.js';
+import { fsyncDir, fsyncInBackground, type StorageFs } from './fs.js';
+import type { CleanJob, CleanJobResult, CleanedGroup } from './cleaner/clean-job.js';
+import { SWAP_SUFFIX, cleanedFilePath, discardCleanedFiles } from './cleaner/cleaned-files.js';
+import { commitSwap, finishSwap } from './cleaner/segment-swap.js';
 import { DataWaiters } from './group-commit.js';
 import { LeaderEpochFileCache, type EpochEndOffset, type EpochEntry } from './leader-epoch-cache.js';
 import { loadLeaderEpochCache } from './leader-epoch-load.js';
@@ -83,6 +86,8 @@ export interface LogOptions {
   onLogStartOffsetChange?: (log: Log) => void;
   /** Called when a segment's files are renamed `.deleted` (the manager removes them after file.delete.delay.ms). */
   onSegmentsDeleted?: (log: Log, segments: LogSegment[]) => void;
+  /** Called after truncateTo/truncateFullyAndStartAt removed records from `offset` on (the cleaner's checkpoint follows). */
+  onTruncated?: (log: Log, offset: number) => void;
   /** producer.id.expiration.ms: producers in a snapshot older than this are not loaded (default Kafka's 1 day). */
   producerIdExpirationMs?: number;
   /**
@@ -118,7 +123,11 @@ export class Log {
   private readonly fs: StorageFs;
   readonly core: StorageCore;
   private readonly now: () => number;
-  private readonly hooks: Pick<LogOptions, 'onLogStartOffsetChange' | 'onSegmentsDeleted'>;
+  private readonly hooks: Pick<LogOptions, 'onLogStartOffsetChange' | 'onSegmentsDeleted' | 'onTruncated'>;
+  /** Bumped whenever segments leave the list (retention, DeleteRecords, truncation, a swap) and at close. */
+  private _generation = 0;
+  /** The directory fsync after the last swap (on the thread pool). */
+  private swapDirSync: Promise<void> = Promise.resolve();
 
   private segments: LogSegment[];
   private _logStartOffset: number;
@@ -158,7 +167,7 @@ export class Log {
     this.fs = o.fs;
     this.core = o.core;
     this.now = o.now ?? Date.now;
-    this.hooks = { onLogStartOffsetChange: o.onLogStartOffsetChange, onSegmentsDeleted: o.onSegmentsDeleted };
+    this.hooks = { onLogStartOffsetChange: o.onLogStartOffsetChange, onSegmentsDeleted: o.onSegmentsDeleted, onTruncated: o.onTruncated };
     this.offline = new LogOfflineState(`${o.topic}-${o.partition}`, this.now, o.retryBackoffMs ?? 1000);
     const loaded = loadSegments({
       dir: o.dir,
@@ -269,6 +278,17 @@ export class Log {
   /** fdatasync calls made by group commit (for tests and metrics). */
   get flushCount(): number {
     return this.flusher.flushCount;
+  }
+  /**
+   * Changes whenever segments leave the list other than by appends and rolls (retention, DeleteRecords,
+   * truncation, a cleaning's swap) and when the log closes: a cleaning made at one generation is swapped in
+   * only at the same one (replaceSegments).
+   */
+  get generation(): number {
+    return this._generation;
+  }
+  get isClosed(): boolean {
+    return this.closed;
   }
   get segmentCount(): number {
     return this.segments.length;
@@ -674,7 +694,11 @@ export class Log {
       for (let i = this.floorSegment(offset); i < this.segments.length; i++) {
         const s = this.segments[i]!;
         const maxPos = this.maxReadablePosition(s, isolation);
-        if (maxPos <= 0) break;
+        if (maxPos <= 0) {
+          // Nothing readable here: past the high watermark (stop), or a segment a cleaning emptied (go on).
+          if (isolation !== 'log_end' && s.baseOffset >= this.hwSegmentBase) break;
+          continue;
+        }
         const range = s.read(offset, maxBytes, maxPos, minOneMessage);
         if (range !== null) return result(range.size > 0 ? range : null);
       }
@@ -777,6 +801,7 @@ export class Log {
     if (n === 0) return [];
     const gone = this.segments.slice(0, n);
     this.segments = this.segments.slice(n);
+    this._generation++;
     for (const s of gone) {
       try {
         s.markDeleted();
@@ -812,6 +837,132 @@ export class Log {
     }
   }
 
+  // ---- compaction: swapping cleaned segments in -----------------------------------------------------
+
+  /**
+   * Swaps a cleaning's output in (Kafka's replaceSegments), on the thread that serves reads and appends.
+   * `expectedGeneration` is the log's generation when `job` was made. If the log is closed or offline, has
+   * changed generation since (a truncation, retention, DeleteRecords), no longer holds exactly the old
+   * segments of each group (same objects, none deleted, none active), or its high watermark went back below
+   * a group's end, the `.cleaned` files are removed and false returned. Otherwise, for all groups at once:
+   * `.cleaned` → `.swap` (segment-swap.ts: groupend and indexes, a directory fsync, then the .log files,
+   * another fsync: the commit); then per group the old segments are renamed `.deleted` and handed to
+   * onSegmentsDeleted (a Fetch holding one of their FileRanges still reads it until the manager closes it
+   * after file.delete.delay.ms), the `.swap` files take their final names, and the new segment is opened
+   * with its indexes and put in the list. A failure after the commit takes the log offline: reopening it
+   * completes the swap (recovery.ts).
+   *
+   * Why the two commit fsyncs run on this thread rather than on the thread pool: the `.deleted` renames must
+   * not reach the disk before the `.log.swap` rename does, and while an fsync on the pool were awaited a
+   * truncation could run, rename segments of a group `.deleted`, fsync the directory and so make the
+   * `.log.swap` durable with them: a restart would then put truncated records back. The last fsync (of the
+   * final names) runs on the pool: recovery completes a swap from either state, and the next operation that
+   * renames or deletes a segment fsyncs the directory itself. Offsets never change: the high watermark and
+   * the durable offset stay where they are; their file positions are moved off replaced segments.
+   */
+  replaceSegments(result: CleanJobResult, job: CleanJob, expectedGeneration: number): boolean {
+    const bases = result.groups.map((g) => g.baseOffset);
+    let plan: ReturnType<Log['planSwap']>;
+    try {
+      plan = this.planSwap(result, job, expectedGeneration);
+    } catch (e) {
+      discardCleanedFiles(this.fs, this.dir, bases); // a result that does not fit its job: nothing committed
+      throw e;
+    }
+    if (plan === null) {
+      discardCleanedFiles(this.fs, this.dir, bases);
+      return false;
+    }
+    if (plan.length === 0) return true;
+    try {
+      commitSwap(this.fs, this.dir, bases);
+    } catch (e) {
+      // Not committed as far as this log goes: put the old state back on disk too. Should a .log.swap
+      // survive that, the disk no longer matches the log: offline until reopened (recovery completes it).
+      discardCleanedFiles(this.fs, this.dir, bases);
+      if (bases.some((b) => this.fs.existsSync(joinCleaned(this.dir, b)))) {
+        this.goOffline('io', e);
+        throw this.offline.error();
+      }
+      throw e;
+    }
+    this._generation++;
+    const hw = { offset: this._highWatermark, base: this.hwSegmentBase };
+    const durable = { offset: this._durableOffset, base: this.durableSegmentBase };
+    try {
+      for (const p of plan) this.swapGroup(p.group, p.olds);
+    } catch (e) {
+      this.goOffline('io', e);
+      throw this.offline.error();
+    }
+    this.repositionAfterSwap(plan, hw, durable);
+    const sync = fsyncInBackground(this.fs, this.dir, true).catch(() => this.flusher.markDirUnsynced());
+    this.swapDirSync = sync;
+    return true;
+  }
+
+  /** Settles once the directory fsync after the last swap is done (tests). */
+  whenSwapSynced(): Promise<void> {
+    return this.swapDirSync;
+  }
+
+  /** The old segments of each group, or null if the log no longer holds them as the job saw them. */
+  private planSwap(result: CleanJobResult, job: CleanJob, expectedGeneration: number): { group: CleanedGroup; olds: LogSegment[] }[] | null {
+    if (this.closed || this.offline.isOffline || this._generation !== expectedGeneration) return null;
+    if (job.dir !== this.dir || job.topic !== this.topic || job.partition !== this.partition) return null;
+    const inJob = new Set(job.segments.map((s) => s.baseOffset));
+    const plan: { group: CleanedGroup; olds: LogSegment[] }[] = [];
+    let prevEnd = -1;
+    for (const g of result.groups) {
+      invariant(g.oldBaseOffsets.length > 0 && g.oldBaseOffsets[0] === g.baseOffset && g.baseOffset >= prevEnd && g.endOffset > g.baseOffset, `cleaned group ${g.baseOffset}..${g.endOffset} is well formed and after the previous one`);
+      invariant(g.endOffset <= job.firstUncleanableOffset && g.oldBaseOffsets.every((b) => inJob.has(b)), `cleaned group ${g.baseOffset}..${g.endOffset} lies in the job's segments`);
+      prevEnd = g.endOffset;
+      const i = this.segments.findIndex((s) => s.baseOffset === g.baseOffset);
+      if (i < 0) return null;
+      const olds = this.segments.slice(i, i + g.oldBaseOffsets.length);
+      const after = this.segments[i + olds.length];
+      if (olds.length !== g.oldBaseOffsets.length || after === undefined || after.baseOffset !== g.endOffset) return null;
+      if (olds.some((s, j) => s.baseOffset !== g.oldBaseOffsets[j] || s.isDeleted)) return null;
+      // A high watermark moved back below the group (a leader turned follower and back to 'durable' mode).
+      if (this._highWatermark < g.endOffset) return null;
+      plan.push({ group: g, olds });
+    }
+    return plan;
+  }
+
+  /** After the commit: old segments `.deleted`, `.swap` files to final names, the new segment in the list. */
+  private swapGroup(g: CleanedGroup, olds: LogSegment[]): void {
+    for (const s of olds) s.markDeleted(true);
+    finishSwap(this.fs, this.dir, g.baseOffset);
+    const seg = LogSegment.openInactive(this.dir, g.baseOffset, this.segmentOptions(), this.now(), this._config['max.message.bytes']);
+    invariant(seg.isEmpty || seg.nextOffset <= g.endOffset, `cleaned segment ${g.baseOffset} ends by its group's end (${seg.nextOffset} vs ${g.endOffset})`);
+    const i = this.segments.indexOf(olds[0]!);
+    invariant(i >= 0 && i + olds.length < this.segments.length, 'replaced segments are still in the list and not the active one');
+    this.segments = [...this.segments.slice(0, i), seg, ...this.segments.slice(i + olds.length)];
+    if (this.hooks.onSegmentsDeleted) this.hooks.onSegmentsDeleted(this, olds);
+    else for (const s of olds) this.removeDeletedFiles(s);
+  }
+
+  /**
+   * The high watermark and the durable offset keep their offsets; a file position that named a replaced
+   * segment is found again. The high watermark is never inside a group (planSwap): at most at its end, held
+   * as the end of its last old segment, which is the start of the segment after the group.
+   */
+  private repositionAfterSwap(plan: readonly { group: CleanedGroup; olds: LogSegment[] }[], hw: { offset: number; base: number }, durable: { offset: number; base: number }): void {
+    const replaced = (base: number) => plan.find((p) => p.olds.some((s) => s.baseOffset === base));
+    const hwGroup = replaced(hw.base);
+    if (hwGroup !== undefined) {
+      invariant(hw.offset >= hwGroup.group.endOffset, `high watermark ${hw.offset} is not inside cleaned group ${hwGroup.group.baseOffset}..${hwGroup.group.endOffset}`);
+      this.hwSegmentBase = hwGroup.group.endOffset;
+      this.hwPosition = 0;
+    }
+    if (replaced(durable.base) !== undefined) {
+      const at = this.filePositionOf(durable.offset);
+      this.durableSegmentBase = at.segmentBase;
+      this.durablePosition = at.position;
+    }
+  }
+
   // ---- truncation (replication) ---------------------------------------------------------------------
 
   /**
@@ -841,6 +992,7 @@ export class Log {
       // Later segments first: a crash in between never leaves old records after a gap.
       if (gone.length > 0) this.dropSegments(gone, () => this.segments.slice(0, k + 1));
       const seg = this.active;
+      this._generation++;
       seg.truncateTo(offset, this._config['max.message.bytes']);
       seg.flushSync();
     } catch (e) {
@@ -848,6 +1000,7 @@ export class Log {
     }
     this.afterTruncation(this.active.nextOffset, false);
     this.reloadProducerState();
+    this.hooks.onTruncated?.(this, this._logEndOffset);
     return true;
   }
 
@@ -871,6 +1024,7 @@ export class Log {
     for (const o of listSnapshots(this.fs, this.dir)) deleteSnapshot(this.fs, this.dir, o);
     this.lastSnapshotOffset = -1;
     this.hooks.onLogStartOffsetChange?.(this);
+    this.hooks.onTruncated?.(this, offset);
   }
 
   /**
@@ -880,6 +1034,7 @@ export class Log {
   private dropSegments(gone: LogSegment[], keep: () => LogSegment[]): void {
     for (const s of gone) s.markDeleted();
     this.segments = keep();
+    this._generation++;
     fsyncDir(this.fs, this.dir);
     if (this.hooks.onSegmentsDeleted) this.hooks.onSegmentsDeleted(this, gone);
     else for (const s of gone) this.removeDeletedFiles(s);
@@ -1001,6 +1156,7 @@ export class Log {
   /** Marks the log closed, fails its waiters and closes its segments' files. */
   private release(): void {
     this.closed = true;
+    this._generation++;
     this.flusher.failWaiters(new StorageError(ErrorCode.KAFKA_STORAGE_ERROR, 'log closed'));
     this.dataWaiters.wakeAll();
     for (const s of this.segments) s.close();
@@ -1009,6 +1165,11 @@ export class Log {
   get wasCleanlyClosed(): boolean {
     return this.closed && !this.offline.isOffline;
   }
+}
+
+/** Path of a group's `.log.swap` (whether a swap of it is committed on disk). */
+function joinCleaned(dir: string, base: number): string {
+  return cleanedFilePath(dir, base, '.log', SWAP_SUFFIX);
 }
 
 export type { BatchInfo };

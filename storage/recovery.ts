@@ -1,5 +1,7 @@
 // Loading a partition directory (Kafka's LogLoader):
-//  - leftovers (*.deleted, *.tmp, *.cleaned, *.swap, index files without a .log) are removed;
+//  - a committed swap of cleaned segments (a `.log.swap`) is completed: the old segments it replaces are
+//    deleted and the `.swap` files renamed; then leftovers (*.deleted, *.tmp, *.cleaned, uncommitted *.swap,
+//    index files without a .log) are removed;
 //  - clean start (clean-shutdown marker present): trust the files, sanity-check the indexes, walk the
 //    batch headers after each segment's last index entry to find its end; a segment that fails the checks
 //    is recovered as in an unclean start;
@@ -17,6 +19,9 @@ import {
   type SegmentOptions,
 } from './segment.js';
 import { joinPath } from './path.js';
+import { HEADER_PEEK_BYTES } from './core-port.js';
+import { fsyncDir, readAt } from './fs.js';
+import { CLEANED_SUFFIX, GROUP_END_SUFFIX, SWAP_SUFFIX, cleanedFilePath, readGroupEnd } from './cleaner/cleaned-files.js';
 
 export interface LoadParams {
   dir: string;
@@ -62,14 +67,18 @@ interface LoadStats {
   removedSegments: number;
 }
 
-/** Deletes leftovers of interrupted operations and orphan indexes; returns the segments' base offsets, ascending. */
+/**
+ * Deletes leftovers of interrupted operations and orphan indexes, and completes the swaps of cleaned
+ * segments that were committed; returns the segments' base offsets, ascending.
+ */
 function removeLeftovers(p: LoadParams): number[] {
   const fs = p.segmentOptions.fs;
+  completeSwaps(p);
   const names = fs.readdirSync(p.dir);
   invariant(names.length < MAX_SEGMENTS, 'segment count bounded');
   const logBases = new Set<number>();
   for (const n of names) {
-    if (n.endsWith(DELETED_SUFFIX) || n.endsWith('.tmp') || n.endsWith('.cleaned') || n.endsWith('.swap')) {
+    if (n.endsWith(DELETED_SUFFIX) || n.endsWith('.tmp') || n.endsWith(CLEANED_SUFFIX) || n.endsWith(SWAP_SUFFIX)) {
       fs.unlinkSync(joinPath(p.dir, n));
       continue;
     }
@@ -81,6 +90,66 @@ function removeLeftovers(p: LoadParams): number[] {
     if (b !== null && !logBases.has(b)) fs.unlinkSync(joinPath(p.dir, n)); // orphan index
   }
   return [...logBases].sort((a, b) => a - b);
+}
+
+/**
+ * A `<b>.log.swap` means a cleaning's swap was committed (cleaner/segment-swap.ts): the old segments of its
+ * group, every segment based in [b, groupEnd), are deleted (groupEnd from `<b>.groupend.swap`, or from the
+ * `.cleaned` name it had before its rename was durable; with neither, the swap log's own end, as Kafka
+ * does), the directory is fsynced, and the `.swap` files take their final names (an index without a swap
+ * file is rebuilt when the segment is opened). What is left of uncommitted swaps (`.swap` files without a
+ * `.log.swap`, `.cleaned` files) is deleted by the caller. Running this again after a crash in the middle
+ * finds the same `.log.swap` files and does the same.
+ */
+function completeSwaps(p: LoadParams): void {
+  const fs = p.segmentOptions.fs;
+  const names = fs.readdirSync(p.dir);
+  const swaps: { base: number; end: number }[] = [];
+  for (const n of names) {
+    const b = parseOffsetFileName(n, LOG_SUFFIX + SWAP_SUFFIX);
+    if (b === null) continue;
+    const end =
+      readGroupEnd(fs, cleanedFilePath(p.dir, b, GROUP_END_SUFFIX, SWAP_SUFFIX)) ??
+      readGroupEnd(fs, cleanedFilePath(p.dir, b, GROUP_END_SUFFIX, CLEANED_SUFFIX)) ??
+      swapLogEnd(p, joinPath(p.dir, n), b);
+    swaps.push({ base: b, end: Math.max(end, b + 1) });
+  }
+  if (swaps.length === 0) return;
+  for (const n of names) {
+    const b = parseOffsetFileName(n, LOG_SUFFIX) ?? parseOffsetFileName(n, INDEX_SUFFIX) ?? parseOffsetFileName(n, TIME_INDEX_SUFFIX);
+    if (b !== null && swaps.some((s) => b >= s.base && b < s.end)) fs.unlinkSync(joinPath(p.dir, n));
+  }
+  // The old segments must be gone for good before a new one takes the name of the first of them.
+  fsyncDir(fs, p.dir);
+  for (const { base } of swaps) {
+    for (const kind of [TIME_INDEX_SUFFIX, INDEX_SUFFIX] as const) {
+      const from = cleanedFilePath(p.dir, base, kind, SWAP_SUFFIX);
+      if (fs.existsSync(from)) fs.renameSync(from, cleanedFilePath(p.dir, base, kind, ''));
+    }
+    fs.renameSync(cleanedFilePath(p.dir, base, LOG_SUFFIX, SWAP_SUFFIX), cleanedFilePath(p.dir, base, LOG_SUFFIX, ''));
+  }
+  fsyncDir(fs, p.dir);
+}
+
+/** Offset after the last whole batch of a swap log (its group's end when no groupend file survived). */
+function swapLogEnd(p: LoadParams, path: string, base: number): number {
+  const { fs, core } = p.segmentOptions;
+  const fd = fs.openSync(path, 'r');
+  try {
+    const size = fs.fstatSize(fd);
+    let pos = 0;
+    let next = base;
+    for (let steps = 0; pos + HEADER_PEEK_BYTES <= size; steps++) {
+      invariant(steps < 1 << 26, 'swap log walk is bounded');
+      const h = core.readHeader(readAt(fs, fd, pos, HEADER_PEEK_BYTES), 0);
+      if (h === null || h.magic !== 2 || h.size < HEADER_PEEK_BYTES || pos + h.size > size || h.lastOffset < h.baseOffset) break;
+      next = h.lastOffset + 1;
+      pos += h.size;
+    }
+    return next;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function nextBaseOf(segments: readonly LogSegment[], i: number): number | null {

@@ -19,7 +19,9 @@ export function applyRetention(log: Log, nowMs: number): RetentionResult {
   };
 
   const retentionMs = log.config['retention.ms'];
-  if (retentionMs >= 0) count(log.deleteOldSegments((s) => s.largestTimestamp >= 0 ? nowMs - s.largestTimestamp > retentionMs : false));
+  // An empty inactive segment (a cleaning kept none of its records) holds nothing to retain and, having no
+  // timestamp, would otherwise stop time retention at it for good.
+  if (retentionMs >= 0) count(log.deleteOldSegments((s) => s.isEmpty || (s.largestTimestamp >= 0 ? nowMs - s.largestTimestamp > retentionMs : false)));
 
   const retentionBytes = log.config['retention.bytes'];
   if (retentionBytes >= 0) {

@@ -184,6 +184,29 @@ export class LogSegment {
     return { segment: seg, needsRebuild };
   }
 
+  /**
+   * Opens a segment that joins the log as an inactive one (a cleaned segment just swapped in): its indexes
+   * loaded and sanity-checked, its end found by a header walk; if any of that fails (an index file missing
+   * or damaged) the batches are validated and both indexes rebuilt, as recovery does.
+   */
+  static openInactive(dir: string, baseOffset: number, o: SegmentOptions, nowMs: number, maxBatchBytes: number): LogSegment {
+    const { segment: s, needsRebuild } = LogSegment.open(dir, baseOffset, o, nowMs);
+    try {
+      const sane = !needsRebuild && s.offsetIndex.sanityCheck(s.size, null) === null && s.timeIndex.sanityCheck(null) === null && s.loadTail().ok;
+      if (!sane) {
+        s.recover(maxBatchBytes);
+        s.flushSync();
+      }
+      s.onBecomeInactive();
+    } catch (e) {
+      s.close();
+      throw e;
+    } finally {
+      s.releaseIndexFds();
+    }
+    return s;
+  }
+
   get isEmpty(): boolean {
     return this.size === 0;
   }
@@ -605,15 +628,20 @@ export class LogSegment {
     return [this.logPath, this.indexPath, this.timeIndexPath].map((p) => p + DELETED_SUFFIX);
   }
 
-  /** Renames the files to `.deleted` (Kafka's async delete); returns the new paths. */
-  markDeleted(): string[] {
+  /**
+   * Renames the files to `.deleted` (Kafka's async delete); returns the new paths. A failed rename is let be
+   * (the next start removes what is left), unless `strict`: a segment replaced by a cleaned one must not stay
+   * under its own name, so there the error is thrown (the .log's first: the indexes alone are harmless).
+   */
+  markDeleted(strict = false): string[] {
     this.deleted = true;
     const out: string[] = [];
     for (const p of [this.logPath, this.indexPath, this.timeIndexPath]) {
       try {
         this.o.fs.renameSync(p, p + DELETED_SUFFIX);
         out.push(p + DELETED_SUFFIX);
-      } catch {
+      } catch (e) {
+        if (strict && p === this.logPath) throw e;
         /* already gone */
       }
     }
