@@ -330,7 +330,9 @@ export class Log {
     const logAppendTime = this._config['message.timestamp.type'] === 'LogAppendTime' ? now : -1;
     const length = view.byteLength;
     const epoch = opts?.leaderEpoch ?? -1;
-    const r = this.core.assign(view, { nextOffset: this._logEndOffset, logAppendTimeMs: logAppendTime, maxBatchBytes: this._config['max.message.bytes'], leaderEpoch: epoch });
+    // A compacted topic refuses records without a key (Kafka's INVALID_RECORD): the cleaner could never keep them.
+    const requireKey = this._config['cleanup.policy'].includes('compact');
+    const r = this.core.assign(view, { nextOffset: this._logEndOffset, logAppendTimeMs: logAppendTime, maxBatchBytes: this._config['max.message.bytes'], leaderEpoch: epoch, requireKey });
     if (!r.ok) throw new StorageError(r.errorCode, r.message);
     invariant(view.byteLength === length, 'staged view still attached after assign (no memory growth in between)');
     const batches = r.batches;
