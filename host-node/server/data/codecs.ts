@@ -135,13 +135,25 @@ export function initZstdCompressor(): Promise<void> {
   if (zstdWasm !== undefined) return Promise.resolve();
   zstdWasmStarting ??= (async () => {
     const lib = requireLib('@bokuweb/zstd-wasm') as typeof import('@bokuweb/zstd-wasm');
-    await lib.init();
+    // The library is one module per process: starting it again (another user of it already did) swaps its
+    // WebAssembly instance asynchronously, under the feet of compressions that run meanwhile.
+    if (!zstdStarted(lib)) await lib.init();
     zstdWasm = lib;
   })().catch((e: unknown) => {
     zstdWasmStarting = undefined;
     throw new CodecError(`zstd: the compressor did not start (${(e as Error).message})`);
   });
   return zstdWasmStarting;
+}
+
+/** Whether the zstd library's module already runs (before its start, compressing throws a TypeError). */
+function zstdStarted(lib: typeof import('@bokuweb/zstd-wasm')): boolean {
+  try {
+    lib.compress(new Uint8Array(1), 1);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether compress(ZSTD) can run now (initZstdCompressor resolved). */
