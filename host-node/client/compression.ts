@@ -7,7 +7,8 @@
 // - snappy: `snappy`, raw blocks as librdkafka writes them for v2 batches (Kafka's readers, xerial's included,
 //   accept raw blocks as well as xerial's framing).
 // - lz4: `lz4-napi`, the standard LZ4 frame format with independent blocks, which is what Kafka reads.
-// - zstd: `@bokuweb/zstd-wasm` (level 3, Kafka's default), the only one with an asynchronous start-up.
+// - zstd: the broker's compress() (`@bokuweb/zstd-wasm`, level 3, Kafka's default), the only one with an
+//   asynchronous start-up (initZstdCompressor).
 // Decompressing snappy, lz4 and zstd is the broker's decompress(): the same libraries, both snappy framings,
 // and its limit on the decompressed size.
 //
@@ -16,7 +17,7 @@
 import { createRequire } from 'node:module';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { KafkaClientError } from '../../client/errors.js';
-import { decompress } from '../server/data/codecs.js';
+import { compress, decompress, initZstdCompressor } from '../server/data/codecs.js';
 
 export const CompressionType = { NONE: 0, GZIP: 1, SNAPPY: 2, LZ4: 3, ZSTD: 4 } as const;
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -62,33 +63,19 @@ registerCodec({
 const requireLib = createRequire(import.meta.url);
 let snappyLib: typeof import('snappy') | undefined;
 let lz4Lib: typeof import('lz4-napi') | undefined;
-let zstdLib: Promise<typeof import('@bokuweb/zstd-wasm')> | undefined;
 
 /** A Buffer over the same bytes (the native addons take Buffers), no copy. */
 const asBuffer = (d: Uint8Array): Buffer => (Buffer.isBuffer(d) ? d : Buffer.from(d.buffer, d.byteOffset, d.byteLength));
 
-/** The zstd library, loaded and initialised on first use (a failed load is tried again on the next batch). */
-function zstdWasm(): Promise<typeof import('@bokuweb/zstd-wasm')> {
-  if (zstdLib === undefined) {
-    zstdLib = loadZstd();
-    zstdLib.catch(() => (zstdLib = undefined));
-  }
-  return zstdLib;
-}
-
-async function loadZstd(): Promise<typeof import('@bokuweb/zstd-wasm')> {
-  let lib: typeof import('@bokuweb/zstd-wasm');
+/** zstd, compressed by the broker's compressor once it started (the start is shared with the broker's). */
+async function zstdCompress(d: Uint8Array): Promise<Uint8Array> {
   try {
-    lib = requireLib('@bokuweb/zstd-wasm') as typeof import('@bokuweb/zstd-wasm');
+    await initZstdCompressor();
   } catch (e) {
     throw new KafkaClientError(`compression 'zstd' needs the npm package @bokuweb/zstd-wasm (${(e as Error).message})`);
   }
-  await lib.init();
-  return lib;
+  return compress(CompressionType.ZSTD, d);
 }
-
-/** Kafka's default zstd level (compression.zstd.level). */
-const ZSTD_LEVEL = 3;
 
 registerCodec({
   id: CompressionType.SNAPPY,
@@ -107,6 +94,6 @@ registerCodec({
 registerCodec({
   id: CompressionType.ZSTD,
   name: 'zstd',
-  compress: async (d) => (await zstdWasm()).compress(d, ZSTD_LEVEL),
+  compress: zstdCompress,
   decompress: (d) => decompress(CompressionType.ZSTD, d),
 });

@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { parseProperties } from './properties.js';
 import { parseEndpoints, type Endpoint } from './listeners.js';
 import { CLEANER_CONFIG_DEFS } from './cleaner-defs.js';
+import { COMPRESSION_CONFIG_DEFS } from './compression-defs.js';
+import { MESSAGE_FORMAT_CONFIG_DEFS } from './message-format-defs.js';
 import { CLUSTER_CONFIG_DEFS, checkClusterConfig } from './cluster-defs.js';
 import { GROUP_CONFIG_DEFS } from './group-defs.js';
 import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
@@ -142,14 +144,6 @@ export const BROKER_CONFIG_DEFS = {
     doc: 'Whether record timestamps are the producer\'s CreateTime or the broker\'s LogAppendTime.',
   }),
   'message.max.bytes': int({ default: 1048588, validate: atLeast(0), importance: 'high', doc: 'The largest record batch size allowed (max.message.bytes of topics without an override).' }),
-  'compression.type': str({
-    default: 'producer',
-    validate: (v, k) =>
-      oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer')(v, k) ??
-      (v !== 'producer' ? 'Rivulet stores batches as the producer compressed them: only producer is supported' : undefined),
-    importance: 'high',
-    doc: 'The compression of stored batches. Only producer (keep the producer\'s codec) is supported.',
-  }),
   'min.insync.replicas': int({ default: 1, validate: atLeast(1), importance: 'high', doc: 'The minimum number of in-sync replicas for acks=all (a single broker has 1).' }),
   'log.storage.retry.backoff.ms': long({
     default: 1000,
@@ -174,6 +168,8 @@ export const BROKER_CONFIG_DEFS = {
 
   // ---- the log cleaner: log.cleaner.* ------------------------------------------------------
   ...CLEANER_CONFIG_DEFS,
+  ...COMPRESSION_CONFIG_DEFS,
+  ...MESSAGE_FORMAT_CONFIG_DEFS,
 
   // ---- cluster: etcd.connect, broker sessions, replica.*, elections, controlled shutdown ----------
   ...CLUSTER_CONFIG_DEFS,

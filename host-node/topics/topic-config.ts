@@ -3,18 +3,36 @@
 //
 // Overrides are kept as Kafka keeps them: strings by key. `resolveTopicConfig` turns them into typed
 // values over the broker defaults; the storage keys (LogConfig) go to the partition logs, the others
-// (compression.type, min.insync.replicas, unclean.leader.election.enable) are validated, stored and
-// described; see docs/topics.md for what each does on a single broker.
+// (compression.*, min.insync.replicas, unclean.leader.election.enable, and the deprecated or tiered-storage
+// keys Kafka 3.9 still accepts, which have no effect here) are validated, stored and described; see
+// docs/topics.md for what each does.
 import type { BrokerConfig, BrokerConfigKey } from '../config/index.js';
 import { BROKER_CONFIG_DEFS } from '../config/index.js';
 import { ConfigError, atLeast, between, eachOneOf, oneOf, parseValue, type ConfigDef, type ConfigType, type Validator } from '../config/types.js';
+import { compressionTypeValidator, gzipLevelValidator, lz4LevelValidator, zstdLevelValidator } from '../config/compression-defs.js';
+import { messageFormatVersionValidator } from '../config/message-format-defs.js';
 import { LONG_MAX, LOG_CONFIG_KEYS, STORAGE_CONFIG_DEFAULTS, defaultLogConfig, type LogConfig, type StorageConfig } from '../../storage/index.js';
 
 /** Every topic config, typed. */
 export interface TopicConfigValues extends LogConfig {
   'compression.type': string;
+  'compression.gzip.level': number;
+  'compression.lz4.level': number;
+  'compression.zstd.level': number;
   'min.insync.replicas': number;
   'unclean.leader.election.enable': boolean;
+  // Accepted, stored and described as Kafka 3.9 does; no effect in Rivulet.
+  'message.format.version': string;
+  'message.downconversion.enable': boolean;
+  'message.timestamp.difference.max.ms': number;
+  'message.timestamp.before.max.ms': number;
+  'message.timestamp.after.max.ms': number;
+  preallocate: boolean;
+  'follower.replication.throttled.replicas': string[];
+  'leader.replication.throttled.replicas': string[];
+  'local.retention.ms': number;
+  'local.retention.bytes': number;
+  'remote.storage.enable': boolean;
 }
 export type TopicConfigKey = keyof TopicConfigValues;
 
@@ -52,6 +70,15 @@ interface TopicConfigDef {
 const cleanupPolicy: Validator<string[]> = (v, k) =>
   eachOneOf('delete', 'compact')(v, k) ?? (v.length === 0 ? 'Empty list is not allowed' : undefined);
 
+/** Kafka's ThrottledReplicaListValidator: `*`, or partitionId:brokerId pairs. */
+const throttledReplicas: Validator<string[]> = (v) =>
+  (v.length === 1 && v[0] === '*') || v.every((r) => /^\d+:\d+$/.test(r.trim()))
+    ? undefined
+    : 'Value must be the literal * or a list of replicas in the form partitionId:brokerId,partitionId:brokerId,...';
+
+/** remote.storage.enable: Rivulet has no tiered storage, so only false (Kafka's answer when it is disabled broker-wide). */
+const noRemoteStorage: Validator<boolean> = (v) => (v ? 'Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage.' : undefined);
+
 const def = <T>(type: ConfigType, synonyms: BrokerConfigKey[], doc: string, validate?: Validator<T>): TopicConfigDef => ({
   type,
   synonyms,
@@ -66,17 +93,28 @@ export const TOPIC_CONFIG_DEFS: Readonly<Record<TopicConfigKey, TopicConfigDef>>
   'max.compaction.lag.ms': def('long', ['log.cleaner.max.compaction.lag.ms'], 'The maximum time a record remains ineligible for compaction.', atLeast(1)),
   'min.cleanable.dirty.ratio': def('double', ['log.cleaner.min.cleanable.ratio'], 'The ratio of dirty log to total log above which the log is compacted.', between(0, 1)),
   'min.compaction.lag.ms': def('long', ['log.cleaner.min.compaction.lag.ms'], 'The minimum time a record remains uncompacted in the log.', atLeast(0)),
-  'compression.type': def('string', ['compression.type'], 'Compression of stored batches; only producer (batches are stored as the producer sent them).', (v: string, k) =>
-    oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer')(v, k) ??
-    (v !== 'producer' ? 'Rivulet stores batches as the producer compressed them: only producer is supported' : undefined),
-  ),
+  'compression.type': def('string', ['compression.type'], 'The codec of stored batches: producer (kept as the producer compressed them), uncompressed, gzip, snappy, lz4 or zstd (a batch in another codec is recompressed before the append).', compressionTypeValidator),
+  'compression.gzip.level': def('int', ['compression.gzip.level'], 'The gzip level of batches recompressed for compression.type gzip (-1: zlib\'s default).', gzipLevelValidator),
+  'compression.lz4.level': def('int', ['compression.lz4.level'], 'Kafka\'s lz4 level. Accepted and stored; no effect in Rivulet, whose lz4 compressor has one speed.', lz4LevelValidator),
+  'compression.zstd.level': def('int', ['compression.zstd.level'], 'The zstd level of batches recompressed for compression.type zstd.', zstdLevelValidator),
   'file.delete.delay.ms': def('long', ['log.segment.delete.delay.ms'], 'The time to wait before deleting a file from the filesystem.', atLeast(0)),
   'flush.messages': def('long', ['log.flush.interval.messages'], 'Force an fsync of the log after this many messages.', atLeast(1)),
+  'follower.replication.throttled.replicas': def('list', [], 'Replicas whose follower fetching is throttled (* or partitionId:brokerId pairs). Accepted and stored; no effect in Rivulet, which has no replication quotas.', throttledReplicas),
   'flush.ms': def('long', ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'], 'Force an fsync of the log after this many milliseconds.', atLeast(0)),
   'index.interval.bytes': def('int', ['log.index.interval.bytes'], 'How often an entry is added to the offset index (bytes).', atLeast(0)),
+  'leader.replication.throttled.replicas': def('list', [], 'Replicas whose leader-side replication is throttled (* or partitionId:brokerId pairs). Accepted and stored; no effect in Rivulet, which has no replication quotas.', throttledReplicas),
+  'local.retention.bytes': def('long', ['log.local.retention.bytes'], 'Tiered storage: the local size of a partition before old segments go (-2: retention.bytes). Accepted and stored; no effect in Rivulet, which has no tiered storage.', atLeast(-2)),
+  'local.retention.ms': def('long', ['log.local.retention.ms'], 'Tiered storage: how long local segments are kept (-2: retention.ms). Accepted and stored; no effect in Rivulet, which has no tiered storage.', atLeast(-2)),
   'max.message.bytes': def('int', ['message.max.bytes'], 'The largest record batch size allowed.', atLeast(0)),
+  'message.downconversion.enable': def('boolean', ['log.message.downconversion.enable'], 'Whether Fetch v0-3 may get down-converted records. Accepted and stored; no effect in Rivulet, which always down-converts for old consumers.'),
+  'message.format.version': def('string', ['log.message.format.version'], 'Deprecated by Kafka (ignored from 3.0): the message format of appended batches. Accepted and stored; no effect in Rivulet, which stores magic 2.', messageFormatVersionValidator),
+  'message.timestamp.after.max.ms': def('long', ['log.message.timestamp.after.max.ms'], 'How far after the broker\'s clock a CreateTime timestamp may be. Accepted and stored; no effect in Rivulet.', atLeast(0)),
+  'message.timestamp.before.max.ms': def('long', ['log.message.timestamp.before.max.ms'], 'How far before the broker\'s clock a CreateTime timestamp may be. Accepted and stored; no effect in Rivulet.', atLeast(0)),
+  'message.timestamp.difference.max.ms': def('long', ['log.message.timestamp.difference.max.ms'], 'Deprecated by Kafka (for the before/after bounds): how far a CreateTime timestamp may be from the broker\'s clock. Accepted and stored; no effect in Rivulet.', atLeast(0)),
   'message.timestamp.type': def('string', ['log.message.timestamp.type'], 'CreateTime or LogAppendTime.', oneOf('CreateTime', 'LogAppendTime')),
   'min.insync.replicas': def('int', ['min.insync.replicas'], 'Minimum number of in-sync replicas for acks=all (a single broker has 1).', atLeast(1)),
+  preallocate: def('boolean', ['log.preallocate'], 'Whether new segment files are preallocated. Accepted and stored; no effect in Rivulet (segment files grow as written).'),
+  'remote.storage.enable': def('boolean', [], 'Tiered storage for the topic. Only false: Rivulet has no tiered storage.', noRemoteStorage),
   'retention.bytes': def('long', ['log.retention.bytes'], 'The maximum size a partition can grow to before old segments are deleted (-1: no limit).'),
   'retention.ms': def('long', ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'], 'The maximum time a segment is kept (-1: no time limit).', atLeast(-1)),
   'segment.bytes': def('int', ['log.segment.bytes'], 'The segment file size for the log.', atLeast(14)),
@@ -137,8 +175,22 @@ export function defaultTopicConfig(config: BrokerConfig): TopicConfigValues {
   return {
     ...defaultLogConfig(storageConfigOf(config)),
     'compression.type': config.get('compression.type'),
+    'compression.gzip.level': config.get('compression.gzip.level'),
+    'compression.lz4.level': config.get('compression.lz4.level'),
+    'compression.zstd.level': config.get('compression.zstd.level'),
     'min.insync.replicas': config.get('min.insync.replicas'),
     'unclean.leader.election.enable': config.get('unclean.leader.election.enable'),
+    'message.format.version': config.get('log.message.format.version'),
+    'message.downconversion.enable': config.get('log.message.downconversion.enable'),
+    'message.timestamp.difference.max.ms': config.get('log.message.timestamp.difference.max.ms'),
+    'message.timestamp.before.max.ms': config.get('log.message.timestamp.before.max.ms'),
+    'message.timestamp.after.max.ms': config.get('log.message.timestamp.after.max.ms'),
+    preallocate: config.get('log.preallocate'),
+    'follower.replication.throttled.replicas': [],
+    'leader.replication.throttled.replicas': [],
+    'local.retention.ms': config.get('log.local.retention.ms'),
+    'local.retention.bytes': config.get('log.local.retention.bytes'),
+    'remote.storage.enable': false,
   };
 }
 

@@ -27,6 +27,26 @@ describe('broker config keys', () => {
     expect(c.get('log.index.size.max.bytes')).toBe(10485760);
     expect(c.get('log.message.timestamp.type')).toBe('CreateTime');
     expect(c.get('log.cleanup.policy')).toEqual(['delete']);
+    expect(c.get('compression.type')).toBe('producer');
+    expect(c.get('compression.gzip.level')).toBe(-1);
+    expect(c.get('compression.lz4.level')).toBe(9);
+    expect(c.get('compression.zstd.level')).toBe(3);
+    expect(c.get('log.message.format.version')).toBe('3.0-IV1');
+    expect(c.get('log.message.downconversion.enable')).toBe(true);
+    expect(c.get('log.message.timestamp.difference.max.ms')).toBe(LONG_MAX);
+    expect(c.get('log.message.timestamp.before.max.ms')).toBe(LONG_MAX);
+    expect(c.get('log.message.timestamp.after.max.ms')).toBe(LONG_MAX);
+    expect(c.get('log.preallocate')).toBe(false);
+    expect(c.get('log.local.retention.ms')).toBe(-2);
+    expect(c.get('log.local.retention.bytes')).toBe(-2);
+  });
+
+  it('takes every compression.type and level in range', () => {
+    for (const t of ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd']) expect(BrokerConfig.load({ sets: { 'compression.type': t } }).get('compression.type')).toBe(t);
+    const c = BrokerConfig.load({ propertiesText: 'compression.gzip.level=9\ncompression.lz4.level=17\ncompression.zstd.level=-131072\n' });
+    expect([c.get('compression.gzip.level'), c.get('compression.lz4.level'), c.get('compression.zstd.level')]).toEqual([9, 17, -131072]);
+    const tc = defaultTopicConfig(BrokerConfig.load({ sets: { 'compression.type': 'lz4', 'compression.zstd.level': 7, 'log.preallocate': true } }));
+    expect([tc['compression.type'], tc['compression.zstd.level'], tc.preallocate]).toEqual(['lz4', 7, true]);
   });
 
   it('rejects bad values with a message naming the key', () => {
@@ -39,7 +59,12 @@ describe('broker config keys', () => {
       ['default.replication.factor', '3', /default\.replication\.factor: .*only 1/],
       ['auto.create.topics.enable', 'yes', /auto\.create\.topics\.enable: Expected value to be either true or false/],
       ['log.retention.ms', 'forever', /log\.retention\.ms: Not a number of type LONG/],
-      ['compression.type', 'zstd', /compression\.type: .*only producer/],
+      ['compression.type', 'brotli', /compression\.type: String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer/],
+      ['compression.gzip.level', '0', /compression\.gzip\.level: Value must be between 1 and 9, or -1/],
+      ['compression.lz4.level', '18', /compression\.lz4\.level: Value must be no less than 1 and no more than 17/],
+      ['compression.zstd.level', '23', /compression\.zstd\.level: Value must be no less than -131072 and no more than 22/],
+      ['log.message.format.version', 'latest', /log\.message\.format\.version: Version must look like/],
+      ['log.local.retention.ms', '-3', /log\.local\.retention\.ms: Value must be at least -2/],
     ];
     for (const [k, v, re] of bad) {
       let err: unknown;
@@ -89,6 +114,16 @@ describe('topic configs', () => {
     expect(() => parseTopicConfigValue('segment.bytes', '2147483648')).toThrow(/Not a number of type INT/);
     expect(() => parseTopicConfigValue('nope', '1')).toThrow(TopicConfigError);
     expect(() => parseTopicConfigValue('nope', '1')).toThrow('Unknown topic config name: nope');
+    expect(parseTopicConfigValue('compression.type', 'zstd')).toBe('zstd');
+    expect(parseTopicConfigValue('compression.gzip.level', '-1')).toBe(-1);
+    expect(() => parseTopicConfigValue('compression.gzip.level', '10')).toThrow(/Value must be between 1 and 9, or -1/);
+    expect(parseTopicConfigValue('message.format.version', '0.10.2-IV0')).toBe('0.10.2-IV0');
+    expect(parseTopicConfigValue('leader.replication.throttled.replicas', '0:1, 1:2')).toEqual(['0:1', '1:2']);
+    expect(parseTopicConfigValue('follower.replication.throttled.replicas', '*')).toEqual(['*']);
+    expect(parseTopicConfigValue('follower.replication.throttled.replicas', '')).toEqual([]);
+    expect(() => parseTopicConfigValue('leader.replication.throttled.replicas', '0-1')).toThrow(/partitionId:brokerId/);
+    expect(parseTopicConfigValue('remote.storage.enable', 'false')).toBe(false);
+    expect(() => parseTopicConfigValue('remote.storage.enable', 'true')).toThrow(/Tiered Storage functionality is disabled/);
     expect(formatConfigValue(LONG_MAX)).toBe('9223372036854775807');
     expect(formatConfigValue(['delete', 'compact'])).toBe('delete,compact');
   });

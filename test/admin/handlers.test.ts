@@ -314,6 +314,48 @@ describe('DescribeConfigs', () => {
     }
   });
 
+  it("accepts, stores and describes compression.* and the deprecated or no-op configs Kafka 3.9 still takes", async () => {
+    const configs = [
+      { name: 'compression.type', value: 'zstd' },
+      { name: 'compression.zstd.level', value: '-7' },
+      { name: 'message.format.version', value: '2.8-IV1' },
+      { name: 'message.downconversion.enable', value: 'false' },
+      { name: 'message.timestamp.difference.max.ms', value: '60000' },
+      { name: 'preallocate', value: 'true' },
+      { name: 'leader.replication.throttled.replicas', value: '0:1,0:2' },
+      { name: 'local.retention.ms', value: '1000' },
+      { name: 'remote.storage.enable', value: 'false' },
+    ];
+    expect((await create('dc-legacy', 1, configs)).errorCode).toBe(0);
+    const r = await describeTopic('dc-legacy');
+    const by = new Map(r.configs.map((x) => [x.name, x]));
+    for (const { name, value } of configs) expect(by.get(name), name).toMatchObject({ value, configSource: 1 });
+    expect(by.get('compression.gzip.level')).toMatchObject({ value: '-1', configSource: 5, configType: 3, synonyms: [{ name: 'compression.gzip.level', value: '-1', source: 5 }] });
+    expect(by.get('compression.lz4.level')!.value).toBe('9');
+    expect(by.get('message.timestamp.before.max.ms')).toMatchObject({ value: '9223372036854775807', synonyms: [{ name: 'log.message.timestamp.before.max.ms', value: '9223372036854775807', source: 5 }] });
+    expect(by.get('message.timestamp.after.max.ms')!.value).toBe('9223372036854775807');
+    expect(by.get('follower.replication.throttled.replicas')).toMatchObject({ value: '', configSource: 5, synonyms: [], configType: 7 });
+    expect(by.get('local.retention.bytes')!.synonyms).toEqual([{ name: 'log.local.retention.bytes', value: '-2', source: 5 }]);
+    expect(by.get('preallocate')!.synonyms).toEqual([
+      { name: 'preallocate', value: 'true', source: 1 },
+      { name: 'log.preallocate', value: 'false', source: 5 },
+    ]);
+    expect(by.get('message.format.version')!.documentation).toMatch(/no effect in Rivulet/);
+    // Kafka's refusals for values out of range, and tiered storage on a broker without it.
+    const bad = await create('dc-legacy-bad', 1, [{ name: 'remote.storage.enable', value: 'true' }]);
+    expect(bad).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG });
+    expect(bad.errorMessage).toMatch(/Tiered Storage functionality is disabled/);
+    expect((await create('dc-legacy-bad', 1, [{ name: 'compression.zstd.level', value: '23' }])).errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    // IncrementalAlterConfigs takes them too, APPEND on the throttled-replica lists included.
+    const ia = await c.request(ApiKey.IncrementalAlterConfigs, 1, {
+      resources: [{ resourceType: TOPIC, resourceName: 'dc-legacy', configs: [{ name: 'leader.replication.throttled.replicas', configOperation: 2, value: '1:1' }, { name: 'compression.type', configOperation: 0, value: 'gzip' }] }],
+    });
+    expect(ia.responses[0]!.errorCode).toBe(0);
+    const after = new Map((await describeTopic('dc-legacy')).configs.map((x) => [x.name, x.value]));
+    expect(after.get('leader.replication.throttled.replicas')).toBe('0:1,0:2,1:1');
+    expect(after.get('compression.type')).toBe('gzip');
+  });
+
   it('filters keys; no synonyms unless asked; unknown/invalid topics; broker resources', async () => {
     await create('dc-keys');
     const r = await describeTopic('dc-keys', ['retention.ms', 'nope'], 4, false);

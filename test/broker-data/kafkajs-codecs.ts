@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { compressSync as snappyCompress } from 'snappy';
 import { compressFrameSync as lz4Compress } from 'lz4-napi';
 import { decompress as fzstdDecompress } from 'fzstd';
-import { decompress as serverDecompress } from '../../host-node/server/data/codecs.js';
+import { initZstdCompressor, decompress as serverDecompress } from '../../host-node/server/data/codecs.js';
 
 const require = createRequire(import.meta.url);
 
@@ -15,7 +15,7 @@ export function registerKafkajsCodecs(): Promise<void> {
   registered ??= (async () => {
     const { CompressionTypes, CompressionCodecs } = require('kafkajs');
     const zstd = require('@bokuweb/zstd-wasm');
-    await zstd.init();
+    await initZstdCompressor(); // the library's one start in this process, shared with the broker's compressor
     const toBuf = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
     CompressionCodecs[CompressionTypes.Snappy] = () => ({
       compress: async (encoder: { buffer: Buffer }) => snappyCompress(encoder.buffer),

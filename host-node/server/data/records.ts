@@ -4,6 +4,10 @@
 //   Produce v3+, the structure of compressed batches (decompressed and walked by the core, then dropped:
 //   compressed batches are stored as they arrived), and the up-conversion of magic 0/1 message sets (old
 //   clients, Produce v0–2) to one v2 batch by the core (compressed wrappers: decompressed here, converted there).
+//   Then what the topic's configs ask (produce-rules.ts; nothing for most topics): a batch whose codec is not
+//   the topic's compression.type is recompressed (records section decompressed, compressed in the target
+//   codec, header rebuilt by the core with the same producer fields, timestamps, count and a new CRC), and in a
+//   compacted topic a compressed batch with a keyless record is refused (uncompressed batches: the append).
 // - Fetch v0–3: down-conversion of stored v2 batches to magic 0/1 by the core (compressed batches expanded first).
 //
 // The host reads only the fixed fields that locate batches (length, magic, attributes); every byte of
@@ -19,7 +23,9 @@
 import type { RivuletCore } from '../../../bindings/core.js';
 import { CoreError, kafkaErrorFor } from '../../../bindings/errors.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { Codec, CodecError, decompress } from './codecs.js';
+import type { BatchInfo } from '../../../bindings/batch-info.js';
+import { Codec, CodecError, compress, decompress } from './codecs.js';
+import type { ProduceRules } from './produce-rules.js';
 
 /** A per-partition error a handler reports in its response (Kafka error code + message). */
 export class PartitionError extends Error {
@@ -36,6 +42,8 @@ export class PartitionError extends Error {
 const MAGIC_AT = 16;
 const V2_HEADER = 61;
 const ATTRIBUTES_AT = 21;
+/** v2 attributes: the control-batch bit. */
+const ATTR_CONTROL = 0x20;
 const LEGACY_COMPRESSED_LIMIT = 64 * 1024 * 1024;
 
 export interface BatchLocation {
@@ -93,9 +101,11 @@ export class RecordFormats {
   /**
    * Checks a Produce partition's `records` and returns the bytes to hand to `Log.append`: the same bytes for
    * v2 batches (nothing copied; a fresh view if they lie in linear memory and it grew), or a new v2 batch
-   * converted from a legacy message set. Throws PartitionError.
+   * converted from a legacy message set. With `rules` (the topic's, produce-rules.ts), batches are also
+   * recompressed into the topic's codec and keyless records of compacted topics refused; `partition` names
+   * the partition in that refusal. Throws PartitionError.
    */
-  prepareProduce(records: Uint8Array | null, produceVersion: number): Uint8Array {
+  prepareProduce(records: Uint8Array | null, produceVersion: number, rules: ProduceRules | null = null, partition = -1): Uint8Array {
     if (records === null || records.length === 0) throw new PartitionError(ErrorCode.CORRUPT_MESSAGE, 'no records');
     const { batches, partial } = locateBatches(records);
     if (partial || batches.length === 0) throw new PartitionError(ErrorCode.CORRUPT_MESSAGE, 'records end inside a batch');
@@ -107,17 +117,26 @@ export class RecordFormats {
       if (batches.length !== 1)
         throw new PartitionError(ErrorCode.INVALID_RECORD, `Produce v${produceVersion} allows exactly one record batch per partition`);
     }
-    if (magic === 0 || magic === 1) return this.legacySetToV2(records);
+    if (magic === 0 || magic === 1) {
+      const v2 = this.legacySetToV2(records);
+      return rules === null || rules.targetCodec < 0 ? v2 : this.recompress(v2, locateBatches(v2).batches, rules, partition, null);
+    }
     if (magic !== 2) throw new PartitionError(ErrorCode.CORRUPT_MESSAGE, `unknown magic ${magic}`);
     const bytes = this.linearView(records);
-    for (const b of batches) {
+    // Decompressed sections of the batches checked below, by batch index, when they are about to be recompressed.
+    let sections: (Uint8Array | undefined)[] | null = null;
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i]!;
       if (b.magic !== 2) throw new PartitionError(ErrorCode.CORRUPT_MESSAGE, 'mixed record formats');
       const codec = b.attributes & 7;
       if (codec === Codec.ZSTD && produceVersion < 7)
         throw new PartitionError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
-      if (codec !== Codec.NONE) this.checkCompressedBatch(bytes().subarray(b.position, b.position + b.size));
+      if (codec === Codec.NONE) continue;
+      const checked = this.checkCompressedBatch(bytes().subarray(b.position, b.position + b.size), rules, partition);
+      if (rules !== null && rules.targetCodec >= 0 && rules.targetCodec !== codec) (sections ??= [])[i] = checked;
     }
-    return bytes();
+    if (rules === null || rules.targetCodec < 0) return bytes();
+    return this.recompress(bytes(), batches, rules, partition, sections);
   }
 
   /**
@@ -152,10 +171,11 @@ export class RecordFormats {
 
   /**
    * A compressed v2 batch: header and CRC checked by the core, records section decompressed and walked by the
-   * core — the count must match the header and offset deltas must run 0, 1, 2… (Kafka's LogValidator). The
-   * decompressed bytes are dropped: the batch is stored compressed, as it arrived.
+   * core — the count must match the header and offset deltas must run 0, 1, 2… (Kafka's LogValidator); in a
+   * compacted topic every record must have a key. Returns the decompressed section (the batch is stored
+   * compressed, as it arrived, unless the topic recompresses it), undefined for a control batch.
    */
-  private checkCompressedBatch(batch: Uint8Array): void {
+  private checkCompressedBatch(batch: Uint8Array, rules: ProduceRules | null, partition: number): Uint8Array | undefined {
     const c = this.core;
     let info;
     try {
@@ -163,23 +183,105 @@ export class RecordFormats {
     } catch (e) {
       throw coreFailure(e, 'record batch');
     }
-    if (info.isControl) return; // rejected by storage's append (client appends may not carry control batches)
+    if (info.isControl) return undefined; // rejected by storage's append (client appends may not carry control batches)
     let section: Uint8Array;
     try {
       section = decompress(info.compression, batch.subarray(V2_HEADER));
     } catch (e) {
       throw new PartitionError(ErrorCode.CORRUPT_MESSAGE, `cannot decompress record batch: ${(e as Error).message}`);
     }
+    this.checkRecords(section, info, rules !== null && rules.requireKey ? rules : null, partition, 'compressed records');
+    return section;
+  }
+
+  /** The records of a section walked by the core: count, offset deltas 0, 1, 2…, and keys when `keyed` says so. */
+  private checkRecords(section: Uint8Array, info: BatchInfo, keyed: ProduceRules | null, partition: number, what: string): void {
     let records;
     try {
-      records = c.decodeRecords(section, info.recordCount, info);
+      records = this.core.decodeRecords(section, info.recordCount, info);
     } catch (e) {
-      throw new PartitionError(ErrorCode.INVALID_RECORD, `compressed records: ${(e as Error).message}`);
+      throw new PartitionError(ErrorCode.INVALID_RECORD, `${what}: ${(e as Error).message}`);
     }
     if (records.length !== info.recordCount)
       throw new PartitionError(ErrorCode.INVALID_RECORD, `batch says ${info.recordCount} records, holds ${records.length}`);
     for (let i = 0; i < records.length; i++)
       if (records[i]!.offsetDelta !== i) throw new PartitionError(ErrorCode.INVALID_RECORD, `record ${i} has offset delta ${records[i]!.offsetDelta}`);
+    if (keyed === null) return;
+    for (let i = 0; i < records.length; i++)
+      if (records[i]!.key === null)
+        throw new PartitionError(ErrorCode.INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${keyed.topic}-${partition}.`);
+  }
+
+  /**
+   * Kafka's recompression (LogValidator, when compression.type is a codec): every batch whose codec is not
+   * `rules.targetCodec` is rebuilt in it — records section decompressed (or taken from `sections`, already
+   * decompressed and checked), compressed in the target codec (kept uncompressed for `uncompressed`), and the
+   * header written by the core with the same base offset, leader epoch, producer id/epoch/base sequence,
+   * transactional bit, timestamp type, timestamps, last offset delta and count, and a new CRC. Control
+   * batches and batches already in the target codec are kept byte for byte. Returns `bytes` when nothing
+   * changed, else new bytes.
+   */
+  private recompress(bytes: Uint8Array, batches: readonly BatchLocation[], rules: ProduceRules, partition: number, sections: readonly (Uint8Array | undefined)[] | null): Uint8Array {
+    const target = rules.targetCodec;
+    const view = this.linearView(bytes);
+    // Rebuilt batches by index; the others are cut from `view()` at the end (rebuilding may grow linear
+    // memory, which detaches earlier views of it).
+    let rebuilt: (Uint8Array | undefined)[] | null = null;
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i]!;
+      if (b.magic !== 2 || (b.attributes & 7) === target || (b.attributes & ATTR_CONTROL) !== 0) continue;
+      (rebuilt ??= [])[i] = this.rebuildBatch(view().subarray(b.position, b.position + b.size), target, rules, partition, sections?.[i]);
+    }
+    if (rebuilt === null) return view();
+    const whole = view();
+    return concat(batches.map((b, i) => rebuilt[i] ?? whole.subarray(b.position, b.position + b.size)));
+  }
+
+  /** One batch in `target` codec (see recompress). `section`: its records section, decompressed and checked. */
+  private rebuildBatch(batch: Uint8Array, target: number, rules: ProduceRules, partition: number, section: Uint8Array | undefined): Uint8Array {
+    const c = this.core;
+    let info;
+    try {
+      info = c.validateBatch(batch, { strict: true });
+    } catch (e) {
+      throw coreFailure(e, 'record batch');
+    }
+    if (section === undefined) {
+      // Not checked yet: an uncompressed batch (its records walked here, since the append will see a
+      // compressed one), or a batch up-converted from a legacy set (already the core's output).
+      try {
+        section = decompress(info.compression, batch.subarray(V2_HEADER)).slice();
+      } catch (e) {
+        throw new PartitionError(ErrorCode.CORRUPT_MESSAGE, `cannot decompress record batch: ${(e as Error).message}`);
+      }
+      this.checkRecords(section, info, rules.requireKey ? rules : null, partition, 'records');
+    }
+    let records: Uint8Array;
+    try {
+      records = compress(target, section, rules.levels);
+    } catch (e) {
+      throw new PartitionError(ErrorCode.UNKNOWN_SERVER_ERROR, `cannot recompress record batch for compression.type: ${(e as Error).message}`);
+    }
+    try {
+      return c.encodeBatchRaw({
+        records,
+        recordCount: info.recordCount,
+        compression: target,
+        baseOffset: info.baseOffset,
+        baseTimestamp: info.baseTimestamp,
+        maxTimestamp: info.maxTimestamp,
+        lastOffsetDelta: info.lastOffsetDelta,
+        partitionLeaderEpoch: info.partitionLeaderEpoch,
+        timestampType: info.timestampType,
+        transactional: info.isTransactional,
+        control: false,
+        producerId: info.producerId,
+        producerEpoch: info.producerEpoch,
+        baseSequence: info.baseSequence,
+      });
+    } catch (e) {
+      throw coreFailure(e, 'recompressed record batch');
+    }
   }
 
   /** Magic 0/1 message set (Produce v0–2) → v2 batches, by the core. Compressed wrappers are decompressed here. */

@@ -6,6 +6,12 @@
 // offsets, LogAppendTime per message.timestamp.type, max.message.bytes — then one write from linear memory).
 // The append is all or nothing per partition: a rejected batch leaves the log untouched.
 //
+// A topic whose compression.type is a codec gets its batches recompressed into it, and a compacted topic
+// refuses keyless records in compressed batches, in the same record checks (data/produce-rules.ts); a topic
+// with neither (the usual case) costs one look-up of its config per request. zstd's compressor starts
+// asynchronously: the first request that needs it waits for it before that topic's appends (every Produce
+// that needs it meanwhile waits on the same start, so a partition's batches still append in arrival order).
+//
 // acks: 0 → no response (Kafka closes the connection instead when a partition failed, so the producer notices);
 // 1 → answer after the append; -1 → also wait until the log made the appended offsets durable under its flush
 // policy (Log.waitDurable; group commit across requests is storage's), bounded by the request's timeout
@@ -50,6 +56,8 @@ import { ProduceApi } from '../../../protocol/generated/produce.js';
 import type { Partition } from '../../replication/partition.js';
 import type { ReplicaManager } from '../../replication/replica-manager.js';
 import { notLeaderEndpoints } from '../data/leadership.js';
+import { produceRulesOf, type ProduceRules } from '../data/produce-rules.js';
+import { Codec, initZstdCompressor, zstdCompressorReady } from '../data/codecs.js';
 
 /** How long an acks=all Produce may wait at most, whatever its timeout says. */
 const MAX_ACKS_ALL_WAIT_MS = 5 * 60_000;
@@ -101,12 +109,16 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce, ProduceServices> 
     let failed: string | null = null;
     for (const t of request.topicData) {
       const partitionResponses: PartitionResponse[] = [];
+      const rules = rulesOf(ctx, t.name);
+      // Partitions of the topics before this one are appended already; the views of the others are taken
+      // again after the wait (spans). A failed start: each partition answers the compressor's error.
+      if (rules !== null && rules.targetCodec === Codec.ZSTD && !zstdCompressorReady()) await initZstdCompressor().catch(() => undefined);
       for (const p of t.partitionData) {
         const records = spans.view(spanIndex++, p.records);
         const failure =
           rm === undefined
-            ? producePartition(ctx, acks, t.name, p.index, records, partitionResponses, waits)
-            : produceReplicated(ctx, rm, acks, t.name, p.index, records, partitionResponses, waits, notLeader!);
+            ? producePartition(ctx, acks, t.name, p.index, records, rules, partitionResponses, waits)
+            : produceReplicated(ctx, rm, acks, t.name, p.index, records, rules, partitionResponses, waits, notLeader!);
         if (failure !== null) failed ??= failure;
       }
       responses.push({ name: t.name, partitionResponses });
@@ -121,6 +133,11 @@ export const produceHandler: ApiHandler<typeof ApiKey.Produce, ProduceServices> 
     return { responses };
   },
 };
+
+/** The Produce rules of a topic (null: none, the usual case). */
+function rulesOf(ctx: RequestContext<ProduceServices>, topic: string): ProduceRules | null {
+  return produceRulesOf(topic, ctx.broker.topicRegistry.topicConfig(topic));
+}
 
 /** Every partition of the request answered with one error (a request refused as a whole). */
 function rejectAll(request: ProduceRequest, code: number, message: string | null): ProduceResponseTopicProduceResponseInput[] {
@@ -140,6 +157,7 @@ function producePartition(
   topic: string,
   index: number,
   records: Uint8Array | null,
+  rules: ProduceRules | null,
   partitionResponses: PartitionResponse[],
   waits: DurableWait[],
 ): string | null {
@@ -148,7 +166,7 @@ function producePartition(
     partitionResponses.push(errorResponse(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`));
     return `${topic}-${index}: INVALID_TOPIC_EXCEPTION`;
   }
-  return appendPartition(ctx, acks, topic, index, records, () => {
+  return appendPartition(ctx, acks, topic, index, records, rules, () => {
     const log = findLog(broker, topic, index);
     return log && { log, partition: undefined };
   }, partitionResponses, waits);
@@ -172,6 +190,7 @@ function appendPartition(
   topic: string,
   index: number,
   records: Uint8Array | null,
+  rules: ProduceRules | null,
   resolve: () => ProduceTarget | undefined,
   partitionResponses: PartitionResponse[],
   waits: DurableWait[],
@@ -184,7 +203,7 @@ function appendPartition(
       return `${topic}-${index}: UNKNOWN_TOPIC_OR_PARTITION`;
     }
     const { log, partition } = target;
-    const bytes = broker.recordFormats.prepareProduce(records, ctx.apiVersion);
+    const bytes = broker.recordFormats.prepareProduce(records, ctx.apiVersion, rules, index);
     // Kafka checks the ISR before the producer state: a refused batch must not make the next one out of order.
     partition?.checkEnoughReplicas(acks);
     const seq = checkSequence(ctx, acks, topic, index, log, bytes, partitionResponses, waits, partition);
@@ -302,6 +321,7 @@ function produceReplicated(
   topic: string,
   index: number,
   records: Uint8Array | null,
+  rules: ProduceRules | null,
   partitionResponses: PartitionResponse[],
   waits: DurableWait[],
   notLeader: NotLeaderIds,
@@ -315,7 +335,7 @@ function produceReplicated(
     partitionResponses.push(notLeaderResponse(ctx.apiVersion, rm, topic, index, notLeader));
     return `${topic}-${index}: not the leader`;
   }
-  return appendPartition(ctx, acks, topic, index, records, () => ({ log: partition.log, partition }), partitionResponses, waits);
+  return appendPartition(ctx, acks, topic, index, records, rules, () => ({ log: partition.log, partition }), partitionResponses, waits);
 }
 
 /** NOT_LEADER_OR_FOLLOWER with the current leader (v10+), or UNKNOWN_TOPIC_OR_PARTITION when no leader is known. */
