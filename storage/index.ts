@@ -31,3 +31,4 @@ export {
   type EpochEntry,
   type EpochEndOffset,
 } from './leader-epoch-cache.js';
+export * from './cleaner/index.js';
