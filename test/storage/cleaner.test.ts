@@ -284,6 +284,25 @@ describe('cleanLog', () => {
     log.close();
   });
 
+  it('keeps the last batch of a live producer as an empty batch when none of its records survive', async () => {
+    const { log } = buildLog(7, 300, keyNames('k', 30));
+    const probe = jobFor(log);
+    const first = await cleanLog(probe, cleanerEnv());
+    const keptRecords = checkCleanedSegments(probe, first);
+    const kept = new Set(keptRecords.map((r) => r.offset));
+    // A batch of the old log none of whose records is kept.
+    const oldBatches = probe.segments.flatMap((s) => rc.decodeBatches(readFileSync(logPath(probe.dir, s.baseOffset))).map((b) => ({ base: Number(b.baseOffset), last: Number(b.baseOffset) + b.lastOffsetDelta })));
+    const dropped = oldBatches.filter((b) => ![...kept].some((o) => o >= b.base && o <= b.last));
+    expect(dropped.length).toBeGreaterThan(1);
+    const retained = dropped[Math.floor(dropped.length / 2)]!;
+    const job = jobFor(log, { retainBatchLastOffsets: [retained.last] });
+    const result = await cleanLog(job, cleanerEnv());
+    const batches = result.groups.flatMap((g) => rc.decodeBatches(readFileSync(cleanedSegmentPaths(job.dir, g.baseOffset).log)).map((b) => ({ base: Number(b.baseOffset), last: Number(b.baseOffset) + b.lastOffsetDelta, count: b.recordCount })));
+    expect(batches.filter((b) => b.count === 0)).toEqual([{ base: retained.base, last: retained.last, count: 0 }]);
+    expect(checkCleanedSegments(job, result)).toEqual(keptRecords);
+    log.close();
+  });
+
   it('cleans only as far as a full offset map reaches', async () => {
     const { log } = buildLog(3, 300, keyNames('k', 30));
     const job = jobFor(log, { mapSlots: 12, mapLoadFactor: 0.75 });
