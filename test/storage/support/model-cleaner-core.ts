@@ -25,6 +25,8 @@ export class ModelCleanerCore implements CleanerCore {
   private limit = 0;
   /** Calls of each kind (tests check the chunking). */
   readonly calls = { region: 0, mapPut: 0, clean: 0 };
+  /** The largest region asked for (a chunk grown for a batch bigger than the read buffer). */
+  largestRegion = 0;
   /** The lowest base offset of a batch put into the map since mapReset (-1: none). */
   firstOffsetPut = -1;
 
@@ -32,6 +34,7 @@ export class ModelCleanerCore implements CleanerCore {
 
   region(size: number): Uint8Array {
     this.calls.region++;
+    this.largestRegion = Math.max(this.largestRegion, size);
     if (size > this.memory.byteLength) this.memory = new Uint8Array(Math.max(size, this.memory.byteLength * 2));
     return this.memory.subarray(0, size);
   }
