@@ -12,7 +12,7 @@ import type { StorageConfig } from '../../storage/config.js';
 import type { Log } from '../../storage/log.js';
 import { LogManager } from '../../storage/log-manager.js';
 import { realFs } from '../../host-node/storage/node-fs.js';
-import { batch, cleanupTempDirs, readAllValues, tempDir, testCore } from './helpers/env.js';
+import { cleanupTempDirs, readAllValues, records, tempDir, testCore } from './helpers/env.js';
 import { CopyingCleanerRunner } from './support/copying-cleaner-runner.js';
 
 afterEach(cleanupTempDirs);
@@ -87,7 +87,7 @@ describe('LogCleanerManager in a LogManager', () => {
   const compacted = { 'cleanup.policy': ['compact'] };
   /** n batches of one record each, all with timestamp `ts`. */
   function fill(log: Log, n: number, ts = T0, tag = 'v'): void {
-    for (let i = 0; i < n; i++) log.append(batch(`${tag}${i}`, 1, ts));
+    for (let i = 0; i < n; i++) log.append(records([{ key: Buffer.from(`${tag}${i}`), value: Buffer.from(`${tag}${i}-0`), timestamp: ts }]));
   }
   /** A gate the test opens: cleanings wait at it. */
   function gate(): { wait: (job: CleanJob) => Promise<void>; open: () => void; entered: Promise<void> } {
