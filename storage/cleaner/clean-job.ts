@@ -68,6 +68,11 @@ export interface CleanJobResult {
     recordsKept: number;
     mapKeys: number;
     tombstonesDropped: number;
+    /**
+     * The latest delete horizon, past the job's nowMs, of a batch the cleaning wrote (-1: none): its tombstones
+     * go in the first cleaning after it, which the manager runs even if nothing new is dirty by then.
+     */
+    pendingDeleteHorizonMs: number;
     elapsedMs: number;
   };
 }

@@ -93,9 +93,16 @@ export function cleanableOf(i: CleanableInput): Cleanable {
   const firstDirtyOffset = firstDirtyOffsetOf(i.checkpoint, i.logStartOffset, i.logEndOffset);
   const firstUncleanableOffset = firstUncleanableOffsetOf(i, firstDirtyOffset);
   const none: Cleanable = { firstDirtyOffset, firstUncleanableOffset, cleanableEnd: 0, cleanBytes: 0, cleanableBytes: 0, dirtyRatio: 0, maxLagDue: false, ready: false };
-  if (segs.length < 2 || firstDirtyOffset >= firstUncleanableOffset) return none;
-  const dirtyIdx = floorSegmentIndex(segs, firstDirtyOffset);
+  if (segs.length < 2 || firstDirtyOffset > firstUncleanableOffset) return none;
   const endIdx = floorSegmentIndex(segs, firstUncleanableOffset);
+  if (firstDirtyOffset === firstUncleanableOffset) {
+    // Nothing dirty: only the clean section, which a cleaning rewrites for tombstones whose horizon passed.
+    if (endIdx === 0 || segs[endIdx]!.baseOffset !== firstUncleanableOffset) return none;
+    let clean = 0;
+    for (let k = 0; k < endIdx; k++) clean += segs[k]!.size;
+    return { ...none, cleanableEnd: endIdx, cleanBytes: clean };
+  }
+  const dirtyIdx = floorSegmentIndex(segs, firstDirtyOffset);
   if (dirtyIdx >= endIdx) return none;
   let cleanBytes = 0;
   for (let k = 0; k < dirtyIdx; k++) cleanBytes += segs[k]!.size;

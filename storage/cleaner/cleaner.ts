@@ -13,7 +13,7 @@ import type { CleanerCore, CleanParams } from './cleaner-core.js';
 import { CleanedSegmentWriter, removeCleanedSegment } from './cleaned-segment.js';
 import { groupSegmentsBySize } from './segment-groups.js';
 import { Throttler } from './throttler.js';
-import { HEADER_PEEK_BYTES, MIN_BATCH_BYTES, type StorageCore } from '../core-port.js';
+import { HEADER_PEEK_BYTES, MIN_BATCH_BYTES, type BatchInfo, type StorageCore } from '../core-port.js';
 import { ErrorCode, invariant, StorageError } from '../errors.js';
 import { fsyncDir, readAt, type StorageFs } from '../fs.js';
 import { OffsetIndex } from '../offset-index.js';
@@ -39,6 +39,7 @@ interface Totals {
   recordsRead: number;
   recordsKept: number;
   tombstonesDropped: number;
+  pendingDeleteHorizonMs: number;
 }
 
 export async function cleanLog(job: CleanJob, env: CleanerEnv): Promise<CleanJobResult> {
@@ -46,7 +47,7 @@ export async function cleanLog(job: CleanJob, env: CleanerEnv): Promise<CleanJob
   const startMs = env.now();
   const throttler = new Throttler(job.ioMaxBytesPerSecond, env);
   const files = new OldSegmentFiles(env.fs, job.dir);
-  const totals: Totals = { bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, tombstonesDropped: 0 };
+  const totals: Totals = { bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, tombstonesDropped: 0, pendingDeleteHorizonMs: -1 };
   const finished: number[] = [];
   let current: CleanedSegmentWriter | null = null;
   try {
@@ -68,6 +69,7 @@ export async function cleanLog(job: CleanJob, env: CleanerEnv): Promise<CleanJob
           totals.recordsRead += out.stats.recordsRead;
           totals.recordsKept += out.stats.recordsKept;
           totals.tombstonesDropped += out.stats.tombstonesDropped;
+          totals.pendingDeleteHorizonMs = Math.max(totals.pendingDeleteHorizonMs, pendingHorizonOf(out.output, out.batches, job.nowMs));
           await throttler.maybeThrottle(out.output.byteLength);
           return out.bytesRead;
         });
@@ -91,6 +93,23 @@ export async function cleanLog(job: CleanJob, env: CleanerEnv): Promise<CleanJob
   } finally {
     files.closeAll();
   }
+}
+
+/** v2 header: attributes (int16) at 21, baseTimestamp (int64) at 27; bit 0x40 = the delete horizon is set. */
+const ATTRIBUTES_AT = 21;
+const BASE_TIMESTAMP_AT = 27;
+const DELETE_HORIZON_BIT = 0x40;
+
+/** The latest delete horizon later than `nowMs` among the written batches, -1 if none. */
+function pendingHorizonOf(output: Uint8Array, batches: readonly BatchInfo[], nowMs: number): number {
+  const dv = new DataView(output.buffer, output.byteOffset, output.byteLength);
+  let latest = -1;
+  for (const b of batches) {
+    if ((dv.getInt16(b.position + ATTRIBUTES_AT) & DELETE_HORIZON_BIT) === 0) continue;
+    const horizon = Number(dv.getBigInt64(b.position + BASE_TIMESTAMP_AT));
+    if (horizon > nowMs && horizon > latest) latest = horizon;
+  }
+  return latest;
 }
 
 function checkJob(job: CleanJob): void {

@@ -84,6 +84,8 @@ export class LogCleanerManager {
   private readonly checkpoints = new Map<string, CleanerCheckpoint>();
   private readonly inProgress = new Map<TpKey, InProgress>();
   private readonly last = new Map<TpKey, CleaningOutcome>();
+  /** Per log, the latest delete horizon its last cleaning wrote: once passed, the log is cleaned again. */
+  private readonly deleteHorizons = new Map<TpKey, number>();
   private readonly checkpointWrites = new Set<Promise<void>>();
   private readonly now: () => number;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -148,8 +150,12 @@ export class LogCleanerManager {
       if (!log.config['cleanup.policy'].includes('compact') || log.isClosed || log.isOffline) continue;
       const cleanable = this.cleanableOf(log, logDir, nowMs);
       // cleanNow(topic, partition) cleans whatever is cleanable, dirty ratio or not.
-      if (only && cleanable.cleanableBytes > 0) cleanable.ready = true;
-      out.push({ key: tpKey(log.topic, log.partition), log, logDir, cleanable });
+      const key = tpKey(log.topic, log.partition);
+      if (only && cleanable.cleanableEnd > 0) cleanable.ready = true;
+      // Tombstones whose horizon passed go with a cleaning, even if nothing new is dirty (Kafka does the same).
+      const horizon = this.deleteHorizons.get(key);
+      if (!cleanable.ready && cleanable.cleanableEnd > 0 && horizon !== undefined && horizon <= nowMs) cleanable.ready = true;
+      out.push({ key, log, logDir, cleanable });
     }
     return out;
   }
@@ -280,6 +286,9 @@ export class LogCleanerManager {
       return outcome('failed', { error, stats });
     }
     if (!swapped) return outcome('abandoned', { stats });
+    const key = tpKey(log.topic, log.partition);
+    if (stats.pendingDeleteHorizonMs >= 0) this.deleteHorizons.set(key, stats.pendingDeleteHorizonMs);
+    else this.deleteHorizons.delete(key);
     invariant(result.cleanedUpTo >= cleanable.firstDirtyOffset && result.cleanedUpTo <= cleanable.firstUncleanableOffset, `cleanedUpTo ${result.cleanedUpTo} within the job's dirty section`);
     const cp = this.checkpoints.get(logDir);
     if (cp !== undefined) {

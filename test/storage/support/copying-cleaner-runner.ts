@@ -41,7 +41,7 @@ export class CopyingCleanerRunner implements CleanerRunner {
     this.jobs.push(job);
     if (this.o.gate) await this.o.gate(job);
     const started = Date.now();
-    const stats = { bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, mapKeys: 0, tombstonesDropped: 0, elapsedMs: 0 };
+    const stats = { bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, mapKeys: 0, tombstonesDropped: 0, pendingDeleteHorizonMs: -1, elapsedMs: 0 };
     const groups: CleanedGroup[] = [];
     for (const g of this.groupsOf(job)) groups.push(this.writeGroup(job, g, stats));
     stats.elapsedMs = Date.now() - started;
