@@ -7,6 +7,7 @@
 import { CheckpointFile, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, tpKey, type CheckpointEntry, type TpKey } from './checkpoint-file.js';
 import { STORAGE_CONFIG_DEFAULTS, defaultLogConfig, logDirsOf, resolveLogConfig, type LogConfig, type StorageConfig } from './config.js';
 import type { StorageCore } from './core-port.js';
+import type { CleanerRunner } from './cleaner/clean-job.js';
 import { ErrorCode, StorageError, invariant } from './errors.js';
 import { DeferredSyncFs } from './deferred-sync-fs.js';
 import { fsyncDir, writeFileAtomic, type StorageFs } from './fs.js';
@@ -36,6 +37,8 @@ export interface LogManagerOptions {
   topicConfig?: (topic: string) => Partial<LogConfig>;
   /** Start the retention/checkpoint/delete timers (off in unit tests that drive them by hand). */
   scheduler?: boolean;
+  /** Where the log cleaner's cleanings run (the host's cleaner threads); none: compacted logs are not cleaned. */
+  cleanerRunner?: CleanerRunner;
 }
 
 interface DirState {

@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { invariant } from '../../common/invariant.js';
 import type { CleanerRunner, CleanJob, CleanJobResult } from '../../storage/cleaner/clean-job.js';
 import type { CleanReply, CleanRequest } from './cleaner-thread-port.js';
+import type { BrokerConfig } from '../config/index.js';
 
 /** Jobs waiting for a thread, at most (the cleaner manager hands out one per thread; this bounds a burst). */
 export const DEFAULT_MAX_QUEUED_JOBS = 1024;
@@ -23,6 +24,17 @@ export const DEFAULT_MAX_QUEUED_JOBS = 1024;
 export function cleanerWorkerUrl(): URL {
   const here = import.meta.url;
   return new URL(isTypeScriptUrl(new URL(here)) ? './cleaner-worker.ts' : './cleaner-worker.js', here);
+}
+
+/**
+ * The broker's cleaner threads: log.cleaner.threads of them running cleanerWorkerUrl(), when
+ * log.cleaner.enable is on and there is at least one thread; otherwise none (compacted logs then stay
+ * uncleaned, as in Kafka with the cleaner off).
+ */
+export function createCleanerRunner(config: BrokerConfig): WorkerCleanerRunner | undefined {
+  const threads = config.get('log.cleaner.threads');
+  if (!config.get('log.cleaner.enable') || threads <= 0) return undefined;
+  return new WorkerCleanerRunner({ threads, workerUrl: cleanerWorkerUrl() });
 }
 
 /** A cleaning that failed in a cleaner thread, or a thread that died or was stopped while it cleaned. */
@@ -62,7 +74,8 @@ interface Thread {
 }
 
 export class WorkerCleanerRunner implements CleanerRunner {
-  private readonly threads: number;
+  /** Threads the pool runs at most. */
+  readonly threads: number;
   private readonly workerUrl: URL;
   private readonly workerData: unknown;
   private readonly maxQueued: number;
