@@ -674,7 +674,12 @@ export class Log {
       for (let i = this.floorSegment(offset); i < this.segments.length; i++) {
         const s = this.segments[i]!;
         const maxPos = this.maxReadablePosition(s, isolation);
-        if (maxPos <= 0) break;
+        if (maxPos <= 0) {
+          // Nothing readable from here on, unless this is a segment below the high watermark left empty
+          // by a cleaning (every batch removed): then the offsets go on in the next segment.
+          if (isolation !== 'log_end' && s.baseOffset >= this.hwSegmentBase) break;
+          continue;
+        }
         const range = s.read(offset, maxBytes, maxPos, minOneMessage);
         if (range !== null) return result(range.size > 0 ? range : null);
       }
