@@ -39,8 +39,16 @@ export function attachGroupCoordinator(context: BrokerContext, o: AttachOptions)
   if (!logs) throw new Error('attachGroupCoordinator: the broker has no topic registry; pass `logs`');
   const c = new GroupCoordinator({ core: o.core, logs, config: cfg, clock: o.clock, log: context.log.child('group') });
   c.start();
+  forgetDeletedTopics(context, c);
   context.groupCoordinator = c;
   return c;
+}
+
+/** Offsets of a topic deleted on this single broker are tombstoned by the coordinator (Kafka's onPartitionsDeleted). */
+function forgetDeletedTopics(context: BrokerContext, c: GroupCoordinator): void {
+  context.topicRegistry?.onChange((ch) => {
+    if (ch.type === 'deleted' && ch.topic.name !== CONSUMER_OFFSETS_TOPIC) c.onTopicsDeleted([ch.topic.name]);
+  });
 }
 
 /** The running coordinator of the broker a request came to, or undefined (→ COORDINATOR_NOT_AVAILABLE). */
@@ -86,6 +94,8 @@ function attachClusterCoordinator(context: BrokerContext, rm: ReplicaManager, o:
   };
   rm.addRoleListener({ onBecomeLeader: (p) => follow(p, true), onBecomeFollower: (p) => follow(p, false), onStopped: (p) => follow(p, false) });
   for (const p of rm.allPartitions()) if (p.isLeader) follow(p, true);
+  // Deleted topics: the cluster member tells the coordinator (ClusterMember.syncReplicas), whether or
+  // not this broker held a replica of them.
   context.groupCoordinator = c;
   return c;
 }

@@ -1,5 +1,6 @@
 // __consumer_offsets in a cluster (real etcd) is created compacted, as Kafka creates it, and one created
-// without compaction is switched to it through the cluster metadata when a broker starts.
+// without compaction is switched to it through the cluster metadata when a broker starts. A deleted topic's
+// offsets are dropped by the coordinator of each group, even when it held no replica of the topic.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMER_OFFSETS_TOPIC } from '../../host-node/group/index.js';
 import { ApiKey } from '../../protocol/generated/index.js';
@@ -55,6 +56,38 @@ describe('__consumer_offsets in a cluster', () => {
       expect(cluster.broker(id).context.topicAdmin.topic(CONSUMER_OFFSETS_TOPIC)!.configs).toEqual({ 'retention.ms': '-1', 'segment.bytes': '2097152', 'cleanup.policy': 'compact' });
       const log = await waitFor(`the log on broker ${id}`, () => cluster.broker(id).context.topicRegistry.partitionLog(CONSUMER_OFFSETS_TOPIC, 1));
       await waitFor(`the log config on broker ${id}`, () => (log.config['cleanup.policy'].includes('compact') ? true : undefined));
+    }
+  });
+
+  it('a deleted topic loses its committed offsets on a coordinator that held no replica of it', async () => {
+    const group = 'deleted-topic-group';
+    const ask = await KafkaTestClient.connect(cluster.broker(1).port);
+    const coordinator = await waitFor('a coordinator', async () => {
+      const r = await ask.request(ApiKey.FindCoordinator, 4, { key: '', keyType: 0, coordinatorKeys: [group] });
+      return r.coordinators[0]!.errorCode === 0 ? r.coordinators[0]!.nodeId : undefined;
+    });
+    ask.close();
+    const other = coordinator === 1 ? 2 : 1;
+    const c = await KafkaTestClient.connect(cluster.broker(coordinator).port);
+    try {
+      const created = await c.request(ApiKey.CreateTopics, 7, {
+        topics: [{ name: 'elsewhere', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [other] }], configs: [] }],
+        timeoutMs: 10_000,
+        validateOnly: false,
+      });
+      expect(created.topics[0]!.errorCode).toBe(0);
+      await waitFor('the topic in the coordinator\'s metadata', () => cluster.broker(coordinator).context.metadata.topicByName('elsewhere'));
+      const commit = await c.request(ApiKey.OffsetCommit, 8, { groupId: group, generationIdOrMemberEpoch: -1, memberId: '', topics: [{ name: 'elsewhere', partitions: [{ partitionIndex: 0, committedOffset: 42n }] }] });
+      expect(commit.topics[0]!.partitions[0]!.errorCode).toBe(0);
+      expect(cluster.broker(coordinator).context.topicRegistry.topic('elsewhere')).toBeUndefined();
+      const fetchOffsets = async () => (await c.request(ApiKey.OffsetFetch, 7, { groupId: group, topics: null, requireStable: false })).topics.map((t) => t.name);
+      expect(await fetchOffsets()).toEqual(['elsewhere']);
+      const deleted = await c.request(ApiKey.DeleteTopics, 4, { topicNames: ['elsewhere'], timeoutMs: 10_000 });
+      expect(deleted.responses[0]!.errorCode).toBe(0);
+      await waitFor('the offsets gone', async () => ((await fetchOffsets()).length === 0 ? true : undefined));
+      expect(cluster.broker(coordinator).context.groupCoordinator!.group(group)).toBeUndefined();
+    } finally {
+      c.close();
     }
   });
 });
