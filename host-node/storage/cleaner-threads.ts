@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { invariant } from '../../common/invariant.js';
 import type { CleanerRunner, CleanJob, CleanJobResult } from '../../storage/cleaner/clean-job.js';
 import type { CleanReply, CleanRequest } from './cleaner-thread-port.js';
@@ -55,6 +55,8 @@ export interface WorkerCleanerRunnerOptions {
   workerData?: unknown;
   /** Jobs that may wait for a thread; beyond it run() rejects. Default DEFAULT_MAX_QUEUED_JOBS. */
   maxQueuedJobs?: number;
+  /** Each thread's heap limits (worker_threads' resourceLimits): a thread over them dies, failing its job. */
+  resourceLimits?: ResourceLimits;
 }
 
 interface PendingJob {
@@ -79,6 +81,7 @@ export class WorkerCleanerRunner implements CleanerRunner {
   private readonly workerUrl: URL;
   private readonly workerData: unknown;
   private readonly maxQueued: number;
+  private readonly resourceLimits: ResourceLimits | undefined;
   private readonly execArgv: string[] | undefined;
   /** One slot per thread; null until a job needs it, and again after its thread died. */
   private readonly slots: (Thread | null)[];
@@ -93,6 +96,7 @@ export class WorkerCleanerRunner implements CleanerRunner {
     this.workerUrl = o.workerUrl;
     this.workerData = o.workerData;
     this.maxQueued = o.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS;
+    this.resourceLimits = o.resourceLimits;
     invariant(Number.isInteger(this.maxQueued) && this.maxQueued >= 0, `maxQueuedJobs must be a non-negative integer, got ${this.maxQueued}`);
     this.execArgv = threadExecArgv(o.workerUrl);
     this.slots = new Array<Thread | null>(o.threads).fill(null);
@@ -172,6 +176,7 @@ export class WorkerCleanerRunner implements CleanerRunner {
     const worker = new Worker(this.workerUrl, {
       workerData: this.workerData,
       ...(this.execArgv ? { execArgv: this.execArgv } : {}),
+      ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}),
       name: `rivulet-log-cleaner-${slot}`,
     });
     worker.unref();

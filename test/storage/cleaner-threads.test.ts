@@ -1,7 +1,8 @@
 // The cleaner's thread pool (host-node/storage/cleaner-threads.ts) over a real worker_threads entry written
 // in TypeScript (helpers/echo-cleaner-worker.ts, loaded through tsx as under vitest and `tsx`): results and
 // failures come back to the right job, threads start only when jobs need them, jobs beyond the threads
-// wait in a bounded queue, a thread that dies fails its job and is replaced, close() stops everything,
+// wait in a bounded queue, a thread that dies (an uncaught error, process.exit, out of memory) fails its job
+// and is replaced, close() stops everything,
 // and an idle pool does not keep a process alive.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -114,6 +115,16 @@ describe('WorkerCleanerRunner', () => {
     await expect(dying).rejects.toThrow(/cleaner thread crashed/);
     expect((await waiting).cleanedUpTo).toBe(90);
     expect(one.liveThreads).toBe(1);
+  });
+
+  it('a thread that runs out of memory fails its job and is replaced', async () => {
+    const p = new WorkerCleanerRunner({ threads: 1, workerUrl: echoWorker, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } });
+    pools.push(p);
+    const before = await p.run(job('t'));
+    await expect(p.run(job('oom', 4))).rejects.toThrow(/the cleaner thread died \(exit code 1\) while cleaning oom-4: .*out of memory/i);
+    const after = await p.run(job('t', 0, 30));
+    expect(after.cleanedUpTo).toBe(30);
+    expect(echo(after).threadId).not.toBe(echo(before).threadId);
   });
 
   it('close() rejects the running and queued jobs, stops the threads, and refuses new jobs', async () => {

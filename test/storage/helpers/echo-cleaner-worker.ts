@@ -1,7 +1,8 @@
 // A cleaner thread for the pool's tests: answers each job with a result made from the job (its
 // firstUncleanableOffset as cleanedUpTo, this thread's id and workerData in the stats' place), and does
 // what the job's topic asks: `fail` (the cleaning throws), `crash` (an uncaught error kills the thread),
-// `exit` (process.exit(7) in the thread), `hang` (never answers), `slow` (answers after 100 ms).
+// `exit` (process.exit(7) in the thread), `oom` (allocates until the heap is full), `hang` (never answers),
+// `slow` (answers after 100 ms).
 import { threadId, workerData } from 'node:worker_threads';
 import { serveCleanJobs } from '../../../host-node/storage/cleaner-thread-port.js';
 import type { CleanJob, CleanJobResult } from '../../../storage/cleaner/clean-job.js';
@@ -22,6 +23,11 @@ serveCleanJobs(async (job: CleanJob): Promise<CleanJobResult> => {
       return new Promise<never>(() => {});
     case 'exit':
       process.exit(7);
+    case 'oom': {
+      const hoard: number[][] = [];
+      for (let i = 0; i < 1e9; i++) hoard.push(new Array<number>(1 << 16).fill(i));
+      return new Promise<never>(() => {});
+    }
     case 'hang':
       return new Promise<never>(() => {});
     case 'slow':
