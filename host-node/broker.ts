@@ -27,6 +27,7 @@ import { createLogger, type Logger } from './util/log.js';
 import type { BrokerMetrics, MetricsServer } from './metrics/index.js';
 import { newCore } from '../bindings/node-loader.js';
 import { lockLogDirs, type LogDirLocks } from './storage/log-dir-lock.js';
+import { createCleanerRunner } from './storage/cleaner-threads.js';
 import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 import type { RivuletCore } from '../bindings/core.js';
 import { ReplicaManager } from './replication/replica-manager.js';
@@ -121,7 +122,7 @@ async function startWithMetadata(options: StartBrokerOptions, config: BrokerConf
   const storageCore = new WasmStorageCore(core);
   // Topics and their logs: loads the topic records, opens every partition log under log.dirs (recovery
   // after an unclean shutdown, checkpoints), starts the retention and checkpoint timers.
-  const topicRegistry = new TopicRegistry({ config, nodeId, core: storageCore, log: log.child('topics') });
+  const topicRegistry = new TopicRegistry({ config, nodeId, core: storageCore, log: log.child('topics'), cleanerRunner: createCleanerRunner(config) });
   // The advertised listeners are filled in once the listeners are bound.
   const advertised: Endpoint[] = [];
   const services = cluster?.mode.clusterServices(cluster.metadata, config, topicRegistry, log.child('cluster'));

@@ -9,13 +9,13 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { NODE_BUNDLE } from './node-bundle.mjs';
+import { NODE_BUNDLE, withThreadEntries } from './node-bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // --bundle-only skips the .d.ts (tests rebuild a stale bundle with it).
 const bundleOnly = process.argv.includes('--bundle-only');
 const result = await esbuild.build({
-  entryPoints: { index: 'host-node/broker.ts' },
+  entryPoints: withThreadEntries(root, { index: 'host-node/broker.ts' }),
   absWorkingDir: root,
   outdir: 'dist/broker',
   ...NODE_BUNDLE,

@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'no
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { NODE_BUNDLE } from './node-bundle.mjs';
+import { NODE_BUNDLE, withThreadEntries } from './node-bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const coreOnly = process.argv.includes('--core-only');
@@ -51,7 +51,7 @@ await esbuild.build({
 // loading ~150 separate modules cost more than half of the broker's start-up time. dist/cli/ sits one
 // level under dist/, like dist/bindings/, so the core's `../core/rivulet-core.wasm` lookup still resolves.
 const cli = await esbuild.build({
-  entryPoints: { rivulet: 'host-node/cli/main.ts' },
+  entryPoints: withThreadEntries(root, { rivulet: 'host-node/cli/main.ts' }),
   absWorkingDir: root,
   outdir: 'dist/cli',
   ...NODE_BUNDLE,

@@ -4,6 +4,7 @@
 // from the topic registry), its bid for the controller (a claim whenever /controller is free; the
 // KafkaController runs while the claim holds), and its controlled shutdown.
 import type { KafkaController } from '../controller/controller.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../group/consumer-offsets-schema.js';
 import type { BrokerContext } from '../server/context.js';
 import type { ReplicaManager } from '../replication/replica-manager.js';
 import type { BrokerEndpoint, IsrStore, PartitionState } from '../replication/types.js';
@@ -187,6 +188,8 @@ export class ClusterMember {
       const t = image.topics.get(topic);
       if (t && t.topicId === k.topicId) continue;
       this.known.delete(topic);
+      // Kafka's onPartitionsDeleted: the groups this broker coordinates drop their offsets of it, with tombstones.
+      if (topic !== CONSUMER_OFFSETS_TOPIC) context.groupCoordinator?.onTopicsDeleted([topic]);
       const partitions = Array.from({ length: k.partitions }, (_, partition) => ({ topic, partition }));
       replicaManager.removePartitions(partitions, { deleteLogs: false, topicDeleted: true });
       if (context.topicRegistry.topic(topic) === undefined) continue;

@@ -283,6 +283,19 @@ export class GroupCoordinator {
     });
   }
 
+  /**
+   * Kafka's onPartitionsDeleted for whole topics: every loaded group's offsets of `topics` are removed with
+   * tombstones, and a group left empty with no offsets dies (its metadata tombstoned), so a compacted
+   * __consumer_offsets keeps nothing of them.
+   */
+  onTopicsDeleted(topics: readonly string[]): { offsets: number; groups: number } {
+    if (!this.isRunning || topics.length === 0) return { offsets: 0, groups: 0 };
+    const deleted = new Set(topics);
+    return this.groups.cleanupGroupMetadata(this.clock.now(), function* (g) {
+      for (const [topic, parts] of g.offsets) if (deleted.has(topic)) for (const p of parts.keys()) yield [topic, p] as const;
+    });
+  }
+
   /** Removes expired offsets and dead empty groups now (the expiry timer runs this periodically). */
   expireOffsets(now = this.clock.now()): { offsets: number; groups: number } {
     return this.groups.cleanupGroupMetadata(now);

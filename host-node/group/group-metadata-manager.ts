@@ -297,14 +297,20 @@ export class GroupMetadataManager {
     }, this.config.offsetsRetentionCheckIntervalMs);
   }
 
-  /** Kafka's cleanupGroupMetadata: expired offsets get tombstones; empty groups without offsets die. */
-  cleanupGroupMetadata(now = this.clock.now()): { offsets: number; groups: number } {
+  /**
+   * Kafka's cleanupGroupMetadata: the offsets `removable` picks (by default the expired ones) get
+   * tombstones; empty groups without offsets die (their metadata tombstoned).
+   */
+  cleanupGroupMetadata(
+    now = this.clock.now(),
+    removable: (g: ClassicGroup) => Iterable<readonly [string, number]> = (g) => expiredOffsets(g, now, this.config.offsetsRetentionMs),
+  ): { offsets: number; groups: number } {
     let nOffsets = 0;
     let nGroups = 0;
     for (const g of [...this.groups.values()]) {
       if (g.is('Dead')) continue;
       const records: StoreRecord[] = [];
-      for (const [topic, p] of expiredOffsets(g, now, this.config.offsetsRetentionMs)) {
+      for (const [topic, p] of [...removable(g)]) {
         g.deleteOffset(topic, p);
         records.push(offsetTombstone(g.groupId, topic, p));
         nOffsets++;
@@ -315,7 +321,7 @@ export class GroupMetadataManager {
       }
       if (records.length > 0) this.writeInBackground(g, records);
     }
-    if (nOffsets + nGroups > 0) this.log?.info(`removed ${nOffsets} expired offsets and ${nGroups} groups`);
+    if (nOffsets + nGroups > 0) this.log?.info(`removed ${nOffsets} offsets and ${nGroups} groups`);
     return { offsets: nOffsets, groups: nGroups };
   }
 }

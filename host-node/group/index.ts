@@ -5,18 +5,21 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { CONSUMER_OFFSETS_TOPIC } from './consumer-offsets-schema.js';
 import type { CoordinatorConfig } from './coordinator-config.js';
 import type { OffsetsTopicLogs } from './offsets-store.js';
+import { offsetsTopicConfigs } from './offsets-topic.js';
 
 export { GroupCoordinator } from './coordinator.js';
 export { coordinatorConfigFrom, DEFAULT_COORDINATOR_CONFIG, type CoordinatorConfig } from './coordinator-config.js';
 export { systemClock, type GroupClock } from './clock.js';
 export { OffsetsStore, type OffsetsTopicLogs } from './offsets-store.js';
 export * from './consumer-offsets-schema.js';
+export { compactOffsetsTopic, offsetsTopicCompactionOverrides, offsetsTopicConfigs } from './offsets-topic.js';
 export { ClassicGroup, type GroupState } from './group.js';
 
 /**
  * __consumer_offsets through the topic registry: an internal topic with offsets.topic.num.partitions
- * partitions, created on first use (Kafka creates it on the first FindCoordinator for a group). Storage has
- * no compaction, so the topic keeps everything (retention.ms=-1) and the loader keeps the latest per key.
+ * partitions and Kafka's configs (offsetsTopicConfigs: compacted), created on first use (Kafka creates it on
+ * the first FindCoordinator for a group). The loader keeps the latest record per key, whether or not the
+ * cleaner has compacted the log yet.
  */
 export function offsetsLogsFromRegistry(registry: TopicRegistry, cfg: Pick<CoordinatorConfig, 'offsetsTopicPartitions' | 'offsetsTopicSegmentBytes'>): OffsetsTopicLogs {
   const ensure = () => {
@@ -25,10 +28,7 @@ export function offsetsLogsFromRegistry(registry: TopicRegistry, cfg: Pick<Coord
       name: CONSUMER_OFFSETS_TOPIC,
       numPartitions: cfg.offsetsTopicPartitions,
       replicationFactor: 1,
-      configs: [
-        { name: 'retention.ms', value: '-1' },
-        { name: 'segment.bytes', value: String(cfg.offsetsTopicSegmentBytes) },
-      ],
+      configs: offsetsTopicConfigs(cfg.offsetsTopicSegmentBytes),
     });
   };
   return {

@@ -1,8 +1,10 @@
 // Persistence of groups and offsets in the internal `__consumer_offsets` topic, as Kafka does it: each
 // commit / group change is one record batch appended to the partition that owns the group, acknowledged only
 // once durable (acks=all: waitDurable), and the whole state is rebuilt at start-up by reading every
-// partition from its log start, keeping the latest record per key (a null value is a tombstone). Storage has
-// no compaction, so the loader does the "compaction" in memory.
+// partition from its log start, keeping the latest record per key (a null value is a tombstone). The topic
+// is compacted (cleanup.policy=compact), so a log may hold all of its history or only what the cleaner kept:
+// offsets with gaps, batches rebuilt with fewer records or none, tombstones whose values are gone and, after
+// delete.retention.ms, keys with no record at all. Keeping the latest per key loads both into the same state.
 
 import type { RivuletCore } from '../../bindings/core.js';
 import { ErrorCode } from '../../protocol/errors.js';

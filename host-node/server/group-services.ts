@@ -3,7 +3,7 @@
 // package never imports the server layer.
 import type { RivuletCore } from '../../bindings/core.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { CONSUMER_OFFSETS_TOPIC, coordinatorConfigFrom, GroupCoordinator, offsetsLogsFromRegistry, type CoordinatorConfig, type GroupClock, type OffsetsTopicLogs } from '../group/index.js';
+import { compactOffsetsTopic, CONSUMER_OFFSETS_TOPIC, coordinatorConfigFrom, GroupCoordinator, offsetsLogsFromRegistry, offsetsTopicConfigs, type CoordinatorConfig, type GroupClock, type OffsetsTopicLogs } from '../group/index.js';
 import type { PartitionValidator } from '../group/requests.js';
 import type { BrokerContext, RequestContext } from './context.js';
 import type { OffsetsPartitionWriter } from '../group/offsets-store.js';
@@ -33,12 +33,22 @@ export function attachGroupCoordinator(context: BrokerContext, o: AttachOptions)
   // The topic's real partition count decides where groups live (it must not change under existing groups).
   const existing = registry?.topic(CONSUMER_OFFSETS_TOPIC);
   if (existing && o.config?.offsetsTopicPartitions === undefined) cfg.offsetsTopicPartitions = existing.partitions;
+  // A topic created before compaction is switched to it (the registry applies the change at once).
+  if (existing && registry && o.logs === undefined) void compactOffsetsTopic(registry, context.log.child('group'));
   const logs = o.logs ?? (registry ? offsetsLogsFromRegistry(registry, cfg) : undefined);
   if (!logs) throw new Error('attachGroupCoordinator: the broker has no topic registry; pass `logs`');
   const c = new GroupCoordinator({ core: o.core, logs, config: cfg, clock: o.clock, log: context.log.child('group') });
   c.start();
+  forgetDeletedTopics(context, c);
   context.groupCoordinator = c;
   return c;
+}
+
+/** Offsets of a topic deleted on this single broker are tombstoned by the coordinator (Kafka's onPartitionsDeleted). */
+function forgetDeletedTopics(context: BrokerContext, c: GroupCoordinator): void {
+  context.topicRegistry?.onChange((ch) => {
+    if (ch.type === 'deleted' && ch.topic.name !== CONSUMER_OFFSETS_TOPIC) c.onTopicsDeleted([ch.topic.name]);
+  });
 }
 
 /** The running coordinator of the broker a request came to, or undefined (→ COORDINATOR_NOT_AVAILABLE). */
@@ -67,6 +77,9 @@ function attachClusterCoordinator(context: BrokerContext, rm: ReplicaManager, o:
   const existing = context.metadata.topicByName(CONSUMER_OFFSETS_TOPIC);
   if (existing && o.config?.offsetsTopicPartitions === undefined) cfg.offsetsTopicPartitions = existing.partitions.length;
   const log = context.log.child('group');
+  // A topic created before compaction is switched to it through the cluster metadata (any broker may;
+  // the change is idempotent, the last writer wins).
+  if (existing) void compactOffsetsTopic(context.topicAdmin, log);
   const logs = replicatedOffsetsLogs(context, rm);
   const c = new GroupCoordinator({ core: o.core, logs, config: cfg, clock: o.clock, log, followsLeadership: true });
   c.start();
@@ -81,6 +94,8 @@ function attachClusterCoordinator(context: BrokerContext, rm: ReplicaManager, o:
   };
   rm.addRoleListener({ onBecomeLeader: (p) => follow(p, true), onBecomeFollower: (p) => follow(p, false), onStopped: (p) => follow(p, false) });
   for (const p of rm.allPartitions()) if (p.isLeader) follow(p, true);
+  // Deleted topics: the cluster member tells the coordinator (ClusterMember.syncReplicas), whether or
+  // not this broker held a replica of them.
   context.groupCoordinator = c;
   return c;
 }
@@ -156,10 +171,7 @@ function createOffsetsTopic(ctx: RequestContext<'clusterView' | 'topicAdmin' | '
       name: CONSUMER_OFFSETS_TOPIC,
       numPartitions: cfg.offsetsTopicPartitions,
       replicationFactor: rf,
-      configs: [
-        { name: 'retention.ms', value: '-1' },
-        { name: 'segment.bytes', value: String(cfg.offsetsTopicSegmentBytes) },
-      ],
+      configs: offsetsTopicConfigs(cfg.offsetsTopicSegmentBytes),
     };
     const log = ctx.broker.log;
     const creating = admin.createTopicAsync(spec).then(

@@ -16,6 +16,7 @@ import type { BrokerConfig } from '../config/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { LogManager, StorageError, resolveLogConfig, type Log, type LogConfig, type StorageCore, type StorageFs } from '../../storage/index.js';
 import { realFs } from '../storage/node-fs.js';
+import type { CleanerRunner } from '../../storage/cleaner/clean-job.js';
 import type { PartitionMetadata, TopicMetadata, TopicMetadataSource } from './metadata.js';
 import type { TopicAdmin } from './topic-admin.js';
 import type { Logger } from '../util/log.js';
@@ -90,6 +91,8 @@ export interface TopicRegistryOptions {
   now?: () => number;
   /** Run the storage timers (retention, checkpoints). Default true. */
   scheduler?: boolean;
+  /** Where the log cleaner's cleanings run (the broker's cleaner threads), for the LogManager; closed by close(). */
+  cleanerRunner?: CleanerRunner;
 }
 
 export class TopicRegistry implements TopicMetadataSource, TopicAdmin {
@@ -98,6 +101,8 @@ export class TopicRegistry implements TopicMetadataSource, TopicAdmin {
   private readonly nodeId: number;
   private readonly log: Logger;
   private readonly now: () => number;
+  /** Where the LogManager's cleanings run (none: compacted logs are not cleaned). */
+  readonly cleanerRunner: CleanerRunner | undefined;
   private readonly store: TopicStore;
   private readonly defaults: TopicConfigValues;
   private readonly byName = new Map<string, TopicEntry>();
@@ -115,6 +120,7 @@ export class TopicRegistry implements TopicMetadataSource, TopicAdmin {
     this.nodeId = o.nodeId;
     this.log = o.log;
     this.now = o.now ?? Date.now;
+    this.cleanerRunner = o.cleanerRunner;
     const fs = o.fs ?? realFs;
     this.defaults = defaultTopicConfig(o.config);
     this.store = new TopicStore(TopicStore.chooseLogDir(o.config.logDirs, fs), fs);
@@ -145,6 +151,7 @@ export class TopicRegistry implements TopicMetadataSource, TopicAdmin {
       fs,
       now: o.now,
       scheduler: o.scheduler ?? true,
+      cleanerRunner: o.cleanerRunner,
       // The overrides of a topic whose log is being opened: the registry's, or while it is still loading,
       // the stored record's.
       topicConfig: (topic) => {
@@ -550,9 +557,13 @@ export class TopicRegistry implements TopicMetadataSource, TopicAdmin {
     return entry;
   }
 
-  /** Stops the storage layer cleanly (flush, checkpoints, clean-shutdown marker). */
+  /** Stops the storage layer cleanly (flush, checkpoints, clean-shutdown marker), then the cleaner threads it was given. */
   async close(): Promise<void> {
-    await this.logManager.shutdown();
+    try {
+      await this.logManager.shutdown();
+    } finally {
+      await this.cleanerRunner?.close();
+    }
   }
 
   // ---- internals -----------------------------------------------------------------------------------

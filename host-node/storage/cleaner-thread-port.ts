@@ -1,0 +1,36 @@
+// The messages between the broker's main thread and a cleaner thread (node:worker_threads), and the loop a
+// cleaner thread's entry runs: one CleanJob in, one CleanJobResult (or an error message) out, one at a time.
+// Plain data only, so structured cloning carries them unchanged.
+import { parentPort } from 'node:worker_threads';
+import type { CleanJob, CleanJobResult } from '../../storage/cleaner/clean-job.js';
+
+/** Main thread → cleaner thread. */
+export interface CleanRequest {
+  /** Per pool, increasing: the reply names it. */
+  id: number;
+  job: CleanJob;
+}
+
+/** Cleaner thread → main thread: the job's result, or why it failed. */
+export type CleanReply = { id: number; result: CleanJobResult } | { id: number; error: string; stack?: string };
+
+/**
+ * Serves the cleaning jobs the main thread posts to this thread with `clean`, one at a time (the main thread
+ * never sends a second before the first is answered). A failed cleaning is answered with its message; the
+ * thread goes on. Called once by a cleaner thread's entry module.
+ */
+export function serveCleanJobs(clean: (job: CleanJob) => CleanJobResult | Promise<CleanJobResult>): void {
+  const port = parentPort;
+  if (!port) throw new Error('serveCleanJobs runs in a cleaner thread (node:worker_threads), not on the main thread');
+  port.on('message', (m: CleanRequest) => {
+    void (async () => {
+      let reply: CleanReply;
+      try {
+        reply = { id: m.id, result: await clean(m.job) };
+      } catch (e) {
+        reply = e instanceof Error ? { id: m.id, error: e.message, stack: e.stack } : { id: m.id, error: String(e) };
+      }
+      port.postMessage(reply);
+    })();
+  });
+}

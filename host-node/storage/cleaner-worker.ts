@@ -1,0 +1,28 @@
+// A cleaner thread's entry (node:worker_threads): its own WebAssembly core (the cleaner's offset map and
+// filter-and-rewrite pass run there, never in the broker's core), the Node file port with its own file
+// descriptors, and the Node codecs for compressed batches. It cleans one log at a time for the pool in
+// cleaner-threads.ts; the main thread swaps the result in.
+import { newCore } from '../../bindings/node-loader.js';
+import { cleanLog, type CleanerEnv } from '../../storage/cleaner/cleaner.js';
+import { WasmCleanerCore } from '../../storage/cleaner/wasm-cleaner-core.js';
+import { WasmStorageCore } from '../../storage/wasm-storage-core.js';
+import type { CleanJob, CleanJobResult } from '../../storage/cleaner/clean-job.js';
+import { initBatchCodecs, nodeBatchCodecs } from '../server/data/batch-codecs.js';
+import { serveCleanJobs } from './cleaner-thread-port.js';
+import { realFs } from './node-fs.js';
+
+const core = newCore();
+const env: CleanerEnv = {
+  fs: realFs,
+  core: new WasmCleanerCore(core, nodeBatchCodecs()),
+  storageCore: new WasmStorageCore(core, 64 * 1024),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: () => Date.now(),
+};
+// zstd's compressor starts asynchronously; the first job waits for it (a failure only matters to zstd batches).
+const codecsReady = initBatchCodecs().catch(() => undefined);
+
+serveCleanJobs(async (job: CleanJob): Promise<CleanJobResult> => {
+  await codecsReady;
+  return cleanLog(job, env);
+});
