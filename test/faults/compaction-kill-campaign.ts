@@ -185,7 +185,8 @@ async function readPartition(port: number): Promise<{ records: FetchedRecord[]; 
   const c = await KafkaTestClient.connect(port);
   try {
     const r = await fetchAll(c, TOPIC, 0, 0);
-    if (r.errorCode !== 0) throw new Error(`Fetch: error ${r.errorCode}`);
+    // A compacted log never moves its start: offset 0 out of range means segments were lost.
+    if (r.errorCode !== 0) throw new Error(`Fetch from offset 0: error ${r.errorCode}${r.errorCode === 1 ? ' (OFFSET_OUT_OF_RANGE: the log lost its first segments)' : ''}`);
     if (r.highWatermark > 0 && r.nextOffset < r.highWatermark) throw new Error(`the read stopped at ${r.nextOffset}, below the high watermark ${r.highWatermark}`);
     return { records: r.records, end: r.highWatermark };
   } finally {
@@ -343,7 +344,7 @@ export async function runCompactionKill(o: { seed: number; kills: number; log: (
       kills.push(rec);
       o.log(
         `kill ${k + 1}/${o.kills} at ${step}: ${hit ? 'hit' : 'MISSED'} after ${afterMs} ms; left .cleaned ${rec.cleaned}, .swap ${rec.swap}${rec.logSwap ? ' (committed)' : ''}, .deleted ${rec.deleted}; ` +
-          `restart ${rec.restartMs} ms, ${rec.recordsRead} records read (end ${last.end}), checkpoint ${checkpointBefore} before`,
+          `restart ${rec.restartMs} ms, ${rec.recordsRead} records read (end ${last.end}), checkpoint ${checkpointBefore} before; violations so far ${violationCount(violations)}`,
       );
     }
     // Once more: the last restarted broker cleans too.
