@@ -1,10 +1,11 @@
 // Shared pieces of the fault tests: raw Produce/Fetch over the generated codecs, strict validation of every
 // fetched batch by the core, segment-file snapshots, a broker child process, tmpfs mounts.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { invariant } from '../../common/invariant.js';
 import { newCore, wasmCandidates } from '../../bindings/node.js';
 import { ApiKey, type FetchResponse, type ProduceResponsePartitionProduceResponse } from '../../protocol/generated/index.js';
 import { KafkaTestClient } from '../helpers/broker.js';
@@ -88,6 +89,8 @@ export interface FetchedPartition {
   highWatermark: number;
   records: FetchedRecord[];
   batches: number;
+  /** The offset after the last batch fetched (a compacted batch may end past its last record), or -1 if none. */
+  nextOffset: number;
 }
 
 /**
@@ -108,13 +111,14 @@ export async function fetchOnce(c: KafkaTestClient, topic: string, partition: nu
     rackId: '',
   });
   const p = r.responses[0]!.partitions[0]!;
-  const out: FetchedPartition = { errorCode: p.errorCode, highWatermark: Number(p.highWatermark), records: [], batches: 0 };
+  const out: FetchedPartition = { errorCode: p.errorCode, highWatermark: Number(p.highWatermark), records: [], batches: 0, nextOffset: -1 };
   const bytes = p.records;
   if (bytes && bytes.length > 0) {
     const copy = Uint8Array.from(bytes);
     const batches = core.decodeBatches(copy); // throws on any corrupt or partial batch
     for (const b of batches) {
       out.batches++;
+      out.nextOffset = Number(b.baseOffset) + b.lastOffsetDelta + 1;
       for (const rec of b.records)
         out.records.push({ offset: Number(rec.offset), key: rec.key ? dec.decode(rec.key) : null, value: rec.value ? dec.decode(rec.value) : null });
     }
@@ -124,7 +128,7 @@ export async function fetchOnce(c: KafkaTestClient, topic: string, partition: nu
 
 /** Every record of a partition from `from` to the high watermark, each batch validated (fetchOnce). */
 export async function fetchAll(c: KafkaTestClient, topic: string, partition: number, from = 0): Promise<FetchedPartition> {
-  const all: FetchedPartition = { errorCode: 0, highWatermark: -1, records: [], batches: 0 };
+  const all: FetchedPartition = { errorCode: 0, highWatermark: -1, records: [], batches: 0, nextOffset: -1 };
   let offset = from;
   for (;;) {
     const r = await fetchOnce(c, topic, partition, offset);
@@ -133,9 +137,11 @@ export async function fetchAll(c: KafkaTestClient, topic: string, partition: num
     if (r.errorCode !== 0) return all;
     all.batches += r.batches;
     for (const rec of r.records) if (rec.offset >= offset) all.records.push(rec);
+    // Past the last batch, not just its last record: a cleaned batch may hold none of its last offsets.
     const last = all.records[all.records.length - 1];
-    const next = last ? last.offset + 1 : offset;
-    if (next >= r.highWatermark || next === offset) return all;
+    const next = Math.max(last ? last.offset + 1 : offset, r.nextOffset);
+    all.nextOffset = next;
+    if (next >= r.highWatermark || next <= offset) return all;
     offset = next;
   }
 }
@@ -163,37 +169,54 @@ export interface ChildBroker {
 
 let childEntry_: Promise<{ entry: string; env: NodeJS.ProcessEnv }> | null = null;
 
+/** This test process's folder of bundled child entries (each test process its own: the names inside are fixed). */
+function childBundleDir(): string {
+  return join(ROOT, `node_modules/.cache/rivulet-faults/${process.pid}`);
+}
+
 /**
  * test/faults/broker-child.ts bundled by esbuild (once per test process; packages stay external and resolve
- * from node_modules), so a child starts in ~0.6 s instead of ~2 s under tsx. The core's .wasm is passed by
- * RIVULET_CORE_WASM, as the bundle does not sit where bindings/node.ts looks.
+ * from node_modules), so a child starts in ~0.6 s instead of ~2 s under tsx. The cleaner threads' entry is
+ * emitted beside it as `cleaner-worker.js` (the product bundles' thread entries, scripts/node-bundle.mjs), where
+ * cleanerWorkerUrl() looks, and the folder's package.json makes both ES modules. The core's .wasm is passed by
+ * RIVULET_CORE_WASM, as the bundle does not sit where bindings/node.ts looks (the cleaner threads read it too).
  */
 function childEntry(): Promise<{ entry: string; env: NodeJS.ProcessEnv }> {
   return (childEntry_ ??= (async () => {
     const wasm = wasmCandidates().find((p) => existsSync(p));
     if (!wasm) throw new Error('rivulet-core.wasm not found: run `npm run build:core`');
-    const dir = join(ROOT, 'node_modules/.cache/rivulet-faults');
+    const dir = childBundleDir();
+    rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const entry = join(dir, `broker-child-${process.pid}.mjs`);
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    const { withThreadEntries } = (await import(pathToFileURL(join(ROOT, 'scripts/node-bundle.mjs')).href)) as {
+      withThreadEntries(root: string, entries: Record<string, string>): Record<string, string>;
+    };
+    const entryPoints = withThreadEntries(ROOT, { 'broker-child': 'test/faults/broker-child.ts', 'file-watch-killer': 'test/faults/file-watch-killer.ts' });
+    invariant(entryPoints['cleaner-worker'] !== undefined, 'the cleaner thread entry is one of the bundle entries');
     const { build } = await import('esbuild');
     await build({
-      entryPoints: [join(ROOT, 'test/faults/broker-child.ts')],
+      entryPoints,
+      absWorkingDir: ROOT,
       bundle: true,
       platform: 'node',
       format: 'esm',
       packages: 'external',
-      outfile: entry,
+      outdir: dir,
       logLevel: 'warning',
     });
+    const entry = join(dir, 'broker-child.js');
+    invariant(existsSync(join(dir, 'cleaner-worker.js')), 'cleaner-worker.js is emitted beside the child bundle');
     return { entry, env: { ...process.env, RIVULET_CORE_WASM: wasm } };
   })());
 }
 
-/** Removes this process's bundled child entry (call from afterAll). */
+/** Removes this process's bundled child entries, the cleaner thread's with them (call from afterAll). */
 export async function cleanupChildEntry(): Promise<void> {
   if (!childEntry_) return;
-  const { entry } = await childEntry_.catch(() => ({ entry: '' }));
-  if (entry) rmSync(entry, { force: true });
+  await childEntry_.catch(() => undefined);
+  childEntry_ = null;
+  rmSync(childBundleDir(), { recursive: true, force: true });
 }
 
 /**
@@ -228,6 +251,48 @@ export async function startChildBroker(dataDir: string, sets: Record<string, str
       reject(new Error(`broker child exited (${code ?? signal}) before listening: ${stderr}`));
     });
   });
+}
+
+export interface FileKill {
+  /** Whether the process was killed (false: the timeout passed, or it had exited). */
+  killed: boolean;
+  elapsedMs: number;
+  /** Directory listings made. */
+  polls: number;
+  /** The listing that matched (or the last one). */
+  seen: string[];
+}
+
+/**
+ * Arms test/faults/file-watch-killer.ts: a process of its own that kills `pid` with SIGKILL as soon as a new
+ * file matching `pattern` appears in `dir`. Resolves once armed, with the outcome's promise.
+ */
+export async function armFileKiller(pid: number, dir: string, pattern: RegExp, timeoutMs: number): Promise<{ outcome: Promise<FileKill>; cancel: () => void }> {
+  const { env } = await childEntry();
+  const killer = join(childBundleDir(), 'file-watch-killer.js');
+  const proc = spawn(process.execPath, [killer, '--pid', String(pid), '--dir', dir, '--pattern', pattern.source, '--timeout-ms', String(timeoutMs)], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const outcome = new Promise<FileKill>((resolve, reject) => {
+    proc.on('exit', () => {
+      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line) as FileKill);
+      else reject(new Error(`file-watch-killer ended without an outcome: ${stderr}`));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('ARMED')) resolve();
+    });
+    void outcome.then(() => resolve(), reject);
+  });
+  return { outcome, cancel: () => void (proc.exitCode === null && proc.kill('SIGKILL')) };
 }
 
 // ---- tmpfs --------------------------------------------------------------------------------------------
