@@ -4,7 +4,7 @@
 // path (writeSync is ~7x FileHandle.write under Node); fdatasync also exists as a promise so group commit
 // can run it off the main thread. Errors carry Node's errno codes (`code: 'ENOENT'`, …) whatever the host.
 
-import { errnoCode } from './errors.js';
+import { errnoCode, invariant } from './errors.js';
 import { parentOf } from './path.js';
 
 export interface StorageFs {
@@ -116,6 +116,18 @@ export function writeFully(fs: StorageFs, fd: number, data: Uint8Array, position
 }
 
 /** Reads up to `length` bytes at `position` into a new array (shorter at end of file). */
+/** Reads into `into` from `position` until it is full or the file ends; returns the bytes read. */
+export function readInto(fs: StorageFs, fd: number, into: Uint8Array, position: number): number {
+  let done = 0;
+  for (let i = 0; done < into.byteLength; i++) {
+    invariant(i < 1 << 20, 'read makes progress');
+    const n = fs.readSync(fd, into, done, into.byteLength - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
 export function readAt(fs: StorageFs, fd: number, position: number, length: number): Uint8Array {
   const buf = new Uint8Array(length);
   let done = 0;

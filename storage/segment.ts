@@ -3,7 +3,7 @@
 // it writes staged views, reads byte ranges, and walks batch headers through the core.
 import { HEADER_PEEK_BYTES, MIN_BATCH_BYTES, type BatchHeader, type BatchInfo, type StorageCore } from './core-port.js';
 import { invariant, invariantViolation } from './errors.js';
-import { fsyncInBackground, readAt, writeFully, type StorageFs } from './fs.js';
+import { fsyncInBackground, readAt, readInto, writeFully, type StorageFs } from './fs.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
 import { joinPath } from './path.js';
@@ -647,17 +647,6 @@ export class LogSegment {
     }
     return out;
   }
-}
-
-function readInto(fs: StorageFs, fd: number, into: Uint8Array, position: number): number {
-  let done = 0;
-  for (let i = 0; done < into.byteLength; i++) {
-    invariant(i < 1 << 20, 'read makes progress');
-    const n = fs.readSync(fd, into, done, into.byteLength - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done;
 }
 
 function safely(f: () => void): void {

@@ -17,7 +17,7 @@
 import { createRequire } from 'node:module';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { KafkaClientError } from '../../client/errors.js';
-import { compress, decompress, initZstdCompressor } from '../server/data/codecs.js';
+import { compress, decompress, initZstdCompressor } from '../codecs/codecs.js';
 
 export const CompressionType = { NONE: 0, GZIP: 1, SNAPPY: 2, LZ4: 3, ZSTD: 4 } as const;
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';

@@ -7,7 +7,7 @@ import { cleanLog, type CleanerEnv } from '../../storage/cleaner/cleaner.js';
 import { WasmCleanerCore } from '../../storage/cleaner/wasm-cleaner-core.js';
 import { WasmStorageCore } from '../../storage/wasm-storage-core.js';
 import type { CleanJob, CleanJobResult } from '../../storage/cleaner/clean-job.js';
-import { initBatchCodecs, nodeBatchCodecs } from '../server/data/batch-codecs.js';
+import { initBatchCodecs, nodeBatchCodecs } from '../codecs/batch-codecs.js';
 import { serveCleanJobs } from './cleaner-thread-port.js';
 import { realFs } from './node-fs.js';
 

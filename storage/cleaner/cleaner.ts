@@ -15,7 +15,7 @@ import { groupSegmentsBySize } from './segment-groups.js';
 import { Throttler } from './throttler.js';
 import { HEADER_PEEK_BYTES, MIN_BATCH_BYTES, type BatchInfo, type StorageCore } from '../core-port.js';
 import { ErrorCode, invariant, StorageError } from '../errors.js';
-import { fsyncDir, readAt, type StorageFs } from '../fs.js';
+import { fsyncDir, readAt, readInto, type StorageFs } from '../fs.js';
 import { OffsetIndex } from '../offset-index.js';
 import { joinPath } from '../path.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, offsetFileName } from '../segment.js';
@@ -215,7 +215,7 @@ async function readChunks(
     invariant(steps < MAX_CHUNK_STEPS, 'segment read is bounded');
     const len = Math.min(chunk, to - pos);
     const region = env.core.region(len);
-    const got = readFully(env.fs, fd, region, pos);
+    const got = readInto(env.fs, fd, region, pos);
     totals.bytesRead += got;
     if (got < len) throw new StorageError(ErrorCode.CORRUPT_MESSAGE, `log cleaner: ${job.dir} segment ends at ${pos + got}, before ${to}`);
     // The chunk's first header, kept apart: consuming may move linear memory under the region's view.
@@ -240,17 +240,6 @@ async function readChunks(
 
 function corrupt(job: CleanJob, seg: CleanJobSegment, why: string): StorageError {
   return new StorageError(ErrorCode.CORRUPT_MESSAGE, `log cleaner: segment ${seg.baseOffset} of ${job.topic}-${job.partition}: ${why}`);
-}
-
-function readFully(fs: StorageFs, fd: number, into: Uint8Array, position: number): number {
-  let done = 0;
-  for (let i = 0; done < into.byteLength; i++) {
-    invariant(i < 1 << 20, 'read makes progress');
-    const n = fs.readSync(fd, into, done, into.byteLength - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done;
 }
 
 /** The old segments' .log files, opened read-only on first use and all closed at the end of the cleaning. */

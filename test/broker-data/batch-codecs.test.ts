@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { uncompressSync as snappyUncompress } from 'snappy';
 import { decompressFrameSync as lz4Decompress } from 'lz4-napi';
 import { decompress as fzstdDecompress } from 'fzstd';
-import { initBatchCodecs, nodeBatchCodecs } from '../../host-node/server/data/batch-codecs.js';
-import { Codec, CodecError, compress } from '../../host-node/server/data/codecs.js';
+import { initBatchCodecs, nodeBatchCodecs } from '../../host-node/codecs/batch-codecs.js';
+import { Codec, CodecError, compress } from '../../host-node/codecs/codecs.js';
 import { InvariantViolation } from '../../common/invariant.js';
 import { mulberry32 } from '../helpers/seeded-random.js';
 

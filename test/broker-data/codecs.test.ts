@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compressSync as snappyCompress } from 'snappy';
 import { compressFrameSync as lz4Compress } from 'lz4-napi';
-import { CodecError, decompress } from '../../host-node/server/data/codecs.js';
+import { CodecError, decompress } from '../../host-node/codecs/codecs.js';
 import { RecordFormats, PartitionError } from '../../host-node/server/data/records.js';
 import { encodeBatchRaw, encodeRecords, newCore } from '../../bindings/node.js';
 import { ErrorCode } from '../../protocol/errors.js';

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { compressSync as snappyCompress } from 'snappy';
 import { compressFrameSync as lz4Compress } from 'lz4-napi';
 import { decompress as fzstdDecompress } from 'fzstd';
-import { initZstdCompressor, decompress as serverDecompress } from '../../host-node/server/data/codecs.js';
+import { initZstdCompressor, decompress as serverDecompress } from '../../host-node/codecs/codecs.js';
 
 const require = createRequire(import.meta.url);
 

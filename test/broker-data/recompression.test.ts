@@ -7,7 +7,7 @@ import { newCore } from '../../bindings/node.js';
 import type { BatchInfo } from '../../bindings/batch-info.js';
 import type { RecordInput } from '../../bindings/batch-encoder.js';
 import { RecordFormats, PartitionError } from '../../host-node/server/data/records.js';
-import { Codec, compress, decompress, initZstdCompressor } from '../../host-node/server/data/codecs.js';
+import { Codec, compress, decompress, initZstdCompressor } from '../../host-node/codecs/codecs.js';
 import { produceRulesOf, targetCodecOf, type ProduceRules } from '../../host-node/server/data/produce-rules.js';
 import { defaultTopicConfig, resolveTopicConfig } from '../../host-node/topics/topic-config.js';
 import { BrokerConfig } from '../../host-node/config/index.js';

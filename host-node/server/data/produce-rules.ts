@@ -3,7 +3,7 @@
 // as Kafka's LogValidator does) and, for a compacted topic (cleanup.policy includes compact), a key on every
 // record. Most topics ask neither: their rules are null, and RecordFormats.prepareProduce does nothing more.
 import type { TopicConfigValues } from '../../topics/topic-config.js';
-import { Codec, type CompressionLevels } from './codecs.js';
+import { Codec, type CompressionLevels } from '../../codecs/codecs.js';
 
 export interface ProduceRules {
   readonly topic: string;

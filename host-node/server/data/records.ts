@@ -24,7 +24,7 @@ import type { RivuletCore } from '../../../bindings/core.js';
 import { CoreError, kafkaErrorFor } from '../../../bindings/errors.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { BatchInfo } from '../../../bindings/batch-info.js';
-import { Codec, CodecError, compress, decompress } from './codecs.js';
+import { Codec, CodecError, compress, decompress } from '../../codecs/codecs.js';
 import type { ProduceRules } from './produce-rules.js';
 
 /** A per-partition error a handler reports in its response (Kafka error code + message). */

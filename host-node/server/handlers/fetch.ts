@@ -43,7 +43,7 @@ import type { RequestContext } from '../context.js';
 import { SplicedResponse } from '../spliced-response.js';
 import { findLog, topicNameById } from '../data/partitions.js';
 import { partitionErrorOf } from '../data/errors.js';
-import { Codec } from '../data/codecs.js';
+import { Codec } from '../../codecs/codecs.js';
 import { usesCodec, PartitionError } from '../data/records.js';
 import { BufferPool } from '../../../protocol/wire/pool.js';
 import { FetchApi } from '../../../protocol/generated/fetch.js';

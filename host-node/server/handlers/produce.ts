@@ -57,7 +57,7 @@ import type { Partition } from '../../replication/partition.js';
 import type { ReplicaManager } from '../../replication/replica-manager.js';
 import { notLeaderEndpoints } from '../data/leadership.js';
 import { produceRulesOf, type ProduceRules } from '../data/produce-rules.js';
-import { Codec, initZstdCompressor, zstdCompressorReady } from '../data/codecs.js';
+import { Codec, initZstdCompressor, zstdCompressorReady } from '../../codecs/codecs.js';
 
 /** How long an acks=all Produce may wait at most, whatever its timeout says. */
 const MAX_ACKS_ALL_WAIT_MS = 5 * 60_000;

@@ -7,7 +7,7 @@ import type { CleanerRunner, CleanJob, CleanJobResult } from '../../../storage/c
 import { WasmCleanerCore } from '../../../storage/cleaner/wasm-cleaner-core.js';
 import type { StorageFs } from '../../../storage/fs.js';
 import { WasmStorageCore } from '../../../storage/wasm-storage-core.js';
-import { nodeBatchCodecs } from '../../../host-node/server/data/batch-codecs.js';
+import { nodeBatchCodecs } from '../../../host-node/codecs/batch-codecs.js';
 
 export class InlineCleanerRunner implements CleanerRunner {
   private readonly env: CleanerEnv;

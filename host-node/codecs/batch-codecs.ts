@@ -2,8 +2,8 @@
 // and compress() (codecs.ts), so a batch the cleaner rewrites is compressed exactly as a Produce recompressed
 // under compression.type would be. Synchronous, as the cleaner's pass is; zstd's compressor starts
 // asynchronously, so a thread that may rewrite zstd batches awaits initBatchCodecs() first.
-import type { BatchCodecs } from '../../../storage/cleaner/cleaner-core.js';
-import { invariantViolation } from '../../../common/invariant.js';
+import type { BatchCodecs } from '../../storage/cleaner/cleaner-core.js';
+import { invariantViolation } from '../../common/invariant.js';
 import { Codec, DEFAULT_COMPRESSION_LEVELS, compress, decompress, initZstdCompressor, type CompressionLevels } from './codecs.js';
 
 /** Starts what compression needs before its first synchronous use (zstd's WebAssembly compressor). */
