@@ -6,12 +6,15 @@
 //   clean                                                 starts a cleaner pass now (later ones follow as each cleaning ends)
 //   state <topic> <partitions>                            the cleaner's counters and how many of the partitions are being cleaned
 //   cpu                                                   process.cpuUsage()
+//   eld                                                   the main thread's event-loop delay since the last `eld` (ms), and the swaps' times (ms), then resets them
 // Closes cleanly when stdin ends.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { newCore } from '../bindings/node-loader.js';
 import { startBroker } from '../host-node/broker.js';
 import { BrokerConfig } from '../host-node/config/index.js';
 import { silentLogger } from '../host-node/util/log.js';
+import { Log } from '../storage/log.js';
 import { writeDirtyLog } from './_compaction-log.js';
 
 const [dataDir, setsJson] = process.argv.slice(2) as [string, string];
@@ -21,6 +24,19 @@ const logs = broker.context.logManager;
 const cleaner = logs.cleaner;
 if (cleaner === null) throw new Error('the bench broker runs without a log cleaner (log.cleaner.enable, log.cleaner.threads)');
 const encoder = newCore();
+// The swaps of cleaned segments (main thread, directory fsyncs included), timed: the bench reports them with the event-loop delay.
+let swapMs: number[] = [];
+const replaceSegments = Log.prototype.replaceSegments;
+Log.prototype.replaceSegments = function (this: Log, ...args: Parameters<Log['replaceSegments']>) {
+  const t = performance.now();
+  try {
+    return replaceSegments.apply(this, args);
+  } finally {
+    swapMs.push(performance.now() - t);
+  }
+};
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 process.stdout.write(JSON.stringify({ port: broker.port }) + '\n');
 
 function handle(line: string): unknown {
@@ -54,6 +70,12 @@ function handle(line: string): unknown {
     }
     case 'cpu':
       return process.cpuUsage();
+    case 'eld': {
+      const r = { p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6, swapMs };
+      loopDelay.reset();
+      swapMs = [];
+      return r;
+    }
     default:
       throw new Error(`unknown command ${line}`);
   }

@@ -18,8 +18,8 @@ export const SUITES = [
   { name: 'cluster', what: '3 broker processes + etcd: RF=3 acks=all vs RF=1 acks=1 and one broker, half-rate p99, leader-kill unavailability, replica catch-up vs loopback', flags: [] },
   {
     name: 'compaction',
-    what: 'log cleaner MB/s (cleaner thread and inline, none and lz4) vs the same reads + writes; produce p99 with vs without a cleaning on the broker',
-    flags: [['--only PART', 'throughput or latency: one part of the suite']],
+    what: 'log cleaner MB/s (thread and inline, none and lz4) vs the same reads + writes; produce p99 with vs without a cleaning on the broker',
+    flags: [['--only PART', 'throughput or latency: one part of the suite'], ['--cleaner-io-max N', 'throttle the latency part\'s cleaner (MiB/s, log.cleaner.io.max.bytes.per.second)']],
   },
   { name: 'core', what: 'the WebAssembly core: CRC-32C vs native and JS, batch append vs kafkajs', flags: [] },
   { name: 'groups', what: 'consumer-group rebalance time and OffsetCommit throughput', flags: [['--cpu-prof', 'broker CPU profiles into the results folder, prof/<run>/']] },
