@@ -26,7 +26,7 @@ import { initBatchCodecs, nodeBatchCodecs } from '../host-node/server/data/batch
 import { Codec, decompress } from '../host-node/server/data/codecs.js';
 import { WorkerCleanerRunner, cleanerWorkerUrl } from '../host-node/storage/cleaner-threads.js';
 import { realFs } from '../host-node/storage/node-fs.js';
-import { cleanLog, removeCleanedSegment, type CleanerEnv } from '../storage/cleaner/index.js';
+import { cleanLog, offsetMapSlots, removeCleanedSegment, type CleanerEnv } from '../storage/cleaner/index.js';
 import type { CleanJob, CleanJobResult, CleanJobSegment, CleanerRunner } from '../storage/cleaner/clean-job.js';
 import type { CleanerCore, CleanOutput, CleanParams, MapPutResult } from '../storage/cleaner/cleaner-core.js';
 import { WasmCleanerCore } from '../storage/cleaner/wasm-cleaner-core.js';
@@ -45,8 +45,8 @@ const LOG_MB = quick ? 64 : 256;
 const SEGMENT_MB = quick ? 16 : 64;
 /** Rounds of the throughput part (limit, thread, inline each, interleaved); the median is reported. */
 const ROUNDS = quick ? 2 : 3;
-/** The broker's defaults for what a job gets (log.cleaner.dedupe.buffer.size / 24, io.buffer.size / 2 vs max.message.bytes). */
-const MAP_SLOTS = Math.floor(134_217_728 / 24);
+/** The broker's defaults for what a job gets (log.cleaner.dedupe.buffer.size and load factor, io.buffer.size / 2 vs max.message.bytes). */
+const DEDUPE_BUFFER = 134_217_728;
 const READ_BUFFER = Math.max(524_288 / 2, 1_048_588);
 /** Latency part: records/s, seconds per window, with/without pairs, dirty topic partitions × MiB. */
 const RATE = 5000;
@@ -142,7 +142,7 @@ function jobOf(log: DirtyLog): CleanJob {
     deleteRetentionMs: 86_400_000,
     maxMessageBytes: 1_048_588,
     retainBatchLastOffsets: [],
-    mapSlots: MAP_SLOTS,
+    mapSlots: offsetMapSlots(DEDUPE_BUFFER, 1, 0.9, last.nextBaseOffset),
     mapLoadFactor: 0.9,
     ioMaxBytesPerSecond: Number.MAX_VALUE,
     readBufferBytes: READ_BUFFER,
@@ -581,7 +581,7 @@ async function main(): Promise<void> {
   const dir = resultsDir();
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `compaction-${date.slice(0, 19).replace(/:/g, '-')}${quick ? '-quick' : ''}.json`);
-  const config = { logMb: LOG_MB, segmentMb: SEGMENT_MB, rounds: ROUNDS, mapSlots: MAP_SLOTS, readBufferBytes: READ_BUFFER, rate: RATE, windowS: WINDOW_S, pairs: PAIRS, dirtyPartitions: DIRTY_PARTITIONS, dirtyMbPerPartition: DIRTY_MB };
+  const config = { logMb: LOG_MB, segmentMb: SEGMENT_MB, rounds: ROUNDS, dedupeBufferBytes: DEDUPE_BUFFER, readBufferBytes: READ_BUFFER, rate: RATE, windowS: WINDOW_S, pairs: PAIRS, dirtyPartitions: DIRTY_PARTITIONS, dirtyMbPerPartition: DIRTY_MB };
   writeFileSync(file, JSON.stringify({ date, node: process.version, quick, loadavg: load, config, rows, throughput: tp, latency: lat.runs, ratios, targets }, null, 2) + '\n');
   console.log(`\nwrote ${file}`);
 }
