@@ -16,6 +16,11 @@ export const SUITES = [
   { name: 'broker', what: 'the broker under `rivulet perf` and librdkafka, vs Redis Streams and NATS JetStream; targets met or not', flags: [] },
   { name: 'browser', what: 'the in-tab OPFS log vs IndexedDB, headless Chromium', flags: [['--batch N', 'records per batched append (default 100)']] },
   { name: 'cluster', what: '3 broker processes + etcd: RF=3 acks=all vs RF=1 acks=1 and one broker, half-rate p99, leader-kill unavailability, replica catch-up vs loopback', flags: [] },
+  {
+    name: 'compaction',
+    what: 'log cleaner MB/s (thread and inline, none and lz4) vs the same reads + writes; produce p99 with vs without a cleaning on the broker',
+    flags: [['--only PART', 'throughput or latency: one part of the suite'], ['--cleaner-io-max N', 'throttle the latency part\'s cleaner (MiB/s, log.cleaner.io.max.bytes.per.second)']],
+  },
   { name: 'core', what: 'the WebAssembly core: CRC-32C vs native and JS, batch append vs kafkajs', flags: [] },
   { name: 'groups', what: 'consumer-group rebalance time and OffsetCommit throughput', flags: [['--cpu-prof', 'broker CPU profiles into the results folder, prof/<run>/']] },
   { name: 'profile', what: 'flame graphs (SVG) of the broker under librdkafka produce and consume', flags: [] },

@@ -17,6 +17,26 @@ import { CleanerCheckpoint } from './cleaner-checkpoint.js';
 
 /** Bytes per offset map slot (clean-job.ts). */
 const MAP_SLOT_BYTES = 24;
+/**
+ * Slots an offset map gets beyond the dirty section's offsets at the load factor: each offset holds at most
+ * one key, so this many never fill, and the spare keeps probe sequences short when every key is distinct.
+ */
+const MAP_SLOTS_HEADROOM = 2;
+
+/**
+ * The offset map of a cleaning: this thread's share of log.cleaner.dedupe.buffer.size, but no more than
+ * MAP_SLOTS_HEADROOM × the slots the dirty section's offsets could take at the load factor. The map is
+ * emptied slot by slot before each cleaning (~15 ms for the default 128 MiB here), and a table sized to the
+ * keys is far kinder to the caches; a map this size still holds every key the dirty section has.
+ */
+export function offsetMapSlots(dedupeBufferBytes: number, threads: number, loadFactor: number, dirtyOffsets: number): number {
+  invariant(threads >= 1 && dirtyOffsets >= 0, 'offset map sizing inputs');
+  const share = Math.max(1, Math.floor(dedupeBufferBytes / threads / MAP_SLOT_BYTES));
+  if (!(loadFactor > 0)) return share; // a job the cleaning refuses (checkJob), sized as configured
+  const needed = MAP_SLOTS_HEADROOM * (Math.ceil(dirtyOffsets / loadFactor) + 1);
+  return Math.min(share, needed);
+}
+
 /** Cleanings one cleanNow() pass may start (a bound on its loop). */
 const MAX_PASS_CLEANINGS = 1_000_000;
 
@@ -216,7 +236,7 @@ export class LogCleanerManager {
       deleteRetentionMs: c['delete.retention.ms'],
       maxMessageBytes: c['max.message.bytes'],
       retainBatchLastOffsets: retain.sort((a, b) => a - b),
-      mapSlots: Math.max(1, Math.floor(cfg['log.cleaner.dedupe.buffer.size'] / threads / MAP_SLOT_BYTES)),
+      mapSlots: offsetMapSlots(cfg['log.cleaner.dedupe.buffer.size'], threads, cfg['log.cleaner.io.buffer.load.factor'], cleanable.firstUncleanableOffset - cleanable.firstDirtyOffset),
       mapLoadFactor: cfg['log.cleaner.io.buffer.load.factor'],
       ioMaxBytesPerSecond: cfg['log.cleaner.io.max.bytes.per.second'] / threads,
       readBufferBytes: Math.max(Math.floor(cfg['log.cleaner.io.buffer.size'] / threads / 2), c['max.message.bytes']),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanableOf, firstDirtyOffsetOf, pickFilthiest, type Cleanable, type CleanableInput, type SegmentStats } from '../../storage/cleaner/cleanable.js';
 import { CLEANER_OFFSET_CHECKPOINT } from '../../storage/cleaner/cleaner-checkpoint.js';
+import { offsetMapSlots } from '../../storage/cleaner/log-cleaner-manager.js';
 import type { CleanJob } from '../../storage/cleaner/clean-job.js';
 import type { StorageConfig } from '../../storage/config.js';
 import type { Log } from '../../storage/log.js';
@@ -60,6 +61,23 @@ describe('cleanable.ts', () => {
     expect(pickFilthiest(list, new Set())!.key).toBe('b');
     expect(pickFilthiest(list, new Set(['b']))!.key).toBe('d');
     expect(pickFilthiest(list, new Set(['a', 'b', 'd']))).toBeNull();
+  });
+});
+
+describe('offsetMapSlots', () => {
+  it('is the thread\'s share of the dedupe buffer, capped to twice what the dirty offsets could fill, and never fills before the dirty section ends', () => {
+    const share = Math.floor(134_217_728 / 24);
+    expect(offsetMapSlots(134_217_728, 1, 0.9, 100_000_000)).toBe(share);
+    expect(offsetMapSlots(134_217_728, 4, 0.9, 100_000_000)).toBe(Math.floor(share / 4));
+    expect(offsetMapSlots(134_217_728, 1, 0.9, 65_000)).toBe(2 * (Math.ceil(65_000 / 0.9) + 1));
+    expect(offsetMapSlots(134_217_728, 1, 0.9, 0)).toBe(2);
+    for (const lf of [0.01, 0.5, 0.75, 0.9, 1]) {
+      for (const n of [0, 1, 7, 30, 999, 65_537, 10_000_000]) {
+        const slots = offsetMapSlots(2 ** 50, 1, lf, n);
+        // The map takes keys up to floor(slots × load factor) (WasmCleanerCore.mapReset): every offset's key fits.
+        expect(Math.floor(slots * lf)).toBeGreaterThanOrEqual(n);
+      }
+    }
   });
 });
 
@@ -201,7 +219,10 @@ describe('LogCleanerManager in a LogManager', () => {
     expect(m.cleaner!.isCleaning(runner.jobs[0]!.topic, 0)).toBe(true);
     // A second pass meanwhile starts nothing: both threads are busy.
     expect(await Promise.race([m.cleaner!.cleanNow(), new Promise((r) => setTimeout(() => r('busy'), 30))])).toEqual([]);
-    expect(runner.jobs[0]).toMatchObject({ mapSlots: 1000, mapLoadFactor: 0.9, ioMaxBytesPerSecond: 500, readBufferBytes: 2_000_000, firstDirtyOffset: 0 });
+    const j0 = runner.jobs[0]!;
+    // The thread's share of the buffer (48,000 / 2 threads / 24 bytes = 1000 slots) capped to what the dirty section could fill.
+    expect(j0).toMatchObject({ mapSlots: offsetMapSlots(48_000, 2, 0.9, j0.firstUncleanableOffset), mapLoadFactor: 0.9, ioMaxBytesPerSecond: 500, readBufferBytes: 2_000_000, firstDirtyOffset: 0 });
+    expect(j0.mapSlots).toBeLessThan(1000);
     expect(runner.jobs[0]!.segments.every((s, i, all) => i === 0 || all[i - 1]!.nextBaseOffset === s.baseOffset)).toBe(true);
     g.open();
     expect((await pass).map((o) => o.status)).toEqual(['swapped', 'swapped']);
@@ -219,7 +240,7 @@ describe('LogCleanerManager in a LogManager', () => {
     c.producerState.load({ producerId: 7n, epoch: 0, lastWriteMs: T0, batches });
     const [o] = await m.cleaner!.cleanNow();
     expect(o!.status).toBe('swapped');
-    expect(runner.jobs[0]).toMatchObject({ retainBatchLastOffsets: [4], mapSlots: Math.floor(134217728 / 24), readBufferBytes: 1048588 });
+    expect(runner.jobs[0]).toMatchObject({ retainBatchLastOffsets: [4], mapSlots: offsetMapSlots(134217728, 1, 0.9, runner.jobs[0]!.firstUncleanableOffset - runner.jobs[0]!.firstDirtyOffset), readBufferBytes: 1048588 });
     const offsets = readAllValues(c).map((r) => r.offset);
     expect(offsets).toContain(4);
     expect(offsets).not.toContain(2);
