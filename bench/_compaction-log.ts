@@ -3,7 +3,7 @@
 // WASM core. Used by the bench itself (segment files written straight into a directory) and by its broker
 // process (bench/_compaction-broker.ts, appended to a compacted topic's log).
 import type { RivuletCore } from '../bindings/core.js';
-import { Codec, compress } from '../host-node/server/data/codecs.js';
+import { Codec, compress } from '../host-node/codecs/codecs.js';
 
 export const RECORD_BYTES = 1024;
 /** Records per batch: 16 KiB batches, the producer's default batch.size. */
