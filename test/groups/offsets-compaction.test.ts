@@ -1,0 +1,253 @@
+// __consumer_offsets under a flood of offset commits of the same few groups: the cleaner keeps the topic's
+// partitions small (the last commit of each group/partition, not every commit), and a broker restarted on the
+// same data dir loads every group's last committed offset and metadata, with a group deleted midway still
+// gone (its tombstones cleaned away too, past a short delete.retention.ms). Commits come pipelined over raw
+// connections, from simple consumers (generation -1) and from members of groups with a real generation
+// (JoinGroup/SyncGroup). A million commit records take about 15-20 s here; RIVULET_OFFSETS_COMMITS changes
+// how many.
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ApiKey } from '../../protocol/generated/index.js';
+import { KafkaTestClient } from '../helpers/broker.js';
+import { startDataBroker, type DataBroker } from '../helpers/data-broker.js';
+import { assignment, subscription } from './helpers.js';
+import { decodeKey, readSegment } from './independent-decoder.js';
+
+const COMMITS = Number(process.env.RIVULET_OFFSETS_COMMITS ?? 1_000_000);
+const SEGMENT_BYTES = 1 << 20;
+const PARTITIONS = 4; // of the committed topic, one commit record each per request
+const WINDOW = 64; // OffsetCommit requests in flight per connection
+const BOUND_BYTES = 8 << 20; // the offsets topic's files on disk at any time, at most
+
+const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-offsets-compaction-'));
+const sets = {
+  'group.initial.rebalance.delay.ms': '0',
+  'offsets.topic.num.partitions': '2',
+  'offsets.topic.segment.bytes': String(SEGMENT_BYTES),
+  'log.cleaner.backoff.ms': '20',
+  'log.cleaner.delete.retention.ms': '200',
+  // Replaced segments wait this long as .deleted files (Kafka's file.delete.delay.ms): short, so that the
+  // disk the topic takes is what the cleaner left and not a minute of replaced segments.
+  'log.segment.delete.delay.ms': '200',
+};
+const open: (DataBroker | KafkaTestClient)[] = [];
+afterAll(async () => {
+  for (const x of open) if (x instanceof KafkaTestClient) x.close();
+  for (const x of open) if (!(x instanceof KafkaTestClient)) await x.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/**
+ * Over the offsets topic's partition dirs: the bytes of its live segment files (.log), and the disk all its
+ * files take (allocated blocks, as du counts them: the active segment's preallocated indexes are sparse;
+ * replaced segments waiting as .deleted count). A file removed while listed counts nothing.
+ */
+function offsetsTopicBytes(): { log: number; disk: number } {
+  let log = 0;
+  let disk = 0;
+  for (const d of readdirSync(dataDir).filter((n) => n.startsWith('__consumer_offsets-'))) {
+    for (const f of readdirSync(join(dataDir, d))) {
+      const st = statSync(join(dataDir, d, f), { throwIfNoEntry: false });
+      if (st === undefined) continue;
+      disk += st.blocks * 512;
+      if (f.endsWith('.log')) log += st.size;
+    }
+  }
+  return { log, disk };
+}
+
+/** The groups with any record (an offset commit, group metadata or a tombstone) in the offsets topic's live segments. */
+function groupsInLog(): Set<string> {
+  const out = new Set<string>();
+  for (const d of readdirSync(dataDir).filter((n) => n.startsWith('__consumer_offsets-')))
+    for (const f of readdirSync(join(dataDir, d)).filter((n) => n.endsWith('.log')))
+      for (const r of readSegment(readFileSync(join(dataDir, d, f)))) out.add(decodeKey(r.key!).group);
+  return out;
+}
+
+async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A group committing: its connection, and the generation/member it commits with (-1/'' when simple). */
+interface Committer {
+  groupId: string;
+  c: KafkaTestClient;
+  generation: number;
+  memberId: string;
+}
+
+const metadataOf = (groupId: string, partition: number, offset: bigint) => `${groupId}/${partition}@${offset}`;
+
+/**
+ * Sends OffsetCommit requests `from` until `to` for `g` (request i commits every partition of `topic` at
+ * offset 10·(i+1) + partition), at most WINDOW in flight; every partition of every response must be
+ * accepted. Returns the last offset committed to each partition.
+ */
+async function commitFlood(g: Committer, topic: string, from: number, to: number, sample: () => void): Promise<bigint[]> {
+  const version = 8;
+  const last: bigint[] = new Array(PARTITIONS).fill(-1n);
+  const requests = to - from;
+  let sent = 0;
+  let received = 0;
+  const send = () => {
+    const offset = BigInt(from + sent + 1) * 10n;
+    g.c.send(ApiKey.OffsetCommit, version, {
+      groupId: g.groupId,
+      generationIdOrMemberEpoch: g.generation,
+      memberId: g.memberId,
+      topics: [{ name: topic, partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partitionIndex: p, committedOffset: offset + BigInt(p), committedLeaderEpoch: 0, committedMetadata: metadataOf(g.groupId, p, offset + BigInt(p)) })) }],
+    });
+    for (let p = 0; p < PARTITIONS; p++) last[p] = offset + BigInt(p);
+    sent++;
+  };
+  while (sent < Math.min(WINDOW, requests)) send();
+  while (received < requests) {
+    const r = await g.c.recv(ApiKey.OffsetCommit, version, 30_000);
+    received++;
+    for (const p of r.body.topics[0]!.partitions) if (p.errorCode !== 0) throw new Error(`${g.groupId} commit #${received}: error ${p.errorCode}`);
+    if (sent < requests) send();
+    if (received % 1000 === 0) sample();
+  }
+  return last;
+}
+
+async function joinAndSync(c: KafkaTestClient, groupId: string, topic: string): Promise<{ generation: number; memberId: string }> {
+  const join1 = { groupId, sessionTimeoutMs: 600_000, rebalanceTimeoutMs: 30_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription([topic]) }], reason: null };
+  let j = await c.request(ApiKey.JoinGroup, 9, join1);
+  if (j.errorCode === 79) j = await c.request(ApiKey.JoinGroup, 9, { ...join1, memberId: j.memberId }); // MEMBER_ID_REQUIRED
+  expect(j.errorCode).toBe(0);
+  const a = assignment([{ topic, partitions: [...Array(PARTITIONS).keys()] }]);
+  const s = await c.request(ApiKey.SyncGroup, 5, { groupId, generationId: j.generationId, memberId: j.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: j.memberId, assignment: a }] });
+  expect(s.errorCode).toBe(0);
+  return { generation: j.generationId, memberId: j.memberId };
+}
+
+type Fetched = Map<string, { offset: bigint; metadata: string | null }>;
+
+async function fetchAll(c: KafkaTestClient, groupId: string): Promise<Fetched> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const r = await c.request(ApiKey.OffsetFetch, 7, { groupId, topics: null, requireStable: false });
+    if (r.errorCode === 14) {
+      // COORDINATOR_LOAD_IN_PROGRESS: the partition is still being loaded
+      await new Promise((res) => setTimeout(res, 10));
+      continue;
+    }
+    expect(r.errorCode).toBe(0);
+    const out: Fetched = new Map();
+    for (const t of r.topics) for (const p of t.partitions) {
+      expect(p.errorCode).toBe(0);
+      out.set(`${t.name}-${p.partitionIndex}`, { offset: p.committedOffset, metadata: p.metadata });
+    }
+    return out;
+  }
+  throw new Error(`${groupId}: still loading`);
+}
+
+async function listGroups(c: KafkaTestClient): Promise<string[]> {
+  return (await c.request(ApiKey.ListGroups, 4, { statesFilter: [] })).groups.map((g) => g.groupId).sort();
+}
+
+describe('__consumer_offsets under constant commits', () => {
+  it('stays bounded while the cleaner runs, and a restarted broker loads the last commit of every group', { timeout: 600_000 }, async () => {
+    const topic = 'flood';
+    const b1 = await startDataBroker({ dataDir, sets });
+    open.push(b1);
+    b1.createTopic(topic, PARTITIONS);
+    const cleaner = b1.broker.context.logManager.cleaner;
+    expect(cleaner).not.toBeNull();
+
+    const committers: Committer[] = [];
+    for (const [groupId, member] of [['simple-a', false], ['simple-b', false], ['member-c', true], ['member-d', true]] as const) {
+      const c = await KafkaTestClient.connect(b1.port);
+      open.push(c);
+      const gen = member ? await joinAndSync(c, groupId, topic) : { generation: -1, memberId: '' };
+      if (member) expect(gen.generation).toBeGreaterThan(0);
+      committers.push({ groupId, c, generation: gen.generation, memberId: gen.memberId });
+    }
+
+    // A group committed and then deleted: it must stay deleted after the restart.
+    const doomed = committers[0]!.c;
+    for (let i = 0; i < 50; i++) {
+      const r = await doomed.request(ApiKey.OffsetCommit, 8, { groupId: 'doomed', generationIdOrMemberEpoch: -1, memberId: '', topics: [{ name: topic, partitions: [{ partitionIndex: i % PARTITIONS, committedOffset: BigInt(i) }] }] });
+      expect(r.topics[0]!.partitions[0]!.errorCode).toBe(0);
+    }
+
+    // The bytes one request's commit records take in the log, before any roll or cleaning.
+    const before = offsetsTopicBytes().log;
+    const calibrate = 200;
+    await commitFlood({ ...committers[0]!, groupId: 'calibration' }, topic, 0, calibrate, () => {});
+    const bytesPerRequest = (offsetsTopicBytes().log - before) / calibrate;
+    expect(bytesPerRequest).toBeGreaterThan(0);
+    expect(offsetsTopicBytes().log).toBeLessThan(SEGMENT_BYTES); // nothing rolled or cleaned yet
+
+    const requestsPerGroup = Math.ceil(COMMITS / PARTITIONS / committers.length);
+    let maxLog = 0;
+    let maxDisk = 0;
+    const sample = () => {
+      const s = offsetsTopicBytes();
+      maxLog = Math.max(maxLog, s.log);
+      maxDisk = Math.max(maxDisk, s.disk);
+    };
+    const half = Math.floor(requestsPerGroup / 2);
+    const t0 = Date.now();
+    await Promise.all(committers.map((g) => commitFlood(g, topic, 0, half, sample)));
+    const deleted = await doomed.request(ApiKey.DeleteGroups, 2, { groupsNames: ['doomed'] });
+    expect(deleted.results[0]!.errorCode).toBe(0);
+    const lasts = await Promise.all(committers.map((g) => commitFlood(g, topic, half, requestsPerGroup, sample)));
+    const seconds = (Date.now() - t0) / 1000;
+    const commits = requestsPerGroup * PARTITIONS * committers.length;
+
+    // Let the cleaner catch up with the last rolled segments.
+    await waitFor('a cleaning after the flood', async () => {
+      sample();
+      return offsetsTopicBytes().log < 2 * SEGMENT_BYTES * Number(sets['offsets.topic.num.partitions']);
+    });
+    // The deleted group's tombstones go with a cleaning once delete.retention.ms passed, as everything before.
+    await waitFor("the deleted group's tombstones cleaned away", () => !groupsInLog().has('doomed'));
+    sample();
+    const uncompacted = bytesPerRequest * requestsPerGroup * committers.length;
+    const counters = { ...cleaner!.counters };
+    console.log(
+      `offsets compaction: ${commits} commits (${requestsPerGroup * committers.length} requests) in ${seconds.toFixed(1)} s = ${Math.round(commits / seconds)} commits/s; ` +
+        `__consumer_offsets at most ${maxLog} bytes of segments and ${maxDisk} on disk, now ${offsetsTopicBytes().log}; uncompacted ~${Math.round(uncompacted)}; ` +
+        `cleanings ${counters.cleanings} (abandoned ${counters.abandoned}, failed ${counters.failures}), records read ${counters.recordsRead} kept ${counters.recordsKept}`,
+    );
+    expect(counters.failures).toBe(0);
+    expect(counters.cleanings).toBeGreaterThanOrEqual(Math.floor(uncompacted / SEGMENT_BYTES / 4));
+    expect(maxDisk).toBeLessThan(BOUND_BYTES);
+    expect(maxDisk).toBeLessThan(uncompacted / 4);
+
+    const expected = new Map<string, Fetched>();
+    for (const [i, g] of committers.entries()) {
+      const m: Fetched = new Map();
+      lasts[i]!.forEach((offset, p) => m.set(`${topic}-${p}`, { offset, metadata: metadataOf(g.groupId, p, offset) }));
+      expected.set(g.groupId, m);
+      expect(await fetchAll(g.c, g.groupId)).toEqual(m);
+    }
+
+    for (const x of open.splice(0)) if (x instanceof KafkaTestClient) x.close();
+    await b1.close();
+
+    const t1 = Date.now();
+    const b2 = await startDataBroker({ dataDir, sets });
+    open.push(b2);
+    const c2 = await KafkaTestClient.connect(b2.port);
+    open.push(c2);
+    for (const [groupId, m] of expected) expect(await fetchAll(c2, groupId)).toEqual(m);
+    console.log(`offsets compaction: restarted and fetched every group in ${Date.now() - t1} ms`);
+    expect(await fetchAll(c2, 'doomed')).toEqual(new Map());
+    expect(await listGroups(c2)).toEqual(['calibration', ...committers.map((g) => g.groupId)].sort());
+
+    // A member loaded with its group commits again with the generation it joined with.
+    const m = committers.find((g) => g.generation > 0)!;
+    const again = await commitFlood({ ...m, c: c2 }, topic, requestsPerGroup, requestsPerGroup + 1, () => {});
+    expect((await fetchAll(c2, m.groupId)).get(`${topic}-0`)).toEqual({ offset: again[0], metadata: metadataOf(m.groupId, 0, again[0]!) });
+  });
+});
