@@ -251,3 +251,65 @@ describe('__consumer_offsets under constant commits', () => {
     expect((await fetchAll(c2, m.groupId)).get(`${topic}-0`)).toEqual({ offset: again[0], metadata: metadataOf(m.groupId, 0, again[0]!) });
   });
 });
+
+describe('__consumer_offsets restarted while cleanings run', () => {
+  it('loads every group exactly after each of several restarts in the middle of a flood', { timeout: 300_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rivulet-offsets-restarts-'));
+    const topic = 'flood';
+    const groups = ['g0', 'g1', 'g2'];
+    const expected = new Map<string, Fetched>();
+    let cleanings = 0;
+    let abandoned = 0;
+    try {
+      for (let cycle = 0; cycle < 6; cycle++) {
+        const b = await startDataBroker({ dataDir: dir, sets });
+        const clients: KafkaTestClient[] = [];
+        try {
+          if (cycle === 0) b.createTopic(topic, PARTITIONS);
+          const c0 = await KafkaTestClient.connect(b.port);
+          clients.push(c0);
+          // What the last broker committed is what this one loaded.
+          expect(await listGroups(c0)).toEqual([...expected.keys()].sort());
+          for (const [g, m] of expected) expect(await fetchAll(c0, g)).toEqual(m);
+
+          // The previous cycle's own group is deleted; this cycle's is committed once.
+          if (cycle > 0) {
+            expect((await c0.request(ApiKey.DeleteGroups, 2, { groupsNames: [`cycle-${cycle - 1}`] })).results[0]!.errorCode).toBe(0);
+            expected.delete(`cycle-${cycle - 1}`);
+          }
+          const own = await commitFlood({ groupId: `cycle-${cycle}`, c: c0, generation: -1, memberId: '' }, topic, cycle, cycle + 1, () => {});
+          expected.set(`cycle-${cycle}`, new Map(own.map((o, p) => [`${topic}-${p}`, { offset: o, metadata: metadataOf(`cycle-${cycle}`, p, o) }])));
+
+          const lasts = await Promise.all(
+            groups.map(async (groupId) => {
+              const c = await KafkaTestClient.connect(b.port);
+              clients.push(c);
+              return commitFlood({ groupId, c, generation: -1, memberId: '' }, topic, cycle * 5000, (cycle + 1) * 5000, () => {});
+            }),
+          );
+          groups.forEach((g, i) => expected.set(g, new Map(lasts[i]!.map((o, p) => [`${topic}-${p}`, { offset: o, metadata: metadataOf(g, p, o) }]))));
+          const counters = b.broker.context.logManager.cleaner!.counters;
+          expect(counters.failures).toBe(0);
+          cleanings += counters.cleanings;
+          abandoned += counters.abandoned;
+        } finally {
+          for (const c of clients) c.close();
+          await b.close(); // right after the last commit: a cleaning may be under way
+        }
+      }
+      console.log(`offsets restarts: 6 restarts, ${cleanings} cleanings, ${abandoned} abandoned at a shutdown`);
+      expect(cleanings).toBeGreaterThanOrEqual(6);
+      const b = await startDataBroker({ dataDir: dir, sets });
+      const c = await KafkaTestClient.connect(b.port);
+      try {
+        expect(await listGroups(c)).toEqual([...expected.keys()].sort());
+        for (const [g, m] of expected) expect(await fetchAll(c, g)).toEqual(m);
+      } finally {
+        c.close();
+        await b.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
