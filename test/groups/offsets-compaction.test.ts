@@ -42,20 +42,23 @@ afterAll(async () => {
 /**
  * Over the offsets topic's partition dirs: the bytes of its live segment files (.log), and the disk all its
  * files take (allocated blocks, as du counts them: the active segment's preallocated indexes are sparse;
- * replaced segments waiting as .deleted count). A file removed while listed counts nothing.
+ * replaced segments waiting as .deleted count), and how many files there are. A file removed while listed
+ * counts no bytes.
  */
-function offsetsTopicBytes(): { log: number; disk: number } {
+function offsetsTopicBytes(): { log: number; disk: number; files: number } {
   let log = 0;
   let disk = 0;
+  let files = 0;
   for (const d of readdirSync(dataDir).filter((n) => n.startsWith('__consumer_offsets-'))) {
     for (const f of readdirSync(join(dataDir, d))) {
+      files++;
       const st = statSync(join(dataDir, d, f), { throwIfNoEntry: false });
       if (st === undefined) continue;
       disk += st.blocks * 512;
       if (f.endsWith('.log')) log += st.size;
     }
   }
-  return { log, disk };
+  return { log, disk, files };
 }
 
 /** The groups with any record (an offset commit, group metadata or a tombstone) in the offsets topic's live segments. */
@@ -190,10 +193,12 @@ describe('__consumer_offsets under constant commits', () => {
     const requestsPerGroup = Math.ceil(COMMITS / PARTITIONS / committers.length);
     let maxLog = 0;
     let maxDisk = 0;
+    let maxFiles = 0;
     const sample = () => {
       const s = offsetsTopicBytes();
       maxLog = Math.max(maxLog, s.log);
       maxDisk = Math.max(maxDisk, s.disk);
+      maxFiles = Math.max(maxFiles, s.files);
     };
     const half = Math.floor(requestsPerGroup / 2);
     const t0 = Date.now();
@@ -216,13 +221,15 @@ describe('__consumer_offsets under constant commits', () => {
     const counters = { ...cleaner!.counters };
     console.log(
       `offsets compaction: ${commits} commits (${requestsPerGroup * committers.length} requests) in ${seconds.toFixed(1)} s = ${Math.round(commits / seconds)} commits/s; ` +
-        `__consumer_offsets at most ${maxLog} bytes of segments and ${maxDisk} on disk, now ${offsetsTopicBytes().log}; uncompacted ~${Math.round(uncompacted)}; ` +
+        `__consumer_offsets at most ${maxLog} bytes of segments, ${maxDisk} on disk, ${maxFiles} files, now ${offsetsTopicBytes().log}; uncompacted ~${Math.round(uncompacted)}; ` +
         `cleanings ${counters.cleanings} (abandoned ${counters.abandoned}, failed ${counters.failures}), records read ${counters.recordsRead} kept ${counters.recordsKept}`,
     );
     expect(counters.failures).toBe(0);
     expect(counters.cleanings).toBeGreaterThanOrEqual(Math.floor(uncompacted / SEGMENT_BYTES / 4));
     expect(maxDisk).toBeLessThan(BOUND_BYTES);
     expect(maxDisk).toBeLessThan(uncompacted / 4);
+    // Segments, indexes and producer snapshots of replaced segments go too (no file per rolled segment stays).
+    expect(maxFiles).toBeLessThan(60);
 
     const expected = new Map<string, Fetched>();
     for (const [i, g] of committers.entries()) {
