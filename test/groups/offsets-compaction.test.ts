@@ -61,6 +61,14 @@ function offsetsTopicBytes(): { log: number; disk: number; files: number } {
   return { log, disk, files };
 }
 
+/** The bytes of the live segment files of the offsets topic under `dir`. */
+function offsetsTopicBytesIn(dir: string): number {
+  let n = 0;
+  for (const d of readdirSync(dir).filter((x) => x.startsWith('__consumer_offsets-')))
+    for (const f of readdirSync(join(dir, d)).filter((x) => x.endsWith('.log'))) n += statSync(join(dir, d, f), { throwIfNoEntry: false })?.size ?? 0;
+  return n;
+}
+
 /** The groups with any record (an offset commit, group metadata or a tombstone) in the offsets topic's live segments. */
 function groupsInLog(): Set<string> {
   const out = new Set<string>();
@@ -252,8 +260,14 @@ describe('__consumer_offsets under constant commits', () => {
     expect(await fetchAll(c2, 'doomed')).toEqual(new Map());
     expect(await listGroups(c2)).toEqual(['calibration', ...committers.map((g) => g.groupId)].sort());
 
+    // The groups with members load Stable with them (their last GroupMetadata record survived the cleanings).
+    const members = committers.filter((g) => g.generation > 0);
+    const described = await c2.request(ApiKey.DescribeGroups, 5, { groups: members.map((g) => g.groupId), includeAuthorizedOperations: false });
+    expect(described.groups.map((d) => ({ group: d.groupId, state: d.groupState, members: d.members.map((x) => x.memberId) }))).toEqual(
+      members.map((g) => ({ group: g.groupId, state: 'Stable', members: [g.memberId] })),
+    );
     // A member loaded with its group commits again with the generation it joined with.
-    const m = committers.find((g) => g.generation > 0)!;
+    const m = members[0]!;
     const again = await commitFlood({ ...m, c: c2 }, topic, requestsPerGroup, requestsPerGroup + 1, () => {});
     expect((await fetchAll(c2, m.groupId)).get(`${topic}-0`)).toEqual({ offset: again[0], metadata: metadataOf(m.groupId, 0, again[0]!) });
   });
@@ -314,6 +328,67 @@ describe('__consumer_offsets restarted while cleanings run', () => {
       } finally {
         c.close();
         await b.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('__consumer_offsets written without a cleaner, then cleaned while the coordinator loads it', () => {
+  it('loads the same groups during and after the first cleanings', { timeout: 300_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rivulet-offsets-late-cleaner-'));
+    const topic = 'flood';
+    const groups = ['late-a', 'late-b', 'late-c', 'late-d'];
+    const expected = new Map<string, Fetched>();
+    try {
+      const b1 = await startDataBroker({ dataDir: dir, sets: { ...sets, 'log.cleaner.enable': 'false' } });
+      const clients: KafkaTestClient[] = [];
+      try {
+        expect(b1.broker.context.logManager.cleaner).toBeNull();
+        b1.createTopic(topic, PARTITIONS);
+        const lasts = await Promise.all(
+          groups.map(async (groupId) => {
+            const c = await KafkaTestClient.connect(b1.port);
+            clients.push(c);
+            return commitFlood({ groupId, c, generation: -1, memberId: '' }, topic, 0, 20_000, () => {});
+          }),
+        );
+        groups.forEach((g, i) => expected.set(g, new Map(lasts[i]!.map((o, p) => [`${topic}-${p}`, { offset: o, metadata: metadataOf(g, p, o) }]))));
+      } finally {
+        for (const c of clients) c.close();
+        await b1.close();
+      }
+      const uncleaned = offsetsTopicBytesIn(dir);
+
+      // The cleaner starts with the broker, on the same partitions the coordinator is loading.
+      const t0 = Date.now();
+      const b2 = await startDataBroker({ dataDir: dir, sets });
+      const c2 = await KafkaTestClient.connect(b2.port);
+      let loadMs = 0;
+      let cleaned = 0;
+      try {
+        for (const [g, m] of expected) expect(await fetchAll(c2, g)).toEqual(m);
+        loadMs = Date.now() - t0;
+        const cleaner = b2.broker.context.logManager.cleaner!;
+        await waitFor('the first cleanings', () => offsetsTopicBytesIn(dir) < uncleaned / 4, 60_000);
+        expect(cleaner.counters.failures).toBe(0);
+        cleaned = offsetsTopicBytesIn(dir);
+        for (const [g, m] of expected) expect(await fetchAll(c2, g)).toEqual(m);
+      } finally {
+        c2.close();
+        await b2.close();
+      }
+      console.log(`offsets late cleaner: ${uncleaned} bytes uncleaned, loaded in ${loadMs} ms with the cleaner starting, ${cleaned} bytes once cleaned`);
+
+      const b3 = await startDataBroker({ dataDir: dir, sets });
+      const c3 = await KafkaTestClient.connect(b3.port);
+      try {
+        expect(await listGroups(c3)).toEqual(groups);
+        for (const [g, m] of expected) expect(await fetchAll(c3, g)).toEqual(m);
+      } finally {
+        c3.close();
+        await b3.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
