@@ -1,7 +1,8 @@
 // __consumer_offsets under a flood of offset commits of the same few groups: the cleaner keeps the topic's
 // partitions small (the last commit of each group/partition, not every commit), and a broker restarted on the
 // same data dir loads every group's last committed offset and metadata, with a group deleted midway still
-// gone (its tombstones cleaned away too, past a short delete.retention.ms). Commits come pipelined over raw
+// gone (its tombstones cleaned away too, past a short delete.retention.ms), one committed to again after its
+// deletion holding only that commit, one committed once before the flood kept. Commits come pipelined over raw
 // connections, from simple consumers (generation -1) and from members of groups with a real generation
 // (JoinGroup/SyncGroup). A million commit records take about 15-20 s here; RIVULET_OFFSETS_COMMITS changes
 // how many.
@@ -183,17 +184,20 @@ describe('__consumer_offsets under constant commits', () => {
       committers.push({ groupId, c, generation: gen.generation, memberId: gen.memberId });
     }
 
-    // A group committed and then deleted: it must stay deleted after the restart.
+    // Groups committed and then deleted midway: 'doomed' must stay deleted after the restart, 'phoenix'
+    // commits one partition again after its deletion and must come back with that partition only.
     const doomed = committers[0]!.c;
-    for (let i = 0; i < 50; i++) {
-      const r = await doomed.request(ApiKey.OffsetCommit, 8, { groupId: 'doomed', generationIdOrMemberEpoch: -1, memberId: '', topics: [{ name: topic, partitions: [{ partitionIndex: i % PARTITIONS, committedOffset: BigInt(i) }] }] });
-      expect(r.topics[0]!.partitions[0]!.errorCode).toBe(0);
-    }
+    for (const groupId of ['doomed', 'phoenix'])
+      for (let i = 0; i < 50; i++) {
+        const r = await doomed.request(ApiKey.OffsetCommit, 8, { groupId, generationIdOrMemberEpoch: -1, memberId: '', topics: [{ name: topic, partitions: [{ partitionIndex: i % PARTITIONS, committedOffset: BigInt(i) }] }] });
+        expect(r.topics[0]!.partitions[0]!.errorCode).toBe(0);
+      }
 
     // The bytes one request's commit records take in the log, before any roll or cleaning.
     const before = offsetsTopicBytes().log;
     const calibrate = 200;
-    await commitFlood({ ...committers[0]!, groupId: 'calibration' }, topic, 0, calibrate, () => {});
+    // 'calibration' commits only now: its records must survive every cleaning of the flood after it.
+    const calibrated = await commitFlood({ ...committers[0]!, groupId: 'calibration' }, topic, 0, calibrate, () => {});
     const bytesPerRequest = (offsetsTopicBytes().log - before) / calibrate;
     expect(bytesPerRequest).toBeGreaterThan(0);
     expect(offsetsTopicBytes().log).toBeLessThan(SEGMENT_BYTES); // nothing rolled or cleaned yet
@@ -211,8 +215,10 @@ describe('__consumer_offsets under constant commits', () => {
     const half = Math.floor(requestsPerGroup / 2);
     const t0 = Date.now();
     await Promise.all(committers.map((g) => commitFlood(g, topic, 0, half, sample)));
-    const deleted = await doomed.request(ApiKey.DeleteGroups, 2, { groupsNames: ['doomed'] });
-    expect(deleted.results[0]!.errorCode).toBe(0);
+    const deleted = await doomed.request(ApiKey.DeleteGroups, 2, { groupsNames: ['doomed', 'phoenix'] });
+    expect(deleted.results.map((r) => r.errorCode)).toEqual([0, 0]);
+    const reborn = await doomed.request(ApiKey.OffsetCommit, 8, { groupId: 'phoenix', generationIdOrMemberEpoch: -1, memberId: '', topics: [{ name: topic, partitions: [{ partitionIndex: 1, committedOffset: 7777n, committedMetadata: 'again' }] }] });
+    expect(reborn.topics[0]!.partitions[0]!.errorCode).toBe(0);
     const lasts = await Promise.all(committers.map((g) => commitFlood(g, topic, half, requestsPerGroup, sample)));
     const seconds = (Date.now() - t0) / 1000;
     const commits = requestsPerGroup * PARTITIONS * committers.length;
@@ -239,7 +245,10 @@ describe('__consumer_offsets under constant commits', () => {
     // Segments, indexes and producer snapshots of replaced segments go too (no file per rolled segment stays).
     expect(maxFiles).toBeLessThan(60);
 
-    const expected = new Map<string, Fetched>();
+    const expected = new Map<string, Fetched>([
+      ['calibration', new Map(calibrated.map((offset, p) => [`${topic}-${p}`, { offset, metadata: metadataOf('calibration', p, offset) }]))],
+      ['phoenix', new Map([[`${topic}-1`, { offset: 7777n, metadata: 'again' }]])],
+    ]);
     for (const [i, g] of committers.entries()) {
       const m: Fetched = new Map();
       lasts[i]!.forEach((offset, p) => m.set(`${topic}-${p}`, { offset, metadata: metadataOf(g.groupId, p, offset) }));
@@ -258,7 +267,7 @@ describe('__consumer_offsets under constant commits', () => {
     for (const [groupId, m] of expected) expect(await fetchAll(c2, groupId)).toEqual(m);
     console.log(`offsets compaction: restarted and fetched every group in ${Date.now() - t1} ms`);
     expect(await fetchAll(c2, 'doomed')).toEqual(new Map());
-    expect(await listGroups(c2)).toEqual(['calibration', ...committers.map((g) => g.groupId)].sort());
+    expect(await listGroups(c2)).toEqual([...expected.keys()].sort());
 
     // The groups with members load Stable with them (their last GroupMetadata record survived the cleanings).
     const members = committers.filter((g) => g.generation > 0);
