@@ -129,6 +129,7 @@ describe('kill -9 while __consumer_offsets is flooded and cleaned', () => {
     let base = 1n;
     const checkpoints: number[] = [];
     let midCleaning = 0; // kills that left a cleaning's files behind
+    const ackedPerRound: number[] = [];
     for (let kill = 0; kill <= KILLS; kill++) {
       const b = await startBroker();
       const clients: KafkaTestClient[] = [];
@@ -160,6 +161,8 @@ describe('kill -9 while __consumer_offsets is flooded and cleaned', () => {
         await new Promise((r) => setTimeout(r, 1500 + 300 * kill)); // rolls and cleanings meanwhile
         b.proc.kill('SIGKILL');
         await Promise.all(floods);
+        // Commits each group had acknowledged before this kill.
+        ackedPerRound.push(Math.min(...GROUPS.map((g) => Number(progress.get(g)![0]!.acked - base + 1n))));
         if (readdirSync(join(dir, '__consumer_offsets-0')).some((f) => f.endsWith('.cleaned') || f.endsWith('.swap'))) midCleaning++;
       } finally {
         if (b.proc.exitCode === null && b.proc.signalCode === null) b.proc.kill(kill === KILLS ? 'SIGTERM' : 'SIGKILL');
@@ -167,9 +170,8 @@ describe('kill -9 while __consumer_offsets is flooded and cleaned', () => {
         for (const c of clients) c.close();
       }
     }
-    const acked = [...progress.values()].flat().reduce((n, r) => n + Number(r.acked >= 0n), 0);
-    console.log(`offsets kill: ${KILLS} kills (${midCleaning} in the middle of a cleaning); cleaner checkpoints after each: ${checkpoints.join(', ')}; log bytes now ${offsetsTopicLogBytes()}`);
-    expect(acked).toBe(GROUPS.length * PARTITIONS);
+    console.log(`offsets kill: ${KILLS} kills (${midCleaning} in the middle of a cleaning); commit requests acknowledged per group before each: ${ackedPerRound.join(', ')}; cleaner checkpoints after each: ${checkpoints.join(', ')}; log bytes now ${offsetsTopicLogBytes()}`);
+    expect(Math.min(...ackedPerRound)).toBeGreaterThan(100);
     expect(checkpoints[checkpoints.length - 1]!).toBeGreaterThan(0);
     expect(offsetsTopicLogBytes()).toBeLessThan(8 * SEGMENT_BYTES);
   });
