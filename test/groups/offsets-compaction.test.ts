@@ -20,7 +20,7 @@ const COMMITS = Number(process.env.RIVULET_OFFSETS_COMMITS ?? 1_000_000);
 const SEGMENT_BYTES = 1 << 20;
 const PARTITIONS = 4; // of the committed topic, one commit record each per request
 const WINDOW = 64; // OffsetCommit requests in flight per connection
-const BOUND_BYTES = 8 << 20; // the offsets topic's files on disk at any time, at most
+const BOUND_BYTES = 12 << 20; // the offsets topic's files on disk at any time, at most (3-5 MiB seen here)
 
 const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-offsets-compaction-'));
 const sets = {
