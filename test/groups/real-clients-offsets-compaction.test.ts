@@ -26,7 +26,7 @@ const PY = join(import.meta.dirname, 'py', 'group_clients.py');
 const sets = {
   'group.initial.rebalance.delay.ms': '0',
   'offsets.topic.num.partitions': '1',
-  'offsets.topic.segment.bytes': String(64 * 1024),
+  'offsets.topic.segment.bytes': String(32 * 1024),
   'log.cleaner.backoff.ms': '20',
   'log.segment.delete.delay.ms': '200',
 };
@@ -179,7 +179,7 @@ describe('real consumer groups over a compacted __consumer_offsets', () => {
     const group = 'py-stream-group';
     const perPartition = 1500;
     let commitRequests = 0;
-    const pySets = { ...sets, 'offsets.topic.segment.bytes': String(32 * 1024), 'group.initial.rebalance.delay.ms': '500' };
+    const pySets = { ...sets, 'group.initial.rebalance.delay.ms': '500' };
     const b1 = await startDataBroker({ dataDir: pyDataDir, sets: pySets, configureHandlers: (r) => tapHandler(r, ApiKey.OffsetCommit, () => commitRequests++) });
     open.push(b1);
     b1.createTopic(topic, PARTITIONS);
