@@ -941,6 +941,11 @@ export class Log {
     const i = this.segments.indexOf(olds[0]!);
     invariant(i >= 0 && i + olds.length < this.segments.length, 'replaced segments are still in the list and not the active one');
     this.segments = [...this.segments.slice(0, i), seg, ...this.segments.slice(i + olds.length)];
+    // Producer snapshots of the replaced segments go with them (Kafka deletes those of the segments not
+    // replaced at their own base), as do close-time ones inside the group: none is the newest (the active
+    // segment is never in a group), and the next open would delete them as strays anyway.
+    for (const o of listSnapshots(this.fs, this.dir)) if (o > g.baseOffset && o < g.endOffset) deleteSnapshot(this.fs, this.dir, o);
+    if (this.lastSnapshotOffset > g.baseOffset && this.lastSnapshotOffset < g.endOffset) this.lastSnapshotOffset = -1;
     if (this.hooks.onSegmentsDeleted) this.hooks.onSegmentsDeleted(this, olds);
     else for (const s of olds) this.removeDeletedFiles(s);
   }

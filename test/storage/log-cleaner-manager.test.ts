@@ -173,6 +173,23 @@ describe('LogCleanerManager in a LogManager', () => {
     await again.m.shutdown();
   });
 
+  it('removes the producer snapshots of the segments a cleaning replaced, keeping those at segment bases', async () => {
+    const { m } = setup();
+    const c = m.getOrCreateLog('c', 0, compacted);
+    for (let round = 0; round < 3; round++) {
+      fill(c, 40, T0, `r${round}`);
+      const rolledBases = c.segmentList.slice(1).map((s) => s.baseOffset);
+      expect(c.producerSnapshotOffsets()).toEqual(expect.arrayContaining(rolledBases)); // one per roll
+      const [o] = await m.cleaner!.cleanNow('c', 0);
+      expect(o!.status).toBe('swapped');
+      expect(o!.groups).toBeLessThan(rolledBases.length); // segments were merged: their bases went
+      const bases = new Set(c.segmentList.map((s) => s.baseOffset));
+      const active = c.segmentList.at(-1)!.baseOffset;
+      expect(c.producerSnapshotOffsets().filter((s) => s < active && !bases.has(s))).toEqual([]);
+    }
+    await m.shutdown();
+  });
+
   it('cleans a log whose oldest dirty record passed max.compaction.lag.ms, whatever its ratio', async () => {
     const { m, clock } = setup();
     const c = m.getOrCreateLog('c', 0, { ...compacted, 'min.cleanable.dirty.ratio': 0.99, 'max.compaction.lag.ms': 60_000 });
