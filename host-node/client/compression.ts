@@ -2,7 +2,7 @@
 // codec id (attributes bits 0-2) tells readers which codec to use. Every codec Kafka has is registered here;
 // registerCodec() replaces one (say, with a faster library).
 //
-// Compressing, with the libraries the broker reads with (server/data/codecs.ts):
+// Compressing, with the libraries the broker reads with (host-node/codecs/codecs.ts):
 // - gzip: node:zlib.
 // - snappy: `snappy`, raw blocks as librdkafka writes them for v2 batches (Kafka's readers, xerial's included,
 //   accept raw blocks as well as xerial's framing).

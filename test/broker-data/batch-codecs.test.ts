@@ -1,4 +1,4 @@
-// The Node BatchCodecs (host-node/server/data/batch-codecs.ts) the log cleaner rewrites compressed batches
+// The Node BatchCodecs (host-node/codecs/batch-codecs.ts) the log cleaner rewrites compressed batches
 // with, and the compress() under it: every codec round-trips, what it writes is read by the other libraries
 // Kafka's clients use, KIP-390's levels take effect, zstd refuses to run before its compressor started.
 import { gunzipSync } from 'node:zlib';

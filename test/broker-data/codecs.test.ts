@@ -1,4 +1,4 @@
-// The broker's decompression (host-node/server/data/codecs.ts): every codec, Java's xerial snappy framing,
+// The broker's decompression (host-node/codecs/codecs.ts): every codec, Java's xerial snappy framing,
 // and garbage → CodecError (never another exception type).
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
