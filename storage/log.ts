@@ -369,11 +369,15 @@ export class Log {
     return info;
   }
 
-  /** Replicated batches continue the log exactly: the first at the log end, none going backwards. */
+  /**
+   * Replicated batches continue the log: none below the log end, none going backwards. The first may start
+   * past the log end (Kafka allows it too): a leader's compacted log has gaps where a cleaning removed batches,
+   * so a replica fetching from its log end may get the next batch kept after it.
+   */
   private checkFollowerOffsets(batches: readonly BatchInfo[]): void {
     const first = batches[0]!;
-    if (first.baseOffset !== this._logEndOffset)
-      throw new StorageError(ErrorCode.OFFSET_OUT_OF_RANGE, `replicated batch starts at ${first.baseOffset}, the log ends at ${this._logEndOffset}`);
+    if (first.baseOffset < this._logEndOffset)
+      throw new StorageError(ErrorCode.OFFSET_OUT_OF_RANGE, `replicated batch starts at ${first.baseOffset}, below the log end ${this._logEndOffset}`);
     let next = this._logEndOffset;
     for (const b of batches) {
       if (b.baseOffset < next || b.lastOffset < b.baseOffset)

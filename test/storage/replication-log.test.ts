@@ -80,7 +80,20 @@ describe('appendAsFollower', () => {
     follower.close();
   });
 
-  it('refuses bytes that do not start at its log end, a corrupt batch, and ignores max.message.bytes', () => {
+  it('takes batches that start past its log end (a compacted leader log has gaps) and keeps their offsets', () => {
+    const leader = leaderLog();
+    const follower = openLog({ dir: tempDir() });
+    const from = leader.logEndOffset - 1;
+    const bytes = leader.readBytes(from, 1 << 20, 'log_end')!;
+    const info = follower.appendAsFollower(bytes);
+    expect(info.firstOffset).toBeGreaterThan(0);
+    expect(follower.logEndOffset).toBe(leader.logEndOffset);
+    expect(Buffer.from(follower.readBytes(0, 1 << 20, 'log_end')!)).toEqual(Buffer.from(bytes));
+    leader.close();
+    follower.close();
+  });
+
+  it('refuses bytes that start below its log end, a corrupt batch, and ignores max.message.bytes', () => {
     const leader = leaderLog();
     const follower = openLog({ dir: tempDir(), config: { 'max.message.bytes': 70 } });
     const code = (f: () => unknown): number | undefined => {
@@ -91,7 +104,10 @@ describe('appendAsFollower', () => {
       }
       return undefined;
     };
-    expect(code(() => follower.appendAsFollower(leader.readBytes(1, 1 << 20, 'log_end')!))).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    follower.appendAsFollower(leader.readBytes(0, 1, 'log_end')!); // the first batch only
+    expect(follower.logEndOffset).toBeGreaterThan(0);
+    expect(code(() => follower.appendAsFollower(leader.readBytes(0, 1 << 20, 'log_end')!))).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    follower.truncateFullyAndStartAt(0);
     const bad = Buffer.from(leader.readBytes(0, 1 << 20, 'log_end')!);
     bad[bad.length - 1]! ^= 0xff; // last batch's payload: CRC fails
     expect(code(() => follower.appendAsFollower(bad))).toBe(ErrorCode.CORRUPT_MESSAGE);
