@@ -2,10 +2,11 @@
 // own high watermark, as in Kafka. An RF 3 compacted topic written with acks=all (keys overwritten and
 // tombstoned) ends cleaned on every replica, each holding exactly the latest record of each key below its
 // cleaned offset, with no ISR change; a follower that was down while the leader cleaned, and a replica added
-// by a reassignment, catch up from the leader's log with its gaps and hold the leader's records; a new leader
-// (after a controlled shutdown, and after a preferred election) serves the same latest values; and
-// __consumer_offsets (RF 3) is cleaned on its replicas while a group commits, its offsets intact on the next
-// coordinator.
+// by a reassignment, catch up from the leader's log with its gaps and hold the leader's records (an idempotent
+// producer's emptied batch gives them its sequence), and a follower held back while the leader cleaned rejoins
+// with the latest record of each key; a new leader (after a controlled shutdown, and after a preferred
+// election) serves the same latest values; and __consumer_offsets (RF 3) is cleaned on its replicas while a
+// group commits, its offsets intact on the next coordinator.
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer } from '../../host-node/client/consumer.js';
@@ -301,6 +302,30 @@ describe('log compaction in a cluster', () => {
       await cluster.startBroker(id);
     }
     await describe0((p) => p.isr.length === 4);
+  });
+
+  it('a follower held back while the leader cleans (out of the ISR by replica.lag.time.max.ms, its own cleaner running) rejoins and ends with the latest record of each key', async () => {
+    const end4 = logOf(4)!.logEndOffset;
+    const shrinksBefore = isrShrinks();
+    cluster.heldReplicas.add(4);
+    try {
+      await produceRounds(10);
+      await describe0((p) => p.isr.join() === '1,2,3');
+      await waitCleaned([1, 2, 3]);
+      expect(recordsOf(logOf(1)!).some((r) => r.offset === end4), 'the follower resumes in a gap of the leader log').toBe(false);
+      expect(logOf(4)!.logEndOffset).toBe(end4);
+    } finally {
+      cluster.release(4);
+    }
+    await describe0((p) => p.isr.length === 4);
+    expect(isrShrinks()).toBe(shrinksBefore + 1);
+
+    const [c4] = (await waitCleaned([4])).values();
+    const recs4 = recordsOf(logOf(4)!);
+    expect(recs4.filter((r) => r.offset >= c4!)).toEqual([...produced.values()].filter((r) => r.offset >= c4!).sort((a, b) => a.offset - b.offset));
+    const below = recs4.filter((r) => r.offset < c4!).map((r) => r.key);
+    expect(new Set(below).size, 'one record per key below the cleaned offset').toBe(below.length);
+    expect(latestPerKey(recs4)).toEqual(latestPerKey(produced.values()));
   });
 
   it('leadership moves after cleanings (controlled shutdown, then a preferred election): the new leader serves the latest value of each key', async () => {
