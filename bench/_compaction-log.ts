@@ -4,6 +4,7 @@
 // process (bench/_compaction-broker.ts, appended to a compacted topic's log).
 import type { RivuletCore } from '../bindings/core.js';
 import { Codec, compress } from '../host-node/codecs/codecs.js';
+import { mulberry32 } from '../test/helpers/seeded-random.js';
 
 export const RECORD_BYTES = 1024;
 /** Records per batch: 16 KiB batches, the producer's default batch.size. */
@@ -11,18 +12,6 @@ export const RECORDS_PER_BATCH = 16;
 /** Distinct keys per record written. */
 export const DISTINCT_KEY_RATIO = 0.1;
 const KEY_WIDTH = 12;
-
-/** A seeded generator (mulberry32), so every run writes the same log. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Values: slices of a pool of lowercase text (compresses to about half with lz4, like JSON-ish payloads). */
 function valuePool(rnd: () => number): Uint8Array {
@@ -48,7 +37,7 @@ export interface DirtyLogSpec {
  * and keys in fewer bytes. Returns the records written, the offset after the last one and the distinct keys.
  */
 export function writeDirtyLog(core: RivuletCore, spec: DirtyLogSpec, write: (batch: Uint8Array, lastOffset: number) => void): { records: number; nextOffset: number; keys: number } {
-  const rnd = random(spec.seed);
+  const rnd = mulberry32(spec.seed);
   const pool = valuePool(rnd);
   const keyBytes = KEY_WIDTH;
   const valueBytes = RECORD_BYTES - keyBytes - 16; // key, value and the record's framing ≈ 1 KiB

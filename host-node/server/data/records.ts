@@ -263,22 +263,7 @@ export class RecordFormats {
       throw new PartitionError(ErrorCode.UNKNOWN_SERVER_ERROR, `cannot recompress record batch for compression.type: ${(e as Error).message}`);
     }
     try {
-      return c.encodeBatchRaw({
-        records,
-        recordCount: info.recordCount,
-        compression: target,
-        baseOffset: info.baseOffset,
-        baseTimestamp: info.baseTimestamp,
-        maxTimestamp: info.maxTimestamp,
-        lastOffsetDelta: info.lastOffsetDelta,
-        partitionLeaderEpoch: info.partitionLeaderEpoch,
-        timestampType: info.timestampType,
-        transactional: info.isTransactional,
-        control: false,
-        producerId: info.producerId,
-        producerEpoch: info.producerEpoch,
-        baseSequence: info.baseSequence,
-      });
+      return rewrapBatch(c, info, records, target, false);
     } catch (e) {
       throw coreFailure(e, 'recompressed record batch');
     }
@@ -329,23 +314,31 @@ export class RecordFormats {
     const c = this.core;
     const info = c.validateBatch(batch, { skipCrc: true });
     const section = decompress(info.compression, batch.subarray(V2_HEADER)).slice();
-    return c.encodeBatchRaw({
-      records: section,
-      recordCount: info.recordCount,
-      compression: 0,
-      baseOffset: info.baseOffset,
-      baseTimestamp: info.baseTimestamp,
-      maxTimestamp: info.maxTimestamp,
-      lastOffsetDelta: info.lastOffsetDelta,
-      partitionLeaderEpoch: info.partitionLeaderEpoch,
-      timestampType: info.timestampType,
-      transactional: info.isTransactional,
-      control: info.isControl,
-      producerId: info.producerId,
-      producerEpoch: info.producerEpoch,
-      baseSequence: info.baseSequence,
-    });
+    return rewrapBatch(c, info, section, 0, info.isControl);
   }
+}
+
+/**
+ * A batch's header fields around a new records section (`compression` its codec): offsets, timestamps, leader
+ * epoch, producer id/epoch/base sequence and the transactional bit as they were; a new CRC from the core.
+ */
+function rewrapBatch(c: RivuletCore, info: ReturnType<RivuletCore['validateBatch']>, records: Uint8Array, compression: number, control: boolean): Uint8Array {
+  return c.encodeBatchRaw({
+    records,
+    recordCount: info.recordCount,
+    compression,
+    baseOffset: info.baseOffset,
+    baseTimestamp: info.baseTimestamp,
+    maxTimestamp: info.maxTimestamp,
+    lastOffsetDelta: info.lastOffsetDelta,
+    partitionLeaderEpoch: info.partitionLeaderEpoch,
+    timestampType: info.timestampType,
+    transactional: info.isTransactional,
+    control,
+    producerId: info.producerId,
+    producerEpoch: info.producerEpoch,
+    baseSequence: info.baseSequence,
+  });
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
