@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { BrokerConfig, type BrokerConfigSources } from './config/index.js';
 import { formatEndpoint, type Endpoint } from './config/listeners.js';
 import { TcpListener } from './network/tcp-listener.js';
+import { sslServerOptions } from './network/ssl-factory.js';
 import { POOL_MAX_BYTES } from './network/frame-decoder.js';
 import { LinearFrameArena } from '../storage/linear-frame-arena.js';
 import { ApiKey } from '../protocol/generated/api.js';
@@ -304,6 +305,7 @@ async function startListeners(
           name: ep.name,
           host: ep.host,
           port: ep.port,
+          tls: config.securityProtocol(ep.name) === 'SSL' ? sslServerOptions(ep.name, config.sslConfig(ep.name)) : undefined,
           limits,
           dispatcher,
           log: log.child('network'),

@@ -13,6 +13,7 @@ import { MESSAGE_FORMAT_CONFIG_DEFS } from './message-format-defs.js';
 import { CLUSTER_CONFIG_DEFS, checkClusterConfig } from './cluster-defs.js';
 import { GROUP_CONFIG_DEFS } from './group-defs.js';
 import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
+import { SSL_CONFIG_DEFS, SSL_KEYS, checkListenerProtocols, parseProtocolMap, type SecurityProtocol, type SslConfigKey } from './ssl-defs.js';
 import {
   ConfigError,
   atLeast,
@@ -39,9 +40,8 @@ const listenersValidator: Validator<string[] | null> = (v) => {
   if (v === null) return undefined;
   if (v.length === 0) return 'At least one listener is required';
   const eps = parseEndpoints(v);
-  if (typeof eps === 'string') return eps;
-  for (const e of eps) if (e.name !== 'PLAINTEXT') return `Listener ${e.name}: only PLAINTEXT listeners are supported`;
-  return undefined;
+  // Each name's security protocol is checked against listener.security.protocol.map once every key is known.
+  return typeof eps === 'string' ? eps : undefined;
 };
 
 const CLUSTER_ID_RE = /^[A-Za-z0-9_-]{22}$/;
@@ -177,6 +177,9 @@ export const BROKER_CONFIG_DEFS = {
   // ---- group coordinator: group.*, offsets.* ----------------------------------------------
   ...GROUP_CONFIG_DEFS,
 
+  // ---- security: listener.security.protocol.map, ssl.* ------------------------------------
+  ...SSL_CONFIG_DEFS,
+
   // ---- Prometheus endpoint: metrics.* (Rivulet additions) ------------------------------------
   ...METRICS_CONFIG_DEFS,
 
@@ -197,6 +200,8 @@ export const BROKER_CONFIG_DEFS = {
 export type BrokerConfigKey = keyof typeof BROKER_CONFIG_DEFS;
 export type BrokerConfigValues = { -readonly [K in BrokerConfigKey]: ValueOf<(typeof BROKER_CONFIG_DEFS)[K]> };
 export type ConfigSource = 'default' | 'file' | 'env' | 'set' | 'flag';
+/** The ssl.* values one listener uses (the broker's, with its listener.name.<name>.ssl.* overrides). */
+export type SslConfig = { readonly [K in SslConfigKey]: BrokerConfigValues[K] };
 
 const DEFS = BROKER_CONFIG_DEFS as Record<string, ConfigDef<unknown>>;
 
@@ -229,6 +234,8 @@ export class BrokerConfig {
     readonly sources: ReadonlyMap<BrokerConfigKey, ConfigSource>,
     /** Keys supplied in the file that this broker does not know (Kafka logs these as unused). */
     readonly unknownKeys: readonly string[],
+    /** listener.name.<name>.ssl.* values, by upper-cased listener name. */
+    private readonly listenerOverrides: ReadonlyMap<string, ReadonlyMap<SslConfigKey, unknown>>,
   ) {}
 
   get<K extends BrokerConfigKey>(key: K): BrokerConfigValues[K] {
@@ -254,6 +261,21 @@ export class BrokerConfig {
     return parseEndpoints(this.values['advertised.listeners'] ?? this.values.listeners) as Endpoint[];
   }
 
+  /** The security protocol of a listener (listener.security.protocol.map; every listener is mapped once loaded). */
+  securityProtocol(listenerName: string): SecurityProtocol {
+    const p = (parseProtocolMap(this.values['listener.security.protocol.map']) as Map<string, SecurityProtocol>).get(listenerName);
+    if (p === undefined) throw new ConfigError('listener.security.protocol.map', `No security protocol defined for listener ${listenerName}`);
+    return p;
+  }
+
+  /** The ssl.* settings of one listener: listener.name.<name lowercased>.ssl.* over the broker-wide ssl.*. */
+  sslConfig(listenerName: string): SslConfig {
+    const out: Record<string, unknown> = {};
+    const overrides = this.listenerOverrides.get(listenerName.toUpperCase());
+    for (const k of SSL_KEYS) out[k] = overrides?.has(k) ? overrides.get(k) : this.values[k];
+    return out as SslConfig;
+  }
+
   get logDirs(): string[] {
     return this.values['log.dirs'] ?? [this.values['log.dir']];
   }
@@ -266,7 +288,8 @@ export class BrokerConfig {
     applyFlags(merged, src.flags ?? {});
     checkValues(merged.values);
     checkClusterConfig(merged.values as BrokerConfigValues);
-    return new BrokerConfig(merged.values as BrokerConfigValues, merged.sources, unknownKeys);
+    checkListeners(merged.values as BrokerConfigValues);
+    return new BrokerConfig(merged.values as BrokerConfigValues, merged.sources, unknownKeys, merged.listenerOverrides);
   }
 }
 
@@ -274,6 +297,33 @@ export class BrokerConfig {
 interface MergedValues {
   readonly values: Record<string, unknown>;
   readonly sources: Map<BrokerConfigKey, ConfigSource>;
+  readonly listenerOverrides: Map<string, Map<SslConfigKey, unknown>>;
+}
+
+/** `listener.name.<name>.ssl.<key>` → the listener's upper-cased name and the ssl key, or null. */
+function listenerOverrideKey(k: string): { listener: string; key: SslConfigKey } | null {
+  const m = /^listener\.name\.([a-z0-9_-]+)\.(ssl\..+)$/.exec(k);
+  if (!m || !(SSL_KEYS as readonly string[]).includes(m[2]!)) return null;
+  return { listener: m[1]!.toUpperCase(), key: m[2] as SslConfigKey };
+}
+
+/** Records one listener override, checked like the broker-wide key. */
+function setListenerOverride(merged: MergedValues, k: string, o: { listener: string; key: SslConfigKey }, value: unknown): void {
+  const d = DEFS[o.key]!;
+  if (d.validate && !(value === null && d.nullable)) {
+    const reason = d.validate(value as never, k);
+    if (reason !== undefined) throw ConfigError.invalid(k, value, reason);
+  }
+  let m = merged.listenerOverrides.get(o.listener);
+  if (m === undefined) merged.listenerOverrides.set(o.listener, (m = new Map()));
+  m.set(o.key, value);
+}
+
+/** Every listener (and advertised listener) is mapped to a security protocol the broker serves. */
+function checkListeners(v: BrokerConfigValues): void {
+  const map = parseProtocolMap(v['listener.security.protocol.map']) as Map<string, SecurityProtocol>;
+  checkListenerProtocols('listeners', parseEndpoints(v.listeners) as Endpoint[], map);
+  if (v['advertised.listeners'] !== null) checkListenerProtocols('advertised.listeners', parseEndpoints(v['advertised.listeners']) as Endpoint[], map);
 }
 
 function defaultValues(): MergedValues {
@@ -283,7 +333,7 @@ function defaultValues(): MergedValues {
     values[k] = d.default;
     sources.set(k as BrokerConfigKey, 'default');
   }
-  return { values, sources };
+  return { values, sources, listenerOverrides: new Map() };
 }
 
 /** 1. server.properties: the --config file, then properties text given in code (which wins per key). */
@@ -309,7 +359,9 @@ function applyProperties(merged: MergedValues, fileProps: Map<string, string> | 
   const unknownKeys: string[] = [];
   for (const [k, raw] of fileProps ?? []) {
     if (!isBrokerConfigKey(k)) {
-      unknownKeys.push(k);
+      const o = listenerOverrideKey(k);
+      if (o) setListenerOverride(merged, k, o, parseValue(k, DEFS[o.key]!, raw));
+      else unknownKeys.push(k);
       continue;
     }
     merged.values[k] = parseValue(k, DEFS[k]!, raw);
@@ -332,6 +384,11 @@ function applyEnv(merged: MergedValues, env: Record<string, string | undefined>)
 function applySets(merged: MergedValues, sets: NonNullable<BrokerConfigSources['sets']>): void {
   const entries = Symbol.iterator in sets ? (sets as Iterable<readonly [string, unknown]>) : Object.entries(sets);
   for (const [k, v] of entries) {
+    const o = isBrokerConfigKey(k) ? null : listenerOverrideKey(k);
+    if (o) {
+      setListenerOverride(merged, k, o, checkTyped(k, DEFS[o.key]!, v));
+      continue;
+    }
     if (!isBrokerConfigKey(k)) throw new ConfigError(k, `Unknown configuration ${k}`);
     merged.values[k] = checkTyped(k, DEFS[k]!, v);
     merged.sources.set(k, 'set');

@@ -6,12 +6,19 @@
 // tail. Node offers `onread` only to sockets it constructs from options, so the accepted handle is taken
 // from the socket the server made (paused on connect, nothing read yet) and wrapped in one that has it.
 // Elsewhere (Deno, Bun, or a Node without the handle) the accepted socket is used as it is.
+//
+// An SSL listener (`tls` set) accepts TLS sockets once their handshake is done; they feed the Connection
+// through 'data' events (the decrypted bytes come from the TLS layer, not from a read into a buffer of ours).
 
 import { createServer, Socket, type Server } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import type { Connection } from './connection.js';
 import { adoptConnection, bindServer, drainAndClose, type ListenerOptions } from './listener-common.js';
 
-export type TcpListenerOptions = ListenerOptions;
+export interface TcpListenerOptions extends ListenerOptions {
+  /** Serve TLS with these options (an SSL listener); plaintext when absent. */
+  tls?: TlsOptions;
+}
 
 export class TcpListener {
   readonly connections = new Set<Connection>();
@@ -23,8 +30,20 @@ export class TcpListener {
 
   private constructor(private readonly o: TcpListenerOptions) {
     // allowHalfOpen: a client that half-closes still gets the answers to what it sent.
-    this.server = createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, pauseOnConnect: USER_READ_BUFFERS });
-    this.server.on('connection', (socket: Socket) => this.accept(socket));
+    if (o.tls) {
+      // Not half-open: a peer that goes away during the handshake must take its socket with it.
+      const server = createTlsServer({ ...o.tls, allowHalfOpen: false, noDelay: true, keepAlive: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS });
+      server.on('secureConnection', (socket: TLSSocket) => this.acceptSecure(socket));
+      // A failed handshake (untrusted certificate, plaintext bytes, no common protocol) closes that socket only.
+      server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+        if (o.log.enabled('debug')) o.log.debug(`TLS handshake failed on ${o.name} from ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}: ${err.message}`);
+        socket.destroy();
+      });
+      this.server = server;
+    } else {
+      this.server = createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, pauseOnConnect: USER_READ_BUFFERS });
+      this.server.on('connection', (socket: Socket) => this.accept(socket));
+    }
   }
 
   get name(): string {
@@ -52,6 +71,20 @@ export class TcpListener {
     (rewrapped ?? socket).resume();
   }
 
+  private acceptSecure(socket: TLSSocket): void {
+    if (this.closePromise) {
+      socket.destroy();
+      return;
+    }
+    // ssl.client.auth=requested: no certificate is fine, but one that was sent must verify.
+    if (!socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0) {
+      if (this.o.log.enabled('debug')) this.o.log.debug(`TLS client certificate refused on ${this.o.name}: ${String(socket.authorizationError)}`);
+      socket.destroy();
+      return;
+    }
+    adoptConnection(socket, this.connections, this.o, 'TLS connection');
+  }
+
   /** Stops accepting, lets connections send what is pending (up to `graceMs`), then destroys what is left. */
   close(graceMs = 2000): Promise<void> {
     if (this.closePromise) return this.closePromise;
@@ -59,6 +92,9 @@ export class TcpListener {
     return this.closePromise;
   }
 }
+
+/** How long a TLS client has to complete its handshake before its socket is closed. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Bytes read per socket read (libuv's suggestion for a stream read is 64 KiB too). */
 const READ_BUFFER_BYTES = 64 * 1024;
