@@ -22,6 +22,8 @@ export interface TcpListenerOptions extends ListenerOptions {
 
 export class TcpListener {
   readonly connections = new Set<Connection>();
+  /** An SSL listener's TCP sockets until they close, handshake done or not (destroyed once the close's grace is over). */
+  private readonly tlsSockets = new Set<Socket>();
   /** The address and port actually bound (valid after listen). */
   host = '';
   port = 0;
@@ -33,6 +35,10 @@ export class TcpListener {
     if (o.tls) {
       // Not half-open: a peer that goes away during the handshake must take its socket with it.
       const server = createTlsServer({ ...o.tls, allowHalfOpen: false, noDelay: true, keepAlive: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS });
+      server.on('connection', (raw: Socket) => {
+        this.tlsSockets.add(raw);
+        raw.once('close', () => this.tlsSockets.delete(raw));
+      });
       server.on('secureConnection', (socket: TLSSocket) => this.acceptSecure(socket));
       // A failed handshake (untrusted certificate, plaintext bytes, no common protocol) closes that socket only.
       server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
@@ -88,7 +94,14 @@ export class TcpListener {
   /** Stops accepting, lets connections send what is pending (up to `graceMs`), then destroys what is left. */
   close(graceMs = 2000): Promise<void> {
     if (this.closePromise) return this.closePromise;
-    this.closePromise = drainAndClose(this.connections, graceMs, (done) => this.server.close(() => done()));
+    this.closePromise = drainAndClose(
+      this.connections,
+      graceMs,
+      (done) => this.server.close(() => done()),
+      () => {
+        for (const raw of [...this.tlsSockets]) raw.destroy();
+      },
+    );
     return this.closePromise;
   }
 }

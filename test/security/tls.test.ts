@@ -192,6 +192,42 @@ describe('mutual TLS (ssl.client.auth=required)', () => {
   });
 });
 
+describe('ssl.client.auth=requested', () => {
+  it('serves a client without a certificate and refuses one whose certificate does not verify', async () => {
+    const b = await startTestBroker({
+      sets: {
+        listeners: 'SSL://127.0.0.1:0',
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': pem('server.keystore.pem'),
+        'ssl.key.password': 's3cret',
+        'ssl.truststore.type': 'PEM',
+        'ssl.truststore.certificates': readFileSync(pem('ca.crt'), 'utf8'),
+        'ssl.client.auth': 'requested',
+      },
+    });
+    try {
+      const port = portOf(b, 'SSL');
+      expect(await metadataBrokers(port, sslArgs())).toHaveLength(1);
+      expect(await metadataBrokers(port, [...sslArgs(), '-X', `ssl.certificate.location=${pem('client.crt')}`, '-X', `ssl.key.location=${pem('client.key')}`])).toHaveLength(1);
+      const stranger = await kcat(['-L', '-b', `127.0.0.1:${port}`, '-m', '3', ...sslArgs(), '-X', `ssl.certificate.location=${pem('stranger.crt')}`, '-X', `ssl.key.location=${pem('stranger.key')}`]);
+      expect(stranger.code).not.toBe(0);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('closes within its grace while a client sits in the middle of a handshake', async () => {
+    const b = await startTestBroker({ sets: { listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': pem('server.keystore.pem'), 'ssl.key.password': 's3cret' } });
+    const s = connect(portOf(b, 'SSL'), '127.0.0.1');
+    s.on('error', () => undefined);
+    await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+    const t = Date.now();
+    await b.close();
+    expect(Date.now() - t).toBeLessThan(5000);
+    s.destroy();
+  });
+});
+
 describe('listener security protocols in the config', () => {
   const load = (sets: Record<string, string>): BrokerConfig => BrokerConfig.load({ sets });
   const reason = (sets: Record<string, string>): string => {
