@@ -357,6 +357,9 @@ export class LogCleanerManager {
   /** A partition deleted: its cleaning abandoned, its checkpoint entry dropped. */
   partitionDeleted(topic: string, partition: number): Promise<void> {
     const aborted = this.abortCleaning(topic, partition);
+    const key = tpKey(topic, partition);
+    this.last.delete(key);
+    this.deleteHorizons.delete(key);
     for (const cp of this.checkpoints.values()) if (cp.remove(topic, partition)) this.writeCheckpoint(cp);
     return aborted;
   }
