@@ -32,6 +32,8 @@ export class GatedCluster {
   /** Broker ids whose replica fetches every broker holds back while they are in this set. */
   readonly heldReplicas = new Set<number>();
   private readonly releases: (() => void)[] = [];
+  /** Replica fetches waiting at a gate now, by `<leader broker>:<replica broker>`. */
+  private readonly parked = new Map<string, number>();
 
   private constructor(
     readonly etcd: EtcdHandle,
@@ -61,7 +63,7 @@ export class GatedCluster {
       dataDir: this.dataDirs.get(id)!,
       sets: { ...this.sets, ...sets, 'etcd.connect': this.etcd.connect, 'node.id': String(id) },
       log: process.env.RIVULET_TEST_LOG ? createLogger(`broker-${id}`, 'debug') : silentLogger,
-      configureHandlers: (registry) => this.gateReplicaFetches(registry),
+      configureHandlers: (registry) => this.gateReplicaFetches(id, registry),
     });
     this.ports.set(id, b.port);
     this.brokers.set(id, b);
@@ -79,6 +81,18 @@ export class GatedCluster {
   release(id: number): void {
     this.heldReplicas.delete(id);
     for (const r of this.releases.splice(0)) r();
+  }
+
+  /**
+   * Resolves once a replica fetch of `id` waits at the gate of broker `leader`: a follower has one fetch in
+   * flight per leader, so from then on no fetch that began before `id` was held brings records from `leader`.
+   */
+  async waitParked(id: number, leader: number, timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!(this.parked.get(`${leader}:${id}`)! > 0)) {
+      if (Date.now() > until) throw new Error(`no replica fetch of broker ${id} reached the gate of broker ${leader} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   admin(): Admin {
@@ -102,19 +116,28 @@ export class GatedCluster {
   }
 
   /** Wraps Fetch: a replica fetch from a held broker waits until the broker is released. */
-  private gateReplicaFetches(registry: HandlerRegistry): void {
+  private gateReplicaFetches(leader: number, registry: HandlerRegistry): void {
     const entry = registry.get(ApiKey.Fetch)!;
     const inner = entry.handler as unknown as ApiHandler<typeof ApiKey.Fetch, BrokerService>;
     const gated: ApiHandler<typeof ApiKey.Fetch, BrokerService> = {
       ...inner,
       async handle(request, ctx) {
         const replica = request.replicaState.replicaId >= 0 ? request.replicaState.replicaId : request.replicaId;
-        for (let i = 0; i < 600 && held.has(replica); i++) await new Promise<void>((r) => (releases.push(r), setTimeout(r, 100)));
+        if (held.has(replica)) {
+          const key = `${leader}:${replica}`;
+          parked.set(key, (parked.get(key) ?? 0) + 1);
+          try {
+            for (let i = 0; i < 600 && held.has(replica); i++) await new Promise<void>((r) => (releases.push(r), setTimeout(r, 100)));
+          } finally {
+            parked.set(key, parked.get(key)! - 1);
+          }
+        }
         return inner.handle(request, ctx);
       },
     };
     const held = this.heldReplicas;
     const releases = this.releases;
+    const parked = this.parked;
     (entry as { handler: unknown }).handler = gated;
   }
 }
