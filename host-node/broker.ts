@@ -32,6 +32,7 @@ import { createCleanerRunner } from './storage/cleaner-threads.js';
 import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 import type { RivuletCore } from '../bindings/core.js';
 import { ReplicaManager } from './replication/replica-manager.js';
+import { InMemorySecurityStore } from './security/security-store.js';
 import { registryLogSource } from './replication/registry-logs.js';
 import type { ConnectToLeader, IsrStore, ReplicationConfig } from './replication/types.js';
 
@@ -224,6 +225,10 @@ function createContext({ config, clusterId, handlers, topicRegistry, core, log, 
     groupCoordinator: undefined,
     metrics: undefined,
     replicaManager: undefined,
+    securityStore: new InMemorySecurityStore(),
+    authorizer: undefined,
+    requestAuthorization: undefined,
+    quotas: undefined,
     ...(cluster ? { elections: cluster.elections, reassignments: cluster.reassignments } : {}),
   };
 }

@@ -20,7 +20,9 @@
 import { invariant, invariantViolation } from '../../common/invariant.js';
 import type { Logger } from '../util/log.js';
 import { FrameDecoder, FrameError, type FrameArena, type Lent } from './frame-decoder.js';
-import type { ConnectionInfo, ConnectionLimits, DispatchResult, RequestDispatcher, ResponseFrame } from './types.js';
+import type { ConnectionInfo, ConnectionLimits, ConnectionSecurity, DispatchResult, RequestDispatcher, ResponseFrame } from './types.js';
+import { ANONYMOUS } from '../security/principal.js';
+import type { SecurityProtocol } from '../config/ssl-defs.js';
 
 /**
  * What a Connection needs from the thing carrying its bytes — the subset of net.Socket it uses. Events:
@@ -81,6 +83,10 @@ export class Connection implements ConnectionInfo {
   private closeReason: CloseReason | null = null;
   /** Requests received so far (for tests/metrics). */
   requestCount = 0;
+  readonly security: ConnectionSecurity;
+  private pausedForThrottle = false;
+  private throttleTimer: ReturnType<typeof setTimeout> | undefined;
+  private throttleUntil = 0;
 
   constructor(
     private readonly socket: Transport,
@@ -90,7 +96,9 @@ export class Connection implements ConnectionInfo {
     private readonly log: Logger,
     private readonly onClosed: (c: Connection, reason: CloseReason) => void,
     frameArena?: FrameArena,
+    securityProtocol: SecurityProtocol = 'PLAINTEXT',
   ) {
+    this.security = { securityProtocol, principal: ANONYMOUS, saslMechanism: null, peerCertificateSubject: null, gate: undefined };
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
     this.localPort = socket.localPort ?? 0;
@@ -122,9 +130,36 @@ export class Connection implements ConnectionInfo {
     return this.slots.length - this.head;
   }
 
-  /** Whether reading is paused (queue full or write buffer full). */
+  /** Whether reading is paused (queue full, write buffer full, or muted by a quota's throttle). */
   get readPaused(): boolean {
-    return this.pausedForQueue || this.pausedForWrite;
+    return this.pausedForQueue || this.pausedForWrite || this.pausedForThrottle;
+  }
+
+  /** Mutes the connection (no request read) for `ms`; a longer mute already running is kept. */
+  muteFor(ms: number): void {
+    if (this.closed || !(ms > 0)) return;
+    invariant(Number.isFinite(ms), 'a throttle time is finite');
+    const until = Date.now() + ms;
+    if (this.pausedForThrottle && this.throttleUntil >= until) return;
+    this.throttleUntil = until;
+    clearTimeout(this.throttleTimer);
+    if (!this.pausedForThrottle) {
+      this.pausedForThrottle = true;
+      this.socket.pause();
+    }
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = undefined;
+      this.pausedForThrottle = false;
+      this.maybeResume();
+    }, Math.min(ms, 2 ** 31 - 1));
+  }
+
+  /** Stops reading and ends the connection once what was already received has been answered. */
+  closeAfterResponses(): void {
+    if (this.closed) return;
+    this.closing = true;
+    this.socket.pause();
+    this.endIfDrained();
   }
 
   get isClosed(): boolean {
@@ -277,7 +312,7 @@ export class Connection implements ConnectionInfo {
   }
 
   private maybeResume(): void {
-    if (!this.pausedForQueue && !this.pausedForWrite && !this.closing && !this.closed) this.socket.resume();
+    if (!this.pausedForQueue && !this.pausedForWrite && !this.pausedForThrottle && !this.closing && !this.closed) this.socket.resume();
   }
 
   private endIfDrained(): void {
@@ -301,6 +336,7 @@ export class Connection implements ConnectionInfo {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.throttleTimer);
     const reason = this.closeReason ?? 'client';
     // Arena regions go back to their pool. A request still being served no longer reads its frame: handlers
     // decode what they keep before their first await.

@@ -5,7 +5,8 @@ import type { Server as NetServer } from 'node:net';
 import { invariant } from '../../common/invariant.js';
 import { Connection, type CloseReason, type Transport } from './connection.js';
 import type { FrameArena } from './frame-decoder.js';
-import type { ConnectionLimits, RequestDispatcher } from './types.js';
+import type { ConnectionInfo, ConnectionLimits, RequestDispatcher, RequestGate } from './types.js';
+import type { SecurityProtocol } from '../config/ssl-defs.js';
 import type { Logger } from '../util/log.js';
 
 export interface ListenerOptions {
@@ -23,6 +24,10 @@ export interface ListenerOptions {
   onConnectionClosed?: (c: Connection, reason: CloseReason) => void;
   /** Where frames that span socket reads may be reassembled (the broker: Produce frames into the storage core). */
   frameArena?: FrameArena;
+  /** The listener's security protocol (default PLAINTEXT). */
+  securityProtocol?: SecurityProtocol;
+  /** SASL listeners: the gate every request of a new connection passes (its authentication). */
+  gateFor?: (conn: ConnectionInfo) => RequestGate;
 }
 
 /** Binds `server` (a net or http server) and resolves with the address and port actually bound. */
@@ -45,7 +50,8 @@ export function adoptConnection(transport: Transport, connections: Set<Connectio
   const conn = new Connection(transport, o.name, o.dispatcher, o.limits, o.log, (c, reason: CloseReason) => {
     invariant(connections.delete(c), 'a connection leaves its listener once');
     o.onConnectionClosed?.(c, reason);
-  }, o.frameArena);
+  }, o.frameArena, o.securityProtocol ?? 'PLAINTEXT');
+  if (o.gateFor !== undefined) conn.security.gate = o.gateFor(conn);
   connections.add(conn);
   if (o.log.enabled('debug')) o.log.debug(`accepted ${what} ${conn.describe()} on ${o.name}`);
   o.onConnection?.(conn);

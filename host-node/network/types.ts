@@ -18,6 +18,37 @@ export interface ChunkedFrame extends ReadonlyArray<Uint8Array> {
 /** What a dispatch produced: a response to send in request order, or `null` for "no response" (acks=0 Produce). */
 export type DispatchResult = ResponseFrame | null;
 
+import type { KafkaPrincipal } from '../security/principal.js';
+import type { SecurityProtocol } from '../config/ssl-defs.js';
+
+/**
+ * A connection's security state: the listener's protocol, who the peer is, and (SASL listeners) the
+ * authentication the gate runs before anything else is served. Filled by the listener at accept and by the
+ * gate as the client authenticates.
+ */
+export interface ConnectionSecurity {
+  readonly securityProtocol: SecurityProtocol;
+  /** User:ANONYMOUS until authenticated (or the certificate's principal on SSL with a client certificate). */
+  principal: KafkaPrincipal;
+  /** The SASL mechanism the client authenticated with, once it has. */
+  saslMechanism: string | null;
+  /** The verified client certificate's subject DN (SSL/SASL_SSL with a client certificate), RFC 2253 form. */
+  peerCertificateSubject: string | null;
+  /**
+   * SASL listeners: what every request passes before it is dispatched (authentication first, then
+   * re-authentication). Undefined on PLAINTEXT and SSL listeners.
+   */
+  gate: RequestGate | undefined;
+}
+
+/**
+ * Runs before the dispatcher decodes a request. Returns undefined to let the request through, or serves it
+ * itself (a SASL exchange step, answered in the client's framing); throwing closes the connection.
+ */
+export interface RequestGate {
+  intercept(frame: Uint8Array, apiKey: number, apiVersion: number, conn: ConnectionInfo): DispatchResult | Promise<DispatchResult> | undefined;
+}
+
 /** What the dispatcher may know and record about the connection a request arrived on. */
 export interface ConnectionInfo {
   readonly id: number;
@@ -32,6 +63,11 @@ export interface ConnectionInfo {
   clientSoftwareVersion: string | null;
   /** "client id / software / address" for log lines. */
   describe(): string;
+  readonly security: ConnectionSecurity;
+  /** Stop reading requests for `ms` (a quota's throttle); responses still go out. */
+  muteFor(ms: number): void;
+  /** Close once the responses of the requests already received have been written (a failed authentication). */
+  closeAfterResponses(): void;
 }
 
 export interface RequestDispatcher {

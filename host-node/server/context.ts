@@ -15,6 +15,8 @@ import type { TopicAdmin } from '../topics/topic-admin.js';
 import type { ProducerIdSource } from './producer-ids.js';
 import type { LeaderElections, PartitionReassignments } from './partition-admin.js';
 import type { ReplicaManager } from '../replication/replica-manager.js';
+import type { SecurityStore } from '../security/security-store.js';
+import type { Authorizer } from '../security/authorizer.js';
 
 /** Broker-wide services shared by all handlers. */
 export interface BrokerContext {
@@ -61,6 +63,39 @@ export interface BrokerContext {
    * single broker: the data handlers then serve the logs directly, as they always did.
    */
   replicaManager: ReplicaManager | undefined;
+  /** ACLs, SCRAM credentials and client quotas: a file beside the logs on a single broker, etcd in a cluster. */
+  readonly securityStore: SecurityStore;
+  /** authorizer.class.name set: the ACL authorizer (undefined: no authorizer, everything is allowed, as in Kafka). */
+  authorizer: Authorizer | undefined;
+  /** With an authorizer: checks every request per resource before its handler runs (server/authorization/). */
+  requestAuthorization: RequestAuthorization | undefined;
+  /** Client quotas and the throttling they bring (undefined: none can apply). */
+  quotas: RequestQuotas | undefined;
+}
+
+/**
+ * What the authorization of one request decided: undefined = all allowed (serve as it is); `response` = denied
+ * as a whole (answer that, the handler never runs); `request` + `complete` = the allowed part goes to the
+ * handler, and complete() adds the denied part's errors to the handler's response.
+ */
+export type AuthorizationOutcome =
+  | undefined
+  | { readonly response: unknown }
+  | { readonly request: unknown; readonly complete: (response: unknown) => unknown };
+
+/** Asks the authorizer about a decoded request before the dispatcher hands it to its handler. */
+export interface RequestAuthorization {
+  check(apiKey: number, request: unknown, ctx: RequestContext): AuthorizationOutcome;
+}
+
+/** Client quotas as the dispatcher applies them, once per request. */
+export interface RequestQuotas {
+  /**
+   * Records a served request against its client's quotas (request bytes, the response, the handler's time)
+   * and returns how long to throttle it in ms (0 = not). The dispatcher puts that time in the response's
+   * throttleTimeMs (when its schema has one and it is larger) and mutes the connection for it.
+   */
+  record(ctx: RequestContext, requestBytes: number, response: unknown, handlerNanos: number): number;
 }
 
 /** The name of one broker service (a key of BrokerContext): what a handler lists as a service it uses. */

@@ -26,6 +26,14 @@ export class KafkaDispatcher implements RequestDispatcher {
   }
 
   dispatch(frame: Uint8Array, conn: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
+    const gate = conn.security.gate;
+    // A SASL token sent after a v0 SaslHandshake has no request header: the gate takes it as it is.
+    if (gate !== undefined) {
+      const apiKey = frame.length >= 4 ? (frame[0]! << 24) >> 16 | frame[1]! : -1;
+      const apiVersion = frame.length >= 4 ? (frame[2]! << 24) >> 16 | frame[3]! : -1;
+      const served = gate.intercept(frame, apiKey, apiVersion, conn);
+      if (served !== undefined) return served;
+    }
     if (frame.length < MIN_REQUEST_BYTES) throw new ProtocolError(`request of ${frame.length} bytes is shorter than a request header`);
     const apiKey = (frame[0]! << 24) >> 16 | frame[1]!;
     const apiVersion = (frame[2]! << 24) >> 16 | frame[3]!;
@@ -63,11 +71,57 @@ export class KafkaDispatcher implements RequestDispatcher {
     }
 
     const ctx: RequestContext = { apiKey, apiVersion, correlationId, clientId, connection: conn, broker: this.broker };
+    if (this.broker.requestAuthorization !== undefined || this.broker.quotas !== undefined) return this.dispatchSecured(reg, request, ctx, frame.length);
     const metrics = this.broker.metrics;
     if (metrics !== undefined) return this.dispatchMeasured(reg, request, ctx, metrics);
     const result = reg.handler.handle(request as never, ctx);
     if (isPromiseLike(result)) return Promise.resolve(result).then((res) => respond(reg, apiVersion, correlationId, res));
     return respond(reg, apiVersion, correlationId, result);
+  }
+
+  /**
+   * dispatch() with an authorizer or client quotas: the request is authorized per resource before its
+   * handler runs (denied parts answered with Kafka's errors), and recorded against its quotas after (the
+   * throttle time goes in the response, and the connection is muted for it).
+   */
+  private dispatchSecured(reg: RegisteredApi, request: unknown, ctx: RequestContext, requestBytes: number): DispatchResult | Promise<DispatchResult> {
+    const { apiKey, apiVersion, correlationId } = ctx;
+    const outcome = this.broker.requestAuthorization?.check(apiKey, request, ctx);
+    const metrics = this.broker.metrics;
+    const start = metrics?.requestStart(apiKey, reg.api.name);
+    const t0 = process.hrtime.bigint();
+    const finish = (res: unknown, handled: boolean): DispatchResult => {
+      let out = res;
+      if (handled && outcome !== undefined && 'complete' in outcome) out = outcome.complete(res);
+      const quotas = this.broker.quotas;
+      if (quotas !== undefined && out !== NO_RESPONSE) {
+        const throttleMs = quotas.record(ctx, requestBytes, out instanceof SplicedResponse ? out.body : out, Number(process.hrtime.bigint() - t0));
+        if (throttleMs > 0) {
+          setThrottleTime(out instanceof SplicedResponse ? out.body : out, throttleMs);
+          ctx.connection.muteFor(throttleMs);
+        }
+      }
+      const frameOut = respond(reg, apiVersion, correlationId, out);
+      if (start !== undefined) metrics!.requestDone(apiKey, start);
+      return frameOut;
+    };
+    if (outcome !== undefined && 'response' in outcome) return finish(outcome.response, false);
+    let result: unknown;
+    try {
+      result = reg.handler.handle((outcome === undefined ? request : outcome.request) as never, ctx);
+    } catch (e) {
+      if (start !== undefined) metrics!.requestDone(apiKey, start);
+      throw e;
+    }
+    if (isPromiseLike(result))
+      return Promise.resolve(result).then(
+        (res) => finish(res, true),
+        (e: unknown) => {
+          if (start !== undefined) metrics!.requestDone(apiKey, start);
+          throw e;
+        },
+      );
+    return finish(result, true);
   }
 
   /** dispatch() with RequestsPerSec / TotalTimeMs (host-node/metrics): decoded request → response encoded. */
@@ -103,6 +157,13 @@ function respond(reg: RegisteredApi, version: number, correlationId: number, res
   if (res === NO_RESPONSE) return null;
   if (res instanceof SplicedResponse) return encodeSplicedResponseFrame(reg.api, version, correlationId, res);
   return encodeResponseFrameFor(reg.api, version, correlationId, res);
+}
+
+/** Puts a throttle time in a response body that has the field (Kafka keeps the larger of the two). */
+function setThrottleTime(body: unknown, ms: number): void {
+  if (typeof body !== 'object' || body === null) return;
+  const b = body as { throttleTimeMs?: number };
+  b.throttleTimeMs = Math.max(b.throttleTimeMs ?? 0, Math.min(Math.ceil(ms), 2 ** 31 - 1));
 }
 
 function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
