@@ -24,6 +24,7 @@ import { brokerMetricsSource, type ControllerStatsView } from './server/metrics-
 import type { TopicMetadataSource } from './topics/metadata.js';
 import { TopicRegistry } from './topics/topic-registry.js';
 import { attachGroupCoordinator } from './server/group-services.js';
+import { createRequestAuthorization } from './server/authorization/index.js';
 import { createLogger, type Logger } from './util/log.js';
 import type { BrokerMetrics, MetricsServer } from './metrics/index.js';
 import { newCore } from '../bindings/node-loader.js';
@@ -135,6 +136,7 @@ async function startWithMetadata(options: StartBrokerOptions, config: BrokerConf
   // cluster, follows the replica manager's leadership of its partitions.
   attachGroupCoordinator(context, { core });
   const metricsModule = await attachMetrics(context, topicRegistry, member);
+  attachRequestAuthorization(context);
   const frameArena = createFrameArena(storageCore);
   const started = await startListeners(context, options.onConnection, metricsModule, frameArena);
 
@@ -231,6 +233,11 @@ function createContext({ config, clusterId, handlers, topicRegistry, core, log, 
     quotas: undefined,
     ...(cluster ? { elections: cluster.elections, reassignments: cluster.reassignments } : {}),
   };
+}
+
+/** With an authorizer (authorizer.class.name), every request is authorized per resource before its handler runs. */
+function attachRequestAuthorization(context: BrokerContext): void {
+  if (context.authorizer !== undefined) context.requestAuthorization = createRequestAuthorization(context.authorizer);
 }
 
 /** A replica manager over the broker's topic registry (partition states come from the caller). */

@@ -4,7 +4,7 @@ import { ApiKey } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { KafkaTestClient } from '../helpers/broker.js';
 import { startDataBroker, type DataBroker } from '../helpers/data-broker.js';
-import { GROUP_OPERATIONS } from '../../host-node/server/handlers/describe-groups.js';
+import { GROUP_OPERATIONS } from '../../host-node/server/authorized-operations.js';
 import { assignment, subscription } from './helpers.js';
 
 let b: DataBroker;

@@ -1,18 +1,15 @@
 // DescribeGroups (api key 15), v0-5: state, protocol and members of each group. Member metadata and
 // assignments (and the protocol name) only in the Stable state, as Kafka. An unknown group is reported as
-// state Dead with no error. v3+ authorized operations (no authorizer: READ, DESCRIBE, DELETE); v4+ member
-// group.instance.id.
+// state Dead with no error. v3+ authorized operations of each group answered without error (the principal's,
+// authorized-operations.ts; no authorizer: READ, DESCRIBE, DELETE); v4+ member group.instance.id.
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import { coordinatorOf } from '../group-services.js';
-import { OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
+import { groupAuthorizedOperations, OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 import type { ApiHandler } from '../registry.js';
 import { DescribeGroupsApi } from '../../../protocol/generated/describe-groups.js';
 
-/** AclOperation bits a group supports: READ (3), DELETE (6), DESCRIBE (8). */
-export const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
-
-export const describeGroupsHandler: ApiHandler<typeof ApiKey.DescribeGroups, 'groupCoordinator'> = {
+export const describeGroupsHandler: ApiHandler<typeof ApiKey.DescribeGroups, 'groupCoordinator' | 'authorizer'> = {
   api: DescribeGroupsApi,
   handle(request, ctx) {
     const v = ctx.apiVersion;
@@ -30,7 +27,8 @@ export const describeGroupsHandler: ApiHandler<typeof ApiKey.DescribeGroups, 'gr
           protocolType: d.protocolType,
           protocolData: d.protocolData,
           members: d.members.map((m) => ({ ...m, groupInstanceId: v >= 4 ? m.groupInstanceId : null })),
-          authorizedOperations: v >= 3 ? (request.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED) : OPERATIONS_NOT_REQUESTED,
+          authorizedOperations:
+            v >= 3 && request.includeAuthorizedOperations && d.errorCode === ErrorCode.NONE ? groupAuthorizedOperations(ctx, groupId) : OPERATIONS_NOT_REQUESTED,
         };
       }),
     };

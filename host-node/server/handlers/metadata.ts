@@ -6,8 +6,9 @@
 // Version notes:
 // - v0: an empty topic list means "all topics"; v1+: null means all, empty means none.
 // - v10+: topics may be named by id (name null); an unknown id → UNKNOWN_TOPIC_ID with a null name (v12+).
-// - v8-10 cluster / v8+ topic authorized operations: with no authorizer every supported operation is allowed,
-//   so when asked we return the bit set of those operations (as Kafka does); otherwise INT32_MIN.
+// - v8-10 cluster / v8+ topic authorized operations, when asked: the operations the principal may do
+//   (authorized-operations.ts: from the authorizer, or all supported ones without one); otherwise INT32_MIN.
+// With an authorizer, which topics a principal may see is decided before this handler runs (server/authorization/).
 
 import type { MetadataResponseMetadataResponseTopicInput } from '../../../protocol/generated/index.js';
 import { ApiKey } from '../../../protocol/generated/api.js';
@@ -16,10 +17,10 @@ import type { ApiHandler } from '../registry.js';
 import type { RequestContext } from '../context.js';
 import type { TopicMetadata } from '../../topics/metadata.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../authorized-operations.js';
+import { clusterAuthorizedOperations, OPERATIONS_NOT_REQUESTED, topicAuthorizedOperations } from '../authorized-operations.js';
 import { MetadataApi } from '../../../protocol/generated/metadata.js';
 
-function topicEntry(t: TopicMetadata, ctx: RequestContext<never>, includeOps: boolean): MetadataResponseMetadataResponseTopicInput {
+function topicEntry(t: TopicMetadata, ctx: RequestContext<'authorizer'>, includeOps: boolean): MetadataResponseMetadataResponseTopicInput {
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
@@ -34,13 +35,13 @@ function topicEntry(t: TopicMetadata, ctx: RequestContext<never>, includeOps: bo
       isrNodes: [...p.isr],
       offlineReplicas: [...p.offlineReplicas],
     })),
-    topicAuthorizedOperations: includeOps && ctx.apiVersion >= 8 ? TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+    topicAuthorizedOperations: includeOps && ctx.apiVersion >= 8 ? topicAuthorizedOperations(ctx, t.name) : OPERATIONS_NOT_REQUESTED,
   };
 }
 
 type TopicEntry = MetadataResponseMetadataResponseTopicInput;
 
-export const metadataHandler: ApiHandler<typeof ApiKey.Metadata, 'metadata' | 'clusterId' | 'clusterView'> = {
+export const metadataHandler: ApiHandler<typeof ApiKey.Metadata, 'metadata' | 'clusterId' | 'clusterView' | 'authorizer'> = {
   api: MetadataApi,
   handle(request, ctx) {
     const b = ctx.broker;
@@ -84,7 +85,7 @@ export const metadataHandler: ApiHandler<typeof ApiKey.Metadata, 'metadata' | 'c
       clusterId: b.clusterId,
       controllerId: b.clusterView.controllerId(),
       topics: resolved,
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations && v >= 8 && v <= 10 ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations && v >= 8 && v <= 10 ? clusterAuthorizedOperations(ctx) : OPERATIONS_NOT_REQUESTED,
     });
     return async ? Promise.all(topics).then(response) : response(topics as TopicEntry[]);
   },
