@@ -34,6 +34,7 @@ import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 import type { RivuletCore } from '../bindings/core.js';
 import { ReplicaManager } from './replication/replica-manager.js';
 import { InMemorySecurityStore } from './security/security-store.js';
+import { StandardAuthorizer, parseSuperUsers } from './security/standard-authorizer.js';
 import { registryLogSource } from './replication/registry-logs.js';
 import type { ConnectToLeader, IsrStore, ReplicationConfig } from './replication/types.js';
 
@@ -209,6 +210,15 @@ interface ContextParts {
 
 /** The broker context the handlers are served from; the group coordinator and the metrics are attached after. */
 function createContext({ config, clusterId, handlers, topicRegistry, core, log, advertised, metadata, cluster }: ContextParts): BrokerContext {
+  const securityStore = new InMemorySecurityStore();
+  // authorizer.class.name is validated at load: non-empty means the built-in ACL authorizer.
+  const authorizer =
+    config.get('authorizer.class.name') === ''
+      ? undefined
+      : new StandardAuthorizer(securityStore, {
+          superUsers: parseSuperUsers(config.get('super.users')),
+          allowEveryoneIfNoAclFound: config.get('allow.everyone.if.no.acl.found'),
+        });
   return {
     nodeId: config.nodeId,
     clusterId,
@@ -227,8 +237,8 @@ function createContext({ config, clusterId, handlers, topicRegistry, core, log, 
     groupCoordinator: undefined,
     metrics: undefined,
     replicaManager: undefined,
-    securityStore: new InMemorySecurityStore(),
-    authorizer: undefined,
+    securityStore,
+    authorizer,
     requestAuthorization: undefined,
     quotas: undefined,
     ...(cluster ? { elections: cluster.elections, reassignments: cluster.reassignments } : {}),

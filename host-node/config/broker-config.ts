@@ -13,6 +13,7 @@ import { MESSAGE_FORMAT_CONFIG_DEFS } from './message-format-defs.js';
 import { CLUSTER_CONFIG_DEFS, checkClusterConfig } from './cluster-defs.js';
 import { GROUP_CONFIG_DEFS } from './group-defs.js';
 import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
+import { AUTHORIZER_CONFIG_DEFS } from './authorizer-defs.js';
 import { SSL_CONFIG_DEFS, SSL_KEYS, checkListenerProtocols, parseProtocolMap, type SecurityProtocol, type SslConfigKey } from './ssl-defs.js';
 import {
   ConfigError,
@@ -179,6 +180,9 @@ export const BROKER_CONFIG_DEFS = {
 
   // ---- security: listener.security.protocol.map, ssl.* ------------------------------------
   ...SSL_CONFIG_DEFS,
+
+  // ---- authorization: authorizer.class.name, super.users, allow.everyone.if.no.acl.found -----
+  ...AUTHORIZER_CONFIG_DEFS,
 
   // ---- Prometheus endpoint: metrics.* (Rivulet additions) ------------------------------------
   ...METRICS_CONFIG_DEFS,
