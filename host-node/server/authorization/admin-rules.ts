@@ -212,12 +212,13 @@ export const authorizeIncrementalAlterConfigs: AuthorizationRule<typeof ApiKey.I
 
 const CLUSTER_MESSAGE = MESSAGE[CLUSTER_DENIED]!;
 
-export const authorizeElectLeaders: AuthorizationRule<typeof ApiKey.ElectLeaders> = (request, az) =>
+export const authorizeElectLeaders: AuthorizationRule<typeof ApiKey.ElectLeaders> = (request, az, ctx) =>
   az.cluster(AclOperation.ALTER)
     ? undefined
     : deny(ApiKey.ElectLeaders, {
         throttleTimeMs: 0,
-        errorCode: CLUSTER_DENIED,
+        // v0 has no top-level error: its partitions carry it.
+        errorCode: ctx.apiVersion >= 1 ? CLUSTER_DENIED : ErrorCode.NONE,
         replicaElectionResults: (request.topicPartitions ?? []).map((t) => ({
           topic: t.topic,
           partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode: CLUSTER_DENIED, errorMessage: CLUSTER_MESSAGE })),
