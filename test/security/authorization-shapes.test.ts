@@ -3,7 +3,7 @@
 // Also the rules of the APIs whose handlers are not registered yet (ACLs, SCRAM credentials, client quotas),
 // and the fast path: an allowed request is passed on as it is, with nothing to complete.
 import { describe, expect, it } from 'vitest';
-import { ApiKey, apis } from '../../protocol/generated/index.js';
+import { ApiKey, apis, type ApiDescriptor } from '../../protocol/generated/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { encodeResponseFrameFor, decodeResponseFrameFor } from '../../protocol/api-frame.js';
 import { ZERO_UUID } from '../../protocol/wire/uuid.js';
@@ -101,7 +101,7 @@ describe('authorization answers', () => {
   const authz = createRequestAuthorization(fakeAuthorizer());
   for (const [key, request] of Object.entries(REQUESTS)) {
     const apiKey = Number(key) as ApiKey;
-    const api = apis[apiKey];
+    const api = apis[apiKey] as unknown as ApiDescriptor;
     it(`${api.name}: denied, the answer encodes at every version with an authorization error`, () => {
       const [lo, hi] = api.validVersions;
       for (let v = lo; v <= hi; v++) {
