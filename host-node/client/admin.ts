@@ -1,6 +1,6 @@
 // Admin operations: topics (create, delete, list, describe, add partitions), configs (describe, alter,
-// incremental alter), records (delete up to an offset), offsets (ListOffsets), leader elections and
-// partition reassignments. Each method throws a KafkaProtocolError (name + code + the broker's message) for
+// incremental alter), records (delete up to an offset), offsets (ListOffsets), leader elections,
+// partition reassignments and ACLs (create, describe, delete). Each method throws a KafkaProtocolError (name + code + the broker's message) for
 // the first resource that failed — except electLeaders and alterPartitionReassignments, whose per-partition
 // outcomes are returned (tools report every partition).
 import { ApiKey } from '../../protocol/generated/index.js';
@@ -8,6 +8,7 @@ import { ZERO_UUID } from '../../protocol/wire/uuid.js';
 import { Cluster, type ClusterOptions, type TopicInfo, type BrokerInfo } from './cluster.js';
 import type { TopicPartition } from './consumer.js';
 import { KafkaClientError, KafkaProtocolError, throwIfError } from '../../client/errors.js';
+import type { AclBinding, AclBindingFilter } from '../security/acl.js';
 
 /** ConfigResource types (Kafka's ConfigResource.Type ids). */
 export const ConfigResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
@@ -279,6 +280,55 @@ export class Admin {
     );
   }
 
+  /**
+   * Adds ACLs (CreateAcls). Throws for the first one the broker refused (SECURITY_DISABLED when it runs
+   * without an authorizer, INVALID_REQUEST for an ACL Kafka would not store). ACL requests all go to the
+   * controller, so a tool that changes and then lists ACLs reads its own writes.
+   */
+  async createAcls(bindings: readonly AclBinding[]): Promise<void> {
+    if (bindings.length === 0) return;
+    const conn = await this.cluster.controllerConnection();
+    const res = await conn.send(ApiKey.CreateAcls, {
+      creations: bindings.map((b) => ({
+        resourceType: b.pattern.resourceType,
+        resourceName: b.pattern.name,
+        resourcePatternType: b.pattern.patternType,
+        principal: b.entry.principal,
+        host: b.entry.host,
+        operation: b.entry.operation,
+        permissionType: b.entry.permissionType,
+      })),
+    });
+    res.results.forEach((r, i) => throwIfError(r.errorCode, `create ACL ${i + 1} of ${bindings.length}`, r.errorMessage));
+  }
+
+  /** The ACLs matching `filter` (DescribeAcls). */
+  async describeAcls(filter: AclBindingFilter): Promise<AclBinding[]> {
+    const conn = await this.cluster.controllerConnection();
+    const res = await conn.send(ApiKey.DescribeAcls, aclFilterToWire(filter));
+    throwIfError(res.errorCode, 'describe ACLs', res.errorMessage);
+    return res.resources.flatMap((r) =>
+      r.acls.map((a) => ({
+        pattern: { resourceType: r.resourceType, name: r.resourceName, patternType: r.patternType } as AclBinding['pattern'],
+        entry: { principal: a.principal, host: a.host, operation: a.operation, permissionType: a.permissionType } as AclBinding['entry'],
+      })),
+    );
+  }
+
+  /** Removes the ACLs each filter matches (DeleteAcls); returns, per filter, the ACLs it removed. */
+  async deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclBinding[][]> {
+    if (filters.length === 0) return [];
+    const conn = await this.cluster.controllerConnection();
+    const res = await conn.send(ApiKey.DeleteAcls, { filters: filters.map(aclFilterToWire) });
+    return res.filterResults.map((f, i) => {
+      throwIfError(f.errorCode, `delete ACLs (filter ${i + 1} of ${filters.length})`, f.errorMessage);
+      return f.matchingAcls.map((a) => ({
+        pattern: { resourceType: a.resourceType, name: a.resourceName, patternType: a.patternType } as AclBinding['pattern'],
+        entry: { principal: a.principal, host: a.host, operation: a.operation, permissionType: a.permissionType } as AclBinding['entry'],
+      }));
+    });
+  }
+
   /** Broker configs go to that broker; topic configs to any broker (the controller when known). */
   private async connectionForConfig(resources: ConfigResource[]) {
     const broker = resources.find((r) => r.type === ConfigResourceType.BROKER && r.name !== '');
@@ -366,6 +416,19 @@ function groupPartitions(partitions: readonly TopicPartition[]): Array<{ topic: 
   const byTopic = new Map<string, number[]>();
   for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
   return [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps }));
+}
+
+/** DescribeAcls / DeleteAcls filter fields. */
+function aclFilterToWire(f: AclBindingFilter) {
+  return {
+    resourceTypeFilter: f.resourceType,
+    resourceNameFilter: f.name,
+    patternTypeFilter: f.patternType,
+    principalFilter: f.principal,
+    hostFilter: f.host,
+    operation: f.operation,
+    permissionType: f.permissionType,
+  };
 }
 
 function resourceLabel(type: number): string {

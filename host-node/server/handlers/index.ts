@@ -31,6 +31,9 @@ import { listGroupsHandler } from './list-groups.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { createAclsHandler } from './create-acls.js';
+import { describeAclsHandler } from './describe-acls.js';
+import { deleteAclsHandler } from './delete-acls.js';
 
 export function registerDefaultHandlers(registry: HandlerRegistry): HandlerRegistry {
   registry.register(apiVersionsHandler).register(metadataHandler).register(describeClusterHandler);
@@ -50,5 +53,7 @@ export function registerDefaultHandlers(registry: HandlerRegistry): HandlerRegis
   registry.register(findCoordinatorHandler).register(joinGroupHandler).register(syncGroupHandler).register(heartbeatHandler).register(leaveGroupHandler);
   registry.register(offsetCommitHandler).register(offsetFetchHandler).register(describeGroupsHandler).register(listGroupsHandler);
   registry.register(deleteGroupsHandler).register(offsetDeleteHandler);
+  // ACLs (create-acls.ts, describe-acls.ts, delete-acls.ts; the authorizer in host-node/security/).
+  registry.register(createAclsHandler).register(describeAclsHandler).register(deleteAclsHandler);
   return registry;
 }
