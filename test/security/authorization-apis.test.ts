@@ -439,6 +439,22 @@ describe('cluster APIs and producer ids', () => {
     expect((await c.request(ApiKey.ListPartitionReassignments, 0, { timeoutMs: 1000, topics: null })).errorCode).toBe(C_DENIED);
   });
 
+  it('CreateAcls and DeleteAcls need ALTER on the cluster, DescribeAcls DESCRIBE', async () => {
+    const c = await client(userPrincipal('nobody'));
+    const binding = { resourceType: RT.TOPIC, resourceName: 'x', resourcePatternType: PatternType.LITERAL, principal: 'User:nobody', host: '*', operation: Op.ALL, permissionType: AclPermissionType.ALLOW };
+    const created = await c.request(ApiKey.CreateAcls, 3, { creations: [binding] });
+    expect(created.results.map((r) => r.errorCode)).toEqual([C_DENIED]);
+    expect(broker.context.authorizer!.describeAcls({ resourceType: RT.TOPIC, name: 'x', patternType: PatternType.ANY, principal: null, host: null, operation: Op.ANY, permissionType: AclPermissionType.ANY })).toEqual([]);
+    const filter = { resourceTypeFilter: RT.ANY, resourceNameFilter: null, patternTypeFilter: PatternType.ANY, principalFilter: null, hostFilter: null, operation: Op.ANY, permissionType: AclPermissionType.ANY };
+    const described = await c.request(ApiKey.DescribeAcls, 3, filter);
+    expect(described).toMatchObject({ errorCode: C_DENIED, resources: [] });
+    const before = broker.context.authorizer!.describeAcls({ ...filter, resourceType: RT.ANY, name: null, patternType: PatternType.ANY, principal: null, host: null }).length;
+    expect(before).toBeGreaterThan(0);
+    const deleted = await c.request(ApiKey.DeleteAcls, 3, { filters: [filter] });
+    expect(deleted.filterResults.map((r) => r.errorCode)).toEqual([C_DENIED]);
+    expect(broker.context.authorizer!.describeAcls({ ...filter, resourceType: RT.ANY, name: null, patternType: PatternType.ANY, principal: null, host: null }).length).toBe(before);
+  });
+
   it('InitProducerId: IDEMPOTENT_WRITE on the cluster or WRITE on any topic; a transactional id needs WRITE on it', async () => {
     const nobody = await client(userPrincipal('nobody'));
     expect(await nobody.request(ApiKey.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 1000 })).toMatchObject({ errorCode: C_DENIED, producerId: -1n });
