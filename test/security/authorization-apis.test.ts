@@ -121,8 +121,11 @@ describe('Produce', () => {
     createTopic('p-txn');
     await allow(acl(RT.TOPIC, 'p-txn', Op.WRITE));
     const c = await client();
-    const r = await c.request(ApiKey.Produce, 9, { transactionalId: 'tx-1', acks: -1, timeoutMs: 5000, topicData: [{ name: 'p-txn', partitionData: [{ index: 0, records: records() }] }] });
-    expect(r.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    const txnRecords = encodeBatch({ producerId: 7n, producerEpoch: 0, baseSequence: 0, transactional: true, records: [{ key: 'k', value: 'v', timestamp: 1_700_000_000_000 }] });
+    for (const transactionalId of ['tx-1', null]) {
+      const r = await c.request(ApiKey.Produce, 9, { transactionalId, acks: -1, timeoutMs: 5000, topicData: [{ name: 'p-txn', partitionData: [{ index: 0, records: txnRecords }] }] });
+      expect(r.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
     expect(logEnd('p-txn')).toBe(0);
   });
 

@@ -40,7 +40,8 @@ export const authorizeProduce: AuthorizationRule<typeof ApiKey.Produce> = (reque
       responses: request.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => produceError(p.index, errorCode)) })),
     });
   };
-  if ((request.transactionalId !== null || hasTransactionalRecords(request)) && (request.transactionalId === null || !az.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)))
+  // Transactional records need WRITE on the request's transactional id (none named: refused the same way).
+  if (hasTransactionalRecords(request) && (request.transactionalId === null || !az.allowed(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)))
     return refuse(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   const denied = az.denied(AclOperation.WRITE, ResourceType.TOPIC, request.topicData, topicName);
   if (denied === null) return undefined;
