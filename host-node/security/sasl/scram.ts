@@ -97,6 +97,8 @@ class ScramSaslServer implements SaslServer {
     // twice (its own, then the server's, which starts with it), and Kafka accepts that.
     if (!nonce.endsWith(this.nonce)) throw genericFailure(this.mechanism);
     const proof = Buffer.from(proofB64, 'base64');
+    // Strict base64 (as Java's decoder is): Node's decoder accepts missing or extra padding.
+    if (proof.toString('base64') !== proofB64) throw genericFailure(this.mechanism);
     const credential = this.credential;
     if (this.doomed || credential === undefined || proof.length !== credential.storedKey.length) throw genericFailure(this.mechanism);
 
