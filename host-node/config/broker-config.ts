@@ -13,6 +13,7 @@ import { MESSAGE_FORMAT_CONFIG_DEFS } from './message-format-defs.js';
 import { CLUSTER_CONFIG_DEFS, checkClusterConfig } from './cluster-defs.js';
 import { GROUP_CONFIG_DEFS } from './group-defs.js';
 import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
+import { OAUTHBEARER_CONFIG_DEFS } from './oauthbearer-defs.js';
 import { SSL_CONFIG_DEFS, SSL_KEYS, checkListenerProtocols, parseProtocolMap, type SecurityProtocol, type SslConfigKey } from './ssl-defs.js';
 import {
   ConfigError,
@@ -179,6 +180,9 @@ export const BROKER_CONFIG_DEFS = {
 
   // ---- security: listener.security.protocol.map, ssl.* ------------------------------------
   ...SSL_CONFIG_DEFS,
+
+  // ---- SASL/OAUTHBEARER: sasl.oauthbearer.* (KIP-768), sasl.server.callback.handler.class ----------
+  ...OAUTHBEARER_CONFIG_DEFS,
 
   // ---- Prometheus endpoint: metrics.* (Rivulet additions) ------------------------------------
   ...METRICS_CONFIG_DEFS,
