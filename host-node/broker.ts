@@ -4,7 +4,8 @@
 import { hostname } from 'node:os';
 import { BrokerConfig, type BrokerConfigSources } from './config/index.js';
 import { formatEndpoint, type Endpoint } from './config/listeners.js';
-import { TcpListener } from './network/tcp-listener.js';
+import { TcpListener, type TcpListenerOptions } from './network/tcp-listener.js';
+import { saslGateFor, saslListenerSettings } from './server/sasl-gate.js';
 import { sslServerOptions } from './network/ssl-factory.js';
 import { POOL_MAX_BYTES } from './network/frame-decoder.js';
 import { LinearFrameArena } from '../storage/linear-frame-arena.js';
@@ -310,7 +311,7 @@ async function startListeners(
           name: ep.name,
           host: ep.host,
           port: ep.port,
-          tls: config.securityProtocol(ep.name) === 'SSL' ? sslServerOptions(ep.name, config.sslConfig(ep.name)) : undefined,
+          ...listenerSecurity(context, ep.name),
           limits,
           dispatcher,
           log: log.child('network'),
@@ -333,6 +334,19 @@ async function startListeners(
     throw e;
   }
   return { listeners, wsListener, metricsServer };
+}
+
+/**
+ * A listener's security: its protocol, TLS for SSL and SASL_SSL, and the SASL gate of SASL_PLAINTEXT and
+ * SASL_SSL connections (a SASL listener that cannot serve any enabled mechanism refuses the start-up).
+ */
+function listenerSecurity(context: BrokerContext, name: string): Pick<TcpListenerOptions, 'securityProtocol' | 'tls' | 'gateFor'> {
+  const { config } = context;
+  const securityProtocol = config.securityProtocol(name);
+  const tls = securityProtocol === 'SSL' || securityProtocol === 'SASL_SSL' ? sslServerOptions(name, config.sslConfig(name)) : undefined;
+  const sasl = securityProtocol === 'SASL_PLAINTEXT' || securityProtocol === 'SASL_SSL';
+  const gateFor = sasl ? saslGateFor(saslListenerSettings(config, context.securityStore, name, context.log.child('sasl'))) : undefined;
+  return { securityProtocol, tls, gateFor };
 }
 
 /** What every connection of a Kafka or WebSocket listener is held to. */
