@@ -16,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VALIDATOR_CALLBACK_HANDLER } from '../../host-node/config/oauthbearer-defs.js';
 import { principalToString } from '../../host-node/security/principal.js';
 import { createLogger } from '../../host-node/util/log.js';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { KafkaTestClient, startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { ApiKey } from '../../protocol/generated/api.js';
+import { ErrorCode } from '../../protocol/errors.js';
 
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const ISSUER = 'https://idp.test';
@@ -239,4 +241,48 @@ describe("kcat against Kafka's unsecured validator", () => {
     expect(r.stderr).toContain('SASL authentication error: {"status":"invalid_token"}');
     expect(principals('SASL_PLAINTEXT').join()).not.toContain('mallory');
   }, 30_000);
+});
+
+describe('the exchange on the wire (SaslHandshake v1, SaslAuthenticate v2)', () => {
+  const authenticate = async (c: KafkaTestClient, token: string) => {
+    const hs = await c.request(ApiKey.SaslHandshake, 1, { mechanism: 'OAUTHBEARER' });
+    expect(hs.errorCode).toBe(0);
+    return c.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from(`n,,\x01auth=Bearer ${token}\x01\x01`) });
+  };
+  const served = async (c: KafkaTestClient) => expect((await c.request(ApiKey.Metadata, 1, { topics: null })).brokers.length).toBe(1);
+
+  it('a refused token gets the JSON challenge, then SASL_AUTHENTICATION_FAILED with it after ^A, and nothing is served', async () => {
+    const c = await KafkaTestClient.connect(signedPort);
+    const r = await authenticate(c, await jwt('raw-late', { expiresInS: -60 }));
+    expect([r.errorCode, Buffer.from(r.authBytes).toString()]).toEqual([0, '{"status":"invalid_token"}']);
+    const fin = await c.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from([1]) });
+    expect([fin.errorCode, fin.errorMessage]).toEqual([ErrorCode.SASL_AUTHENTICATION_FAILED, '{"status":"invalid_token"}']);
+    if (!c.raw.closed) c.send(ApiKey.Metadata, 1, { topics: null });
+    await expect(c.raw.next(3000)).rejects.toThrow(/closed/);
+  });
+
+  it("the session lasts until the token's exp; re-authentication needs the same subject; an expired session is closed", async () => {
+    const c = await KafkaTestClient.connect(signedPort);
+    const r = await authenticate(c, await jwt('raw-carol', { expiresInS: 3 }));
+    expect(r.errorCode).toBe(0);
+    expect(Number(r.sessionLifetimeMs)).toBeGreaterThan(1000);
+    expect(Number(r.sessionLifetimeMs)).toBeLessThanOrEqual(3000);
+    await served(c);
+    expect(principals('SASL_PLAINTEXT')).toContain('User:raw-carol/OAUTHBEARER');
+    // Re-authenticating as the same subject with a fresh token is accepted and extends the session.
+    const again = await authenticate(c, await jwt('raw-carol', { expiresInS: 2 }));
+    expect(again.errorCode).toBe(0);
+    expect(Number(again.sessionLifetimeMs)).toBeLessThanOrEqual(2000);
+    await served(c);
+    // Past exp, the next request closes the connection.
+    await new Promise((res) => setTimeout(res, 2100));
+    c.send(ApiKey.Metadata, 1, { topics: null });
+    await expect(c.raw.next(3000)).rejects.toThrow(/closed/);
+
+    const d = await KafkaTestClient.connect(signedPort);
+    expect((await authenticate(d, await jwt('raw-dave'))).errorCode).toBe(0);
+    const other = await authenticate(d, await jwt('raw-eve'));
+    expect(other.errorCode).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
+    d.close();
+  }, 20_000);
 });
