@@ -19,6 +19,7 @@ import { createLogger } from '../../host-node/util/log.js';
 import { KafkaTestClient, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { mulberry32 } from '../helpers/seeded-random.js';
 
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const ISSUER = 'https://idp.test';
@@ -285,4 +286,55 @@ describe('the exchange on the wire (SaslHandshake v1, SaslAuthenticate v2)', () 
     expect(other.errorCode).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
     d.close();
   }, 20_000);
+});
+
+describe('fuzzed OAUTHBEARER messages on the wire', () => {
+  it('mutated initial responses get the challenge or SASL_AUTHENTICATION_FAILED, serve nothing, and the broker keeps serving', async () => {
+    const seed = Number(process.env.RIVULET_SEED ?? Date.now() % 2 ** 31);
+    console.log(`oauthbearer wire fuzz seed ${seed} (RIVULET_SEED=${seed} replays it)`);
+    const rnd = mulberry32(seed);
+    const good = await jwt('fuzz-ok');
+    const base = Buffer.from(`n,,\x01auth=Bearer ${good}\x01\x01`);
+    const trial = async (i: number, bytes: Buffer): Promise<void> => {
+      const c = await KafkaTestClient.connect(signedPort);
+      try {
+        expect((await c.request(ApiKey.SaslHandshake, 1, { mechanism: 'OAUTHBEARER' })).errorCode).toBe(0);
+        const r = await c.request(ApiKey.SaslAuthenticate, 2, { authBytes: bytes });
+        if (r.errorCode === 0 && r.authBytes.length === 0) {
+          // Only an intact token may authenticate.
+          expect(bytes.includes(Buffer.from(good)), `seed ${seed} trial ${i}`).toBe(true);
+          return;
+        }
+        if (r.errorCode === 0) {
+          expect(JSON.parse(Buffer.from(r.authBytes).toString()), `seed ${seed} trial ${i}`).toEqual({ status: 'invalid_token' });
+          const fin = await c.request(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from([1]) });
+          expect(fin.errorCode).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
+        } else expect(r.errorCode, `seed ${seed} trial ${i}`).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
+        if (!c.raw.closed) c.send(ApiKey.Metadata, 1, { topics: null });
+        await expect(c.raw.next(3000)).rejects.toThrow(/closed/);
+      } finally {
+        c.close();
+      }
+    };
+    const inputs = Array.from({ length: 120 }, () => {
+      const m = Buffer.from(base);
+      switch (Math.floor(rnd() * 4)) {
+        case 0:
+          for (let j = 0, n = 1 + Math.floor(rnd() * 3); j < n; j++) m[Math.floor(rnd() * m.length)] = Math.floor(rnd() * 256);
+          return m;
+        case 1:
+          return m.subarray(0, Math.floor(rnd() * m.length));
+        case 2:
+          return Buffer.from(Array.from({ length: Math.floor(rnd() * 400) }, () => Math.floor(rnd() * 256)));
+        default:
+          return Buffer.concat([m, Buffer.alloc(Math.floor(rnd() * 70_000), 0x41)]);
+      }
+    });
+    for (let i = 0; i < inputs.length; i += 12) await Promise.all(inputs.slice(i, i + 12).map((b, j) => trial(i + j, b)));
+    const c = await KafkaTestClient.connect(signedPort);
+    expect((await c.request(ApiKey.SaslHandshake, 1, { mechanism: 'OAUTHBEARER' })).errorCode).toBe(0);
+    expect((await c.request(ApiKey.SaslAuthenticate, 2, { authBytes: base })).errorCode).toBe(0);
+    expect((await c.request(ApiKey.Metadata, 1, { topics: null })).brokers.length).toBe(1);
+    c.close();
+  }, 50_000);
 });

@@ -217,6 +217,39 @@ describe('signed JWTs against a JWKS over HTTP', () => {
     await expectRefused(bad, initial(await signed({ signer: otherKey })));
   });
 
+  it('a rotated key set is fetched again once sasl.oauthbearer.jwks.endpoint.refresh.ms has passed', async () => {
+    const next = await generateKeyPair('ES256');
+    const nextJwk = { ...(await exportJWK(next.publicKey)), kid: 'k2', alg: 'ES256' };
+    let served: JWK[] = [jwk];
+    const rotating = createServer((_req, res) => res.end(JSON.stringify({ keys: served })));
+    await new Promise<void>((r) => rotating.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(rotating.address() as { port: number }).port}/jwks`;
+      const validator = createTokenValidator(settings({ jwksEndpointUrl: url, jwksRefreshMs: 150 }), now);
+      const k2Token = await new SignJWT({ sub: 'rotated', iat: NOW_S, exp: NOW_S + 60, iss: ISSUER, aud: AUDIENCE }).setProtectedHeader({ alg: 'ES256', kid: 'k2' }).sign(next.privateKey);
+      expect((await new OAuthBearerSaslServer(validator).evaluate(initial(await signed()))).complete).toBe(true);
+      served = [nextJwk];
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await new OAuthBearerSaslServer(validator).evaluate(initial(k2Token))).principal?.name).toBe('rotated');
+      // The retired key no longer verifies.
+      await expectRefused(new OAuthBearerSaslServer(validator), initial(await signed()));
+    } finally {
+      await new Promise<void>((r) => rotating.close(() => r()));
+    }
+  });
+
+  it('a JWKS file is read again once the refresh interval has passed', async () => {
+    const path = join(dir, 'rotating.json');
+    writeFileSync(path, JSON.stringify({ keys: [jwk] }));
+    let clock = NOW_S * 1000;
+    const validator = createTokenValidator(settings({ jwksEndpointUrl: pathToFileURL(path).href, jwksRefreshMs: 60_000 }), () => clock);
+    expect((await new OAuthBearerSaslServer(validator).evaluate(initial(await signed()))).complete).toBe(true);
+    writeFileSync(path, JSON.stringify({ keys: [] }));
+    expect((await new OAuthBearerSaslServer(validator).evaluate(initial(await signed()))).complete).toBe(true);
+    clock += 60_000;
+    await expectRefused(new OAuthBearerSaslServer(validator), initial(await signed({ exp: NOW_S + 7200 })));
+  });
+
   it('an unreachable JWKS refuses the token (invalid_token), never accepts it', async () => {
     const validator = createTokenValidator(settings({ jwksEndpointUrl: 'http://127.0.0.1:1/jwks' }), now);
     await expectRefused(new OAuthBearerSaslServer(validator), initial(await signed()));
