@@ -13,7 +13,7 @@ import { MESSAGE_FORMAT_CONFIG_DEFS } from './message-format-defs.js';
 import { CLUSTER_CONFIG_DEFS, checkClusterConfig } from './cluster-defs.js';
 import { GROUP_CONFIG_DEFS } from './group-defs.js';
 import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
-import { OAUTHBEARER_CONFIG_DEFS, OAUTHBEARER_KEYS } from './oauthbearer-defs.js';
+import { OAUTHBEARER_CONFIG_DEFS, OAUTHBEARER_KEYS, oauthBearerListenerSettings, type OAuthBearerListenerSettings } from './oauthbearer-defs.js';
 import { SSL_CONFIG_DEFS, SSL_KEYS, checkListenerProtocols, parseProtocolMap, type SecurityProtocol, type SslConfigKey } from './ssl-defs.js';
 import { SASL_CONFIG_DEFS, SASL_LISTENER_KEYS } from './sasl-defs.js';
 import {
@@ -305,6 +305,19 @@ export class BrokerConfig {
   /** The value of `listener.name.<listener>.<key>` (key may carry a mechanism prefix, e.g. `oauthbearer.sasl.jaas.config`), or undefined when not set. */
   listenerOverride(listenerName: string, key: string): unknown {
     return this.listenerOverrides.get(listenerName.toUpperCase())?.get(key);
+  }
+
+  /**
+   * One listener's OAUTHBEARER settings: each sasl.oauthbearer.* / sasl.server.callback.handler.class key from
+   * listener.name.<name>.oauthbearer.<key>, else listener.name.<name>.<key>, else the broker-wide value.
+   * `jaasOptions` are the options of the listener's OAuthBearerLoginModule JAAS entry.
+   */
+  oauthBearerSettings(listenerName: string, jaasOptions?: ReadonlyMap<string, string>): OAuthBearerListenerSettings {
+    const lookup = (key: string): unknown => {
+      const m = /^listener\.name\.[^.]+\.(.+)$/.exec(key);
+      return m ? this.listenerOverride(listenerName, m[1]!) : (this.values as Record<string, unknown>)[key];
+    };
+    return oauthBearerListenerSettings(listenerName, lookup, jaasOptions);
   }
 
   get logDirs(): string[] {

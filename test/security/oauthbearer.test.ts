@@ -2,7 +2,7 @@
 // keys (a JWKS file and a JWKS served over local HTTP), Kafka's unsecured validator, the JSON error
 // challenge and the ^A that ends a refused exchange, malformed GS2 headers, oversized messages and a seeded
 // fuzz of initial responses (RIVULET_SEED=<n> replays it).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../helpers/seeded-random.js';
-import { oauthBearerListenerSettings, VALIDATOR_CALLBACK_HANDLER, type OAuthBearerListenerSettings } from '../../host-node/config/oauthbearer-defs.js';
+import { UNSECURED_VALIDATOR_CALLBACK_HANDLER, VALIDATOR_CALLBACK_HANDLER, type OAuthBearerListenerSettings } from '../../host-node/config/oauthbearer-defs.js';
 import { SaslAuthenticationError, type SaslStep } from '../../host-node/security/sasl/mechanism.js';
 import { OAuthBearerMechanismFactory, OAuthBearerSaslServer, createTokenValidator } from '../../host-node/security/sasl/oauthbearer.js';
 import { MAX_INITIAL_RESPONSE_BYTES, parseInitialResponse } from '../../host-node/security/sasl/oauthbearer-initial-response.js';
@@ -311,32 +311,46 @@ describe("Kafka's unsecured validator", () => {
 });
 
 describe('settings from the broker config (KIP-768 names, listener overrides)', () => {
-  const lookupOf = (c: BrokerConfig, extra: Record<string, unknown>) => (k: string) => (k in extra ? extra[k] : k.startsWith('listener.name.') ? undefined : c.get(k as never));
-
   it('defaults: the unsecured validator, skew 30 s, sub and scope claims', () => {
-    const s = oauthBearerListenerSettings('SASL_PLAINTEXT', lookupOf(BrokerConfig.load(), {}));
-    expect(s).toMatchObject({ validator: 'unsecured', clockSkewSeconds: 30, subClaimName: 'sub', scopeClaimName: 'scope', jwksRefreshMs: 3600000 });
+    expect(BrokerConfig.load().oauthBearerSettings('SASL_PLAINTEXT')).toMatchObject({
+      validator: 'unsecured',
+      clockSkewSeconds: 30,
+      subClaimName: 'sub',
+      scopeClaimName: 'scope',
+      jwksRefreshMs: 3600000,
+      expectedAudience: null,
+      expectedIssuer: null,
+    });
   });
 
   it('a JWKS URL, or the validator callback handler on the listener, selects the JWKS validator', () => {
     const c = BrokerConfig.load({ sets: { 'sasl.oauthbearer.jwks.endpoint.url': jwksFileUrl, 'sasl.oauthbearer.expected.audience': 'a,b' } });
-    const s = oauthBearerListenerSettings('SASL_SSL', lookupOf(c, {}));
-    expect(s).toMatchObject({ validator: 'jwks', jwksEndpointUrl: jwksFileUrl, expectedAudience: ['a', 'b'] });
-    const byHandler = oauthBearerListenerSettings(
-      'SASL_SSL',
-      lookupOf(BrokerConfig.load(), {
+    expect(c.oauthBearerSettings('SASL_SSL')).toMatchObject({ validator: 'jwks', jwksEndpointUrl: jwksFileUrl, expectedAudience: ['a', 'b'] });
+    const byHandler = BrokerConfig.load({
+      sets: {
         'listener.name.sasl_ssl.oauthbearer.sasl.server.callback.handler.class': VALIDATOR_CALLBACK_HANDLER,
         'listener.name.sasl_ssl.oauthbearer.sasl.oauthbearer.expected.issuer': 'iss-a',
         'listener.name.sasl_ssl.sasl.oauthbearer.expected.issuer': 'iss-b',
-      }),
-    );
-    expect(byHandler).toMatchObject({ validator: 'jwks', expectedIssuer: 'iss-a' });
+        'listener.name.other.sasl.oauthbearer.expected.issuer': 'iss-c',
+      },
+    });
+    expect(byHandler.oauthBearerSettings('SASL_SSL')).toMatchObject({ validator: 'jwks', expectedIssuer: 'iss-a' });
+    expect(byHandler.oauthBearerSettings('OTHER')).toMatchObject({ validator: 'unsecured', expectedIssuer: 'iss-c' });
+    expect(byHandler.oauthBearerSettings('THIRD')).toMatchObject({ validator: 'unsecured', expectedIssuer: null });
+    // An explicit unsecured handler wins over a JWKS URL.
+    const explicit = BrokerConfig.load({
+      sets: { 'sasl.oauthbearer.jwks.endpoint.url': jwksFileUrl, 'listener.name.dev.oauthbearer.sasl.server.callback.handler.class': UNSECURED_VALIDATOR_CALLBACK_HANDLER },
+    });
+    expect(explicit.oauthBearerSettings('DEV').validator).toBe('unsecured');
+    expect(explicit.oauthBearerSettings('SASL_SSL').validator).toBe('jwks');
   });
 
   it('bad values are refused with Kafka-style messages', () => {
     expect(() => BrokerConfig.load({ sets: { 'sasl.oauthbearer.jwks.endpoint.url': 'ftp://x/jwks' } })).toThrow(/sasl.oauthbearer.jwks.endpoint.url/);
     expect(() => BrokerConfig.load({ sets: { 'sasl.server.callback.handler.class': 'com.example.Custom' } })).toThrow(/Only/);
     expect(() => BrokerConfig.load({ sets: { 'sasl.oauthbearer.clock.skew.seconds': -1 } })).toThrow(/at least 0/);
+    expect(() => BrokerConfig.load({ sets: { 'listener.name.x.oauthbearer.sasl.oauthbearer.jwks.endpoint.url': 'nope' } })).toThrow(/listener.name.x.oauthbearer.sasl.oauthbearer.jwks.endpoint.url/);
+    expect(() => BrokerConfig.load({ sets: { 'listener.name.x.oauthbearer.sasl.unknown.key': 'v' } })).toThrow(/Unknown configuration/);
   });
 });
 
@@ -423,5 +437,23 @@ describe('initial response parsing', () => {
         await expect(s.evaluate(new Uint8Array([1]))).rejects.toBeInstanceOf(SaslAuthenticationError);
       }
     }
+  });
+});
+
+describe("the README's OAUTHBEARER example", () => {
+  it('selects the JWKS validator on its listener with the issuer and audience it names', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### OAUTHBEARER'));
+    const props = /```properties\n([\s\S]*?)```/.exec(section)![1]!;
+    const c = BrokerConfig.load({ propertiesText: props });
+    const s = c.oauthBearerSettings('SASL_SSL');
+    expect(s).toMatchObject({
+      validator: 'jwks',
+      jwksEndpointUrl: 'https://idp.example.com/.well-known/jwks.json',
+      expectedIssuer: 'https://idp.example.com',
+      expectedAudience: ['kafka'],
+    });
+    expect(c.saslJaasConfig('SASL_SSL', 'OAUTHBEARER')?.text).toMatch(/OAuthBearerLoginModule required/);
+    expect(c.unknownKeys).toEqual([]);
   });
 });

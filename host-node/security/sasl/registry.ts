@@ -2,8 +2,7 @@
 // entry builds a listener's SaslMechanismFactory from the broker's settings at start-up; a builder that
 // throws (a JAAS configuration missing or malformed) refuses the start-up with its message.
 // To add a mechanism: one entry here.
-import type { BrokerConfig, BrokerConfigKey } from '../../config/broker-config.js';
-import { oauthBearerListenerSettings } from '../../config/oauthbearer-defs.js';
+import type { BrokerConfig } from '../../config/broker-config.js';
 import { ConfigError } from '../../config/types.js';
 import type { Logger } from '../../util/log.js';
 import { parseJaasConfig, PLAIN_LOGIN_MODULE, JaasConfigError, type JaasLoginModule } from '../jaas.js';
@@ -49,11 +48,7 @@ export const SASL_MECHANISMS: ReadonlyMap<string, SaslMechanismBuilder> = new Ma
  */
 function oauthBearerBuilder(deps: SaslMechanismDeps, listenerName: string): SaslMechanismFactory {
   const module = deps.jaas(listenerName, OAUTHBEARER);
-  const lookup = (key: string): unknown => {
-    const m = /^listener\.name\.[^.]+\.(.+)$/.exec(key);
-    return m ? deps.config.listenerOverride(listenerName, m[1]!) : deps.config.get(key as BrokerConfigKey);
-  };
-  const settings = oauthBearerListenerSettings(listenerName, lookup, module?.options ?? new Map());
+  const settings = deps.config.oauthBearerSettings(listenerName, module?.options);
   const factory = new OAuthBearerMechanismFactory(() => settings, { log: deps.log });
   factory.prepare([listenerName]);
   return factory;
