@@ -10,7 +10,7 @@ import { ConfigError } from '../../config/types.js';
 import type { OAuthBearerListenerSettings } from '../../config/oauthbearer-defs.js';
 import { userPrincipal } from '../principal.js';
 import { SaslAuthenticationError, type SaslMechanismFactory, type SaslServer, type SaslServerContext, type SaslStep } from './mechanism.js';
-import { InvalidInitialResponse, parseInitialResponse } from './oauthbearer-initial-response.js';
+import { InvalidInitialResponse, parseInitialResponse, type OAuthBearerInitialResponse } from './oauthbearer-initial-response.js';
 import { JwksTokenValidator } from './oauthbearer-jwks.js';
 import { UnsecuredTokenValidator, unsecuredValidatorOptions } from './oauthbearer-unsecured.js';
 import type { OAuthBearerTokenValidator, OAuthBearerValidation } from './oauthbearer-token.js';
@@ -36,6 +36,8 @@ export class OAuthBearerSaslServer implements SaslServer {
   constructor(
     private readonly validator: OAuthBearerTokenValidator,
     private readonly log?: Logger,
+    /** Who is authenticating, for the log (e.g. "127.0.0.1 on SASL_SSL"). */
+    private readonly peer = 'client',
   ) {}
 
   async evaluate(token: Uint8Array): Promise<SaslStep> {
@@ -47,18 +49,19 @@ export class OAuthBearerSaslServer implements SaslServer {
     }
     if (state.kind === 'done') throw new SaslAuthenticationError(`${OAUTHBEARER} authentication is already complete`);
 
-    let parsed;
+    let parsed: OAuthBearerInitialResponse;
     try {
       parsed = parseInitialResponse(token);
     } catch (e) {
       if (!(e instanceof InvalidInitialResponse)) throw e;
-      this.log?.debug(e.message);
+      this.log?.debug(`${this.peer}: ${e.message}`);
       throw new SaslAuthenticationError(INVALID_CREDENTIALS);
     }
     const v = await this.validator.validate(parsed.tokenValue);
     if (!v.ok) {
       const message = jsonErrorResponse(v);
-      this.log?.debug(`${OAUTHBEARER} token refused (${v.reason}); answering ${message}`);
+      // The reason stays in the broker's log (the client only learns the status); the token is never logged.
+      this.log?.info(`${this.peer}: ${OAUTHBEARER} token refused: ${v.reason}`);
       this.state = { kind: 'error-sent', message };
       return { response: new TextEncoder().encode(message), complete: false };
     }
@@ -67,7 +70,6 @@ export class OAuthBearerSaslServer implements SaslServer {
       throw new SaslAuthenticationError(
         `Authentication failed: Client requested an authorization id (${parsed.authorizationId}) that is different from the token's principal name (${name})`,
       );
-    this.log?.debug(`Successfully authenticate User=${name}`);
     return { response: EMPTY, complete: true, principal: userPrincipal(name), credentialExpiresAtMs: v.token.lifetimeMs };
   }
 }
@@ -117,6 +119,6 @@ export class OAuthBearerMechanismFactory implements SaslMechanismFactory {
   }
 
   create(ctx: SaslServerContext): SaslServer {
-    return new OAuthBearerSaslServer(this.validatorFor(ctx.listenerName), this.opts.log);
+    return new OAuthBearerSaslServer(this.validatorFor(ctx.listenerName), this.opts.log, `${ctx.remoteAddress} on ${ctx.listenerName}`);
   }
 }
