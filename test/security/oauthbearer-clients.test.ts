@@ -1,15 +1,18 @@
 // SASL/OAUTHBEARER with real clients over real sockets. One broker, two SASL_PLAINTEXT listeners:
 //   SASL_PLAINTEXT  KIP-768's OAuthBearerValidatorCallbackHandler, tokens signed by a test key and checked
 //                   against a JWKS file (issuer and audience expected);
-//   DEV             Kafka's default unsecured validator (unsigned tokens), which logs a start-up warning.
+//   DEV             Kafka's default unsecured validator (unsigned tokens), which logs a start-up warning;
+//   SECURE          SASL_SSL (a certificate from a throwaway openssl CA) whose JWKS URL alone selects the
+//                   signed-token validator.
 // confluent-kafka-python (oauth_cb) and kafkajs (oauthBearerProvider) bring signed JWTs, kcat brings
 // librdkafka's unsecured JWT; the broker's principal for each connection is the token's subject, and
 // expired, wrongly signed or unsigned tokens are refused and served nothing.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +24,7 @@ import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { mulberry32 } from '../helpers/seeded-random.js';
 
+const run = promisify(execFile);
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const ISSUER = 'https://idp.test';
 const AUDIENCE = 'rivulet';
@@ -29,6 +33,12 @@ let dir: string;
 let broker: TestBroker;
 let signedPort: number;
 let devPort: number;
+let securePort: number;
+const pem = (name: string): string => join(dir, name);
+
+async function openssl(...args: string[]): Promise<void> {
+  await run('openssl', args, { timeout: 30_000 });
+}
 let key: CryptoKey;
 let strangerKey: CryptoKey;
 const logLines: string[] = [];
@@ -40,11 +50,21 @@ beforeAll(async () => {
   strangerKey = (await generateKeyPair('ES256')).privateKey;
   const jwks = join(dir, 'jwks.json');
   writeFileSync(jwks, JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'test-key', alg: 'ES256' }] }));
+  // A CA and the broker's certificate (SAN 127.0.0.1) for the SASL_SSL listener.
+  await openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=ca', '-keyout', pem('ca.key'), '-out', pem('ca.crt'));
+  writeFileSync(pem('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  await openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=server', '-keyout', pem('server.key'), '-out', pem('server.csr'));
+  await openssl('x509', '-req', '-in', pem('server.csr'), '-CA', pem('ca.crt'), '-CAkey', pem('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', pem('san.ext'), '-out', pem('server.crt'));
   broker = await startTestBroker({
     log: createLogger('test', 'warn', (line) => logLines.push(line)),
     sets: {
-      listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,DEV://127.0.0.1:0',
-      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,DEV:SASL_PLAINTEXT',
+      listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,DEV://127.0.0.1:0,SECURE://127.0.0.1:0',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,DEV:SASL_PLAINTEXT,SECURE:SASL_SSL',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.key': readFileSync(pem('server.key'), 'utf8'),
+      'ssl.keystore.certificate.chain': readFileSync(pem('server.crt'), 'utf8'),
+      'listener.name.secure.sasl.oauthbearer.jwks.endpoint.url': pathToFileURL(jwks).href,
+      'listener.name.secure.sasl.oauthbearer.expected.audience': AUDIENCE,
       'sasl.enabled.mechanisms': 'OAUTHBEARER',
       'listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class': VALIDATOR_CALLBACK_HANDLER,
       'listener.name.sasl_plaintext.oauthbearer.sasl.oauthbearer.jwks.endpoint.url': pathToFileURL(jwks).href,
@@ -56,7 +76,8 @@ beforeAll(async () => {
   });
   signedPort = broker.listeners.find((l) => l.name === 'SASL_PLAINTEXT')!.port;
   devPort = broker.listeners.find((l) => l.name === 'DEV')!.port;
-}, 30_000);
+  securePort = broker.listeners.find((l) => l.name === 'SECURE')!.port;
+}, 60_000);
 
 afterAll(async () => {
   await broker?.close();
@@ -121,10 +142,11 @@ describe('confluent-kafka-python with oauth_cb', () => {
   const script = String.raw`
 import sys, time, json
 from confluent_kafka import Producer
-bootstrap, token, topic = sys.argv[1:4]
+bootstrap, token, topic, protocol, ca = sys.argv[1:6]
 errors = []
 delivered = []
-p = Producer({'bootstrap.servers': bootstrap, 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanisms': 'OAUTHBEARER',
+tls = {'ssl.ca.location': ca} if protocol == 'SASL_SSL' else {}
+p = Producer({**tls, 'bootstrap.servers': bootstrap, 'security.protocol': protocol, 'sasl.mechanisms': 'OAUTHBEARER',
   'oauth_cb': lambda cfg: (token, time.time() + 3600), 'error_cb': lambda e: errors.append(str(e)),
   'message.timeout.ms': 8000, 'reconnect.backoff.ms': 200})
 p.produce(topic, b'hello', callback=lambda err, msg: delivered.append('ok' if err is None else str(err)))
@@ -133,8 +155,9 @@ print(json.dumps({'delivered': delivered, 'errors': errors}), flush=True)
 sys.stdin.readline()
 `;
 
-  function py(token: string, topic: string): { proc: ChildProcessWithoutNullStreams; result: Promise<{ delivered: string[]; errors: string[] }> } {
-    const proc = spawn(PY, ['-c', script, `127.0.0.1:${signedPort}`, token, topic]);
+  function py(token: string, topic: string, tls = false): { proc: ChildProcessWithoutNullStreams; result: Promise<{ delivered: string[]; errors: string[] }> } {
+    const port = tls ? securePort : signedPort;
+    const proc = spawn(PY, ['-c', script, `127.0.0.1:${port}`, token, topic, tls ? 'SASL_SSL' : 'SASL_PLAINTEXT', pem('ca.crt')]);
     let out = '';
     let err = '';
     proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -158,6 +181,24 @@ sys.stdin.readline()
     } finally {
       proc.stdin.end();
       proc.kill();
+    }
+  }, 45_000);
+
+  it('over SASL_SSL, a signed JWT authenticates as User:<sub> and an expired one is refused', async () => {
+    const ok = py(await jwt('py-tls'), 'oauth-py-tls', true);
+    const late = py(await jwt('py-tls-late', { expiresInS: -120 }), 'oauth-py-tls', true);
+    try {
+      expect((await ok.result).delivered).toEqual(['ok']);
+      expect(principals('SECURE')).toContain('User:py-tls/OAUTHBEARER');
+      const r = await late.result;
+      expect(r.delivered.join()).not.toContain('ok');
+      expect(r.errors.join('\n')).toContain('SASL authentication error: {"status":"invalid_token"}');
+      expect(principals('SECURE').join()).not.toContain('py-tls-late');
+    } finally {
+      for (const { proc } of [ok, late]) {
+        proc.stdin.end();
+        proc.kill();
+      }
     }
   }, 45_000);
 
