@@ -7,8 +7,6 @@ import type { Endpoint } from './listeners.js';
 /** Kafka's security protocols. */
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 const SECURITY_PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
-/** The protocols a listener may use (all of Kafka's). */
-const SERVED_PROTOCOLS: readonly SecurityProtocol[] = SECURITY_PROTOCOLS;
 
 /** Bound on the entries of listener.security.protocol.map (a broker has a handful of listeners). */
 const MAX_PROTOCOL_MAP_ENTRIES = 64;
@@ -29,14 +27,12 @@ export function parseProtocolMap(entries: readonly string[]): Map<string, Securi
   return out;
 }
 
-/** Every listener's name is mapped to a protocol this broker serves; throws a ConfigError otherwise. */
+/** Every listener's name is mapped to a security protocol (all of Kafka's are served); throws a ConfigError otherwise. */
 export function checkListenerProtocols(key: string, endpoints: readonly Endpoint[], map: ReadonlyMap<string, SecurityProtocol>): void {
   for (const e of endpoints) {
     const p = map.get(e.name);
     if (p === undefined)
       throw new ConfigError(key, `No security protocol defined for listener ${e.name} (add it to listener.security.protocol.map)`);
-    if (!SERVED_PROTOCOLS.includes(p))
-      throw new ConfigError(key, `Listener ${e.name}: security protocol ${p} is not supported (use one of ${SERVED_PROTOCOLS.join(', ')})`);
   }
 }
 

@@ -123,7 +123,7 @@ export class SaslGate implements RequestGate {
       case 'raw':
         return this.rawToken(frame, conn);
       case 'handshake':
-        if (apiKey === ApiKey.ApiVersions && !this.reauthenticating) return undefined;
+        if (apiKey === ApiKey.ApiVersions) return undefined;
         if (apiKey === ApiKey.SaslHandshake) return this.handshake(frame, apiVersion, conn);
         break;
       case 'authenticate':
