@@ -14,6 +14,7 @@ import { CLUSTER_CONFIG_DEFS, checkClusterConfig } from './cluster-defs.js';
 import { GROUP_CONFIG_DEFS } from './group-defs.js';
 import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
 import { AUTHORIZER_CONFIG_DEFS } from './authorizer-defs.js';
+import { OAUTHBEARER_CONFIG_DEFS, OAUTHBEARER_KEYS, oauthBearerListenerSettings, type OAuthBearerListenerSettings } from './oauthbearer-defs.js';
 import { SSL_CONFIG_DEFS, SSL_KEYS, checkListenerProtocols, parseProtocolMap, type SecurityProtocol, type SslConfigKey } from './ssl-defs.js';
 import { SASL_CONFIG_DEFS, SASL_LISTENER_KEYS } from './sasl-defs.js';
 import {
@@ -188,6 +189,9 @@ export const BROKER_CONFIG_DEFS = {
   // ---- SASL: sasl.*, connections.max.reauth.ms, connection.failed.authentication.delay.ms -------
   ...SASL_CONFIG_DEFS,
 
+  // ---- SASL/OAUTHBEARER: sasl.oauthbearer.* (KIP-768), sasl.server.callback.handler.class ----------
+  ...OAUTHBEARER_CONFIG_DEFS,
+
   // ---- Prometheus endpoint: metrics.* (Rivulet additions) ------------------------------------
   ...METRICS_CONFIG_DEFS,
 
@@ -302,6 +306,24 @@ export class BrokerConfig {
     return shared === null ? null : { key: 'sasl.jaas.config', text: shared };
   }
 
+  /** The value of `listener.name.<listener>.<key>` (key may carry a mechanism prefix, e.g. `oauthbearer.sasl.jaas.config`), or undefined when not set. */
+  listenerOverride(listenerName: string, key: string): unknown {
+    return this.listenerOverrides.get(listenerName.toUpperCase())?.get(key);
+  }
+
+  /**
+   * One listener's OAUTHBEARER settings: each sasl.oauthbearer.* / sasl.server.callback.handler.class key from
+   * listener.name.<name>.oauthbearer.<key>, else listener.name.<name>.<key>, else the broker-wide value.
+   * `jaasOptions` are the options of the listener's OAuthBearerLoginModule JAAS entry.
+   */
+  oauthBearerSettings(listenerName: string, jaasOptions?: ReadonlyMap<string, string>): OAuthBearerListenerSettings {
+    const lookup = (key: string): unknown => {
+      const m = /^listener\.name\.[^.]+\.(.+)$/.exec(key);
+      return m ? this.listenerOverride(listenerName, m[1]!) : (this.values as Record<string, unknown>)[key];
+    };
+    return oauthBearerListenerSettings(listenerName, lookup, jaasOptions);
+  }
+
   get logDirs(): string[] {
     return this.values['log.dirs'] ?? [this.values['log.dir']];
   }
@@ -344,6 +366,10 @@ function listenerOverrideKey(k: string): ListenerOverride | null {
   const key = m[2]!;
   if ((SSL_KEYS as readonly string[]).includes(key) || (SASL_LISTENER_KEYS as readonly string[]).includes(key)) return { listener, key, def: key as BrokerConfigKey };
   if (/^[a-z0-9_-]{1,20}\.sasl\.jaas\.config$/.test(key)) return { listener, key, def: 'sasl.jaas.config' };
+  // OAUTHBEARER's keys, per listener and optionally per mechanism, as Kafka's ConfigurationUtils reads them:
+  // listener.name.<l>.oauthbearer.sasl.oauthbearer.expected.issuer, listener.name.<l>.sasl.oauthbearer.expected.issuer.
+  const unprefixed = key.startsWith('oauthbearer.') ? key.slice('oauthbearer.'.length) : key;
+  if ((OAUTHBEARER_KEYS as readonly string[]).includes(unprefixed)) return { listener, key, def: unprefixed as BrokerConfigKey };
   return null;
 }
 

@@ -13,7 +13,7 @@ export const SASL_CONFIG_DEFS = {
     validate: (v) =>
       v.length > MAX_MECHANISMS ? `At most ${MAX_MECHANISMS} mechanisms are allowed` : v.find((m) => !/^[A-Z0-9_-]{1,20}$/.test(m)) !== undefined ? 'Mechanism names are upper-case IANA names (e.g. PLAIN, SCRAM-SHA-256)' : undefined,
     importance: 'medium',
-    doc: 'The SASL mechanisms SASL listeners accept. Served: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (GSSAPI/Kerberos is not: a SASL listener that enables nothing servable is refused at start-up).',
+    doc: 'The SASL mechanisms SASL listeners accept. Served: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (GSSAPI/Kerberos is not: a SASL listener that enables nothing servable is refused at start-up).',
   }),
   'sasl.jaas.config': password({
     importance: 'medium',

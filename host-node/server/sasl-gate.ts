@@ -50,7 +50,7 @@ export interface SaslListenerSettings {
  */
 export function saslListenerSettings(config: BrokerConfig, securityStore: SecurityStore, listenerName: string, log: Logger): SaslListenerSettings {
   const enabled = config.saslEnabledMechanisms(listenerName);
-  const deps: SaslMechanismDeps = { config, securityStore, jaas: configJaas(config) };
+  const deps: SaslMechanismDeps = { config, securityStore, jaas: configJaas(config), log };
   const mechanisms = new Map<string, SaslMechanismFactory>();
   for (const m of enabled) {
     const build = SASL_MECHANISMS.get(m);

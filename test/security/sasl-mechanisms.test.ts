@@ -139,6 +139,6 @@ describe('SCRAM', () => {
   });
 
   it('is in the mechanism registry with PLAIN', () => {
-    expect([...SASL_MECHANISMS.keys()]).toEqual(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
+    expect([...SASL_MECHANISMS.keys()]).toEqual(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER']);
   });
 });

@@ -4,9 +4,11 @@
 // To add a mechanism: one entry here.
 import type { BrokerConfig } from '../../config/broker-config.js';
 import { ConfigError } from '../../config/types.js';
+import type { Logger } from '../../util/log.js';
 import { parseJaasConfig, PLAIN_LOGIN_MODULE, JaasConfigError, type JaasLoginModule } from '../jaas.js';
 import type { ScramMechanism, SecurityStore } from '../security-store.js';
 import type { SaslMechanismFactory } from './mechanism.js';
+import { OAUTHBEARER, OAuthBearerMechanismFactory } from './oauthbearer.js';
 import { PLAIN, plainMechanism, plainUsers } from './plain.js';
 import { scramMechanism } from './scram.js';
 
@@ -19,6 +21,8 @@ export interface SaslMechanismDeps {
    * sasl.jaas.config), or null when neither is set; throws a ConfigError naming the key when it does not parse.
    */
   jaas(listenerName: string, mechanism: string): JaasLoginModule | null;
+  /** Where a mechanism reports start-up warnings (OAUTHBEARER's unsigned-token warning). */
+  readonly log?: Logger;
 }
 
 /** Builds one listener's factory; throws ConfigError when the listener cannot serve the mechanism. */
@@ -33,7 +37,22 @@ export const SASL_MECHANISMS: ReadonlyMap<string, SaslMechanismBuilder> = new Ma
   [PLAIN, plainBuilder],
   ['SCRAM-SHA-256', scram('SCRAM-SHA-256')],
   ['SCRAM-SHA-512', scram('SCRAM-SHA-512')],
+  [OAUTHBEARER, oauthBearerBuilder],
 ]);
+
+/**
+ * OAUTHBEARER: the listener's KIP-768 settings (listener.name.<l>.oauthbearer.<key>, listener.name.<l>.<key>,
+ * <key>) and the options of its JAAS entry (the unsecured validator's unsecuredValidator* options). Kafka
+ * requires a JAAS entry (`OAuthBearerLoginModule required ;`); here a missing one means no options. The
+ * validator is built now, so a bad JWKS file or option refuses the start-up.
+ */
+function oauthBearerBuilder(deps: SaslMechanismDeps, listenerName: string): SaslMechanismFactory {
+  const module = deps.jaas(listenerName, OAUTHBEARER);
+  const settings = deps.config.oauthBearerSettings(listenerName, module?.options);
+  const factory = new OAuthBearerMechanismFactory(() => settings, { log: deps.log });
+  factory.prepare([listenerName]);
+  return factory;
+}
 
 /** PLAIN: the users of the listener's PlainLoginModule entry; a listener without one does not start (as in Kafka). */
 function plainBuilder(deps: SaslMechanismDeps, listenerName: string): SaslMechanismFactory {
