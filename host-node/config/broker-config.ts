@@ -13,6 +13,7 @@ import { MESSAGE_FORMAT_CONFIG_DEFS } from './message-format-defs.js';
 import { CLUSTER_CONFIG_DEFS, checkClusterConfig } from './cluster-defs.js';
 import { GROUP_CONFIG_DEFS } from './group-defs.js';
 import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
+import { QUOTA_CONFIG_DEFS, LISTENER_CONNECTION_KEYS, type ListenerConnectionKey } from './quota-defs.js';
 import { SSL_CONFIG_DEFS, SSL_KEYS, checkListenerProtocols, parseProtocolMap, type SecurityProtocol, type SslConfigKey } from './ssl-defs.js';
 import {
   ConfigError,
@@ -180,6 +181,9 @@ export const BROKER_CONFIG_DEFS = {
   // ---- security: listener.security.protocol.map, ssl.* ------------------------------------
   ...SSL_CONFIG_DEFS,
 
+  // ---- client quotas and connection limits: quota.window.*, max.connection* -----------------
+  ...QUOTA_CONFIG_DEFS,
+
   // ---- Prometheus endpoint: metrics.* (Rivulet additions) ------------------------------------
   ...METRICS_CONFIG_DEFS,
 
@@ -200,6 +204,10 @@ export const BROKER_CONFIG_DEFS = {
 export type BrokerConfigKey = keyof typeof BROKER_CONFIG_DEFS;
 export type BrokerConfigValues = { -readonly [K in BrokerConfigKey]: ValueOf<(typeof BROKER_CONFIG_DEFS)[K]> };
 export type ConfigSource = 'default' | 'file' | 'env' | 'set' | 'flag';
+/** The keys a listener may override as `listener.name.<name>.<key>`. */
+type ListenerKey = SslConfigKey | ListenerConnectionKey;
+const LISTENER_KEYS: readonly string[] = [...SSL_KEYS, ...LISTENER_CONNECTION_KEYS];
+
 /** The ssl.* values one listener uses (the broker's, with its listener.name.<name>.ssl.* overrides). */
 export type SslConfig = { readonly [K in SslConfigKey]: BrokerConfigValues[K] };
 
@@ -235,7 +243,7 @@ export class BrokerConfig {
     /** Keys supplied in the file that this broker does not know (Kafka logs these as unused). */
     readonly unknownKeys: readonly string[],
     /** listener.name.<name>.ssl.* values, by upper-cased listener name. */
-    private readonly listenerOverrides: ReadonlyMap<string, ReadonlyMap<SslConfigKey, unknown>>,
+    private readonly listenerOverrides: ReadonlyMap<string, ReadonlyMap<ListenerKey, unknown>>,
   ) {}
 
   get<K extends BrokerConfigKey>(key: K): BrokerConfigValues[K] {
@@ -276,6 +284,11 @@ export class BrokerConfig {
     return out as SslConfig;
   }
 
+  /** A connection limit of one listener: listener.name.<name lowercased>.<key>, else undefined (no listener limit). */
+  listenerConnectionLimit(listenerName: string, key: ListenerConnectionKey): number | undefined {
+    return this.listenerOverrides.get(listenerName.toUpperCase())?.get(key) as number | undefined;
+  }
+
   get logDirs(): string[] {
     return this.values['log.dirs'] ?? [this.values['log.dir']];
   }
@@ -297,18 +310,18 @@ export class BrokerConfig {
 interface MergedValues {
   readonly values: Record<string, unknown>;
   readonly sources: Map<BrokerConfigKey, ConfigSource>;
-  readonly listenerOverrides: Map<string, Map<SslConfigKey, unknown>>;
+  readonly listenerOverrides: Map<string, Map<ListenerKey, unknown>>;
 }
 
-/** `listener.name.<name>.ssl.<key>` → the listener's upper-cased name and the ssl key, or null. */
-function listenerOverrideKey(k: string): { listener: string; key: SslConfigKey } | null {
-  const m = /^listener\.name\.([a-z0-9_-]+)\.(ssl\..+)$/.exec(k);
-  if (!m || !(SSL_KEYS as readonly string[]).includes(m[2]!)) return null;
-  return { listener: m[1]!.toUpperCase(), key: m[2] as SslConfigKey };
+/** `listener.name.<name>.<key>` (ssl.* or a connection limit) → the listener's upper-cased name and the key, or null. */
+function listenerOverrideKey(k: string): { listener: string; key: ListenerKey } | null {
+  const m = /^listener\.name\.([a-z0-9_-]+)\.((?:ssl|max)\..+)$/.exec(k);
+  if (!m || !LISTENER_KEYS.includes(m[2]!)) return null;
+  return { listener: m[1]!.toUpperCase(), key: m[2] as ListenerKey };
 }
 
 /** Records one listener override, checked like the broker-wide key. */
-function setListenerOverride(merged: MergedValues, k: string, o: { listener: string; key: SslConfigKey }, value: unknown): void {
+function setListenerOverride(merged: MergedValues, k: string, o: { listener: string; key: ListenerKey }, value: unknown): void {
   const d = DEFS[o.key]!;
   if (d.validate && !(value === null && d.nullable)) {
     const reason = d.validate(value as never, k);
