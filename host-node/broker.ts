@@ -33,6 +33,8 @@ import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 import type { RivuletCore } from '../bindings/core.js';
 import { ReplicaManager } from './replication/replica-manager.js';
 import { InMemorySecurityStore } from './security/security-store.js';
+import { attachClientQuotas } from './server/quota-manager.js';
+import { ConnectionQuotas, connectionQuotaConfig } from './network/connection-quotas.js';
 import { registryLogSource } from './replication/registry-logs.js';
 import type { ConnectToLeader, IsrStore, ReplicationConfig } from './replication/types.js';
 
@@ -134,6 +136,8 @@ async function startWithMetadata(options: StartBrokerOptions, config: BrokerConf
   // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md); in a
   // cluster, follows the replica manager's leadership of its partitions.
   attachGroupCoordinator(context, { core });
+  // Client quotas follow the security store: context.quotas is set only while a quota exists.
+  attachClientQuotas(context);
   const metricsModule = await attachMetrics(context, topicRegistry, member);
   const frameArena = createFrameArena(storageCore);
   const started = await startListeners(context, options.onConnection, metricsModule, frameArena);
@@ -304,6 +308,7 @@ async function startListeners(
   let metricsServer: MetricsServer | undefined;
   let wsListener: WebSocketListener | undefined;
   try {
+    const connectionQuotas = await connectionLimits(config);
     for (const ep of config.listeners) {
       listeners.push(
         await TcpListener.listen({
@@ -315,12 +320,13 @@ async function startListeners(
           dispatcher,
           log: log.child('network'),
           frameArena,
+          connectionQuotas,
           onConnection: context.metrics ? countConnection(context.metrics, ep.name, onConnection) : onConnection,
         }),
       );
       context.metrics?.addListener(listeners[listeners.length - 1]!);
     }
-    wsListener = await listenWebSocket(context, limits, dispatcher, onConnection);
+    wsListener = await listenWebSocket(context, limits, dispatcher, onConnection, connectionQuotas);
     if (context.metrics && metricsModule)
       metricsServer = await metricsModule.startMetricsServer(context.metrics, config.get('metrics.host'), config.get('metrics.port'), log.child('metrics'));
   } catch (e) {
@@ -333,6 +339,16 @@ async function startListeners(
     throw e;
   }
   return { listeners, wsListener, metricsServer };
+}
+
+/**
+ * max.connections, max.connections.per.ip(.overrides), max.connection.creation.rate (broker-wide and per
+ * listener): one ConnectionQuotas shared by every listener, or undefined when no limit is set.
+ */
+async function connectionLimits(config: BrokerConfig): Promise<ConnectionQuotas | undefined> {
+  const names = [...config.listeners.map((l) => l.name), ...(config.get('ws.port') === -1 ? [] : ['WEBSOCKET'])];
+  const c = await connectionQuotaConfig(config, names);
+  return c === undefined ? undefined : new ConnectionQuotas(c);
 }
 
 /** What every connection of a Kafka or WebSocket listener is held to. */
@@ -350,6 +366,7 @@ async function listenWebSocket(
   limits: ConnectionLimits,
   dispatcher: KafkaDispatcher,
   onConnection: ((c: Connection) => void) | undefined,
+  connectionQuotas: ConnectionQuotas | undefined,
 ): Promise<WebSocketListener | undefined> {
   const wsPort = context.config.get('ws.port');
   if (wsPort === -1) return undefined;
@@ -363,6 +380,7 @@ async function listenWebSocket(
     dispatcher,
     log: context.log.child('network'),
     onConnection,
+    connectionQuotas,
   });
 }
 
