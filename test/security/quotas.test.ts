@@ -6,11 +6,13 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../protocol/generated/index.js';
+import { encodeRequestFrame } from '../../protocol/frame.js';
 import { KafkaTestClient } from '../helpers/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startDataBroker, run, PYTHON, type DataBroker } from '../broker-data/helpers.js';
 
 const PY = join(import.meta.dirname, 'py', 'quota_client.py');
+const SW = { clientSoftwareName: 'rivulet-test', clientSoftwareVersion: '1' };
 const QUOTA = 200 * 1024; // bytes/s
 const WINDOWS = 5;
 // Runs long enough to measure 5 s past the first (WINDOWS − 1) windows, which a first burst uses up.
@@ -90,7 +92,7 @@ describe('client quotas with real clients', () => {
       let latency = 0;
       for (let i = 0; i < 50 && throttle === 0; i++) {
         const t0 = performance.now();
-        throttle = (await c.request(ApiKey.ApiVersions, 3, {})).throttleTimeMs;
+        throttle = (await c.request(ApiKey.ApiVersions, 3, SW)).throttleTimeMs;
         latency = performance.now() - t0;
       }
       expect(throttle).toBeGreaterThan(0);
@@ -98,12 +100,26 @@ describe('client quotas with real clients', () => {
       expect(latency).toBeLessThan(Math.min(throttle / 2, 300)); // KIP-219: not delayed by its own throttle
       // The connection is muted: the next request is read only once the throttle is over.
       const t1 = performance.now();
-      await c.request(ApiKey.ApiVersions, 3, {});
+      await c.request(ApiKey.ApiVersions, 3, SW);
       expect(performance.now() - t1).toBeGreaterThan(throttle - 100);
+
+      // Requests pipelined in one write: the first is answered at once with its throttle time; the ones read
+      // with it wait until the throttle is over (a muted connection serves nothing, as Kafka's muted channel).
+      const p = new KafkaTestClient(await RawClient.connect(b.port), 'busy');
+      const frames = [1, 2, 3].map((corr) => encodeRequestFrame(ApiKey.ApiVersions, 3, corr, 'busy', SW));
+      const tp = performance.now();
+      p.raw.write(Buffer.concat(frames));
+      const first = await p.recv(ApiKey.ApiVersions, 3);
+      const firstAt = performance.now() - tp;
+      expect(first.body.throttleTimeMs).toBeGreaterThan(0);
+      expect(firstAt).toBeLessThan(300);
+      await p.recv(ApiKey.ApiVersions, 3);
+      expect(performance.now() - tp).toBeGreaterThan(first.body.throttleTimeMs - 100);
+      p.close();
 
       // Another client id has no quota: never throttled.
       const other = new KafkaTestClient(await RawClient.connect(b.port), 'free');
-      expect((await other.request(ApiKey.ApiVersions, 3, {})).throttleTimeMs).toBe(0);
+      expect((await other.request(ApiKey.ApiVersions, 3, SW)).throttleTimeMs).toBe(0);
       other.close();
 
       await ctx.securityStore.alterQuotas([
@@ -115,7 +131,7 @@ describe('client quotas with real clients', () => {
       await new Promise((r) => setTimeout(r, 1100)); // the last mute runs out
       for (let i = 0; i < 20; i++) {
         const t0 = performance.now();
-        expect((await c.request(ApiKey.ApiVersions, 3, {})).throttleTimeMs).toBe(0);
+        expect((await c.request(ApiKey.ApiVersions, 3, SW)).throttleTimeMs).toBe(0);
         expect(performance.now() - t0).toBeLessThan(500);
       }
     } finally {
