@@ -217,3 +217,24 @@ describe('connection limits (Kafka ConnectionQuotas)', () => {
     expect(() => BrokerConfig.load({ sets: { 'max.connections': -1 } })).toThrow(/max.connections/);
   });
 });
+
+describe('the broker keeps context.quotas in step with the store', () => {
+  it('undefined while no client quota exists (ip-only quotas included), a manager once one does, undefined again when removed', async () => {
+    const { attachClientQuotas } = await import('../../host-node/server/quota-manager.js');
+    const { InMemorySecurityStore } = await import('../../host-node/security/security-store.js');
+    const store = new InMemorySecurityStore();
+    const ctx = { config: BrokerConfig.load({}), securityStore: store, quotas: undefined } as unknown as Parameters<typeof attachClientQuotas>[0];
+    const stop = attachClientQuotas(ctx);
+    expect(ctx.quotas).toBeUndefined();
+    await store.alterQuotas([{ entity: { ip: '10.0.0.1' }, set: { connection_creation_rate: 5 } }]);
+    expect(ctx.quotas).toBeUndefined();
+    await store.alterQuotas([{ entity: { user: 'alice' }, set: { request_percentage: 50 } }]);
+    const m = ctx.quotas;
+    expect(m).toBeDefined();
+    await store.alterQuotas([{ entity: { user: 'alice' }, set: { request_percentage: 60 } }]);
+    expect(ctx.quotas).toBe(m); // the same manager: sensors keep their history
+    await store.alterQuotas([{ entity: { user: 'alice' }, set: { request_percentage: null } }]);
+    expect(ctx.quotas).toBeUndefined();
+    stop();
+  });
+});
