@@ -6,9 +6,9 @@
 //   /users/<default>/clients/<c>, /users/<default>/clients/<default>, /users/<default>, /clients/<c>,
 //   /clients/<default>. The match also names the sensor the client's usage is recorded in (Kafka's metric
 //   tags): a quota on /users/<default> gives each user a sensor of its own, shared by its client ids.
-// - The rate is Kafka's Rate over a SampledStat (org.apache.kafka.common.metrics.stats): `quota.window.num`
-//   samples of `quota.window.size.seconds` each, the oldest recycled as time moves on, and a window span of
-//   at least (samples − 1) windows, so a client's first burst is spread over the whole span.
+// - The rate is Kafka's Rate over a SampledStat (common/windowed-rate.ts, shared with the connection rate):
+//   `quota.window.num` samples of `quota.window.size.seconds` each, the oldest recycled as time moves on, and
+//   a window span of at least (samples − 1) windows, so a client's first burst is spread over the whole span.
 // - The throttle time is Kafka's QuotaUtils.throttleTime: (observed − quota) / quota × window span, the
 //   time the rate needs to fall back to the quota if nothing more is recorded; request_percentage bounds it
 //   by one window (ClientRequestQuotaManager), the byte rates do not.
