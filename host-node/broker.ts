@@ -33,7 +33,7 @@ import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 import type { RivuletCore } from '../bindings/core.js';
 import { ReplicaManager } from './replication/replica-manager.js';
 import { InMemorySecurityStore } from './security/security-store.js';
-import { attachClientQuotas } from './server/quota-manager.js';
+import { attachClientQuotas, ipConnectionRates } from './server/quota-manager.js';
 import { ConnectionQuotas, connectionQuotaConfig } from './network/connection-quotas.js';
 import { registryLogSource } from './replication/registry-logs.js';
 import type { ConnectToLeader, IsrStore, ReplicationConfig } from './replication/types.js';
@@ -308,7 +308,7 @@ async function startListeners(
   let metricsServer: MetricsServer | undefined;
   let wsListener: WebSocketListener | undefined;
   try {
-    const connectionQuotas = await connectionLimits(config);
+    const connectionQuotas = await connectionLimits(context);
     for (const ep of config.listeners) {
       listeners.push(
         await TcpListener.listen({
@@ -343,12 +343,16 @@ async function startListeners(
 
 /**
  * max.connections, max.connections.per.ip(.overrides), max.connection.creation.rate (broker-wide and per
- * listener): one ConnectionQuotas shared by every listener, or undefined when no limit is set.
+ * listener) and the IP entities' connection_creation_rate quotas (which follow the security store): one
+ * ConnectionQuotas shared by every listener.
  */
-async function connectionLimits(config: BrokerConfig): Promise<ConnectionQuotas | undefined> {
+async function connectionLimits(context: BrokerContext): Promise<ConnectionQuotas> {
+  const { config, securityStore } = context;
   const names = [...config.listeners.map((l) => l.name), ...(config.get('ws.port') === -1 ? [] : ['WEBSOCKET'])];
-  const c = await connectionQuotaConfig(config, names);
-  return c === undefined ? undefined : new ConnectionQuotas(c);
+  const quotas = new ConnectionQuotas(await connectionQuotaConfig(config, names));
+  quotas.updateIpConnectionRates(ipConnectionRates(securityStore.current().quotas));
+  securityStore.onChange((image) => quotas.updateIpConnectionRates(ipConnectionRates(image.quotas)));
+  return quotas;
 }
 
 /** What every connection of a Kafka or WebSocket listener is held to. */
@@ -366,7 +370,7 @@ async function listenWebSocket(
   limits: ConnectionLimits,
   dispatcher: KafkaDispatcher,
   onConnection: ((c: Connection) => void) | undefined,
-  connectionQuotas: ConnectionQuotas | undefined,
+  connectionQuotas: ConnectionQuotas,
 ): Promise<WebSocketListener | undefined> {
   const wsPort = context.config.get('ws.port');
   if (wsPort === -1) return undefined;

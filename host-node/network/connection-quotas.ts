@@ -11,6 +11,9 @@
 //   time (bounded by one window) before it accepts again.
 // - `max.connections.per.ip` and `max.connections.per.ip.overrides`: a connection from an address already
 //   at its limit is closed at once (Kafka's TooManyConnectionsException).
+// - `connection_creation_rate` quotas on /ips/<ip> and /ips/<default> (KIP-612, from the security store): a
+//   connection over its address's rate is closed once the throttle time is over (Kafka's delayed close, so
+//   the client does not reconnect at once), without counting as a connection.
 // - The protected listener (Kafka's inter-broker listener, when the broker has several) is exempt from the
 //   broker-wide limit and rate, never from its own.
 //
@@ -46,7 +49,8 @@ export interface ConnectionQuotaConfig {
 export interface PendingSocket {
   readonly remoteAddress: string;
   admit(): void;
-  refuse(why: string): void;
+  /** Close it: at once, or after `delayMs` (a throttled address). */
+  refuse(why: string, delayMs?: number): void;
   gone(): boolean;
 }
 
@@ -62,6 +66,9 @@ interface ListenerState {
 
 /** Kafka's Integer.MAX_VALUE: no limit. */
 const NO_LIMIT = 2147483647;
+/** An address's rate sensor is dropped after an hour without connections (as Kafka's inactive sensors). */
+const IP_SENSOR_EXPIRATION_MS = 3600 * 1000;
+const IP_SENSOR_SWEEP_MS = 60_000;
 
 export class ConnectionQuotas {
   private readonly listeners = new Map<string, ListenerState>();
@@ -69,6 +76,11 @@ export class ConnectionQuotas {
   private total = 0;
   private readonly brokerRate: QuotaSensor | undefined;
   private closedForGood = false;
+  /** connection_creation_rate by address (normalized), and of /ips/<default>. */
+  private ipRates: ReadonlyMap<string, number> = new Map();
+  private ipDefaultRate: number | undefined;
+  private readonly ipSensors = new Map<string, QuotaSensor>();
+  private lastIpExpiryMs = 0;
 
   constructor(
     private readonly config: ConnectionQuotaConfig,
@@ -108,6 +120,17 @@ export class ConnectionQuotas {
     else this.perIp.set(ip, n);
     if (this.listeners.size === 1) this.drain(l);
     else for (const x of this.listeners.values()) this.drain(x);
+  }
+
+  /**
+   * The connection_creation_rate quotas of IP entities (KIP-612): address → rate, null → the default for
+   * every address without its own. Applies to the next connection.
+   */
+  updateIpConnectionRates(rates: ReadonlyMap<string | null, number>): void {
+    const byIp = new Map<string, number>();
+    for (const [ip, rate] of rates) if (ip !== null) byIp.set(normalizeAddress(ip), rate);
+    this.ipRates = byIp;
+    this.ipDefaultRate = rates.get(null);
   }
 
   /** Refuses every waiting socket and stops the timers (the listeners are closing). */
@@ -154,6 +177,11 @@ export class ConnectionQuotas {
       l.waiting.shift();
       l.throttleEndMs = undefined;
       const ip = normalizeAddress(head.remoteAddress);
+      const ipThrottleMs = this.recordIpConnection(ip, now);
+      if (ipThrottleMs > 0) {
+        head.refuse(`connection rate from ${ip} over its connection_creation_rate quota`, ipThrottleMs);
+        continue;
+      }
       const count = this.perIp.get(ip) ?? 0;
       const max = this.config.maxConnectionsPerIpOverrides.get(ip) ?? this.config.maxConnectionsPerIp;
       if (count >= max) {
@@ -165,6 +193,19 @@ export class ConnectionQuotas {
       this.total++;
       head.admit();
     }
+  }
+
+  /** Records a connection from `ip` against its address's rate quota, if it has one; the throttle time. */
+  private recordIpConnection(ip: string, now: number): number {
+    const rate = this.ipRates.get(ip) ?? this.ipDefaultRate;
+    if (rate === undefined) return 0;
+    if (now - this.lastIpExpiryMs >= IP_SENSOR_SWEEP_MS) {
+      this.lastIpExpiryMs = now;
+      for (const [k, s] of this.ipSensors) if (now - s.rate.lastRecordMs >= IP_SENSOR_EXPIRATION_MS) this.ipSensors.delete(k);
+    }
+    let s = this.ipSensors.get(ip);
+    if (s === undefined) this.ipSensors.set(ip, (s = new QuotaSensor(this.config.window, true)));
+    return s.recordAndGetThrottleTimeMs(1, rate, now);
   }
 
   private slotAvailable(l: ListenerState): boolean {
@@ -192,23 +233,11 @@ export function normalizeAddress(a: string): string {
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }
 
-/** Whether any limit is set (none: the listeners skip the bookkeeping). */
-export function hasConnectionLimits(c: ConnectionQuotaConfig): boolean {
-  return (
-    c.maxConnections < NO_LIMIT ||
-    c.maxConnectionsPerIp < NO_LIMIT ||
-    c.maxConnectionsPerIpOverrides.size > 0 ||
-    c.maxConnectionCreationRate < NO_LIMIT ||
-    [...c.listenerMaxConnections.values()].some((v) => v < NO_LIMIT) ||
-    [...c.listenerMaxConnectionCreationRate.values()].some((v) => v < NO_LIMIT)
-  );
-}
-
 /**
  * The broker's connection limits from its config; max.connections.per.ip.overrides names are resolved to
- * their addresses (every address a name has). Undefined when no limit is set.
+ * their addresses (every address a name has).
  */
-export async function connectionQuotaConfig(config: BrokerConfig, listenerNames: readonly string[]): Promise<ConnectionQuotaConfig | undefined> {
+export async function connectionQuotaConfig(config: BrokerConfig, listenerNames: readonly string[]): Promise<ConnectionQuotaConfig> {
   const perIp = config.get('max.connections.per.ip');
   const overridesByHost = parseIpOverrides(config.get('max.connections.per.ip.overrides')) as Map<string, number>;
   if (perIp === 0 && overridesByHost.size === 0)
@@ -243,5 +272,5 @@ export async function connectionQuotaConfig(config: BrokerConfig, listenerNames:
     listenerMaxConnectionCreationRate: listenerRate,
     window: { samples: config.get('quota.window.num'), windowMs: config.get('quota.window.size.seconds') * 1000 },
   };
-  return hasConnectionLimits(c) ? c : undefined;
+  return c;
 }

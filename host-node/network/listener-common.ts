@@ -55,9 +55,10 @@ export function admitConnection(o: ListenerOptions, socket: AcceptedSocket, serv
   q.accept(o.name, {
     remoteAddress: socket.remoteAddress ?? '?',
     admit: serve,
-    refuse: (why) => {
+    refuse: (why, delayMs) => {
       if (o.log.enabled('debug')) o.log.debug(`refused connection from ${socket.remoteAddress ?? '?'} on ${o.name}: ${why}`);
-      socket.destroy();
+      if (delayMs !== undefined && delayMs > 0) setTimeout(() => socket.destroy(), delayMs).unref();
+      else socket.destroy();
     },
     gone: () => socket.destroyed,
   });

@@ -50,6 +50,17 @@ function isFollowerFetch(request: FetchRequest, version: number): boolean {
   return request.replicaId >= 0;
 }
 
+/** The connection_creation_rate quotas of IP entities (KIP-612): address → rate, null → /ips/<default>. */
+export function ipConnectionRates(entries: readonly QuotaEntry[]): Map<string | null, number> {
+  const out = new Map<string | null, number>();
+  for (const e of entries) {
+    const rate = e.values.connection_creation_rate;
+    if (e.entity.ip === undefined || rate === undefined || e.entity.user !== undefined || e.entity.clientId !== undefined) continue;
+    out.set(e.entity.ip, rate);
+  }
+  return out;
+}
+
 /** Whether the store holds any quota a request is measured against. */
 function hasClientQuota(entries: readonly QuotaEntry[]): boolean {
   for (const e of entries) {

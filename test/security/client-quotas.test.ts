@@ -201,6 +201,23 @@ describe('connection limits (Kafka ConnectionQuotas)', () => {
     expect(h.timers[0]!.at - 500).toBeLessThanOrEqual(1000);
   });
 
+  it('connection_creation_rate on /ips (KIP-612): over its rate, a connection from the address is closed after the throttle time', () => {
+    const h = harness({});
+    const refusedAfter: number[] = [];
+    const sock = (id: string, ip: string): PendingSocket => ({ remoteAddress: ip, admit: () => h.log.push(`+${id}`), refuse: (_w, ms) => (h.log.push(`-${id}`), refusedAfter.push(ms ?? 0)), gone: () => false });
+    h.q.updateIpConnectionRates(new Map<string | null, number>([[null, 100], ['10.0.0.1', 2]]));
+    for (let i = 0; i < 21; i++) h.q.accept('L', sock(`a${i}`, '10.0.0.1'));
+    h.q.accept('L', sock('other', '10.0.0.2')); // the default rate: far from it
+    expect(h.log.filter((x) => x.startsWith('+a')).length).toBe(20);
+    expect(h.log).toContain('-a20');
+    expect(h.log).toContain('+other');
+    expect(refusedAfter).toEqual([500]); // (2.1 − 2) / 2 × 10 s
+    expect(h.q.connectionCount()).toBe(21);
+    h.q.updateIpConnectionRates(new Map());
+    h.q.accept('L', sock('free', '10.0.0.1'));
+    expect(h.log.at(-1)).toBe('+free');
+  });
+
   it('configs: Kafka names and defaults, listener overrides, overrides parsed', () => {
     const d = BrokerConfig.load({});
     expect(d.get('max.connections')).toBe(2147483647);

@@ -104,6 +104,21 @@ describe('connection limits against a flood', () => {
     await normalClientWorks(broker.port);
   }, 30_000);
 
+  it('connection_creation_rate on /ips/<ip> (KIP-612): over the rate, connections are closed after the throttle; removed, they are served', async () => {
+    broker = await startTestBroker({ sets: { 'quota.window.num': 3 } });
+    await broker.context.securityStore.alterQuotas([{ entity: { ip: '127.0.0.1' }, set: { connection_creation_rate: 5 } }]);
+    // Two windows of allowance: 10 at once; the rest are over the rate and closed (after a delay), never served.
+    const fs = await flood(broker.port, 30);
+    askApiVersions(fs);
+    await until(() => fs.filter((f) => f.closedByServer).length === 20);
+    await sleep(200);
+    expect(fs.filter((f) => f.answered).length).toBe(10);
+    expect(fs.filter((f) => f.closedByServer && f.answered).length).toBe(0);
+    await broker.context.securityStore.alterQuotas([{ entity: { ip: '127.0.0.1' }, set: { connection_creation_rate: null } }]);
+    for (const s of sockets.splice(0)) s.destroy();
+    await normalClientWorks(broker.port);
+  }, 30_000);
+
   it('max.connection.creation.rate: past the window allowance, connections are accepted at the rate', async () => {
     broker = await startTestBroker({ sets: { 'max.connection.creation.rate': 10, 'quota.window.num': 3 } });
     // Two windows of allowance: 20 at once; then about 10 per second.
