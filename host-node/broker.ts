@@ -36,6 +36,8 @@ import type { RivuletCore } from '../bindings/core.js';
 import { ReplicaManager } from './replication/replica-manager.js';
 import { InMemorySecurityStore } from './security/security-store.js';
 import { StandardAuthorizer, parseSuperUsers } from './security/standard-authorizer.js';
+import { attachClientQuotas, ipConnectionRates } from './server/quota-manager.js';
+import { ConnectionQuotas, connectionQuotaConfig } from './network/connection-quotas.js';
 import { registryLogSource } from './replication/registry-logs.js';
 import type { ConnectToLeader, IsrStore, ReplicationConfig } from './replication/types.js';
 
@@ -137,6 +139,8 @@ async function startWithMetadata(options: StartBrokerOptions, config: BrokerConf
   // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md); in a
   // cluster, follows the replica manager's leadership of its partitions.
   attachGroupCoordinator(context, { core });
+  // Client quotas follow the security store: context.quotas is set only while a quota exists.
+  attachClientQuotas(context);
   const metricsModule = await attachMetrics(context, topicRegistry, member);
   attachRequestAuthorization(context);
   const frameArena = createFrameArena(storageCore);
@@ -322,6 +326,7 @@ async function startListeners(
   let metricsServer: MetricsServer | undefined;
   let wsListener: WebSocketListener | undefined;
   try {
+    const connectionQuotas = await connectionLimits(context);
     for (const ep of config.listeners) {
       listeners.push(
         await TcpListener.listen({
@@ -333,12 +338,13 @@ async function startListeners(
           dispatcher,
           log: log.child('network'),
           frameArena,
+          connectionQuotas,
           onConnection: context.metrics ? countConnection(context.metrics, ep.name, onConnection) : onConnection,
         }),
       );
       context.metrics?.addListener(listeners[listeners.length - 1]!);
     }
-    wsListener = await listenWebSocket(context, limits, dispatcher, onConnection);
+    wsListener = await listenWebSocket(context, limits, dispatcher, onConnection, connectionQuotas);
     if (context.metrics && metricsModule)
       metricsServer = await metricsModule.startMetricsServer(context.metrics, config.get('metrics.host'), config.get('metrics.port'), log.child('metrics'));
   } catch (e) {
@@ -366,6 +372,20 @@ function listenerSecurity(context: BrokerContext, name: string): Pick<TcpListene
   return { securityProtocol, tls, gateFor };
 }
 
+/**
+ * max.connections, max.connections.per.ip(.overrides), max.connection.creation.rate (broker-wide and per
+ * listener) and the IP entities' connection_creation_rate quotas (which follow the security store): one
+ * ConnectionQuotas shared by every listener.
+ */
+async function connectionLimits(context: BrokerContext): Promise<ConnectionQuotas> {
+  const { config, securityStore } = context;
+  const names = [...config.listeners.map((l) => l.name), ...(config.get('ws.port') === -1 ? [] : ['WEBSOCKET'])];
+  const quotas = new ConnectionQuotas(await connectionQuotaConfig(config, names));
+  quotas.updateIpConnectionRates(ipConnectionRates(securityStore.current().quotas));
+  securityStore.onChange((image) => quotas.updateIpConnectionRates(ipConnectionRates(image.quotas)));
+  return quotas;
+}
+
 /** What every connection of a Kafka or WebSocket listener is held to. */
 function requestLimits(config: BrokerConfig): ConnectionLimits {
   return {
@@ -381,6 +401,7 @@ async function listenWebSocket(
   limits: ConnectionLimits,
   dispatcher: KafkaDispatcher,
   onConnection: ((c: Connection) => void) | undefined,
+  connectionQuotas: ConnectionQuotas,
 ): Promise<WebSocketListener | undefined> {
   const wsPort = context.config.get('ws.port');
   if (wsPort === -1) return undefined;
@@ -394,6 +415,7 @@ async function listenWebSocket(
     dispatcher,
     log: context.log.child('network'),
     onConnection,
+    connectionQuotas,
   });
 }
 

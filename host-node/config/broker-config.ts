@@ -15,6 +15,7 @@ import { GROUP_CONFIG_DEFS } from './group-defs.js';
 import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
 import { AUTHORIZER_CONFIG_DEFS } from './authorizer-defs.js';
 import { OAUTHBEARER_CONFIG_DEFS, OAUTHBEARER_KEYS, oauthBearerListenerSettings, type OAuthBearerListenerSettings } from './oauthbearer-defs.js';
+import { QUOTA_CONFIG_DEFS, LISTENER_CONNECTION_KEYS, type ListenerConnectionKey } from './quota-defs.js';
 import { SSL_CONFIG_DEFS, SSL_KEYS, checkListenerProtocols, parseProtocolMap, type SecurityProtocol, type SslConfigKey } from './ssl-defs.js';
 import { SASL_CONFIG_DEFS, SASL_LISTENER_KEYS } from './sasl-defs.js';
 import {
@@ -192,6 +193,9 @@ export const BROKER_CONFIG_DEFS = {
   // ---- SASL/OAUTHBEARER: sasl.oauthbearer.* (KIP-768), sasl.server.callback.handler.class ----------
   ...OAUTHBEARER_CONFIG_DEFS,
 
+  // ---- client quotas and connection limits: quota.window.*, max.connection* -----------------
+  ...QUOTA_CONFIG_DEFS,
+
   // ---- Prometheus endpoint: metrics.* (Rivulet additions) ------------------------------------
   ...METRICS_CONFIG_DEFS,
 
@@ -212,6 +216,7 @@ export const BROKER_CONFIG_DEFS = {
 export type BrokerConfigKey = keyof typeof BROKER_CONFIG_DEFS;
 export type BrokerConfigValues = { -readonly [K in BrokerConfigKey]: ValueOf<(typeof BROKER_CONFIG_DEFS)[K]> };
 export type ConfigSource = 'default' | 'file' | 'env' | 'set' | 'flag';
+
 /** The ssl.* values one listener uses (the broker's, with its listener.name.<name>.ssl.* overrides). */
 export type SslConfig = { readonly [K in SslConfigKey]: BrokerConfigValues[K] };
 
@@ -324,6 +329,11 @@ export class BrokerConfig {
     return oauthBearerListenerSettings(listenerName, lookup, jaasOptions);
   }
 
+  /** A connection limit of one listener: listener.name.<name lowercased>.<key>, else undefined (no listener limit). */
+  listenerConnectionLimit(listenerName: string, key: ListenerConnectionKey): number | undefined {
+    return this.listenerOverrides.get(listenerName.toUpperCase())?.get(key) as number | undefined;
+  }
+
   get logDirs(): string[] {
     return this.values['log.dirs'] ?? [this.values['log.dir']];
   }
@@ -364,7 +374,8 @@ function listenerOverrideKey(k: string): ListenerOverride | null {
   if (!m) return null;
   const listener = m[1]!.toUpperCase();
   const key = m[2]!;
-  if ((SSL_KEYS as readonly string[]).includes(key) || (SASL_LISTENER_KEYS as readonly string[]).includes(key)) return { listener, key, def: key as BrokerConfigKey };
+  if ((SSL_KEYS as readonly string[]).includes(key) || (SASL_LISTENER_KEYS as readonly string[]).includes(key) || (LISTENER_CONNECTION_KEYS as readonly string[]).includes(key))
+    return { listener, key, def: key as BrokerConfigKey };
   if (/^[a-z0-9_-]{1,20}\.sasl\.jaas\.config$/.test(key)) return { listener, key, def: 'sasl.jaas.config' };
   // OAUTHBEARER's keys, per listener and optionally per mechanism, as Kafka's ConfigurationUtils reads them:
   // listener.name.<l>.oauthbearer.sasl.oauthbearer.expected.issuer, listener.name.<l>.sasl.oauthbearer.expected.issuer.

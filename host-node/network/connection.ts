@@ -87,6 +87,11 @@ export class Connection implements ConnectionInfo {
   private pausedForThrottle = false;
   private throttleTimer: ReturnType<typeof setTimeout> | undefined;
   private throttleUntil = 0;
+  /**
+   * Requests read while muted (the rest of the chunk that carried the throttled request), served once the
+   * mute is over: a throttled connection has no request processed until then, as Kafka's muted channel.
+   */
+  private readonly deferred: { frame: Uint8Array; lent: Lent | undefined }[] = [];
 
   constructor(
     private readonly socket: Transport,
@@ -150,6 +155,7 @@ export class Connection implements ConnectionInfo {
     this.throttleTimer = setTimeout(() => {
       this.throttleTimer = undefined;
       this.pausedForThrottle = false;
+      this.serveDeferred();
       this.maybeResume();
     }, Math.min(ms, 2 ** 31 - 1));
   }
@@ -215,6 +221,31 @@ export class Connection implements ConnectionInfo {
       return;
     }
     if (frame.length > this.limits.maxRequestBytes) throw invariantViolation(`decoded frame of ${frame.length} bytes exceeds socket.request.max.bytes ${this.limits.maxRequestBytes}`);
+    if (this.pausedForThrottle || this.deferred.length > 0) {
+      // A frame not lent from the arena is a view of the read buffer: keep a copy.
+      this.deferred.push({ frame: lent === undefined ? frame.slice() : frame, lent });
+      return;
+    }
+    this.serveFrame(frame, lent);
+  }
+
+  /** Serves the requests read while muted, in order, until one mutes the connection again. */
+  private serveDeferred(): void {
+    if (this.deferred.length === 0) return;
+    this.cork();
+    while (this.deferred.length > 0 && !this.pausedForThrottle && !this.closed && !this.socket.destroyed) {
+      const d = this.deferred.shift()!;
+      try {
+        this.serveFrame(d.frame, d.lent);
+      } catch (e) {
+        this.onDispatchError(e);
+        return;
+      }
+    }
+    if (this.closing) this.endIfDrained();
+  }
+
+  private serveFrame(frame: Uint8Array, lent: Lent | undefined): void {
     this.requestCount++;
     const slot: Slot = { done: false, result: null, lent };
     this.slots.push(slot);
@@ -316,7 +347,7 @@ export class Connection implements ConnectionInfo {
   }
 
   private endIfDrained(): void {
-    if (this.pending === 0 && !this.closed && !this.socket.writableEnded) this.socket.end();
+    if (this.pending === 0 && this.deferred.length === 0 && !this.closed && !this.socket.writableEnded) this.socket.end();
   }
 
   /** Node timers take 1 ms … 2^31-1 ms (0 would disable the timeout). */
@@ -345,6 +376,7 @@ export class Connection implements ConnectionInfo {
       const lent = this.slots[i]!.lent;
       if (lent !== undefined) this.decoder.recycle(lent);
     }
+    for (const d of this.deferred.splice(0)) if (d.lent !== undefined) this.decoder.recycle(d.lent);
     this.slots.length = 0;
     this.head = 0;
     if (this.log.enabled('debug')) this.log.debug(`connection ${this.describe()} closed (${reason}) after ${this.requestCount} requests`);

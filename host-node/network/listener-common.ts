@@ -8,6 +8,7 @@ import type { FrameArena } from './frame-decoder.js';
 import type { ConnectionInfo, ConnectionLimits, RequestDispatcher, RequestGate } from './types.js';
 import type { SecurityProtocol } from '../config/ssl-defs.js';
 import type { Logger } from '../util/log.js';
+import type { ConnectionQuotas } from './connection-quotas.js';
 
 export interface ListenerOptions {
   /** Listener name (PLAINTEXT; ConnectionInfo.listenerName and logs). */
@@ -28,6 +29,39 @@ export interface ListenerOptions {
   securityProtocol?: SecurityProtocol;
   /** SASL listeners: the gate every request of a new connection passes (its authentication). */
   gateFor?: (conn: ConnectionInfo) => RequestGate;
+  /** max.connections, max.connections.per.ip, max.connection.creation.rate: shared by all of the broker's listeners. */
+  connectionQuotas?: ConnectionQuotas;
+}
+
+/** What waits for admission: an accepted socket (or an HTTP upgrade's), not yet read from. */
+interface AcceptedSocket {
+  readonly remoteAddress?: string | undefined;
+  readonly destroyed: boolean;
+  pause(): unknown;
+  destroy(): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/**
+ * Passes an accepted socket through the connection limits: `serve` runs once it is admitted (at once when
+ * there are no limits, or later when it had to wait); a refused socket is closed.
+ */
+export function admitConnection(o: ListenerOptions, socket: AcceptedSocket, serve: () => void): void {
+  const q = o.connectionQuotas;
+  if (q === undefined) return serve();
+  socket.pause();
+  // A socket that fails while it waits must not throw for want of a listener (the Connection adds its own).
+  socket.on('error', () => socket.destroy());
+  q.accept(o.name, {
+    remoteAddress: socket.remoteAddress ?? '?',
+    admit: serve,
+    refuse: (why, delayMs) => {
+      if (o.log.enabled('debug')) o.log.debug(`refused connection from ${socket.remoteAddress ?? '?'} on ${o.name}: ${why}`);
+      if (delayMs !== undefined && delayMs > 0) setTimeout(() => socket.destroy(), delayMs).unref();
+      else socket.destroy();
+    },
+    gone: () => socket.destroyed,
+  });
 }
 
 /** Binds `server` (a net or http server) and resolves with the address and port actually bound. */
@@ -49,6 +83,7 @@ export async function bindServer(server: NetServer, o: ListenerOptions): Promise
 export function adoptConnection(transport: Transport, connections: Set<Connection>, o: ListenerOptions, what: string): Connection {
   const conn = new Connection(transport, o.name, o.dispatcher, o.limits, o.log, (c, reason: CloseReason) => {
     invariant(connections.delete(c), 'a connection leaves its listener once');
+    o.connectionQuotas?.closed(o.name, c.remoteAddress);
     o.onConnectionClosed?.(c, reason);
   }, o.frameArena, o.securityProtocol ?? 'PLAINTEXT');
   if (o.gateFor !== undefined) conn.security.gate = o.gateFor(conn);

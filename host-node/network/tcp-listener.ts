@@ -13,7 +13,7 @@
 import { createServer, Socket, type Server } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import type { Connection } from './connection.js';
-import { adoptConnection, bindServer, drainAndClose, type ListenerOptions } from './listener-common.js';
+import { adoptConnection, admitConnection, bindServer, drainAndClose, type ListenerOptions } from './listener-common.js';
 
 export interface TcpListenerOptions extends ListenerOptions {
   /** Serve TLS with these options (an SSL listener); plaintext when absent. */
@@ -63,8 +63,17 @@ export class TcpListener {
   }
 
   private accept(socket: Socket): void {
-    const o = this.o;
     if (this.closePromise) {
+      socket.destroy();
+      return;
+    }
+    admitConnection(this.o, socket, () => this.serve(socket));
+  }
+
+  /** An admitted plaintext socket becomes a Connection. */
+  private serve(socket: Socket): void {
+    const o = this.o;
+    if (this.closePromise || socket.destroyed) {
       socket.destroy();
       return;
     }
@@ -88,12 +97,21 @@ export class TcpListener {
       socket.destroy();
       return;
     }
-    adoptConnection(socket, this.connections, this.o, 'TLS connection');
+    admitConnection(this.o, socket, () => {
+      if (this.closePromise || socket.destroyed) {
+        socket.destroy();
+        return;
+      }
+      adoptConnection(socket, this.connections, this.o, 'TLS connection');
+      socket.resume();
+    });
   }
 
   /** Stops accepting, lets connections send what is pending (up to `graceMs`), then destroys what is left. */
   close(graceMs = 2000): Promise<void> {
     if (this.closePromise) return this.closePromise;
+    // Sockets waiting for a connection slot are closed: they would hold the server's close.
+    this.o.connectionQuotas?.close();
     this.closePromise = drainAndClose(
       this.connections,
       graceMs,

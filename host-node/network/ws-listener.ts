@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { CloseReason, Connection, Transport } from './connection.js';
-import { adoptConnection, bindServer, drainAndClose, type ListenerOptions } from './listener-common.js';
+import { adoptConnection, admitConnection, bindServer, drainAndClose, type ListenerOptions } from './listener-common.js';
 import type { ResponseFrame } from './types.js';
 import type { Logger } from '../util/log.js';
 import { findPackageRoot, isBrowserFilePath, serveBrowserFile } from './browser-files.js';
@@ -234,7 +234,15 @@ export class WebSocketListener {
         socket.destroy();
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+      const raw = req.socket;
+      admitConnection(this.o, raw, () => {
+        if (this.closePromise || socket.destroyed) {
+          socket.destroy();
+          return;
+        }
+        raw.resume();
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+      });
     });
   }
 
@@ -268,6 +276,8 @@ export class WebSocketListener {
   /** Stops accepting, lets connections send what is pending (up to `graceMs`), then drops what is left. */
   close(graceMs = 2000): Promise<void> {
     if (this.closePromise) return this.closePromise;
+    // Sockets waiting for a connection slot are closed: they would hold the server's close.
+    this.o.connectionQuotas?.close();
     this.wss.close();
     this.closePromise = drainAndClose(
       this.connections,

@@ -93,9 +93,12 @@ export interface RequestQuotas {
   /**
    * Records a served request against its client's quotas (request bytes, the response, the handler's time)
    * and returns how long to throttle it in ms (0 = not). The dispatcher puts that time in the response's
-   * throttleTimeMs (when its schema has one and it is larger) and mutes the connection for it.
+   * throttleTimeMs (when its schema has one and it is larger) and mutes the connection for it. `response` is
+   * undefined for a request answered with nothing (acks=0 Produce: the connection is only muted);
+   * `handlerNanos` is the handler's own (synchronous) time, not the time it waited; `request` is the decoded
+   * request (a Fetch says whether a follower sent it).
    */
-  record(ctx: RequestContext, requestBytes: number, response: unknown, handlerNanos: number): number;
+  record(ctx: RequestContext, requestBytes: number, response: unknown, handlerNanos: number, request?: unknown): number;
 }
 
 /** The name of one broker service (a key of BrokerContext): what a handler lists as a service it uses. */

@@ -89,15 +89,20 @@ export class KafkaDispatcher implements RequestDispatcher {
     const outcome = this.broker.requestAuthorization?.check(apiKey, request, ctx);
     const metrics = this.broker.metrics;
     const start = metrics?.requestStart(apiKey, reg.api.name);
-    const t0 = process.hrtime.bigint();
+    // The handler's own time (what request_percentage measures, like Kafka's request thread time): its
+    // synchronous part; the time a handler's promise waits (acks, a long-poll) uses no thread.
+    let handlerNanos = 0;
     const finish = (res: unknown, handled: boolean): DispatchResult => {
       let out = res;
       if (handled && outcome !== undefined && 'complete' in outcome) out = outcome.complete(res);
       const quotas = this.broker.quotas;
-      if (quotas !== undefined && out !== NO_RESPONSE) {
-        const throttleMs = quotas.record(ctx, requestBytes, out instanceof SplicedResponse ? out.body : out, Number(process.hrtime.bigint() - t0));
+      if (quotas !== undefined) {
+        // A request with no response (acks=0 Produce) is recorded too: its connection is muted, nothing carries the time.
+        const body = out === NO_RESPONSE ? undefined : out instanceof SplicedResponse ? out.body : out;
+        const throttleMs = quotas.record(ctx, requestBytes, body, handlerNanos, request);
         if (throttleMs > 0) {
-          setThrottleTime(out instanceof SplicedResponse ? out.body : out, throttleMs);
+          if (body !== undefined) setThrottleTime(body, throttleMs);
+          // The response is queued before the mute takes effect, and muting stops only reads: it leaves at once (KIP-219).
           ctx.connection.muteFor(throttleMs);
         }
       }
@@ -107,12 +112,14 @@ export class KafkaDispatcher implements RequestDispatcher {
     };
     if (outcome !== undefined && 'response' in outcome) return finish(outcome.response, false);
     let result: unknown;
+    const t0 = process.hrtime.bigint();
     try {
       result = reg.handler.handle((outcome === undefined ? request : outcome.request) as never, ctx);
     } catch (e) {
       if (start !== undefined) metrics!.requestDone(apiKey, start);
       throw e;
     }
+    handlerNanos = Number(process.hrtime.bigint() - t0);
     if (isPromiseLike(result))
       return Promise.resolve(result).then(
         (res) => finish(res, true),
