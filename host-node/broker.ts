@@ -5,7 +5,8 @@ import { hostname } from 'node:os';
 import { BrokerConfig, type BrokerConfigSources } from './config/index.js';
 import { formatEndpoint, type Endpoint } from './config/listeners.js';
 import { TcpListener } from './network/tcp-listener.js';
-import { sslServerOptions } from './network/ssl-factory.js';
+import { listenerSecurityOptions } from './server/listener-security.js';
+import { DynamicListenerSsl } from './server/dynamic-ssl.js';
 import { POOL_MAX_BYTES } from './network/frame-decoder.js';
 import { LinearFrameArena } from '../storage/linear-frame-arena.js';
 import { ApiKey } from '../protocol/generated/api.js';
@@ -310,7 +311,7 @@ async function startListeners(
           name: ep.name,
           host: ep.host,
           port: ep.port,
-          tls: config.securityProtocol(ep.name) === 'SSL' ? sslServerOptions(ep.name, config.sslConfig(ep.name)) : undefined,
+          ...listenerSecurityOptions(config, ep.name),
           limits,
           dispatcher,
           log: log.child('network'),
@@ -320,6 +321,7 @@ async function startListeners(
       );
       context.metrics?.addListener(listeners[listeners.length - 1]!);
     }
+    context.dynamicSsl = new DynamicListenerSsl(config, listeners);
     wsListener = await listenWebSocket(context, limits, dispatcher, onConnection);
     if (context.metrics && metricsModule)
       metricsServer = await metricsModule.startMetricsServer(context.metrics, config.get('metrics.host'), config.get('metrics.port'), log.child('metrics'));

@@ -13,6 +13,7 @@ import { MESSAGE_FORMAT_CONFIG_DEFS } from './message-format-defs.js';
 import { CLUSTER_CONFIG_DEFS, checkClusterConfig } from './cluster-defs.js';
 import { GROUP_CONFIG_DEFS } from './group-defs.js';
 import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
+import { INTER_BROKER_CONFIG_DEFS, interBrokerListenerName } from './inter-broker-defs.js';
 import { SSL_CONFIG_DEFS, SSL_KEYS, checkListenerProtocols, parseProtocolMap, type SecurityProtocol, type SslConfigKey } from './ssl-defs.js';
 import {
   ConfigError,
@@ -179,6 +180,7 @@ export const BROKER_CONFIG_DEFS = {
 
   // ---- security: listener.security.protocol.map, ssl.* ------------------------------------
   ...SSL_CONFIG_DEFS,
+  ...INTER_BROKER_CONFIG_DEFS,
 
   // ---- Prometheus endpoint: metrics.* (Rivulet additions) ------------------------------------
   ...METRICS_CONFIG_DEFS,
@@ -276,6 +278,27 @@ export class BrokerConfig {
     return out as SslConfig;
   }
 
+  /**
+   * The listener other brokers replicate from (inter.broker.listener.name, else the one named after
+   * security.inter.broker.protocol); checked at load in a cluster.
+   */
+  get interBrokerListenerName(): string {
+    return interBrokerListenerName(
+      {
+        listenerName: this.values['inter.broker.listener.name'],
+        protocol: this.values['security.inter.broker.protocol'],
+        protocolSetExplicitly: this.sources.get('security.inter.broker.protocol') !== 'default',
+      },
+      this.advertisedListeners,
+      (name) => this.securityProtocol(name),
+    );
+  }
+
+  /** The listener.name.<name>.ssl.* keys set for one listener (its own values, without the broker-wide ones). */
+  listenerSslOverrides(listenerName: string): ReadonlyMap<SslConfigKey, unknown> {
+    return this.listenerOverrides.get(listenerName.toUpperCase()) ?? new Map();
+  }
+
   get logDirs(): string[] {
     return this.values['log.dirs'] ?? [this.values['log.dir']];
   }
@@ -289,7 +312,10 @@ export class BrokerConfig {
     checkValues(merged.values);
     checkClusterConfig(merged.values as BrokerConfigValues);
     checkListeners(merged.values as BrokerConfigValues);
-    return new BrokerConfig(merged.values as BrokerConfigValues, merged.sources, unknownKeys, merged.listenerOverrides);
+    const config = new BrokerConfig(merged.values as BrokerConfigValues, merged.sources, unknownKeys, merged.listenerOverrides);
+    // Only brokers in a cluster have links to each other: a single broker may serve any listeners.
+    if (config.get('etcd.connect') !== null) void config.interBrokerListenerName;
+    return config;
   }
 }
 
