@@ -75,7 +75,7 @@ export class DynamicListenerSsl {
     const unknown = changes.filter((c) => dynamicSslKey(c.name) === null).map((c) => c.name);
     if (unknown.length > 0)
       throw new AdminError(ErrorCode.INVALID_CONFIG, `Cannot update these configs dynamically: ${unknown.join(', ')} (of the broker configs, the key stores and trust stores of TLS listeners can be)`);
-    if (resourceName === '')
+    if (resourceName === '' && changes.length > 0)
       throw new AdminError(ErrorCode.INVALID_REQUEST, `Cannot update these configs at default cluster level, broker id must be specified: ${changes.map((c) => c.name).join(', ')}`);
     for (const c of changes) {
       const { listener, key } = dynamicSslKey(c.name)!;
@@ -94,6 +94,7 @@ export class DynamicListenerSsl {
     }
     // Every TLS listener whose stores the change touches is rebuilt and checked before any is replaced.
     const touched = new Set(changes.map((c) => dynamicSslKey(c.name)!.listener));
+    if (o.replace) for (const scope of this.dynamic.keys()) touched.add(scope);
     const rebuilt: Array<{ listener: ReloadableListener; options: TlsOptions }> = [];
     for (const l of this.listeners) {
       if (!touched.has('') && !touched.has(l.name)) continue;

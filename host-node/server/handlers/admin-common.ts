@@ -78,8 +78,9 @@ export function alterNonTopicResource(
   if (res.resourceType === ResourceType.BROKER) {
     const err = checkBrokerResource(res.resourceName, ctx);
     if (err) return err;
-    if (res.configs.length === 0) return { errorCode: ErrorCode.NONE, errorMessage: null };
     const dynamicSsl = ctx.broker.dynamicSsl;
+    // An empty AlterConfigs takes every dynamic value back; an empty incremental change changes nothing.
+    if (res.configs.length === 0 && (o.incremental || dynamicSsl === undefined || res.resourceName === '')) return { errorCode: ErrorCode.NONE, errorMessage: null };
     if (dynamicSsl !== undefined) {
       try {
         // IncrementalAlterConfigs: SET (0) sets, DELETE (1) goes back to the static value; APPEND and
