@@ -85,7 +85,7 @@ class SaslBroker {
             const user = /n=([^,]*)/.exec(firstBare)![1]!;
             const cred = newScramCredential(m, this.users.get(user) ?? randomBytes(8).toString('hex'), this.o.iterations ?? 4096);
             const nonce = /r=([^,]*)/.exec(firstBare)![1]! + randomBytes(12).toString('base64url');
-            const serverFirst = `r=${nonce},s=${cred.salt.toString('base64')},i=${cred.iterations}`;
+            const serverFirst = `r=${nonce},s=${Buffer.from(cred.salt).toString('base64')},i=${cred.iterations}`;
             scram = { m, cred, firstBare, serverFirst, nonce };
             ok(serverFirst);
           } else {
