@@ -96,7 +96,7 @@ function controllerConfigOf(config: BrokerConfig): KafkaControllerConfig {
 export function attachClusterReplication(context: BrokerContext, cluster: ClusterMetadata, o: { jaasConfigOf?: JaasConfigLookup } = {}): ClusterMember {
   const { config, log } = context;
   // The listener and security replication connects with (checked now: a bad store fails the start).
-  const link = interBrokerLink(config, o.jaasConfigOf);
+  interBrokerLink(config, o.jaasConfigOf);
   let member: ClusterMember | undefined;
   const brokerEpoch = () => member?.brokerEpoch ?? -1;
   const replicaManager = new ReplicaManager({
@@ -106,7 +106,11 @@ export function attachClusterReplication(context: BrokerContext, cluster: Cluste
     isrStore: etcdIsrStore(cluster, context.nodeId, brokerEpoch),
     config: replicationConfigOf(config),
     logger: log.child('replication'),
-    connect: async (c) => (await import('../client/connection.js')).Connection.connect({ ...c, security: link.security }),
+    connect: async (c) => {
+      // Built per connection: the stores are read as they are now (a reloaded key store included).
+      const { security } = interBrokerLink(config, o.jaasConfigOf, (l) => context.dynamicSsl?.sslConfig(l) ?? config.sslConfig(l));
+      return (await import('../client/connection.js')).Connection.connect({ ...c, security });
+    },
   });
   context.replicaManager = replicaManager;
   const controller = new KafkaController(new EtcdControllerPort(cluster.store), controllerConfigOf(config), log.child('controller'));

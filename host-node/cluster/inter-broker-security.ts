@@ -3,7 +3,7 @@
 // its key store as the client certificate (sent when the other side asks for one); SASL_* uses
 // sasl.mechanism.inter.broker.protocol with the username and password options of the listener's JAAS
 // config for that mechanism, as Kafka does.
-import type { BrokerConfig } from '../config/broker-config.js';
+import type { BrokerConfig, SslConfig } from '../config/broker-config.js';
 import { INTER_BROKER_SASL_MECHANISMS } from '../config/inter-broker-defs.js';
 import { ConfigError } from '../config/types.js';
 import type { ClientSecurityOptions } from '../client/security.js';
@@ -25,12 +25,13 @@ export interface InterBrokerLink {
 }
 
 /** The inter-broker listener and its client security. Throws a ConfigError when it cannot be set up. */
-export function interBrokerLink(config: BrokerConfig, jaasConfigOf: JaasConfigLookup | undefined): InterBrokerLink {
+export function interBrokerLink(config: BrokerConfig, jaasConfigOf: JaasConfigLookup | undefined, sslConfigOf: (listenerName: string) => SslConfig = (l) => config.sslConfig(l)): InterBrokerLink {
   const listenerName = config.interBrokerListenerName;
   const protocol = config.securityProtocol(listenerName);
   const security: ClientSecurityOptions = { protocol };
   if (protocol === 'SSL' || protocol === 'SASL_SSL') {
-    const ssl = config.sslConfig(listenerName);
+    // The listener's stores as they are now: a key store reloaded dynamically is the client certificate too.
+    const ssl = sslConfigOf(listenerName);
     security.ssl = { tls: sslClientOptions(listenerName, ssl, ssl['ssl.endpoint.identification.algorithm']) };
   }
   if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {

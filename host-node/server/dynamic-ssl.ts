@@ -114,6 +114,11 @@ export class DynamicListenerSsl {
     this.dynamic = next;
   }
 
+  /** A listener's ssl.* values now, with the dynamic ones (the broker's client side of inter-broker links uses them too). */
+  sslConfig(listener: string): SslConfig {
+    return this.effective(listener.toUpperCase(), this.dynamic);
+  }
+
   /** A listener's ssl.* values: dynamic for the listener > static for the listener > dynamic broker-wide > static broker-wide. */
   private effective(listener: string, dynamic: ReadonlyMap<string, ReadonlyMap<SslConfigKey, unknown>>): SslConfig {
     const out: Record<string, unknown> = { ...this.config.sslConfig(listener) };
