@@ -4,7 +4,8 @@
 import { hostname } from 'node:os';
 import { BrokerConfig, type BrokerConfigSources } from './config/index.js';
 import { formatEndpoint, type Endpoint } from './config/listeners.js';
-import { TcpListener } from './network/tcp-listener.js';
+import { TcpListener, type TcpListenerOptions } from './network/tcp-listener.js';
+import { saslGateFor, saslListenerSettings } from './server/sasl-gate.js';
 import { listenerSecurityOptions } from './server/listener-security.js';
 import { DynamicListenerSsl } from './server/dynamic-ssl.js';
 import { POOL_MAX_BYTES } from './network/frame-decoder.js';
@@ -311,7 +312,7 @@ async function startListeners(
           name: ep.name,
           host: ep.host,
           port: ep.port,
-          ...listenerSecurityOptions(config, ep.name),
+          ...listenerSecurity(context, ep.name),
           limits,
           dispatcher,
           log: log.child('network'),
@@ -335,6 +336,18 @@ async function startListeners(
     throw e;
   }
   return { listeners, wsListener, metricsServer };
+}
+
+/**
+ * A listener's security: its protocol, TLS for SSL and SASL_SSL, and the SASL gate of SASL_PLAINTEXT and
+ * SASL_SSL connections (a SASL listener that cannot serve any enabled mechanism refuses the start-up).
+ */
+function listenerSecurity(context: BrokerContext, name: string): Pick<TcpListenerOptions, 'securityProtocol' | 'tls' | 'sslPrincipal' | 'gateFor'> {
+  const { config } = context;
+  const security = listenerSecurityOptions(config, name);
+  const sasl = security.securityProtocol === 'SASL_PLAINTEXT' || security.securityProtocol === 'SASL_SSL';
+  const gateFor = sasl ? saslGateFor(saslListenerSettings(config, context.securityStore, name, context.log.child('sasl'))) : undefined;
+  return { ...security, gateFor };
 }
 
 /** What every connection of a Kafka or WebSocket listener is held to. */

@@ -95,8 +95,10 @@ function controllerConfigOf(config: BrokerConfig): KafkaControllerConfig {
  */
 export function attachClusterReplication(context: BrokerContext, cluster: ClusterMetadata, o: { jaasConfigOf?: JaasConfigLookup } = {}): ClusterMember {
   const { config, log } = context;
+  // SASL_* inter-broker listeners: the credentials are the username and password of the listener's JAAS config.
+  const jaasConfigOf: JaasConfigLookup = o.jaasConfigOf ?? ((l, mechanism) => config.saslJaasConfig(l, mechanism)?.text ?? null);
   // The listener and security replication connects with (checked now: a bad store fails the start).
-  interBrokerLink(config, o.jaasConfigOf);
+  interBrokerLink(config, jaasConfigOf);
   let member: ClusterMember | undefined;
   const brokerEpoch = () => member?.brokerEpoch ?? -1;
   const replicaManager = new ReplicaManager({
@@ -108,7 +110,7 @@ export function attachClusterReplication(context: BrokerContext, cluster: Cluste
     logger: log.child('replication'),
     connect: async (c) => {
       // Built per connection: the stores are read as they are now (a reloaded key store included).
-      const { security } = interBrokerLink(config, o.jaasConfigOf, (l) => context.dynamicSsl?.sslConfig(l) ?? config.sslConfig(l));
+      const { security } = interBrokerLink(config, jaasConfigOf, (l) => context.dynamicSsl?.sslConfig(l) ?? config.sslConfig(l));
       return (await import('../client/connection.js')).Connection.connect({ ...c, security });
     },
   });

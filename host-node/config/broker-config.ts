@@ -15,6 +15,7 @@ import { GROUP_CONFIG_DEFS } from './group-defs.js';
 import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
 import { INTER_BROKER_CONFIG_DEFS, interBrokerListenerName } from './inter-broker-defs.js';
 import { SSL_CONFIG_DEFS, SSL_KEYS, checkListenerProtocols, parseProtocolMap, type SecurityProtocol, type SslConfigKey } from './ssl-defs.js';
+import { SASL_CONFIG_DEFS, SASL_LISTENER_KEYS } from './sasl-defs.js';
 import {
   ConfigError,
   atLeast,
@@ -182,6 +183,9 @@ export const BROKER_CONFIG_DEFS = {
   ...SSL_CONFIG_DEFS,
   ...INTER_BROKER_CONFIG_DEFS,
 
+  // ---- SASL: sasl.*, connections.max.reauth.ms, connection.failed.authentication.delay.ms -------
+  ...SASL_CONFIG_DEFS,
+
   // ---- Prometheus endpoint: metrics.* (Rivulet additions) ------------------------------------
   ...METRICS_CONFIG_DEFS,
 
@@ -236,8 +240,8 @@ export class BrokerConfig {
     readonly sources: ReadonlyMap<BrokerConfigKey, ConfigSource>,
     /** Keys supplied in the file that this broker does not know (Kafka logs these as unused). */
     readonly unknownKeys: readonly string[],
-    /** listener.name.<name>.ssl.* values, by upper-cased listener name. */
-    private readonly listenerOverrides: ReadonlyMap<string, ReadonlyMap<SslConfigKey, unknown>>,
+    /** listener.name.<name>.<key> values (ssl.*, sasl.enabled.mechanisms, <mechanism>.sasl.jaas.config), by upper-cased listener name. */
+    private readonly listenerOverrides: ReadonlyMap<string, ReadonlyMap<string, unknown>>,
   ) {}
 
   get<K extends BrokerConfigKey>(key: K): BrokerConfigValues[K] {
@@ -295,8 +299,26 @@ export class BrokerConfig {
   }
 
   /** The listener.name.<name>.ssl.* keys set for one listener (its own values, without the broker-wide ones). */
-  listenerSslOverrides(listenerName: string): ReadonlyMap<SslConfigKey, unknown> {
+  listenerSslOverrides(listenerName: string): ReadonlyMap<string, unknown> {
     return this.listenerOverrides.get(listenerName.toUpperCase()) ?? new Map();
+  }
+
+  /** sasl.enabled.mechanisms of one listener: listener.name.<name>.sasl.enabled.mechanisms over the broker-wide value. */
+  saslEnabledMechanisms(listenerName: string): string[] {
+    const o = this.listenerOverrides.get(listenerName.toUpperCase());
+    return (o?.get('sasl.enabled.mechanisms') as string[] | undefined) ?? this.values['sasl.enabled.mechanisms'];
+  }
+
+  /**
+   * The JAAS configuration text of one listener and mechanism, and the key it came from:
+   * listener.name.<name>.<mechanism lower-cased>.sasl.jaas.config, else sasl.jaas.config; null when neither is set.
+   */
+  saslJaasConfig(listenerName: string, mechanism: string): { key: string; text: string } | null {
+    const suffix = `${mechanism.toLowerCase()}.sasl.jaas.config`;
+    const own = this.listenerOverrides.get(listenerName.toUpperCase())?.get(suffix) as string | null | undefined;
+    if (own !== undefined && own !== null) return { key: `listener.name.${listenerName.toLowerCase()}.${suffix}`, text: own };
+    const shared = this.values['sasl.jaas.config'];
+    return shared === null ? null : { key: 'sasl.jaas.config', text: shared };
   }
 
   get logDirs(): string[] {
@@ -323,19 +345,33 @@ export class BrokerConfig {
 interface MergedValues {
   readonly values: Record<string, unknown>;
   readonly sources: Map<BrokerConfigKey, ConfigSource>;
-  readonly listenerOverrides: Map<string, Map<SslConfigKey, unknown>>;
+  readonly listenerOverrides: Map<string, Map<string, unknown>>;
 }
 
-/** `listener.name.<name>.ssl.<key>` → the listener's upper-cased name and the ssl key, or null. */
-function listenerOverrideKey(k: string): { listener: string; key: SslConfigKey } | null {
-  const m = /^listener\.name\.([a-z0-9_-]+)\.(ssl\..+)$/.exec(k);
-  if (!m || !(SSL_KEYS as readonly string[]).includes(m[2]!)) return null;
-  return { listener: m[1]!.toUpperCase(), key: m[2] as SslConfigKey };
+/** A listener override: the listener's upper-cased name, the key it sets, and the broker key whose definition checks it. */
+interface ListenerOverride {
+  readonly listener: string;
+  readonly key: string;
+  readonly def: BrokerConfigKey;
+}
+
+/**
+ * `listener.name.<name>.<key>` → the override, or null. `<key>` is an ssl.* key, sasl.enabled.mechanisms, or
+ * `<mechanism lower-cased>.sasl.jaas.config` (checked as sasl.jaas.config).
+ */
+function listenerOverrideKey(k: string): ListenerOverride | null {
+  const m = /^listener\.name\.([a-z0-9_-]+)\.(.+)$/.exec(k);
+  if (!m) return null;
+  const listener = m[1]!.toUpperCase();
+  const key = m[2]!;
+  if ((SSL_KEYS as readonly string[]).includes(key) || (SASL_LISTENER_KEYS as readonly string[]).includes(key)) return { listener, key, def: key as BrokerConfigKey };
+  if (/^[a-z0-9_-]{1,20}\.sasl\.jaas\.config$/.test(key)) return { listener, key, def: 'sasl.jaas.config' };
+  return null;
 }
 
 /** Records one listener override, checked like the broker-wide key. */
-function setListenerOverride(merged: MergedValues, k: string, o: { listener: string; key: SslConfigKey }, value: unknown): void {
-  const d = DEFS[o.key]!;
+function setListenerOverride(merged: MergedValues, k: string, o: ListenerOverride, value: unknown): void {
+  const d = DEFS[o.def]!;
   if (d.validate && !(value === null && d.nullable)) {
     const reason = d.validate(value as never, k);
     if (reason !== undefined) throw ConfigError.invalid(k, value, reason);
@@ -386,7 +422,7 @@ function applyProperties(merged: MergedValues, fileProps: Map<string, string> | 
   for (const [k, raw] of fileProps ?? []) {
     if (!isBrokerConfigKey(k)) {
       const o = listenerOverrideKey(k);
-      if (o) setListenerOverride(merged, k, o, parseValue(k, DEFS[o.key]!, raw));
+      if (o) setListenerOverride(merged, k, o, parseValue(k, DEFS[o.def]!, raw));
       else unknownKeys.push(k);
       continue;
     }
@@ -412,7 +448,7 @@ function applySets(merged: MergedValues, sets: NonNullable<BrokerConfigSources['
   for (const [k, v] of entries) {
     const o = isBrokerConfigKey(k) ? null : listenerOverrideKey(k);
     if (o) {
-      setListenerOverride(merged, k, o, checkTyped(k, DEFS[o.key]!, v));
+      setListenerOverride(merged, k, o, checkTyped(k, DEFS[o.def]!, v));
       continue;
     }
     if (!isBrokerConfigKey(k)) throw new ConfigError(k, `Unknown configuration ${k}`);

@@ -9,8 +9,8 @@ import type { Endpoint } from './listeners.js';
 /** Kafka's security protocols. */
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 const SECURITY_PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
-/** The protocols a listener may use today (SASL is refused with a clear message). */
-const SERVED_PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT', 'SSL'];
+/** The protocols a listener may use (all of Kafka's). */
+const SERVED_PROTOCOLS: readonly SecurityProtocol[] = SECURITY_PROTOCOLS;
 
 /** Bound on the entries of listener.security.protocol.map (a broker has a handful of listeners). */
 const MAX_PROTOCOL_MAP_ENTRIES = 64;
@@ -38,7 +38,7 @@ export function checkListenerProtocols(key: string, endpoints: readonly Endpoint
     if (p === undefined)
       throw new ConfigError(key, `No security protocol defined for listener ${e.name} (add it to listener.security.protocol.map)`);
     if (!SERVED_PROTOCOLS.includes(p))
-      throw new ConfigError(key, `Listener ${e.name}: security protocol ${p} is not supported yet (SASL is not available; use ${SERVED_PROTOCOLS.join(' or ')})`);
+      throw new ConfigError(key, `Listener ${e.name}: security protocol ${p} is not supported (use one of ${SERVED_PROTOCOLS.join(', ')})`);
   }
 }
 
@@ -50,7 +50,7 @@ export const SSL_CONFIG_DEFS = {
       return typeof m === 'string' ? m : undefined;
     },
     importance: 'low',
-    doc: 'Map between listener names and security protocols (NAME:PROTOCOL, comma-separated). Served: PLAINTEXT and SSL.',
+    doc: 'Map between listener names and security protocols (NAME:PROTOCOL, comma-separated): PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.',
   }),
   'ssl.keystore.type': str({
     default: 'JKS',

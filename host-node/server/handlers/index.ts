@@ -31,9 +31,13 @@ import { listGroupsHandler } from './list-groups.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
 
 export function registerDefaultHandlers(registry: HandlerRegistry): HandlerRegistry {
   registry.register(apiVersionsHandler).register(metadataHandler).register(describeClusterHandler);
+  // SASL (served by the connection's SASL gate, server/sasl-gate.ts; these answer what reaches the dispatcher).
+  registry.register(saslHandshakeHandler).register(saslAuthenticateHandler);
   // The data path (produce.ts, fetch.ts, list-offsets.ts, delete-records.ts; docs/data-path.md).
   registry.register(produceHandler).register(fetchHandler).register(listOffsetsHandler).register(deleteRecordsHandler);
   // Leader epochs (offset-for-leader-epoch.ts): followers' truncation, clients' truncation detection.
