@@ -3,7 +3,6 @@
 // `ssl.keystore.type=PEM` does, or as PKCS12 files; a listener may override any ssl.* key with
 // `listener.name.<name>.ssl.*`.
 import { ConfigError, eachOneOf, list, nullableList, nullableStr, oneOf, password, str } from './types.js';
-import { checkPrincipalMappingRules } from '../security/ssl-principal-mapper.js';
 import type { Endpoint } from './listeners.js';
 
 /** Kafka's security protocols. */
@@ -83,7 +82,7 @@ export const SSL_CONFIG_DEFS = {
   }),
   'ssl.principal.mapping.rules': str({
     default: 'DEFAULT',
-    validate: (v) => checkPrincipalMappingRules(v),
+    // Parsed (and refused when malformed) by security/ssl-principal-mapper.ts as the listener starts.
     importance: 'low',
     doc: 'Rules mapping the subject DN of a client certificate (RFC 2253) to a principal name: RULE:pattern/replacement/[LU] and DEFAULT, comma-separated; the first that matches wins (no match: the DN).',
   }),

@@ -2,6 +2,7 @@
 // and on SSL the principal of a verified client certificate, mapped by the listener's
 // ssl.principal.mapping.rules.
 import type { BrokerConfig } from '../config/broker-config.js';
+import { ConfigError } from '../config/types.js';
 import type { TcpListenerOptions } from '../network/tcp-listener.js';
 import { sslServerOptions } from '../network/ssl-factory.js';
 import { userPrincipal } from '../security/principal.js';
@@ -13,7 +14,12 @@ export function listenerSecurityOptions(config: BrokerConfig, listenerName: stri
   const securityProtocol = config.securityProtocol(listenerName);
   if (securityProtocol !== 'SSL' && securityProtocol !== 'SASL_SSL') return { securityProtocol };
   const ssl = config.sslConfig(listenerName);
-  const mapper = SslPrincipalMapper.fromRules(ssl['ssl.principal.mapping.rules']);
+  let mapper: SslPrincipalMapper;
+  try {
+    mapper = SslPrincipalMapper.fromRules(ssl['ssl.principal.mapping.rules']);
+  } catch (e) {
+    throw new ConfigError('ssl.principal.mapping.rules', `Listener ${listenerName}: invalid ssl.principal.mapping.rules: ${(e as Error).message}`);
+  }
   return {
     securityProtocol,
     tls: sslServerOptions(listenerName, ssl),

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { SslPrincipalMapper, checkPrincipalMappingRules, splitRules } from '../../host-node/security/ssl-principal-mapper.js';
 import { rfc2253Subject } from '../../host-node/network/peer-subject.js';
 import { BrokerConfig } from '../../host-node/config/broker-config.js';
+import { startTestBroker } from '../helpers/broker.js';
 
 describe('ssl.principal.mapping.rules', () => {
   it('accepts the rules Kafka accepts', () => {
@@ -84,9 +85,10 @@ describe('ssl.principal.mapping.rules', () => {
     expect(SslPrincipalMapper.fromRules('RULE:^CN=([a-z]+)$/user-$1-\\$/U').getName('CN=amy')).toBe('USER-AMY-$');
   });
 
-  it('is checked when the broker config is loaded', () => {
-    expect(() => BrokerConfig.load({ sets: { 'ssl.principal.mapping.rules': 'RULE:^CN=x$/$1/LU' } })).toThrow(/ssl\.principal\.mapping\.rules.*Invalid rule/);
-    expect(() => BrokerConfig.load({ sets: { 'listener.name.ssl.ssl.principal.mapping.rules': 'rule:x/y/' } })).toThrow(/Invalid rule/);
+  it('is checked when an SSL listener starts', async () => {
+    const sets = { listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': '/nonexistent' };
+    await expect(startTestBroker({ sets: { ...sets, 'ssl.principal.mapping.rules': 'RULE:^CN=x$/$1/LU' } })).rejects.toThrow(/invalid ssl\.principal\.mapping\.rules.*Invalid rule/);
+    await expect(startTestBroker({ sets: { ...sets, 'listener.name.ssl.ssl.principal.mapping.rules': 'rule:x/y/' } })).rejects.toThrow(/Invalid rule/);
     expect(BrokerConfig.load({ sets: { 'ssl.principal.mapping.rules': 'RULE:^CN=(.*)$/$1/L,DEFAULT' } }).sslConfig('SSL')['ssl.principal.mapping.rules']).toBe('RULE:^CN=(.*)$/$1/L,DEFAULT');
   });
 });
