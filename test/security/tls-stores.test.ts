@@ -161,6 +161,47 @@ describe('key store reload (dynamic BROKER configs)', () => {
   });
 });
 
+describe('SASL_SSL with a client certificate', () => {
+  it('the SASL principal wins (as in Kafka); the certificate subject is kept; --command-config with SASL_SSL and PLAIN', async () => {
+    const seen: ServerConnection[] = [];
+    const b = await startTestBroker({
+      sets: {
+        listeners: 'SASL_SSL://127.0.0.1:0',
+        'sasl.enabled.mechanisms': 'PLAIN',
+        'sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";',
+        ...p12(),
+        'ssl.client.auth': 'required',
+      },
+      onConnection: (c) => seen.push(c),
+    });
+    brokers.push(b);
+    const port = portOf(b, 'SASL_SSL');
+    const c = await Connection.connect({ host: '127.0.0.1', port, security: { ...asClient('bob'), protocol: 'SASL_SSL', sasl: { mechanism: 'PLAIN', username: 'alice', password: 'alice-secret' } } });
+    await c.send(ApiKey.Metadata, { topics: [] });
+    c.close();
+    expect([seen[0]!.security.principal.name, seen[0]!.security.peerCertificateSubject, seen[0]!.security.saslMechanism]).toEqual(['alice', 'CN=bob,OU=ops,O=acme', 'PLAIN']);
+
+    const config = certs.path('sasl.properties');
+    const props = (password: string): string =>
+      [
+        'security.protocol=SASL_SSL',
+        'sasl.mechanism=PLAIN',
+        `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="${password}";`,
+        `ssl.truststore.location=${certs.path('ca.crt')}`,
+        'ssl.truststore.type=PEM',
+        `ssl.keystore.location=${certs.path('alice.pem')}`,
+        'ssl.keystore.type=PEM',
+      ].join('\n') + '\n';
+    writeFileSync(config, props('alice-secret'));
+    const listed = await tool(topicsTool, ['--bootstrap-server', `127.0.0.1:${port}`, '--command-config', config, '--create', '--topic', 'sasl-cc']);
+    expect(listed.code, listed.err).toBe(0);
+    writeFileSync(config, props('wrong'));
+    const refused = await tool(topicsTool, ['--bootstrap-server', `127.0.0.1:${port}`, '--command-config', config, '--list', '--command-timeout', '5000']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/Authentication failed|SASL/);
+  });
+});
+
 describe('--command-config', () => {
   it('topics, produce and consume reach a mutual-TLS listener with a PKCS12 trust store and a PEM key store', async () => {
     const b = await broker({ ...p12(), 'ssl.client.auth': 'required' });
