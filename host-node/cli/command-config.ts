@@ -11,7 +11,7 @@ import { parseProperties } from '../config/properties.js';
 import { pkcs12Certificates } from '../network/pkcs12-certificates.js';
 import type { ClientSecurityOptions, ClientSslOptions, SecurityProtocol } from '../client/security.js';
 import { SASL_CLIENT_MECHANISMS, type SaslMechanismName } from '../client/sasl-client.js';
-import { jaasCredentials, parseSingleJaasModule } from '../security/jaas-config.js';
+import { jaasCredentials, parseJaasConfig } from '../security/jaas.js';
 
 /** A client property file that cannot be used (printed as the tool's error). */
 export class CommandConfigError extends Error {
@@ -128,7 +128,7 @@ function saslOptions(props: ReadonlyMap<string, string>): ClientSecurityOptions[
   const jaas = props.get('sasl.jaas.config');
   if (jaas === undefined) throw new CommandConfigError(`sasl.mechanism ${mechanism} needs sasl.jaas.config with the username and password`);
   try {
-    return { mechanism: mechanism as SaslMechanismName, ...jaasCredentials(parseSingleJaasModule(jaas)) };
+    return { mechanism: mechanism as SaslMechanismName, ...jaasCredentials(parseJaasConfig(jaas)) };
   } catch (e) {
     throw new CommandConfigError((e as Error).message);
   }

@@ -9,7 +9,7 @@ import { ConfigError } from '../config/types.js';
 import type { ClientSecurityOptions } from '../client/security.js';
 import type { SaslMechanismName } from '../client/sasl-client.js';
 import { sslClientOptions } from '../network/ssl-factory.js';
-import { jaasCredentials, parseSingleJaasModule } from '../security/jaas-config.js';
+import { jaasCredentials, parseJaasConfig } from '../security/jaas.js';
 
 /**
  * The JAAS config a listener authenticates `mechanism` with: `listener.name.<listener>.<mechanism>.sasl.jaas.config`,
@@ -42,7 +42,7 @@ export function interBrokerLink(config: BrokerConfig, jaasConfigOf: JaasConfigLo
     const key = `listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
     if (jaas === null) throw new ConfigError(key, `The inter-broker listener ${listenerName} (${protocol}) needs the credentials brokers log in with: the username and password options of ${key} (or sasl.jaas.config)`);
     try {
-      security.sasl = { mechanism: mechanism as SaslMechanismName, ...jaasCredentials(parseSingleJaasModule(jaas, key)) };
+      security.sasl = { mechanism: mechanism as SaslMechanismName, ...jaasCredentials(parseJaasConfig(jaas)) };
     } catch (e) {
       throw new ConfigError(key, `${key}: ${(e as Error).message}`);
     }

@@ -1,11 +1,9 @@
 // The client side of inter-broker links, without brokers: which security a replica fetcher connects with
 // for each inter-broker protocol (SASL_* credentials from the listener's JAAS config, the mechanism from
-// sasl.mechanism.inter.broker.protocol), and the JAAS config parser it reads them with. (A SASL_SSL
-// cluster is tested once the broker serves SASL listeners.)
+// sasl.mechanism.inter.broker.protocol). The SASL_SSL cluster itself: inter-broker-sasl.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { BrokerConfig } from '../../host-node/config/broker-config.js';
 import { interBrokerLink } from '../../host-node/cluster/inter-broker-security.js';
-import { parseJaasConfig, parseSingleJaasModule } from '../../host-node/security/jaas-config.js';
 
 /** The parts of a BrokerConfig interBrokerLink reads, for a listener of `protocol` (no TLS stores needed for SASL_PLAINTEXT). */
 function configWith(protocol: string, mechanism: string): BrokerConfig {
@@ -35,21 +33,5 @@ describe('inter-broker link security', () => {
     expect(() => interBrokerLink(configWith('SASL_PLAINTEXT', 'GSSAPI'), jaas)).toThrow(/sasl.mechanism.inter.broker.protocol GSSAPI is not supported between brokers/);
     expect(() => interBrokerLink(configWith('SASL_PLAINTEXT', 'PLAIN'), jaas)).toThrow(/listener\.name\.internal\.plain\.sasl\.jaas\.config/);
     expect(() => interBrokerLink(configWith('SASL_PLAINTEXT', 'PLAIN'), () => 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="x";')).toThrow(/username and password/);
-  });
-});
-
-describe('JAAS config values', () => {
-  it('reads login modules as Kafka does: flags, quoted and bare values, escapes, comments', () => {
-    const [m] = parseJaasConfig('org.apache.kafka.common.security.plain.PlainLoginModule Required /* note */ username="admin" password="a\\"b;c" user_alice=alice-secret;');
-    expect(m!.loginModule).toBe('org.apache.kafka.common.security.plain.PlainLoginModule');
-    expect(m!.controlFlag).toBe('required');
-    expect([...m!.options]).toEqual([['username', 'admin'], ['password', 'a"b;c'], ['user_alice', 'alice-secret']]);
-    expect(parseJaasConfig('a optional; b sufficient x=1;').map((e) => [e.loginModule, e.controlFlag, e.options.size])).toEqual([['a', 'optional', 0], ['b', 'sufficient', 1]]);
-  });
-
-  it('refuses malformed values', () => {
-    for (const bad of ['a required username="x"', 'a sometimes;', 'a required username=;', 'a required username "x";', 'a required p="unterminated;', '"a" required;'])
-      expect(() => parseJaasConfig(bad), bad).toThrow(/JAAS config/);
-    expect(() => parseSingleJaasModule('')).toThrow(/contains 0 login modules, should be 1 module/);
   });
 });
