@@ -6,7 +6,8 @@ import { BrokerConfig, type BrokerConfigSources } from './config/index.js';
 import { formatEndpoint, type Endpoint } from './config/listeners.js';
 import { TcpListener, type TcpListenerOptions } from './network/tcp-listener.js';
 import { saslGateFor, saslListenerSettings } from './server/sasl-gate.js';
-import { sslServerOptions } from './network/ssl-factory.js';
+import { listenerSecurityOptions } from './server/listener-security.js';
+import { DynamicListenerSsl } from './server/dynamic-ssl.js';
 import { POOL_MAX_BYTES } from './network/frame-decoder.js';
 import { LinearFrameArena } from '../storage/linear-frame-arena.js';
 import { ApiKey } from '../protocol/generated/api.js';
@@ -344,6 +345,7 @@ async function startListeners(
       );
       context.metrics?.addListener(listeners[listeners.length - 1]!);
     }
+    context.dynamicSsl = new DynamicListenerSsl(config, listeners);
     wsListener = await listenWebSocket(context, limits, dispatcher, onConnection, connectionQuotas);
     if (context.metrics && metricsModule)
       metricsServer = await metricsModule.startMetricsServer(context.metrics, config.get('metrics.host'), config.get('metrics.port'), log.child('metrics'));
@@ -363,13 +365,12 @@ async function startListeners(
  * A listener's security: its protocol, TLS for SSL and SASL_SSL, and the SASL gate of SASL_PLAINTEXT and
  * SASL_SSL connections (a SASL listener that cannot serve any enabled mechanism refuses the start-up).
  */
-function listenerSecurity(context: BrokerContext, name: string): Pick<TcpListenerOptions, 'securityProtocol' | 'tls' | 'gateFor'> {
+function listenerSecurity(context: BrokerContext, name: string): Pick<TcpListenerOptions, 'securityProtocol' | 'tls' | 'sslPrincipal' | 'gateFor'> {
   const { config } = context;
-  const securityProtocol = config.securityProtocol(name);
-  const tls = securityProtocol === 'SSL' || securityProtocol === 'SASL_SSL' ? sslServerOptions(name, config.sslConfig(name)) : undefined;
-  const sasl = securityProtocol === 'SASL_PLAINTEXT' || securityProtocol === 'SASL_SSL';
+  const security = listenerSecurityOptions(config, name);
+  const sasl = security.securityProtocol === 'SASL_PLAINTEXT' || security.securityProtocol === 'SASL_SSL';
   const gateFor = sasl ? saslGateFor(saslListenerSettings(config, context.securityStore, name, context.log.child('sasl'))) : undefined;
-  return { securityProtocol, tls, gateFor };
+  return { ...security, gateFor };
 }
 
 /**

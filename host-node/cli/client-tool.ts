@@ -2,6 +2,8 @@
 // property lists, and error text in the style of Kafka's tools.
 import { KafkaClientError, KafkaProtocolError } from '../../client/errors.js';
 import { Admin } from '../client/admin.js';
+import type { ClientSecurityOptions } from '../client/security.js';
+import { commandConfigSecurity } from './command-config.js';
 
 export interface ToolIO {
   stdin: NodeJS.ReadableStream;
@@ -51,10 +53,27 @@ export function describeError(e: unknown): string {
 /** A problem with a tool's input the user must fix (printed as the tool's error, exit code 1). */
 export class ToolError extends Error {}
 
-/** The options every admin tool takes: where the brokers are and how long a request may take. */
+/** The options every admin tool takes: where the brokers are, how to connect to them, how long a request may take. */
 export interface AdminToolOptions {
   readonly 'bootstrap-server'?: string;
+  readonly 'command-config'?: string;
   readonly 'command-timeout'?: string;
+}
+
+/** The help line of --command-config, the same in every tool. */
+export const COMMAND_CONFIG_USAGE = '  --command-config <file>    Client properties (security.protocol, ssl.*, sasl.*) for the connections to the brokers.\n';
+
+/**
+ * The client security of a tool's `--command-config` file (undefined without one). Throws a ToolError
+ * naming what is wrong with the file. Tools that make their own clients pass the result as `security`
+ * (ClusterOptions / Admin / Producer / Consumer); runWithAdmin does it for the admin tools.
+ */
+export function toolSecurity(values: { readonly 'command-config'?: string }): ClientSecurityOptions | undefined {
+  try {
+    return commandConfigSecurity(values['command-config']);
+  } catch (e) {
+    throw new ToolError((e as Error).message);
+  }
 }
 
 /**
@@ -69,8 +88,10 @@ export async function runWithAdmin(
   action: (admin: Admin) => Promise<number>,
 ): Promise<number> {
   const timeout = intOption(values['command-timeout'], 'command-timeout', 1) ?? 30_000;
-  const admin = new Admin({ bootstrapServers: values['bootstrap-server']!, clientId, requestTimeoutMs: timeout, retries: 2 }, { timeoutMs: timeout });
+  let admin: Admin | undefined;
   try {
+    const security = toolSecurity(values);
+    admin = new Admin({ bootstrapServers: values['bootstrap-server']!, clientId, requestTimeoutMs: timeout, retries: 2, security }, { timeoutMs: timeout });
     return await action(admin);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -80,7 +101,7 @@ export async function runWithAdmin(
     o.io.stderr.write(`${o.errorPrefix}${e instanceof ToolError ? e.message : describeError(e)}\n`);
     return 1;
   } finally {
-    await admin.close();
+    await admin?.close();
   }
 }
 

@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { joinNegativeValues } from './argv.js';
 import { Cluster } from '../client/cluster.js';
 import { Consumer, type ConsumerOptions, type ConsumerRecord, type StartPosition } from '../client/consumer.js';
-import { boolProp, commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, unescape, UsageError, type ToolIO } from './client-tool.js';
+import { boolProp, commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, toolSecurity, unescape, UsageError, type ToolIO } from './client-tool.js';
+import type { ClientSecurityOptions } from '../client/security.js';
 
 const USAGE = `Usage: rivulet consume --bootstrap-server <host:port> --topic <topic> [options]
 
@@ -14,6 +15,7 @@ Prints the records of a topic (all partitions, or --partition) to standard outpu
 
 Options:
   --bootstrap-server <h:p>        Broker(s) to connect to (comma-separated). Required.
+  --command-config <file>         Client properties (security.protocol, ssl.*, sasl.*) for the broker connections.
   --topic <name>                  Topic to read. Required.
   --from-beginning                Start at the earliest offset (default: the latest, new records only).
   --partition <n>                 Read only this partition.
@@ -34,6 +36,7 @@ Options:
 
 const OPTIONS = {
   'bootstrap-server': { type: 'string' },
+  'command-config': { type: 'string' },
   topic: { type: 'string' },
   'from-beginning': { type: 'boolean' },
   partition: { type: 'string' },
@@ -69,8 +72,16 @@ interface CommandLine {
 export async function run(argv: string[], io: ToolIO = processIO()): Promise<number> {
   const args = commandLine(() => parseCommandLine(argv), USAGE, io);
   if (typeof args === 'number') return args;
+  let security: ClientSecurityOptions | undefined;
+  try {
+    security = toolSecurity(args.values);
+  } catch (e) {
+    io.stderr.write(`ERROR ${(e as Error).message}\n`);
+    return 1;
+  }
   const printer = new RecordPrinter(formatter(args.props), args.maxMessages, io);
   const cluster = new Cluster({
+    security,
     bootstrapServers: args.values['bootstrap-server']!,
     clientId: args.cprops.get('client.id') ?? 'rivulet-console-consumer',
     requestTimeoutMs: args.requestTimeoutMs,

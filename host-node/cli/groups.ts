@@ -26,6 +26,7 @@ Actions (exactly one):
 
 Options:
   --bootstrap-server <h:p>    Broker(s) to connect to (comma-separated). Required.
+  --command-config <file>     Client properties (security.protocol, ssl.*, sasl.*) for the broker connections.
   --group <id>                A consumer group (repeatable).
   --all-groups                Every group.
   --topic <t[:p,p]>           A topic, optionally some partitions (repeatable).
@@ -40,6 +41,7 @@ Options:
 
 const OPTIONS = {
   'bootstrap-server': { type: 'string' },
+  'command-config': { type: 'string' },
   list: { type: 'boolean' },
   describe: { type: 'boolean' },
   'reset-offsets': { type: 'boolean' },

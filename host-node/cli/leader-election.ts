@@ -16,6 +16,7 @@ Elects partition leaders (like kafka-leader-election.sh).
 
 Options:
   --bootstrap-server <h:p>     Broker(s) to connect to (comma-separated). Required.
+  --command-config <file>      Client properties (security.protocol, ssl.*, sasl.*) for the broker connections.
   --election-type <type>       preferred (the first replica of the assignment, when in sync) or unclean
                                (any live replica, even out of sync: may lose records). Required.
   --topic <name>               The topic of --partition.
@@ -30,6 +31,7 @@ Exactly one of --topic, --all-topic-partitions and --path-to-json-file.
 
 const OPTIONS = {
   'bootstrap-server': { type: 'string' },
+  'command-config': { type: 'string' },
   'election-type': { type: 'string' },
   topic: { type: 'string' },
   partition: { type: 'string' },

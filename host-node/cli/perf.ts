@@ -17,9 +17,11 @@ import type { CompressionName } from '../client/compression.js';
 import { Consumer, type BatchSummary } from '../client/consumer.js';
 import { KafkaProtocolError } from '../../client/errors.js';
 import { Producer, type Acks } from '../client/producer.js';
-import { commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, UsageError, type ToolIO } from './client-tool.js';
+import { commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, toolSecurity, UsageError, type ToolIO } from './client-tool.js';
+import type { ClientSecurityOptions } from '../client/security.js';
 
 const USAGE = `Usage: rivulet perf produce|consume --bootstrap-server <host:port> --topic <topic> [options]
+  --command-config <file>  Client properties (security.protocol, ssl.*, sasl.*) for the broker connections.
 
 produce options (like kafka-producer-perf-test.sh):
   --num-records <n>        Records to send. Required.
@@ -141,6 +143,7 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 const OPTIONS = {
   'bootstrap-server': { type: 'string' },
+  'command-config': { type: 'string' },
   topic: { type: 'string' },
   'num-records': { type: 'string' },
   'record-size': { type: 'string' },
@@ -206,6 +209,8 @@ async function runMode(mode: string, values: Values, io: ToolIO): Promise<number
 
 export interface ProduceOptions {
   bootstrap: string;
+  /** --command-config: TLS and SASL for every connection. */
+  security?: ClientSecurityOptions;
   topic: string;
   numRecords: number;
   recordSize: number;
@@ -231,6 +236,7 @@ function parseProduceOptions(v: Values): ProduceOptions {
   const props = parseProps(v['producer-props'] as string[] | undefined, '--producer-props');
   return {
     bootstrap: str('bootstrap-server')!,
+    security: toolSecurity({ 'command-config': str('command-config') }),
     topic: str('topic')!,
     numRecords: intOption(str('num-records'), 'num-records', 1)!,
     recordSize: intOption(str('record-size'), 'record-size', 0) ?? 100,
@@ -249,6 +255,8 @@ function parseProduceOptions(v: Values): ProduceOptions {
 
 export interface ConsumeOptions {
   bootstrap: string;
+  /** --command-config: TLS and SASL for every connection. */
+  security?: ClientSecurityOptions;
   topic: string;
   numRecords: number;
   timeoutMs: number;
@@ -261,6 +269,7 @@ function parseConsumeOptions(v: Values): ConsumeOptions {
   const str = (k: string): string | undefined => v[k] as string | undefined;
   return {
     bootstrap: str('bootstrap-server')!,
+    security: toolSecurity({ 'command-config': str('command-config') }),
     topic: str('topic')!,
     numRecords: intOption(str('num-records'), 'num-records', 1)!,
     timeoutMs: intOption(str('timeout'), 'timeout', 1) ?? 10_000,
@@ -341,8 +350,8 @@ class Progress {
   }
 }
 
-async function ensureTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
-  const admin = new Admin({ bootstrapServers: bootstrap, clientId: 'rivulet-perf-admin' });
+async function ensureTopic(bootstrap: string, topic: string, partitions: number, security: ClientSecurityOptions | undefined): Promise<void> {
+  const admin = new Admin({ bootstrapServers: bootstrap, clientId: 'rivulet-perf-admin', security });
   try {
     await admin.createTopics([{ name: topic, numPartitions: partitions, replicationFactor: 1 }]);
   } catch (e) {
@@ -356,11 +365,11 @@ async function ensureTopic(bootstrap: string, topic: string, partitions: number)
 const CHUNK = 512;
 
 async function perfProduce(o: ProduceOptions, io: ToolIO = processIO()): Promise<ProduceResult> {
-  if (o.partitions !== undefined) await ensureTopic(o.bootstrap, o.topic, o.partitions);
+  if (o.partitions !== undefined) await ensureTopic(o.bootstrap, o.topic, o.partitions, o.security);
   const run = new ProduceRun(o, io);
   const producers: Producer[] = [];
   for (let i = 0; i < o.producers; i++) {
-    const cluster = new Cluster({ bootstrapServers: o.bootstrap, clientId: `rivulet-perf-producer-${i}` });
+    const cluster = new Cluster({ bootstrapServers: o.bootstrap, clientId: `rivulet-perf-producer-${i}`, security: o.security });
     producers.push(new Producer(cluster, { acks: o.acks, batchSize: o.batchSize, lingerMs: o.lingerMs, compression: o.compression }));
   }
   const start = performance.now();
@@ -548,7 +557,7 @@ function recordPayloadBytes(batch: Uint8Array): number {
 }
 
 async function perfConsume(o: ConsumeOptions, io: ToolIO = processIO()): Promise<ConsumeResult> {
-  const consumer = new Consumer({ bootstrapServers: o.bootstrap, clientId: 'rivulet-perf-consumer' }, { maxWaitMs: o.fetchMaxWaitMs, maxPartitionBytes: o.fetchMaxBytes, autoOffsetReset: 'earliest' });
+  const consumer = new Consumer({ bootstrapServers: o.bootstrap, clientId: 'rivulet-perf-consumer', security: o.security }, { maxWaitMs: o.fetchMaxWaitMs, maxPartitionBytes: o.fetchMaxBytes, autoOffsetReset: 'earliest' });
   const run = new ConsumeRun(io, o);
   let timedOut = false;
   const start = performance.now();

@@ -6,7 +6,8 @@ import { joinNegativeValues } from './argv.js';
 import { Cluster } from '../client/cluster.js';
 import { Producer, type ProducerOptions } from '../client/producer.js';
 import type { CompressionName } from '../client/compression.js';
-import { boolProp, commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, unescape, UsageError, type ToolIO } from './client-tool.js';
+import { boolProp, commandLine, describeError, intOption, parseOrUsage, parseProps, processIO, toolSecurity, unescape, UsageError, type ToolIO } from './client-tool.js';
+import type { ClientSecurityOptions } from '../client/security.js';
 
 const USAGE = `Usage: rivulet produce --bootstrap-server <host:port> --topic <topic> [options]
 
@@ -14,6 +15,7 @@ Reads records from standard input, one per line, and sends them to the topic.
 
 Options:
   --bootstrap-server <h:p>        Broker(s) to connect to (comma-separated). Required.
+  --command-config <file>         Client properties (security.protocol, ssl.*, sasl.*) for the broker connections.
   --topic <name>                  Topic to produce to. Required.
   --property <key=value>          Line reader properties (repeatable):
                                     parse.key=true|false (default false)
@@ -35,6 +37,7 @@ const KNOWN_PRODUCER_PROPS = new Set(['acks', 'linger.ms', 'batch.size', 'compre
 
 const OPTIONS = {
   'bootstrap-server': { type: 'string' },
+  'command-config': { type: 'string' },
   'broker-list': { type: 'string' },
   topic: { type: 'string' },
   property: { type: 'string', multiple: true },
@@ -63,8 +66,10 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
   const { values, props, pprops } = args;
   for (const k of pprops.keys()) if (!KNOWN_PRODUCER_PROPS.has(k)) io.stderr.write(`WARN The configuration '${k}' was supplied but isn't a known config.\n`);
   let config: ProducerConfig;
+  let security: ClientSecurityOptions | undefined;
   try {
     config = producerConfig(values, pprops);
+    security = toolSecurity(values);
   } catch (e) {
     io.stderr.write(`${(e as Error).message}\n`);
     return 1;
@@ -74,6 +79,7 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
     bootstrapServers: values['bootstrap-server'] ?? values['broker-list']!,
     clientId: pprops.get('client.id') ?? 'rivulet-console-producer',
     requestTimeoutMs: config.requestTimeoutMs,
+    security,
   });
   let producer: Producer;
   try {

@@ -24,6 +24,7 @@ Actions (exactly one):
 
 Options:
   --bootstrap-server <h:p>          Broker(s) to connect to (comma-separated). Required.
+  --command-config <file>           Client properties (security.protocol, ssl.*, sasl.*) for the broker connections.
   --reassignment-json-file <file>   {"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1,2],"log_dirs":["any","any"]}]}
   --topics-to-move-json-file <file> {"version":1,"topics":[{"topic":"t"}]} (with --generate).
   --broker-list <ids>               Target brokers, e.g. 1,2,3 (with --generate).
@@ -37,6 +38,7 @@ Options:
 
 const OPTIONS = {
   'bootstrap-server': { type: 'string' },
+  'command-config': { type: 'string' },
   generate: { type: 'boolean' },
   execute: { type: 'boolean' },
   verify: { type: 'boolean' },

@@ -20,6 +20,7 @@ Actions (exactly one):
 
 Options:
   --bootstrap-server <h:p>   Broker(s) to connect to (comma-separated). Required.
+  --command-config <file>    Client properties (security.protocol, ssl.*, sasl.*) for the broker connections.
   --topic <name>             The topic.
   --partitions <n>           Partition count (create: default the broker's num.partitions).
   --replication-factor <n>   Replication factor (create: default the broker's default.replication.factor).
@@ -38,6 +39,7 @@ Options:
 
 const OPTIONS = {
     'bootstrap-server': { type: 'string' },
+    'command-config': { type: 'string' },
     create: { type: 'boolean' },
     list: { type: 'boolean' },
     describe: { type: 'boolean' },

@@ -4,6 +4,7 @@
 import { ApiKey, type ResponseTypes } from '../../protocol/generated/index.js';
 import { ZERO_UUID } from '../../protocol/wire/uuid.js';
 import { Connection, parseHostPort, type ConnectionOptions } from './connection.js';
+import type { ClientSecurityOptions } from './security.js';
 import { KafkaClientError, KafkaConnectionError, KafkaProtocolError, needsMetadataRefresh, sleep } from '../../client/errors.js';
 
 export interface ClusterOptions {
@@ -19,6 +20,8 @@ export interface ClusterOptions {
   /** Wait between attempts (default 100 ms; Kafka's retry.backoff.ms). */
   retryBackoffMs?: number;
   maxInFlight?: number;
+  /** security.protocol, TLS and SASL for every connection (default PLAINTEXT). */
+  security?: ClientSecurityOptions;
   /** Extra connection options (version limits, …). */
   connection?: Partial<ConnectionOptions>;
 }
@@ -92,6 +95,7 @@ export class Cluster {
       connectTimeoutMs: options.connectTimeoutMs ?? options.connection?.connectTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs ?? options.connection?.requestTimeoutMs,
       maxInFlight: options.maxInFlight ?? options.connection?.maxInFlight,
+      security: options.security ?? options.connection?.security,
     };
   }
 

@@ -2,11 +2,14 @@
 // in-flight window, ApiVersions negotiation, timeouts) over a node:net socket, with Kafka's byte-stream
 // framing (int32 size prefix) and pooled request buffers.
 import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { ApiKey, apiByKey } from '../../protocol/generated/index.js';
 import { BufferPool } from '../../protocol/wire/pool.js';
 import { KafkaConnectionError } from '../../client/errors.js';
 import { ClientConnection, type SendOptions, type Transport, type TransportEvents } from '../../client/connection.js';
 import { CLIENT_VERSION_LIMITS, type VersionRange } from '../../client/version-limits.js';
+import { checkClientSecurity, tlsConnectOptions, usesSasl, usesTls, type ClientSecurityOptions } from './security.js';
+import { authenticateSasl, scheduleReauthentication } from './sasl-client.js';
 
 export const CLIENT_SOFTWARE_NAME = 'rivulet';
 export const CLIENT_SOFTWARE_VERSION = '0.1.0';
@@ -32,6 +35,8 @@ export interface ConnectionOptions {
   skipApiVersions?: boolean;
   /** Narrow the versions used per API (on top of CLIENT_VERSION_LIMITS). */
   versionLimits?: Partial<Record<ApiKey, VersionRange>>;
+  /** security.protocol, TLS and SASL (default PLAINTEXT). */
+  security?: ClientSecurityOptions;
 }
 
 let nextConnectionId = 1;
@@ -62,11 +67,22 @@ export class Connection extends ClientConnection<ApiKey> {
     this.port = options.port;
   }
 
-  /** Opens the socket and negotiates versions with ApiVersions. */
+  /** Opens the socket (TLS for SSL and SASL_SSL), negotiates versions with ApiVersions, then authenticates (SASL_*). */
   static async connect(options: ConnectionOptions): Promise<Connection> {
+    const security = options.security;
+    checkClientSecurity(security);
     const c = new Connection(options);
     const maxResponseBytes = options.maxResponseBytes ?? 100 * 1024 * 1024;
-    await c.start((events) => connectTcp(c, options.connectTimeoutMs ?? 10_000, maxResponseBytes, events), { name: CLIENT_SOFTWARE_NAME, version: CLIENT_SOFTWARE_VERSION });
+    await c.start((events) => connectTcp(c, options.connectTimeoutMs ?? 10_000, maxResponseBytes, events, security), { name: CLIENT_SOFTWARE_NAME, version: CLIENT_SOFTWARE_VERSION });
+    if (usesSasl(security)) {
+      try {
+        const lifetimeMs = await authenticateSasl(c, security!.sasl!);
+        c.onClose(scheduleReauthentication(c, security!.sasl!, lifetimeMs));
+      } catch (e) {
+        c.close();
+        throw e;
+      }
+    }
     return c;
   }
 }
@@ -77,9 +93,11 @@ function formatAddress(host: string, port: number): string {
 }
 
 /** Connects to `c`'s broker; the transport takes over the socket once connected. */
-function connectTcp(c: Connection, timeoutMs: number, maxResponseBytes: number, events: TransportEvents): Promise<TcpTransport> {
+function connectTcp(c: Connection, timeoutMs: number, maxResponseBytes: number, events: TransportEvents, security: ClientSecurityOptions | undefined): Promise<TcpTransport> {
   return new Promise((resolve, reject) => {
-    const s = tcpConnect({ host: c.host, port: c.port, noDelay: true });
+    const tls = usesTls(security);
+    // A TLS socket is usable once its handshake is done ('secureConnect'); a failed one reports an error.
+    const s = tls ? tlsConnect(tlsConnectOptions(c.host, c.port, security!.ssl)).setNoDelay(true) : tcpConnect({ host: c.host, port: c.port, noDelay: true });
     const timer = setTimeout(() => {
       s.destroy();
       reject(new KafkaConnectionError(`connection timed out after ${timeoutMs} ms`, c.address));
@@ -89,7 +107,7 @@ function connectTcp(c: Connection, timeoutMs: number, maxResponseBytes: number, 
       reject(new KafkaConnectionError(`cannot connect: ${e.message}`, c.address, { cause: e }));
     };
     s.once('error', onError);
-    s.once('connect', () => {
+    s.once(tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       s.off('error', onError);
       resolve(new TcpTransport(s, c.address, maxResponseBytes, events));

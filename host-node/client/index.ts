@@ -8,3 +8,5 @@ export * from './consumer.js';
 export * from './compression.js';
 export * from './partitioner/index.js';
 export { RecordAccumulator, estimateRecordSize, type ProducerBatch, type PendingRecord } from './accumulator.js';
+export { type ClientSecurityOptions, type ClientSslOptions, type SecurityProtocol } from './security.js';
+export { KafkaAuthenticationError, SASL_CLIENT_MECHANISMS, type SaslClientOptions, type SaslMechanismName } from './sasl-client.js';

@@ -42,11 +42,15 @@ export function partitionStatesOf(image: ClusterImage): PartitionState[] {
   return out;
 }
 
-/** The brokers' endpoints for replica fetching: each broker's first registered listener. */
-export function replicaEndpointsOf(image: ClusterImage): Map<number, BrokerEndpoint> {
+/**
+ * The brokers' endpoints for replica fetching: each broker's endpoint of the inter-broker listener
+ * (inter.broker.listener.name); a broker that did not register that listener cannot be fetched from.
+ * Without a name, each broker's first registered listener.
+ */
+export function replicaEndpointsOf(image: ClusterImage, listenerName?: string): Map<number, BrokerEndpoint> {
   const out = new Map<number, BrokerEndpoint>();
   for (const b of image.brokers.values()) {
-    const ep = b.endpoints[0];
+    const ep = listenerName === undefined ? b.endpoints[0] : b.endpoints.find((e) => e.name === listenerName);
     if (ep) out.set(b.brokerId, { id: b.brokerId, host: ep.host, port: ep.port, rack: b.rack });
   }
   return out;
@@ -200,7 +204,7 @@ export class ClusterMember {
       }
     }
     for (const t of image.topics.values()) this.known.set(t.name, { topicId: t.topicId, partitions: t.partitions.length });
-    replicaManager.applyPartitionStates(partitionStatesOf(image), replicaEndpointsOf(image));
+    replicaManager.applyPartitionStates(partitionStatesOf(image), replicaEndpointsOf(image, context.config.interBrokerListenerName));
     this.syncTopicConfigs(image);
   }
 

@@ -18,6 +18,7 @@ import { AdminError, type TopicRegistry } from '../topics/topic-registry.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../util/log.js';
 import { ClusterMember, etcdIsrStore } from './cluster-member.js';
+import { interBrokerLink, type JaasConfigLookup } from './inter-broker-security.js';
 import { clusterElections, clusterReassignments } from './cluster-partition-admin.js';
 import { openClusterMetadata, type ClusterMetadata } from './cluster-metadata.js';
 import { ClusterTopicAdmin } from './cluster-topic-admin.js';
@@ -92,8 +93,12 @@ function controllerConfigOf(config: BrokerConfig): KafkaControllerConfig {
  * The replica manager (context.replicaManager), the controller and this broker's membership; call
  * `member.start()` once the listeners are bound and `member.shutdown()` first when the broker stops.
  */
-export function attachClusterReplication(context: BrokerContext, cluster: ClusterMetadata): ClusterMember {
+export function attachClusterReplication(context: BrokerContext, cluster: ClusterMetadata, o: { jaasConfigOf?: JaasConfigLookup } = {}): ClusterMember {
   const { config, log } = context;
+  // SASL_* inter-broker listeners: the credentials are the username and password of the listener's JAAS config.
+  const jaasConfigOf: JaasConfigLookup = o.jaasConfigOf ?? ((l, mechanism) => config.saslJaasConfig(l, mechanism)?.text ?? null);
+  // The listener and security replication connects with (checked now: a bad store fails the start).
+  interBrokerLink(config, jaasConfigOf);
   let member: ClusterMember | undefined;
   const brokerEpoch = () => member?.brokerEpoch ?? -1;
   const replicaManager = new ReplicaManager({
@@ -103,7 +108,11 @@ export function attachClusterReplication(context: BrokerContext, cluster: Cluste
     isrStore: etcdIsrStore(cluster, context.nodeId, brokerEpoch),
     config: replicationConfigOf(config),
     logger: log.child('replication'),
-    connect: async (o) => (await import('../client/connection.js')).Connection.connect(o),
+    connect: async (c) => {
+      // Built per connection: the stores are read as they are now (a reloaded key store included).
+      const { security } = interBrokerLink(config, jaasConfigOf, (l) => context.dynamicSsl?.sslConfig(l) ?? config.sslConfig(l));
+      return (await import('../client/connection.js')).Connection.connect({ ...c, security });
+    },
   });
   context.replicaManager = replicaManager;
   const controller = new KafkaController(new EtcdControllerPort(cluster.store), controllerConfigOf(config), log.child('controller'));

@@ -16,6 +16,7 @@ import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
 import { AUTHORIZER_CONFIG_DEFS } from './authorizer-defs.js';
 import { OAUTHBEARER_CONFIG_DEFS, OAUTHBEARER_KEYS, oauthBearerListenerSettings, type OAuthBearerListenerSettings } from './oauthbearer-defs.js';
 import { QUOTA_CONFIG_DEFS, LISTENER_CONNECTION_KEYS, type ListenerConnectionKey } from './quota-defs.js';
+import { INTER_BROKER_CONFIG_DEFS, interBrokerListenerName } from './inter-broker-defs.js';
 import { SSL_CONFIG_DEFS, SSL_KEYS, checkListenerProtocols, parseProtocolMap, type SecurityProtocol, type SslConfigKey } from './ssl-defs.js';
 import { SASL_CONFIG_DEFS, SASL_LISTENER_KEYS } from './sasl-defs.js';
 import {
@@ -183,6 +184,7 @@ export const BROKER_CONFIG_DEFS = {
 
   // ---- security: listener.security.protocol.map, ssl.* ------------------------------------
   ...SSL_CONFIG_DEFS,
+  ...INTER_BROKER_CONFIG_DEFS,
 
   // ---- authorization: authorizer.class.name, super.users, allow.everyone.if.no.acl.found -----
   ...AUTHORIZER_CONFIG_DEFS,
@@ -293,6 +295,27 @@ export class BrokerConfig {
     return out as SslConfig;
   }
 
+  /**
+   * The listener other brokers replicate from (inter.broker.listener.name, else the one named after
+   * security.inter.broker.protocol); checked at load in a cluster.
+   */
+  get interBrokerListenerName(): string {
+    return interBrokerListenerName(
+      {
+        listenerName: this.values['inter.broker.listener.name'],
+        protocol: this.values['security.inter.broker.protocol'],
+        protocolSetExplicitly: this.sources.get('security.inter.broker.protocol') !== 'default',
+      },
+      this.advertisedListeners,
+      (name) => this.securityProtocol(name),
+    );
+  }
+
+  /** The listener.name.<name>.ssl.* keys set for one listener (its own values, without the broker-wide ones). */
+  listenerSslOverrides(listenerName: string): ReadonlyMap<string, unknown> {
+    return this.listenerOverrides.get(listenerName.toUpperCase()) ?? new Map();
+  }
+
   /** sasl.enabled.mechanisms of one listener: listener.name.<name>.sasl.enabled.mechanisms over the broker-wide value. */
   saslEnabledMechanisms(listenerName: string): string[] {
     const o = this.listenerOverrides.get(listenerName.toUpperCase());
@@ -347,7 +370,10 @@ export class BrokerConfig {
     checkValues(merged.values);
     checkClusterConfig(merged.values as BrokerConfigValues);
     checkListeners(merged.values as BrokerConfigValues);
-    return new BrokerConfig(merged.values as BrokerConfigValues, merged.sources, unknownKeys, merged.listenerOverrides);
+    const config = new BrokerConfig(merged.values as BrokerConfigValues, merged.sources, unknownKeys, merged.listenerOverrides);
+    // Only brokers in a cluster have links to each other: a single broker may serve any listeners.
+    if (config.get('etcd.connect') !== null) void config.interBrokerListenerName;
+    return config;
   }
 }
 

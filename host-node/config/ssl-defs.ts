@@ -1,6 +1,7 @@
 // Security protocols of listeners and the broker's TLS settings, with Kafka's config names. Spread into
 // BROKER_CONFIG_DEFS. Key stores and trust stores are read as PEM (files or inline values), as Kafka's
-// `ssl.keystore.type=PEM` does; a listener may override any ssl.* key with `listener.name.<name>.ssl.*`.
+// `ssl.keystore.type=PEM` does, or as PKCS12 files; a listener may override any ssl.* key with
+// `listener.name.<name>.ssl.*`.
 import { ConfigError, eachOneOf, list, nullableList, nullableStr, oneOf, password, str } from './types.js';
 import type { Endpoint } from './listeners.js';
 
@@ -50,13 +51,13 @@ export const SSL_CONFIG_DEFS = {
     default: 'JKS',
     validate: oneOf('JKS', 'PKCS12', 'PEM'),
     importance: 'medium',
-    doc: 'The file format of the key store. Only PEM is read: an SSL listener with another type is refused.',
+    doc: 'The file format of the key store: PEM or PKCS12 (JKS is refused: convert it with keytool -importkeystore -deststoretype PKCS12).',
   }),
   'ssl.keystore.location': nullableStr({
     importance: 'high',
-    doc: 'A PEM file holding the private key and the certificate chain (the server certificate first).',
+    doc: 'The key store file: PEM (the private key and the certificate chain, the server certificate first) or PKCS12. Updating it dynamically (listener.name.<name>.ssl.keystore.location, even to the same value) reloads it.',
   }),
-  'ssl.keystore.password': password({ importance: 'high', doc: 'The store password of the key store (unused for PEM).' }),
+  'ssl.keystore.password': password({ importance: 'high', doc: 'The store password of the key store (PKCS12; unused for PEM).' }),
   'ssl.keystore.key': password({ importance: 'high', doc: 'The private key in PEM (PKCS#8), inline, instead of ssl.keystore.location.' }),
   'ssl.keystore.certificate.chain': password({ importance: 'high', doc: 'The certificate chain in PEM, inline, with ssl.keystore.key.' }),
   'ssl.key.password': password({ importance: 'high', doc: 'The password of an encrypted private key.' }),
@@ -64,16 +65,28 @@ export const SSL_CONFIG_DEFS = {
     default: 'JKS',
     validate: oneOf('JKS', 'PKCS12', 'PEM'),
     importance: 'medium',
-    doc: 'The file format of the trust store. Only PEM is read.',
+    doc: 'The file format of the trust store: PEM or PKCS12 (JKS is refused).',
   }),
-  'ssl.truststore.location': nullableStr({ importance: 'high', doc: 'A PEM file of the CA certificates that client certificates are verified against.' }),
-  'ssl.truststore.password': password({ importance: 'high', doc: 'The store password of the trust store (unused for PEM).' }),
+  'ssl.truststore.location': nullableStr({ importance: 'high', doc: 'A file (PEM or PKCS12) of the CA certificates that peer certificates are verified against.' }),
+  'ssl.truststore.password': password({ importance: 'high', doc: 'The store password of the trust store (PKCS12; unused for PEM).' }),
   'ssl.truststore.certificates': password({ importance: 'high', doc: 'The trusted CA certificates in PEM, inline, instead of ssl.truststore.location.' }),
   'ssl.client.auth': str({
     default: 'none',
     validate: oneOf('none', 'requested', 'required'),
     importance: 'medium',
     doc: 'Whether SSL listeners ask clients for a certificate: none, requested (verified when sent) or required.',
+  }),
+  'ssl.principal.mapping.rules': str({
+    default: 'DEFAULT',
+    // Parsed (and refused when malformed) by security/ssl-principal-mapper.ts as the listener starts.
+    importance: 'low',
+    doc: 'Rules mapping the subject DN of a client certificate (RFC 2253) to a principal name: RULE:pattern/replacement/[LU] and DEFAULT, comma-separated; the first that matches wins (no match: the DN).',
+  }),
+  'ssl.endpoint.identification.algorithm': str({
+    default: 'https',
+    validate: (v) => (v === '' || v.toLowerCase() === 'https' ? undefined : 'Expected https or an empty value (no host name verification)'),
+    importance: 'low',
+    doc: 'How this broker checks the host name of a broker it connects to (replication): https (the certificate must name the host) or empty (not checked).',
   }),
   'ssl.enabled.protocols': list({
     default: ['TLSv1.2', 'TLSv1.3'],

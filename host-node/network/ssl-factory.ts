@@ -1,10 +1,12 @@
 // Builds the TLS options of an SSL listener from its ssl.* settings, reading key stores and trust stores
-// as Kafka reads `ssl.keystore.type=PEM`: a file (or inline value) holding the private key and the
-// certificate chain, the CA certificates to verify client certificates against, ssl.client.auth,
-// ssl.enabled.protocols and ssl.cipher.suites.
+// as Kafka reads `ssl.keystore.type=PEM` (a file or inline value holding the private key and the
+// certificate chain; the CA certificates to verify peers against) or `PKCS12` (a file with
+// ssl.keystore.password / ssl.truststore.password), ssl.client.auth, ssl.enabled.protocols and
+// ssl.cipher.suites. The same stores make the TLS options of the broker as a client of another broker.
 
 import { readFileSync } from 'node:fs';
-import type { SecureVersion, TlsOptions } from 'node:tls';
+import { createSecureContext, type ConnectionOptions as TlsConnectionOptions, type SecureContextOptions, type SecureVersion, type TlsOptions } from 'node:tls';
+import { Pkcs12Error, pkcs12Certificates } from './pkcs12-certificates.js';
 import type { SslConfig } from '../config/broker-config.js';
 import { ConfigError } from '../config/types.js';
 
@@ -38,10 +40,35 @@ function readPemFile(key: string, path: string): string {
 const isKey = (b: PemBlock): boolean => b.label.endsWith('PRIVATE KEY');
 const isCert = (b: PemBlock): boolean => b.label === 'CERTIFICATE';
 
-/** The private key and certificate chain of the key store (file or inline), as PEM text. */
-function keyStore(listener: string, ssl: SslConfig): { key: string; cert: string } {
-  if (ssl['ssl.keystore.type'] !== 'PEM')
-    throw new ConfigError('ssl.keystore.type', `Listener ${listener}: ssl.keystore.type ${ssl['ssl.keystore.type']} is not supported (use PEM)`);
+function readBinaryFile(key: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new ConfigError(key, `Cannot read ${key} ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** JKS is Java's own format: refused with what to use instead. */
+function refuseJks(listener: string, key: 'ssl.keystore.type' | 'ssl.truststore.type'): never {
+  throw new ConfigError(key, `Listener ${listener}: ${key} JKS is not supported (use PKCS12 or PEM; keytool -importkeystore -deststoretype PKCS12 converts a JKS store)`);
+}
+
+/** The key store's TLS options: the key and chain as PEM text, or a PKCS12 file as `pfx`. */
+function keyStore(listener: string, ssl: SslConfig): Pick<TlsOptions, 'key' | 'cert' | 'pfx' | 'passphrase'> {
+  const type = ssl['ssl.keystore.type'];
+  if (type === 'JKS') refuseJks(listener, 'ssl.keystore.type');
+  if (type === 'PKCS12') {
+    const location = ssl['ssl.keystore.location'];
+    if (location === null) throw new ConfigError('ssl.keystore.location', `Listener ${listener}: ssl.keystore.type PKCS12 needs ssl.keystore.location`);
+    if (ssl['ssl.keystore.key'] !== null || ssl['ssl.keystore.certificate.chain'] !== null)
+      throw new ConfigError('ssl.keystore.key', `Listener ${listener}: ssl.keystore.key and ssl.keystore.certificate.chain are PEM values (ssl.keystore.type=PEM)`);
+    return { pfx: [{ buf: readBinaryFile('ssl.keystore.location', location), passphrase: ssl['ssl.keystore.password'] ?? '' }] };
+  }
+  return { ...pemKeyStore(listener, ssl), passphrase: ssl['ssl.key.password'] ?? undefined };
+}
+
+/** The private key and certificate chain of a PEM key store (file or inline), as PEM text. */
+function pemKeyStore(listener: string, ssl: SslConfig): { key: string; cert: string } {
   const location = ssl['ssl.keystore.location'];
   const inlineKey = ssl['ssl.keystore.key'];
   const inlineChain = ssl['ssl.keystore.certificate.chain'];
@@ -70,8 +97,21 @@ function trustStore(listener: string, ssl: SslConfig): string | undefined {
   const location = ssl['ssl.truststore.location'];
   const inline = ssl['ssl.truststore.certificates'];
   if (location === null && inline === null) return undefined;
-  if (ssl['ssl.truststore.type'] !== 'PEM')
-    throw new ConfigError('ssl.truststore.type', `Listener ${listener}: ssl.truststore.type ${ssl['ssl.truststore.type']} is not supported (use PEM)`);
+  const type = ssl['ssl.truststore.type'];
+  if (type === 'JKS') refuseJks(listener, 'ssl.truststore.type');
+  if (type === 'PKCS12') {
+    if (location === null) throw new ConfigError('ssl.truststore.location', `Listener ${listener}: ssl.truststore.type PKCS12 needs ssl.truststore.location`);
+    if (inline !== null) throw new ConfigError('ssl.truststore.certificates', `Listener ${listener}: ssl.truststore.certificates is a PEM value (ssl.truststore.type=PEM)`);
+    let pem: string;
+    try {
+      pem = pkcs12Certificates(readBinaryFile('ssl.truststore.location', location), ssl['ssl.truststore.password'] ?? '');
+    } catch (e) {
+      if (!(e instanceof Pkcs12Error)) throw e;
+      throw new ConfigError('ssl.truststore.location', `Listener ${listener}: cannot read the PKCS12 trust store ${location}: ${e.message}`);
+    }
+    if (pem === '') throw new ConfigError('ssl.truststore.location', `Listener ${listener}: the trust store holds no certificate`);
+    return pem;
+  }
   if (location !== null && inline !== null)
     throw new ConfigError('ssl.truststore.location', `Listener ${listener}: set either ssl.truststore.location or ssl.truststore.certificates, not both`);
   const key = location !== null ? 'ssl.truststore.location' : 'ssl.truststore.certificates';
@@ -82,17 +122,15 @@ function trustStore(listener: string, ssl: SslConfig): string | undefined {
 
 /** Node's TLS server options for an SSL listener named `listener`. Throws a ConfigError on a bad setting. */
 export function sslServerOptions(listener: string, ssl: SslConfig): TlsOptions {
-  const { key, cert } = keyStore(listener, ssl);
+  const stores = keyStore(listener, ssl);
   const ca = trustStore(listener, ssl);
   const clientAuth = ssl['ssl.client.auth'];
   if (clientAuth !== 'none' && ca === undefined)
     throw new ConfigError('ssl.client.auth', `Listener ${listener}: ssl.client.auth=${clientAuth} needs a trust store (ssl.truststore.location or ssl.truststore.certificates)`);
   const versions = [...ssl['ssl.enabled.protocols']].sort() as SecureVersion[];
   const ciphers = ssl['ssl.cipher.suites'];
-  return {
-    key,
-    cert,
-    passphrase: ssl['ssl.key.password'] ?? undefined,
+  const options: TlsOptions = {
+    ...stores,
     ca,
     // requested: a certificate sent must verify (checked on the socket), none sent is fine.
     requestCert: clientAuth !== 'none',
@@ -101,4 +139,40 @@ export function sslServerOptions(listener: string, ssl: SslConfig): TlsOptions {
     maxVersion: versions[versions.length - 1],
     ciphers: ciphers !== null && ciphers.length > 0 ? ciphers.join(':') : undefined,
   };
+  checkSecureContext(listener, options);
+  return options;
+}
+
+/**
+ * Node's TLS client options for this broker connecting to another broker's `listener` (replication): the
+ * listener's trust store to verify the other broker, its key store as the client certificate (sent when
+ * the other side asks for one), its protocols and ciphers, and host name verification as
+ * ssl.endpoint.identification.algorithm says.
+ */
+export function sslClientOptions(listener: string, ssl: SslConfig, endpointIdentification: string): TlsConnectionOptions {
+  const hasKeyStore = ssl['ssl.keystore.location'] !== null || ssl['ssl.keystore.key'] !== null;
+  const versions = [...ssl['ssl.enabled.protocols']].sort() as SecureVersion[];
+  const ciphers = ssl['ssl.cipher.suites'];
+  const options: TlsConnectionOptions = {
+    ...(hasKeyStore ? keyStore(listener, ssl) : {}),
+    ca: trustStore(listener, ssl),
+    rejectUnauthorized: true,
+    minVersion: versions[0],
+    maxVersion: versions[versions.length - 1],
+    ciphers: ciphers !== null && ciphers.length > 0 ? ciphers.join(':') : undefined,
+  };
+  // Empty ssl.endpoint.identification.algorithm: the chain is verified, the host name is not.
+  if (endpointIdentification === '') options.checkServerIdentity = () => undefined;
+  checkSecureContext(listener, options);
+  return options;
+}
+
+/** Builds a secure context from `options` once, so a wrong password or a key that does not fit its certificate is a ConfigError now. */
+function checkSecureContext(listener: string, options: SecureContextOptions): void {
+  try {
+    createSecureContext(options);
+  } catch (e) {
+    const key = options.pfx !== undefined ? 'ssl.keystore.location' : 'ssl.keystore.key';
+    throw new ConfigError(key, `Listener ${listener}: cannot use the key store or trust store: ${(e as Error).message}`);
+  }
 }

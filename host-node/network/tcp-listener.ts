@@ -11,13 +11,20 @@
 // through 'data' events (the decrypted bytes come from the TLS layer, not from a read into a buffer of ours).
 
 import { createServer, Socket, type Server } from 'node:net';
-import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import type { Connection } from './connection.js';
+import type { KafkaPrincipal } from '../security/principal.js';
+import { rfc2253Subject } from './peer-subject.js';
 import { adoptConnection, admitConnection, bindServer, drainAndClose, type ListenerOptions } from './listener-common.js';
 
 export interface TcpListenerOptions extends ListenerOptions {
   /** Serve TLS with these options (an SSL listener); plaintext when absent. */
   tls?: TlsOptions;
+  /**
+   * SSL listeners: the principal of a verified client certificate's subject DN (RFC 2253), mapped by
+   * ssl.principal.mapping.rules; without it the DN itself is the principal's name.
+   */
+  sslPrincipal?: (subjectDn: string) => KafkaPrincipal;
 }
 
 export class TcpListener {
@@ -29,8 +36,10 @@ export class TcpListener {
   port = 0;
   private readonly server: Server;
   private closePromise: Promise<void> | null = null;
+  private currentTls: TlsOptions | undefined;
 
   private constructor(private readonly o: TcpListenerOptions) {
+    this.currentTls = o.tls;
     // allowHalfOpen: a client that half-closes still gets the answers to what it sent.
     if (o.tls) {
       // Not half-open: a peer that goes away during the handshake must take its socket with it.
@@ -102,9 +111,32 @@ export class TcpListener {
         socket.destroy();
         return;
       }
-      adoptConnection(socket, this.connections, this.o, 'TLS connection');
+      // A verified client certificate names the peer: its subject always, and on SSL listeners the principal
+      // (on SASL_SSL the SASL exchange decides the principal, as in Kafka).
+      const cert = socket.authorized ? socket.getPeerX509Certificate() : undefined;
+      const subject = cert !== undefined ? rfc2253Subject(cert) : null;
+      const conn = adoptConnection(socket, this.connections, this.o, 'TLS connection');
+      if (subject !== null) {
+        conn.security.peerCertificateSubject = subject;
+        if (conn.security.securityProtocol === 'SSL') conn.security.principal = this.o.sslPrincipal?.(subject) ?? { principalType: 'User', name: subject };
+      }
       socket.resume();
     });
+  }
+
+  /**
+   * Replaces the key store and trust store new TLS connections are served with (KIP-226 reload);
+   * connections already established keep theirs.
+   */
+  setSecureContext(options: TlsOptions): void {
+    if (!this.o.tls) throw new Error(`listener ${this.o.name} does not serve TLS`);
+    (this.server as TlsServer).setSecureContext(options);
+    this.currentTls = options;
+  }
+
+  /** The TLS options new connections are served with (undefined: a plaintext listener). */
+  get tls(): TlsOptions | undefined {
+    return this.currentTls;
   }
 
   /** Stops accepting, lets connections send what is pending (up to `graceMs`), then destroys what is left. */

@@ -123,3 +123,11 @@ class Tokenizer {
     }
   }
 }
+
+/** The username and password options a client's login module carries (PlainLoginModule, ScramLoginModule). */
+export function jaasCredentials(module: JaasLoginModule): { username: string; password: string } {
+  const username = module.options.get('username');
+  const password = module.options.get('password');
+  if (username === undefined || password === undefined) throw new JaasConfigError(`JAAS login module ${module.loginModule} needs the username and password options`);
+  return { username, password };
+}

@@ -1,4 +1,5 @@
 // What a handler gets besides its decoded request: the broker's services, each named for what it is.
+import type { DynamicListenerSsl } from './dynamic-ssl.js';
 import type { BrokerConfig } from '../config/index.js';
 import type { Endpoint } from '../config/listeners.js';
 import type { ConnectionInfo } from '../network/types.js';
@@ -71,6 +72,11 @@ export interface BrokerContext {
   requestAuthorization: RequestAuthorization | undefined;
   /** Client quotas and the throttling they bring (undefined: none can apply). */
   quotas: RequestQuotas | undefined;
+  /**
+   * The TLS listeners' key store and trust store reload (dynamic BROKER ssl configs, KIP-226); set once the
+   * listeners are bound. Absent: any BROKER config change is refused.
+   */
+  dynamicSsl?: DynamicListenerSsl;
 }
 
 /**

@@ -71,13 +71,29 @@ export function checkBrokerResource(name: string, ctx: RequestContext<'nodeId'>)
  * other is INVALID_CONFIG; other resource types are INVALID_REQUEST.
  */
 export function alterNonTopicResource(
-  res: { resourceType: number; resourceName: string; configs: readonly { name: string }[] },
-  ctx: RequestContext<'nodeId'>,
+  res: { resourceType: number; resourceName: string; configs: readonly { name: string; value: string | null; configOperation?: number }[] },
+  ctx: RequestContext<'nodeId' | 'dynamicSsl' | 'log'>,
+  o: { incremental: boolean; validateOnly: boolean },
 ): { errorCode: number; errorMessage: string | null } {
   if (res.resourceType === ResourceType.BROKER) {
     const err = checkBrokerResource(res.resourceName, ctx);
     if (err) return err;
-    if (res.configs.length === 0) return { errorCode: ErrorCode.NONE, errorMessage: null };
+    const dynamicSsl = ctx.broker.dynamicSsl;
+    // An empty AlterConfigs takes every dynamic value back; an empty incremental change changes nothing.
+    if (res.configs.length === 0 && (o.incremental || dynamicSsl === undefined || res.resourceName === '')) return { errorCode: ErrorCode.NONE, errorMessage: null };
+    if (dynamicSsl !== undefined) {
+      try {
+        // IncrementalAlterConfigs: SET (0) sets, DELETE (1) goes back to the static value; APPEND and
+        // SUBTRACT are for list configs, which none of the dynamic ones is. AlterConfigs replaces the set.
+        const bad = o.incremental ? res.configs.find((c) => c.configOperation !== 0 && c.configOperation !== 1) : undefined;
+        if (bad) throw new AdminError(ErrorCode.INVALID_CONFIG, `Config value append/subtract is not allowed for config key: ${bad.name}`);
+        const changes = res.configs.map((c) => ({ name: c.name, value: o.incremental && c.configOperation === 1 ? null : c.value }));
+        dynamicSsl.alter(res.resourceName, changes, { replace: !o.incremental, validateOnly: o.validateOnly });
+        return { errorCode: ErrorCode.NONE, errorMessage: null };
+      } catch (e) {
+        return errorOf(e, ctx);
+      }
+    }
     return {
       errorCode: ErrorCode.INVALID_CONFIG,
       errorMessage: `Cannot update these configs dynamically: ${res.configs.map((c) => c.name).join(', ')} (Rivulet reads broker configs at start-up only)`,

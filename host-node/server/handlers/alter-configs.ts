@@ -1,7 +1,7 @@
 // AlterConfigs (api key 33), v0-2: replaces ALL overrides of a topic with the given set (Kafka's legacy,
 // non-incremental semantics; entries with a null value are dropped). Values are validated (INVALID_CONFIG
 // with Kafka's wording for an unknown name or a bad value), persisted, and applied to the live logs.
-// BROKER resources: there are no dynamic broker configs, so any change → INVALID_CONFIG. A resource named
+// BROKER resources: the TLS listeners' stores (server/dynamic-ssl.ts), any other key → INVALID_CONFIG. A resource named
 // twice, or a key given twice → INVALID_REQUEST. validateOnly checks without applying.
 import type { AlterConfigsResponseAlterConfigsResourceResponseInput } from '../../../protocol/generated/index.js';
 import { ApiKey } from '../../../protocol/generated/api.js';
@@ -11,7 +11,7 @@ import type { ApiHandler } from '../registry.js';
 import { ResourceType, alterNonTopicResource, duplicateResources, errorOf, requestError } from './admin-common.js';
 import { AlterConfigsApi } from '../../../protocol/generated/alter-configs.js';
 
-export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs, 'topicAdmin' | 'nodeId' | 'log'> = {
+export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs, 'topicAdmin' | 'nodeId' | 'log' | 'dynamicSsl'> = {
   api: AlterConfigsApi,
   async handle(request, ctx) {
     const reg = ctx.broker.topicAdmin;
@@ -32,7 +32,7 @@ export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs, 'topicA
           return { ...base, ...errorOf(e, ctx) };
         }
       }
-      return { ...base, ...alterNonTopicResource(res, ctx) };
+      return { ...base, ...alterNonTopicResource(res, ctx, { incremental: false, validateOnly: request.validateOnly }) };
     }));
     return { throttleTimeMs: 0, responses };
   },

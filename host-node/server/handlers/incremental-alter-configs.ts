@@ -2,7 +2,7 @@
 // overrides. APPEND/SUBTRACT only for list configs (cleanup.policy), starting from the effective value.
 // The result is validated like AlterConfigs (INVALID_CONFIG), persisted, and applied to the live logs.
 // A key given twice, a resource named twice, or an unknown operation → INVALID_REQUEST; BROKER
-// resources → INVALID_CONFIG for any change (no dynamic broker configs).
+// resources: the TLS listeners' key stores and trust stores (server/dynamic-ssl.ts), any other key → INVALID_CONFIG.
 import type { IncrementalAlterConfigsResponseAlterConfigsResourceResponseInput } from '../../../protocol/generated/index.js';
 import { ApiKey } from '../../../protocol/generated/api.js';
 import { ErrorCode } from '../../../protocol/errors.js';
@@ -19,7 +19,7 @@ const APPEND = 2;
 const SUBTRACT = 3;
 const OP_NAMES = ['set', 'delete', 'append', 'subtract'];
 
-export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.IncrementalAlterConfigs, 'topicAdmin' | 'nodeId' | 'log'> = {
+export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.IncrementalAlterConfigs, 'topicAdmin' | 'nodeId' | 'log' | 'dynamicSsl'> = {
   api: IncrementalAlterConfigsApi,
   async handle(request, ctx) {
     const reg = ctx.broker.topicAdmin;
@@ -67,7 +67,7 @@ export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.Incrementa
           return { ...base, ...errorOf(e, ctx) };
         }
       }
-      return { ...base, ...alterNonTopicResource(res, ctx) };
+      return { ...base, ...alterNonTopicResource(res, ctx, { incremental: true, validateOnly: request.validateOnly }) };
     }));
     return { throttleTimeMs: 0, responses };
   },
