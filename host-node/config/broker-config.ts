@@ -13,6 +13,7 @@ import { MESSAGE_FORMAT_CONFIG_DEFS } from './message-format-defs.js';
 import { CLUSTER_CONFIG_DEFS, checkClusterConfig } from './cluster-defs.js';
 import { GROUP_CONFIG_DEFS } from './group-defs.js';
 import { METRICS_CONFIG_DEFS } from './metrics-defs.js';
+import { WS_CONFIG_DEFS } from './ws-defs.js';
 import { SSL_CONFIG_DEFS, SSL_KEYS, checkListenerProtocols, parseProtocolMap, type SecurityProtocol, type SslConfigKey } from './ssl-defs.js';
 import { SASL_CONFIG_DEFS, SASL_LISTENER_KEYS } from './sasl-defs.js';
 import {
@@ -188,17 +189,7 @@ export const BROKER_CONFIG_DEFS = {
   ...METRICS_CONFIG_DEFS,
 
   // ---- WebSocket listener: ws.* (Rivulet additions) -----------------------------------------
-  'ws.port': int({
-    default: -1,
-    validate: (v) => (v < -1 || v > 65535 ? 'Expected -1 (disabled), 0 (any free port) or a port 1-65535' : undefined),
-    importance: 'low',
-    doc: 'Rivulet addition: port of the Kafka-over-WebSocket listener (ws://ws.host:ws.port/, one request frame per binary message). -1 disables it, 0 binds any free port.',
-  }),
-  'ws.host': str({
-    default: '127.0.0.1',
-    importance: 'low',
-    doc: 'Rivulet addition: address the WebSocket listener binds to (0.0.0.0 for every interface).',
-  }),
+  ...WS_CONFIG_DEFS,
 } satisfies Record<string, ConfigDef<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type BrokerConfigKey = keyof typeof BROKER_CONFIG_DEFS;
