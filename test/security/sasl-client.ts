@@ -28,12 +28,13 @@ export class ScramClient {
     return Buffer.from(`n,,${this.clientFirstBare}`);
   }
 
-  final(serverFirst: Buffer | string): Buffer {
+  /** `repeatNonce`: write the final nonce as librdkafka before 2.2 does, its own nonce before the server's whole one. */
+  final(serverFirst: Buffer | string, repeatNonce = false): Buffer {
     const sf = serverFirst.toString();
     const m = /^r=([^,]+),s=([^,]+),i=(\d+)/.exec(sf);
     if (!m || !m[1]!.startsWith(this.clientNonce)) throw new Error(`bad server-first ${sf}`);
     this.salted = saltedPassword(this.mechanism, this.password, Buffer.from(m[2]!, 'base64'), Number(m[3]));
-    const withoutProof = `c=biws,r=${m[1]}`;
+    const withoutProof = `c=biws,r=${repeatNonce ? this.clientNonce : ''}${m[1]}`;
     this.authMessage = `${this.clientFirstBare},${sf},${withoutProof}`;
     const clientKey = hmac(this.mechanism, this.salted, 'Client Key');
     const sig = hmac(this.mechanism, hash(this.mechanism, clientKey), this.authMessage);

@@ -7,6 +7,9 @@ import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { newScramCredential } from '../../host-node/security/scram.js';
 import { principalToString } from '../../host-node/security/principal.js';
+import { BrokerConfig } from '../../host-node/config/broker-config.js';
+import { parseJaasConfig } from '../../host-node/security/jaas.js';
+import { plainUsers } from '../../host-node/security/sasl/plain.js';
 import { KafkaTestClient, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { frame, sleep } from '../helpers/raw-client.js';
 import { ScramClient, authenticate, plainToken } from './sasl-client.js';
@@ -290,6 +293,31 @@ describe('SASL settings at start-up', () => {
     await expect(
       startTestBroker({ sets: { listeners: 'SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms': 'PLAIN', 'sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_a="x"' } }),
     ).rejects.toThrow(/Invalid value for configuration sasl\.jaas\.config: .*";"/);
+  });
+
+  it('reads the README\'s server.properties example: a JAAS line continued with a backslash, for its listener only', () => {
+    const c = BrokerConfig.load({
+      propertiesText: [
+        'listeners=SASL_SSL://:9094',
+        'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+        'listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required \\',
+        '    user_admin="admin-secret" user_alice="alice-secret";',
+      ].join('\n'),
+    });
+    const jaas = c.saslJaasConfig('SASL_SSL', 'PLAIN');
+    expect(jaas?.key).toBe('listener.name.sasl_ssl.plain.sasl.jaas.config');
+    expect([...plainUsers(parseJaasConfig(jaas!.text).options)]).toEqual([
+      ['admin', 'admin-secret'],
+      ['alice', 'alice-secret'],
+    ]);
+    expect(c.saslJaasConfig('OTHER', 'PLAIN')).toBeNull();
+    expect(c.saslJaasConfig('SASL_SSL', 'SCRAM-SHA-256')).toBeNull();
+    expect(c.saslEnabledMechanisms('SASL_SSL')).toEqual(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
+    expect(c.get('connections.max.reauth.ms')).toBe(0);
+    expect(c.get('connection.failed.authentication.delay.ms')).toBe(100);
+    expect(c.get('sasl.server.max.receive.size')).toBe(524288);
+    expect(c.get('sasl.mechanism.inter.broker.protocol')).toBe('GSSAPI');
+    expect(BrokerConfig.load().get('sasl.enabled.mechanisms')).toEqual(['GSSAPI']);
   });
 
   it('takes listener.name.<listener>.sasl.enabled.mechanisms over the broker-wide list', async () => {

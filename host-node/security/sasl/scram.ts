@@ -93,8 +93,12 @@ class ScramSaslServer implements SaslServer {
     const [, channelBinding, nonce, extensions, proofB64] = m as unknown as [string, string, string, string, string];
     if (parseExtensions(extensions) === null) throw genericFailure(this.mechanism);
     if (channelBinding !== Buffer.from(this.gs2Header, 'utf8').toString('base64')) throw genericFailure(this.mechanism);
-    if (nonce !== this.nonce) throw genericFailure(this.mechanism);
+    // Kafka checks that the nonce ends with the server-first's: librdkafka before 2.2 sends its client nonce
+    // twice (its own, then the server's, which starts with it), and Kafka accepts that.
+    if (!nonce.endsWith(this.nonce)) throw genericFailure(this.mechanism);
     const proof = Buffer.from(proofB64, 'base64');
+    // Strict base64 (as Java's decoder is): Node's decoder accepts missing or extra padding.
+    if (proof.toString('base64') !== proofB64) throw genericFailure(this.mechanism);
     const credential = this.credential;
     if (this.doomed || credential === undefined || proof.length !== credential.storedKey.length) throw genericFailure(this.mechanism);
 
