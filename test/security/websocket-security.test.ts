@@ -27,7 +27,8 @@ import { originCheck } from '../../host-node/network/allowed-origins.js';
 import { WsConnection, type WebSocketConstructor } from '../../host-browser/sync/ws-connection.js';
 import { KafkaProtocolError } from '../../client/errors.js';
 import { KafkaTestClient, startTestBroker, type TestBroker } from '../helpers/broker.js';
-import { plainToken } from './sasl-client.js';
+import { ScramClient as NodeScramClient, plainToken } from './sasl-client.js';
+import { frame } from '../helpers/raw-client.js';
 
 const run = promisify(execFile);
 let dir: string;
@@ -292,6 +293,18 @@ describe('SASL over WebSocket', () => {
     if (!c.closed) c.send(ApiKey.Metadata, 1, { topics: null });
     await expect(c.next(3000)).rejects.toThrow(/closed/);
     expect(c.closed).toBe(true);
+  });
+
+  it('SaslHandshake v0: bare SCRAM-SHA-512 tokens, one size-prefixed token per binary message each way', async () => {
+    const c = await RawWs.connect(saslBroker.ws!.url);
+    expect((await c.request(ApiKey.SaslHandshake, 0, { mechanism: 'SCRAM-SHA-512' })).errorCode).toBe(0);
+    const scram = new NodeScramClient('SCRAM-SHA-512', 'alice', 'alice-secret');
+    c.ws.send(frame(scram.first()), { binary: true });
+    const serverFirst = await c.next();
+    c.ws.send(frame(scram.final(serverFirst)), { binary: true });
+    expect(scram.verify(await c.next())).toBe(true);
+    await metadataOk(c);
+    c.close();
   });
 
   it('a request other than ApiVersions / SaslHandshake before authentication closes the WebSocket unanswered', async () => {
