@@ -63,21 +63,28 @@ export class ScramClientError extends Error {
   }
 }
 
+/** WebCrypto's SubtleCrypto; browsers offer it only to secure contexts (https:// pages, localhost). */
+function subtle(): SubtleCrypto {
+  const s = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+  if (s === undefined) throw new ScramClientError('SCRAM needs WebCrypto (crypto.subtle), which browsers offer only to secure contexts: serve the page over https:// (or from localhost)');
+  return s;
+}
+
 /** `b` over an ArrayBuffer of its own, as WebCrypto's BufferSource wants (never a SharedArrayBuffer). */
 function own(b: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(b);
 }
 
 async function hmac(m: ScramMechanismName, key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const k = await crypto.subtle.importKey('raw', own(key), { name: 'HMAC', hash: hashName(m) }, false, ['sign']);
-  return new Uint8Array(await crypto.subtle.sign('HMAC', k, own(data)));
+  const k = await subtle().importKey('raw', own(key), { name: 'HMAC', hash: hashName(m) }, false, ['sign']);
+  return new Uint8Array(await subtle().sign('HMAC', k, own(data)));
 }
 
 /** Hi(password, salt, i): PBKDF2 with the mechanism's HMAC, as long as its hash. */
 export async function scramSaltedPassword(m: ScramMechanismName, password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  const k = await crypto.subtle.importKey('raw', own(enc.encode(password)), 'PBKDF2', false, ['deriveBits']);
+  const k = await subtle().importKey('raw', own(enc.encode(password)), 'PBKDF2', false, ['deriveBits']);
   const bits = m === 'SCRAM-SHA-256' ? 256 : 512;
-  return new Uint8Array(await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: hashName(m), salt: own(salt), iterations }, k, bits));
+  return new Uint8Array(await subtle().deriveBits({ name: 'PBKDF2', hash: hashName(m), salt: own(salt), iterations }, k, bits));
 }
 
 /** One SCRAM exchange: first() → client-first; final(serverFirst) → client-final; verify(serverFinal). Single-use. */
@@ -120,7 +127,7 @@ export class ScramClient {
     const withoutProof = `c=biws,r=${nonce}`;
     const authMessage = enc.encode(`${this.clientFirstBare},${serverFirst},${withoutProof}`);
     const clientKey = await hmac(m, salted, enc.encode('Client Key'));
-    const storedKey = new Uint8Array(await crypto.subtle.digest(hashName(m), own(clientKey)));
+    const storedKey = new Uint8Array(await subtle().digest(hashName(m), own(clientKey)));
     const clientSignature = await hmac(m, storedKey, authMessage);
     const proof = new Uint8Array(clientKey.length);
     for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i]! ^ clientSignature[i]!;
