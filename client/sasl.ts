@@ -29,20 +29,26 @@ export interface SaslConnection {
 
 export const plainToken = (username: string, password: string): Uint8Array => new TextEncoder().encode(`\0${username}\0${password}`);
 
-/** Authenticates `conn` (ApiVersions done, nothing else sent yet); throws KafkaProtocolError when refused. */
-export async function saslAuthenticate(conn: SaslConnection, who: string, creds: SaslCredentials): Promise<void> {
+/**
+ * Authenticates `conn` (ApiVersions done, nothing else sent yet); throws KafkaProtocolError when refused.
+ * Resolves with the session lifetime the broker granted (KIP-368, SaslAuthenticate v1+): after that many
+ * milliseconds the broker serves nothing more on the connection until it authenticates again; 0 = no limit.
+ */
+export async function saslAuthenticate(conn: SaslConnection, who: string, creds: SaslCredentials): Promise<number> {
   if (!SASL_CLIENT_MECHANISMS.includes(creds.mechanism)) throw new Error(`unsupported SASL mechanism ${String(creds.mechanism)} (one of ${SASL_CLIENT_MECHANISMS.join(', ')})`);
   const hs = await conn.send(ApiKey.SaslHandshake, { mechanism: creds.mechanism }, { version: 1 });
   if (hs.errorCode !== 0)
     throw new KafkaProtocolError(hs.errorCode, `${who} SaslHandshake ${creds.mechanism}`, hs.errorCode === ErrorCode.UNSUPPORTED_SASL_MECHANISM ? `enabled mechanisms: ${hs.mechanisms.join(', ')}` : null);
+  let lifetimeMs = 0;
   const step = async (token: Uint8Array): Promise<Uint8Array> => {
     const r = await conn.send(ApiKey.SaslAuthenticate, { authBytes: token });
     if (r.errorCode !== 0) throw new KafkaProtocolError(r.errorCode, `${who} SaslAuthenticate ${creds.mechanism}`, r.errorMessage);
+    lifetimeMs = Number(r.sessionLifetimeMs ?? 0n);
     return r.authBytes;
   };
   if (creds.mechanism === 'PLAIN') {
     await step(plainToken(creds.username, creds.password));
-    return;
+    return lifetimeMs;
   }
   const scram = new ScramClient(creds.mechanism, creds.username, creds.password);
   const serverFirst = await step(scram.first());
@@ -58,6 +64,7 @@ export async function saslAuthenticate(conn: SaslConnection, who: string, creds:
   } catch (e) {
     throw authFailure(who, creds.mechanism, e);
   }
+  return lifetimeMs;
 }
 
 function authFailure(who: string, mechanism: string, e: unknown): Error {

@@ -97,6 +97,13 @@ export interface WsConnectionOptions {
 
 export class WsConnection extends ClientConnection<SyncApiKey> {
   readonly url: string;
+  /**
+   * When the broker stops serving this connection's SASL session (Date.now() ms; KIP-368
+   * connections.max.reauth.ms), or null when it does not end. BrokerLink replaces the connection before.
+   */
+  sessionExpiresAt: number | null = null;
+  /** The SASL session lifetime the broker granted (0: none). */
+  sessionLifetimeMs = 0;
 
   private constructor(o: WsConnectionOptions) {
     super({
@@ -116,7 +123,13 @@ export class WsConnection extends ClientConnection<SyncApiKey> {
     await c.start((events) => openWebSocket(o, o.connectTimeoutMs ?? 10_000, events), { name: CLIENT_SOFTWARE_NAME, version: CLIENT_SOFTWARE_VERSION });
     if (o.sasl) {
       try {
-        await saslAuthenticate(c, o.url, o.sasl);
+        const startedAt = Date.now();
+        const lifetimeMs = await saslAuthenticate(c, o.url, o.sasl);
+        // Counted from before the exchange: the broker's clock started no earlier than that.
+        if (lifetimeMs > 0) {
+          c.sessionLifetimeMs = lifetimeMs;
+          c.sessionExpiresAt = startedAt + lifetimeMs;
+        }
       } catch (e) {
         c.close();
         throw e;
