@@ -276,7 +276,7 @@ export class WebSocketListener {
       }
       const origin = req.headers.origin;
       if (!this.allowOrigin(origin)) {
-        if (o.log.enabled('debug')) o.log.debug(`WebSocket upgrade on ${o.name} from origin ${origin} refused (ws.allowed.origins)`);
+        if (o.log.enabled('debug')) o.log.debug(`WebSocket upgrade on ${o.name} from origin ${JSON.stringify(origin)} refused (ws.allowed.origins)`);
         refuseUpgrade(socket, 403, 'This page origin is not allowed to connect (ws.allowed.origins).');
         return;
       }
