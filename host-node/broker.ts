@@ -8,6 +8,8 @@ import { TcpListener, type TcpListenerOptions } from './network/tcp-listener.js'
 import { saslGateFor, saslListenerSettings } from './server/sasl-gate.js';
 import { listenerSecurityOptions } from './server/listener-security.js';
 import { DynamicListenerSsl } from './server/dynamic-ssl.js';
+import { WS_LISTENER_NAME } from './config/ws-defs.js';
+import type { SecurityProtocol } from './config/ssl-defs.js';
 import { POOL_MAX_BYTES } from './network/frame-decoder.js';
 import { LinearFrameArena } from '../storage/linear-frame-arena.js';
 import { ApiKey } from '../protocol/generated/api.js';
@@ -365,9 +367,13 @@ async function startListeners(
  * A listener's security: its protocol, TLS for SSL and SASL_SSL, and the SASL gate of SASL_PLAINTEXT and
  * SASL_SSL connections (a SASL listener that cannot serve any enabled mechanism refuses the start-up).
  */
-function listenerSecurity(context: BrokerContext, name: string): Pick<TcpListenerOptions, 'securityProtocol' | 'tls' | 'sslPrincipal' | 'gateFor'> {
+function listenerSecurity(
+  context: BrokerContext,
+  name: string,
+  securityProtocol: SecurityProtocol = context.config.securityProtocol(name),
+): Pick<TcpListenerOptions, 'securityProtocol' | 'tls' | 'sslPrincipal' | 'gateFor'> {
   const { config } = context;
-  const security = listenerSecurityOptions(config, name);
+  const security = listenerSecurityOptions(config, name, securityProtocol);
   const sasl = security.securityProtocol === 'SASL_PLAINTEXT' || security.securityProtocol === 'SASL_SSL';
   const gateFor = sasl ? saslGateFor(saslListenerSettings(config, context.securityStore, name, context.log.child('sasl'))) : undefined;
   return { ...security, gateFor };
@@ -396,7 +402,10 @@ function requestLimits(config: BrokerConfig): ConnectionLimits {
   };
 }
 
-/** The Kafka-over-WebSocket listener, when `ws.port` is not -1. */
+/**
+ * The Kafka-over-WebSocket listener, when `ws.port` is not -1: listener WEBSOCKET, secured by
+ * ws.security.protocol with its listener.name.websocket.* settings, open to the ws.allowed.origins pages.
+ */
 async function listenWebSocket(
   context: BrokerContext,
   limits: ConnectionLimits,
@@ -409,9 +418,11 @@ async function listenWebSocket(
   // Loaded only when asked for, like the metrics: start-up time is mostly module loading.
   const { WebSocketListener } = await import('./network/ws-listener.js');
   return WebSocketListener.listen({
-    name: 'WEBSOCKET',
+    name: WS_LISTENER_NAME,
     host: context.config.get('ws.host'),
     port: wsPort,
+    ...listenerSecurity(context, WS_LISTENER_NAME, context.config.get('ws.security.protocol') as SecurityProtocol),
+    allowedOrigins: context.config.get('ws.allowed.origins'),
     limits,
     dispatcher,
     log: context.log.child('network'),

@@ -1,5 +1,6 @@
 // Keeping one WebSocket connection to the broker for the sync loops: reconnecting with backoff, following
-// the browser's online/offline hints, and the abortable waits the loops share.
+// the browser's online/offline hints, replacing a connection before its SASL session ends, and the
+// abortable waits the loops share.
 import { KafkaConnectionError } from '../../client/errors.js';
 import { WsConnection, type WsConnectionOptions } from './ws-connection.js';
 
@@ -52,6 +53,8 @@ export class BrokerLink {
   private keep = false;
   /** Ends the current backoff wait early (the browser says the network is back). */
   private wakeUp: (() => void) | null = null;
+  /** Connections replaced because their SASL session ends soon: closed once idle, without going offline. */
+  private readonly retired = new Set<WsConnection>();
 
   constructor(
     private readonly o: BrokerLinkOptions,
@@ -121,6 +124,7 @@ export class BrokerLink {
   }
 
   get(): Promise<WsConnection> {
+    if (this.conn?.isOpen && this.sessionEndsSoon(this.conn)) this.retire(this.conn);
     if (this.conn?.isOpen) return Promise.resolve(this.conn);
     this.connecting ??= this.connectLoop().finally(() => (this.connecting = null));
     return this.connecting;
@@ -134,6 +138,32 @@ export class BrokerLink {
       if (e instanceof SyncStoppedError || this.signal.aborted) return null;
       throw e;
     }
+  }
+
+  /**
+   * Whether `c`'s SASL session (KIP-368) is in its last 15 %: the broker would close the connection at the
+   * first request after the end, so new rounds go to a fresh, freshly authenticated connection instead
+   * (Kafka's clients re-authenticate in place at 85-95 % of the lifetime; a sync loop simply reconnects).
+   */
+  private sessionEndsSoon(c: WsConnection): boolean {
+    if (c.sessionExpiresAt === null) return false;
+    const left = c.sessionExpiresAt - Date.now();
+    return left <= c.sessionLifetimeMs * 0.15;
+  }
+
+  /** Takes `c` out of use; it closes once nothing was in flight on it for a moment, or when its session ends. */
+  private retire(c: WsConnection): void {
+    if (this.conn === c) this.conn = null;
+    this.retired.add(c);
+    let idleChecks = 0;
+    const check = setInterval(() => {
+      idleChecks = c.inFlightCount === 0 ? idleChecks + 1 : 0;
+      // Idle for three checks: a round of the sync loop that still holds `c` has finished its requests.
+      if (idleChecks >= 3 || !c.isOpen || Date.now() >= (c.sessionExpiresAt ?? 0) || this.stopped) {
+        clearInterval(check);
+        c.close();
+      }
+    }, 50);
   }
 
   /** Backoff before the next attempt after `failures` consecutive failures. */
@@ -160,6 +190,7 @@ export class BrokerLink {
         this.conn = c;
         this.failures = 0;
         c.onClose((e) => {
+          if (this.retired.delete(c)) return; // replaced already: not a change of state
           if (this.conn === c) this.conn = null;
           this.setOnline(false, e);
           if (this.keep && !this.stopped && !this.signal.aborted) void this.get().catch(() => undefined);
@@ -191,5 +222,6 @@ export class BrokerLink {
     this.stopped = true;
     this.conn?.close();
     this.conn = null;
+    for (const c of this.retired) c.close();
   }
 }

@@ -10,15 +10,16 @@ import { initialStatus, type SyncStatus } from './status.js';
 import { runTail } from './tail.js';
 import type { SyncableLog, SyncLoopOptions } from './types.js';
 import { BrokerLink } from './broker-link.js';
-import type { WebSocketConstructor } from './ws-connection.js';
+import type { SaslCredentials, WebSocketConstructor } from './ws-connection.js';
+import { SASL_CLIENT_MECHANISMS } from '../../client/sasl.js';
 
 export type { SyncStatus } from './status.js';
 export type { SyncableLog, LocalRecord, LocalRecordInput } from './types.js';
-export { WsConnection, type WebSocketConstructor, type WebSocketLike } from './ws-connection.js';
+export { WsConnection, type SaslCredentials, type WebSocketConstructor, type WebSocketLike } from './ws-connection.js';
 export { BrokerLink } from './broker-link.js';
 
 export interface StartSyncOptions {
-  /** The broker's WebSocket listener, e.g. ws://127.0.0.1:9093/. */
+  /** The broker's WebSocket listener, e.g. ws://127.0.0.1:9093/, or wss://broker.example.com:9093/ (TLS). */
   url: string;
   /** Remote topic. */
   topic: string;
@@ -49,6 +50,12 @@ export interface StartSyncOptions {
   reconnectBackoffMaxMs?: number;
   /** Request timeout (default 30 s). */
   requestTimeoutMs?: number;
+  /**
+   * SASL credentials for a SASL_PLAINTEXT / SASL_SSL WebSocket listener: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' |
+   * 'SCRAM-SHA-512', username, password }. Every (re)connection authenticates; a refusal is reported as the
+   * status's lastError and retried with the reconnect backoff. PLAIN sends the password as it is: wss:// only.
+   */
+  sasl?: SaslCredentials;
   /** Extra keys (the Worker passes its SyncOptions through) are ignored. */
   [extra: string]: unknown;
 }
@@ -117,7 +124,16 @@ function checkOptions(log: SyncableLog, options: StartSyncOptions): { mode: 'mir
   if (!Number.isInteger(partition) || partition < 0) throw new TypeError(`sync partition must be an integer ≥ 0, not ${String(partition)}`);
   const WebSocketClass = (options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket) as WebSocketConstructor | undefined;
   if (!WebSocketClass) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
+  checkSasl(options.sasl);
   return { mode, partition, WebSocketClass };
+}
+
+function checkSasl(sasl: unknown): void {
+  if (sasl === undefined) return;
+  const o = sasl as Partial<SaslCredentials> | null;
+  if (typeof o !== 'object' || o === null) throw new TypeError('sync sasl must be { mechanism, username, password }');
+  if (!SASL_CLIENT_MECHANISMS.includes(o.mechanism as never)) throw new TypeError(`sync sasl.mechanism must be one of ${SASL_CLIENT_MECHANISMS.join(', ')}, not ${String(o.mechanism)}`);
+  if (typeof o.username !== 'string' || typeof o.password !== 'string') throw new TypeError('sync sasl.username and sasl.password must be strings');
 }
 
 /** Registers the sync of `log` with topic-partition in `mode` as running (one at a time); returns its release. */
@@ -173,6 +189,7 @@ function openLink(options: StartSyncOptions, WebSocketClass: WebSocketConstructo
       WebSocket: WebSocketClass,
       clientId: options.clientId,
       requestTimeoutMs: options.requestTimeoutMs,
+      sasl: options.sasl,
       backoffMs: options.reconnectBackoffMs,
       maxBackoffMs: options.reconnectBackoffMaxMs,
       onState: (online, err) => {

@@ -24,12 +24,14 @@ export interface SyncableLog {
 
 /** What the Worker passes to `startSync` from `host-browser/sync/index.js`. */
 export interface SyncOptions {
-  /** WebSocket URL of the broker's Kafka listener, e.g. ws://127.0.0.1:9093/. */
+  /** WebSocket URL of the broker's Kafka listener, e.g. ws://127.0.0.1:9093/ or wss://broker.example.com:9093/. */
   url: string;
   /** Remote topic to mirror to or tail from (partition = the local log's partition). */
   topic: string;
   /** mirror: local log → remote topic (idempotent producer); tail: remote topic → local log. */
   mode: 'mirror' | 'tail';
+  /** SASL credentials for a SASL_PLAINTEXT / SASL_SSL WebSocket listener (PLAIN over wss:// only). */
+  sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
   /** Extra, sync-specific settings passed through untouched. */
   [extra: string]: unknown;
 }

@@ -6,6 +6,11 @@
 //
 // The WebSocket constructor is injected so the same code runs under Node tests with the `ws` package.
 //
+// Security: a wss:// URL is TLS (the browser checks the broker's certificate like any https page), and
+// `sasl` authenticates the connection right after ApiVersions with PLAIN or SCRAM-SHA-256/512
+// (client/sasl.ts, on WebCrypto), as a Kafka client does on a SASL listener (ws.security.protocol
+// SASL_PLAINTEXT / SASL_SSL). PLAIN sends the password as it is: use it with wss:// only.
+//
 // Only the codecs of the APIs the sync code sends are imported (SYNC_APIS); the core frames by descriptor
 // (protocol/api-frame.ts): frame.ts and generated/index.ts would pull in all 88 APIs' codecs (about 1 MB of
 // the bundle). Values come from generated/api.ts (keys and facts, no codecs) and each API's own module.
@@ -19,6 +24,9 @@ import { MetadataApi } from '../../protocol/generated/metadata.js';
 import { OffsetCommitApi } from '../../protocol/generated/offset-commit.js';
 import { OffsetFetchApi } from '../../protocol/generated/offset-fetch.js';
 import { ProduceApi } from '../../protocol/generated/produce.js';
+import { SaslAuthenticateApi } from '../../protocol/generated/sasl-authenticate.js';
+import { SaslHandshakeApi } from '../../protocol/generated/sasl-handshake.js';
+import { saslAuthenticate, type SaslCredentials } from '../../client/sasl.js';
 import { KafkaConnectionError } from '../../client/errors.js';
 import { ClientConnection, type Transport, type TransportEvents } from '../../client/connection.js';
 import type { VersionRange } from '../../client/version-limits.js';
@@ -50,6 +58,8 @@ const SYNC_APIS = {
   [ApiKey.ListOffsets]: ListOffsetsApi,
   [ApiKey.OffsetFetch]: OffsetFetchApi,
   [ApiKey.OffsetCommit]: OffsetCommitApi,
+  [ApiKey.SaslHandshake]: SaslHandshakeApi,
+  [ApiKey.SaslAuthenticate]: SaslAuthenticateApi,
 } as const;
 export type SyncApiKey = keyof typeof SYNC_APIS;
 
@@ -68,7 +78,10 @@ const SYNC_NARROWER: Partial<Record<SyncApiKey, VersionRange>> = {
   [ApiKey.OffsetCommit]: [0, 8],
 };
 
+export type { SaslCredentials };
+
 export interface WsConnectionOptions {
+  /** ws://host:port/ or wss://host:port/ (TLS: ws.security.protocol SSL or SASL_SSL). */
   url: string;
   WebSocket: WebSocketConstructor;
   clientId?: string;
@@ -78,10 +91,19 @@ export interface WsConnectionOptions {
   requestTimeoutMs?: number;
   /** Requests awaiting a response at most; more wait in a queue (default 5). */
   maxInFlight?: number;
+  /** Authenticate with SASL after ApiVersions (a SASL_PLAINTEXT / SASL_SSL listener): mechanism, username, password. */
+  sasl?: SaslCredentials;
 }
 
 export class WsConnection extends ClientConnection<SyncApiKey> {
   readonly url: string;
+  /**
+   * When the broker stops serving this connection's SASL session (Date.now() ms; KIP-368
+   * connections.max.reauth.ms), or null when it does not end. BrokerLink replaces the connection before.
+   */
+  sessionExpiresAt: number | null = null;
+  /** The SASL session lifetime the broker granted (0: none). */
+  sessionLifetimeMs = 0;
 
   private constructor(o: WsConnectionOptions) {
     super({
@@ -95,10 +117,24 @@ export class WsConnection extends ClientConnection<SyncApiKey> {
     this.url = o.url;
   }
 
-  /** Opens the WebSocket and negotiates versions with ApiVersions. */
+  /** Opens the WebSocket, negotiates versions with ApiVersions and, with `sasl`, authenticates. */
   static async connect(o: WsConnectionOptions): Promise<WsConnection> {
     const c = new WsConnection(o);
     await c.start((events) => openWebSocket(o, o.connectTimeoutMs ?? 10_000, events), { name: CLIENT_SOFTWARE_NAME, version: CLIENT_SOFTWARE_VERSION });
+    if (o.sasl) {
+      try {
+        const startedAt = Date.now();
+        const lifetimeMs = await saslAuthenticate(c, o.url, o.sasl);
+        // Counted from before the exchange: the broker's clock started no earlier than that.
+        if (lifetimeMs > 0) {
+          c.sessionLifetimeMs = lifetimeMs;
+          c.sessionExpiresAt = startedAt + lifetimeMs;
+        }
+      } catch (e) {
+        c.close();
+        throw e;
+      }
+    }
     return c;
   }
 }

@@ -17,6 +17,7 @@ import { AUTHORIZER_CONFIG_DEFS } from './authorizer-defs.js';
 import { OAUTHBEARER_CONFIG_DEFS, OAUTHBEARER_KEYS, oauthBearerListenerSettings, type OAuthBearerListenerSettings } from './oauthbearer-defs.js';
 import { QUOTA_CONFIG_DEFS, LISTENER_CONNECTION_KEYS, type ListenerConnectionKey } from './quota-defs.js';
 import { INTER_BROKER_CONFIG_DEFS, interBrokerListenerName } from './inter-broker-defs.js';
+import { WS_CONFIG_DEFS } from './ws-defs.js';
 import { SSL_CONFIG_DEFS, SSL_KEYS, checkListenerProtocols, parseProtocolMap, type SecurityProtocol, type SslConfigKey } from './ssl-defs.js';
 import { SASL_CONFIG_DEFS, SASL_LISTENER_KEYS } from './sasl-defs.js';
 import {
@@ -202,17 +203,7 @@ export const BROKER_CONFIG_DEFS = {
   ...METRICS_CONFIG_DEFS,
 
   // ---- WebSocket listener: ws.* (Rivulet additions) -----------------------------------------
-  'ws.port': int({
-    default: -1,
-    validate: (v) => (v < -1 || v > 65535 ? 'Expected -1 (disabled), 0 (any free port) or a port 1-65535' : undefined),
-    importance: 'low',
-    doc: 'Rivulet addition: port of the Kafka-over-WebSocket listener (ws://ws.host:ws.port/, one request frame per binary message). -1 disables it, 0 binds any free port.',
-  }),
-  'ws.host': str({
-    default: '127.0.0.1',
-    importance: 'low',
-    doc: 'Rivulet addition: address the WebSocket listener binds to (0.0.0.0 for every interface).',
-  }),
+  ...WS_CONFIG_DEFS,
 } satisfies Record<string, ConfigDef<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type BrokerConfigKey = keyof typeof BROKER_CONFIG_DEFS;

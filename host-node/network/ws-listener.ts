@@ -9,21 +9,38 @@
 //
 // Plain HTTP on the same port gets the demo page and the browser bundle (browser-files.ts); any other
 // path answers 426 Upgrade Required.
+//
+// Security (ws.security.protocol): with TLS options (SSL, SASL_SSL) the server is an https server, so the
+// WebSocket is wss:// and the demo page is served over https; a plaintext client on that port fails the TLS
+// handshake and is dropped. SASL_PLAINTEXT / SASL_SSL connections get the same SASL gate as a Kafka SASL
+// listener (gateFor): SaslHandshake and SaslAuthenticate travel in binary messages like any request.
+// ws.allowed.origins is checked before the upgrade: an Origin not on the list gets HTTP 403 and no WebSocket.
 
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket, TlsOptions } from 'node:tls';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { CloseReason, Connection, Transport } from './connection.js';
 import { adoptConnection, admitConnection, bindServer, drainAndClose, type ListenerOptions } from './listener-common.js';
 import type { ResponseFrame } from './types.js';
 import type { Logger } from '../util/log.js';
 import { findPackageRoot, isBrowserFilePath, serveBrowserFile } from './browser-files.js';
+import { originCheck, type OriginCheck } from './allowed-origins.js';
 
 export interface WebSocketListenerOptions extends ListenerOptions {
   /** Package root the demo page and the browser bundle are served from (default: found from this module's location). */
   demoRoot?: string | null;
+  /** Serve https and wss:// with these options (SSL, SASL_SSL); plain http and ws:// when absent. */
+  tls?: TlsOptions;
+  /** ws.allowed.origins: page origins allowed to upgrade (empty or absent: any). */
+  allowedOrigins?: readonly string[];
 }
+
+/** How long a TLS client has to complete its handshake before its socket is closed. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** WebSocket close codes (RFC 6455 §7.4.1). */
 const WS_CLOSE = {
@@ -206,12 +223,20 @@ export class WebSocketListener {
   port = 0;
   private readonly http: Server;
   private readonly wss: WebSocketServer;
+  /** Every TCP socket until it closes (upgraded, serving HTTP or still in its TLS handshake). */
+  private readonly sockets = new Set<Socket>();
+  private readonly allowOrigin: OriginCheck;
   private closePromise: Promise<void> | null = null;
   private readonly demoRoot: string | null;
 
   private constructor(private readonly o: WebSocketListenerOptions) {
     const demoRoot = (this.demoRoot = o.demoRoot === undefined ? findPackageRoot() : o.demoRoot);
-    this.http = createServer((req, res) => {
+    this.allowOrigin = originCheck(o.allowedOrigins ?? []);
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+      if (!this.peerCertificateOk(req.socket)) {
+        req.socket.destroy();
+        return;
+      }
       if (demoRoot && isBrowserFilePath(req.url)) {
         serveBrowserFile(demoRoot, req, res).catch((e: Error) => {
           o.log.warn(`${req.url}: ${e.message}`);
@@ -222,6 +247,21 @@ export class WebSocketListener {
       }
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket', connection: 'Upgrade' });
       res.end('Kafka over WebSocket: open a WebSocket and send one request frame per binary message.\n');
+    };
+    if (o.tls) {
+      const https = createHttpsServer({ ...o.tls, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, onRequest);
+      // A failed handshake (untrusted certificate, plaintext bytes such as a ws:// client's) closes that socket only.
+      https.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+        if (o.log.enabled('debug')) o.log.debug(`TLS handshake failed on ${o.name} from ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}: ${err.message}`);
+        socket.destroy();
+      });
+      this.http = https;
+    } else {
+      this.http = createServer(onRequest);
+    }
+    this.http.on('connection', (raw: Socket) => {
+      this.sockets.add(raw);
+      raw.once('close', () => this.sockets.delete(raw));
     });
     this.wss = new WebSocketServer({
       noServer: true,
@@ -230,8 +270,14 @@ export class WebSocketListener {
       perMessageDeflate: false,
     });
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (this.closePromise) {
+      if (this.closePromise || !this.peerCertificateOk(req.socket)) {
         socket.destroy();
+        return;
+      }
+      const origin = req.headers.origin;
+      if (!this.allowOrigin(origin)) {
+        if (o.log.enabled('debug')) o.log.debug(`WebSocket upgrade on ${o.name} from origin ${JSON.stringify(origin)} refused (ws.allowed.origins)`);
+        refuseUpgrade(socket, 403, 'This page origin is not allowed to connect (ws.allowed.origins).');
         return;
       }
       const raw = req.socket;
@@ -246,18 +292,36 @@ export class WebSocketListener {
     });
   }
 
+  /** ssl.client.auth=requested: no certificate is fine, but one that was sent must verify. */
+  private peerCertificateOk(socket: Socket): boolean {
+    if (!this.o.tls) return true;
+    const tls = socket as TLSSocket;
+    if (tls.authorized || Object.keys(tls.getPeerCertificate()).length === 0) return true;
+    if (this.o.log.enabled('debug')) this.o.log.debug(`TLS client certificate refused on ${this.o.name}: ${String(tls.authorizationError)}`);
+    return false;
+  }
+
+  /** Whether this listener serves TLS (wss:// and https). */
+  get secure(): boolean {
+    return this.o.tls !== undefined;
+  }
+
   get name(): string {
     return this.o.name;
   }
 
-  /** http://host:port/demo/ when the demo page's files were found (see browser-files.ts), else null. */
-  get demoUrl(): string | null {
-    return this.demoRoot ? `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}/demo/` : null;
+  private get hostPort(): string {
+    return `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
   }
 
-  /** ws://host:port/ */
+  /** http(s)://host:port/demo/ when the demo page's files were found (see browser-files.ts), else null. */
+  get demoUrl(): string | null {
+    return this.demoRoot ? `${this.secure ? 'https' : 'http'}://${this.hostPort}/demo/` : null;
+  }
+
+  /** ws://host:port/ (wss:// with TLS) */
   get url(): string {
-    return `ws://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}/`;
+    return `${this.secure ? 'wss' : 'ws'}://${this.hostPort}/`;
   }
 
   static async listen(o: WebSocketListenerOptions): Promise<WebSocketListener> {
@@ -288,8 +352,18 @@ export class WebSocketListener {
       },
       () => {
         for (const ws of this.wss.clients) ws.terminate();
+        for (const raw of [...this.sockets]) raw.destroy();
       },
     );
     return this.closePromise;
   }
+}
+
+/** Answers an upgrade request with an HTTP error and closes the socket (no WebSocket is opened). */
+function refuseUpgrade(socket: Duplex, status: number, why: string): void {
+  const reason = status === 403 ? 'Forbidden' : 'Bad Request';
+  const body = `${why}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

@@ -1,6 +1,7 @@
 // What a Kafka listener's security protocol adds to its TCP listener: TLS options for SSL and SASL_SSL,
 // and on SSL the principal of a verified client certificate, mapped by the listener's
 // ssl.principal.mapping.rules.
+import type { SecurityProtocol } from '../config/ssl-defs.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { ConfigError } from '../config/types.js';
 import type { TcpListenerOptions } from '../network/tcp-listener.js';
@@ -10,8 +11,7 @@ import { SslPrincipalMapper } from '../security/ssl-principal-mapper.js';
 
 export type ListenerSecurityOptions = Pick<TcpListenerOptions, 'tls' | 'securityProtocol' | 'sslPrincipal'>;
 
-export function listenerSecurityOptions(config: BrokerConfig, listenerName: string): ListenerSecurityOptions {
-  const securityProtocol = config.securityProtocol(listenerName);
+export function listenerSecurityOptions(config: BrokerConfig, listenerName: string, securityProtocol: SecurityProtocol = config.securityProtocol(listenerName)): ListenerSecurityOptions {
   if (securityProtocol !== 'SSL' && securityProtocol !== 'SASL_SSL') return { securityProtocol };
   const ssl = config.sslConfig(listenerName);
   let mapper: SslPrincipalMapper;

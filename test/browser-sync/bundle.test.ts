@@ -29,7 +29,7 @@ function staticGraph(entry: string): string {
   return [...seen.values()].join('\n');
 }
 
-const SYNC_APIS = ['ApiVersions', 'Metadata', 'CreateTopics', 'InitProducerId', 'Produce', 'Fetch', 'ListOffsets', 'OffsetFetch', 'OffsetCommit'];
+const SYNC_APIS = ['ApiVersions', 'Metadata', 'CreateTopics', 'InitProducerId', 'Produce', 'Fetch', 'ListOffsets', 'OffsetFetch', 'OffsetCommit', 'SaslHandshake', 'SaslAuthenticate'];
 const hasCodec = (code: string, name: string): boolean => new RegExp(`\\bdecode${name}Request\\b`).test(code);
 
 describe('browser bundle contents', () => {

@@ -92,6 +92,8 @@ export interface StartOptions {
   keepProfile?: boolean;
   /** Share a static server between runs. */
   server?: { origin: string };
+  /** More Chromium command-line switches (e.g. --ignore-certificate-errors-spki-list for a test CA). */
+  args?: string[];
 }
 
 export async function startBrowser(o: StartOptions = {}): Promise<BrowserHarness> {
@@ -101,7 +103,7 @@ export async function startBrowser(o: StartOptions = {}): Promise<BrowserHarness
   const userDataDir = o.userDataDir ?? mkdtempSync(join(tmpdir(), 'rivulet-chromium-'));
   let context: BrowserContext;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...(o.args ?? [])] });
   } catch (e) {
     await own?.close();
     if (!o.userDataDir && !o.keepProfile) rmSync(userDataDir, { recursive: true, force: true });
