@@ -13,6 +13,7 @@ import type { WebSocketListener } from './network/ws-listener.js';
 import type { Connection } from './network/connection.js';
 import type { ConnectionLimits } from './network/types.js';
 import type { BrokerContext } from './server/context.js';
+import type { SecurityStore } from './security/security-store.js';
 import { KafkaDispatcher } from './server/dispatcher.js';
 import { localClusterView } from './server/cluster-view.js';
 import { localProducerIds } from './server/producer-ids.js';
@@ -32,7 +33,7 @@ import { createCleanerRunner } from './storage/cleaner-threads.js';
 import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 import type { RivuletCore } from '../bindings/core.js';
 import { ReplicaManager } from './replication/replica-manager.js';
-import { InMemorySecurityStore } from './security/security-store.js';
+import { FileSecurityStore } from './security/file-security-store.js';
 import { registryLogSource } from './replication/registry-logs.js';
 import type { ConnectToLeader, IsrStore, ReplicationConfig } from './replication/types.js';
 
@@ -115,6 +116,7 @@ async function startWithMetadata(options: StartBrokerOptions, config: BrokerConf
   const meta = loadOrCreateMetaProperties(config.logDirs, nodeId, cluster?.metadata.clusterId ?? config.get('cluster.id'));
   if (meta.formatted) log.info(`formatted ${config.logDirs.join(', ')} with cluster.id ${meta.clusterId}, node.id ${nodeId}`);
 
+  const securityStore = openSecurityStore(config, cluster);
   const handlers = registerDefaultHandlers(new HandlerRegistry());
   options.configureHandlers?.(handlers);
 
@@ -128,7 +130,7 @@ async function startWithMetadata(options: StartBrokerOptions, config: BrokerConf
   // The advertised listeners are filled in once the listeners are bound.
   const advertised: Endpoint[] = [];
   const services = cluster?.mode.clusterServices(cluster.metadata, config, topicRegistry, log.child('cluster'));
-  const context = createContext({ config, clusterId: meta.clusterId, handlers, topicRegistry, core, log, advertised, metadata: options.metadata, cluster: services });
+  const context = createContext({ config, clusterId: meta.clusterId, handlers, topicRegistry, core, log, advertised, metadata: options.metadata, cluster: services, securityStore });
   if (options.replication) context.replicaManager = createReplicaManager(context, options.replication);
   const member = cluster?.mode.attachClusterReplication(context, cluster.metadata);
   // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md); in a
@@ -203,10 +205,19 @@ interface ContextParts {
   readonly metadata: TopicMetadataSource | undefined;
   /** In a cluster: the brokers, the topics and the topic admin from the cluster metadata. */
   readonly cluster: import('./cluster/cluster-mode.js').ClusterServices | undefined;
+  readonly securityStore: SecurityStore;
+}
+
+/**
+ * ACLs, SCRAM credentials and client quotas: etcd in a cluster, else `security-metadata.json` in the first
+ * log directory (loaded here, at start-up: a file that does not parse stops the broker).
+ */
+function openSecurityStore(config: BrokerConfig, cluster: ClusterParts | undefined): SecurityStore {
+  return cluster?.metadata.security ?? FileSecurityStore.open(config.logDirs[0]!);
 }
 
 /** The broker context the handlers are served from; the group coordinator and the metrics are attached after. */
-function createContext({ config, clusterId, handlers, topicRegistry, core, log, advertised, metadata, cluster }: ContextParts): BrokerContext {
+function createContext({ config, clusterId, handlers, topicRegistry, core, log, advertised, metadata, cluster, securityStore }: ContextParts): BrokerContext {
   return {
     nodeId: config.nodeId,
     clusterId,
@@ -225,7 +236,7 @@ function createContext({ config, clusterId, handlers, topicRegistry, core, log, 
     groupCoordinator: undefined,
     metrics: undefined,
     replicaManager: undefined,
-    securityStore: new InMemorySecurityStore(),
+    securityStore,
     authorizer: undefined,
     requestAuthorization: undefined,
     quotas: undefined,
