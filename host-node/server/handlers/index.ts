@@ -31,6 +31,10 @@ import { listGroupsHandler } from './list-groups.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
+import { describeClientQuotasHandler } from './describe-client-quotas.js';
+import { alterClientQuotasHandler } from './alter-client-quotas.js';
 
 export function registerDefaultHandlers(registry: HandlerRegistry): HandlerRegistry {
   registry.register(apiVersionsHandler).register(metadataHandler).register(describeClusterHandler);
@@ -50,5 +54,8 @@ export function registerDefaultHandlers(registry: HandlerRegistry): HandlerRegis
   registry.register(findCoordinatorHandler).register(joinGroupHandler).register(syncGroupHandler).register(heartbeatHandler).register(leaveGroupHandler);
   registry.register(offsetCommitHandler).register(offsetFetchHandler).register(describeGroupsHandler).register(listGroupsHandler);
   registry.register(deleteGroupsHandler).register(offsetDeleteHandler);
+  // SCRAM credentials and client quotas in the security metadata (security/security-store.ts).
+  registry.register(describeUserScramCredentialsHandler).register(alterUserScramCredentialsHandler);
+  registry.register(describeClientQuotasHandler).register(alterClientQuotasHandler);
   return registry;
 }
