@@ -13,6 +13,7 @@ Commands:
   produce               Send standard-input lines to a topic (like kafka-console-producer.sh).
   consume               Print a topic's records (like kafka-console-consumer.sh).
   groups                List, describe, reset offsets of and delete consumer groups (like kafka-consumer-groups.sh).
+  configs               SCRAM credentials, client quotas, topic and broker configs (like kafka-configs.sh).
   perf                  Load-test a broker: perf produce | perf consume (like kafka-producer/consumer-perf-test.sh).
   leader-election       Elect preferred or unclean partition leaders (like kafka-leader-election.sh).
   reassign-partitions   Move partition replicas between brokers (like kafka-reassign-partitions.sh).
@@ -46,6 +47,7 @@ const TOOLS: Record<string, () => Promise<Tool>> = {
   produce: () => import('./produce.js'),
   consume: () => import('./consume.js'),
   groups: () => import('./groups.js'),
+  configs: () => import('./configs.js'),
   perf: () => import('./perf.js'),
   'leader-election': () => import('./leader-election.js'),
   'reassign-partitions': () => import('./reassign-partitions.js'),
