@@ -176,11 +176,11 @@ async function alter(admin: Admin, cmd: Command, io: ToolIO): Promise<number> {
   return 0;
 }
 
+/** Kafka's line after an alter: it names the first entity type and name only. */
 function completedLine(cmd: Command): string {
-  const last = cmd.entities[cmd.entities.length - 1]!;
-  const named = cmd.entities.filter((e) => e.name !== '');
-  if (named.length === 0) return `Completed updating default config for ${last.type} in the cluster.\n`;
-  return `Completed updating config for ${cmd.entities.map((e) => (e.name === '' ? `default ${SINGULAR[e.type]}` : `${SINGULAR[e.type]} ${e.name}`)).join(', ')}.\n`;
+  const first = cmd.entities[0]!;
+  if (first.name === '') return `Completed updating default config for ${first.type} in the cluster.\n`;
+  return `Completed updating config for ${SINGULAR[first.type]} ${first.name}.\n`;
 }
 
 function quotaEntity(cmd: Command): ClientQuotaEntity {
