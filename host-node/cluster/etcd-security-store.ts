@@ -17,7 +17,7 @@ import {
   type ScramChange,
   type SecurityImage,
 } from '../security/security-store.js';
-import { aclPath, imageFromEntries, isSecurityKey, quotaEntityPath, securityEntries, userPath } from '../security/security-records.js';
+import { ACL_PREFIXES, aclPath, imageFromEntries, isSecurityKey, keepUnmodelledConfigs, quotaEntityPath, securityEntries, userPath } from '../security/security-records.js';
 import { etcdConnectOrThrow } from '../config/etcd-connect.js';
 import { MetadataWatch, entryOf, type MetadataSnapshot, type WatchBatch } from './metadata-watch.js';
 import { ROOT_PREFIX } from './keys.js';
@@ -145,7 +145,12 @@ export class EtcdSecurityStore extends InMemorySecurityStore {
       if (this.closed) throw new Error('the security store is closed');
       const read = await Promise.all(keys.map(async (k) => ({ key: k, kv: (await this.ns.get(k).exec()).kvs[0] })));
       const before = new Map(read.filter((r) => r.kv !== undefined).map((r) => [r.key, r.kv!.value.toString()] as const));
-      const after = securityEntries(change(imageFromEntries(before, (e) => { throw e; })));
+      const image = securityEntries(change(imageFromEntries(before, (e) => { throw e; })));
+      const after = new Map<string, string>();
+      for (const k of keys) {
+        const value = ACL_PREFIXES.some((p) => k.startsWith(p)) ? (image.get(k) ?? null) : keepUnmodelledConfigs(before.get(k), image.get(k) ?? null);
+        if (value !== null) after.set(k, value);
+      }
       const writes = keys.filter((k) => after.get(k) !== before.get(k));
       if (writes.length === 0) return;
       let txn = this.ns.if(keys[0]!, 'Mod', '==', modRevision(read[0]!.kv));

@@ -24,6 +24,7 @@ export const PREFIXED_ACL_PREFIX = '/kafka-acl-extended/prefixed/';
 export const USERS_PREFIX = '/config/users/';
 export const CLIENTS_PREFIX = '/config/clients/';
 export const IPS_PREFIX = '/config/ips/';
+export const ACL_PREFIXES = [LITERAL_ACL_PREFIX, PREFIXED_ACL_PREFIX] as const;
 /** Every prefix a security entry starts with. */
 export const SECURITY_PREFIXES = [LITERAL_ACL_PREFIX, PREFIXED_ACL_PREFIX, USERS_PREFIX, CLIENTS_PREFIX, IPS_PREFIX] as const;
 /** Kafka's name of the default entity in a path (ZooKeeper's ConfigEntityName.Default). */
@@ -205,6 +206,25 @@ function parseJson(path: string, value: string): unknown {
 /** A quota value as Kafka's tools write it ("1024", "12.5"). */
 function formatQuota(v: number): string {
   return String(v);
+}
+
+/**
+ * `after` (the entry's new value, null = none) with the config keys of `before` this broker does not model
+ * kept (configs other tools wrote beside credentials and quotas): a rewrite never drops them.
+ */
+export function keepUnmodelledConfigs(before: string | undefined, after: string | null): string | null {
+  if (before === undefined) return after;
+  let kept: Record<string, unknown>;
+  try {
+    const config = (JSON.parse(before) as { config?: unknown }).config;
+    if (typeof config !== 'object' || config === null) return after;
+    kept = Object.fromEntries(Object.entries(config).filter(([k]) => !(QUOTA_KEYS as readonly string[]).includes(k) && !(SCRAM_MECHANISMS as readonly string[]).includes(k)));
+  } catch {
+    return after;
+  }
+  if (Object.keys(kept).length === 0) return after;
+  const config = after === null ? {} : (JSON.parse(after) as { config: Record<string, string> }).config;
+  return JSON.stringify({ version: 1, config: { ...kept, ...config } });
 }
 
 // ---- whole images ----

@@ -111,4 +111,13 @@ describe('EtcdSecurityStore', () => {
     expect(s.current().quotas).toEqual([{ entity: { ip: null }, values: { connection_creation_rate: 3 } }]);
     expect(errors.join()).toMatch(/\/config\/users\/dave: invalid SCRAM credential/);
   });
+
+  it('keeps the configs it does not model when it rewrites an entry (what other tools wrote there)', async () => {
+    await raw.put('/k1/config/clients/app').value(JSON.stringify({ version: 1, config: { 'custom.setting': 'x', producer_byte_rate: '10' } }));
+    const s = await open('/k1');
+    await s.alterQuotas([{ entity: { clientId: 'app' }, set: { producer_byte_rate: 20 } }]);
+    expect(JSON.parse((await raw.get('/k1/config/clients/app').string())!)).toEqual({ version: 1, config: { 'custom.setting': 'x', producer_byte_rate: '20' } });
+    await s.alterQuotas([{ entity: { clientId: 'app' }, set: { producer_byte_rate: null } }]);
+    expect(JSON.parse((await raw.get('/k1/config/clients/app').string())!)).toEqual({ version: 1, config: { 'custom.setting': 'x' } });
+  });
 });
