@@ -75,9 +75,9 @@ export class SecurityRecordError extends Error {}
 
 // ---- paths ----
 
-/** Kafka's Sanitizer: URL-encoding (space as %20, '*' as %2A), so any name fits one path segment. */
+/** Kafka's Sanitizer (Java's URLEncoder, space as %20, '*' as %2A): any name fits one path segment. */
 export function sanitizeEntityName(name: string): string {
-  return encodeURIComponent(name).replace(/[!'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/\*/g, '%2A');
+  return encodeURIComponent(name).replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/\*/g, '%2A');
 }
 
 function entitySegment(name: string | null): string {
