@@ -186,6 +186,7 @@ function runningBroker(
           Promise.all([context.replicaManager?.shutdown(), context.groupCoordinator?.shutdown(), metricsServer?.close(), wsListener?.close(), ...listeners.map((l) => l.close())]),
         )
         .then(() => context.topicRegistry.close())
+        .finally(() => context.securityStore.close())
         .finally(() => cluster?.metadata.close())
         .finally(() => dirLocks.release());
       return closing;
