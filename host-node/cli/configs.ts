@@ -85,12 +85,17 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
   // The client's security settings: the admin client takes none yet (plaintext only), so a file that asks
   // for TLS or SASL cannot be honoured; it is read here so an unreadable one is reported as Kafka's tool does.
   const commandConfig = cmd.values['command-config'];
-  return runWithAdmin(cmd.values, 'rivulet-configs', { usage: USAGE, io, errorPrefix: `Error while executing config command with args '${argv.join(' ')}'\n` }, async (admin) => {
+  return runWithAdmin(cmd.values, 'rivulet-configs', { usage: USAGE, io, errorPrefix: `Error while executing config command with args '${redactPasswords(argv.join(' '))}'\n` }, async (admin) => {
     const props = readCommandConfig(commandConfig);
     const protocol = props.get('security.protocol');
     if (protocol !== undefined && protocol.toUpperCase() !== 'PLAINTEXT') throw new ToolError(`security.protocol=${protocol} in ${commandConfig}: this client connects over PLAINTEXT only`);
     return cmd.action === 'alter' ? alter(admin, cmd, io) : describe(admin, cmd, io);
   });
+}
+
+/** The command line as an error repeats it, without the passwords of SCRAM configs. */
+function redactPasswords(line: string): string {
+  return line.replace(/password=[^,\]]*/g, 'password=[hidden]');
 }
 
 /** Parses and checks the flags; 'help' when asked for. Throws UsageError. */

@@ -97,6 +97,8 @@ describe('rivulet configs', () => {
     const few = await configs('--alter', '--entity-type', 'users', '--entity-name', 'carl', '--add-config', 'SCRAM-SHA-256=[iterations=100,password=x]');
     expect(few.code).toBe(1);
     expect(few.err).toContain('Too few iterations');
+    expect(few.err).toContain('password=[hidden]');
+    expect(few.err).not.toContain('password=x');
     const nopw = await configs('--alter', '--entity-type', 'users', '--entity-name', 'carl', '--add-config', 'SCRAM-SHA-256=[iterations=4096]');
     expect(nopw.code).toBe(1);
     expect(nopw.err).toContain("You must supply 'password=...' when creating SCRAM credential for SCRAM-SHA-256");
