@@ -17,6 +17,7 @@ import type { WebSocketListener } from './network/ws-listener.js';
 import type { Connection } from './network/connection.js';
 import type { ConnectionLimits } from './network/types.js';
 import type { BrokerContext } from './server/context.js';
+import type { SecurityStore } from './security/security-store.js';
 import { KafkaDispatcher } from './server/dispatcher.js';
 import { localClusterView } from './server/cluster-view.js';
 import { localProducerIds } from './server/producer-ids.js';
@@ -37,10 +38,10 @@ import { createCleanerRunner } from './storage/cleaner-threads.js';
 import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 import type { RivuletCore } from '../bindings/core.js';
 import { ReplicaManager } from './replication/replica-manager.js';
-import { InMemorySecurityStore } from './security/security-store.js';
 import { StandardAuthorizer, parseSuperUsers } from './security/standard-authorizer.js';
 import { attachClientQuotas, ipConnectionRates } from './server/quota-manager.js';
 import { ConnectionQuotas, connectionQuotaConfig } from './network/connection-quotas.js';
+import { FileSecurityStore } from './security/file-security-store.js';
 import { registryLogSource } from './replication/registry-logs.js';
 import type { ConnectToLeader, IsrStore, ReplicationConfig } from './replication/types.js';
 
@@ -123,6 +124,7 @@ async function startWithMetadata(options: StartBrokerOptions, config: BrokerConf
   const meta = loadOrCreateMetaProperties(config.logDirs, nodeId, cluster?.metadata.clusterId ?? config.get('cluster.id'));
   if (meta.formatted) log.info(`formatted ${config.logDirs.join(', ')} with cluster.id ${meta.clusterId}, node.id ${nodeId}`);
 
+  const securityStore = openSecurityStore(config, cluster);
   const handlers = registerDefaultHandlers(new HandlerRegistry());
   options.configureHandlers?.(handlers);
 
@@ -136,7 +138,7 @@ async function startWithMetadata(options: StartBrokerOptions, config: BrokerConf
   // The advertised listeners are filled in once the listeners are bound.
   const advertised: Endpoint[] = [];
   const services = cluster?.mode.clusterServices(cluster.metadata, config, topicRegistry, log.child('cluster'));
-  const context = createContext({ config, clusterId: meta.clusterId, handlers, topicRegistry, core, log, advertised, metadata: options.metadata, cluster: services });
+  const context = createContext({ config, clusterId: meta.clusterId, handlers, topicRegistry, core, log, advertised, metadata: options.metadata, cluster: services, securityStore });
   if (options.replication) context.replicaManager = createReplicaManager(context, options.replication);
   const member = cluster?.mode.attachClusterReplication(context, cluster.metadata);
   // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md); in a
@@ -195,6 +197,7 @@ function runningBroker(
           Promise.all([context.replicaManager?.shutdown(), context.groupCoordinator?.shutdown(), metricsServer?.close(), wsListener?.close(), ...listeners.map((l) => l.close())]),
         )
         .then(() => context.topicRegistry.close())
+        .finally(() => context.securityStore.close())
         .finally(() => cluster?.metadata.close())
         .finally(() => dirLocks.release());
       return closing;
@@ -214,11 +217,19 @@ interface ContextParts {
   readonly metadata: TopicMetadataSource | undefined;
   /** In a cluster: the brokers, the topics and the topic admin from the cluster metadata. */
   readonly cluster: import('./cluster/cluster-mode.js').ClusterServices | undefined;
+  readonly securityStore: SecurityStore;
+}
+
+/**
+ * ACLs, SCRAM credentials and client quotas: etcd in a cluster, else `security-metadata.json` in the first
+ * log directory (loaded here, at start-up: a file that does not parse stops the broker).
+ */
+function openSecurityStore(config: BrokerConfig, cluster: ClusterParts | undefined): SecurityStore {
+  return cluster?.metadata.security ?? FileSecurityStore.open(config.logDirs[0]!);
 }
 
 /** The broker context the handlers are served from; the group coordinator and the metrics are attached after. */
-function createContext({ config, clusterId, handlers, topicRegistry, core, log, advertised, metadata, cluster }: ContextParts): BrokerContext {
-  const securityStore = new InMemorySecurityStore();
+function createContext({ config, clusterId, handlers, topicRegistry, core, log, advertised, metadata, cluster, securityStore }: ContextParts): BrokerContext {
   // authorizer.class.name is validated at load: non-empty means the built-in ACL authorizer.
   const authorizer =
     config.get('authorizer.class.name') === ''

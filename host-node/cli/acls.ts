@@ -280,9 +280,8 @@ interface ClientSettings {
 }
 
 /**
- * Reads the --command-config properties. The Rivulet admin client speaks PLAINTEXT only for now: a
- * security.protocol other than PLAINTEXT (or sasl.* / ssl.* settings) is refused rather than ignored, so a
- * command never goes out unprotected when the file asked for TLS or SASL.
+ * Reads the --command-config properties the tool itself uses (client.id, request.timeout.ms); the security
+ * ones (security.protocol, ssl.*, sasl.*) are read by runWithAdmin for the admin client.
  */
 function clientSettings(file: string | undefined): ClientSettings {
   if (file === undefined) return { clientId: 'rivulet-acls', requestTimeoutMs: undefined };
@@ -292,10 +291,6 @@ function clientSettings(file: string | undefined): ClientSettings {
   } catch (e) {
     throw new ToolError(`Cannot read --command-config ${file}: ${(e as Error).message}`);
   }
-  const protocol = props.get('security.protocol')?.trim().toUpperCase();
-  const secured = [...props.keys()].filter((k) => k.startsWith('sasl.') || k.startsWith('ssl.'));
-  if ((protocol !== undefined && protocol !== 'PLAINTEXT') || secured.length > 0)
-    throw new ToolError(`${protocol !== undefined && protocol !== 'PLAINTEXT' ? `security.protocol=${protocol}` : secured[0]} in --command-config is not supported by the rivulet admin client (PLAINTEXT only)`);
   const requestTimeoutMs = props.get('request.timeout.ms')?.trim() ?? props.get('default.api.timeout.ms')?.trim();
   if (requestTimeoutMs !== undefined && !/^[1-9]\d*$/.test(requestTimeoutMs)) throw new ToolError(`Invalid request.timeout.ms in --command-config: ${requestTimeoutMs}`);
   return { clientId: props.get('client.id')?.trim() || 'rivulet-acls', requestTimeoutMs };
@@ -403,7 +398,7 @@ export async function run(argv: string[], io: ToolIO = processIO()): Promise<num
   const prompt = confirmer(io);
   try {
     return await runWithAdmin(
-      { 'bootstrap-server': values['bootstrap-server'], 'command-timeout': settings.requestTimeoutMs },
+      { 'bootstrap-server': values['bootstrap-server'], 'command-timeout': settings.requestTimeoutMs, 'command-config': values['command-config'] },
       settings.clientId,
       { usage: USAGE, io, errorPrefix: 'Error while executing ACL command: ' },
       async (admin) => {

@@ -14,6 +14,7 @@ Commands:
   consume               Print a topic's records (like kafka-console-consumer.sh).
   groups                List, describe, reset offsets of and delete consumer groups (like kafka-consumer-groups.sh).
   acls                  Add, list and remove ACLs (like kafka-acls.sh).
+  configs               SCRAM credentials, client quotas, topic and broker configs (like kafka-configs.sh).
   perf                  Load-test a broker: perf produce | perf consume (like kafka-producer/consumer-perf-test.sh).
   leader-election       Elect preferred or unclean partition leaders (like kafka-leader-election.sh).
   reassign-partitions   Move partition replicas between brokers (like kafka-reassign-partitions.sh).
@@ -48,6 +49,7 @@ const TOOLS: Record<string, () => Promise<Tool>> = {
   consume: () => import('./consume.js'),
   groups: () => import('./groups.js'),
   acls: () => import('./acls.js'),
+  configs: () => import('./configs.js'),
   perf: () => import('./perf.js'),
   'leader-election': () => import('./leader-election.js'),
   'reassign-partitions': () => import('./reassign-partitions.js'),

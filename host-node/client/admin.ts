@@ -1,14 +1,18 @@
 // Admin operations: topics (create, delete, list, describe, add partitions), configs (describe, alter,
 // incremental alter), records (delete up to an offset), offsets (ListOffsets), leader elections,
-// partition reassignments and ACLs (create, describe, delete). Each method throws a KafkaProtocolError (name + code + the broker's message) for
+// partition reassignments and ACLs (create, describe, delete); SCRAM credentials and client quotas. Each method throws a KafkaProtocolError (name + code + the broker's message) for
 // the first resource that failed — except electLeaders and alterPartitionReassignments, whose per-partition
-// outcomes are returned (tools report every partition).
+// outcomes are returned (tools report every partition), and the SCRAM credential methods, whose per-user
+// outcomes are returned.
 import { ApiKey } from '../../protocol/generated/index.js';
 import { ZERO_UUID } from '../../protocol/wire/uuid.js';
 import { Cluster, type ClusterOptions, type TopicInfo, type BrokerInfo } from './cluster.js';
 import type { TopicPartition } from './consumer.js';
 import { KafkaClientError, KafkaProtocolError, throwIfError } from '../../client/errors.js';
 import type { AclBinding, AclBindingFilter } from '../security/acl.js';
+import { randomBytes } from 'node:crypto';
+import { saltedPassword } from '../security/scram.js';
+import type { ScramMechanism } from '../security/security-store.js';
 
 /** ConfigResource types (Kafka's ConfigResource.Type ids). */
 export const ConfigResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
@@ -85,6 +89,48 @@ export interface PartitionReassignment extends TopicPartition {
   replicas: number[];
   addingReplicas: number[];
   removingReplicas: number[];
+}
+
+/** Kafka's ScramMechanism type ids on the wire. */
+const SCRAM_MECHANISM_TYPES: Record<ScramMechanism, number> = { 'SCRAM-SHA-256': 1, 'SCRAM-SHA-512': 2 };
+const SCRAM_MECHANISM_NAMES = new Map<number, ScramMechanism>([[1, 'SCRAM-SHA-256'], [2, 'SCRAM-SHA-512']]);
+/** Kafka's default iterations for a new SCRAM credential (kafka-configs.sh, ScramCredentialUpsertion). */
+export const DEFAULT_SCRAM_ITERATIONS = 4096;
+
+/** One change of alterUserScramCredentials: a new credential for `password` (salted here), or a deletion. */
+export type UserScramCredentialAlteration =
+  | { user: string; mechanism: ScramMechanism; password: string; iterations?: number }
+  | { user: string; mechanism: ScramMechanism; delete: true };
+
+/** A user's outcome (errorCode 0 = done). */
+export interface UserOutcome {
+  user: string;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface UserScramCredentialsDescription extends UserOutcome {
+  /** The mechanisms the user has a credential for, with their iterations (empty on an error). */
+  credentials: Array<{ mechanism: ScramMechanism | 'UNKNOWN'; iterations: number }>;
+}
+
+/** A client-quota entity: entity type ('user', 'client-id', 'ip') → name, null for the default entity. */
+export type ClientQuotaEntity = Record<string, string | null>;
+
+/** DescribeClientQuotas match types. */
+export const QuotaMatchType = { EXACT: 0, DEFAULT: 1, ANY: 2 } as const;
+
+export interface ClientQuotaFilterComponent {
+  entityType: string;
+  /** EXACT (with `match`), DEFAULT (the default entity) or ANY (any named entity). */
+  matchType: number;
+  match?: string | null;
+}
+
+export interface ClientQuotaAlteration {
+  entity: ClientQuotaEntity;
+  /** key → value, or null to remove the key. */
+  ops: Record<string, number | null>;
 }
 
 export interface AdminOptions {
@@ -327,6 +373,68 @@ export class Admin {
         entry: { principal: a.principal, host: a.host, operation: a.operation, permissionType: a.permissionType } as AclBinding['entry'],
       }));
     });
+  }
+
+  /**
+   * Creates, replaces or deletes users' SCRAM credentials (AlterUserScramCredentials). Passwords never leave
+   * this process: each is salted here with a fresh random salt, and only the salted password is sent (the
+   * broker derives and keeps the stored and server keys). Per-user outcomes are returned.
+   */
+  async alterUserScramCredentials(alterations: readonly UserScramCredentialAlteration[]): Promise<UserOutcome[]> {
+    const deletions: Array<{ name: string; mechanism: number }> = [];
+    const upsertions: Array<{ name: string; mechanism: number; iterations: number; salt: Uint8Array; saltedPassword: Uint8Array }> = [];
+    for (const a of alterations) {
+      if ('delete' in a) deletions.push({ name: a.user, mechanism: SCRAM_MECHANISM_TYPES[a.mechanism] });
+      else {
+        const iterations = a.iterations ?? DEFAULT_SCRAM_ITERATIONS;
+        const salt = randomBytes(32);
+        upsertions.push({ name: a.user, mechanism: SCRAM_MECHANISM_TYPES[a.mechanism], iterations, salt, saltedPassword: saltedPassword(a.mechanism, a.password, salt, iterations) });
+      }
+    }
+    const conn = await this.cluster.controllerConnection();
+    const res = await conn.send(ApiKey.AlterUserScramCredentials, { deletions, upsertions });
+    return res.results.map((r) => ({ user: r.user, errorCode: r.errorCode, errorMessage: r.errorMessage }));
+  }
+
+  /** The SCRAM mechanisms and iterations of `users` (omitted or empty = every user with a credential). */
+  async describeUserScramCredentials(users?: readonly string[]): Promise<UserScramCredentialsDescription[]> {
+    const conn = await this.cluster.controllerConnection();
+    const res = await conn.send(ApiKey.DescribeUserScramCredentials, { users: users && users.length > 0 ? users.map((name) => ({ name })) : null });
+    throwIfError(res.errorCode, 'describe SCRAM credentials', res.errorMessage);
+    return res.results.map((r) => ({
+      user: r.user,
+      errorCode: r.errorCode,
+      errorMessage: r.errorMessage,
+      credentials: r.credentialInfos.map((c) => ({ mechanism: SCRAM_MECHANISM_NAMES.get(c.mechanism) ?? 'UNKNOWN', iterations: c.iterations })),
+    }));
+  }
+
+  /** Quota entities matching the filter and their values (DescribeClientQuotas). */
+  async describeClientQuotas(components: readonly ClientQuotaFilterComponent[], opts: { strict?: boolean } = {}): Promise<Array<{ entity: ClientQuotaEntity; values: Record<string, number> }>> {
+    const conn = await this.cluster.controllerConnection();
+    const res = await conn.send(ApiKey.DescribeClientQuotas, {
+      components: components.map((c) => ({ entityType: c.entityType, matchType: c.matchType, match: c.match ?? null })),
+      strict: opts.strict ?? false,
+    });
+    throwIfError(res.errorCode, 'describe client quotas', res.errorMessage);
+    return (res.entries ?? []).map((e) => ({
+      entity: Object.fromEntries(e.entity.map((c) => [c.entityType, c.entityName])),
+      values: Object.fromEntries(e.values.map((v) => [v.key, v.value])),
+    }));
+  }
+
+  /** Sets (number) and removes (null) quota values of entities (AlterClientQuotas). */
+  async alterClientQuotas(alterations: readonly ClientQuotaAlteration[], opts: { validateOnly?: boolean } = {}): Promise<void> {
+    const conn = await this.cluster.controllerConnection();
+    const res = await conn.send(ApiKey.AlterClientQuotas, {
+      entries: alterations.map((a) => ({
+        entity: Object.entries(a.entity).map(([entityType, entityName]) => ({ entityType, entityName })),
+        ops: Object.entries(a.ops).map(([key, value]) => ({ key, value: value ?? 0, remove: value === null })),
+      })),
+      validateOnly: opts.validateOnly ?? false,
+    });
+    for (const e of res.entries)
+      throwIfError(e.errorCode, `alter client quotas of ${e.entity.map((c) => `${c.entityType}=${c.entityName ?? '<default>'}`).join(',')}`, e.errorMessage);
   }
 
   /** Broker configs go to that broker; topic configs to any broker (the controller when known). */

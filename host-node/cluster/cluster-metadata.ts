@@ -7,12 +7,15 @@ import type { Logger } from '../util/log.js';
 import { ClusterImage } from './cluster-image.js';
 import { EtcdMetadataStore } from './metadata-store.js';
 import type { MetadataWatch } from './metadata-watch.js';
+import { EtcdSecurityStore } from './etcd-security-store.js';
 
 export interface ClusterMetadata {
   readonly store: EtcdMetadataStore;
   readonly image: ClusterImage;
   /** The cluster id in etcd (/cluster/id), which this broker's log directories must hold. */
   readonly clusterId: string;
+  /** ACLs, SCRAM credentials and client quotas, in etcd beside the metadata (closed with it). */
+  readonly security: EtcdSecurityStore;
   close(): Promise<void>;
 }
 
@@ -36,12 +39,18 @@ export async function openClusterMetadata(config: BrokerConfig, log: Logger): Pr
     const snapshot = await store.loadSnapshot();
     const image = ClusterImage.fromSnapshot(snapshot, (e) => log.error(e.message));
     const watch: MetadataWatch = store.watch(snapshot.revision + 1, (batch) => image.apply(batch), (e) => log.warn(`etcd watch: ${e.message}`));
+    const security = await EtcdSecurityStore.open(store.namespace, { onError: (e) => log.warn(`security metadata: ${e.message}`) }).catch(async (e: unknown) => {
+      await watch.close();
+      throw e;
+    });
     log.info(`cluster metadata from etcd ${connect}: cluster.id ${clusterId}, ${image.brokers.size} live broker(s), ${image.topics.size} topic(s)`);
     return {
       store,
       image,
       clusterId,
+      security,
       async close() {
+        await security.close();
         await watch.close();
         await store.close();
       },

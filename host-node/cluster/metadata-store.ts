@@ -104,6 +104,11 @@ export class EtcdMetadataStore {
     this.client.close();
   }
 
+  /** The etcd keyspace of the metadata (the chroot applied), for stores kept beside it (the security metadata). */
+  get namespace(): Namespace {
+    return this.ns;
+  }
+
   /** The cluster id in etcd; `proposed` is stored if there is none yet. */
   async getOrCreateClusterId(proposed: string): Promise<string> {
     const res = await this.ns

@@ -36,6 +36,10 @@ import { describeAclsHandler } from './describe-acls.js';
 import { deleteAclsHandler } from './delete-acls.js';
 import { saslHandshakeHandler } from './sasl-handshake.js';
 import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
+import { describeClientQuotasHandler } from './describe-client-quotas.js';
+import { alterClientQuotasHandler } from './alter-client-quotas.js';
 
 export function registerDefaultHandlers(registry: HandlerRegistry): HandlerRegistry {
   registry.register(apiVersionsHandler).register(metadataHandler).register(describeClusterHandler);
@@ -59,5 +63,8 @@ export function registerDefaultHandlers(registry: HandlerRegistry): HandlerRegis
   registry.register(deleteGroupsHandler).register(offsetDeleteHandler);
   // ACLs (create-acls.ts, describe-acls.ts, delete-acls.ts; the authorizer in host-node/security/).
   registry.register(createAclsHandler).register(describeAclsHandler).register(deleteAclsHandler);
+  // SCRAM credentials and client quotas in the security metadata (security/security-store.ts).
+  registry.register(describeUserScramCredentialsHandler).register(alterUserScramCredentialsHandler);
+  registry.register(describeClientQuotasHandler).register(alterClientQuotasHandler);
   return registry;
 }
