@@ -88,6 +88,8 @@ export class TcpListener {
     }
     if (!USER_READ_BUFFERS) {
       adoptConnection(socket, this.connections, o, 'connection');
+      // Admission paused it (a 'data' listener does not resume a stream paused on purpose).
+      socket.resume();
       return;
     }
     const rewrapped = withReusedReadBuffer(socket, (view) => conn.receive(view, true));
