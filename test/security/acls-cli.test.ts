@@ -178,19 +178,56 @@ describe('rivulet acls', () => {
     expect((await tool(acls, ['--help'])).code).toBe(0);
   });
 
-  it('--command-config: client settings are used; TLS / SASL settings are refused rather than ignored', async () => {
+  it('--command-config: client settings are used; an unreadable file or an invalid security.protocol is a clear error', async () => {
     await clear();
     const ok = join(tmp, 'admin.properties');
     writeFileSync(ok, '# admin client\nclient.id=acl-tool\nrequest.timeout.ms=5000\nsecurity.protocol=PLAINTEXT\n');
     expect((await tool(acls, ['--bootstrap-server', bs, '--command-config', ok, '--list'])).code).toBe(0);
-    const ssl = join(tmp, 'ssl.properties');
-    writeFileSync(ssl, 'security.protocol=SSL\nssl.truststore.location=/tmp/none.pem\n');
-    const r = await tool(acls, ['--bootstrap-server', bs, '--command-config', ssl, '--list']);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^Error while executing ACL command: security\.protocol=SSL in --command-config is not supported/);
-    const missing = await tool(acls, ['--bootstrap-server', bs, '--command-config', join(tmp, 'nope.properties'), '--list']);
+    const bad = join(tmp, 'bad.properties');
+    writeFileSync(bad, 'security.protocol=TLS\n');
+    const r = await tool(acls, ['--bootstrap-server', bs, '--command-config', bad, '--list']);
+    expect(r).toEqual({ code: 1, out: '', err: 'Error while executing ACL command: Invalid value TLS for configuration security.protocol (one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)\n' });
+    const nope = join(tmp, 'nope.properties');
+    const missing = await tool(acls, ['--bootstrap-server', bs, '--command-config', nope, '--list']);
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/^Error while executing ACL command: Cannot read --command-config/);
+    expect(missing.err).toMatch(new RegExp(`^Error while executing ACL command: Cannot read --command-config ${nope}: ENOENT`));
+  });
+
+  it('--command-config with SASL settings: the tool logs in as the super user of a SASL_PLAINTEXT broker', async () => {
+    const sasl = await startTestBroker({
+      sets: {
+        listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+        'sasl.enabled.mechanisms': 'PLAIN',
+        'sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_alice="alice-secret";',
+        'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+        'super.users': 'User:admin',
+      },
+    });
+    try {
+      const saslBs = `127.0.0.1:${sasl.listeners[0]!.port}`;
+      const props = (user: string, password: string) => {
+        const f = join(tmp, `${user}-${password}.properties`);
+        writeFileSync(f, `request.timeout.ms=5000\nsecurity.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${user}" password="${password}";\n`);
+        return f;
+      };
+      let r = await tool(acls, ['--bootstrap-server', saslBs, '--command-config', props('admin', 'admin-secret'), '--add', '--allow-principal', 'User:alice', '--operation', 'Read', '--topic', 'orders']);
+      expect(r.err).toBe('');
+      expect(r).toEqual({ code: 0, out: adding(rp('TOPIC', 'orders'), [ace('User:alice', 'READ')]), err: '' });
+      expect(sasl.context.securityStore.current().acls).toHaveLength(1);
+      r = await tool(acls, ['--bootstrap-server', saslBs, '--command-config', props('admin', 'admin-secret'), '--list', '--topic', 'orders']);
+      expect(r).toEqual({ code: 0, out: current(rp('TOPIC', 'orders'), [ace('User:alice', 'READ')]), err: '' });
+      // alice authenticates but is no super user and has no ALTER/DESCRIBE on the cluster.
+      r = await tool(acls, ['--bootstrap-server', saslBs, '--command-config', props('alice', 'alice-secret'), '--add', '--allow-principal', 'User:alice', '--operation', 'All', '--topic', '*']);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^Error while executing ACL command: .*(authoriz|Cluster authorization failed)/i);
+      // A wrong password is an authentication failure, not a silent PLAINTEXT connection.
+      r = await tool(acls, ['--bootstrap-server', saslBs, '--command-config', props('admin', 'wrong'), '--list']);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^Error while executing ACL command: .*(Authentication failed|Invalid username or password)/);
+      expect(sasl.context.securityStore.current().acls).toHaveLength(1);
+    } finally {
+      await sasl.close();
+    }
   });
 
   it('a broker without an authorizer: SECURITY_DISABLED, as kafka-acls.sh reports it', async () => {

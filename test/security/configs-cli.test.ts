@@ -117,18 +117,61 @@ describe('rivulet configs', () => {
     expect(broker.context.securityStore.current().scram.has('carl')).toBe(false);
   });
 
-  it('--command-config: read; a PLAINTEXT one is used, one asking for SASL or TLS is refused', async () => {
+  it('--command-config: read; a PLAINTEXT one is used, an unreadable one or an invalid security.protocol is a clear error', async () => {
     const plain = join(tmp, 'plain.properties');
     writeFileSync(plain, 'security.protocol=PLAINTEXT\nclient.id=x\n');
     expect((await configs('--command-config', plain, '--describe', '--entity-type', 'users', '--entity-name', 'alice')).code).toBe(0);
-    const sasl = join(tmp, 'sasl.properties');
-    writeFileSync(sasl, 'security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\n');
-    const r = await configs('--command-config', sasl, '--describe', '--entity-type', 'users');
+    const bad = join(tmp, 'bad.properties');
+    writeFileSync(bad, 'security.protocol=SASL\n');
+    const r = await configs('--command-config', bad, '--describe', '--entity-type', 'users');
     expect(r.code).toBe(1);
-    expect(r.err).toContain('security.protocol=SASL_SSL');
-    const missing = await configs('--command-config', join(tmp, 'nope.properties'), '--describe', '--entity-type', 'users');
+    expect(r.err).toContain('Invalid value SASL for configuration security.protocol (one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)');
+    const incomplete = join(tmp, 'incomplete.properties');
+    writeFileSync(incomplete, 'security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\n');
+    const r2 = await configs('--command-config', incomplete, '--describe', '--entity-type', 'users');
+    expect(r2.code).toBe(1);
+    expect(r2.err).toContain('sasl.mechanism SCRAM-SHA-256 needs sasl.jaas.config with the username and password');
+    const nope = join(tmp, 'nope.properties');
+    const missing = await configs('--command-config', nope, '--describe', '--entity-type', 'users');
     expect(missing.code).toBe(1);
-    expect(missing.err).toContain('Cannot read --command-config');
+    expect(missing.err).toContain(`Cannot read the command config ${nope}: ENOENT`);
+  });
+
+  it('--command-config with SASL settings: the admin of a SASL_PLAINTEXT broker adds a SCRAM user, who then logs in with it', async () => {
+    const sasl = await startTestBroker({
+      sets: {
+        listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+        'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256',
+        'sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret";',
+        'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+        'super.users': 'User:admin',
+      },
+    });
+    try {
+      const saslBs = `127.0.0.1:${sasl.listeners[0]!.port}`;
+      const props = (name: string, mechanism: string, user: string, password: string) => {
+        const f = join(tmp, name);
+        const module = mechanism === 'PLAIN' ? 'plain.PlainLoginModule' : 'scram.ScramLoginModule';
+        writeFileSync(f, `request.timeout.ms=5000\nsecurity.protocol=SASL_PLAINTEXT\nsasl.mechanism=${mechanism}\nsasl.jaas.config=org.apache.kafka.common.security.${module} required username="${user}" password="${password}";\n`);
+        return f;
+      };
+      const admin = props('admin.properties', 'PLAIN', 'admin', 'admin-secret');
+      const alter = await tool(run, ['--bootstrap-server', saslBs, '--command-config', admin, '--alter', '--add-config', 'SCRAM-SHA-256=[iterations=8192,password=carol-secret]', '--entity-type', 'users', '--entity-name', 'carol']);
+      expect(alter).toEqual({ code: 0, out: 'Completed updating config for user carol.\n', err: '' });
+      expect(sasl.context.securityStore.current().scram.get('carol')?.has('SCRAM-SHA-256')).toBe(true);
+      // carol logs in with SCRAM (the credential works) but may not describe users (not a super user, no ACL).
+      const carol = await tool(run, ['--bootstrap-server', saslBs, '--command-config', props('carol.properties', 'SCRAM-SHA-256', 'carol', 'carol-secret'), '--describe', '--entity-type', 'users', '--entity-name', 'carol']);
+      expect(carol.code).toBe(1);
+      expect(carol.err).toMatch(/authoriz/i);
+      const d = await tool(run, ['--bootstrap-server', saslBs, '--command-config', admin, '--describe', '--entity-type', 'users', '--entity-name', 'carol']);
+      expect(d).toEqual({ code: 0, out: "SCRAM credential configs for user-principal 'carol' are SCRAM-SHA-256=iterations=8192\n", err: '' });
+      // A wrong password is refused by the broker.
+      const wrong = await tool(run, ['--bootstrap-server', saslBs, '--command-config', props('wrong.properties', 'SCRAM-SHA-256', 'carol', 'nope'), '--describe', '--entity-type', 'users']);
+      expect(wrong.code).toBe(1);
+      expect(wrong.err).toMatch(/Authentication failed/);
+    } finally {
+      await sasl.close();
+    }
   });
 
   it('is a rivulet subcommand', async () => {
