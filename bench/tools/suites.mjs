@@ -30,6 +30,11 @@ export const SUITES = [
     what: 'one broker with many partitions, then many connections: memory, fds, CPU, latency',
     flags: [['--partitions N', 'partitions (default 10000; quick 1000)'], ['--connections N', 'connections (default 1000; quick 200)'], ['--hold-s S', 'seconds the connections stay busy (default 20; quick 3)']],
   },
+  {
+    name: 'security',
+    what: 'produce over PLAINTEXT vs SSL vs SASL_SSL (librdkafka) and with the ACL authorizer on; SASL logins/s (PLAIN, SCRAM); vs Node\'s own TLS ceiling',
+    flags: [],
+  },
   { name: 'startup', what: 'broker start-up to accepting connections vs the `node -e 0` floor', flags: [['--runs N', 'starts measured (default 25; quick 7)']] },
   { name: 'websocket', what: 'Produce over the WebSocket listener vs the TCP listener', flags: [] },
 ];
