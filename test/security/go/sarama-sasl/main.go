@@ -145,6 +145,8 @@ func main() {
 	password := flag.String("password", "", "")
 	version := flag.String("version", "default", "")
 	ca := flag.String("ca", "", "")
+	cert := flag.String("cert", "", "")
+	key := flag.String("key", "", "")
 	topic := flag.String("topic", "", "")
 	n := flag.Int("n", 10, "")
 	flag.Parse()
@@ -163,7 +165,8 @@ func main() {
 	cfg.Net.DialTimeout = 5 * time.Second
 	cfg.Net.ReadTimeout = 10 * time.Second
 	cfg.Metadata.Retry.Max = 1
-	cfg.Net.SASL.Enable = true
+	// -mechanism NONE: TLS only (an SSL listener), no SASL.
+	cfg.Net.SASL.Enable = *mechanism != "NONE"
 	cfg.Net.SASL.Handshake = true
 	cfg.Net.SASL.Mechanism = sarama.SASLMechanism(*mechanism)
 	cfg.Net.SASL.User = *user
@@ -183,6 +186,13 @@ func main() {
 		pool.AppendCertsFromPEM(pem)
 		cfg.Net.TLS.Enable = true
 		cfg.Net.TLS.Config = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
+		if *cert != "" {
+			pair, err := tls.LoadX509KeyPair(*cert, *key)
+			if err != nil {
+				fail("client certificate: %v", err)
+			}
+			cfg.Net.TLS.Config.Certificates = []tls.Certificate{pair}
+		}
 	}
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.Partitioner = sarama.NewManualPartitioner
