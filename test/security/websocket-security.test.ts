@@ -60,7 +60,7 @@ let ca: string;
 
 beforeAll(async () => {
   await certs.caWithLeaves('ca', ['server']);
-  await certs.caWithLeaves('other-ca', []);
+  await certs.ca('other-ca');
   ca = readFileSync(pem('ca.crt'), 'utf8');
   // The WebSocket listener's own key store (listener.name.websocket.ssl.*); the broker-wide ssl.* has none.
   sslBroker = await startTestBroker({
