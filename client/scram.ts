@@ -10,7 +10,7 @@
 // As Kafka's client: the server's nonce must extend ours, fewer than 4096 iterations is refused (a broker
 // that asks for fewer is trying to make the password cheap to guess), and the server's signature must
 // verify, so a broker that does not hold the credential cannot pass for one. Passwords are used as UTF-8
-// without SASLprep, like Kafka's client.
+// without SASLprep, like Kafka's client. Error messages follow Kafka's ScramSaslClient.
 
 export type ScramMechanismName = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
 
@@ -80,6 +80,14 @@ async function hmac(m: ScramMechanismName, key: Uint8Array, data: Uint8Array): P
   return new Uint8Array(await subtle().sign('HMAC', k, own(data)));
 }
 
+/** Whether `a` and `b` hold the same bytes, in time that depends on their length only. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
 /** Hi(password, salt, i): PBKDF2 with the mechanism's HMAC, as long as its hash. */
 export async function scramSaltedPassword(m: ScramMechanismName, password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
   const k = await subtle().importKey('raw', own(enc.encode(password)), 'PBKDF2', false, ['deriveBits']);
@@ -113,17 +121,24 @@ export class ScramClient {
   async final(serverFirstBytes: Uint8Array): Promise<Uint8Array> {
     const serverFirst = dec.decode(serverFirstBytes);
     const a = attributes(serverFirst);
-    if (a.has('e')) throw new ScramClientError(`server refused: ${a.get('e')}`);
+    if (a.has('e')) throw new ScramClientError(`SCRAM authentication failed: ${a.get('e')}`);
     const nonce = a.get('r');
     const salt = a.get('s');
     const iterations = Number(a.get('i'));
     if (nonce === undefined || !nonce.startsWith(this.nonce) || nonce.length === this.nonce.length)
-      throw new ScramClientError('server nonce does not extend the client nonce');
-    if (salt === undefined || salt === '') throw new ScramClientError('server-first message has no salt');
-    if (!Number.isInteger(iterations) || iterations < SCRAM_CLIENT_MIN_ITERATIONS || iterations > SCRAM_CLIENT_MAX_ITERATIONS)
-      throw new ScramClientError(`server asks for ${a.get('i')} iterations (expected ${SCRAM_CLIENT_MIN_ITERATIONS}-${SCRAM_CLIENT_MAX_ITERATIONS})`);
+      throw new ScramClientError('Invalid SCRAM server nonce: it does not extend the client nonce');
+    if (salt === undefined || salt === '') throw new ScramClientError('Invalid SCRAM server first message: no salt');
+    if (!Number.isInteger(iterations)) throw new ScramClientError(`Invalid SCRAM server first message: iterations ${a.get('i')}`);
+    if (iterations < SCRAM_CLIENT_MIN_ITERATIONS) throw new ScramClientError(`Requested iterations ${iterations} is less than the minimum ${SCRAM_CLIENT_MIN_ITERATIONS} for ${this.mechanism}`);
+    if (iterations > SCRAM_CLIENT_MAX_ITERATIONS) throw new ScramClientError(`Requested iterations ${iterations} is more than the maximum ${SCRAM_CLIENT_MAX_ITERATIONS} for ${this.mechanism}`);
     const m = this.mechanism;
-    const salted = await scramSaltedPassword(m, this.password, fromBase64(salt), iterations);
+    let saltBytes: Uint8Array;
+    try {
+      saltBytes = fromBase64(salt);
+    } catch {
+      throw new ScramClientError(`Invalid SCRAM server first message: salt ${salt.slice(0, 40)}`);
+    }
+    const salted = await scramSaltedPassword(m, this.password, saltBytes, iterations);
     const withoutProof = `c=biws,r=${nonce}`;
     const authMessage = enc.encode(`${this.clientFirstBare},${serverFirst},${withoutProof}`);
     const clientKey = await hmac(m, salted, enc.encode('Client Key'));
@@ -137,10 +152,15 @@ export class ScramClient {
 
   /** Checks the server-final-message: throws unless it carries the server signature for this exchange. */
   verify(serverFinalBytes: Uint8Array): void {
-    if (this.serverSignature === null) throw new ScramClientError('server-final message before client-final');
+    if (this.serverSignature === null) throw new ScramClientError('SCRAM server-final message before client-final');
     const a = attributes(dec.decode(serverFinalBytes));
-    if (a.has('e')) throw new ScramClientError(`server refused: ${a.get('e')}`);
-    const v = a.get('v');
-    if (v === undefined || v !== toBase64(this.serverSignature)) throw new ScramClientError('server signature does not verify');
+    if (a.has('e')) throw new ScramClientError(`SCRAM authentication failed: ${a.get('e')}`);
+    let v: Uint8Array;
+    try {
+      v = fromBase64(a.get('v') ?? '');
+    } catch {
+      v = new Uint8Array(0);
+    }
+    if (!sameBytes(v, this.serverSignature)) throw new ScramClientError('Invalid server signature in SCRAM server final message');
   }
 }

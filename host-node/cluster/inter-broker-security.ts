@@ -4,10 +4,9 @@
 // sasl.mechanism.inter.broker.protocol with the username and password options of the listener's JAAS
 // config for that mechanism, as Kafka does.
 import type { BrokerConfig, SslConfig } from '../config/broker-config.js';
-import { INTER_BROKER_SASL_MECHANISMS } from '../config/inter-broker-defs.js';
 import { ConfigError } from '../config/types.js';
 import type { ClientSecurityOptions } from '../client/security.js';
-import type { SaslMechanismName } from '../client/sasl-client.js';
+import { SASL_CLIENT_MECHANISMS, type SaslMechanismName } from '../client/sasl-client.js';
 import { sslClientOptions } from '../network/ssl-factory.js';
 import { jaasCredentials, parseJaasConfig } from '../security/jaas.js';
 
@@ -36,8 +35,9 @@ export function interBrokerLink(config: BrokerConfig, jaasConfigOf: JaasConfigLo
   }
   if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
     const mechanism = config.get('sasl.mechanism.inter.broker.protocol');
-    if (!(INTER_BROKER_SASL_MECHANISMS as readonly string[]).includes(mechanism))
-      throw new ConfigError('sasl.mechanism.inter.broker.protocol', `sasl.mechanism.inter.broker.protocol ${mechanism} is not supported between brokers (one of ${INTER_BROKER_SASL_MECHANISMS.join(', ')})`);
+    // A broker connects to another with its own client, so it offers that client's mechanisms.
+    if (!(SASL_CLIENT_MECHANISMS as readonly string[]).includes(mechanism))
+      throw new ConfigError('sasl.mechanism.inter.broker.protocol', `sasl.mechanism.inter.broker.protocol ${mechanism} is not supported between brokers (one of ${SASL_CLIENT_MECHANISMS.join(', ')})`);
     const jaas = jaasConfigOf?.(listenerName, mechanism) ?? null;
     const key = `listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
     if (jaas === null) throw new ConfigError(key, `The inter-broker listener ${listenerName} (${protocol}) needs the credentials brokers log in with: the username and password options of ${key} (or sasl.jaas.config)`);

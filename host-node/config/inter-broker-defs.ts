@@ -25,9 +25,6 @@ export const INTER_BROKER_CONFIG_DEFS = {
   }),
 };
 
-/** The SASL mechanisms a broker can use as a client to another broker. */
-export const INTER_BROKER_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
-
 /**
  * The inter-broker listener's name, checked as Kafka checks it: not both keys set explicitly, and the
  * listener among `advertised`. Throws a ConfigError otherwise.

@@ -11,11 +11,7 @@
 // broker certificate's public key: only that key is accepted despite its unknown issuer, every other
 // certificate error still fails as usual.
 import { createHash, X509Certificate } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startBroker, type RunningBroker } from '../../host-node/broker.js';
@@ -24,30 +20,23 @@ import { newScramCredential } from '../../host-node/security/scram.js';
 import { principalToString } from '../../host-node/security/principal.js';
 import { startBrowser, type BrowserHarness } from '../browser/helpers.js';
 import { kcatConsume, range } from './helpers.js';
+import { CertDir } from '../security/support/certs.js';
 
-const run = promisify(execFile);
-let dir: string;
+const certs = new CertDir();
 let broker: RunningBroker;
 let browser: BrowserHarness;
-const pem = (name: string): string => join(dir, name);
-
-async function openssl(...args: string[]): Promise<void> {
-  await run('openssl', args, { timeout: 30_000 });
-}
+const pem = (name: string): string => certs.path(name);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rivulet-ws-chromium-'));
-  await openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=test-ca', '-keyout', pem('ca.key'), '-out', pem('ca.crt'));
-  writeFileSync(pem('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  await openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=broker', '-keyout', pem('server.key'), '-out', pem('server.csr'));
-  await openssl('x509', '-req', '-in', pem('server.csr'), '-CA', pem('ca.crt'), '-CAkey', pem('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', pem('san.ext'), '-out', pem('server.crt'));
+  await certs.ca('test-ca');
+  await certs.leaf('test-ca', 'server', '/CN=broker');
   const cert = readFileSync(pem('server.crt'), 'utf8');
   const spki = createHash('sha256').update(new X509Certificate(cert).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
   browser = await startBrowser({ args: [`--ignore-certificate-errors-spki-list=${spki}`] });
   broker = await startBroker({
     host: '127.0.0.1',
     port: 0,
-    dataDir: mkdtempSync(join(dir, 'data-')),
+    dataDir: mkdtempSync(pem('data-')),
     log: silentLogger,
     sets: {
       'ws.port': 0,
@@ -66,7 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await broker?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  certs.remove();
 });
 
 type Status = { state: string; online: boolean; lag: number; records: number; lastError?: string };

@@ -36,6 +36,8 @@ describe('ScramClient (WebCrypto)', () => {
     const serverSig = hmac('SCRAM-SHA-512', hmac('SCRAM-SHA-512', salted, 'Server Key'), authMessage);
     expect(() => c.verify(enc.encode(`v=${serverSig.toString('base64')}`))).not.toThrow();
     expect(() => c.verify(enc.encode('v=AAAA'))).toThrow(ScramClientError);
+    expect(() => c.verify(enc.encode('v=AAAA'))).toThrow('Invalid server signature in SCRAM server final message');
+    expect(() => c.verify(enc.encode('v=not base64!'))).toThrow(ScramClientError);
   });
 
   it('refuses a server nonce that does not extend ours, too few or too many iterations, and e=', async () => {
@@ -44,9 +46,10 @@ describe('ScramClient (WebCrypto)', () => {
       c.first();
       return c;
     };
-    await expect(make().final(enc.encode('r=xyz123,s=c2FsdA==,i=4096'))).rejects.toThrow(/nonce/);
+    await expect(make().final(enc.encode('r=xyz123,s=c2FsdA==,i=4096'))).rejects.toThrow('Invalid SCRAM server nonce: it does not extend the client nonce');
     await expect(make().final(enc.encode('r=abc,s=c2FsdA==,i=4096'))).rejects.toThrow(/nonce/);
-    await expect(make().final(enc.encode('r=abcdef,s=c2FsdA==,i=4095'))).rejects.toThrow(/iterations/);
+    await expect(make().final(enc.encode('r=abcdef,s=c2FsdA==,i=4095'))).rejects.toThrow('Requested iterations 4095 is less than the minimum 4096 for SCRAM-SHA-256');
+    await expect(make().final(enc.encode('r=abcdef,s=!!,i=4096'))).rejects.toThrow(ScramClientError);
     await expect(make().final(enc.encode('r=abcdef,s=c2FsdA==,i=1000000'))).rejects.toThrow(/iterations/);
     await expect(make().final(enc.encode('e=unknown-user'))).rejects.toThrow(/unknown-user/);
     expect(() => make().verify(enc.encode('v=x'))).toThrow(/before client-final/);

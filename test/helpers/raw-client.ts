@@ -1,11 +1,55 @@
 // A bare TCP client for tests: sends raw bytes / size-prefixed frames and reads size-prefixed responses.
 import { connect, type Socket } from 'node:net';
 
-export class RawClient {
-  private buf: Buffer = Buffer.alloc(0);
-  private frames: Buffer[] = [];
+/** Received messages waiting to be read, and readers waiting for one: what every raw test client queues. */
+export class MessageQueue {
+  private readonly messages: Buffer[] = [];
   private waiters: Array<() => void> = [];
   closed = false;
+
+  get length(): number {
+    return this.messages.length;
+  }
+
+  push(m: Buffer): void {
+    this.messages.push(m);
+    this.wake();
+  }
+
+  /** The connection closed: readers waiting for a message give up. */
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** The next message; rejects on timeout, or with `closedMessage()` once the connection closed. */
+  async next(timeoutMs: number, closedMessage: () => string): Promise<Buffer> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.messages.length === 0) {
+      if (this.closed) throw new Error(closedMessage());
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error('timeout waiting for a response');
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.messages.shift()!;
+  }
+}
+
+export class RawClient {
+  private buf: Buffer = Buffer.alloc(0);
+  private readonly frames = new MessageQueue();
   readonly closedPromise: Promise<void>;
 
   private constructor(readonly socket: Socket) {
@@ -17,13 +61,11 @@ export class RawClient {
         this.frames.push(Buffer.from(this.buf.subarray(4, 4 + n)));
         this.buf = this.buf.subarray(4 + n);
       }
-      this.wake();
     });
     socket.on('error', () => {});
     this.closedPromise = new Promise((resolve) =>
       socket.on('close', () => {
-        this.closed = true;
-        this.wake();
+        this.frames.close();
         resolve();
       }),
     );
@@ -39,10 +81,8 @@ export class RawClient {
     });
   }
 
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
+  get closed(): boolean {
+    return this.frames.closed;
   }
 
   write(b: Uint8Array): void {
@@ -51,9 +91,7 @@ export class RawClient {
 
   /** Sends `payload` with its 4-byte size prefix. */
   send(payload: Uint8Array): void {
-    const h = Buffer.alloc(4);
-    h.writeInt32BE(payload.length);
-    this.socket.write(Buffer.concat([h, payload]));
+    this.socket.write(frame(payload));
   }
 
   get received(): number {
@@ -61,21 +99,8 @@ export class RawClient {
   }
 
   /** Next response frame (without size prefix); rejects on timeout or close. */
-  async next(timeoutMs = 5000): Promise<Buffer> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.frames.length === 0) {
-      if (this.closed) throw new Error('connection closed');
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error('timeout waiting for a response');
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    return this.frames.shift()!;
+  next(timeoutMs = 5000): Promise<Buffer> {
+    return this.frames.next(timeoutMs, () => 'connection closed');
   }
 
   /** Resolves true if the server closed the connection within the time. */

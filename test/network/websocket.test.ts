@@ -1,110 +1,15 @@
 // The Kafka protocol over WebSocket (ws.port): one request frame per binary message, one response per
 // message, the same dispatcher/limits/ordering as TCP, and framing violations that close only that socket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { ApiKey } from '../../protocol/generated/index.js';
-import { decodeResponseFrame, encodeRequestFrame } from '../../protocol/frame.js';
-import type { RequestInputTypes, ResponseTypes } from '../../protocol/generated/index.js';
 import { ZERO_UUID } from '../../protocol/wire/uuid.js';
 import { decodeBatches, encodeBatch } from '../../bindings/node.js';
 import { KafkaTestClient, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { frame } from '../helpers/raw-client.js';
+import { WsClient } from '../helpers/ws-client.js';
 import { BrokerConfig } from '../../host-node/config/index.js';
 import type { Connection } from '../../host-node/network/connection.js';
 import { main } from '../../host-node/cli/main.js';
-
-/** A minimal Kafka client over a WebSocket: sends frames as binary messages, queues response messages. */
-class WsClient {
-  private corr = 1;
-  private messages: Buffer[] = [];
-  private waiters: Array<() => void> = [];
-  closed = false;
-  closeCode = 0;
-  readonly closedPromise: Promise<void>;
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (d: Buffer) => {
-      this.messages.push(d);
-      this.wake();
-    });
-    ws.on('error', () => {});
-    this.closedPromise = new Promise((resolve) =>
-      ws.on('close', (code: number) => {
-        this.closed = true;
-        this.closeCode = code;
-        this.wake();
-        resolve();
-      }),
-    );
-  }
-
-  static connect(port: number): Promise<WsClient> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
-      ws.once('open', () => {
-        ws.off('error', reject);
-        resolve(new WsClient(ws));
-      });
-      ws.once('error', reject);
-    });
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  sendRaw(b: Uint8Array | string): void {
-    this.ws.send(b);
-  }
-
-  send<K extends ApiKey>(apiKey: K, version: number, body: RequestInputTypes[K]): number {
-    const c = this.corr++;
-    this.ws.send(encodeRequestFrame(apiKey, version, c, 'ws-test', body), { binary: true });
-    return c;
-  }
-
-  /** Next message, checked to be exactly one size-prefixed frame; returns the frame without its prefix. */
-  async next(timeoutMs = 5000): Promise<Buffer> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.messages.length === 0) {
-      if (this.closed) throw new Error(`websocket closed (${this.closeCode})`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error('timeout waiting for a response');
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    const m = this.messages.shift()!;
-    expect(m.readInt32BE(0)).toBe(m.length - 4);
-    return m.subarray(4);
-  }
-
-  async recv<K extends ApiKey>(apiKey: K, version: number): Promise<{ correlationId: number; body: ResponseTypes[K] }> {
-    return decodeResponseFrame(apiKey, version, await this.next());
-  }
-
-  async request<K extends ApiKey>(apiKey: K, version: number, body: RequestInputTypes[K]): Promise<ResponseTypes[K]> {
-    const c = this.send(apiKey, version, body);
-    const r = await this.recv(apiKey, version);
-    expect(r.correlationId).toBe(c);
-    return r.body;
-  }
-
-  async waitClosed(timeoutMs = 5000): Promise<boolean> {
-    if (this.closed) return true;
-    return Promise.race([this.closedPromise.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs))]);
-  }
-
-  close(): void {
-    this.ws.terminate();
-  }
-}
 
 const MAX_REQUEST = 64 * 1024;
 let broker: TestBroker;

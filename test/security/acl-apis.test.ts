@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { Admin } from '../../host-node/client/admin.js';
 import { KafkaProtocolError } from '../../client/errors.js';
-import { AclOperation, AclPermissionType, PatternType, ResourceType, type AclBinding, type AclBindingFilter } from '../../host-node/security/acl.js';
+import { AclOperation, AclPermissionType, PatternType, ResourceType, type AclBinding } from '../../host-node/security/acl.js';
+import { ANY_ACL_FILTER } from '../../host-node/security/acl-match.js';
 import { ErrorCode } from '../../protocol/errors.js';
 
 const run = promisify(execFile);
@@ -30,15 +31,6 @@ afterAll(async () => {
 
 const bs = (b: TestBroker) => `127.0.0.1:${b.port}`;
 const acls = (b: TestBroker) => b.context.securityStore.current().acls;
-const ANY_FILTER: AclBindingFilter = {
-  resourceType: ResourceType.ANY,
-  name: null,
-  patternType: PatternType.ANY,
-  principal: null,
-  host: null,
-  operation: AclOperation.ANY,
-  permissionType: AclPermissionType.ANY,
-};
 const label = (b: AclBinding) => `${b.pattern.resourceType}/${b.pattern.name}/${b.pattern.patternType} ${b.entry.principal}@${b.entry.host} ${b.entry.operation}:${b.entry.permissionType}`;
 
 async function clearAcls(b: TestBroker): Promise<void> {
@@ -210,12 +202,12 @@ describe('Rivulet admin client', () => {
       // The answer comes once the store holds the ACL (the broker's image shows it as soon as the call returns).
       await admin.createAcls([binding(), binding({ operation: AclOperation.WRITE })]);
       expect(acls(secured).map(label)).toEqual([binding(), binding({ operation: AclOperation.WRITE })].map(label));
-      const e = await admin.describeAcls({ ...ANY_FILTER, patternType: PatternType.UNKNOWN }).catch((x: unknown) => x);
+      const e = await admin.describeAcls({ ...ANY_ACL_FILTER, patternType: PatternType.UNKNOWN }).catch((x: unknown) => x);
       expect((e as KafkaProtocolError).code).toBe(ErrorCode.INVALID_REQUEST);
-      const d = await admin.deleteAcls([{ ...ANY_FILTER, operation: AclOperation.UNKNOWN }]).catch((x: unknown) => x);
+      const d = await admin.deleteAcls([{ ...ANY_ACL_FILTER, operation: AclOperation.UNKNOWN }]).catch((x: unknown) => x);
       expect((d as KafkaProtocolError).code).toBe(ErrorCode.INVALID_REQUEST);
       expect(acls(secured)).toHaveLength(2);
-      const removed = await admin.deleteAcls([{ ...ANY_FILTER, operation: AclOperation.WRITE }, ANY_FILTER]);
+      const removed = await admin.deleteAcls([{ ...ANY_ACL_FILTER, operation: AclOperation.WRITE }, ANY_ACL_FILTER]);
       expect(removed.map((r) => r.map(label))).toEqual([[label(binding({ operation: AclOperation.WRITE }))], [binding(), binding({ operation: AclOperation.WRITE })].map(label)]);
       expect(acls(secured)).toEqual([]);
     } finally {
@@ -232,7 +224,7 @@ describe('Rivulet admin client', () => {
       expect(check()).toBe(false);
       await admin.createAcls([binding({ name: 'orders-', patternType: PatternType.PREFIXED })]);
       expect(check()).toBe(true);
-      await admin.deleteAcls([ANY_FILTER]);
+      await admin.deleteAcls([ANY_ACL_FILTER]);
       expect(check()).toBe(false);
     } finally {
       await admin.close();
@@ -243,7 +235,7 @@ describe('Rivulet admin client', () => {
     expect(plain.context.authorizer).toBeUndefined();
     const admin = new Admin({ bootstrapServers: bs(plain), retries: 0 });
     try {
-      for (const call of [() => admin.createAcls([binding()]), () => admin.describeAcls(ANY_FILTER), () => admin.deleteAcls([ANY_FILTER])]) {
+      for (const call of [() => admin.createAcls([binding()]), () => admin.describeAcls(ANY_ACL_FILTER), () => admin.deleteAcls([ANY_ACL_FILTER])]) {
         const e = await call().catch((x: unknown) => x);
         expect(e).toBeInstanceOf(KafkaProtocolError);
         expect((e as KafkaProtocolError).code).toBe(ErrorCode.SECURITY_DISABLED);

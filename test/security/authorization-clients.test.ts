@@ -4,32 +4,17 @@
 // there; a consumer group without READ is refused (GROUP_AUTHORIZATION_FAILED); Metadata leaves out the topics
 // without DESCRIBE; kafkajs' admin cannot create a topic without CREATE. A second broker shows
 // allow.everyone.if.no.acl.found=true: a resource without ACLs is open, one with ACLs follows them.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { AclOperation as Op, AclPermissionType, PatternType, ResourceType as RT, type AclBinding } from '../../host-node/security/acl.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { kcat } from './support/kcat.js';
 
 const run = promisify(execFile);
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-
-function kcat(args: string[], input = '', timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-    p.stdin.end(input);
-  });
-}
 
 function acl(resourceType: RT, name: string, operation: Op, principal = 'User:ANONYMOUS'): AclBinding {
   return { pattern: { resourceType, name, patternType: PatternType.LITERAL }, entry: { principal, host: '*', operation, permissionType: AclPermissionType.ALLOW } };

@@ -7,12 +7,9 @@
 // confluent-kafka-python (oauth_cb) and kafkajs (oauthBearerProvider) bring signed JWTs, kcat brings
 // librdkafka's unsecured JWT; the broker's principal for each connection is the token's subject, and
 // expired, wrongly signed or unsigned tokens are refused and served nothing.
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,38 +20,31 @@ import { KafkaTestClient, startTestBroker, type TestBroker } from '../helpers/br
 import { ApiKey } from '../../protocol/generated/api.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { mulberry32 } from '../helpers/seeded-random.js';
+import { CertDir } from './support/certs.js';
+import { kcat } from './support/kcat.js';
 
-const run = promisify(execFile);
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const ISSUER = 'https://idp.test';
 const AUDIENCE = 'rivulet';
 
-let dir: string;
+const certs = new CertDir();
 let broker: TestBroker;
 let signedPort: number;
 let devPort: number;
 let securePort: number;
-const pem = (name: string): string => join(dir, name);
-
-async function openssl(...args: string[]): Promise<void> {
-  await run('openssl', args, { timeout: 30_000 });
-}
+const pem = (name: string): string => certs.path(name);
 let key: CryptoKey;
 let strangerKey: CryptoKey;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rivulet-oauth-clients-'));
   const pair = await generateKeyPair('ES256');
   key = pair.privateKey;
   strangerKey = (await generateKeyPair('ES256')).privateKey;
-  const jwks = join(dir, 'jwks.json');
+  const jwks = pem('jwks.json');
   writeFileSync(jwks, JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'test-key', alg: 'ES256' }] }));
   // A CA and the broker's certificate (SAN 127.0.0.1) for the SASL_SSL listener.
-  await openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=ca', '-keyout', pem('ca.key'), '-out', pem('ca.crt'));
-  writeFileSync(pem('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  await openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=server', '-keyout', pem('server.key'), '-out', pem('server.csr'));
-  await openssl('x509', '-req', '-in', pem('server.csr'), '-CA', pem('ca.crt'), '-CAkey', pem('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', pem('san.ext'), '-out', pem('server.crt'));
+  await certs.caWithLeaves('ca', ['server']);
   broker = await startTestBroker({
     log: createLogger('test', 'warn', (line) => logLines.push(line)),
     sets: {
@@ -81,7 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await broker?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  certs.remove();
 });
 
 async function jwt(sub: string, o: { expiresInS?: number; signer?: CryptoKey; aud?: string } = {}): Promise<string> {
@@ -100,23 +90,6 @@ async function jwt(sub: string, o: { expiresInS?: number; signer?: CryptoKey; au
 function principals(listener: string): string[] {
   const l = broker.listeners.find((x) => x.name === listener)!;
   return [...l.connections].map((c) => `${principalToString(c.security.principal)}/${c.security.saslMechanism ?? '-'}`);
-}
-
-/** kcat with `args`, `input` on stdin; resolves with stdout, stderr and the exit code. */
-function kcat(args: string[], input = '', timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-    p.stdin.end(input);
-  });
 }
 
 async function until<T>(f: () => T | undefined, what: string, ms = 15_000): Promise<T> {

@@ -4,35 +4,23 @@
 // unknown users and mechanisms the listener does not enable are refused with Kafka's errors; and clients keep
 // producing across connections.max.reauth.ms — kafkajs re-authenticates on its connection (KIP-368), librdkafka
 // 2.0.2 (no KIP-368 before 2.2) is disconnected when its session expires and reconnects.
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newScramCredential } from '../../host-node/security/scram.js';
 import { createLogger } from '../../host-node/util/log.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { runSaramaSasl } from './go/sarama-sasl.js';
+import { CertDir } from './support/certs.js';
+import { kcat } from './support/kcat.js';
 
 const run = promisify(execFile);
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";';
 
-let dir: string;
-const pem = (name: string): string => join(dir, name);
-
-async function openssl(...args: string[]): Promise<void> {
-  await run('openssl', args, { timeout: 30_000 });
-}
-
-/** A CA and a server certificate it signed (SAN 127.0.0.1 / localhost). */
-async function makeCa(): Promise<void> {
-  await openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=ca', '-keyout', pem('ca.key'), '-out', pem('ca.crt'));
-  writeFileSync(pem('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  await openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=server', '-keyout', pem('server.key'), '-out', pem('server.csr'));
-  await openssl('x509', '-req', '-in', pem('server.csr'), '-CA', pem('ca.crt'), '-CAkey', pem('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', pem('san.ext'), '-out', pem('server.crt'));
-}
+const certs = new CertDir();
+const pem = (name: string): string => certs.path(name);
 
 async function addScramUsers(b: TestBroker): Promise<void> {
   await b.context.securityStore.alterScram([
@@ -47,8 +35,7 @@ type Protocol = 'SASL_PLAINTEXT' | 'SASL_SSL';
 const bootstrap = (p: Protocol | 'ONLYPLAIN'): string => `127.0.0.1:${portOf(broker, p)}`;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rivulet-sasl-'));
-  await makeCa();
+  await certs.caWithLeaves('ca', ['server']);
   broker = await startTestBroker({
     sets: {
       listeners: 'SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0,ONLYPLAIN://127.0.0.1:0',
@@ -66,26 +53,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await broker?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  certs.remove();
 });
 
 // ---- kcat -------------------------------------------------------------------------------------------------
-
-function kcat(args: string[], input = '', timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-    p.stdin.end(input);
-  });
-}
 
 const kcatSasl = (protocol: Protocol, mechanism: string, user: string, password: string): string[] => [
   '-X', `security.protocol=${protocol.toLowerCase()}`, '-X', `sasl.mechanisms=${mechanism}`, '-X', `sasl.username=${user}`, '-X', `sasl.password=${password}`,

@@ -3,36 +3,22 @@
 // advertises the SSL listener's port to clients that came in on it; a client that does not trust the CA, a
 // client without a certificate under ssl.client.auth=required and a plaintext client on the SSL port are all
 // turned away while the broker keeps serving. Also: the config maps listener names to protocols and refuses unmapped names.
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConfig } from '../../host-node/config/broker-config.js';
 import { ConfigError } from '../../host-node/config/types.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { CertDir } from './support/certs.js';
+import { kcat } from './support/kcat.js';
 
 const run = promisify(execFile);
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
-let dir: string;
-const pem = (name: string): string => join(dir, name);
-
-async function openssl(...args: string[]): Promise<void> {
-  await run('openssl', args, { timeout: 30_000 });
-}
-
-/** A CA named `ca` and, for each leaf, a key and a certificate it signed (SAN 127.0.0.1 / localhost). */
-async function makeCa(ca: string, leaves: string[]): Promise<void> {
-  await openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${ca}`, '-keyout', pem(`${ca}.key`), '-out', pem(`${ca}.crt`));
-  writeFileSync(pem('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  for (const leaf of leaves) {
-    await openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${leaf}`, '-keyout', pem(`${leaf}.key`), '-out', pem(`${leaf}.csr`));
-    await openssl('x509', '-req', '-in', pem(`${leaf}.csr`), '-CA', pem(`${ca}.crt`), '-CAkey', pem(`${ca}.key`), '-CAcreateserial', '-days', '2', '-extfile', pem('san.ext'), '-out', pem(`${leaf}.crt`));
-  }
-}
+const certs = new CertDir();
+const pem = (name: string): string => certs.path(name);
 
 let broker: TestBroker;
 let mtls: TestBroker;
@@ -43,11 +29,10 @@ let mtlsPort: number;
 const portOf = (b: TestBroker, name: string): number => b.listeners.find((l) => l.name === name)!.port;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rivulet-tls-'));
-  await makeCa('ca', ['server', 'client']);
-  await makeCa('other-ca', ['stranger']);
+  await certs.caWithLeaves('ca', ['server', 'client']);
+  await certs.caWithLeaves('other-ca', ['stranger']);
   // The broker's key store: one PEM file with the encrypted private key and the certificate chain.
-  await openssl('pkcs8', '-topk8', '-in', pem('server.key'), '-out', pem('server-enc.key'), '-passout', 'pass:s3cret');
+  await certs.openssl('pkcs8', '-topk8', '-in', pem('server.key'), '-out', pem('server-enc.key'), '-passout', 'pass:s3cret');
   writeFileSync(pem('server.keystore.pem'), readFileSync(pem('server-enc.key'), 'utf8') + readFileSync(pem('server.crt'), 'utf8'));
   broker = await startTestBroker({
     sets: {
@@ -78,27 +63,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker?.close();
   await mtls?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  certs.remove();
 });
 
 const sslArgs = (ca = 'ca.crt'): string[] => ['-X', 'security.protocol=ssl', '-X', `ssl.ca.location=${pem(ca)}`];
-
-/** kcat with `args`, `input` on stdin; resolves with stdout and the exit code. */
-function kcat(args: string[], input = '', timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-    p.stdin.end(input);
-  });
-}
 
 interface KcatBroker {
   id: number;

@@ -8,17 +8,11 @@
 //   authenticate the connection as over TCP (PLAIN from a raw client; PLAIN and SCRAM-SHA-256/512 from the
 //   browser sync's WsConnection on the `ws` package); a wrong password is refused and nothing is served;
 // - the ws.* configs: defaults, validation, and DescribeConfigs listing them with their docs.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, type ClientOptions } from 'ws';
 import { ApiKey } from '../../protocol/generated/api.js';
-import type { RequestInputTypes, ResponseTypes } from '../../protocol/generated/index.js';
-import { decodeResponseFrame, encodeRequestFrame } from '../../protocol/frame.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { BrokerConfig } from '../../host-node/config/broker-config.js';
 import { newScramCredential } from '../../host-node/security/scram.js';
@@ -29,93 +23,11 @@ import { KafkaProtocolError } from '../../client/errors.js';
 import { KafkaTestClient, startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { ScramClient as NodeScramClient, plainToken } from './sasl-client.js';
 import { frame } from '../helpers/raw-client.js';
+import { WsClient } from '../helpers/ws-client.js';
+import { CertDir } from './support/certs.js';
 
-const run = promisify(execFile);
-let dir: string;
-const pem = (name: string): string => join(dir, name);
-
-async function openssl(...args: string[]): Promise<void> {
-  await run('openssl', args, { timeout: 30_000 });
-}
-
-/** A CA named `ca` and, for each leaf, a key and a certificate it signed (SAN 127.0.0.1 / localhost). */
-async function makeCa(ca: string, leaves: string[]): Promise<void> {
-  await openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${ca}`, '-keyout', pem(`${ca}.key`), '-out', pem(`${ca}.crt`));
-  writeFileSync(pem('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  for (const leaf of leaves) {
-    await openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${leaf}`, '-keyout', pem(`${leaf}.key`), '-out', pem(`${leaf}.csr`));
-    await openssl('x509', '-req', '-in', pem(`${leaf}.csr`), '-CA', pem(`${ca}.crt`), '-CAkey', pem(`${ca}.key`), '-CAcreateserial', '-days', '2', '-extfile', pem('san.ext'), '-out', pem(`${leaf}.crt`));
-  }
-}
-
-/** A raw Kafka client over one WebSocket: one request frame per binary message, responses queued. */
-class RawWs {
-  private corr = 1;
-  private readonly messages: Buffer[] = [];
-  private waiters: Array<() => void> = [];
-  closed = false;
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (d: Buffer) => {
-      this.messages.push(d);
-      this.wake();
-    });
-    ws.on('error', () => {});
-    ws.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  static connect(url: string, options: ClientOptions = {}): Promise<RawWs> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, options);
-      ws.once('open', () => resolve(new RawWs(ws)));
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    });
-  }
-
-  send<K extends ApiKey>(apiKey: K, version: number, body: RequestInputTypes[K]): number {
-    const c = this.corr++;
-    this.ws.send(encodeRequestFrame(apiKey, version, c, 'ws-security-test', body), { binary: true });
-    return c;
-  }
-
-  async next(timeoutMs = 5000): Promise<Buffer> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.messages.length === 0) {
-      if (this.closed) throw new Error('websocket closed');
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error('timeout waiting for a response');
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    return this.messages.shift()!.subarray(4);
-  }
-
-  async request<K extends ApiKey>(apiKey: K, version: number, body: RequestInputTypes[K]): Promise<ResponseTypes[K]> {
-    const c = this.send(apiKey, version, body);
-    const r = decodeResponseFrame(apiKey, version, await this.next());
-    expect(r.correlationId).toBe(c);
-    return r.body;
-  }
-
-  close(): void {
-    this.ws.terminate();
-  }
-}
+const certs = new CertDir();
+const pem = (name: string): string => certs.path(name);
 
 /** Opens a WebSocket and reports how it went: 'open', 'HTTP <status>' or the error's message. */
 function tryOpen(url: string, options: ClientOptions = {}): Promise<string> {
@@ -133,7 +45,7 @@ function tryOpen(url: string, options: ClientOptions = {}): Promise<string> {
   });
 }
 
-async function metadataOk(c: RawWs): Promise<void> {
+async function metadataOk(c: WsClient): Promise<void> {
   const md = await c.request(ApiKey.Metadata, 1, { topics: null });
   expect(md.brokers.length).toBe(1);
 }
@@ -147,9 +59,8 @@ let saslSslBroker: TestBroker;
 let ca: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rivulet-ws-sec-'));
-  await makeCa('ca', ['server']);
-  await makeCa('other-ca', []);
+  await certs.caWithLeaves('ca', ['server']);
+  await certs.ca('other-ca');
   ca = readFileSync(pem('ca.crt'), 'utf8');
   // The WebSocket listener's own key store (listener.name.websocket.ssl.*); the broker-wide ssl.* has none.
   sslBroker = await startTestBroker({
@@ -191,7 +102,7 @@ afterAll(async () => {
   await sslBroker?.close();
   await saslBroker?.close();
   await saslSslBroker?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  certs.remove();
 });
 
 describe('ws.security.protocol=SSL', () => {
@@ -199,7 +110,7 @@ describe('ws.security.protocol=SSL', () => {
     const l = sslBroker.ws!;
     expect(l.url).toBe(`wss://127.0.0.1:${l.port}/`);
     if (l.demoUrl !== null) expect(l.demoUrl).toMatch(/^https:\/\//);
-    const c = await RawWs.connect(l.url, { ca });
+    const c = await WsClient.connect(l.url, { ca });
     const av = await c.request(ApiKey.ApiVersions, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
     expect(av.errorCode).toBe(0);
     await metadataOk(c);
@@ -226,7 +137,7 @@ describe('ws.security.protocol=SSL', () => {
     expect(plain).not.toBe('open');
     expect(plain).toMatch(/^error: /);
     // The listener keeps serving.
-    const c = await RawWs.connect(`wss://127.0.0.1:${port}/`, { ca });
+    const c = await WsClient.connect(`wss://127.0.0.1:${port}/`, { ca });
     await metadataOk(c);
     c.close();
   });
@@ -271,7 +182,7 @@ describe('ws.allowed.origins', () => {
 describe('SASL over WebSocket', () => {
   it('SaslHandshake + SaslAuthenticate PLAIN in binary messages authenticate the connection, then Metadata is served', async () => {
     const l = saslBroker.ws!;
-    const c = await RawWs.connect(l.url);
+    const c = await WsClient.connect(l.url);
     const hs = await c.request(ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' });
     expect(hs.errorCode).toBe(0);
     expect(hs.mechanisms).toEqual(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
@@ -286,7 +197,7 @@ describe('SASL over WebSocket', () => {
   });
 
   it('a wrong password is refused with SASL_AUTHENTICATION_FAILED, the WebSocket closes and nothing is served', async () => {
-    const c = await RawWs.connect(saslBroker.ws!.url);
+    const c = await WsClient.connect(saslBroker.ws!.url);
     expect((await c.request(ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
     const auth = await c.request(ApiKey.SaslAuthenticate, 2, { authBytes: plainToken('alice', 'wrong') });
     expect(auth.errorCode).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
@@ -296,7 +207,7 @@ describe('SASL over WebSocket', () => {
   });
 
   it('SaslHandshake v0: bare SCRAM-SHA-512 tokens, one size-prefixed token per binary message each way', async () => {
-    const c = await RawWs.connect(saslBroker.ws!.url);
+    const c = await WsClient.connect(saslBroker.ws!.url);
     expect((await c.request(ApiKey.SaslHandshake, 0, { mechanism: 'SCRAM-SHA-512' })).errorCode).toBe(0);
     const scram = new NodeScramClient('SCRAM-SHA-512', 'alice', 'alice-secret');
     c.ws.send(frame(scram.first()), { binary: true });
@@ -308,7 +219,7 @@ describe('SASL over WebSocket', () => {
   });
 
   it('a request other than ApiVersions / SaslHandshake before authentication closes the WebSocket unanswered', async () => {
-    const c = await RawWs.connect(saslBroker.ws!.url);
+    const c = await WsClient.connect(saslBroker.ws!.url);
     c.send(ApiKey.Metadata, 1, { topics: null });
     await expect(c.next(3000)).rejects.toThrow(/closed/);
   });

@@ -7,17 +7,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { ConfigError } from '../../config/types.js';
+import type { OAuthBearerListenerSettings } from '../../config/oauthbearer-defs.js';
 import { invalidToken, parseScopeClaim, type OAuthBearerTokenValidator, type OAuthBearerValidation } from './oauthbearer-token.js';
 
-export interface JwksValidatorOptions {
+/** A listener's OAUTHBEARER settings for the JWKS validator, with its JWKS URL set. */
+export interface JwksValidatorOptions extends Omit<OAuthBearerListenerSettings, 'validator' | 'jwksEndpointUrl' | 'jaasOptions'> {
   /** file:, http: or https: */
   readonly jwksEndpointUrl: string;
-  readonly jwksRefreshMs: number;
-  readonly clockSkewSeconds: number;
-  readonly expectedAudience: readonly string[] | null;
-  readonly expectedIssuer: string | null;
-  readonly scopeClaimName: string;
-  readonly subClaimName: string;
 }
 
 /** How long one JWKS fetch may take before the token being validated is refused. */

@@ -36,6 +36,12 @@ export class CertDir {
     writeFileSync(this.path(`${leaf}.pem`), this.read(`${leaf}.key`) + this.read(`${leaf}.crt`));
   }
 
+  /** A CA named `ca` and, for each of `leaves`, a key and a certificate it signed (see leaf()). */
+  async caWithLeaves(ca: string, leaves: string[]): Promise<void> {
+    await this.ca(ca);
+    for (const leaf of leaves) await this.leaf(ca, leaf);
+  }
+
   /** `<leaf>.p12`: the leaf's key and certificate with the CA, under `password`. */
   async pkcs12KeyStore(ca: string, leaf: string, password: string): Promise<string> {
     await this.openssl('pkcs12', '-export', '-in', this.path(`${leaf}.crt`), '-inkey', this.path(`${leaf}.key`), '-certfile', this.path(`${ca}.crt`), '-passout', `pass:${password}`, '-out', this.path(`${leaf}.p12`));
