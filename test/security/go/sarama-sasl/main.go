@@ -2,8 +2,10 @@
 // Built offline in GOPATH mode like test/real-clients/go/sarama-client. Produces -n messages to partition 0 of
 // -topic, consumes them back from the oldest offset, and prints one JSON line: {"values":[...]} or {"error":"..."}.
 //
-//	sarama-sasl -brokers H:P -mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512 -user U -password P
-//	            [-version default|1.0.0] [-ca ca.crt] -topic T [-n 10]
+//	sarama-sasl -brokers H:P -mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|NONE -user U -password P
+//	            [-version default|1.0.0] [-ca ca.crt [-cert client.crt -key client.key]] -topic T [-n 10]
+//
+// -mechanism NONE connects without SASL (an SSL listener); -cert/-key send a client certificate.
 //
 // -version default keeps sarama's oldest protocol: SASL/PLAIN then goes through SaslHandshake v0 and a bare
 // token; 1.0.0 and later use SaslHandshake v1 and SaslAuthenticate. SCRAM always uses SaslAuthenticate; its
