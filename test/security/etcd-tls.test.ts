@@ -1,7 +1,8 @@
 // TLS to etcd (etcd.ssl.*, Kafka's zookeeper.ssl.* for etcd): an etcd that serves https and requires
 // client certificates (--client-cert-auth) signed by the test CA. Two in-process brokers with the right
 // certificate — one from PEM stores, one from PKCS12 stores — form the cluster and serve a topic with
-// replication factor 2 (produced with acks=all and consumed through the project's client). A broker that
+// replication factor 2 (produced with acks=all and consumed through the project's client); the security
+// store shares the client options. A broker that
 // talks plaintext, or presents a certificate of another CA, or does not trust etcd's CA, fails to start
 // within seconds with an error naming etcd.connect and TLS. etcd.ssl.endpoint.identification.enable
 // checks etcd's host name unless turned off.
@@ -16,6 +17,8 @@ import { Consumer } from '../../host-node/client/consumer.js';
 import { Producer } from '../../host-node/client/producer.js';
 import { BrokerConfig } from '../../host-node/config/index.js';
 import { EtcdMetadataStore } from '../../host-node/cluster/metadata-store.js';
+import { EtcdSecurityStore } from '../../host-node/cluster/etcd-security-store.js';
+import { AclOperation, AclPermissionType, PatternType, ResourceType } from '../../host-node/security/acl.js';
 import { silentLogger } from '../../host-node/util/log.js';
 import { startEtcd, type EtcdHandle } from '../helpers/etcd.js';
 import { CertDir } from './support/certs.js';
@@ -129,6 +132,26 @@ describe('brokers with the right client certificate', () => {
     await consumer.close();
     expect(seen.size).toBe(N);
   }, 60_000);
+});
+
+describe('the security store', () => {
+  it('connects over TLS with the same client options: an ACL written through one store is seen by another', async () => {
+    const tls = { ca: certs.read('ca.crt'), client: { key: certs.read('broker.key'), certChain: certs.read('broker.crt') }, endpointIdentification: true };
+    const a = await EtcdSecurityStore.connect(`${etcd.connect}/sec`, { tls });
+    const b = await EtcdSecurityStore.connect(`${etcd.connect}/sec`, { tls });
+    try {
+      await a.updateAcls(
+        [{ pattern: { resourceType: ResourceType.TOPIC, name: 'orders', patternType: PatternType.LITERAL }, entry: { principal: 'User:alice', host: '*', operation: AclOperation.WRITE, permissionType: AclPermissionType.ALLOW } }],
+        [],
+      );
+      for (let i = 0; i < 100 && b.current().acls.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(b.current().acls.map((x) => x.entry.principal)).toEqual(['User:alice']);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    await expect(EtcdSecurityStore.connect(`${etcd.connect}/sec`, { requestTimeoutMs: 2000 })).rejects.toThrow();
+  }, 30_000);
 });
 
 describe('brokers that cannot talk to this etcd fail to start with a clear error', () => {
