@@ -2,10 +2,9 @@
 // client certificates (--client-cert-auth) signed by the test CA. Two in-process brokers with the right
 // certificate — one from PEM stores, one from PKCS12 stores — form the cluster and serve a topic with
 // replication factor 2 (produced with acks=all and consumed through the project's client); the security
-// store shares the client options. A broker that
-// talks plaintext, or presents a certificate of another CA, or does not trust etcd's CA, fails to start
-// within seconds with an error naming etcd.connect and TLS. etcd.ssl.endpoint.identification.enable
-// checks etcd's host name unless turned off.
+// store connects with the same client options. A broker that talks plaintext, presents a certificate of
+// another CA or none, or does not trust etcd's CA, fails to start within seconds with an error naming
+// etcd.connect and TLS. etcd.ssl.endpoint.identification.enable checks etcd's host name unless turned off.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { BrokerConfig } from '../../host-node/config/index.js';
 import { EtcdMetadataStore } from '../../host-node/cluster/metadata-store.js';
 import { EtcdSecurityStore } from '../../host-node/cluster/etcd-security-store.js';
 import { AclOperation, AclPermissionType, PatternType, ResourceType } from '../../host-node/security/acl.js';
+import { keyStoreFileAsPem } from '../../host-node/network/ssl-factory.js';
 import { silentLogger } from '../../host-node/util/log.js';
 import { startEtcd, type EtcdHandle } from '../helpers/etcd.js';
 import { CertDir } from './support/certs.js';
@@ -193,6 +193,21 @@ describe('configuration', () => {
     expect(missing).toMatch(/Cannot read etcd\.ssl\.keystore\.location/);
     const jks = await failsToStart(3, { ...pemTls(), 'etcd.ssl.keystore.type': 'JKS' }, 5000);
     expect(jks).toMatch(/etcd\.ssl\.keystore\.type JKS is not supported/);
+  }, 30_000);
+});
+
+describe('key stores read for the etcd client', () => {
+  it('a PEM key store with an encrypted key is decrypted with etcd.ssl.keystore.password; a wrong one names the key', async () => {
+    await certs.openssl('pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', certs.path('broker.key'), '-passout', 'pass:pem-pw', '-out', certs.path('broker-enc.key'));
+    writeFileSync(certs.path('broker-enc.pem'), certs.read('broker-enc.key') + certs.read('broker.crt'));
+    const store = { location: certs.path('broker-enc.pem'), type: null, locationKey: 'etcd.ssl.keystore.location', typeKey: 'etcd.ssl.keystore.type' };
+    const { key, certChain } = keyStoreFileAsPem({ ...store, password: 'pem-pw' });
+    expect(key).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(certChain).toBe(certs.read('broker.crt').trim() + '\n');
+    expect(() => keyStoreFileAsPem({ ...store, password: 'wrong' })).toThrow(/etcd\.ssl\.keystore\.location .*cannot read the private key/);
+    // The broker with that store joins the cluster's etcd.
+    const b = await brokerStart(4, { ...pemTls(), 'etcd.ssl.keystore.location': certs.path('broker-enc.pem'), 'etcd.ssl.keystore.password': 'pem-pw' });
+    await b.close();
   }, 30_000);
 });
 
