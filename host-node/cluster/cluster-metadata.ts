@@ -8,6 +8,7 @@ import { ClusterImage } from './cluster-image.js';
 import { EtcdMetadataStore } from './metadata-store.js';
 import type { MetadataWatch } from './metadata-watch.js';
 import { EtcdSecurityStore } from './etcd-security-store.js';
+import { etcdTlsFromConfig } from './etcd-client.js';
 
 export interface ClusterMetadata {
   readonly store: EtcdMetadataStore;
@@ -22,12 +23,14 @@ export interface ClusterMetadata {
 /**
  * Connects to etcd (`etcd.connect`), agrees on the cluster id (the stored one, or the configured one, or a
  * new one if etcd has none yet; a log directory or config naming another cluster stops the broker, as
- * Kafka's InconsistentClusterIdException), and loads the image.
+ * Kafka's InconsistentClusterIdException), and loads the image. etcd.ssl.* make the connection TLS.
  */
 export async function openClusterMetadata(config: BrokerConfig, log: Logger): Promise<ClusterMetadata> {
   const connect = config.get('etcd.connect');
   if (connect === null) throw new ConfigError('etcd.connect', 'not set');
-  const store = await EtcdMetadataStore.connect(connect);
+  // The security store shares the metadata store's client (its namespace), so one TLS setup serves both.
+  const tls = etcdTlsFromConfig(config);
+  const store = await EtcdMetadataStore.connect(connect, { tls });
   try {
     const stored = storedClusterId(config.logDirs);
     const configured = config.get('cluster.id');

@@ -5,7 +5,7 @@
 // that compares each key's mod revision with the one read (0 = absent), retried when another writer got
 // there first — so two brokers changing the same user both keep their change. A write resolves once
 // this broker's watch has delivered it (visible in current()).
-import { Etcd3, type Namespace } from 'etcd3';
+import type { Etcd3, Namespace } from 'etcd3';
 import type { AclBinding } from '../security/acl.js';
 import {
   EMPTY_SECURITY_IMAGE,
@@ -18,14 +18,14 @@ import {
   type SecurityImage,
 } from '../security/security-store.js';
 import { ACL_PREFIXES, aclPath, imageFromEntries, isSecurityKey, keepUnmodelledConfigs, quotaEntityPath, securityEntries, userPath } from '../security/security-records.js';
-import { etcdConnectOrThrow } from '../config/etcd-connect.js';
+import { createEtcdClient, type EtcdClientOptions } from './etcd-client.js';
 import { MetadataWatch, entryOf, type MetadataSnapshot, type WatchBatch } from './metadata-watch.js';
 import { ROOT_PREFIX } from './keys.js';
 
 /** How often a conditional write is tried before giving up (each failure means another writer committed). */
 const MAX_ATTEMPTS = 64;
 
-export interface EtcdSecurityStoreOptions {
+export interface EtcdSecurityStoreOptions extends EtcdClientOptions {
   /** Told about entries that do not parse (they are left out of the image) and watch errors. */
   readonly onError?: (e: Error) => void;
 }
@@ -55,8 +55,8 @@ export class EtcdSecurityStore extends InMemorySecurityStore {
 
   /** A store with its own etcd client for `connect` (etcd.connect's format), closed with the store. */
   static async connect(connect: string, opts: EtcdSecurityStoreOptions = {}): Promise<EtcdSecurityStore> {
-    const { hosts, root } = etcdConnectOrThrow(connect);
-    const client = new Etcd3({ hosts, defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 5000 }) });
+    const { client, connect: parsed } = createEtcdClient(connect, opts);
+    const root = parsed.root;
     const store = new EtcdSecurityStore(root === '' ? client : client.namespace(root), opts.onError ?? (() => {}), client);
     try {
       await store.start();

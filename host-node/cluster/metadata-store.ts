@@ -3,11 +3,10 @@
 // revision they read, controller writes also the controller epoch's mod revision (the fence), so a
 // deposed controller or a stale leader can never overwrite newer state. etcd's client-side election is not
 // used: the revisions are the safety.
-import { noop } from 'cockatiel';
-import { Etcd3, type Namespace } from 'etcd3';
+import type { Etcd3, Namespace } from 'etcd3';
 import { invariant } from '../../common/invariant.js';
 import { BrokerSession } from './broker-session.js';
-import { etcdConnectOrThrow } from '../config/etcd-connect.js';
+import { createEtcdClient, etcdUnreachableMessage, type EtcdClientOptions } from './etcd-client.js';
 import * as K from './keys.js';
 import * as R from './records.js';
 import { MetadataWatch, entryOf, type MetadataSnapshot, type WatchBatch } from './metadata-watch.js';
@@ -54,10 +53,8 @@ export interface FencedOp {
   readonly value: string | null;
 }
 
-export interface MetadataStoreOptions {
-  /** Deadline of every unary etcd call (default 5000 ms). */
-  readonly requestTimeoutMs?: number;
-}
+/** The deadline of every unary etcd call (default 5000 ms) and TLS to etcd (etcd.ssl.*). */
+export type MetadataStoreOptions = EtcdClientOptions;
 
 /** etcd refuses transactions with more operations than --max-txn-ops (128 by default). */
 const MAX_UPDATES_PER_TXN = 100;
@@ -75,22 +72,14 @@ export class EtcdMetadataStore {
 
   /** A client of the etcd named by `connect` (etcd.connect's format); the first call checks that it answers. */
   static async connect(connect: string, opts: MetadataStoreOptions = {}): Promise<EtcdMetadataStore> {
-    const { hosts, root } = etcdConnectOrThrow(connect);
-    const timeoutMs = opts.requestTimeoutMs ?? 5000;
-    const client = new Etcd3({
-      hosts,
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeoutMs }),
-      // No circuit breaker per host (etcd3's default opens for 5 s after 3 failures): after an etcd restart
-      // it refused the keep-alives that would have kept every broker's session. Each call has its deadline;
-      // the callers retry.
-      faultHandling: { host: () => noop },
-    });
+    const { client, connect: parsed } = createEtcdClient(connect, opts);
+    const root = parsed.root;
     const store = new EtcdMetadataStore(client, root === '' ? client : client.namespace(root), root);
     try {
       await store.ns.get(K.CLUSTER_ID_KEY).exec();
     } catch (e) {
       client.close();
-      throw new Error(`Cannot reach etcd at ${hosts.join(',')}: ${(e as Error).message}`);
+      throw new Error(etcdUnreachableMessage(parsed, opts.tls ?? null, e as Error));
     }
     return store;
   }

@@ -2,7 +2,7 @@
 // replica fetching, leader elections and controlled shutdown. Spread into BROKER_CONFIG_DEFS. Without
 // etcd.connect none of them changes anything: the broker is a single node.
 import { parseEtcdConnect } from './etcd-connect.js';
-import { ConfigError, atLeast, between, bool, int, long, nullableStr, type Validator } from './types.js';
+import { ConfigError, atLeast, between, bool, int, long, nullableStr, oneOf, orNull, password, type Validator } from './types.js';
 
 const etcdConnectValidator: Validator<string | null> = (v) => {
   if (v === null) return undefined;
@@ -15,6 +15,44 @@ export const CLUSTER_CONFIG_DEFS = {
     validate: etcdConnectValidator,
     importance: 'high',
     doc: 'Rivulet addition (the shape of Kafka\'s zookeeper.connect): host:port[,host:port...][/chroot] of the etcd cluster holding the cluster metadata. Not set: a single broker with embedded metadata.',
+  }),
+  // TLS to etcd, as Kafka's zookeeper.ssl.* configure TLS to ZooKeeper. etcd serves TLS with
+  // --cert-file/--key-file and asks for client certificates with --client-cert-auth --trusted-ca-file.
+  'etcd.ssl.client.enable': bool({
+    default: false,
+    importance: 'medium',
+    doc: 'Rivulet addition (Kafka\'s zookeeper.ssl.client.enable): connect to etcd over TLS (https:// endpoints), verifying etcd with etcd.ssl.truststore.* and presenting the etcd.ssl.keystore.* certificate when one is set.',
+  }),
+  'etcd.ssl.keystore.location': nullableStr({
+    importance: 'medium',
+    doc: 'The key store (PEM: private key and certificate chain in one file; or PKCS12) whose certificate this broker presents to etcd (etcd\'s --client-cert-auth needs one).',
+  }),
+  'etcd.ssl.keystore.type': nullableStr({
+    validate: orNull(oneOf('PEM', 'PKCS12', 'JKS')),
+    importance: 'medium',
+    doc: 'The file format of etcd.ssl.keystore.location: PEM or PKCS12 (JKS is refused). Not set: PKCS12 for a .p12 or .pfx file, else PEM.',
+  }),
+  'etcd.ssl.keystore.password': password({
+    importance: 'medium',
+    doc: 'The password of a PKCS12 etcd.ssl.keystore.location (or of the encrypted private key of a PEM one).',
+  }),
+  'etcd.ssl.truststore.location': nullableStr({
+    importance: 'medium',
+    doc: 'The CA certificates (PEM or PKCS12) that etcd\'s server certificate is verified against; required with etcd.ssl.client.enable.',
+  }),
+  'etcd.ssl.truststore.type': nullableStr({
+    validate: orNull(oneOf('PEM', 'PKCS12', 'JKS')),
+    importance: 'medium',
+    doc: 'The file format of etcd.ssl.truststore.location: PEM or PKCS12 (JKS is refused). Not set: PKCS12 for a .p12 or .pfx file, else PEM.',
+  }),
+  'etcd.ssl.truststore.password': password({
+    importance: 'medium',
+    doc: 'The password of a PKCS12 etcd.ssl.truststore.location.',
+  }),
+  'etcd.ssl.endpoint.identification.enable': bool({
+    default: true,
+    importance: 'low',
+    doc: 'Check that etcd\'s certificate names the host of etcd.connect (Kafka\'s zookeeper.ssl.endpoint.identification.enable); false: only the chain is verified.',
   }),
   'broker.session.timeout.ms': int({
     default: 9000,
@@ -117,6 +155,8 @@ export interface ClusterCrossKeyValues {
   readonly 'default.replication.factor': number;
   readonly 'broker.session.timeout.ms': number;
   readonly 'broker.heartbeat.interval.ms': number;
+  readonly 'etcd.ssl.client.enable': boolean;
+  readonly 'etcd.ssl.truststore.location': string | null;
 }
 
 /** Checks between keys, once every source is merged: throws ConfigError naming the key at fault. */
@@ -126,4 +166,6 @@ export function checkClusterConfig(v: ClusterCrossKeyValues): void {
     throw ConfigError.invalid('default.replication.factor', rf, 'without etcd.connect Rivulet is a single broker: only 1 is possible (set etcd.connect to run a cluster)');
   if (v['etcd.connect'] !== null && v['broker.heartbeat.interval.ms'] >= v['broker.session.timeout.ms'])
     throw ConfigError.invalid('broker.heartbeat.interval.ms', v['broker.heartbeat.interval.ms'], 'must be less than broker.session.timeout.ms');
+  if (v['etcd.ssl.client.enable'] && v['etcd.ssl.truststore.location'] === null)
+    throw new ConfigError('etcd.ssl.truststore.location', 'etcd.ssl.client.enable=true needs etcd.ssl.truststore.location: the CA certificates etcd\'s server certificate is verified against');
 }

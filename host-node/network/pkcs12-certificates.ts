@@ -1,10 +1,11 @@
-// The certificates of a PKCS12 trust store. Node's TLS reads a PKCS12 key store (`pfx`) but refuses one
-// without a private key, which is what a trust store is; this reads the certificate bags of such a file
-// so they can be given to TLS as `ca`. The container is walked here (DER); the cryptography is Node's:
+// The certificates of a PKCS12 trust store, and the key and certificates of a PKCS12 key store as PEM.
+// Node's TLS reads a PKCS12 key store (`pfx`) but refuses one without a private key, which is what a
+// trust store is; this reads the certificate bags of such a file so they can be given to TLS as `ca`, and
+// the key bags for clients that take PEM only (gRPC, the etcd client). The container is walked here (DER); the cryptography is Node's:
 // bags encrypted with PBES2 (PBKDF2 + AES-CBC, what OpenSSL 3 and keytool since JDK 18 write) are
 // decrypted with crypto.pbkdf2Sync and createDecipheriv. Stores encrypted with the legacy PKCS#12 PBE
 // schemes (RC2-40, 3DES) are refused with a message saying how to convert them.
-import { X509Certificate, createDecipheriv, pbkdf2Sync } from 'node:crypto';
+import { X509Certificate, createDecipheriv, createPrivateKey, pbkdf2Sync } from 'node:crypto';
 
 export class Pkcs12Error extends Error {
   override readonly name = 'Pkcs12Error';
@@ -82,6 +83,8 @@ function octets(t: Tlv, primitiveTag = 0x04, constructedTag = 0x24): Buffer {
 const OID = {
   data: '1.2.840.113549.1.7.1',
   encryptedData: '1.2.840.113549.1.7.6',
+  keyBag: '1.2.840.113549.1.12.10.1.1',
+  pkcs8ShroudedKeyBag: '1.2.840.113549.1.12.10.1.2',
   certBag: '1.2.840.113549.1.12.10.1.3',
   x509Certificate: '1.2.840.113549.1.9.22.1',
   pbes2: '1.2.840.113549.1.5.13',
@@ -124,21 +127,49 @@ function decrypt(algorithm: Tlv[], encrypted: Buffer, password: string): Buffer 
   return Buffer.concat([d.update(encrypted), d.final()]);
 }
 
-/** The X.509 certificates (DER) of a SafeContents. */
-function certificatesOf(safeContents: Buffer, out: Buffer[]): void {
+/** What a PKCS12 file holds: certificates (DER) and private keys (PKCS#8 DER, decrypted). */
+interface Pkcs12Contents {
+  readonly certs: Buffer[];
+  readonly keys: Buffer[];
+}
+
+/** The certificates and private keys of a SafeContents. */
+function bagsOf(safeContents: Buffer, out: Pkcs12Contents, password: string): void {
   for (const bag of elements(one(safeContents, 0x30, 'SafeContents').value)) {
     const [bagId, bagValue] = seq(bag, 'SafeBag');
-    if (oid(bagId) !== OID.certBag || bagValue === undefined || bagValue.tag !== 0xa0) continue;
+    if (bagValue === undefined || bagValue.tag !== 0xa0) continue;
+    const id = oid(bagId);
+    if (id === OID.keyBag || id === OID.pkcs8ShroudedKeyBag) {
+      if (out.keys.length === MAX_CERTIFICATES) throw new Pkcs12Error(`more than ${MAX_CERTIFICATES} keys`);
+      const info = one(bagValue.value, 0x30, 'key bag');
+      if (id === OID.keyBag) out.keys.push(Buffer.from(bagValue.value));
+      else {
+        // EncryptedPrivateKeyInfo: the same PBES2 as the encrypted contents.
+        const [algorithm, encrypted] = seq(info, 'EncryptedPrivateKeyInfo');
+        out.keys.push(decryptOrExplain(seq(algorithm, 'key encryption algorithm'), octets(encrypted!), password));
+      }
+      continue;
+    }
+    if (id !== OID.certBag) continue;
     const [certId, certValue] = seq(one(bagValue.value, 0x30, 'CertBag'), 'CertBag');
     if (oid(certId) !== OID.x509Certificate || certValue === undefined || certValue.tag !== 0xa0) continue;
-    if (out.length === MAX_CERTIFICATES) throw new Pkcs12Error(`more than ${MAX_CERTIFICATES} certificates`);
-    out.push(octets(one(certValue.value, 0x04, 'certificate')));
+    if (out.certs.length === MAX_CERTIFICATES) throw new Pkcs12Error(`more than ${MAX_CERTIFICATES} certificates`);
+    out.certs.push(octets(one(certValue.value, 0x04, 'certificate')));
   }
 }
 
-/** The certificates of a PKCS12 file as PEM text. Throws Pkcs12Error when it cannot be read with `password`. */
-export function pkcs12Certificates(pfx: Buffer, password: string): string {
-  const certs: Buffer[] = [];
+function decryptOrExplain(algorithm: Tlv[], encrypted: Buffer, password: string): Buffer {
+  try {
+    return decrypt(algorithm, encrypted, password);
+  } catch (e) {
+    if (e instanceof Pkcs12Error) throw e;
+    throw new Pkcs12Error('cannot decrypt the store: wrong password, or a damaged file');
+  }
+}
+
+/** Walks a PKCS12 file. Throws Pkcs12Error when it cannot be read with `password`. */
+function readPkcs12(pfx: Buffer, password: string): Pkcs12Contents {
+  const out: Pkcs12Contents = { certs: [], keys: [] };
   try {
     const [version, authSafe] = seq(one(pfx, 0x30, 'PFX'), 'PFX');
     if (integer(version) !== 3) throw new Pkcs12Error('not a PKCS12 (version 3) file');
@@ -149,24 +180,38 @@ export function pkcs12Certificates(pfx: Buffer, password: string): string {
       const [ciType, ciContent] = seq(ci, 'ContentInfo');
       if (ciContent === undefined || ciContent.tag !== 0xa0) continue;
       const t = oid(ciType);
-      if (t === OID.data) certificatesOf(octets(elements(ciContent.value)[0]!), certs);
+      if (t === OID.data) bagsOf(octets(elements(ciContent.value)[0]!), out, password);
       else if (t === OID.encryptedData) {
         const [, eci] = seq(one(ciContent.value, 0x30, 'EncryptedData'), 'EncryptedData');
         const [, algorithm, enc] = seq(eci, 'EncryptedContentInfo');
         if (enc === undefined) continue;
-        let plain: Buffer;
-        try {
-          plain = decrypt(seq(algorithm, 'encryption algorithm'), octets(enc, 0x80, 0xa0), password);
-        } catch (e) {
-          if (e instanceof Pkcs12Error) throw e;
-          throw new Pkcs12Error('cannot decrypt the store: wrong password, or a damaged file');
-        }
-        certificatesOf(plain, certs);
+        bagsOf(decryptOrExplain(seq(algorithm, 'encryption algorithm'), octets(enc, 0x80, 0xa0), password), out, password);
       }
     }
   } catch (e) {
     if (e instanceof Pkcs12Error) throw e;
     throw new Pkcs12Error(`cannot read the store: ${(e as Error).message}`);
   }
-  return certs.map((der) => new X509Certificate(der).toString()).join('');
+  return out;
+}
+
+/** The certificates of a PKCS12 file as PEM text. Throws Pkcs12Error when it cannot be read with `password`. */
+export function pkcs12Certificates(pfx: Buffer, password: string): string {
+  return readPkcs12(pfx, password).certs.map((der) => new X509Certificate(der).toString()).join('');
+}
+
+/**
+ * The one private key (PKCS#8 PEM) and the certificates (PEM, in the file's order) of a PKCS12 key store,
+ * for TLS stacks that take PEM only (gRPC). Throws Pkcs12Error when it cannot be read or holds no single key.
+ */
+export function pkcs12KeyAndCertificates(pfx: Buffer, password: string): { key: string; certs: string } {
+  const { certs, keys } = readPkcs12(pfx, password);
+  if (keys.length !== 1) throw new Pkcs12Error(`the key store must hold exactly one private key (found ${keys.length})`);
+  let key: string;
+  try {
+    key = createPrivateKey({ key: keys[0]!, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
+  } catch (e) {
+    throw new Pkcs12Error(`cannot read the private key: ${(e as Error).message}`);
+  }
+  return { key, certs: certs.map((der) => new X509Certificate(der).toString()).join('') };
 }

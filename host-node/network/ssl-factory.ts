@@ -4,9 +4,10 @@
 // ssl.keystore.password / ssl.truststore.password), ssl.client.auth, ssl.enabled.protocols and
 // ssl.cipher.suites. The same stores make the TLS options of the broker as a client of another broker.
 
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type ConnectionOptions as TlsConnectionOptions, type SecureContextOptions, type SecureVersion, type TlsOptions } from 'node:tls';
-import { Pkcs12Error, pkcs12Certificates } from './pkcs12-certificates.js';
+import { Pkcs12Error, pkcs12Certificates, pkcs12KeyAndCertificates } from './pkcs12-certificates.js';
 import type { SslConfig } from '../config/broker-config.js';
 import { ConfigError } from '../config/types.js';
 
@@ -175,4 +176,67 @@ function checkSecureContext(listener: string, options: SecureContextOptions): vo
     const key = options.pfx !== undefined ? 'ssl.keystore.location' : 'ssl.keystore.key';
     throw new ConfigError(key, `Listener ${listener}: cannot use the key store or trust store: ${(e as Error).message}`);
   }
+}
+
+/** A key store or trust store file outside a listener (etcd.ssl.*): its settings and the config keys they came from. */
+export interface StoreFile {
+  readonly location: string;
+  /** PEM or PKCS12 (JKS is refused); null: PKCS12 for a .p12 or .pfx file, else PEM (as ZooKeeper's X509Util guesses). */
+  readonly type: string | null;
+  readonly password: string | null;
+  readonly locationKey: string;
+  readonly typeKey: string;
+}
+
+function storeType(store: StoreFile): 'PEM' | 'PKCS12' {
+  const type = store.type ?? (/\.(p12|pfx)$/i.test(store.location) ? 'PKCS12' : 'PEM');
+  if (type === 'JKS') throw new ConfigError(store.typeKey, `${store.typeKey} JKS is not supported (use PKCS12 or PEM; keytool -importkeystore -deststoretype PKCS12 converts a JKS store)`);
+  if (type !== 'PEM' && type !== 'PKCS12') throw new ConfigError(store.typeKey, `${store.typeKey} ${type}: expected PEM or PKCS12`);
+  return type;
+}
+
+/**
+ * The private key (unencrypted PKCS#8 PEM) and certificate chain (PEM) of a key store file, for TLS stacks
+ * that take PEM text only. A PEM key encrypted under `password` is decrypted here.
+ */
+export function keyStoreFileAsPem(store: StoreFile): { key: string; certChain: string } {
+  const k = store.locationKey;
+  if (storeType(store) === 'PKCS12') {
+    try {
+      const { key, certs } = pkcs12KeyAndCertificates(readBinaryFile(k, store.location), store.password ?? '');
+      if (certs === '') throw new Pkcs12Error('the key store holds no certificate');
+      return { key, certChain: certs };
+    } catch (e) {
+      if (!(e instanceof Pkcs12Error)) throw e;
+      throw new ConfigError(k, `Cannot read the PKCS12 key store ${k} ${store.location}: ${e.message}`);
+    }
+  }
+  const blocks = pemBlocks(k, readPemFile(k, store.location));
+  const keys = blocks.filter(isKey);
+  const certs = blocks.filter(isCert);
+  if (keys.length !== 1) throw new ConfigError(k, `${k} ${store.location}: the key store must hold exactly one PEM private key (found ${keys.length})`);
+  if (certs.length === 0) throw new ConfigError(k, `${k} ${store.location}: the key store holds no PEM certificate`);
+  let key: string;
+  try {
+    key = createPrivateKey({ key: keys[0]!.text, passphrase: store.password ?? undefined }).export({ format: 'pem', type: 'pkcs8' }).toString();
+  } catch (e) {
+    throw new ConfigError(k, `${k} ${store.location}: cannot read the private key: ${(e as Error).message}`);
+  }
+  return { key, certChain: certs.map((b) => b.text).join('') };
+}
+
+/** The CA certificates (PEM) of a trust store file. */
+export function trustStoreFileAsPem(store: StoreFile): string {
+  const k = store.locationKey;
+  let pem: string;
+  if (storeType(store) === 'PKCS12') {
+    try {
+      pem = pkcs12Certificates(readBinaryFile(k, store.location), store.password ?? '');
+    } catch (e) {
+      if (!(e instanceof Pkcs12Error)) throw e;
+      throw new ConfigError(k, `Cannot read the PKCS12 trust store ${k} ${store.location}: ${e.message}`);
+    }
+  } else pem = pemBlocks(k, readPemFile(k, store.location)).filter(isCert).map((b) => b.text).join('');
+  if (pem === '') throw new ConfigError(k, `${k} ${store.location}: the trust store holds no certificate`);
+  return pem;
 }
