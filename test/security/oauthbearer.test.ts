@@ -443,9 +443,11 @@ describe('initial response parsing', () => {
 describe("the README's OAUTHBEARER example", () => {
   it('selects the JWKS validator on its listener with the issuer and audience it names', () => {
     const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('### OAUTHBEARER'));
-    const props = /```properties\n([\s\S]*?)```/.exec(section)![1]!;
-    const c = BrokerConfig.load({ propertiesText: props });
+    // The README's properties block that configures OAUTHBEARER.
+    const blocks = [...readme.matchAll(/```properties\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const props = blocks.find((b) => b.includes('sasl.enabled.mechanisms=OAUTHBEARER'));
+    expect(props, 'the README has an OAUTHBEARER properties example').toBeDefined();
+    const c = BrokerConfig.load({ propertiesText: props! });
     const s = c.oauthBearerSettings('SASL_SSL');
     expect(s).toMatchObject({
       validator: 'jwks',
