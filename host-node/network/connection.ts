@@ -8,7 +8,8 @@
 // Reading pauses while `maxQueuedRequests` requests are pending (dispatched, response not yet written) or
 // while the socket's write buffer is full (client not reading), and resumes when both clear.
 //
-// Writes between two ticks are corked together, so a burst of responses goes out in one writev.
+// Writes between two ticks are corked together, so a burst of responses goes out in one writev (on TLS
+// connections, writes until the loop's I/O callbacks are done: see uncorkAfterIo).
 //
 // The byte stream comes from a Transport: a net.Socket (TCP) satisfies it as is; the WebSocket listener
 // adapts a WebSocket to it (one message per request frame, one per response).
@@ -78,6 +79,12 @@ export class Connection implements ConnectionInfo {
   private pausedForQueue = false;
   private pausedForWrite = false;
   private corked = false;
+  /**
+   * TLS: a read from the network reaches us as one callback per TLS record, each followed by a drain of the
+   * tick queue, so responses are uncorked once the loop's I/O callbacks are done (setImmediate) instead: the
+   * responses to all requests of one read leave in one TLS write, as a plaintext read's do.
+   */
+  private readonly uncorkAfterIo: boolean;
   private closing = false;
   private closed = false;
   private closeReason: CloseReason | null = null;
@@ -103,6 +110,7 @@ export class Connection implements ConnectionInfo {
     frameArena?: FrameArena,
     securityProtocol: SecurityProtocol = 'PLAINTEXT',
   ) {
+    this.uncorkAfterIo = securityProtocol === 'SSL' || securityProtocol === 'SASL_SSL';
     this.security = { securityProtocol, principal: ANONYMOUS, saslMechanism: null, peerCertificateSubject: null, gate: undefined };
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
@@ -204,8 +212,7 @@ export class Connection implements ConnectionInfo {
    */
   receive(chunk: Buffer, transient = false): void {
     if (this.closed) return;
-    // Responses completed synchronously while this chunk is processed go out in one write.
-    this.cork();
+    // Responses completed while this chunk is processed go out in one write: the first one corks (flush).
     try {
       this.decoder.push(chunk, transient);
     } catch (e) {
@@ -336,11 +343,14 @@ export class Connection implements ConnectionInfo {
     if (this.corked) return;
     this.corked = true;
     this.socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      if (!this.socket.destroyed) this.socket.uncork();
-    });
+    if (this.uncorkAfterIo) setImmediate(this.uncork);
+    else process.nextTick(this.uncork);
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    if (!this.socket.destroyed) this.socket.uncork();
+  };
 
   private maybeResume(): void {
     if (!this.pausedForQueue && !this.pausedForWrite && !this.pausedForThrottle && !this.closing && !this.closed) this.socket.resume();

@@ -7,14 +7,16 @@
 // from the socket the server made (paused on connect, nothing read yet) and wrapped in one that has it.
 // Elsewhere (Deno, Bun, or a Node without the handle) the accepted socket is used as it is.
 //
-// An SSL listener (`tls` set) accepts TLS sockets once their handshake is done; they feed the Connection
-// through 'data' events (the decrypted bytes come from the TLS layer, not from a read into a buffer of ours).
+// An SSL listener (`tls` set) accepts TLS sockets once their handshake is done. Their decrypted bytes come
+// from the TLS layer, which is switched to a reused buffer of the connection's too where Node allows it
+// (tls-read-buffer.ts); otherwise they feed the Connection through 'data' events.
 
 import { createServer, Socket, type Server } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import type { Connection } from './connection.js';
 import type { KafkaPrincipal } from '../security/principal.js';
 import { rfc2253Subject } from './peer-subject.js';
+import { useReusedTlsReadBuffer } from './tls-read-buffer.js';
 import { adoptConnection, admitConnection, bindServer, drainAndClose, type ListenerOptions } from './listener-common.js';
 
 export interface TcpListenerOptions extends ListenerOptions {
@@ -117,11 +119,13 @@ export class TcpListener {
       // (on SASL_SSL the SASL exchange decides the principal, as in Kafka).
       const cert = socket.authorized ? socket.getPeerX509Certificate() : undefined;
       const subject = cert !== undefined ? rfc2253Subject(cert) : null;
+      const early = useReusedTlsReadBuffer(socket, (view) => conn.receive(view, true));
       const conn = adoptConnection(socket, this.connections, this.o, 'TLS connection');
       if (subject !== null) {
         conn.security.peerCertificateSubject = subject;
         if (conn.security.securityProtocol === 'SSL') conn.security.principal = this.o.sslPrincipal?.(subject) ?? { principalType: 'User', name: subject };
       }
+      if (early) conn.receive(early);
       socket.resume();
     });
   }
