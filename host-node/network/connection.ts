@@ -172,7 +172,7 @@ export class Connection implements ConnectionInfo {
   closeAfterResponses(): void {
     if (this.closed) return;
     this.closing = true;
-    this.socket.pause();
+    this.keepReadingUntilClosed();
     this.endIfDrained();
   }
 
@@ -201,8 +201,17 @@ export class Connection implements ConnectionInfo {
     if (this.closed) return;
     this.closeReason ??= 'shutdown';
     this.closing = true;
-    this.socket.pause();
+    this.keepReadingUntilClosed();
     this.endIfDrained();
+  }
+
+  /**
+   * A closing connection serves no new request (onFrame drops them) but goes on reading: a socket that
+   * reads into a buffer of its own stops reading its handle when paused, and would then never see the peer's
+   * end (a TLS close_notify, a FIN) that lets it close before the grace runs out.
+   */
+  private keepReadingUntilClosed(): void {
+    this.socket.resume();
   }
 
   /**
@@ -222,8 +231,8 @@ export class Connection implements ConnectionInfo {
   }
 
   private onFrame(frame: Uint8Array, lent: Lent | undefined): void {
-    // After abort() the rest of the chunk still gets framed: drop it.
-    if (this.closed || this.socket.destroyed) {
+    // After abort() the rest of the chunk still gets framed, and a closing connection serves nothing new: drop it.
+    if (this.closed || this.socket.destroyed || this.closing) {
       if (lent !== undefined) this.decoder.recycle(lent);
       return;
     }

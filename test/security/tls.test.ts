@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConfig } from '../../host-node/config/broker-config.js';
@@ -193,6 +194,33 @@ describe('ssl.client.auth=requested', () => {
     await b.close();
     expect(Date.now() - t).toBeLessThan(5000);
     s.destroy();
+  });
+});
+
+describe('shutdown with TLS connections open', () => {
+  it('a broker closes at once: its idle TLS connections end cleanly (close_notify both ways), no waiting out the grace', async () => {
+    const b = await startTestBroker({ sets: { listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.path('server.pem') } });
+    const clients = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const s = tlsConnect({ port: portOf(b, 'SSL'), host: '127.0.0.1', ca: certs.read('ca.crt'), servername: 'localhost' });
+        s.on('error', () => undefined);
+        // An ApiVersions v0 request, answered before the close.
+        const body = Buffer.from([0, 18, 0, 0, 0, 0, 0, 9, 0, 4, 0x74, 0x65, 0x73, 0x74]);
+        const frame = Buffer.alloc(4 + body.length);
+        frame.writeInt32BE(body.length, 0);
+        body.copy(frame, 4);
+        s.write(frame);
+        await new Promise((r) => s.once('data', r));
+        return s;
+      }),
+    );
+    const ended = clients.map((s) => new Promise<void>((r) => s.once('end', () => r())));
+    const t0 = Date.now();
+    await b.close();
+    const took = Date.now() - t0;
+    await Promise.all(ended);
+    expect(took, 'close() took the listener grace (2 s) instead of ending the connections').toBeLessThan(1500);
+    for (const s of clients) s.destroy();
   });
 });
 
