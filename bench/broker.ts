@@ -15,6 +15,7 @@ import { barChart, lineChart } from './tools/svg.js';
 import { buildRdkafkaPerf, runRdkafkaPerf } from './tools/rdkafka.js';
 import { buildIfStale } from './tools/build.js';
 import { cpuMs } from './tools/proc.js';
+import { writeAll } from './tools/socket.js';
 import { resultsDir } from './tools/suites.mjs';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 import { Admin } from '../host-node/client/index.js';
@@ -133,23 +134,9 @@ async function loopbackTcp(): Promise<number> {
   await new Promise((r) => child.stdout!.once('data', r));
   const sock: Socket = connect(port, '127.0.0.1');
   await new Promise((r) => sock.once('connect', r));
-  const chunk = Buffer.alloc(64 * 1024, 7);
   const t0 = performance.now();
   const done = new Promise((r) => sock.once('data', r));
-  let sent = 0;
-  await new Promise<void>((resolve) => {
-    const pump = (): void => {
-      while (sent < total) {
-        sent += chunk.length;
-        if (!sock.write(chunk)) {
-          sock.once('drain', pump);
-          return;
-        }
-      }
-      resolve();
-    };
-    pump();
-  });
+  await writeAll(sock, total, 64 * 1024);
   await done;
   const secs = (performance.now() - t0) / 1000;
   sock.destroy();

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { buildRdkafkaPerf, runRdkafkaPerf } from './tools/rdkafka.js';
 import { buildIfStale } from './tools/build.js';
 import { cpuMs } from './tools/proc.js';
+import { writeAll } from './tools/socket.js';
 import { resultsDir } from './tools/suites.mjs';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
 import { KafkaTestClient } from '../test/helpers/broker.js';
@@ -334,24 +335,10 @@ async function nodeSink(useTls: boolean): Promise<{ mbPerSec: number; sinkCpuUsP
     await new Promise((r) => child.stdout!.once('data', r));
     const sock = useTls ? tlsConnect({ host: '127.0.0.1', port, ca: certs.read('ca.crt') }) : netConnect(port, '127.0.0.1');
     await new Promise((r) => sock.once(useTls ? 'secureConnect' : 'connect', r));
-    const chunk = Buffer.alloc(16 * 1024, 7);
     const done = new Promise((r) => sock.once('data', r));
     const c0 = cpuMs(child.pid);
     const t0 = performance.now();
-    let sent = 0;
-    await new Promise<void>((resolve) => {
-      const pump = (): void => {
-        while (sent < total) {
-          sent += chunk.length;
-          if (!sock.write(chunk)) {
-            sock.once('drain', pump);
-            return;
-          }
-        }
-        resolve();
-      };
-      pump();
-    });
+    await writeAll(sock, total, 16 * 1024);
     await done;
     const secs = (performance.now() - t0) / 1000;
     const c1 = cpuMs(child.pid);

@@ -10,6 +10,7 @@ import type { Connection } from '../../host-node/network/connection.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { runSaramaSasl } from './go/sarama-sasl.js';
 import { CertDir } from './support/certs.js';
+import { kafkajsRoundTrip } from './support/kafkajs.js';
 
 const run = promisify(execFile);
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -84,41 +85,9 @@ async function kafkaPython(listener: Listener, who: Identity, topic: string): Pr
   return stdout.trim().split('\n').pop() ?? '';
 }
 
-async function kafkajs(listener: Listener, who: Identity, topic: string): Promise<string[]> {
-  const { Kafka, logLevel } = await import('kafkajs');
-  const ssl = {
-    ca: [certs.read('ca.crt')],
-    ...(who === 'none' ? {} : { cert: certs.read(`${who}.crt`), key: certs.read(`${who}.key`) }),
-  };
-  const kafka = new Kafka({ clientId: 'rivulet-ssl', brokers: [`127.0.0.1:${port(listener)}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 5000, ssl });
-  const producer = kafka.producer();
-  await producer.connect();
-  try {
-    await producer.send({ topic, messages: TEN.map((value) => ({ value, partition: 0 })) });
-  } finally {
-    await producer.disconnect();
-  }
-  const consumer = kafka.consumer({ groupId: topic });
-  const got: string[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out with ${got.length} messages`)), 20_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          got.push(message.value!.toString());
-          if (got.length === TEN.length) {
-            clearTimeout(t);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return got;
+function kafkajs(listener: Listener, who: Identity, topic: string): Promise<string[]> {
+  const ssl = { ca: [certs.read('ca.crt')], ...(who === 'none' ? {} : { cert: certs.read(`${who}.crt`), key: certs.read(`${who}.key`) }) };
+  return kafkajsRoundTrip({ brokers: [`127.0.0.1:${port(listener)}`], connectionTimeout: 5000, ssl }, topic);
 }
 
 async function sarama(listener: Listener, who: Identity, topic: string): Promise<{ values?: string[]; error?: string }> {
