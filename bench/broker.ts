@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { barChart, lineChart } from './tools/svg.js';
 import { buildRdkafkaPerf, runRdkafkaPerf } from './tools/rdkafka.js';
 import { buildIfStale } from './tools/build.js';
-import { cpuMs } from './tools/proc.js';
+import { cpuMs, stopChild as stop } from './tools/proc.js';
 import { writeAll } from './tools/socket.js';
 import { resultsDir } from './tools/suites.mjs';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
@@ -108,15 +108,6 @@ async function startDaemon(cmd: string, args: string[], port: number): Promise<C
     throw new Error(`${(e as Error).message}: ${err.trim().split('\n').slice(-2).join(' | ')}`);
   }
   return c;
-}
-
-async function stop(c: ChildProcess): Promise<void> {
-  if (c.exitCode !== null) return;
-  const done = new Promise((r) => c.once('exit', r));
-  c.kill('SIGTERM');
-  const t = setTimeout(() => c.kill('SIGKILL'), 5000);
-  await done;
-  clearTimeout(t);
 }
 
 function section(title: string): void {

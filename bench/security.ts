@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { buildRdkafkaPerf, runRdkafkaPerf } from './tools/rdkafka.js';
 import { buildIfStale } from './tools/build.js';
-import { cpuMs } from './tools/proc.js';
+import { cpuMs, stopChild as stop } from './tools/proc.js';
 import { writeAll } from './tools/socket.js';
 import { resultsDir } from './tools/suites.mjs';
 import { freePort, waitForPort } from '../test/helpers/ports.js';
@@ -94,15 +94,6 @@ function cleanup(): void {
 }
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
-
-async function stop(c: ChildProcess): Promise<void> {
-  if (c.exitCode !== null) return;
-  const done = new Promise((r) => c.once('exit', r));
-  c.kill('SIGTERM');
-  const t = setTimeout(() => c.kill('SIGKILL'), 5000);
-  await done;
-  clearTimeout(t);
-}
 
 /** The run with the median value of `key` (of an even count, the lower middle one). */
 function medianBy<T>(runs: T[], key: (r: T) => number): T {

@@ -1,4 +1,5 @@
 // What /proc says about a process (Linux): the benches' per-record CPU figures come from here.
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** CPU time (user + system, ms) a process has used so far, from /proc (null where there is no /proc). */
@@ -10,4 +11,14 @@ export function cpuMs(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+/** Stops a child process: SIGTERM, then SIGKILL if it has not exited within 5 s. */
+export async function stopChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null) return;
+  const done = new Promise((r) => c.once('exit', r));
+  c.kill('SIGTERM');
+  const t = setTimeout(() => c.kill('SIGKILL'), 5000);
+  await done;
+  clearTimeout(t);
 }
