@@ -207,16 +207,34 @@ export function logConfigOverrides(overrides: Readonly<Record<string, string>>):
   return out as Partial<LogConfig>;
 }
 
-/** A config value as Kafka prints it (Long.MAX for "forever", lists comma-separated). */
-export function formatConfigValue(v: unknown): string | null {
+/**
+ * A config value as Kafka prints it: lists comma-separated, a double as Java's Double.toString (0.5, 1.0,
+ * 1.7976931348623157E308), any other number beyond the safe integers as Long.MAX/MIN ("forever").
+ */
+export function formatConfigValue(v: unknown, type?: ConfigType): string | null {
   if (v === null || v === undefined) return null;
   if (Array.isArray(v)) return v.join(',');
+  if (typeof v === 'number' && type === 'double') return javaDoubleString(v);
   if (typeof v === 'number') {
     if (v >= LONG_MAX) return '9223372036854775807';
     if (v <= -LONG_MAX) return '-9223372036854775808';
     return String(v);
   }
   return String(v);
+}
+
+/** Java's Double.toString: decimal for 10^-3 <= |v| < 10^7 (always a fraction digit), else d.dddE±n. */
+export function javaDoubleString(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
+  if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e7) {
+    const s = String(v);
+    return s.includes('.') ? s : `${s}.0`;
+  }
+  const [mantissa, exponent] = v.toExponential().split('e') as [string, string];
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${exponent.replace('+', '')}`;
 }
 
 export interface ConfigSynonym {
@@ -245,12 +263,14 @@ function brokerSynonyms(config: BrokerConfig, keys: readonly BrokerConfigKey[]):
   const out: ConfigSynonym[] = [];
   for (const k of keys) {
     const v = config.get(k);
+    const type = (BROKER_CONFIG_DEFS as Record<string, ConfigDef<unknown>>)[k]!.type;
     if (brokerSource(config, k) === ConfigSource.STATIC_BROKER_CONFIG && v !== null)
-      out.push({ name: k, value: formatConfigValue(v), source: ConfigSource.STATIC_BROKER_CONFIG });
+      out.push({ name: k, value: formatConfigValue(v, type), source: ConfigSource.STATIC_BROKER_CONFIG });
   }
   for (const k of keys) {
-    const d = (BROKER_CONFIG_DEFS as Record<string, ConfigDef<unknown>>)[k]!.default;
-    if (d !== null && d !== undefined) out.push({ name: k, value: formatConfigValue(d), source: ConfigSource.DEFAULT_CONFIG });
+    const def = (BROKER_CONFIG_DEFS as Record<string, ConfigDef<unknown>>)[k]!;
+    const d = def.default;
+    if (d !== null && d !== undefined) out.push({ name: k, value: formatConfigValue(d, def.type), source: ConfigSource.DEFAULT_CONFIG });
   }
   return out;
 }
@@ -261,10 +281,10 @@ export function describeTopicConfigs(config: BrokerConfig, effective: TopicConfi
     const d = TOPIC_CONFIG_DEFS[name];
     const synonyms = brokerSynonyms(config, d.synonyms);
     const overridden = Object.prototype.hasOwnProperty.call(overrides, name);
-    if (overridden) synonyms.unshift({ name, value: formatConfigValue(effective[name]), source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+    if (overridden) synonyms.unshift({ name, value: formatConfigValue(effective[name], d.type), source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
     return {
       name,
-      value: formatConfigValue(effective[name]),
+      value: formatConfigValue(effective[name], d.type),
       readOnly: false,
       source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
       isSensitive: false,
@@ -284,11 +304,11 @@ export function describeBrokerConfigs(config: BrokerConfig): DescribedConfig[] {
       const d = defs[name]!;
       const key = name as BrokerConfigKey;
       const sensitive = d.type === 'password';
-      const value = sensitive ? null : formatConfigValue(config.get(key));
+      const value = sensitive ? null : formatConfigValue(config.get(key), d.type);
       const source = brokerSource(config, key);
       const synonyms: ConfigSynonym[] = [];
       if (source === ConfigSource.STATIC_BROKER_CONFIG) synonyms.push({ name, value, source });
-      if (d.default !== null && d.default !== undefined) synonyms.push({ name, value: sensitive ? null : formatConfigValue(d.default), source: ConfigSource.DEFAULT_CONFIG });
+      if (d.default !== null && d.default !== undefined) synonyms.push({ name, value: sensitive ? null : formatConfigValue(d.default, d.type), source: ConfigSource.DEFAULT_CONFIG });
       return { name, value, readOnly: true, source, isSensitive: sensitive, synonyms, configType: CONFIG_TYPE_CODE[d.type], documentation: d.doc };
     });
 }

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConfig } from '../../host-node/config/index.js';
 import { WorkerCleanerRunner, createCleanerRunner } from '../../host-node/storage/cleaner-threads.js';
-import { storageConfigOf } from '../../host-node/topics/topic-config.js';
+import { formatConfigValue, javaDoubleString, storageConfigOf } from '../../host-node/topics/topic-config.js';
 import { ApiKey } from '../../protocol/generated/index.js';
 import { KafkaTestClient, startTestBroker, type TestBroker } from '../helpers/broker.js';
 
@@ -49,6 +49,22 @@ describe('the log cleaner config', () => {
     expect(by.get('log.cleaner.min.compaction.lag.ms')).toMatchObject({ value: '0', configSource: 5 });
     expect(by.get('log.cleaner.max.compaction.lag.ms')!.value).toBe('9223372036854775807');
     expect(by.get('log.cleaner.io.max.bytes.per.second')!.configSource).toBe(5);
+    // Doubles print as Java's Double.toString, as Kafka's DescribeConfigs does.
+    expect(by.get('log.cleaner.io.max.bytes.per.second')!.value).toBe('1.7976931348623157E308');
+  });
+
+  it('a double config prints as Java prints it', () => {
+    expect(javaDoubleString(0.5)).toBe('0.5');
+    expect(javaDoubleString(1)).toBe('1.0');
+    expect(javaDoubleString(0)).toBe('0.0');
+    expect(javaDoubleString(1234567.5)).toBe('1234567.5');
+    expect(javaDoubleString(1e7)).toBe('1.0E7');
+    expect(javaDoubleString(0.0001)).toBe('1.0E-4');
+    expect(javaDoubleString(0.001)).toBe('0.001');
+    expect(javaDoubleString(-2.5e-5)).toBe('-2.5E-5');
+    expect(javaDoubleString(Number.MAX_VALUE)).toBe('1.7976931348623157E308');
+    expect(formatConfigValue(1, 'double')).toBe('1.0');
+    expect(formatConfigValue(Number.MAX_VALUE, 'long')).toBe('9223372036854775807');
   });
 
   it('DescribeConfigs of a topic shows the compaction keys with their synonyms', async () => {
