@@ -326,6 +326,17 @@ export class LogCleanerManager {
     void p.finally(() => this.checkpointWrites.delete(p));
   }
 
+  /**
+   * The cleaner's config changed (dynamic broker configs; `config` is read at each use): the runner gets the
+   * new thread count, and a pass runs now, so new threads take ready logs at once. Running cleanings go on
+   * with the values they started with; the next jobs get the new buffers and throttle, the loop the new backoff.
+   */
+  reconfigure(): void {
+    const threads = this.o.config['log.cleaner.threads'];
+    if (threads >= 1) this.o.runner.setThreads?.(threads);
+    if (this.running) this.schedule(0);
+  }
+
   // ---- control --------------------------------------------------------------------------------------
 
   /**
