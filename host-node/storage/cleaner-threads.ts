@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { invariant } from '../../common/invariant.js';
 import type { CleanerRunner, CleanJob, CleanJobResult } from '../../storage/cleaner/clean-job.js';
-import type { CleanReply, CleanRequest } from './cleaner-thread-port.js';
+import type { CleanReply, CleanRequest, IoRateUpdate } from './cleaner-thread-port.js';
 import type { BrokerConfig } from '../config/index.js';
 
 /** Jobs waiting for a thread, at most (the cleaner manager hands out one per thread; this bounds a burst). */
@@ -125,6 +125,11 @@ export class WorkerCleanerRunner implements CleanerRunner {
       const t = this.slots[i];
       if (!t || t.job === null) this.next(i);
     }
+  }
+
+  /** Tells every running thread the new throttle rate for the cleaning it runs (a job carries its own when it starts). */
+  setIoMaxBytesPerSecond(bytesPerSecond: number): void {
+    for (const t of this.slots) if (t?.job) t.worker.postMessage({ ioMaxBytesPerSecond: bytesPerSecond } satisfies IoRateUpdate);
   }
 
   /** Stops an idle thread in a slot beyond the thread count. */

@@ -88,4 +88,6 @@ export interface CleanerRunner {
    * the new count stops once its running cleaning is done. Absent: the runner runs whatever it is given.
    */
   setThreads?(threads: number): void;
+  /** A new throttle rate for the running cleanings (each thread's share of the dynamic log.cleaner.io.max.bytes.per.second). */
+  setIoMaxBytesPerSecond?(bytesPerSecond: number): void;
 }

@@ -188,6 +188,21 @@ describe('dynamic broker configs', () => {
     expect((await describeBroker('')).get('log.cleanup.policy')!.value).toBe('compact,delete');
   }, 60_000);
 
+  it('a new log.cleaner.io.max.bytes.per.second reaches a running cleaning', async () => {
+    b.createTopic('slow', 1, { 'cleanup.policy': 'compact', 'segment.bytes': '4096' });
+    await produceKeyed('slow', 60); // ~60 KB to read and write: half a minute at 2000 bytes/s
+    const cleaner = b.topics.logManager.cleaner!;
+    expect((await alterBroker('', [{ name: 'log.cleaner.io.max.bytes.per.second', configOperation: 0, value: '2000' }])).errorCode).toBe(0);
+    await until(() => cleaner.isCleaning('slow', 0));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(cleaner.isCleaning('slow', 0)).toBe(true);
+    const raisedAt = Date.now();
+    expect((await alterBroker('', [{ name: 'log.cleaner.io.max.bytes.per.second', configOperation: 1, value: null }])).errorCode).toBe(0);
+    await until(() => cleaner.lastOutcome('slow', 0) !== undefined, 10_000);
+    expect(cleaner.lastOutcome('slow', 0)!.status).toBe('swapped');
+    expect(Date.now() - raisedAt).toBeLessThan(5_000);
+  }, 60_000);
+
   it('confluent-kafka AdminClient alters and describes a BROKER resource', async () => {
     const py = `
 import json, sys
