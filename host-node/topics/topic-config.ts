@@ -207,14 +207,17 @@ export function logConfigOverrides(overrides: Readonly<Record<string, string>>):
   return out as Partial<LogConfig>;
 }
 
-/** A config value as Kafka prints it (Long.MAX for "forever", lists comma-separated). */
+/** A config value as Kafka prints it (Long.MAX for "forever", lists comma-separated, doubles' exponents as Java's). */
 export function formatConfigValue(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   if (Array.isArray(v)) return v.join(',');
   if (typeof v === 'number') {
+    // Beyond any long: a double (log.cleaner.io.max.bytes.per.second's Double.MAX_VALUE), not Long.MAX.
+    if (Math.abs(v) > 2 ** 63) return String(v).replace(/e\+?(-?\d+)$/, 'E$1');
     if (v >= LONG_MAX) return '9223372036854775807';
     if (v <= -LONG_MAX) return '-9223372036854775808';
-    return String(v);
+    // A double in exponent form as Java prints it (Double.MAX_VALUE: 1.7976931348623157E308).
+    return String(v).replace(/e\+?(-?\d+)$/, 'E$1');
   }
   return String(v);
 }

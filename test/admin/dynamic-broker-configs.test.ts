@@ -88,17 +88,17 @@ describe('dynamic broker configs', () => {
     const d = await cli('--describe', '--entity-type', 'brokers', '--entity-default');
     expect(d.out).toBe(
       'Default configs for brokers in the cluster are:\n' +
-        '  log.cleaner.backoff.ms=30000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.cleaner.backoff.ms=30000}\n' +
-        '  log.cleaner.io.max.bytes.per.second=5000000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.cleaner.io.max.bytes.per.second=5000000}\n',
+        '  log.cleaner.backoff.ms=30000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.cleaner.backoff.ms=30000, STATIC_BROKER_CONFIG:log.cleaner.backoff.ms=60000, DEFAULT_CONFIG:log.cleaner.backoff.ms=15000}\n' +
+        '  log.cleaner.io.max.bytes.per.second=5000000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.cleaner.io.max.bytes.per.second=5000000, DEFAULT_CONFIG:log.cleaner.io.max.bytes.per.second=1.7976931348623157E308}\n',
     );
     const n = await cli('--describe', '--entity-type', 'brokers', '--entity-name', String(b.broker.nodeId));
     expect(n.out).toBe(
       `Dynamic configs for broker ${b.broker.nodeId} are:\n` +
-        '  log.cleaner.backoff.ms=20000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:log.cleaner.backoff.ms=20000}\n' +
-        '  log.cleaner.io.max.bytes.per.second=5000000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.cleaner.io.max.bytes.per.second=5000000}\n',
+        '  log.cleaner.backoff.ms=20000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:log.cleaner.backoff.ms=20000, DYNAMIC_DEFAULT_BROKER_CONFIG:log.cleaner.backoff.ms=30000, STATIC_BROKER_CONFIG:log.cleaner.backoff.ms=60000, DEFAULT_CONFIG:log.cleaner.backoff.ms=15000}\n' +
+        '  log.cleaner.io.max.bytes.per.second=5000000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.cleaner.io.max.bytes.per.second=5000000, DEFAULT_CONFIG:log.cleaner.io.max.bytes.per.second=1.7976931348623157E308}\n',
     );
     const all = await cli('--describe', '--entity-type', 'brokers', '--entity-name', String(b.broker.nodeId), '--all');
-    expect(all.out).toContain('  log.cleaner.threads=1 sensitive=false synonyms={STATIC_BROKER_CONFIG:log.cleaner.threads=1}\n');
+    expect(all.out).toContain('  log.cleaner.threads=1 sensitive=false synonyms={STATIC_BROKER_CONFIG:log.cleaner.threads=1, DEFAULT_CONFIG:log.cleaner.threads=1}\n');
     expect(all.out).toContain('  log.dirs=');
 
     // Sources and synonyms in Kafka's order; dynamic keys writable, the others read-only.
