@@ -75,7 +75,7 @@ export interface BrokerContext {
   quotas: RequestQuotas | undefined;
   /**
    * The TLS listeners' key store and trust store reload (dynamic BROKER ssl configs, KIP-226); set once the
-   * listeners are bound. Absent: any BROKER config change is refused.
+   * listeners are bound. Absent: a change of those keys is refused.
    */
   dynamicSsl?: DynamicListenerSsl;
   /** The dynamic broker configs of the log cleaner and the log defaults (KIP-226); set at start-up. */
