@@ -35,6 +35,8 @@ import type { BrokerMetrics, MetricsServer } from './metrics/index.js';
 import { newCore } from '../bindings/node-loader.js';
 import { lockLogDirs, type LogDirLocks } from './storage/log-dir-lock.js';
 import { createCleanerRunner } from './storage/cleaner-threads.js';
+import { DynamicBrokerConfigs } from './server/dynamic-broker-config.js';
+import { FileDynamicConfigStore } from './server/dynamic-config-file.js';
 import { WasmStorageCore } from '../storage/wasm-storage-core.js';
 import type { RivuletCore } from '../bindings/core.js';
 import { ReplicaManager } from './replication/replica-manager.js';
@@ -134,11 +136,16 @@ async function startWithMetadata(options: StartBrokerOptions, config: BrokerConf
   const storageCore = new WasmStorageCore(core);
   // Topics and their logs: loads the topic records, opens every partition log under log.dirs (recovery
   // after an unclean shutdown, checkpoints), starts the retention and checkpoint timers.
+  // The dynamic broker configs (KIP-226) are in force before the logs open: a file beside the topic records,
+  // or etcd's /config/brokers in a cluster.
+  const dynamicConfigs = openDynamicConfigs(config, cluster, log);
   const topicRegistry = new TopicRegistry({ config, nodeId, core: storageCore, log: log.child('topics'), cleanerRunner: createCleanerRunner(config) });
+  dynamicConfigs.attach(topicRegistry);
   // The advertised listeners are filled in once the listeners are bound.
   const advertised: Endpoint[] = [];
   const services = cluster?.mode.clusterServices(cluster.metadata, config, topicRegistry, log.child('cluster'));
   const context = createContext({ config, clusterId: meta.clusterId, handlers, topicRegistry, core, log, advertised, metadata: options.metadata, cluster: services, securityStore });
+  context.dynamicConfig = dynamicConfigs.configs;
   if (options.replication) context.replicaManager = createReplicaManager(context, options.replication);
   const member = cluster?.mode.attachClusterReplication(context, cluster.metadata);
   // Groups and offsets: loads __consumer_offsets before the listeners accept anything (docs/groups.md); in a
@@ -164,6 +171,29 @@ async function startWithMetadata(options: StartBrokerOptions, config: BrokerConf
     }
   }
   return running;
+}
+
+/**
+ * The dynamic broker configs, loaded into `config`; attach() gives them the topic registry their changes
+ * reconfigure (and, in a cluster, starts following /config/brokers).
+ */
+function openDynamicConfigs(config: BrokerConfig, cluster: ClusterParts | undefined, log: Logger): { configs: DynamicBrokerConfigs; attach(registry: TopicRegistry): void } {
+  const store = cluster ? new cluster.mode.EtcdDynamicConfigStore(cluster.metadata, config.nodeId) : new FileDynamicConfigStore(config.logDirs, config.nodeId);
+  let registry: TopicRegistry | undefined;
+  const configs = new DynamicBrokerConfigs({
+    config,
+    store,
+    onChange: () => registry?.brokerConfigChanged(),
+    onError: (m) => log.warn(m),
+  });
+  configs.load();
+  return {
+    configs,
+    attach(r) {
+      registry = r;
+      if (cluster) cluster.mode.watchDynamicConfigs(cluster.metadata, config.nodeId, configs, store);
+    },
+  };
 }
 
 /** The started broker as its caller sees it, with a close() that shuts everything down once. */

@@ -90,7 +90,8 @@ export function parsePartitionDirName(name: string): { topic: string; partition:
 
 export class LogManager {
   readonly config: StorageConfig;
-  readonly defaults: LogConfig;
+  /** The broker defaults of topic configs (from `config`; new ones with reconfigure()). */
+  private _defaults: LogConfig;
   /** Every file operation of the logs goes through it; shutdown collects their fsyncs and runs them together. */
   private readonly fs: DeferredSyncFs;
   /** The core every log of this manager appends through. */
@@ -125,7 +126,7 @@ export class LogManager {
 
   constructor(o: LogManagerOptions) {
     this.config = { ...STORAGE_CONFIG_DEFAULTS, ...(o.config ?? {}) };
-    this.defaults = defaultLogConfig(this.config);
+    this._defaults = defaultLogConfig(this.config);
     this.fs = new DeferredSyncFs(o.fs);
     this.core = o.core;
     this.now = o.now ?? Date.now;
@@ -198,7 +199,7 @@ export class LogManager {
     if (this.logs.has(key)) throw new Error(`Duplicate log directories for ${key} (${full} and ${this.logs.get(key)!.log.dir})`);
     let log: Log;
     try {
-      log = this.openLog(topic, partition, full, d, { clean, ...checkpointed, config: resolveLogConfig(this.defaults, this.topicConfig(topic)) });
+      log = this.openLog(topic, partition, full, d, { clean, ...checkpointed, config: resolveLogConfig(this._defaults, this.topicConfig(topic)) });
     } catch (e) {
       this.failed.set(key, { topic, partition, path: full, dir: d, error: e, ...checkpointed });
       d.count++;
@@ -307,7 +308,7 @@ export class LogManager {
     if (existing) return existing;
     if (!TOPIC_RE.test(topic) || topic === '.' || topic === '..') throw new Error(`Invalid topic name ${JSON.stringify(topic)}`);
     if (!Number.isInteger(partition) || partition < 0) throw new Error(`Invalid partition ${partition}`);
-    const config = resolveLogConfig(this.defaults, { ...this.topicConfig(topic), ...overrides });
+    const config = resolveLogConfig(this._defaults, { ...this.topicConfig(topic), ...overrides });
     let dir = this.dirs[0]!;
     for (const d of this.dirs) if (d.count < dir.count) dir = d;
     const path = joinPath(dir.path, partitionDirName(topic, partition));
@@ -348,9 +349,35 @@ export class LogManager {
     return out;
   }
 
+  get defaults(): LogConfig {
+    return this._defaults;
+  }
+
+  /**
+   * New broker-level values (the dynamic broker configs, Kafka's DynamicLogConfig and LogCleaner.reconfigure):
+   * the defaults of topic configs are derived again and every log gets its config re-resolved over them with
+   * its topic's overrides (a topic that overrides a key keeps its value); the cleaner takes the new thread
+   * count, buffers, throttle and backoff for its next cleanings. The log directories never change here.
+   */
+  reconfigure(c: Partial<StorageConfig>): void {
+    const { 'log.dir': _dir, 'log.dirs': _dirs, ...rest } = c;
+    void _dir;
+    void _dirs;
+    Object.assign(this.config, rest);
+    this._defaults = defaultLogConfig(this.config);
+    for (const e of this.logs.values()) {
+      try {
+        e.log.updateConfig(resolveLogConfig(this._defaults, this.topicConfig(e.log.topic)));
+      } catch {
+        // An override that no longer fits the new defaults keeps the log's config as it was.
+      }
+    }
+    this.cleaner?.reconfigure();
+  }
+
   /** Applies new topic overrides to every log of the topic. */
   updateTopicConfig(topic: string, overrides: Partial<LogConfig>): void {
-    const config = resolveLogConfig(this.defaults, overrides);
+    const config = resolveLogConfig(this._defaults, overrides);
     for (const e of this.logs.values()) if (e.log.topic === topic) e.log.updateConfig(config);
   }
 
@@ -416,7 +443,7 @@ export class LogManager {
     const key = tpKey(topic, partition);
     const f = this.failed.get(key);
     if (f) {
-      const log = this.openLog(topic, partition, f.path, f.dir, { clean: false, recoveryPoint: f.recoveryPoint, logStartOffset: f.logStartOffset, config: resolveLogConfig(this.defaults, this.topicConfig(topic)) });
+      const log = this.openLog(topic, partition, f.path, f.dir, { clean: false, recoveryPoint: f.recoveryPoint, logStartOffset: f.logStartOffset, config: resolveLogConfig(this._defaults, this.topicConfig(topic)) });
       this.failed.delete(key);
       f.dir.count--;
       return log;

@@ -279,13 +279,16 @@ async function describeResources(admin: Admin, cmd: Command, io: ToolIO): Promis
   else if (e.type === 'topics') names = await admin.listTopics();
   else names = [...(await admin.describeCluster()).brokers.map((b) => String(b.nodeId)), ''];
   for (const name of names) {
-    const [res] = await admin.describeConfigs([{ type, name }]);
+    const [res] = await admin.describeConfigs([{ type, name }], { includeSynonyms: true });
     const label = name === '' ? `Default configs for ${e.type} in the cluster are:` : `${cmd.all ? 'All' : 'Dynamic'} configs for ${SINGULAR[e.type]} ${name} are:`;
     io.stdout.write(`${label}\n`);
     const shown = (res?.configs ?? []).filter((c: ConfigEntry) => cmd.all || DYNAMIC_SOURCES.has(c.source)).sort((a, b) => a.name.localeCompare(b.name));
     for (const c of shown) {
       const value = c.isSensitive ? null : c.value;
-      io.stdout.write(`  ${c.name}=${value} sensitive=${c.isSensitive} synonyms={${SOURCE_NAMES[c.source] ?? 'UNKNOWN'}:${c.name}=${value}}\n`);
+      // Kafka's ConfigCommand: every synonym, highest precedence first (a broker without synonyms: the entry's own source).
+      const synonyms = c.synonyms.length > 0 ? c.synonyms : [{ name: c.name, value: c.value, source: c.source }];
+      const listed = synonyms.map((s) => `${SOURCE_NAMES[s.source] ?? 'UNKNOWN'}:${s.name}=${c.isSensitive ? null : s.value}`).join(', ');
+      io.stdout.write(`  ${c.name}=${value} sensitive=${c.isSensitive} synonyms={${listed}}\n`);
     }
   }
   return 0;

@@ -52,6 +52,8 @@ export interface ConfigEntry {
   isDefault: boolean;
   source: number;
   isSensitive: boolean;
+  /** With includeSynonyms: every source of the value, highest precedence first. */
+  synonyms: { name: string; value: string | null; source: number }[];
 }
 
 export interface ConfigResource {
@@ -252,7 +254,7 @@ export class Admin {
       return {
         type: r.resourceType,
         name: r.resourceName,
-        configs: r.configs.map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, isDefault: c.isDefault || c.configSource === ConfigSource.DEFAULT_CONFIG, source: c.configSource, isSensitive: c.isSensitive })),
+        configs: r.configs.map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, isDefault: c.isDefault || c.configSource === ConfigSource.DEFAULT_CONFIG, source: c.configSource, isSensitive: c.isSensitive, synonyms: (c.synonyms ?? []).map((y) => ({ name: y.name, value: y.value, source: y.source })) })),
       };
     });
   }

@@ -31,6 +31,7 @@ export type ImageChange =
   | { readonly type: 'brokerAdded' | 'brokerChanged' | 'brokerRemoved'; readonly brokerId: number }
   | { readonly type: 'controllerChanged'; readonly controller: ControllerImage | null }
   | { readonly type: 'topicAdded' | 'topicChanged' | 'topicRemoved' | 'topicConfigChanged'; readonly topic: string }
+  | { readonly type: 'brokerConfigChanged'; readonly entity: string }
   | { readonly type: 'partitionStateChanged' | 'partitionStateRemoved'; readonly topic: string; readonly partition: number }
   | { readonly type: 'adminRequestAdded' | 'adminRequestRemoved'; readonly key: MetadataKey & { kind: `${string}Request` }; readonly value: string | null };
 
@@ -46,6 +47,8 @@ export class ClusterImage {
   readonly brokers = new Map<number, BrokerImage>();
   readonly topics = new Map<string, TopicImage>();
   readonly topicConfigs = new Map<string, { readonly config: Readonly<Record<string, string>>; readonly modRevision: number }>();
+  /** Dynamic broker configs by entity (a broker id, or '<default>'): /config/brokers/<entity>. */
+  readonly brokerConfigs = new Map<string, { readonly config: Readonly<Record<string, string>>; readonly modRevision: number }>();
   /** topic → partition → state. */
   readonly partitionStates = new Map<string, Map<number, PartitionStateImage>>();
   /** Pending /admin/* requests: key → raw value. */
@@ -148,6 +151,8 @@ export class ClusterImage {
         return this.applyTopic(key.topic, e, changes);
       case 'topicConfig':
         return this.applyTopicConfig(key.topic, e, changes);
+      case 'brokerConfig':
+        return this.applyBrokerConfig(key.entity, e, changes);
       case 'partitionState':
         return this.applyPartitionState(key.topic, key.partition, e, changes);
       default:
@@ -197,6 +202,13 @@ export class ClusterImage {
       if (!this.topicConfigs.delete(topic)) return;
     } else this.topicConfigs.set(topic, { config: R.decodeTopicConfig(e.key, e.value!), modRevision: e.modRevision });
     changes.push({ type: 'topicConfigChanged', topic });
+  }
+
+  private applyBrokerConfig(entity: string, e: MetadataEvent, changes: ImageChange[]): void {
+    if (e.type === 'delete') {
+      if (!this.brokerConfigs.delete(entity)) return;
+    } else this.brokerConfigs.set(entity, { config: R.decodeTopicConfig(e.key, e.value!), modRevision: e.modRevision });
+    changes.push({ type: 'brokerConfigChanged', entity });
   }
 
   private applyPartitionState(topic: string, partition: number, e: MetadataEvent, changes: ImageChange[]): void {

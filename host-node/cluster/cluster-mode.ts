@@ -26,6 +26,7 @@ import { EtcdControllerPort } from './controller-bridge.js';
 import { ImageTopicMetadata, imageClusterView } from './image-metadata.js';
 
 export { openClusterMetadata, type ClusterMetadata };
+export { EtcdDynamicConfigStore, watchDynamicConfigs } from './etcd-dynamic-config-store.js';
 
 /** What the handlers read in a cluster. */
 export interface ClusterServices {

@@ -23,6 +23,11 @@ export const topicKey = (topic: string): string => `/brokers/topics/${t(topic)}`
 export const topicPartitionsPrefix = (topic: string): string => `/brokers/topics/${t(topic)}/partitions/`;
 export const partitionStateKey = (topic: string, partition: number): string => `${topicPartitionsPrefix(topic)}${partition}/state`;
 export const topicConfigKey = (topic: string): string => `/config/topics/${t(topic)}`;
+/** Kafka's /config/brokers/<id> (one broker's dynamic configs) and /config/brokers/<default> (the cluster-wide default). */
+export const brokerConfigKey = (entity: string): string => {
+  invariant(entity === '<default>' || /^(0|[1-9]\d{0,9})$/.test(entity), `broker config entity ${JSON.stringify(entity)} is a broker id or <default>`);
+  return `/config/brokers/${entity}`;
+};
 export const deleteTopicRequestKey = (topic: string): string => `/admin/delete_topics/${t(topic)}`;
 export const reassignRequestKey = (topic: string, partition: number): string => `/admin/reassign/${t(topic)}/${partition}`;
 export const electRequestKey = (topic: string, partition: number): string => `/admin/elect/${t(topic)}/${partition}`;
@@ -36,6 +41,8 @@ export type MetadataKey =
   | { readonly kind: 'topic'; readonly topic: string }
   | { readonly kind: 'partitionState'; readonly topic: string; readonly partition: number }
   | { readonly kind: 'topicConfig'; readonly topic: string }
+  /** entity: a broker id, or '<default>'. */
+  | { readonly kind: 'brokerConfig'; readonly entity: string }
   | { readonly kind: 'deleteTopicRequest'; readonly topic: string }
   | { readonly kind: 'reassignRequest'; readonly topic: string; readonly partition: number }
   | { readonly kind: 'electRequest'; readonly topic: string; readonly partition: number }
@@ -51,6 +58,7 @@ const PATTERNS: [RegExp, (m: RegExpExecArray) => MetadataKey][] = [
   [new RegExp(`^/brokers/topics/${NAME}$`), (m) => ({ kind: 'topic', topic: m[1]! })],
   [new RegExp(`^/brokers/topics/${NAME}/partitions/${NUM}/state$`), (m) => ({ kind: 'partitionState', topic: m[1]!, partition: Number(m[2]) })],
   [new RegExp(`^/config/topics/${NAME}$`), (m) => ({ kind: 'topicConfig', topic: m[1]! })],
+  [new RegExp(`^/config/brokers/(<default>|${NUM.slice(1, -1)})$`), (m) => ({ kind: 'brokerConfig', entity: m[1]! })],
   [new RegExp(`^/admin/delete_topics/${NAME}$`), (m) => ({ kind: 'deleteTopicRequest', topic: m[1]! })],
   [new RegExp(`^/admin/reassign/${NAME}/${NUM}$`), (m) => ({ kind: 'reassignRequest', topic: m[1]!, partition: Number(m[2]) })],
   [new RegExp(`^/admin/elect/${NAME}/${NUM}$`), (m) => ({ kind: 'electRequest', topic: m[1]!, partition: Number(m[2]) })],

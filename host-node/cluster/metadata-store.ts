@@ -184,6 +184,11 @@ export class EtcdMetadataStore {
     return this.putIfModRevision(K.topicConfigKey(name), R.encodeTopicConfig(configs), expectedModRevision);
   }
 
+  /** Replaces the dynamic configs of a broker entity (a broker id or '<default>') if still at the mod revision read (0 = absent). */
+  async updateBrokerConfig(entity: string, configs: Readonly<Record<string, string>>, expectedModRevision: number): Promise<{ ok: true; revision: number } | { ok: false; reason: 'conflict' }> {
+    return this.putIfModRevision(K.brokerConfigKey(entity), R.encodeTopicConfig(configs), expectedModRevision);
+  }
+
   /**
    * Controller write of partition states, each compared with its expected mod revision, all fenced by the
    * controller epoch. More than fit one etcd transaction are written in several, in order; a failed one

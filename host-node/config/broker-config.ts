@@ -248,13 +248,41 @@ export class BrokerConfig {
     private readonly listenerOverrides: ReadonlyMap<string, ReadonlyMap<string, unknown>>,
   ) {}
 
+  /**
+   * The dynamic broker configs in force (KIP-226), typed: this broker's own, and the cluster-wide default.
+   * get() answers with them first: dynamic per-broker > dynamic default > static (file, env, --set, flags) > default.
+   */
+  private dynamicPerBroker: ReadonlyMap<BrokerConfigKey, unknown> = new Map();
+  private dynamicDefault: ReadonlyMap<BrokerConfigKey, unknown> = new Map();
+
   get<K extends BrokerConfigKey>(key: K): BrokerConfigValues[K] {
+    if (this.dynamicPerBroker.has(key)) return this.dynamicPerBroker.get(key) as BrokerConfigValues[K];
+    if (this.dynamicDefault.has(key)) return this.dynamicDefault.get(key) as BrokerConfigValues[K];
     return this.values[key];
   }
 
-  /** All values (a copy). */
+  /** The value from server.properties, env, --set, flags or the default, whatever the dynamic configs say. */
+  staticValue<K extends BrokerConfigKey>(key: K): BrokerConfigValues[K] {
+    return this.values[key];
+  }
+
+  /** A dynamic value of this broker ('broker') or of the cluster-wide default ('default'); undefined when not set. */
+  dynamicValue(scope: 'broker' | 'default', key: BrokerConfigKey): unknown {
+    return (scope === 'broker' ? this.dynamicPerBroker : this.dynamicDefault).get(key);
+  }
+
+  /** Replaces the dynamic configs (already parsed and validated by their definitions: server/dynamic-broker-config.ts). */
+  setDynamic(perBroker: ReadonlyMap<BrokerConfigKey, unknown>, defaults: ReadonlyMap<BrokerConfigKey, unknown>): void {
+    this.dynamicPerBroker = new Map(perBroker);
+    this.dynamicDefault = new Map(defaults);
+  }
+
+  /** All values (a copy), the dynamic ones in force included. */
   toObject(): BrokerConfigValues {
-    return { ...this.values };
+    const out = { ...this.values } as Record<string, unknown>;
+    for (const [k, v] of this.dynamicDefault) out[k] = v;
+    for (const [k, v] of this.dynamicPerBroker) out[k] = v;
+    return out as BrokerConfigValues;
   }
 
   get nodeId(): number {

@@ -1,4 +1,5 @@
 // What a handler gets besides its decoded request: the broker's services, each named for what it is.
+import type { DynamicBrokerConfigs } from './dynamic-broker-config.js';
 import type { DynamicListenerSsl } from './dynamic-ssl.js';
 import type { BrokerConfig } from '../config/index.js';
 import type { Endpoint } from '../config/listeners.js';
@@ -74,9 +75,11 @@ export interface BrokerContext {
   quotas: RequestQuotas | undefined;
   /**
    * The TLS listeners' key store and trust store reload (dynamic BROKER ssl configs, KIP-226); set once the
-   * listeners are bound. Absent: any BROKER config change is refused.
+   * listeners are bound. Absent: a change of those keys is refused.
    */
   dynamicSsl?: DynamicListenerSsl;
+  /** The dynamic broker configs of the log cleaner and the log defaults (KIP-226); set at start-up. */
+  dynamicConfig?: DynamicBrokerConfigs;
 }
 
 /**

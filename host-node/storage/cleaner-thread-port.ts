@@ -11,18 +11,27 @@ export interface CleanRequest {
   job: CleanJob;
 }
 
+/** Main thread → cleaner thread: a new throttle rate for the cleaning it runs (the dynamic log.cleaner.io.max.bytes.per.second, its share per thread). */
+export interface IoRateUpdate {
+  ioMaxBytesPerSecond: number;
+}
+
 /** Cleaner thread → main thread: the job's result, or why it failed. */
 export type CleanReply = { id: number; result: CleanJobResult } | { id: number; error: string; stack?: string };
 
 /**
  * Serves the cleaning jobs the main thread posts to this thread with `clean`, one at a time (the main thread
- * never sends a second before the first is answered). A failed cleaning is answered with its message; the
+ * never sends a second before the first is answered); new throttle rates go to `onIoRate`. A failed cleaning is answered with its message; the
  * thread goes on. Called once by a cleaner thread's entry module.
  */
-export function serveCleanJobs(clean: (job: CleanJob) => CleanJobResult | Promise<CleanJobResult>): void {
+export function serveCleanJobs(clean: (job: CleanJob) => CleanJobResult | Promise<CleanJobResult>, onIoRate?: (bytesPerSecond: number) => void): void {
   const port = parentPort;
   if (!port) throw new Error('serveCleanJobs runs in a cleaner thread (node:worker_threads), not on the main thread');
-  port.on('message', (m: CleanRequest) => {
+  port.on('message', (m: CleanRequest | IoRateUpdate) => {
+    if ('ioMaxBytesPerSecond' in m) {
+      onIoRate?.(m.ioMaxBytesPerSecond);
+      return;
+    }
     void (async () => {
       let reply: CleanReply;
       try {

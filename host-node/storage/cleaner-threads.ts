@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { invariant } from '../../common/invariant.js';
 import type { CleanerRunner, CleanJob, CleanJobResult } from '../../storage/cleaner/clean-job.js';
-import type { CleanReply, CleanRequest } from './cleaner-thread-port.js';
+import type { CleanReply, CleanRequest, IoRateUpdate } from './cleaner-thread-port.js';
 import type { BrokerConfig } from '../config/index.js';
 
 /** Jobs waiting for a thread, at most (the cleaner manager hands out one per thread; this bounds a burst). */
@@ -76,8 +76,8 @@ interface Thread {
 }
 
 export class WorkerCleanerRunner implements CleanerRunner {
-  /** Threads the pool runs at most. */
-  readonly threads: number;
+  /** Threads the pool runs at most (log.cleaner.threads; setThreads() changes it). */
+  private _threads: number;
   private readonly workerUrl: URL;
   private readonly workerData: unknown;
   private readonly maxQueued: number;
@@ -92,7 +92,7 @@ export class WorkerCleanerRunner implements CleanerRunner {
   constructor(o: WorkerCleanerRunnerOptions) {
     invariant(Number.isInteger(o.threads) && o.threads >= 1, `cleaner threads must be a positive integer, got ${o.threads}`);
     invariant(o.workerUrl.protocol === 'file:', `the cleaner thread entry must be a file: URL, got ${o.workerUrl.href}`);
-    this.threads = o.threads;
+    this._threads = o.threads;
     this.workerUrl = o.workerUrl;
     this.workerData = o.workerData;
     this.maxQueued = o.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS;
@@ -100,6 +100,47 @@ export class WorkerCleanerRunner implements CleanerRunner {
     invariant(Number.isInteger(this.maxQueued) && this.maxQueued >= 0, `maxQueuedJobs must be a non-negative integer, got ${this.maxQueued}`);
     this.execArgv = threadExecArgv(o.workerUrl);
     this.slots = new Array<Thread | null>(o.threads).fill(null);
+  }
+
+  get threads(): number {
+    return this._threads;
+  }
+
+  /**
+   * A new thread count (the dynamic log.cleaner.threads). More: new slots, filled as jobs wait or come.
+   * Fewer: an idle thread beyond the count stops now; a busy one finishes its cleaning (swapped in as usual)
+   * and then stops, so no running cleaning is lost.
+   */
+  setThreads(threads: number): void {
+    invariant(Number.isInteger(threads) && threads >= 1, `cleaner threads must be a positive integer, got ${threads}`);
+    if (this.closed) return;
+    this._threads = threads;
+    while (this.slots.length < threads) this.slots.push(null);
+    for (let i = threads; i < this.slots.length; i++) {
+      const t = this.slots[i];
+      if (t && t.job === null) this.retire(i, t);
+    }
+    this.trimSlots();
+    for (let i = 0; i < threads && this.queue.length > 0; i++) {
+      const t = this.slots[i];
+      if (!t || t.job === null) this.next(i);
+    }
+  }
+
+  /** Tells every running thread the new throttle rate for the cleaning it runs (a job carries its own when it starts). */
+  setIoMaxBytesPerSecond(bytesPerSecond: number): void {
+    for (const t of this.slots) if (t?.job) t.worker.postMessage({ ioMaxBytesPerSecond: bytesPerSecond } satisfies IoRateUpdate);
+  }
+
+  /** Stops an idle thread in a slot beyond the thread count. */
+  private retire(slot: number, t: Thread): void {
+    this.slots[slot] = null;
+    void t.worker.terminate();
+  }
+
+  /** Drops the empty slots beyond the thread count (a busy one stays until its cleaning ends). */
+  private trimSlots(): void {
+    while (this.slots.length > this._threads && this.slots[this.slots.length - 1] === null) this.slots.pop();
   }
 
   /** Threads running now (started and not exited). */
@@ -119,7 +160,7 @@ export class WorkerCleanerRunner implements CleanerRunner {
       const slot = this.idleSlot();
       if (slot >= 0) return this.dispatch(slot, pending);
       if (this.queue.length >= this.maxQueued) {
-        reject(new CleanerThreadError(`${this.queue.length} cleaning jobs already wait for the ${this.threads} cleaner thread(s); not queuing ${job.topic}-${job.partition}`));
+        reject(new CleanerThreadError(`${this.queue.length} cleaning jobs already wait for the ${this._threads} cleaner thread(s); not queuing ${job.topic}-${job.partition}`));
         return;
       }
       this.queue.push(pending);
@@ -147,7 +188,7 @@ export class WorkerCleanerRunner implements CleanerRunner {
   /** A slot whose thread is idle, or an empty one (its thread starts on dispatch); -1 if all are busy. */
   private idleSlot(): number {
     let empty = -1;
-    for (let i = 0; i < this.slots.length; i++) {
+    for (let i = 0; i < this._threads; i++) {
       const t = this.slots[i];
       if (t && t.job === null) return i;
       if (!t && empty < 0) empty = i;
@@ -205,6 +246,12 @@ export class WorkerCleanerRunner implements CleanerRunner {
     t.worker.unref();
     if ('result' in m) job.resolve(m.result);
     else job.reject(new CleanerThreadError(`cleaning ${describe(job.request.job)} failed: ${m.error}`, m.stack));
+    if (slot >= this._threads) {
+      // Beyond a lowered thread count: this thread stops now that its cleaning is done.
+      this.retire(slot, t);
+      this.trimSlots();
+      return;
+    }
     this.next(slot);
   }
 
@@ -218,7 +265,8 @@ export class WorkerCleanerRunner implements CleanerRunner {
       job.reject(new CleanerThreadError(`the cleaner thread died (exit code ${code}) while cleaning ${describe(job.request.job)}${why}`, t.lastError?.stack));
     }
     // The slot is empty now: the next queued job (if any) starts a new thread in it.
-    this.next(slot);
+    if (slot >= this._threads) this.trimSlots();
+    else this.next(slot);
   }
 
   /** Gives the oldest waiting job to `slot`. */

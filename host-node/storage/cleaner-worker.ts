@@ -24,17 +24,28 @@ try {
   /* best effort */
 }
 const core = newCore();
+/** The running cleaning's throttler, told of new rates the main thread sends. */
+const rateListeners = new Set<(bytesPerSecond: number) => void>();
 const env: CleanerEnv = {
   fs: realFs,
   core: new WasmCleanerCore(core, nodeBatchCodecs()),
   storageCore: new WasmStorageCore(core, 64 * 1024),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   now: () => Date.now(),
+  onIoRate(listener) {
+    rateListeners.add(listener);
+    return () => rateListeners.delete(listener);
+  },
 };
 // zstd's compressor starts asynchronously; the first job waits for it (a failure only matters to zstd batches).
 const codecsReady = initBatchCodecs().catch(() => undefined);
 
-serveCleanJobs(async (job: CleanJob): Promise<CleanJobResult> => {
-  await codecsReady;
-  return cleanLog(job, env);
-});
+serveCleanJobs(
+  async (job: CleanJob): Promise<CleanJobResult> => {
+    await codecsReady;
+    return cleanLog(job, env);
+  },
+  (bytesPerSecond) => {
+    for (const l of rateListeners) l(bytesPerSecond);
+  },
+);

@@ -254,25 +254,40 @@ export interface DescribedConfig {
   documentation: string;
 }
 
-function brokerSource(config: BrokerConfig, key: BrokerConfigKey): number {
+/** Where a broker key's static value comes from: server.properties, env, --set or a flag, else its default. */
+function staticSource(config: BrokerConfig, key: BrokerConfigKey): number {
   return (config.sources.get(key) ?? 'default') === 'default' ? ConfigSource.DEFAULT_CONFIG : ConfigSource.STATIC_BROKER_CONFIG;
 }
 
-/** Broker-level synonyms that have a value, Kafka's order: every static setting, then every default. */
-function brokerSynonyms(config: BrokerConfig, keys: readonly BrokerConfigKey[]): ConfigSynonym[] {
+/**
+ * Every value a broker key has, highest precedence first: dynamic for this broker, dynamic cluster-wide
+ * default, static, default (Kafka's DynamicBrokerConfig sources).
+ */
+function brokerKeySources(config: BrokerConfig, key: BrokerConfigKey): ConfigSynonym[] {
   const out: ConfigSynonym[] = [];
-  for (const k of keys) {
-    const v = config.get(k);
-    const type = (BROKER_CONFIG_DEFS as Record<string, ConfigDef<unknown>>)[k]!.type;
-    if (brokerSource(config, k) === ConfigSource.STATIC_BROKER_CONFIG && v !== null)
-      out.push({ name: k, value: formatConfigValue(v, type), source: ConfigSource.STATIC_BROKER_CONFIG });
+  const def = (BROKER_CONFIG_DEFS as Record<string, ConfigDef<unknown>>)[key]!;
+  for (const [scope, source] of [
+    ['broker', ConfigSource.DYNAMIC_BROKER_CONFIG],
+    ['default', ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG],
+  ] as const) {
+    const v = config.dynamicValue(scope, key);
+    if (v !== undefined) out.push({ name: key, value: formatConfigValue(v, def.type), source });
   }
-  for (const k of keys) {
-    const def = (BROKER_CONFIG_DEFS as Record<string, ConfigDef<unknown>>)[k]!;
-    const d = def.default;
-    if (d !== null && d !== undefined) out.push({ name: k, value: formatConfigValue(d, def.type), source: ConfigSource.DEFAULT_CONFIG });
-  }
+  const v = config.staticValue(key);
+  if (staticSource(config, key) === ConfigSource.STATIC_BROKER_CONFIG && v !== null) out.push({ name: key, value: formatConfigValue(v, def.type), source: ConfigSource.STATIC_BROKER_CONFIG });
+  const d = def.default;
+  if (d !== null && d !== undefined) out.push({ name: key, value: formatConfigValue(d, def.type), source: ConfigSource.DEFAULT_CONFIG });
   return out;
+}
+
+/**
+ * Broker-level synonyms that have a value, Kafka's order: every dynamic per-broker setting, then every
+ * dynamic default, then every static setting, then every default.
+ */
+function brokerSynonyms(config: BrokerConfig, keys: readonly BrokerConfigKey[]): ConfigSynonym[] {
+  const all = keys.flatMap((k) => brokerKeySources(config, k));
+  const order = [ConfigSource.DYNAMIC_BROKER_CONFIG, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, ConfigSource.STATIC_BROKER_CONFIG, ConfigSource.DEFAULT_CONFIG];
+  return order.flatMap((source) => all.filter((s) => s.source === source));
 }
 
 /** Every topic config of a topic as DescribeConfigs / CreateTopics v5+ report it. */
@@ -295,8 +310,11 @@ export function describeTopicConfigs(config: BrokerConfig, effective: TopicConfi
   });
 }
 
-/** Every broker config as DescribeConfigs reports it (all read-only: there are no dynamic broker configs). */
-export function describeBrokerConfigs(config: BrokerConfig): DescribedConfig[] {
+/**
+ * Every broker config as DescribeConfigs reports it: the dynamic ones (config/dynamic-defs.ts) writable, with
+ * their dynamic sources; the others read-only.
+ */
+export function describeBrokerConfigs(config: BrokerConfig, isDynamic: (key: string) => boolean): DescribedConfig[] {
   const defs = BROKER_CONFIG_DEFS as Record<string, ConfigDef<unknown>>;
   return Object.keys(defs)
     .sort()
@@ -304,11 +322,22 @@ export function describeBrokerConfigs(config: BrokerConfig): DescribedConfig[] {
       const d = defs[name]!;
       const key = name as BrokerConfigKey;
       const sensitive = d.type === 'password';
+      const synonyms = brokerKeySources(config, key).map((s) => (sensitive ? { ...s, value: null } : s));
       const value = sensitive ? null : formatConfigValue(config.get(key), d.type);
-      const source = brokerSource(config, key);
-      const synonyms: ConfigSynonym[] = [];
-      if (source === ConfigSource.STATIC_BROKER_CONFIG) synonyms.push({ name, value, source });
-      if (d.default !== null && d.default !== undefined) synonyms.push({ name, value: sensitive ? null : formatConfigValue(d.default, d.type), source: ConfigSource.DEFAULT_CONFIG });
-      return { name, value, readOnly: true, source, isSensitive: sensitive, synonyms, configType: CONFIG_TYPE_CODE[d.type], documentation: d.doc };
+      const source = synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
+      return { name, value, readOnly: !isDynamic(name), source, isSensitive: sensitive, synonyms, configType: CONFIG_TYPE_CODE[d.type], documentation: d.doc };
     });
+}
+
+/** The cluster-wide dynamic defaults (DescribeConfigs of the BROKER resource ''), as Kafka lists them. */
+export function describeDefaultBrokerConfigs(config: BrokerConfig, keys: readonly BrokerConfigKey[]): DescribedConfig[] {
+  const defs = BROKER_CONFIG_DEFS as Record<string, ConfigDef<unknown>>;
+  return [...keys].sort().flatMap((key) => {
+    const v = config.dynamicValue('default', key);
+    if (v === undefined) return [];
+    const d = defs[key]!;
+    const value = formatConfigValue(v, d.type);
+    const synonyms = brokerKeySources(config, key).filter((s) => s.source !== ConfigSource.DYNAMIC_BROKER_CONFIG);
+    return [{ name: key, value, readOnly: false, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, isSensitive: false, synonyms, configType: CONFIG_TYPE_CODE[d.type], documentation: d.doc }];
+  });
 }

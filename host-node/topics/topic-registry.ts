@@ -104,7 +104,7 @@ export class TopicRegistry implements TopicMetadataSource, TopicAdmin {
   /** Where the LogManager's cleanings run (none: compacted logs are not cleaned). */
   readonly cleanerRunner: CleanerRunner | undefined;
   private readonly store: TopicStore;
-  private readonly defaults: TopicConfigValues;
+  private defaults: TopicConfigValues;
   private readonly byName = new Map<string, TopicEntry>();
   private readonly byId = new Map<string, TopicEntry>();
   /** unifyCollisionChars(name) → name, for Kafka's `.`/`_` collision check. */
@@ -555,6 +555,27 @@ export class TopicRegistry implements TopicMetadataSource, TopicAdmin {
     this.log.info(`topic ${name}: configs ${JSON.stringify(t.configs)}`);
     this.emit('configs', entry);
     return entry;
+  }
+
+  /**
+   * The broker's config changed (dynamic broker configs, already in `config`): the defaults of topic configs
+   * are derived again, every topic's effective config with them (its overrides still win), every log gets
+   * its new config, and the cleaner its new threads, buffers, throttle and backoff.
+   */
+  brokerConfigChanged(): void {
+    this.defaults = defaultTopicConfig(this.config);
+    for (const e of [...this.byName.values()]) {
+      let effective: TopicConfigValues;
+      try {
+        effective = resolveTopicConfig(this.defaults, e.configs);
+      } catch {
+        continue; // overrides are validated when set; one that no longer resolves keeps the topic as it was
+      }
+      const entry: TopicEntry = { ...e, effective };
+      this.byName.set(e.name, entry);
+      this.byId.set(e.topicId, entry);
+    }
+    this.logManager.reconfigure(storageConfigOf(this.config));
   }
 
   /** Stops the storage layer cleanly (flush, checkpoints, clean-shutdown marker), then the cleaner threads it was given. */

@@ -83,4 +83,11 @@ export interface CleanerRunner {
   run(job: CleanJob): Promise<CleanJobResult>;
   /** Stops the threads; running jobs reject. */
   close(): Promise<void>;
+  /**
+   * A new log.cleaner.threads (dynamic broker config): more threads start as jobs need them; a thread beyond
+   * the new count stops once its running cleaning is done. Absent: the runner runs whatever it is given.
+   */
+  setThreads?(threads: number): void;
+  /** A new throttle rate for the running cleanings (each thread's share of the dynamic log.cleaner.io.max.bytes.per.second). */
+  setIoMaxBytesPerSecond?(bytesPerSecond: number): void;
 }

@@ -28,6 +28,11 @@ export interface CleanerEnv {
   storageCore: StorageCore;
   sleep(ms: number): Promise<void>;
   now(): number;
+  /**
+   * Where new throttle rates for the running cleaning come from (the cleaner thread's messages, when the
+   * dynamic log.cleaner.io.max.bytes.per.second changes); returns the listener's removal.
+   */
+  onIoRate?(listener: (bytesPerSecond: number) => void): () => void;
 }
 
 /** Loop bound for chunked reads of one segment (each step consumes at least one batch or grows the chunk). */
@@ -50,6 +55,9 @@ export async function cleanLog(job: CleanJob, env: CleanerEnv): Promise<CleanJob
   const totals: Totals = { bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, tombstonesDropped: 0, pendingDeleteHorizonMs: -1 };
   const finished: number[] = [];
   let current: CleanedSegmentWriter | null = null;
+  const detachRate = env.onIoRate?.((r) => {
+    if (r > 0) throttler.setRate(r);
+  });
   try {
     const cleanedUpTo = await buildOffsetMap(job, env, files, throttler, totals);
     const mapKeys = env.core.mapSize;
@@ -91,6 +99,7 @@ export async function cleanLog(job: CleanJob, env: CleanerEnv): Promise<CleanJob
     for (const base of finished) removeCleanedSegment(env.fs, job.dir, base);
     throw e;
   } finally {
+    detachRate?.();
     files.closeAll();
   }
 }

@@ -326,6 +326,19 @@ export class LogCleanerManager {
     void p.finally(() => this.checkpointWrites.delete(p));
   }
 
+  /**
+   * The cleaner's config changed (dynamic broker configs; `config` is read at each use): the runner gets the
+   * new thread count and the running cleanings the new throttle rate, and a pass runs now, so new threads
+   * take ready logs at once. The next jobs get the new buffers, the loop the new backoff.
+   */
+  reconfigure(): void {
+    const threads = this.o.config['log.cleaner.threads'];
+    if (threads >= 1) this.o.runner.setThreads?.(threads);
+    const rate = this.o.config['log.cleaner.io.max.bytes.per.second'];
+    if (threads >= 1 && rate > 0) this.o.runner.setIoMaxBytesPerSecond?.(rate / threads);
+    if (this.running) this.schedule(0);
+  }
+
   // ---- control --------------------------------------------------------------------------------------
 
   /**

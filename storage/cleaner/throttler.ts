@@ -18,18 +18,33 @@ export class Throttler {
   private observedInWindow = 0;
   /** Milliseconds slept so far (for the cleaner's stats and tests). */
   throttledMs = 0;
-  private readonly windowBudget: number;
+  private windowBudget = Infinity;
+  private rate = Infinity;
 
   constructor(
     /** The limit; Infinity (Kafka's default of Double.MaxValue) never throttles. */
-    readonly bytesPerSecond: number,
+    bytesPerSecond: number,
     private readonly clock: ThrottlerClock,
     readonly windowMs = THROTTLE_WINDOW_MS,
   ) {
-    invariant(bytesPerSecond > 0, 'throttle rate is positive');
     invariant(windowMs > 0, 'throttle window is positive');
     this.windowStartMs = clock.now();
-    this.windowBudget = Number.isFinite(bytesPerSecond) ? (bytesPerSecond * windowMs) / 1000 : Infinity;
+    this.setRate(bytesPerSecond);
+  }
+
+  /** The limit now. */
+  get bytesPerSecond(): number {
+    return this.rate;
+  }
+
+  /**
+   * A new limit (a dynamic log.cleaner.io.max.bytes.per.second reaching a running cleaning, as Kafka's
+   * shared Throttler takes it): from the current window on.
+   */
+  setRate(bytesPerSecond: number): void {
+    invariant(bytesPerSecond > 0, 'throttle rate is positive');
+    this.rate = bytesPerSecond;
+    this.windowBudget = Number.isFinite(bytesPerSecond) ? (bytesPerSecond * this.windowMs) / 1000 : Infinity;
   }
 
   /** Counts `bytes` of I/O just done; sleeps when the window's rate is above the limit. */
@@ -40,7 +55,7 @@ export class Throttler {
     const elapsed = this.clock.now() - this.windowStartMs;
     if (elapsed < this.windowMs && this.observedInWindow < this.windowBudget) return;
     // The time the window's bytes should have taken at the limit, less what it did take.
-    const owedMs = Math.round((this.observedInWindow * 1000) / this.bytesPerSecond - elapsed);
+    const owedMs = Math.round((this.observedInWindow * 1000) / this.rate - elapsed);
     if (owedMs > 0) {
       this.throttledMs += owedMs;
       await this.clock.sleep(owedMs);

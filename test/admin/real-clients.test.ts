@@ -184,7 +184,7 @@ print(json.dumps(r))
       max: ['200000', 1],
       ts: ['CreateTime', true],
       retention: '7200000',
-      broker: ['1048588', true],
+      broker: ['1048588', false],
       grown: 4,
       after: [],
     });

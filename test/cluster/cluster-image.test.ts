@@ -18,7 +18,24 @@ describe('metadata keys', () => {
     expect(parseMetadataKey(partitionStateKey('a.b-c_d', 12))).toEqual({ kind: 'partitionState', topic: 'a.b-c_d', partition: 12 });
     expect(parseMetadataKey('/admin/reassign/t/0')).toEqual({ kind: 'reassignRequest', topic: 't', partition: 0 });
     expect(parseMetadataKey('/controller_epoch')).toEqual({ kind: 'controllerEpoch' });
-    for (const k of ['/brokers/ids/x', '/brokers/ids/01', '/brokers/topics/t/partitions/0', '/other', '/brokers/topics/a/b']) expect(parseMetadataKey(k), k).toBeNull();
+    expect(parseMetadataKey('/config/brokers/<default>')).toEqual({ kind: 'brokerConfig', entity: '<default>' });
+    expect(parseMetadataKey('/config/brokers/7')).toEqual({ kind: 'brokerConfig', entity: '7' });
+    for (const k of ['/brokers/ids/x', '/brokers/ids/01', '/brokers/topics/t/partitions/0', '/other', '/brokers/topics/a/b', '/config/brokers/x', '/config/brokers/07'])
+      expect(parseMetadataKey(k), k).toBeNull();
+  });
+
+  it('a /config/brokers entry is a dynamic broker config change', () => {
+    const image = new ClusterImage();
+    const changes: ImageChange[] = [];
+    image.onChange((c) => changes.push(...c));
+    image.apply({ kind: 'events', revision: 5, events: [put('/config/brokers/<default>', '{"version":1,"config":{"log.cleaner.threads":"2"}}', 5)] });
+    expect(image.brokerConfigs.get('<default>')).toEqual({ config: { 'log.cleaner.threads': '2' }, modRevision: 5 });
+    image.apply({ kind: 'events', revision: 6, events: [del('/config/brokers/<default>', 6)] });
+    expect(image.brokerConfigs.has('<default>')).toBe(false);
+    expect(changes).toEqual([
+      { type: 'brokerConfigChanged', entity: '<default>' },
+      { type: 'brokerConfigChanged', entity: '<default>' },
+    ]);
   });
 });
 

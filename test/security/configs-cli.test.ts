@@ -86,8 +86,8 @@ describe('rivulet configs', () => {
     );
     expect((await configs('--describe', '--entity-type', 'topics', '--entity-name', 'orders')).out).toBe(
       'Dynamic configs for topic orders are:\n' +
-        '  cleanup.policy=compact,delete sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:cleanup.policy=compact,delete}\n' +
-        '  retention.ms=60000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=60000}\n',
+        '  cleanup.policy=compact,delete sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:cleanup.policy=compact,delete, DEFAULT_CONFIG:log.cleanup.policy=delete}\n' +
+        '  retention.ms=60000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=60000, DEFAULT_CONFIG:log.retention.hours=168}\n',
     );
     await configs('--alter', '--entity-type', 'topics', '--entity-name', 'orders', '--delete-config', 'retention.ms');
     expect((await configs('--describe', '--entity-type', 'topics', '--entity-name', 'orders')).out).not.toContain('retention.ms');

@@ -69,6 +69,31 @@ describe('WorkerCleanerRunner', () => {
     expect(p.liveThreads).toBe(1);
   });
 
+  it('setThreads: more threads take queued jobs at once; fewer let running cleanings finish, then stop', async () => {
+    const p = pool(1);
+    const first = p.run(job('slow', 0, 10));
+    const queued = [p.run(job('slow', 1, 20)), p.run(job('slow', 2, 30))];
+    expect(p.queuedJobs).toBe(2);
+    p.setThreads(3);
+    expect(p.threads).toBe(3);
+    expect(p.queuedJobs).toBe(0); // both waiting jobs went to the new threads
+    expect(p.liveThreads).toBe(3);
+    // Down to 1 while all three clean: none of them is lost, the threads beyond the count stop after.
+    p.setThreads(1);
+    const results = await Promise.all([first, ...queued]);
+    expect(results.map((r) => r.cleanedUpTo)).toEqual([10, 20, 30]);
+    expect(new Set(results.map((r) => echo(r).threadId)).size).toBe(3);
+    expect(p.liveThreads).toBe(1);
+    const later = await Promise.all([p.run(job('slow', 3, 40)), p.run(job('slow', 4, 50))]);
+    expect(new Set(later.map((r) => echo(r).threadId)).size).toBe(1); // one thread now serves them in turn
+    // Idle threads beyond a lowered count stop at once.
+    p.setThreads(2);
+    await Promise.all([p.run(job('slow', 5)), p.run(job('slow', 6))]);
+    expect(p.liveThreads).toBe(2);
+    p.setThreads(1);
+    expect(p.liveThreads).toBe(1);
+  });
+
   it('spreads concurrent jobs over the threads and queues the rest in order', async () => {
     const p = pool(3);
     const results = await Promise.all(Array.from({ length: 7 }, (_, i) => p.run(job('slow', i, 10 * (i + 1)))));

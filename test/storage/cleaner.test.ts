@@ -366,6 +366,33 @@ describe('cleanLog', () => {
     log.close();
   });
 
+  it('a new rate from env.onIoRate (the dynamic log.cleaner.io.max.bytes.per.second) throttles the running cleaning', async () => {
+    const { log } = buildLog(9, 300, keyNames('k', 30));
+    const clock = skippingClock();
+    let listener: ((r: number) => void) | null = null;
+    let sleeps = 0;
+    const env = {
+      ...cleanerEnv(realFs, clock),
+      // The first throttle sleep is where the rate drops a hundredfold.
+      sleep: async (ms: number) => {
+        if (sleeps++ === 0) listener?.(1_000);
+        await clock.sleep(ms);
+      },
+      onIoRate: (l: (r: number) => void) => {
+        listener = l;
+        return () => {
+          listener = null;
+        };
+      },
+    };
+    const result = await cleanLog(jobFor(log, { ioMaxBytesPerSecond: 100_000, readBufferBytes: 4096 }), env);
+    const io = result.stats.bytesRead + result.stats.bytesWritten;
+    // Far slower than the job's own rate allows: most of the bytes went at the new one.
+    expect(result.stats.elapsedMs).toBeGreaterThan(((io / 100_000) * 1000) * 10);
+    expect(listener).toBe(null); // detached when the cleaning ended
+    log.close();
+  });
+
   it('a failure mid-way (ENOSPC, EIO on fsync) removes every .cleaned file and closes every descriptor', async () => {
     const { log } = buildLog(13, 300, keyNames('k', 30));
     const job = jobFor(log);

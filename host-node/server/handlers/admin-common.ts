@@ -2,6 +2,7 @@
 import { ErrorCode } from '../../../protocol/errors.js';
 import { AdminError } from '../../topics/topic-registry.js';
 import type { RequestContext } from '../context.js';
+import { dynamicSslKey } from '../dynamic-ssl.js';
 
 /** Kafka's ConfigResource.Type. */
 export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16 } as const;
@@ -67,37 +68,60 @@ export function checkBrokerResource(name: string, ctx: RequestContext<'nodeId'>)
 
 /**
  * The result of altering a resource that is not a topic, the same for AlterConfigs and
- * IncrementalAlterConfigs: BROKER configs are read at start-up only, so an empty change succeeds and any
- * other is INVALID_CONFIG; other resource types are INVALID_REQUEST.
+ * IncrementalAlterConfigs. BROKER resources: the dynamic configs of the log cleaner and the log defaults
+ * (server/dynamic-broker-config.ts) and the TLS listeners' stores (server/dynamic-ssl.ts); any other key is
+ * INVALID_CONFIG ("Cannot update these configs dynamically"). Both parts are validated before either is
+ * applied. Other resource types are INVALID_REQUEST.
  */
-export function alterNonTopicResource(
+export async function alterNonTopicResource(
   res: { resourceType: number; resourceName: string; configs: readonly { name: string; value: string | null; configOperation?: number }[] },
-  ctx: RequestContext<'nodeId' | 'dynamicSsl' | 'log'>,
+  ctx: RequestContext<'nodeId' | 'dynamicSsl' | 'dynamicConfig' | 'log'>,
   o: { incremental: boolean; validateOnly: boolean },
-): { errorCode: number; errorMessage: string | null } {
-  if (res.resourceType === ResourceType.BROKER) {
-    const err = checkBrokerResource(res.resourceName, ctx);
-    if (err) return err;
-    const dynamicSsl = ctx.broker.dynamicSsl;
-    // An empty AlterConfigs takes every dynamic value back; an empty incremental change changes nothing.
-    if (res.configs.length === 0 && (o.incremental || dynamicSsl === undefined || res.resourceName === '')) return { errorCode: ErrorCode.NONE, errorMessage: null };
-    if (dynamicSsl !== undefined) {
-      try {
-        // IncrementalAlterConfigs: SET (0) sets, DELETE (1) goes back to the static value; APPEND and
-        // SUBTRACT are for list configs, which none of the dynamic ones is. AlterConfigs replaces the set.
-        const bad = o.incremental ? res.configs.find((c) => c.configOperation !== 0 && c.configOperation !== 1) : undefined;
-        if (bad) throw new AdminError(ErrorCode.INVALID_CONFIG, `Config value append/subtract is not allowed for config key: ${bad.name}`);
-        const changes = res.configs.map((c) => ({ name: c.name, value: o.incremental && c.configOperation === 1 ? null : c.value }));
-        dynamicSsl.alter(res.resourceName, changes, { replace: !o.incremental, validateOnly: o.validateOnly });
-        return { errorCode: ErrorCode.NONE, errorMessage: null };
-      } catch (e) {
-        return errorOf(e, ctx);
-      }
-    }
-    return {
-      errorCode: ErrorCode.INVALID_CONFIG,
-      errorMessage: `Cannot update these configs dynamically: ${res.configs.map((c) => c.name).join(', ')} (Rivulet reads broker configs at start-up only)`,
-    };
+): Promise<{ errorCode: number; errorMessage: string | null }> {
+  if (res.resourceType !== ResourceType.BROKER) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type: ${res.resourceType}` };
+  const err = checkBrokerResource(res.resourceName, ctx);
+  if (err) return err;
+  const { dynamicSsl, dynamicConfig } = ctx.broker;
+  // An empty incremental change changes nothing; an empty AlterConfigs takes every dynamic value of the resource back.
+  if (res.configs.length === 0 && o.incremental) return { errorCode: ErrorCode.NONE, errorMessage: null };
+  try {
+    // IncrementalAlterConfigs: SET (0) sets, DELETE (1) goes back to the next source; APPEND and SUBTRACT are
+    // for list configs (log.cleanup.policy among the dynamic ones), starting from the value in force.
+    const changes = res.configs.map((c) => ({ name: c.name, value: o.incremental ? incrementalValue(c, ctx) : c.value }));
+    const ssl = changes.filter((c) => dynamicSslKey(c.name) !== null);
+    const others = changes.filter((c) => dynamicSslKey(c.name) === null);
+    if (dynamicConfig === undefined && others.length > 0)
+      throw new AdminError(ErrorCode.INVALID_CONFIG, `Cannot update these configs dynamically: ${others.map((c) => c.name).join(', ')} (Rivulet reads broker configs at start-up only)`);
+    if (dynamicSsl === undefined && ssl.length > 0)
+      throw new AdminError(ErrorCode.INVALID_CONFIG, `Cannot update these configs dynamically: ${ssl.map((c) => c.name).join(', ')} (no TLS listener)`);
+    const replace = !o.incremental;
+    // The TLS part is checked first (nothing applied), then the rest is checked and applied, then the TLS part.
+    const sslToo = dynamicSsl !== undefined && (ssl.length > 0 || (replace && res.resourceName !== ''));
+    if (sslToo) dynamicSsl.alter(res.resourceName, ssl, { replace, validateOnly: true });
+    if (dynamicConfig !== undefined && (others.length > 0 || replace)) await dynamicConfig.alter(res.resourceName, others, { replace, validateOnly: o.validateOnly });
+    if (sslToo && !o.validateOnly) dynamicSsl.alter(res.resourceName, ssl, { replace, validateOnly: false });
+    return { errorCode: ErrorCode.NONE, errorMessage: null };
+  } catch (e) {
+    return errorOf(e, ctx);
   }
-  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type: ${res.resourceType}` };
+}
+
+/** One IncrementalAlterConfigs entry of a BROKER resource as the value to set (null: delete). */
+function incrementalValue(c: { name: string; value: string | null; configOperation?: number }, ctx: RequestContext<'dynamicConfig'>): string | null {
+  switch (c.configOperation) {
+    case 0:
+      if (c.value === null) throw new AdminError(ErrorCode.INVALID_CONFIG, `Null value not supported for : ${c.name}`);
+      return c.value;
+    case 1:
+      return null;
+    default: {
+      const op = c.configOperation === 2 ? 'append' : 'subtract';
+      if (c.name !== 'log.cleanup.policy' || ctx.broker.dynamicConfig === undefined)
+        throw new AdminError(ErrorCode.INVALID_CONFIG, `Config value ${op} is not allowed for config key: ${c.name}`);
+      const current = ctx.broker.dynamicConfig.listValue(c.name);
+      const items = (c.value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const next = c.configOperation === 2 ? [...current, ...items.filter((i) => !current.includes(i))] : current.filter((i) => !items.includes(i));
+      return next.join(',');
+    }
+  }
 }

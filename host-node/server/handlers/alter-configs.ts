@@ -11,7 +11,7 @@ import type { ApiHandler } from '../registry.js';
 import { ResourceType, alterNonTopicResource, duplicateResources, errorOf, requestError } from './admin-common.js';
 import { AlterConfigsApi } from '../../../protocol/generated/alter-configs.js';
 
-export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs, 'topicAdmin' | 'nodeId' | 'log' | 'dynamicSsl'> = {
+export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs, 'topicAdmin' | 'nodeId' | 'log' | 'dynamicSsl' | 'dynamicConfig'> = {
   api: AlterConfigsApi,
   async handle(request, ctx) {
     const reg = ctx.broker.topicAdmin;
@@ -32,7 +32,7 @@ export const alterConfigsHandler: ApiHandler<typeof ApiKey.AlterConfigs, 'topicA
           return { ...base, ...errorOf(e, ctx) };
         }
       }
-      return { ...base, ...alterNonTopicResource(res, ctx, { incremental: false, validateOnly: request.validateOnly }) };
+      return { ...base, ...(await alterNonTopicResource(res, ctx, { incremental: false, validateOnly: request.validateOnly })) };
     }));
     return { throttleTimeMs: 0, responses };
   },

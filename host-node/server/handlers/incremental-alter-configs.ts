@@ -19,7 +19,7 @@ const APPEND = 2;
 const SUBTRACT = 3;
 const OP_NAMES = ['set', 'delete', 'append', 'subtract'];
 
-export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.IncrementalAlterConfigs, 'topicAdmin' | 'nodeId' | 'log' | 'dynamicSsl'> = {
+export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.IncrementalAlterConfigs, 'topicAdmin' | 'nodeId' | 'log' | 'dynamicSsl' | 'dynamicConfig'> = {
   api: IncrementalAlterConfigsApi,
   async handle(request, ctx) {
     const reg = ctx.broker.topicAdmin;
@@ -67,7 +67,7 @@ export const incrementalAlterConfigsHandler: ApiHandler<typeof ApiKey.Incrementa
           return { ...base, ...errorOf(e, ctx) };
         }
       }
-      return { ...base, ...alterNonTopicResource(res, ctx, { incremental: true, validateOnly: request.validateOnly }) };
+      return { ...base, ...(await alterNonTopicResource(res, ctx, { incremental: true, validateOnly: request.validateOnly })) };
     }));
     return { throttleTimeMs: 0, responses };
   },
