@@ -237,6 +237,15 @@ export function javaDoubleString(v: number): string {
   return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${exponent.replace('+', '')}`;
 }
 
+/**
+ * A set value as Kafka shows its dynamic and static sources: the string it was given, not the parsed value
+ * (5000000 where the effective double prints 5000000.0). A double given in plain decimal prints so again.
+ */
+function formatAsGiven(v: unknown, type: ConfigType): string | null {
+  if (type === 'double' && typeof v === 'number' && Number.isFinite(v) && !String(v).includes('e')) return String(v);
+  return formatConfigValue(v, type);
+}
+
 export interface ConfigSynonym {
   name: string;
   value: string | null;
@@ -271,10 +280,10 @@ function brokerKeySources(config: BrokerConfig, key: BrokerConfigKey): ConfigSyn
     ['default', ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG],
   ] as const) {
     const v = config.dynamicValue(scope, key);
-    if (v !== undefined) out.push({ name: key, value: formatConfigValue(v, def.type), source });
+    if (v !== undefined) out.push({ name: key, value: formatAsGiven(v, def.type), source });
   }
   const v = config.staticValue(key);
-  if (staticSource(config, key) === ConfigSource.STATIC_BROKER_CONFIG && v !== null) out.push({ name: key, value: formatConfigValue(v, def.type), source: ConfigSource.STATIC_BROKER_CONFIG });
+  if (staticSource(config, key) === ConfigSource.STATIC_BROKER_CONFIG && v !== null) out.push({ name: key, value: formatAsGiven(v, def.type), source: ConfigSource.STATIC_BROKER_CONFIG });
   const d = def.default;
   if (d !== null && d !== undefined) out.push({ name: key, value: formatConfigValue(d, def.type), source: ConfigSource.DEFAULT_CONFIG });
   return out;
@@ -336,7 +345,7 @@ export function describeDefaultBrokerConfigs(config: BrokerConfig, keys: readonl
     const v = config.dynamicValue('default', key);
     if (v === undefined) return [];
     const d = defs[key]!;
-    const value = formatConfigValue(v, d.type);
+    const value = formatAsGiven(v, d.type);
     const synonyms = brokerKeySources(config, key).filter((s) => s.source !== ConfigSource.DYNAMIC_BROKER_CONFIG);
     return [{ name: key, value, readOnly: false, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, isSensitive: false, synonyms, configType: CONFIG_TYPE_CODE[d.type], documentation: d.doc }];
   });

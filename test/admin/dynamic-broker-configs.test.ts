@@ -94,8 +94,9 @@ describe('dynamic broker configs', () => {
     const n = await cli('--describe', '--entity-type', 'brokers', '--entity-name', String(b.broker.nodeId));
     expect(n.out).toBe(
       `Dynamic configs for broker ${b.broker.nodeId} are:\n` +
+      // The effective double as Java prints it; the dynamic source as it was given (Kafka does the same).
         '  log.cleaner.backoff.ms=20000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:log.cleaner.backoff.ms=20000, DYNAMIC_DEFAULT_BROKER_CONFIG:log.cleaner.backoff.ms=30000, STATIC_BROKER_CONFIG:log.cleaner.backoff.ms=60000, DEFAULT_CONFIG:log.cleaner.backoff.ms=15000}\n' +
-        '  log.cleaner.io.max.bytes.per.second=5000000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.cleaner.io.max.bytes.per.second=5000000, DEFAULT_CONFIG:log.cleaner.io.max.bytes.per.second=1.7976931348623157E308}\n',
+        '  log.cleaner.io.max.bytes.per.second=5000000.0 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.cleaner.io.max.bytes.per.second=5000000, DEFAULT_CONFIG:log.cleaner.io.max.bytes.per.second=1.7976931348623157E308}\n',
     );
     const all = await cli('--describe', '--entity-type', 'brokers', '--entity-name', String(b.broker.nodeId), '--all');
     expect(all.out).toContain('  log.cleaner.threads=1 sensitive=false synonyms={STATIC_BROKER_CONFIG:log.cleaner.threads=1, DEFAULT_CONFIG:log.cleaner.threads=1}\n');
