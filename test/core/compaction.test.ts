@@ -199,6 +199,77 @@ describe('cleaner pass', () => {
   });
 });
 
+describe('cleaner pass: CRC checked where a new CRC is written', () => {
+  // A corrupt byte in a record's value: the records still parse, only the CRC tells.
+  function corruptValue(b: Uint8Array, value: string): Uint8Array {
+    const bad = b.slice();
+    const at = Buffer.from(bad).indexOf(value);
+    expect(at).toBeGreaterThan(61);
+    bad[at] ^= 0x20;
+    return bad;
+  }
+  function setup() {
+    const core = newCore();
+    const map = core.offsetMap(64, 48);
+    map.put('a', 100); // every record of key 'a' below 100 is dropped
+    const pass = core.logCleanerPass();
+    const out = core.allocPtr(4096, 8);
+    return { core, map, pass, out };
+  }
+
+  it('a corrupt batch that would be rebuilt fails with BAD_CRC', () => {
+    const { core, map, pass, out } = setup();
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [] });
+    const r = region(core, corruptValue(batch(core, 0, [{ key: 'a', value: 'old' }, { key: 'b', value: 'keep' }]), 'keep'));
+    expect(() => pass.cleanAt(map, r.ptr, r.len, out, 4096)).toThrow(/BAD_CRC/);
+    // So does one whose header would be signed anew (producer id flipped), and a tombstone's new horizon.
+    const header = batch(core, 0, [{ key: 'a' }, { key: 'b' }]).slice();
+    header[43] ^= 1;
+    const h = region(core, header);
+    expect(() => pass.cleanAt(map, h.ptr, h.len, out, 4096)).toThrow(/BAD_CRC/);
+    const t = region(core, corruptValue(batch(core, 0, [{ key: 'b', value: null }, { key: 'c', value: 'live' }]), 'live'));
+    pass.setParams({ nowMs: 0, horizonMs: 5000, retainLastOffsets: [] });
+    expect(() => pass.cleanAt(map, t.ptr, t.len, out, 4096)).toThrow(/BAD_CRC/);
+  });
+
+  it('a corrupt batch kept whole is copied unchanged, its bad CRC intact', () => {
+    const { core, map, pass, out } = setup();
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [] });
+    const bad = corruptValue(batch(core, 0, [{ key: 'b', value: 'one' }, { key: 'c', value: 'two' }]), 'two');
+    const r = region(core, bad);
+    const s = pass.cleanAt(map, r.ptr, r.len, out, 4096);
+    expect([s.stop, s.bytesRead, s.bytesWritten, s.stats.recordsKept]).toEqual(['end', bad.length, bad.length, 2]);
+    expect(core.u8.slice(out, out + bad.length)).toEqual(bad);
+    expect(core.crc32c(bad.subarray(21))).not.toBe(new DataView(bad.buffer).getUint32(17));
+  });
+
+  it('a corrupt batch whose records are all dropped is dropped; kept as an empty header it fails with BAD_CRC', () => {
+    const { core, map, pass, out } = setup();
+    const good = batch(core, 0, [{ key: 'b', value: 'first' }]);
+    const bad = corruptValue(batch(core, 1, [{ key: 'a', value: 'gone' }, { key: 'a', value: 'also' }]), 'gone');
+    const r = region(core, good, bad);
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [] });
+    const s = pass.cleanAt(map, r.ptr, r.len, out, 4096);
+    expect([s.stop, s.bytesRead, s.bytesWritten, s.stats.batchesRead, s.stats.recordsKept]).toEqual(['end', r.len, good.length, 2, 1]);
+    expect(core.u8.slice(out, out + good.length)).toEqual(good);
+    // The last batch of a live producer keeps its header, under a new CRC: verified first.
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [2n] });
+    expect(() => pass.cleanAt(map, r.ptr, r.len, out, 4096)).toThrow(/BAD_CRC/);
+  });
+
+  it('a corrupt compressed batch is not handed to the host', () => {
+    const { core, map, pass, out } = setup();
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [] });
+    const compressed = core.encodeBatchRaw({ baseOffset: 0, records: core.encodeRecords([{ key: 'z', value: 'v' }], 0), recordCount: 1, compression: 1, maxTimestamp: 0, lastOffsetDelta: 0 });
+    const ok = region(core, compressed);
+    expect(pass.cleanAt(map, ok.ptr, ok.len, out, 4096).stop).toBe('compressed');
+    const bad = compressed.slice();
+    bad[bad.length - 1] ^= 1;
+    const r = region(core, bad);
+    expect(() => pass.cleanAt(map, r.ptr, r.len, out, 4096)).toThrow(/BAD_CRC/);
+  });
+});
+
 describe('bounds checks: errors, never traps', () => {
   const core = newCore();
   const x = core.exports;
