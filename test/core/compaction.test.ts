@@ -127,6 +127,37 @@ describe('offset map', () => {
     expect(map.get('key-3001')).toBe(-1n);
   });
 
+  it('grows its table in place as keys come, up to every reserved slot, losing no key or offset', () => {
+    const core = newCore();
+    // 100,000 keys: the table doubles from its initial 8,192 slots, then spans all 200,003 slots.
+    const map = core.offsetMap(200_003, 180_000);
+    const table = () => core.dv.getInt32(map.state + layout.OffsetMapState.TABLE, true);
+    expect(table()).toBe(8192);
+    const ref = new Map<string, number>();
+    let s = 99;
+    for (let i = 0; i < 150_000; i++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      const k = `k${i < 100_000 ? i : s % 100_000}`; // every key once, then overwrites
+      map.put(k, i);
+      ref.set(k, i);
+      if (i === 4095) expect(table()).toBe(8192);
+      if (i === 4096) expect(table()).toBe(16384);
+    }
+    expect(table()).toBe(200_003);
+    expect(map.size).toBe(100_000);
+    expect(map.lastOffset).toBe(149_999n);
+    for (const [k, v] of ref) expect(map.get(k)).toBe(BigInt(v));
+    expect(map.get('k100000')).toBe(-1n);
+    map.reset();
+    expect(table()).toBe(8192);
+    expect(map.get('k5')).toBe(-1n);
+    map.put('k5', 1);
+    expect(map.get('k5')).toBe(1n);
+    // A map reserved smaller than the initial table uses all of it from the start.
+    const small = core.offsetMap(100, 90);
+    expect(core.dv.getInt32(small.state + layout.OffsetMapState.TABLE, true)).toBe(100);
+  });
+
   it('resizes (slots only grow) and rejects sizes the core would refuse', () => {
     const core = newCore();
     const map = core.offsetMap(8, 4);
@@ -397,6 +428,7 @@ describe('layout', () => {
     const g = (n: string) => Number((x[n] as WebAssembly.Global).value);
     expect(g('OFFSET_MAP_STATE_SIZE')).toBe(layout.OffsetMapState.BYTES);
     expect(g('OM_LAST_OFFSET')).toBe(layout.OffsetMapState.LAST_OFFSET);
+    expect(g('OM_TABLE')).toBe(layout.OffsetMapState.TABLE);
     expect(g('OFFSET_MAP_ENTRY_SIZE')).toBe(layout.OFFSET_MAP_ENTRY);
     expect(g('MAP_PUT_RESULT_SIZE')).toBe(layout.MapPutResult.SIZE);
     expect(g('MP_LAST_OFFSET')).toBe(layout.MapPutResult.LAST_OFFSET);
