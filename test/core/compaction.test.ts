@@ -230,6 +230,30 @@ describe('cleaner pass', () => {
   });
 });
 
+describe('cleaner pass: rebuilds', () => {
+  // Batches of up to 4,096 records are rebuilt from the decide pass's notes; bigger ones decide again.
+  // With tombstones the kept records are rewritten for the new delete horizon; without, copied as they are.
+  it.each([[16, false], [4096, false], [4097, false], [6000, false], [4096, true], [6000, true]])('a batch of %i records (tombstones: %s) keeps exactly the records the map says are latest', (n, tombstones) => {
+    const core = newCore();
+    const map = core.offsetMap(1 << 15, 1 << 14);
+    const recs = Array.from({ length: n }, (_, i) => ({ key: `k${i % 997}`, value: tombstones && i % 13 === 0 ? null : `v${i}` }));
+    for (let i = 0; i < n; i++) map.put(recs[i]!.key, i);
+    map.put('k5', 1_000_000); // a later record of k5 elsewhere: every k5 here goes
+    const b = batch(core, 0, recs);
+    const r = region(core, b);
+    const pass = core.logCleanerPass();
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [] });
+    const out = core.allocPtr(b.length + 10 * n + 4096, 8);
+    const s = pass.cleanAt(map, r.ptr, r.len, out, b.length + 10 * n + 4096);
+    const want = recs.map((x, i) => ({ ...x, offset: i })).filter((x, i) => x.key !== 'k5' && (i + 997 >= n || n <= 997 || i >= n - 997));
+    expect(s.stats.recordsKept).toBe(want.length);
+    const [got] = core.decodeBatches(core.u8.slice(out, out + s.bytesWritten));
+    expect((core.dv.getInt16(out + 21) & 0x40) !== 0).toBe(tombstones);
+    expect(got!.records.map((x) => [x.offset, x.key === null ? null : new TextDecoder().decode(x.key), x.value === null ? null : new TextDecoder().decode(x.value)]))
+      .toEqual(want.map((x) => [BigInt(x.offset), x.key, x.value]));
+  });
+});
+
 describe('cleaner pass: CRC checked where a new CRC is written', () => {
   // A corrupt byte in a record's value: the records still parse, only the CRC tells.
   function corruptValue(b: Uint8Array, value: string): Uint8Array {
