@@ -70,7 +70,7 @@ export const OFFSET_INDEX_ENTRY = 8;
 export const TIME_INDEX_ENTRY = 12;
 
 /** Offset map state and slots (core/offset-map.ts). */
-export const OffsetMapState = { ENTRIES: 0, SLOTS: 4, LIMIT: 8, SIZE: 12, LAST_OFFSET: 16, BYTES: 24 } as const;
+export const OffsetMapState = { ENTRIES: 0, SLOTS: 4, LIMIT: 8, SIZE: 12, LAST_OFFSET: 16, TABLE: 24, BYTES: 32 } as const;
 export const OFFSET_MAP_ENTRY = 24;
 /** Map-put result (core/offset-map.ts). */
 export const MapPutResult = { BYTES: 0, STOP: 4, RECORDS: 8, BATCHES: 12, LAST_OFFSET: 16, SIZE: 24 } as const;

@@ -12,10 +12,22 @@
 //   everything kept and no new horizon is copied byte for byte; any other is rebuilt (new recordCount,
 //   CreateTime maxTimestamp over the kept records, batchLength, CRC-32C; everything else unchanged).
 //
+// CRC rule: the cleaner never puts a new CRC over bytes it has not verified. A batch's CRC-32C is checked
+// (E_BAD_CRC when wrong) exactly where the cleaner signs something read from it: before a rebuild, before an
+// empty header is written (its new CRC covers the producer id/epoch/sequence the header keeps), and before
+// stopping at a compressed batch (CLEAN_STOP_COMPRESSED promises the host a valid batch, which it may
+// rebuild). A batch copied byte for byte (control batches too) keeps its own CRC, so a corruption in it stays
+// visible to every reader, and a batch whose records are all dropped is gone; neither is checked, as in
+// Kafka's cleaner (MemoryRecords.filterTo checks no CRC at all). A batch that does not parse reports
+// E_BAD_CRC when its CRC is wrong too, so a corruption is named as one.
+//
 // Compressed batches stop cleanBatches (CLEAN_STOP_COMPRESSED): the host decompresses the records section,
 // filters it with cleanRecords, compresses the new section when the batch is rebuilt, and cleanFinishBatch
-// writes the batch. Each batch is decided in one pass over its records and written in a second pass only
-// when it is rebuilt (the decision is recomputed there: the map does not change in between).
+// writes the batch. Each batch is decided in one pass over its records, which notes each record's start
+// and keep decision in a scratch area (batches of up to SCRATCH_RECORDS records); a rebuild then copies the
+// kept runs from those notes without parsing or hashing again. A batch with more records, or one getting a
+// new horizon (its timestampDeltas are rewritten), is written in a second pass over its records, the
+// decision recomputed there when it was not noted (the map does not change in between).
 
 import { be16, be32, be64, putBe32, putBe64, putBe16 } from './bytes';
 import { crc32cOf } from './crc32c';
@@ -35,6 +47,13 @@ import { readVarint, readVarlong, sizeOfVarlong, varPos, writeVarint, writeVarlo
 
 /** The header of the batch being finished, copied aside so that the output may overlap it. */
 const HEADER_ASIDE: usize = memory.data(64, 8);
+
+/** Records of one batch whose starts and keep decisions decide() notes for rewrite(). */
+const SCRATCH_RECORDS: i32 = 4096;
+/** u32 start of each record, then the section's end (SCRATCH_RECORDS + 1 entries). */
+const SCRATCH_STARTS: usize = memory.data((SCRATCH_RECORDS + 1) << 2, 16);
+/** u8 per record: 1 kept, 0 dropped. */
+const SCRATCH_KEEP: usize = memory.data(SCRATCH_RECORDS, 16);
 
 // Clean parameters (little-endian, CLEAN_PARAMS_SIZE bytes).
 export const CP_NOW: usize = 0; // i64 nowMs
@@ -103,6 +122,10 @@ let fNewHorizon: bool = false;
 let fAttributes: i32 = 0;
 let fBaseTimestamp: i64 = 0;
 let fMaxTimestamp: i64 = 0;
+/** Whether decide() noted the batch's record starts and keep decisions in the scratch area. */
+let fNoted: bool = false;
+/** The largest timestamp (baseTimestamp + timestampDelta) of the kept records, i64.MIN_VALUE if none. */
+let fKeptMaxTs: i64 = 0;
 
 function paramsOk(params: usize): bool {
   if (!readable(params, CLEAN_PARAMS_SIZE)) return false;
@@ -157,6 +180,8 @@ function decide(s: usize, b: usize, q: usize, end: usize, count: i32, params: us
   fKeylessDropped = 0;
   let keptTombstones = 0;
   let prev = -1;
+  let maxTs: i64 = i64.MIN_VALUE;
+  const noted = count <= SCRATCH_RECORDS;
   for (let i = 0; i < count; i++) {
     if (q >= end) return fail(E_RECORD_COUNT, q);
     const next = parseRecord(q, end);
@@ -164,13 +189,23 @@ function decide(s: usize, b: usize, q: usize, end: usize, count: i32, params: us
     const od = recOffsetDelta;
     if (od <= prev || od > lastOffsetDelta) return fail(E_OFFSET_DELTA, q);
     prev = od;
-    if (keep(s, baseOffset, horizonPassed)) {
+    const k = keep(s, baseOffset, horizonPassed);
+    if (k) {
       fKept++;
       if (recValueLen < 0) keptTombstones++;
+      const ts = baseTimestamp + recTimestampDelta;
+      if (ts > maxTs) maxTs = ts;
+    }
+    if (noted) {
+      store<u32>(SCRATCH_STARTS + (<usize>i << 2), <u32>q);
+      store<u8>(SCRATCH_KEEP + <usize>i, <u8>k);
     }
     q = next;
   }
   if (q != end) return fail(E_RECORD_COUNT, q);
+  if (noted) store<u32>(SCRATCH_STARTS + (<usize>count << 2), <u32>end);
+  fNoted = noted;
+  fKeptMaxTs = maxTs;
   fNewHorizon = !hasHorizon && keptTombstones > 0;
   fAttributes = fNewHorizon ? attributes | ATTR_DELETE_HORIZON : attributes;
   fBaseTimestamp = fNewHorizon ? load<i64>(params + CP_HORIZON) : baseTimestamp;
@@ -198,6 +233,26 @@ function rebuiltBound(sectionLen: i32): i64 {
  */
 function rewrite(s: usize, b: usize, q: usize, end: usize, count: i32, params: usize, w: usize): i32 {
   const attributes = be16(b + OFF_ATTRIBUTES) & 0xffff;
+  if (fNoted && !fNewHorizon) {
+    // Runs of kept records, copied as they are from decide()'s notes.
+    const w0 = w;
+    let i = 0;
+    while (i < count) {
+      if (load<u8>(SCRATCH_KEEP + <usize>i) == 0) {
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < count && load<u8>(SCRATCH_KEEP + <usize>j) != 0) j++;
+      const from = <usize>load<u32>(SCRATCH_STARTS + (<usize>i << 2));
+      const to = <usize>load<u32>(SCRATCH_STARTS + (<usize>j << 2));
+      memory.copy(w, from, to - from);
+      w += to - from;
+      i = j;
+    }
+    if ((attributes & ATTR_TIMESTAMP_TYPE) == 0) fMaxTimestamp = fKeptMaxTs;
+    return <i32>(w - w0);
+  }
   const baseOffset = be64(b + OFF_BASE_OFFSET);
   const baseTimestamp = be64(b + OFF_BASE_TIMESTAMP);
   const horizonPassed = (attributes & ATTR_DELETE_HORIZON) != 0 && load<i64>(params + CP_NOW) >= baseTimestamp;
@@ -207,7 +262,7 @@ function rewrite(s: usize, b: usize, q: usize, end: usize, count: i32, params: u
   let maxTs: i64 = i64.MIN_VALUE;
   for (let i = 0; i < count; i++) {
     const next = parseRecord(q, end);
-    if (keep(s, baseOffset, horizonPassed)) {
+    if (fNoted ? load<u8>(SCRATCH_KEEP + <usize>i) != 0 : keep(s, baseOffset, horizonPassed) != 0) {
       const ts = baseTimestamp + recTimestampDelta;
       if (ts > maxTs) maxTs = ts;
       if (!fNewHorizon) {
@@ -230,7 +285,7 @@ function rewrite(s: usize, b: usize, q: usize, end: usize, count: i32, params: u
     }
     q = next;
   }
-  // keep() counted the drops again: the decision's counts stand.
+  // keep() may have counted the drops again: the decision's counts stand.
   fKeylessDropped = keepDropped;
   fTombstonesDropped = keepTombstones;
   if ((attributes & ATTR_TIMESTAMP_TYPE) == 0) fMaxTimestamp = maxTs;
@@ -262,6 +317,11 @@ function fillEntry(e: usize, w: usize, pos: i32, size: i32): void {
   store<i64>(e + CE_OFFSET_OF_MAX_TIMESTAMP, lastOffset);
   store<i32>(e + CE_RECORD_COUNT, be32(w + OFF_RECORD_COUNT));
   store<i32>(e + CE_LEADER_EPOCH, be32(w + OFF_LEADER_EPOCH));
+}
+
+/** Whether the CRC-32C of the whole batch at b (size bytes) matches the one it carries. */
+function crcOk(b: usize, size: i32): bool {
+  return crc32cOf(b + OFF_ATTRIBUTES, <usize>(size - <i32>OFF_ATTRIBUTES)) == <u32>be32(b + OFF_CRC);
 }
 
 function cleanDone(result: usize, read: i32, written: i32, stop: i32, batches: i32): void {
@@ -307,20 +367,22 @@ export function cleanBatches(s: usize, p: usize, len: i32, out: usize, cap: i32,
       return size;
     }
     if (size == 0) break;
-    if (crc32cOf(b + OFF_ATTRIBUTES, <usize>(size - <i32>OFF_ATTRIBUTES)) != <u32>be32(b + OFF_CRC)) {
-      cleanDone(result, pos, w, CLEAN_STOP_END, n);
-      return fail(E_BAD_CRC, b + OFF_CRC);
-    }
     const attributes = be16(b + OFF_ATTRIBUTES);
     const count = be32(b + OFF_RECORD_COUNT);
     let action: i32 = CLEAN_DROP;
     if (attributes & ATTR_CONTROL) {
+      // Copied byte for byte: its own CRC goes with it.
       action = CLEAN_COPY;
       fRead = count;
       fKept = count;
       fTombstonesDropped = 0;
       fKeylessDropped = 0;
     } else if ((attributes & ATTR_COMPRESSION_MASK) != 0 && count > 0) {
+      // The host may rebuild it: handed over only with a valid CRC.
+      if (!crcOk(b, size)) {
+        cleanDone(result, pos, w, CLEAN_STOP_END, n);
+        return fail(E_BAD_CRC, b + OFF_CRC);
+      }
       stop = CLEAN_STOP_COMPRESSED;
       break;
     } else {
@@ -329,9 +391,14 @@ export function cleanBatches(s: usize, p: usize, len: i32, out: usize, cap: i32,
       const r = decide(s, b, b + <usize>BATCH_HEADER_SIZE, sectionEnd, count, params);
       if (r < 0) {
         cleanDone(result, pos, w, CLEAN_STOP_END, n);
-        return r;
+        return crcOk(b, size) ? r : fail(E_BAD_CRC, b + OFF_CRC);
       }
       action = fAction;
+      // A new CRC is put only over verified bytes (an empty header keeps the producer's id/epoch/sequence).
+      if ((action == CLEAN_REBUILD || action == CLEAN_EMPTY) && !crcOk(b, size)) {
+        cleanDone(result, pos, w, CLEAN_STOP_END, n);
+        return fail(E_BAD_CRC, b + OFF_CRC);
+      }
     }
     const need: i64 = action == CLEAN_DROP ? 0
       : action == CLEAN_COPY ? <i64>size

@@ -24,6 +24,26 @@ function fmix64(k: u64): u64 {
   return k;
 }
 
+/** The n (< 8) bytes at p as a little-endian word, zero above them. */
+// @ts-ignore: decorator
+@inline
+function loadTail(p: usize, n: usize): u64 {
+  let v: u64 = 0;
+  let shift: u64 = 0;
+  if (n & 4) {
+    v = <u64>load<u32>(p);
+    shift = 32;
+    p += 4;
+  }
+  if (n & 2) {
+    v |= <u64>load<u16>(p) << shift;
+    shift += 16;
+    p += 2;
+  }
+  if (n & 1) v |= <u64>load<u8>(p) << shift;
+  return v;
+}
+
 /** Hashes [p, p+len) (the caller checked it is readable) into hashHi / hashLo. */
 export function murmur3x64(p: usize, len: usize, seed: u64): void {
   let h1 = seed;
@@ -51,12 +71,14 @@ export function murmur3x64(p: usize, len: usize, seed: u64): void {
   }
   const rest = len & 15;
   if (rest != 0) {
+    // The tail's bytes as two little-endian words, in at most four loads each (never past the key).
     let k1: u64 = 0;
     let k2: u64 = 0;
-    for (let i: usize = 0; i < rest; i++) {
-      const b = <u64>load<u8>(q + i);
-      if (i < 8) k1 |= b << (<u64>i << 3);
-      else k2 |= b << (<u64>(i - 8) << 3);
+    if (rest >= 8) {
+      k1 = load<u64>(q);
+      k2 = loadTail(q + 8, rest - 8);
+    } else {
+      k1 = loadTail(q, rest);
     }
     if (rest > 8) {
       k2 *= C2;

@@ -1,13 +1,20 @@
 // The log cleaner's offset map: key → the last offset holding it, in linear memory. Keys are stored as
 // their 128-bit MurmurHash3 (murmur3.ts); a collision is as unlikely as with Kafka's MD5 map. Open
-// addressing with linear probing, bounded by the slot count; keys are accepted up to `limit` (slots ×
-// load factor, chosen by the host), so probes stay short and an absent key always meets an empty slot
-// unless limit == slots.
+// addressing with linear probing, bounded by the table's slot count; keys are accepted up to `limit`
+// (slots × load factor, chosen by the host), so probes stay short and an absent key always meets an empty
+// slot unless limit == slots.
+//
+// The host reserves `slots` slots (its share of log.cleaner.dedupe.buffer.size), but the table in use
+// starts at INITIAL_TABLE_SLOTS of them and doubles, in place, whenever it would become more than half
+// full, until it spans all of them: a map of few keys stays in a few cache lines and pages instead of
+// spreading them over the whole reservation (each probe of a sparse 14 MB table was a cache and TLB
+// miss). What the map accepts (limit) does not depend on the table's size.
 //
 // State (little-endian, OFFSET_MAP_STATE_SIZE bytes):
-//   0 entries i32 (address of the slots) | 4 slots i32 | 8 limit i32 | 12 size i32 (keys held)
-//   16 lastOffset i64 (largest offset put, -1)
-// Slot (OFFSET_MAP_ENTRY_SIZE bytes): 0 hash hi u64 | 8 hash lo u64 | 16 offset i64 (-1: empty).
+//   0 entries i32 (address of the slots) | 4 slots i32 (reserved) | 8 limit i32 | 12 size i32 (keys held)
+//   16 lastOffset i64 (largest offset put, -1) | 24 table i32 (slots in use, <= slots)
+// Slot (OFFSET_MAP_ENTRY_SIZE bytes): 0 hash hi u64 | 8 hash lo u64 | 16 offset i64 (-1: empty; below -1
+// only while the table grows: an entry not yet moved, offset o stored as -2 - o).
 //
 // offsetMapPutBatches puts the keyed records of whole uncompressed v2 batches; it stops before a batch
 // whose recordCount could take the map past its limit, and at a compressed batch, whose records section
@@ -31,10 +38,13 @@ export const OM_SLOTS: usize = 4;
 export const OM_LIMIT: usize = 8;
 export const OM_SIZE: usize = 12;
 export const OM_LAST_OFFSET: usize = 16;
-export const OFFSET_MAP_STATE_SIZE: i32 = 24;
+export const OM_TABLE: usize = 24;
+export const OFFSET_MAP_STATE_SIZE: i32 = 32;
 export const OFFSET_MAP_ENTRY_SIZE: i32 = 24;
 /** Most slots a map may have (their bytes stay under 2 GiB). */
 export const OFFSET_MAP_MAX_SLOTS: i32 = 0x5555555;
+/** Slots of the table after a reset (192 KiB), or all of them when fewer are reserved. */
+export const INITIAL_TABLE_SLOTS: i32 = 8192;
 
 // Map-put result (little-endian, MAP_PUT_RESULT_SIZE bytes).
 export const MP_BYTES: usize = 0; // i32 bytes of whole batches taken from the start of the input
@@ -56,7 +66,9 @@ export function offsetMapStateOk(s: usize): bool {
   const slots = load<i32>(s + OM_SLOTS);
   const limit = load<i32>(s + OM_LIMIT);
   const size = load<i32>(s + OM_SIZE);
+  const table = load<i32>(s + OM_TABLE);
   if (slots <= 0 || slots > OFFSET_MAP_MAX_SLOTS || limit < 0 || limit > slots || size < 0 || size > limit) return false;
+  if (table <= 0 || table > slots || (table < slots && size > table >> 1)) return false;
   return writable(<usize>load<u32>(s + OM_ENTRIES), slots * OFFSET_MAP_ENTRY_SIZE);
 }
 
@@ -69,16 +81,28 @@ export function offsetMapInit(s: usize, entries: usize, slots: i32, limit: i32):
   store<i32>(s + OM_SLOTS, slots);
   store<i32>(s + OM_LIMIT, limit);
   store<i32>(s + OM_SIZE, 0);
+  store<i32>(s + OM_TABLE, slots);
   return offsetMapReset(s);
 }
 
-/** Empties the map (every slot's offset -1). */
+/** Empties the map: the table back to its initial size, every slot of it empty (offset -1). */
 export function offsetMapReset(s: usize): i32 {
-  if (!offsetMapStateOk(s)) return fail(E_OUT_OF_BOUNDS, s);
-  memory.fill(<usize>load<u32>(s + OM_ENTRIES), 0xff, <usize>(load<i32>(s + OM_SLOTS) * OFFSET_MAP_ENTRY_SIZE));
+  if (!writable(s, OFFSET_MAP_STATE_SIZE)) return fail(E_OUT_OF_BOUNDS, s);
+  const slots = load<i32>(s + OM_SLOTS);
+  const table = slots < INITIAL_TABLE_SLOTS ? slots : INITIAL_TABLE_SLOTS;
+  store<i32>(s + OM_TABLE, table);
   store<i32>(s + OM_SIZE, 0);
+  if (!offsetMapStateOk(s)) return fail(E_OUT_OF_BOUNDS, s);
+  memory.fill(<usize>load<u32>(s + OM_ENTRIES), 0xff, <usize>(table * OFFSET_MAP_ENTRY_SIZE));
   store<i64>(s + OM_LAST_OFFSET, -1);
   return OK;
+}
+
+/** The home slot of a hash in a table of `slots` slots (monotone in hi). */
+// @ts-ignore: decorator
+@inline
+function home(hi: u64, slots: u32): u32 {
+  return <u32>(((hi >>> 32) * <u64>slots) >>> 32);
 }
 
 /** The slot holding (hi, lo), or the empty slot where it would go; 0 when every slot is taken by others. */
@@ -86,8 +110,8 @@ export function offsetMapReset(s: usize): i32 {
 @inline
 function findSlot(s: usize, hi: u64, lo: u64): usize {
   const entries = <usize>load<u32>(s + OM_ENTRIES);
-  const slots = <u32>load<i32>(s + OM_SLOTS);
-  let i = <u32>(((hi >>> 32) * <u64>slots) >>> 32);
+  const slots = <u32>load<i32>(s + OM_TABLE);
+  let i = home(hi, slots);
   for (let n: u32 = 0; n < slots; n++) {
     const e = entries + <usize>i * <usize>OFFSET_MAP_ENTRY_SIZE;
     if (load<i64>(e, 16) < 0) return e;
@@ -98,13 +122,69 @@ function findSlot(s: usize, hi: u64, lo: u64): usize {
   return 0;
 }
 
+/**
+ * Doubles the table (a checked state whose table is below its reserved slots) in place: every held entry is
+ * marked not yet moved, then each is placed from its home in the larger table; one that lands on an entry not
+ * yet moved takes its slot and carries that entry on. Probes only ever pass over entries already placed,
+ * which stay where they are, and a slot is only emptied when its unmoved entry is taken out, so every probe
+ * sequence of the new table is unbroken.
+ */
+function grow(s: usize): void {
+  const entries = <usize>load<u32>(s + OM_ENTRIES);
+  const old = <u32>load<i32>(s + OM_TABLE);
+  const reserved = <u32>load<i32>(s + OM_SLOTS);
+  const next: u32 = old > reserved >> 1 ? reserved : old << 1;
+  for (let i: u32 = 0; i < old; i++) {
+    const e = entries + <usize>i * <usize>OFFSET_MAP_ENTRY_SIZE;
+    const o = load<i64>(e, 16);
+    if (o >= 0) store<i64>(e, -2 - o, 16);
+  }
+  memory.fill(entries + <usize>old * <usize>OFFSET_MAP_ENTRY_SIZE, 0xff, <usize>(next - old) * <usize>OFFSET_MAP_ENTRY_SIZE);
+  store<i32>(s + OM_TABLE, <i32>next);
+  for (let i: u32 = 0; i < old; i++) {
+    const e = entries + <usize>i * <usize>OFFSET_MAP_ENTRY_SIZE;
+    const marked = load<i64>(e, 16);
+    if (marked >= -1) continue;
+    let hi = load<u64>(e);
+    let lo = load<u64>(e, 8);
+    let offset = -2 - marked;
+    store<i64>(e, -1, 16);
+    // Each step places one entry for good, or passes one placed entry: at most size × next steps.
+    let j = home(hi, next);
+    while (true) {
+      const f = entries + <usize>j * <usize>OFFSET_MAP_ENTRY_SIZE;
+      const there = load<i64>(f, 16);
+      if (there >= 0) {
+        j++;
+        if (j == next) j = 0;
+        continue;
+      }
+      const carryHi = load<u64>(f);
+      const carryLo = load<u64>(f, 8);
+      store<u64>(f, hi);
+      store<u64>(f, lo, 8);
+      store<i64>(f, offset, 16);
+      if (there == -1) break;
+      hi = carryHi;
+      lo = carryLo;
+      offset = -2 - there;
+      j = home(hi, next);
+    }
+  }
+}
+
 /** Puts (hi, lo) → offset (a checked state); OK or E_INDEX_FULL when it is a new key and the map is at its limit. */
 export function mapPutHash(s: usize, hi: u64, lo: u64, offset: i64): i32 {
-  const e = findSlot(s, hi, lo);
+  let e = findSlot(s, hi, lo);
   if (e == 0) return fail(E_INDEX_FULL, s);
   if (load<i64>(e, 16) < 0) {
     const size = load<i32>(s + OM_SIZE);
     if (size >= load<i32>(s + OM_LIMIT)) return fail(E_INDEX_FULL, s);
+    const table = load<i32>(s + OM_TABLE);
+    if (table < load<i32>(s + OM_SLOTS) && size + 1 > table >> 1) {
+      grow(s);
+      e = findSlot(s, hi, lo);
+    }
     store<u64>(e, hi);
     store<u64>(e, lo, 8);
     store<i32>(s + OM_SIZE, size + 1);

@@ -36,6 +36,7 @@ export class CleanedSegmentWriter {
   private logFd = -1;
   private indexFd = -1;
   private timeIndexFd = -1;
+  private groupEndFd = -1;
   /** Bytes written to the .log.cleaned. */
   size = 0;
   /** Offset after the last batch appended (offsets strictly increase across appends). */
@@ -43,7 +44,7 @@ export class CleanedSegmentWriter {
   private maxTimestampSoFar = -1;
   private offsetOfMaxTimestampSoFar: number;
   private bytesSinceLastIndexEntry = 0;
-  private state: 'open' | 'finished' | 'aborted' = 'open';
+  private state: 'open' | 'syncing' | 'finished' | 'aborted' = 'open';
 
   private constructor(
     readonly dir: string,
@@ -113,25 +114,29 @@ export class CleanedSegmentWriter {
 
   /**
    * Completes the segment: the final time-index entry, both indexes written trimmed to their entries, the
-   * group-end file, everything synced (fdatasync for the .log, fsync for the rest) and closed.
+   * group-end file; then everything synced on the thread pool, all four files at once (fdatasync for the
+   * .log, fsync for the rest), and closed. The segment is durable when the promise resolves; the cleaning
+   * may go on with its next group meanwhile. On a failed sync the promise rejects once every sync settled.
    */
-  finish(endOffset: number): void {
+  async finish(endOffset: number): Promise<void> {
     invariant(this.state === 'open', 'finish an open cleaned segment');
     invariant(Number.isSafeInteger(endOffset) && endOffset >= this.nextOffset && endOffset > this.baseOffset, `group end ${endOffset} after the cleaned batches (${this.nextOffset})`);
-    if (this.maxTimestampSoFar >= 0) this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
-    this.offsetIndex.rewrite(this.indexFd, false);
-    this.timeIndex.rewrite(this.timeIndexFd, false);
-    const groupEndFd = this.o.fs.openSync(this.paths.groupEnd, 'wx');
+    this.state = 'syncing';
+    const fs = this.o.fs;
     try {
-      writeFully(this.o.fs, groupEndFd, new TextEncoder().encode(`${endOffset}\n`), 0);
-      this.o.fs.fsyncSync(groupEndFd);
+      if (this.maxTimestampSoFar >= 0) this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
+      this.offsetIndex.rewrite(this.indexFd, false);
+      this.timeIndex.rewrite(this.timeIndexFd, false);
+      this.groupEndFd = fs.openSync(this.paths.groupEnd, 'wx');
+      writeFully(fs, this.groupEndFd, new TextEncoder().encode(`${endOffset}\n`), 0);
+      const fsync = (fd: number) => (fs.fsync !== undefined ? fs.fsync(fd) : fs.fdatasync(fd));
+      // allSettled: no descriptor is closed while a sync of it may still run.
+      const settled = await Promise.allSettled([fsync(this.groupEndFd), fs.fdatasync(this.logFd), fsync(this.indexFd), fsync(this.timeIndexFd)]);
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     } finally {
-      this.o.fs.closeSync(groupEndFd);
+      this.closeFds();
     }
-    this.o.fs.fdatasyncSync(this.logFd);
-    this.o.fs.fsyncSync(this.indexFd);
-    this.o.fs.fsyncSync(this.timeIndexFd);
-    this.closeFds();
     this.state = 'finished';
   }
 
@@ -143,8 +148,8 @@ export class CleanedSegmentWriter {
   }
 
   private closeFds(): void {
-    for (const fd of [this.logFd, this.indexFd, this.timeIndexFd]) if (fd >= 0) safely(() => this.o.fs.closeSync(fd));
-    this.logFd = this.indexFd = this.timeIndexFd = -1;
+    for (const fd of [this.logFd, this.indexFd, this.timeIndexFd, this.groupEndFd]) if (fd >= 0) safely(() => this.o.fs.closeSync(fd));
+    this.logFd = this.indexFd = this.timeIndexFd = this.groupEndFd = -1;
   }
 }
 

@@ -23,6 +23,8 @@
 //   epoch, codec, timestamp type and transactional bit unchanged; kept records byte for byte (bar a
 //   timestampDelta rewritten for a new horizon); recordCount and maxTimestamp (CreateTime: the max over the
 //   kept records; LogAppendTime: unchanged) recomputed; a new CRC-32C.
+// - A batch's CRC is checked (and a wrong one is an error) before the batch is rebuilt, emptied or handed
+//   over compressed: nothing unchecked is signed anew. Copied batches keep their CRC, dropped ones are gone.
 // So offsets never change: consumers see gaps.
 import type { BatchInfo } from '../core-port.js';
 

@@ -5,9 +5,10 @@
 //
 // Segment bytes go from the file straight into the cleaner core's linear memory, a chunk of
 // readBufferBytes at a time (a chunk grows to hold one batch bigger than it), and the cleaned batches
-// go from there straight to the `.cleaned` file. Reads and writes together are throttled to
-// log.cleaner.io.max.bytes.per.second. If anything fails, every `.cleaned` file the cleaning wrote is
-// removed before the error is passed on.
+// go from there straight to the `.cleaned` file. A finished group's four files are synced on the thread
+// pool, all at once, while the next group is cleaned; the cleaning returns once every group is durable.
+// Reads and writes together are throttled to log.cleaner.io.max.bytes.per.second. If anything fails,
+// every `.cleaned` file the cleaning wrote is removed before the error is passed on.
 import type { CleanedGroup, CleanJob, CleanJobResult, CleanJobSegment } from './clean-job.js';
 import type { CleanerCore, CleanParams } from './cleaner-core.js';
 import { CleanedSegmentWriter, removeCleanedSegment } from './cleaned-segment.js';
@@ -58,6 +59,8 @@ export async function cleanLog(job: CleanJob, env: CleanerEnv): Promise<CleanJob
   const detachRate = env.onIoRate?.((r) => {
     if (r > 0) throttler.setRate(r);
   });
+  // The last finished group's syncs, running while the next group is cleaned (one group at a time).
+  let syncing: Promise<void> | null = null;
   try {
     const cleanedUpTo = await buildOffsetMap(job, env, files, throttler, totals);
     const mapKeys = env.core.mapSize;
@@ -83,11 +86,17 @@ export async function cleanLog(job: CleanJob, env: CleanerEnv): Promise<CleanJob
         });
       }
       const endOffset = group[group.length - 1]!.nextBaseOffset;
-      writer.finish(endOffset);
+      if (syncing !== null) await syncing;
+      syncing = null;
       finished.push(first.baseOffset);
       current = null;
+      syncing = writer.finish(endOffset);
+      // Awaited before the next finish or the end; a rejection meanwhile is not unhandled.
+      syncing.catch(() => {});
       groups.push({ baseOffset: first.baseOffset, oldBaseOffsets: group.map((s) => s.baseOffset), endOffset, size: writer.size });
     }
+    if (syncing !== null) await syncing;
+    syncing = null;
     if (groups.length > 0) fsyncDir(env.fs, job.dir);
     return {
       cleanedUpTo,
@@ -96,6 +105,8 @@ export async function cleanLog(job: CleanJob, env: CleanerEnv): Promise<CleanJob
     };
   } catch (e) {
     if (current !== null) current.abort();
+    // Its descriptors are closed once its syncs settle: the files are removed after that.
+    if (syncing !== null) await syncing.catch(() => {});
     for (const base of finished) removeCleanedSegment(env.fs, job.dir, base);
     throw e;
   } finally {

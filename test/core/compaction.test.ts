@@ -127,6 +127,37 @@ describe('offset map', () => {
     expect(map.get('key-3001')).toBe(-1n);
   });
 
+  it('grows its table in place as keys come, up to every reserved slot, losing no key or offset', () => {
+    const core = newCore();
+    // 100,000 keys: the table doubles from its initial 8,192 slots, then spans all 200,003 slots.
+    const map = core.offsetMap(200_003, 180_000);
+    const table = () => core.dv.getInt32(map.state + layout.OffsetMapState.TABLE, true);
+    expect(table()).toBe(8192);
+    const ref = new Map<string, number>();
+    let s = 99;
+    for (let i = 0; i < 150_000; i++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      const k = `k${i < 100_000 ? i : s % 100_000}`; // every key once, then overwrites
+      map.put(k, i);
+      ref.set(k, i);
+      if (i === 4095) expect(table()).toBe(8192);
+      if (i === 4096) expect(table()).toBe(16384);
+    }
+    expect(table()).toBe(200_003);
+    expect(map.size).toBe(100_000);
+    expect(map.lastOffset).toBe(149_999n);
+    for (const [k, v] of ref) expect(map.get(k)).toBe(BigInt(v));
+    expect(map.get('k100000')).toBe(-1n);
+    map.reset();
+    expect(table()).toBe(8192);
+    expect(map.get('k5')).toBe(-1n);
+    map.put('k5', 1);
+    expect(map.get('k5')).toBe(1n);
+    // A map reserved smaller than the initial table uses all of it from the start.
+    const small = core.offsetMap(100, 90);
+    expect(core.dv.getInt32(small.state + layout.OffsetMapState.TABLE, true)).toBe(100);
+  });
+
   it('resizes (slots only grow) and rejects sizes the core would refuse', () => {
     const core = newCore();
     const map = core.offsetMap(8, 4);
@@ -196,6 +227,101 @@ describe('cleaner pass', () => {
     expect(kept.batches).toEqual([{ position: 0, size: 61, baseOffset: 5n, lastOffset: 7n, maxTimestamp: 77n, offsetOfMaxTimestamp: 7n, recordCount: 0, leaderEpoch: -1 }]);
     const info = core.validateBatch(core.u8.slice(out, out + 61));
     expect([info.compression, info.recordCount, info.producerId, info.producerEpoch, info.baseSequence, info.lastOffsetDelta]).toEqual([0, 0, 4n, 1, 9, 2]);
+  });
+});
+
+describe('cleaner pass: rebuilds', () => {
+  // Batches of up to 4,096 records are rebuilt from the decide pass's notes; bigger ones decide again.
+  // With tombstones the kept records are rewritten for the new delete horizon; without, copied as they are.
+  it.each([[16, false], [4096, false], [4097, false], [6000, false], [4096, true], [6000, true]])('a batch of %i records (tombstones: %s) keeps exactly the records the map says are latest', (n, tombstones) => {
+    const core = newCore();
+    const map = core.offsetMap(1 << 15, 1 << 14);
+    const recs = Array.from({ length: n }, (_, i) => ({ key: `k${i % 997}`, value: tombstones && i % 13 === 0 ? null : `v${i}` }));
+    for (let i = 0; i < n; i++) map.put(recs[i]!.key, i);
+    map.put('k5', 1_000_000); // a later record of k5 elsewhere: every k5 here goes
+    const b = batch(core, 0, recs);
+    const r = region(core, b);
+    const pass = core.logCleanerPass();
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [] });
+    const out = core.allocPtr(b.length + 10 * n + 4096, 8);
+    const s = pass.cleanAt(map, r.ptr, r.len, out, b.length + 10 * n + 4096);
+    const want = recs.map((x, i) => ({ ...x, offset: i })).filter((x, i) => x.key !== 'k5' && (i + 997 >= n || n <= 997 || i >= n - 997));
+    expect(s.stats.recordsKept).toBe(want.length);
+    const [got] = core.decodeBatches(core.u8.slice(out, out + s.bytesWritten));
+    expect((core.dv.getInt16(out + 21) & 0x40) !== 0).toBe(tombstones);
+    expect(got!.records.map((x) => [x.offset, x.key === null ? null : new TextDecoder().decode(x.key), x.value === null ? null : new TextDecoder().decode(x.value)]))
+      .toEqual(want.map((x) => [BigInt(x.offset), x.key, x.value]));
+  });
+});
+
+describe('cleaner pass: CRC checked where a new CRC is written', () => {
+  // A corrupt byte in a record's value: the records still parse, only the CRC tells.
+  function corruptValue(b: Uint8Array, value: string): Uint8Array {
+    const bad = b.slice();
+    const at = Buffer.from(bad).indexOf(value);
+    expect(at).toBeGreaterThan(61);
+    bad[at] ^= 0x20;
+    return bad;
+  }
+  function setup() {
+    const core = newCore();
+    const map = core.offsetMap(64, 48);
+    map.put('a', 100); // every record of key 'a' below 100 is dropped
+    const pass = core.logCleanerPass();
+    const out = core.allocPtr(4096, 8);
+    return { core, map, pass, out };
+  }
+
+  it('a corrupt batch that would be rebuilt fails with BAD_CRC', () => {
+    const { core, map, pass, out } = setup();
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [] });
+    const r = region(core, corruptValue(batch(core, 0, [{ key: 'a', value: 'old' }, { key: 'b', value: 'keep' }]), 'keep'));
+    expect(() => pass.cleanAt(map, r.ptr, r.len, out, 4096)).toThrow(/BAD_CRC/);
+    // So does one whose header would be signed anew (producer id flipped), and a tombstone's new horizon.
+    const header = batch(core, 0, [{ key: 'a' }, { key: 'b' }]).slice();
+    header[43] ^= 1;
+    const h = region(core, header);
+    expect(() => pass.cleanAt(map, h.ptr, h.len, out, 4096)).toThrow(/BAD_CRC/);
+    const t = region(core, corruptValue(batch(core, 0, [{ key: 'b', value: null }, { key: 'c', value: 'live' }]), 'live'));
+    pass.setParams({ nowMs: 0, horizonMs: 5000, retainLastOffsets: [] });
+    expect(() => pass.cleanAt(map, t.ptr, t.len, out, 4096)).toThrow(/BAD_CRC/);
+  });
+
+  it('a corrupt batch kept whole is copied unchanged, its bad CRC intact', () => {
+    const { core, map, pass, out } = setup();
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [] });
+    const bad = corruptValue(batch(core, 0, [{ key: 'b', value: 'one' }, { key: 'c', value: 'two' }]), 'two');
+    const r = region(core, bad);
+    const s = pass.cleanAt(map, r.ptr, r.len, out, 4096);
+    expect([s.stop, s.bytesRead, s.bytesWritten, s.stats.recordsKept]).toEqual(['end', bad.length, bad.length, 2]);
+    expect(core.u8.slice(out, out + bad.length)).toEqual(bad);
+    expect(core.crc32c(bad.subarray(21))).not.toBe(new DataView(bad.buffer).getUint32(17));
+  });
+
+  it('a corrupt batch whose records are all dropped is dropped; kept as an empty header it fails with BAD_CRC', () => {
+    const { core, map, pass, out } = setup();
+    const good = batch(core, 0, [{ key: 'b', value: 'first' }]);
+    const bad = corruptValue(batch(core, 1, [{ key: 'a', value: 'gone' }, { key: 'a', value: 'also' }]), 'gone');
+    const r = region(core, good, bad);
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [] });
+    const s = pass.cleanAt(map, r.ptr, r.len, out, 4096);
+    expect([s.stop, s.bytesRead, s.bytesWritten, s.stats.batchesRead, s.stats.recordsKept]).toEqual(['end', r.len, good.length, 2, 1]);
+    expect(core.u8.slice(out, out + good.length)).toEqual(good);
+    // The last batch of a live producer keeps its header, under a new CRC: verified first.
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [2n] });
+    expect(() => pass.cleanAt(map, r.ptr, r.len, out, 4096)).toThrow(/BAD_CRC/);
+  });
+
+  it('a corrupt compressed batch is not handed to the host', () => {
+    const { core, map, pass, out } = setup();
+    pass.setParams({ nowMs: 0, horizonMs: 0, retainLastOffsets: [] });
+    const compressed = core.encodeBatchRaw({ baseOffset: 0, records: core.encodeRecords([{ key: 'z', value: 'v' }], 0), recordCount: 1, compression: 1, maxTimestamp: 0, lastOffsetDelta: 0 });
+    const ok = region(core, compressed);
+    expect(pass.cleanAt(map, ok.ptr, ok.len, out, 4096).stop).toBe('compressed');
+    const bad = compressed.slice();
+    bad[bad.length - 1] ^= 1;
+    const r = region(core, bad);
+    expect(() => pass.cleanAt(map, r.ptr, r.len, out, 4096)).toThrow(/BAD_CRC/);
   });
 });
 
@@ -326,6 +452,7 @@ describe('layout', () => {
     const g = (n: string) => Number((x[n] as WebAssembly.Global).value);
     expect(g('OFFSET_MAP_STATE_SIZE')).toBe(layout.OffsetMapState.BYTES);
     expect(g('OM_LAST_OFFSET')).toBe(layout.OffsetMapState.LAST_OFFSET);
+    expect(g('OM_TABLE')).toBe(layout.OffsetMapState.TABLE);
     expect(g('OFFSET_MAP_ENTRY_SIZE')).toBe(layout.OFFSET_MAP_ENTRY);
     expect(g('MAP_PUT_RESULT_SIZE')).toBe(layout.MapPutResult.SIZE);
     expect(g('MP_LAST_OFFSET')).toBe(layout.MapPutResult.LAST_OFFSET);

@@ -393,7 +393,7 @@ describe('cleanLog', () => {
     log.close();
   });
 
-  it('a failure mid-way (ENOSPC, EIO on fsync) removes every .cleaned file and closes every descriptor', async () => {
+  it('a failure mid-way (ENOSPC, EIO on a sync of any group) removes every .cleaned file and closes every descriptor', async () => {
     const { log } = buildLog(13, 300, keyNames('k', 30));
     const job = jobFor(log);
     const counting = new FailingFs();
@@ -408,10 +408,14 @@ describe('cleanLog', () => {
       expect(cleanedFiles(job.dir)).toEqual([]);
       expect(fs.openFds).toBe(0);
     }
-    const fs = new FailingFs({ op: 'fdatasync', at: 2, code: 'EIO' });
-    await expect(cleanLog(job, cleanerEnv(fs))).rejects.toMatchObject({ code: 'EIO' });
-    expect(cleanedFiles(job.dir)).toEqual([]);
-    expect(fs.openFds).toBe(0);
+    // The first group's sync fails while the next group is being cleaned; the last group's at the end.
+    for (const at of [1, 2, ok.groups.length]) {
+      const fs = new FailingFs({ op: 'fdatasync', at, code: 'EIO' });
+      await expect(cleanLog(job, cleanerEnv(fs))).rejects.toMatchObject({ code: 'EIO' });
+      expect(fs.fired).toBe(true);
+      expect(cleanedFiles(job.dir)).toEqual([]);
+      expect(fs.openFds).toBe(0);
+    }
     log.close();
   });
 });
@@ -470,5 +474,13 @@ class FailingFs extends ForwardingFs {
   override fdatasyncSync(fd: number): void {
     this.maybeFail('fdatasync', fd);
     super.fdatasyncSync(fd);
+  }
+  override fdatasync(fd: number): Promise<void> {
+    try {
+      this.maybeFail('fdatasync', fd);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return super.fdatasync(fd);
   }
 }
