@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newCore } from '../../bindings/node.js';
 import { realFs } from '../../host-node/storage/node-fs.js';
-import { cleanLog, cleanedSegmentPaths, groupSegmentsBySize, THROTTLE_WINDOW_MS, type CleanerEnv } from '../../storage/cleaner/index.js';
+import { cleanLog, groupSegmentsBySize, preparedSegmentPaths, THROTTLE_WINDOW_MS, type CleanerEnv } from '../../storage/cleaner/index.js';
 import type { CleanJob, CleanJobResult, CleanJobSegment } from '../../storage/cleaner/clean-job.js';
 import { ForwardingFs, type StorageFs } from '../../storage/fs.js';
 import type { Log } from '../../storage/log.js';
@@ -149,7 +149,8 @@ function expectedKept(all: Rec[], mapFrom: number, mapTo: number): Rec[] {
 
 const logPath = (dir: string, base: number) => join(dir, `${String(base).padStart(20, '0')}.log`);
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-const cleanedFiles = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.cleaned'));
+/** What a cleaning leaves beside the old segments: `.cleaned` and (after prepareSwap) `.swap` files. */
+const cleanedFiles = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.cleaned') || n.endsWith('.swap'));
 
 /**
  * Checks every group's files (valid batches, increasing offsets, indexes as a segment builds them, the
@@ -160,7 +161,7 @@ function checkCleanedSegments(job: CleanJob, result: CleanJobResult): Rec[] {
   const out: Rec[] = [];
   let prevEnd = job.segments[0]!.baseOffset;
   for (const g of result.groups) {
-    const p = cleanedSegmentPaths(job.dir, g.baseOffset);
+    const p = preparedSegmentPaths(job.dir, g.baseOffset);
     expect(g.baseOffset).toBe(g.oldBaseOffsets[0]);
     expect(g.baseOffset).toBe(prevEnd);
     prevEnd = g.endOffset;
@@ -237,7 +238,7 @@ describe('cleanLog', () => {
       expect(kept.some((r) => r.value === null)).toBe(true);
       // Batches keeping a tombstone carry the delete horizon: now + delete.retention.ms.
       for (const g of result.groups) {
-        for (const b of rc.decodeBatches(readFileSync(cleanedSegmentPaths(job.dir, g.baseOffset).log))) {
+        for (const b of rc.decodeBatches(readFileSync(preparedSegmentPaths(job.dir, g.baseOffset).log))) {
           if (!b.records.some((r) => r.value === null)) continue;
           expect(b.attributes & 0x40).toBe(0x40);
           expect(b.baseTimestamp).toBe(BigInt(NOW + DELETE_RETENTION));
@@ -304,7 +305,7 @@ describe('cleanLog', () => {
     const retained = dropped[Math.floor(dropped.length / 2)]!;
     const job = jobFor(log, { retainBatchLastOffsets: [retained.last] });
     const result = await cleanLog(job, cleanerEnv());
-    const batches = result.groups.flatMap((g) => rc.decodeBatches(readFileSync(cleanedSegmentPaths(job.dir, g.baseOffset).log)).map((b) => ({ base: Number(b.baseOffset), last: Number(b.baseOffset) + b.lastOffsetDelta, count: b.recordCount })));
+    const batches = result.groups.flatMap((g) => rc.decodeBatches(readFileSync(preparedSegmentPaths(job.dir, g.baseOffset).log)).map((b) => ({ base: Number(b.baseOffset), last: Number(b.baseOffset) + b.lastOffsetDelta, count: b.recordCount })));
     expect(batches.filter((b) => b.count === 0)).toEqual([{ base: retained.base, last: retained.last, count: 0 }]);
     expect(checkCleanedSegments(job, result)).toEqual(keptRecords);
     log.close();
@@ -366,7 +367,7 @@ describe('cleanLog', () => {
     log.close();
   });
 
-  it('a failure mid-way (ENOSPC, EIO on fsync) removes every .cleaned file and closes every descriptor', async () => {
+  it('a failure mid-way (ENOSPC, EIO on fsync or on a rename to .swap) removes every .cleaned and .swap file and closes every descriptor', async () => {
     const { log } = buildLog(13, 300, keyNames('k', 30));
     const job = jobFor(log);
     const counting = new FailingFs();
@@ -374,7 +375,7 @@ describe('cleanLog', () => {
     expect(ok.groups.length).toBeGreaterThan(2);
     const writes = counting.cleanedWrites;
     for (const n of distinctPositive([1, Math.floor(writes / 2), writes - 1, writes])) {
-      for (const p of readdirSync(job.dir).filter((f) => f.endsWith('.cleaned'))) realFs.unlinkSync(join(job.dir, p));
+      for (const p of cleanedFiles(job.dir)) realFs.unlinkSync(join(job.dir, p));
       const fs = new FailingFs({ op: 'write', at: n, code: 'ENOSPC' });
       await expect(cleanLog(job, cleanerEnv(fs))).rejects.toMatchObject({ code: 'ENOSPC' });
       expect(fs.fired).toBe(true);
@@ -385,6 +386,16 @@ describe('cleanLog', () => {
     await expect(cleanLog(job, cleanerEnv(fs))).rejects.toMatchObject({ code: 'EIO' });
     expect(cleanedFiles(job.dir)).toEqual([]);
     expect(fs.openFds).toBe(0);
+    // The renames to `.swap` at the end (prepareSwap): a failure at any of them leaves nothing either.
+    const renames = counting.swapRenames;
+    expect(renames).toBe(3 * ok.groups.length);
+    for (let n = 1; n <= renames; n++) {
+      const rfs = new FailingFs({ op: 'rename', at: n, code: 'EIO' });
+      await expect(cleanLog(job, cleanerEnv(rfs))).rejects.toMatchObject({ code: 'EIO' });
+      expect(rfs.fired).toBe(true);
+      expect(cleanedFiles(job.dir)).toEqual([]);
+      expect(rfs.openFds).toBe(0);
+    }
     log.close();
   });
 });
@@ -417,12 +428,16 @@ function batchBaseOffsets(path: string): number[] {
 
 const distinctPositive = (ns: number[]) => [...new Set(ns)].filter((n) => n >= 1);
 
-/** Counts open descriptors and writes to `.cleaned` files, and fails the n-th write (or fdatasync) of one with an errno code. */
+/**
+ * Counts open descriptors, writes to `.cleaned` files and renames to `.swap`, and fails the n-th write (or
+ * fdatasync) of a `.cleaned` file or the n-th rename to `.swap` with an errno code.
+ */
 class FailingFs extends ForwardingFs {
   cleanedWrites = 0;
+  swapRenames = 0;
   private syncs = 0;
   fired = false;
-  constructor(private readonly fail?: { op: 'write' | 'fdatasync'; at: number; code: string }) {
+  constructor(private readonly fail?: { op: 'write' | 'fdatasync' | 'rename'; at: number; code: string }) {
     super(realFs);
   }
   get openFds(): number {
@@ -443,5 +458,12 @@ class FailingFs extends ForwardingFs {
   override fdatasyncSync(fd: number): void {
     this.maybeFail('fdatasync', fd);
     super.fdatasyncSync(fd);
+  }
+  override renameSync(from: string, to: string): void {
+    if (to.endsWith('.swap') && ++this.swapRenames === this.fail?.at && this.fail.op === 'rename') {
+      this.fired = true;
+      throw Object.assign(new Error(`${this.fail.code}: injected`), { code: this.fail.code });
+    }
+    super.renameSync(from, to);
   }
 }
