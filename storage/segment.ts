@@ -514,8 +514,9 @@ export class LogSegment {
     try {
       if (this.offsetIndex.hasUnwritten) this.offsetIndex.persist(this.idxFd());
       if (this.timeIndex.hasUnwritten) this.timeIndex.persist(this.timeIdxFd());
-      this.offsetIndex.setFileLength(this.idxFd(), false);
-      this.timeIndex.setFileLength(this.timeIdxFd(), false);
+      // A length already right (index files a cleaning wrote trimmed) is let be: no descriptor, no ftruncate.
+      if (this.offsetIndex.needsFileLength(false)) this.offsetIndex.setFileLength(this.idxFd(), false);
+      if (this.timeIndex.needsFileLength(false)) this.timeIndex.setFileLength(this.timeIdxFd(), false);
     } finally {
       this.releaseIndexFds();
     }
@@ -524,8 +525,8 @@ export class LogSegment {
   /** For the (re)opened active segment: indexes preallocated again. */
   onBecomeActive(): void {
     try {
-      this.offsetIndex.setFileLength(this.idxFd(), true);
-      this.timeIndex.setFileLength(this.timeIdxFd(), true);
+      if (this.offsetIndex.needsFileLength(true)) this.offsetIndex.setFileLength(this.idxFd(), true);
+      if (this.timeIndex.needsFileLength(true)) this.timeIndex.setFileLength(this.timeIdxFd(), true);
     } finally {
       this.releaseIndexFds();
     }
