@@ -138,10 +138,15 @@ export abstract class IndexFile {
     return preallocate ? this.maxEntries * this.entrySize : this.sizeInBytes;
   }
 
-  /** Records the file length read with the entries (IndexFile.readEntries). */
-  protected loadedFrom(fileBytes: number): this {
+  /** Records the file's length, as read with the entries (readEntries) or as a cleaning wrote it. */
+  withFileLength(fileBytes: number): this {
     this.fileBytes = fileBytes;
     return this;
+  }
+
+  /** A copy of the entries, byte for byte what a trimmed file holds. */
+  entryBytes(): Uint8Array {
+    return this.view().slice();
   }
 
   /**

@@ -950,7 +950,9 @@ export class Log {
   private swapGroup(g: CleanedGroup, olds: LogSegment[], snapshots: readonly number[]): string {
     for (const s of olds) s.markDeleted(true);
     const groupEnd = finishSwap(this.fs, this.dir, g.baseOffset);
-    const seg = LogSegment.openInactive(this.dir, g.baseOffset, this.segmentOptions(), this.now(), this._config['max.message.bytes']);
+    // From what the cleaning handed over when it can (no index file or batch read back here), else from the files.
+    const opened = g.state ? LogSegment.openCleaned(this.dir, g.baseOffset, this.segmentOptions(), this.now(), g.size, g.state) : null;
+    const seg = opened ?? LogSegment.openInactive(this.dir, g.baseOffset, this.segmentOptions(), this.now(), this._config['max.message.bytes']);
     invariant(seg.isEmpty || seg.nextOffset <= g.endOffset, `cleaned segment ${g.baseOffset} ends by its group's end (${seg.nextOffset} vs ${g.endOffset})`);
     const i = this.segments.indexOf(olds[0]!);
     invariant(i >= 0 && i + olds.length < this.segments.length, 'replaced segments are still in the list and not the active one');

@@ -55,6 +55,27 @@ export interface CleanedGroup {
   endOffset: number;
   /** Bytes of the cleaned .log. */
   size: number;
+  /**
+   * What the cleaning knows of the segment it wrote, so that the swap opens it without reading its files
+   * back (absent: read from the files, as recovery does).
+   */
+  state?: CleanedSegmentState;
+}
+
+/** A cleaned segment as LogSegment holds it once inactive, from its writer (cleaned-segment.ts). */
+export interface CleanedSegmentState {
+  /** Offset after its last batch (its base offset if it has none). */
+  nextOffset: number;
+  /** Largest batch max timestamp and the offset it belongs to (-1 and the base offset if no batch). */
+  maxTimestamp: number;
+  offsetOfMaxTimestamp: number;
+  /** The first batch's max timestamp (Kafka's rolling-based timestamp), -1 if no batch. */
+  firstBatchMaxTimestamp: number;
+  /** Bytes from the batch of the last offset-index entry (or the start) to the end. */
+  bytesSinceLastIndexEntry: number;
+  /** The entries of its .index and .timeindex, byte for byte what the (trimmed) files hold. */
+  offsetIndex: Uint8Array;
+  timeIndex: Uint8Array;
 }
 
 export interface CleanJobResult {

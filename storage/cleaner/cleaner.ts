@@ -78,10 +78,10 @@ export async function cleanLog(job: CleanJob, env: CleanerEnv): Promise<CleanJob
         });
       }
       const endOffset = group[group.length - 1]!.nextBaseOffset;
-      writer.finish(endOffset);
+      const state = writer.finish(endOffset);
       finished.push(first.baseOffset);
       current = null;
-      groups.push({ baseOffset: first.baseOffset, oldBaseOffsets: group.map((s) => s.baseOffset), endOffset, size: writer.size });
+      groups.push({ baseOffset: first.baseOffset, oldBaseOffsets: group.map((s) => s.baseOffset), endOffset, size: writer.size, state });
     }
     if (groups.length > 0) {
       // The steps of the swap that need not wait for the main thread (segment-swap.ts), made durable with

@@ -4,16 +4,17 @@
 // pass the start-up sanity checks, groups respect segment.bytes, a full offset map cleans only as far as
 // it reaches, the I/O is throttled to the configured rate, and a failure leaves no `.cleaned` file.
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newCore } from '../../bindings/node.js';
 import { realFs } from '../../host-node/storage/node-fs.js';
 import { cleanLog, groupSegmentsBySize, preparedSegmentPaths, THROTTLE_WINDOW_MS, type CleanerEnv } from '../../storage/cleaner/index.js';
-import type { CleanJob, CleanJobResult, CleanJobSegment } from '../../storage/cleaner/clean-job.js';
+import type { CleanJob, CleanJobResult, CleanJobSegment, CleanedGroup } from '../../storage/cleaner/clean-job.js';
 import { ForwardingFs, type StorageFs } from '../../storage/fs.js';
 import type { Log } from '../../storage/log.js';
 import { OffsetIndex } from '../../storage/offset-index.js';
+import { LogSegment } from '../../storage/segment.js';
 import { TimeIndex } from '../../storage/time-index.js';
 import { WasmStorageCore } from '../../storage/wasm-storage-core.js';
 import { mulberry32 } from '../helpers/seeded-random.js';
@@ -196,6 +197,7 @@ function checkCleanedSegments(job: CleanJob, result: CleanJobResult): Rec[] {
     expect(ti.sanityCheck(g.endOffset)).toBeNull();
     if (scan.batches.length > 0) expect(ti.lastEntry()?.timestamp).toBe(maxTs);
     expect(readFileSync(p.groupEnd, 'utf8')).toBe(`${g.endOffset}\n`);
+    checkHandedOverState(job, g, p);
     out.push(...readRecords(p.log));
   }
   return out;
@@ -417,6 +419,45 @@ describe('groupSegmentsBySize', () => {
     expect(bases(groupSegmentsBySize(fits, 1000, 1000))).toEqual([[0, 100]]);
   });
 });
+
+/**
+ * The state a cleaning hands over with a group (what the swap opens the segment from, LogSegment.openCleaned)
+ * is what opening the segment from its files gives (LogSegment.openInactive, as recovery reads it).
+ */
+function checkHandedOverState(job: CleanJob, g: CleanedGroup, p: ReturnType<typeof preparedSegmentPaths>): void {
+  const state = g.state!;
+  expect(state).toBeDefined();
+  expect(Buffer.from(state.offsetIndex).equals(readFileSync(p.index))).toBe(true);
+  expect(Buffer.from(state.timeIndex).equals(readFileSync(p.timeIndex))).toBe(true);
+  const dir = tempDir();
+  const stem = join(dir, String(g.baseOffset).padStart(20, '0'));
+  copyFileSync(p.log, stem + '.log');
+  copyFileSync(p.index, stem + '.index');
+  copyFileSync(p.timeIndex, stem + '.timeindex');
+  const o = { fs: realFs, core: storageCore, maxIndexBytes: job.maxIndexBytes, indexIntervalBytes: job.indexIntervalBytes };
+  const fromFiles = LogSegment.openInactive(dir, g.baseOffset, o, 0, job.maxMessageBytes);
+  const handed = LogSegment.openCleaned(dir, g.baseOffset, o, 0, g.size, { ...state, offsetIndex: state.offsetIndex.slice(), timeIndex: state.timeIndex.slice() })!;
+  expect(handed).not.toBeNull();
+  const view = (s: LogSegment) => ({
+    size: s.size,
+    nextOffset: s.nextOffset,
+    maxTimestampSoFar: s.maxTimestampSoFar,
+    offsetOfMaxTimestampSoFar: s.offsetOfMaxTimestampSoFar,
+    rollingBasedTimestamp: s.rollingBasedTimestamp,
+    bytesSinceLastIndexEntry: (s as unknown as { bytesSinceLastIndexEntry: number }).bytesSinceLastIndexEntry,
+    offsetIndex: Buffer.from(s.offsetIndex.entryBytes()).toString('hex'),
+    timeIndex: Buffer.from(s.timeIndex.entryBytes()).toString('hex'),
+  });
+  expect(view(handed)).toEqual(view(fromFiles));
+  // Nothing was written to the files: they stay what the cleaning wrote.
+  expect(readFileSync(stem + '.index').equals(readFileSync(p.index))).toBe(true);
+  expect(readFileSync(stem + '.timeindex').equals(readFileSync(p.timeIndex))).toBe(true);
+  handed.close();
+  fromFiles.close();
+  // A size that is not the file's, or index entries that are not whole: opened from the files instead.
+  expect(LogSegment.openCleaned(dir, g.baseOffset, o, 0, g.size + 1, state)).toBeNull();
+  expect(LogSegment.openCleaned(dir, g.baseOffset, o, 0, g.size, { ...state, offsetIndex: new Uint8Array(state.offsetIndex.byteLength + 3) })).toBeNull();
+}
 
 /** Base offsets of the batches of a .log file, in order. */
 function batchBaseOffsets(path: string): number[] {
