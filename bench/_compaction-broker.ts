@@ -24,7 +24,7 @@ const logs = broker.context.logManager;
 const cleaner = logs.cleaner;
 if (cleaner === null) throw new Error('the bench broker runs without a log cleaner (log.cleaner.enable, log.cleaner.threads)');
 const encoder = newCore();
-// The swaps of cleaned segments (main thread, directory fsyncs included), timed: the bench reports them with the event-loop delay.
+// The swaps of cleaned segments (main thread, the commit's directory fsync included), timed: the bench reports them with the event-loop delay.
 let swapMs: number[] = [];
 const replaceSegments = Log.prototype.replaceSegments;
 Log.prototype.replaceSegments = function (this: Log, ...args: Parameters<Log['replaceSegments']>) {

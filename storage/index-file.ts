@@ -19,6 +19,8 @@ export abstract class IndexFile {
    * needs no fsync: a file left preallocated by a crash loads the same (its zero tail is dropped).
    */
   unsynced = false;
+  /** The file's length as this object last read or set it (-1: not known), so a length already right is not set again. */
+  private fileBytes = -1;
   readonly maxEntries: number;
 
   protected constructor(
@@ -87,6 +89,7 @@ export abstract class IndexFile {
     }
     this.dirtyFrom = this._entries;
     this.unsynced = true;
+    if (this.fileBytes >= 0 && to > this.fileBytes) this.fileBytes = to;
   }
 
   /** Drops every entry (before a rebuild). */
@@ -108,14 +111,42 @@ export abstract class IndexFile {
   rewrite(fd: number, preallocate: boolean): void {
     this.dirtyFrom = 0;
     this.unsynced = true;
+    this.fileBytes = -1;
     this.fs.ftruncateSync(fd, 0);
     this.persist(fd);
-    this.fs.ftruncateSync(fd, preallocate ? this.maxEntries * this.entrySize : this.sizeInBytes);
+    this.fs.ftruncateSync(fd, this.lengthFor(preallocate));
+    this.fileBytes = this.lengthFor(preallocate);
   }
 
   /** Sets the file length: preallocated (active segment) or trimmed to the entries (roll, close). */
   setFileLength(fd: number, preallocate: boolean): void {
-    this.fs.ftruncateSync(fd, preallocate ? this.maxEntries * this.entrySize : this.sizeInBytes);
+    const bytes = this.lengthFor(preallocate);
+    this.fileBytes = -1;
+    this.fs.ftruncateSync(fd, bytes);
+    this.fileBytes = bytes;
+  }
+
+  /**
+   * Whether setFileLength(preallocate) would change the file (or its length is not known): a segment that
+   * joins the log with its index files already trimmed (a cleaned segment) opens no descriptor to trim them.
+   */
+  needsFileLength(preallocate: boolean): boolean {
+    return this.fileBytes !== this.lengthFor(preallocate);
+  }
+
+  private lengthFor(preallocate: boolean): number {
+    return preallocate ? this.maxEntries * this.entrySize : this.sizeInBytes;
+  }
+
+  /** Records the file's length, as read with the entries (readEntries) or as a cleaning wrote it. */
+  withFileLength(fileBytes: number): this {
+    this.fileBytes = fileBytes;
+    return this;
+  }
+
+  /** A copy of the entries, byte for byte what a trimmed file holds. */
+  entryBytes(): Uint8Array {
+    return this.view().slice();
   }
 
   /**
@@ -124,44 +155,50 @@ export abstract class IndexFile {
    * Reads from the start in chunks and stops at the first all-zero entry, so a preallocated 10 MiB file
    * with a few entries costs a few KiB, not 10 MiB (which made an unclean start of 10,000 partitions
    * take minutes). Stopping early never loses correctness: a sparse index may hold fewer entries, and
-   * loading walks the batch headers after the last entry anyway.
+   * loading walks the batch headers after the last entry anyway. Returns the file's length with them.
    */
-  static readEntries(fs: StorageFs, path: string, entrySize: number, maxBytes: number): Uint8Array {
+  static readEntries(fs: StorageFs, path: string, entrySize: number, maxBytes: number): { entries: Uint8Array; fileBytes: number } {
     const fd = fs.openSync(path, 'r');
     try {
-      const limit = Math.floor(Math.min(fs.fstatSize(fd), maxBytes) / entrySize) * entrySize;
-      const chunk = entrySize * 1024;
-      let out = new Uint8Array(Math.min(limit, chunk));
-      let have = 0;
-      for (let steps = 0; have < limit; steps++) {
-        invariant(steps < 1 << 24, 'index read makes progress');
-        const want = Math.min(chunk, limit - have);
-        if (have + want > out.byteLength) {
-          const grown = new Uint8Array(Math.min(limit, Math.max(out.byteLength * 2, have + want)));
-          grown.set(out.subarray(0, have));
-          out = grown;
-        }
-        let got = 0;
-        while (got < want) {
-          const n = fs.readSync(fd, out, have + got, want - got, have + got);
-          if (n === 0) break;
-          got += n;
-        }
-        const whole = Math.floor(got / entrySize) * entrySize;
-        for (let p = have; p < have + whole; p += entrySize) {
-          let zero = true;
-          for (let i = 0; i < entrySize; i++) if (out[p + i] !== 0) {
-            zero = false;
-            break;
-          }
-          if (zero) return out.slice(0, p);
-        }
-        have += whole;
-        if (got < want) break;
-      }
-      return out.slice(0, have);
+      const fileBytes = fs.fstatSize(fd);
+      return { entries: IndexFile.readOpen(fs, fd, fileBytes, entrySize, maxBytes), fileBytes };
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /** The entries of an open index file of `fileBytes` (readEntries). */
+  private static readOpen(fs: StorageFs, fd: number, fileBytes: number, entrySize: number, maxBytes: number): Uint8Array {
+    const limit = Math.floor(Math.min(fileBytes, maxBytes) / entrySize) * entrySize;
+    const chunk = entrySize * 1024;
+    let out = new Uint8Array(Math.min(limit, chunk));
+    let have = 0;
+    for (let steps = 0; have < limit; steps++) {
+      invariant(steps < 1 << 24, 'index read makes progress');
+      const want = Math.min(chunk, limit - have);
+      if (have + want > out.byteLength) {
+        const grown = new Uint8Array(Math.min(limit, Math.max(out.byteLength * 2, have + want)));
+        grown.set(out.subarray(0, have));
+        out = grown;
+      }
+      let got = 0;
+      while (got < want) {
+        const n = fs.readSync(fd, out, have + got, want - got, have + got);
+        if (n === 0) break;
+        got += n;
+      }
+      const whole = Math.floor(got / entrySize) * entrySize;
+      for (let p = have; p < have + whole; p += entrySize) {
+        let zero = true;
+        for (let i = 0; i < entrySize; i++) if (out[p + i] !== 0) {
+          zero = false;
+          break;
+        }
+        if (zero) return out.slice(0, p);
+      }
+      have += whole;
+      if (got < want) break;
+    }
+    return out.slice(0, have);
   }
 }

@@ -850,21 +850,24 @@ export class Log {
    * `expectedGeneration` is the log's generation when `job` was made. If the log is closed or offline, has
    * changed generation since (a truncation, retention, DeleteRecords), no longer holds exactly the old
    * segments of each group (same objects, none deleted, none active), or its high watermark went back below
-   * a group's end, the `.cleaned` files are removed and false returned. Otherwise, for all groups at once:
-   * `.cleaned` → `.swap` (segment-swap.ts: groupend and indexes, a directory fsync, then the .log files,
-   * another fsync: the commit); then per group the old segments are renamed `.deleted` and handed to
-   * onSegmentsDeleted (a Fetch holding one of their FileRanges still reads it until the manager closes it
-   * after file.delete.delay.ms), the `.swap` files take their final names, and the new segment is opened
-   * with its indexes and put in the list. A failure after the commit takes the log offline: reopening it
-   * completes the swap (recovery.ts).
+   * a group's end, the `.cleaned` and `.swap` files are removed and false returned. Otherwise, for all groups
+   * at once, the commit (segment-swap.ts: the cleaner thread renamed the groupend and index files `.swap`
+   * and made that durable; here each `.log.cleaned` → `.log.swap` and a directory fsync); then per group the
+   * old segments are renamed `.deleted` and handed to onSegmentsDeleted (a Fetch holding one of their
+   * FileRanges still reads it until the manager closes it after file.delete.delay.ms), the `.swap` files take
+   * their final names (the groupend file `.deleted`, unlinked on the thread pool), and the new segment is
+   * opened with its indexes and put in the list. A failure after the commit takes the log offline: reopening
+   * it completes the swap (recovery.ts).
    *
-   * Why the two commit fsyncs run on this thread rather than on the thread pool: the `.deleted` renames must
-   * not reach the disk before the `.log.swap` rename does, and while an fsync on the pool were awaited a
+   * Why the commit fsync runs on this thread rather than on the thread pool: the `.deleted` renames must not
+   * reach the disk before the `.log.swap` rename does, and while an fsync on the pool were awaited a
    * truncation could run, rename segments of a group `.deleted`, fsync the directory and so make the
-   * `.log.swap` durable with them: a restart would then put truncated records back. The last fsync (of the
-   * final names) runs on the pool: recovery completes a swap from either state, and the next operation that
-   * renames or deletes a segment fsyncs the directory itself. Offsets never change: the high watermark and
-   * the durable offset stay where they are; their file positions are moved off replaced segments.
+   * `.log.swap` durable with them: a restart would then put truncated records back. The renames before the
+   * commit need no such order (a groupend or index `.swap` without its `.log.swap` is discarded), so the
+   * cleaner thread does them. The last fsync (of the final names) runs on the pool: recovery completes a swap
+   * from either state, and the next operation that renames or deletes a segment fsyncs the directory itself.
+   * Offsets never change: the high watermark and the durable offset stay where they are; their file
+   * positions are moved off replaced segments.
    */
   replaceSegments(result: CleanJobResult, job: CleanJob, expectedGeneration: number): boolean {
     const bases = result.groups.map((g) => g.baseOffset);
@@ -895,15 +898,18 @@ export class Log {
     this._generation++;
     const hw = { offset: this._highWatermark, base: this.hwSegmentBase };
     const durable = { offset: this._durableOffset, base: this.durableSegmentBase };
+    const groupEnds: string[] = [];
     try {
-      for (const p of plan) this.swapGroup(p.group, p.olds);
+      const snapshots = listSnapshots(this.fs, this.dir);
+      for (const p of plan) groupEnds.push(this.swapGroup(p.group, p.olds, snapshots));
     } catch (e) {
       this.goOffline('io', e);
       throw this.offline.error();
     }
     this.repositionAfterSwap(plan, hw, durable);
     const sync = fsyncInBackground(this.fs, this.dir, true).catch(() => this.flusher.markDirUnsynced());
-    this.swapDirSync = sync;
+    const removed = groupEnds.map((p) => this.fs.rm(p).catch(() => undefined)); // else at the next start
+    this.swapDirSync = Promise.all([sync, ...removed]).then(() => undefined);
     return true;
   }
 
@@ -936,11 +942,17 @@ export class Log {
     return plan;
   }
 
-  /** After the commit: old segments `.deleted`, `.swap` files to final names, the new segment in the list. */
-  private swapGroup(g: CleanedGroup, olds: LogSegment[]): void {
+  /**
+   * After the commit: old segments `.deleted`, `.swap` files to final names, the new segment in the list.
+   * `snapshots` are the producer snapshot offsets listed when the swap began. Returns the path of the
+   * groupend file, renamed `.deleted`, for the caller to remove.
+   */
+  private swapGroup(g: CleanedGroup, olds: LogSegment[], snapshots: readonly number[]): string {
     for (const s of olds) s.markDeleted(true);
-    finishSwap(this.fs, this.dir, g.baseOffset);
-    const seg = LogSegment.openInactive(this.dir, g.baseOffset, this.segmentOptions(), this.now(), this._config['max.message.bytes']);
+    const groupEnd = finishSwap(this.fs, this.dir, g.baseOffset);
+    // From what the cleaning handed over when it can (no index file or batch read back here), else from the files.
+    const opened = g.state ? LogSegment.openCleaned(this.dir, g.baseOffset, this.segmentOptions(), this.now(), g.size, g.state) : null;
+    const seg = opened ?? LogSegment.openInactive(this.dir, g.baseOffset, this.segmentOptions(), this.now(), this._config['max.message.bytes']);
     invariant(seg.isEmpty || seg.nextOffset <= g.endOffset, `cleaned segment ${g.baseOffset} ends by its group's end (${seg.nextOffset} vs ${g.endOffset})`);
     const i = this.segments.indexOf(olds[0]!);
     invariant(i >= 0 && i + olds.length < this.segments.length, 'replaced segments are still in the list and not the active one');
@@ -948,10 +960,11 @@ export class Log {
     // Producer snapshots of the replaced segments go with them (Kafka deletes those of the segments not
     // replaced at their own base), as do close-time ones inside the group: none is the newest (the active
     // segment is never in a group), and the next open would delete them as strays anyway.
-    for (const o of listSnapshots(this.fs, this.dir)) if (o > g.baseOffset && o < g.endOffset) deleteSnapshot(this.fs, this.dir, o);
+    for (const o of snapshots) if (o > g.baseOffset && o < g.endOffset) deleteSnapshot(this.fs, this.dir, o);
     if (this.lastSnapshotOffset > g.baseOffset && this.lastSnapshotOffset < g.endOffset) this.lastSnapshotOffset = -1;
     if (this.hooks.onSegmentsDeleted) this.hooks.onSegmentsDeleted(this, olds);
     else for (const s of olds) this.removeDeletedFiles(s);
+    return groupEnd;
   }
 
   /**

@@ -19,7 +19,8 @@ export class OffsetIndex extends IndexFile {
   }
 
   static load(fs: StorageFs, path: string, baseOffset: number, maxIndexBytes: number, core: StorageCore): OffsetIndex {
-    return new OffsetIndex(fs, path, baseOffset, maxIndexBytes, core, IndexFile.readEntries(fs, path, OFFSET_INDEX_ENTRY, maxIndexBytes));
+    const read = IndexFile.readEntries(fs, path, OFFSET_INDEX_ENTRY, maxIndexBytes);
+    return new OffsetIndex(fs, path, baseOffset, maxIndexBytes, core, read.entries).withFileLength(read.fileBytes);
   }
 
   entry(slot: number): OffsetPosition {

@@ -6,6 +6,7 @@ import { invariant, invariantViolation } from './errors.js';
 import { fsyncInBackground, readAt, readInto, writeFully, type StorageFs } from './fs.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
+import type { CleanedSegmentState } from './cleaner/clean-job.js';
 import { joinPath } from './path.js';
 
 export const LOG_SUFFIX = '.log';
@@ -205,6 +206,39 @@ export class LogSegment {
       s.releaseIndexFds();
     }
     return s;
+  }
+
+  /**
+   * Opens a cleaned segment just swapped in (files at their final names) from what its cleaning handed over:
+   * its .log opened, its size checked against the file's, its indexes taken from `state` (byte for byte what
+   * the trimmed index files hold) and sanity-checked; no index file or batch is read. Null if any of that does
+   * not hold: the caller opens it from its files instead (openInactive).
+   */
+  static openCleaned(dir: string, baseOffset: number, o: SegmentOptions, nowMs: number, size: number, state: CleanedSegmentState): LogSegment | null {
+    const stem = joinPath(dir, offsetFileName(baseOffset));
+    const log = o.fs.openSync(stem + LOG_SUFFIX, 'r+');
+    let s: LogSegment | null = null;
+    try {
+      if (o.fs.fstatSize(log) !== size) return null;
+      const oi = new OffsetIndex(o.fs, stem + INDEX_SUFFIX, baseOffset, o.maxIndexBytes, o.core, state.offsetIndex).withFileLength(state.offsetIndex.byteLength);
+      const ti = new TimeIndex(o.fs, stem + TIME_INDEX_SUFFIX, baseOffset, o.maxIndexBytes, o.core, state.timeIndex).withFileLength(state.timeIndex.byteLength);
+      if (oi.sanityCheck(size, null) !== null || ti.sanityCheck(null) !== null) return null;
+      const empty = size === 0;
+      if (empty !== (state.nextOffset === baseOffset) || state.nextOffset < baseOffset) return null;
+      const seg = new LogSegment(dir, baseOffset, o, oi, ti, { log, index: -1, timeIndex: -1 }, size, nowMs);
+      seg.nextOffset = state.nextOffset;
+      seg.maxTimestampSoFar = state.maxTimestamp;
+      seg.offsetOfMaxTimestampSoFar = state.offsetOfMaxTimestamp;
+      seg.rollingBasedTimestamp = state.firstBatchMaxTimestamp;
+      seg.bytesSinceLastIndexEntry = state.bytesSinceLastIndexEntry;
+      seg.onBecomeInactive(); // the final time-index entry and trimmed files: a cleaning wrote them so already
+      s = seg;
+      return s;
+    } catch {
+      return null; // entries that are not whole: from the files instead
+    } finally {
+      if (s === null) o.fs.closeSync(log);
+    }
   }
 
   get isEmpty(): boolean {
@@ -514,8 +548,9 @@ export class LogSegment {
     try {
       if (this.offsetIndex.hasUnwritten) this.offsetIndex.persist(this.idxFd());
       if (this.timeIndex.hasUnwritten) this.timeIndex.persist(this.timeIdxFd());
-      this.offsetIndex.setFileLength(this.idxFd(), false);
-      this.timeIndex.setFileLength(this.timeIdxFd(), false);
+      // A length already right (index files a cleaning wrote trimmed) is let be: no descriptor, no ftruncate.
+      if (this.offsetIndex.needsFileLength(false)) this.offsetIndex.setFileLength(this.idxFd(), false);
+      if (this.timeIndex.needsFileLength(false)) this.timeIndex.setFileLength(this.timeIdxFd(), false);
     } finally {
       this.releaseIndexFds();
     }
@@ -524,8 +559,8 @@ export class LogSegment {
   /** For the (re)opened active segment: indexes preallocated again. */
   onBecomeActive(): void {
     try {
-      this.offsetIndex.setFileLength(this.idxFd(), true);
-      this.timeIndex.setFileLength(this.timeIdxFd(), true);
+      if (this.offsetIndex.needsFileLength(true)) this.offsetIndex.setFileLength(this.idxFd(), true);
+      if (this.timeIndex.needsFileLength(true)) this.timeIndex.setFileLength(this.timeIdxFd(), true);
     } finally {
       this.releaseIndexFds();
     }

@@ -19,7 +19,8 @@ export class TimeIndex extends IndexFile {
   }
 
   static load(fs: StorageFs, path: string, baseOffset: number, maxIndexBytes: number, core: StorageCore): TimeIndex {
-    return new TimeIndex(fs, path, baseOffset, maxIndexBytes, core, IndexFile.readEntries(fs, path, TIME_INDEX_ENTRY, maxIndexBytes));
+    const read = IndexFile.readEntries(fs, path, TIME_INDEX_ENTRY, maxIndexBytes);
+    return new TimeIndex(fs, path, baseOffset, maxIndexBytes, core, read.entries).withFileLength(read.fileBytes);
   }
 
   entry(slot: number): TimestampOffset {

@@ -1,6 +1,6 @@
 // The messages between the broker's main thread and a cleaner thread (node:worker_threads), and the loop a
 // cleaner thread's entry runs: one CleanJob in, one CleanJobResult (or an error message) out, one at a time.
-// Plain data only, so structured cloning carries them unchanged.
+// Plain data only, so structured cloning carries them unchanged (a result's index entries transferred).
 import { parentPort } from 'node:worker_threads';
 import type { CleanJob, CleanJobResult } from '../../storage/cleaner/clean-job.js';
 
@@ -39,7 +39,20 @@ export function serveCleanJobs(clean: (job: CleanJob) => CleanJobResult | Promis
       } catch (e) {
         reply = e instanceof Error ? { id: m.id, error: e.message, stack: e.stack } : { id: m.id, error: String(e) };
       }
-      port.postMessage(reply);
+      // The cleaned segments' index entries are moved, not copied, to the main thread.
+      port.postMessage(reply, 'result' in reply ? transferables(reply.result) : []);
     })();
   });
+}
+
+/** The buffers of a result's index entries (each its own ArrayBuffer: IndexFile.entryBytes copies). */
+function transferables(result: CleanJobResult): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const g of result.groups) {
+    if (!g.state) continue;
+    for (const b of [g.state.offsetIndex, g.state.timeIndex]) {
+      if (b.buffer instanceof ArrayBuffer && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !out.includes(b.buffer)) out.push(b.buffer);
+    }
+  }
+  return out;
 }

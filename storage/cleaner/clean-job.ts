@@ -1,7 +1,7 @@
 // One cleaning of one log, as a message: what the broker's main thread hands to a cleaner thread
 // (plain data, structured-cloneable) and what comes back. The cleaner thread reads the listed segments
-// through its own file descriptors and writes the cleaned segments beside them as `.cleaned` files; the
-// main thread then swaps them in (Log.replaceSegments), so the log's segment list is only ever changed by
+// through its own file descriptors and writes the cleaned segments beside them as `.cleaned` files (their
+// groupend and index files renamed `.swap` at the end, ready for the commit); the main thread then swaps them in (Log.replaceSegments), so the log's segment list is only ever changed by
 // the thread that serves reads and appends.
 
 /** A segment the cleaning reads: never the active one, and never one a reader may still be appending to. */
@@ -47,7 +47,7 @@ export interface CleanJob {
 
 /** One group of adjacent old segments rewritten as one cleaned segment named after the first. */
 export interface CleanedGroup {
-  /** The cleaned segment's base offset = oldBaseOffsets[0]; files `<base>.log.cleaned`, `.index.cleaned`, `.timeindex.cleaned`. */
+  /** The cleaned segment's base offset = oldBaseOffsets[0]; files `<base>.log.cleaned`, `.index.swap`, `.timeindex.swap`, `.groupend.swap`. */
   baseOffset: number;
   /** The segments it replaces, oldest first. */
   oldBaseOffsets: number[];
@@ -55,6 +55,27 @@ export interface CleanedGroup {
   endOffset: number;
   /** Bytes of the cleaned .log. */
   size: number;
+  /**
+   * What the cleaning knows of the segment it wrote, so that the swap opens it without reading its files
+   * back (absent: read from the files, as recovery does).
+   */
+  state?: CleanedSegmentState;
+}
+
+/** A cleaned segment as LogSegment holds it once inactive, from its writer (cleaned-segment.ts). */
+export interface CleanedSegmentState {
+  /** Offset after its last batch (its base offset if it has none). */
+  nextOffset: number;
+  /** Largest batch max timestamp and the offset it belongs to (-1 and the base offset if no batch). */
+  maxTimestamp: number;
+  offsetOfMaxTimestamp: number;
+  /** The first batch's max timestamp (Kafka's rolling-based timestamp), -1 if no batch. */
+  firstBatchMaxTimestamp: number;
+  /** Bytes from the batch of the last offset-index entry (or the start) to the end. */
+  bytesSinceLastIndexEntry: number;
+  /** The entries of its .index and .timeindex, byte for byte what the (trimmed) files hold. */
+  offsetIndex: Uint8Array;
+  timeIndex: Uint8Array;
 }
 
 export interface CleanJobResult {
@@ -79,7 +100,11 @@ export interface CleanJobResult {
 
 /** Runs cleanings somewhere (a worker thread in Node; inline in tests and in a browser's Worker). */
 export interface CleanerRunner {
-  /** Rejects if the cleaning failed; the files it wrote are removed by then. */
+  /**
+   * Resolves once the cleaned segments are written and durable: each group's `.log.cleaned`, its groupend and
+   * index files renamed `.swap` (segment-swap.ts, prepareSwap), the directory fsynced. Rejects if the
+   * cleaning failed; the files it wrote are removed by then.
+   */
   run(job: CleanJob): Promise<CleanJobResult>;
   /** Stops the threads; running jobs reject. */
   close(): Promise<void>;

@@ -3,8 +3,10 @@
 // offset-index entry per index.interval.bytes, time-index entries as the max timestamp grows, the final
 // time-index entry a segment gets when it becomes inactive), and `<base>.groupend.cleaned`: the offset
 // where the group ends, which crash recovery of the swap needs to know which old segments it replaces.
-// Written by the cleaner thread only; the main thread renames the files into place.
+// Written by the cleaner thread only; the main thread renames the files into place and opens the segment
+// from the state the writer hands over with them (its index entries, its end), without reading them back.
 import type { BatchInfo, StorageCore } from '../core-port.js';
+import type { CleanedSegmentState } from './clean-job.js';
 import { invariant, invariantViolation } from '../errors.js';
 import { writeFully, type StorageFs } from '../fs.js';
 import { OffsetIndex } from '../offset-index.js';
@@ -43,6 +45,7 @@ export class CleanedSegmentWriter {
   nextOffset: number;
   private maxTimestampSoFar = -1;
   private offsetOfMaxTimestampSoFar: number;
+  private firstBatchMaxTimestamp = -1;
   private bytesSinceLastIndexEntry = 0;
   private state: 'open' | 'syncing' | 'finished' | 'aborted' = 'open';
 
@@ -96,6 +99,7 @@ export class CleanedSegmentWriter {
       expect = b.lastOffset + 1;
     }
     writeFully(this.o.fs, this.logFd, output, this.size);
+    if (this.size === 0) this.firstBatchMaxTimestamp = batches[0]!.maxTimestamp;
     for (const b of batches) {
       if (b.maxTimestamp > this.maxTimestampSoFar) {
         this.maxTimestampSoFar = b.maxTimestamp;
@@ -115,10 +119,11 @@ export class CleanedSegmentWriter {
   /**
    * Completes the segment: the final time-index entry, both indexes written trimmed to their entries, the
    * group-end file; then everything synced on the thread pool, all four files at once (fdatasync for the
-   * .log, fsync for the rest), and closed. The segment is durable when the promise resolves; the cleaning
-   * may go on with its next group meanwhile. On a failed sync the promise rejects once every sync settled.
+   * .log, fsync for the rest), and closed. The segment is durable when the promise resolves, with the
+   * segment's state for the swap (LogSegment.openCleaned); the cleaning may go on with its next group
+   * meanwhile. On a failed sync the promise rejects once every sync settled.
    */
-  async finish(endOffset: number): Promise<void> {
+  async finish(endOffset: number): Promise<CleanedSegmentState> {
     invariant(this.state === 'open', 'finish an open cleaned segment');
     invariant(Number.isSafeInteger(endOffset) && endOffset >= this.nextOffset && endOffset > this.baseOffset, `group end ${endOffset} after the cleaned batches (${this.nextOffset})`);
     this.state = 'syncing';
@@ -138,6 +143,16 @@ export class CleanedSegmentWriter {
       this.closeFds();
     }
     this.state = 'finished';
+    return {
+      nextOffset: this.nextOffset,
+      maxTimestamp: this.maxTimestampSoFar,
+      offsetOfMaxTimestamp: this.offsetOfMaxTimestampSoFar,
+      firstBatchMaxTimestamp: this.firstBatchMaxTimestamp,
+      // As a segment's tail walk counts it: from the batch of the last entry (a full index has no new ones).
+      bytesSinceLastIndexEntry: this.size - (this.offsetIndex.entries > 0 ? this.offsetIndex.lastEntry().position : 0),
+      offsetIndex: this.offsetIndex.entryBytes(),
+      timeIndex: this.timeIndex.entryBytes(),
+    };
   }
 
   /** Closes whatever is open and removes every file of the cleaned segment (best effort; never throws). */

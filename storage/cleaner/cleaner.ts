@@ -6,13 +6,16 @@
 // Segment bytes go from the file straight into the cleaner core's linear memory, a chunk of
 // readBufferBytes at a time (a chunk grows to hold one batch bigger than it), and the cleaned batches
 // go from there straight to the `.cleaned` file. A finished group's four files are synced on the thread
-// pool, all at once, while the next group is cleaned; the cleaning returns once every group is durable.
-// Reads and writes together are throttled to log.cleaner.io.max.bytes.per.second. If anything fails,
-// every `.cleaned` file the cleaning wrote is removed before the error is passed on.
+// pool, all at once, while the next group is cleaned. Reads and writes together are throttled to
+// log.cleaner.io.max.bytes.per.second. At the end, once every group is durable, the groupend and index
+// files are renamed `.swap` (segment-swap.ts, prepareSwap) and the directory fsynced, so the main thread's
+// swap is only the commit and what follows it. If anything fails, every `.cleaned` and `.swap` file the
+// cleaning wrote is removed before the error is passed on.
 import type { CleanedGroup, CleanJob, CleanJobResult, CleanJobSegment } from './clean-job.js';
 import type { CleanerCore, CleanParams } from './cleaner-core.js';
 import { CleanedSegmentWriter, removeCleanedSegment } from './cleaned-segment.js';
 import { groupSegmentsBySize } from './segment-groups.js';
+import { prepareSwap } from './segment-swap.js';
 import { Throttler } from './throttler.js';
 import { HEADER_PEEK_BYTES, MIN_BATCH_BYTES, type BatchInfo, type StorageCore } from '../core-port.js';
 import { ErrorCode, invariant, StorageError } from '../errors.js';
@@ -90,14 +93,22 @@ export async function cleanLog(job: CleanJob, env: CleanerEnv): Promise<CleanJob
       syncing = null;
       finished.push(first.baseOffset);
       current = null;
-      syncing = writer.finish(endOffset);
+      const cleaned = { baseOffset: first.baseOffset, oldBaseOffsets: group.map((s) => s.baseOffset), endOffset, size: writer.size };
+      // Groups stay in order: the next group's finish waits for this one.
+      syncing = writer.finish(endOffset).then((state) => {
+        groups.push({ ...cleaned, state });
+      });
       // Awaited before the next finish or the end; a rejection meanwhile is not unhandled.
       syncing.catch(() => {});
-      groups.push({ baseOffset: first.baseOffset, oldBaseOffsets: group.map((s) => s.baseOffset), endOffset, size: writer.size });
     }
     if (syncing !== null) await syncing;
     syncing = null;
-    if (groups.length > 0) fsyncDir(env.fs, job.dir);
+    if (groups.length > 0) {
+      // The steps of the swap that need not wait for the main thread (segment-swap.ts), made durable with
+      // the cleaned files' names by the fsync this cleaning ends with anyway.
+      prepareSwap(env.fs, job.dir, finished);
+      fsyncDir(env.fs, job.dir);
+    }
     return {
       cleanedUpTo,
       groups,

@@ -5,6 +5,7 @@ export type { BatchCodecs, CleanerCore, CleanOutput, CleanParams, CleanStats, Ma
 export { cleanLog, type CleanerEnv } from './cleaner.js';
 export { CleanedSegmentWriter, cleanedSegmentPaths, removeCleanedSegment, type CleanedSegmentOptions } from './cleaned-segment.js';
 export { groupSegmentsBySize } from './segment-groups.js';
+export { commitSwap, finishSwap, prepareSwap, preparedSegmentPaths } from './segment-swap.js';
 export { Throttler, THROTTLE_WINDOW_MS, type ThrottlerClock } from './throttler.js';
 export { CLEANER_OFFSET_CHECKPOINT, CleanerCheckpoint } from './cleaner-checkpoint.js';
 export { cleanableOf, firstDirtyOffsetOf, firstUncleanableOffsetOf, pickFilthiest, type Cleanable, type CleanableInput, type SegmentStats } from './cleanable.js';

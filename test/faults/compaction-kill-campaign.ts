@@ -1,8 +1,9 @@
 // kill -9 at each step of a cleaning, with a real broker process: a child broker (test/faults/broker-child.ts,
 // its cleaner threads beside it) serves a compacted topic with small segments and a throttled cleaner, our
 // own Producer writes keyed records with acks=all (a few hundred keys overwritten again and again, some
-// tombstoned), and the broker is SIGKILLed when a cleaning writes its `.cleaned` files, when it swaps
-// (`.swap` files present), once the old segments went (`.deleted` files), or at a random moment. After each
+// tombstoned), and the broker is SIGKILLed when a cleaning writes its `.cleaned` files, when it has renamed
+// them for the swap (`.swap` files present), when the swap commits (a `.log.swap`), once the old segments went
+// (`.deleted` files), or at a random moment. After each
 // kill the broker restarts on the same data dir and the partition is read whole and checked against what
 // the producer had acknowledged (checkCompactedRead). Used by test/faults/compaction-kill.test.ts and by
 // the soak campaign `compaction` (test/cluster/support/campaigns/compaction.ts).
@@ -30,11 +31,14 @@ const STEP_TIMEOUT_MS = 8_000;
 const CLEANING_TIMEOUT_MS = 15_000;
 
 /** Where a cleaning is killed. */
-export type KillStep = 'cleaned' | 'swap' | 'deleted' | 'random';
-export const KILL_STEPS: readonly KillStep[] = ['cleaned', 'swap', 'deleted', 'random'];
+export type KillStep = 'cleaned' | 'swap' | 'commit' | 'deleted' | 'random';
+export const KILL_STEPS: readonly KillStep[] = ['cleaned', 'swap', 'commit', 'deleted', 'random'];
 const STEP_PATTERN: Record<Exclude<KillStep, 'random'>, RegExp> = {
   cleaned: /\.cleaned$/,
+  // The cleaner thread's groupend and index `.swap` files (a finished cleaning, its swap not committed yet).
   swap: /\.swap$/,
+  // The commit on the main thread (a `.log.swap`): it lives for one directory fsync, so a kill may miss it.
+  commit: /\.log\.swap$/,
   deleted: /\.deleted$/,
 };
 
@@ -263,8 +267,8 @@ export interface CompactionKillResult {
 }
 
 /**
- * Runs `kills` kill-and-restart rounds (steps in turn: cleaned, swap, deleted, random; the random delays and
- * the workload's keys from `seed`) on one data dir. Every round first waits for the running broker to have
+ * Runs `kills` kill-and-restart rounds (steps in turn: cleaned, swap, commit, deleted, random; the random
+ * delays and the workload's keys from `seed`) on one data dir. Every round first waits for the running broker to have
  * completed a cleaning since it started (its cleaner-offset-checkpoint moved on), then reads the partition,
  * arms the kill, and after it restarts the broker and checks the read (checkCompactedRead).
  */

@@ -94,6 +94,19 @@ describe('WorkerCleanerRunner', () => {
     expect(p.liveThreads).toBe(1);
   });
 
+  it('carries the cleaned segments\' index entries back whole (moved, not copied, by the thread)', async () => {
+    const p = pool(1);
+    const r = await p.run(job('state', 0, 80));
+    expect(r.groups.length).toBe(2);
+    for (const g of r.groups) {
+      const n = g.endOffset - g.baseOffset;
+      expect(g.state!.offsetIndex).toBeInstanceOf(Uint8Array);
+      expect([...g.state!.offsetIndex]).toEqual(Array.from({ length: 8 * n }, (_, i) => i & 0xff));
+      expect([...g.state!.timeIndex]).toEqual(Array.from({ length: 12 * n }, (_, i) => i & 0xff));
+      expect(g.state!.nextOffset).toBe(g.endOffset);
+    }
+  });
+
   it('spreads concurrent jobs over the threads and queues the rest in order', async () => {
     const p = pool(3);
     const results = await Promise.all(Array.from({ length: 7 }, (_, i) => p.run(job('slow', i, 10 * (i + 1)))));

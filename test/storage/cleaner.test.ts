@@ -4,16 +4,17 @@
 // pass the start-up sanity checks, groups respect segment.bytes, a full offset map cleans only as far as
 // it reaches, the I/O is throttled to the configured rate, and a failure leaves no `.cleaned` file.
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newCore } from '../../bindings/node.js';
 import { realFs } from '../../host-node/storage/node-fs.js';
-import { cleanLog, cleanedSegmentPaths, groupSegmentsBySize, THROTTLE_WINDOW_MS, type CleanerEnv } from '../../storage/cleaner/index.js';
-import type { CleanJob, CleanJobResult, CleanJobSegment } from '../../storage/cleaner/clean-job.js';
+import { cleanLog, groupSegmentsBySize, preparedSegmentPaths, THROTTLE_WINDOW_MS, type CleanerEnv } from '../../storage/cleaner/index.js';
+import type { CleanJob, CleanJobResult, CleanJobSegment, CleanedGroup } from '../../storage/cleaner/clean-job.js';
 import { ForwardingFs, type StorageFs } from '../../storage/fs.js';
 import type { Log } from '../../storage/log.js';
 import { OffsetIndex } from '../../storage/offset-index.js';
+import { LogSegment } from '../../storage/segment.js';
 import { TimeIndex } from '../../storage/time-index.js';
 import { WasmStorageCore } from '../../storage/wasm-storage-core.js';
 import { mulberry32 } from '../helpers/seeded-random.js';
@@ -149,7 +150,8 @@ function expectedKept(all: Rec[], mapFrom: number, mapTo: number): Rec[] {
 
 const logPath = (dir: string, base: number) => join(dir, `${String(base).padStart(20, '0')}.log`);
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-const cleanedFiles = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.cleaned'));
+/** What a cleaning leaves beside the old segments: `.cleaned` and (after prepareSwap) `.swap` files. */
+const cleanedFiles = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.cleaned') || n.endsWith('.swap'));
 
 /**
  * Checks every group's files (valid batches, increasing offsets, indexes as a segment builds them, the
@@ -160,7 +162,7 @@ function checkCleanedSegments(job: CleanJob, result: CleanJobResult): Rec[] {
   const out: Rec[] = [];
   let prevEnd = job.segments[0]!.baseOffset;
   for (const g of result.groups) {
-    const p = cleanedSegmentPaths(job.dir, g.baseOffset);
+    const p = preparedSegmentPaths(job.dir, g.baseOffset);
     expect(g.baseOffset).toBe(g.oldBaseOffsets[0]);
     expect(g.baseOffset).toBe(prevEnd);
     prevEnd = g.endOffset;
@@ -195,6 +197,7 @@ function checkCleanedSegments(job: CleanJob, result: CleanJobResult): Rec[] {
     expect(ti.sanityCheck(g.endOffset)).toBeNull();
     if (scan.batches.length > 0) expect(ti.lastEntry()?.timestamp).toBe(maxTs);
     expect(readFileSync(p.groupEnd, 'utf8')).toBe(`${g.endOffset}\n`);
+    checkHandedOverState(job, g, p);
     out.push(...readRecords(p.log));
   }
   return out;
@@ -237,7 +240,7 @@ describe('cleanLog', () => {
       expect(kept.some((r) => r.value === null)).toBe(true);
       // Batches keeping a tombstone carry the delete horizon: now + delete.retention.ms.
       for (const g of result.groups) {
-        for (const b of rc.decodeBatches(readFileSync(cleanedSegmentPaths(job.dir, g.baseOffset).log))) {
+        for (const b of rc.decodeBatches(readFileSync(preparedSegmentPaths(job.dir, g.baseOffset).log))) {
           if (!b.records.some((r) => r.value === null)) continue;
           expect(b.attributes & 0x40).toBe(0x40);
           expect(b.baseTimestamp).toBe(BigInt(NOW + DELETE_RETENTION));
@@ -304,7 +307,7 @@ describe('cleanLog', () => {
     const retained = dropped[Math.floor(dropped.length / 2)]!;
     const job = jobFor(log, { retainBatchLastOffsets: [retained.last] });
     const result = await cleanLog(job, cleanerEnv());
-    const batches = result.groups.flatMap((g) => rc.decodeBatches(readFileSync(cleanedSegmentPaths(job.dir, g.baseOffset).log)).map((b) => ({ base: Number(b.baseOffset), last: Number(b.baseOffset) + b.lastOffsetDelta, count: b.recordCount })));
+    const batches = result.groups.flatMap((g) => rc.decodeBatches(readFileSync(preparedSegmentPaths(job.dir, g.baseOffset).log)).map((b) => ({ base: Number(b.baseOffset), last: Number(b.baseOffset) + b.lastOffsetDelta, count: b.recordCount })));
     expect(batches.filter((b) => b.count === 0)).toEqual([{ base: retained.base, last: retained.last, count: 0 }]);
     expect(checkCleanedSegments(job, result)).toEqual(keptRecords);
     log.close();
@@ -393,7 +396,7 @@ describe('cleanLog', () => {
     log.close();
   });
 
-  it('a failure mid-way (ENOSPC, EIO on a sync of any group) removes every .cleaned file and closes every descriptor', async () => {
+  it('a failure mid-way (ENOSPC, EIO on a sync of any group or on a rename to .swap) removes every .cleaned and .swap file and closes every descriptor', async () => {
     const { log } = buildLog(13, 300, keyNames('k', 30));
     const job = jobFor(log);
     const counting = new FailingFs();
@@ -401,7 +404,7 @@ describe('cleanLog', () => {
     expect(ok.groups.length).toBeGreaterThan(2);
     const writes = counting.cleanedWrites;
     for (const n of distinctPositive([1, Math.floor(writes / 2), writes - 1, writes])) {
-      for (const p of readdirSync(job.dir).filter((f) => f.endsWith('.cleaned'))) realFs.unlinkSync(join(job.dir, p));
+      for (const p of cleanedFiles(job.dir)) realFs.unlinkSync(join(job.dir, p));
       const fs = new FailingFs({ op: 'write', at: n, code: 'ENOSPC' });
       await expect(cleanLog(job, cleanerEnv(fs))).rejects.toMatchObject({ code: 'ENOSPC' });
       expect(fs.fired).toBe(true);
@@ -415,6 +418,16 @@ describe('cleanLog', () => {
       expect(fs.fired).toBe(true);
       expect(cleanedFiles(job.dir)).toEqual([]);
       expect(fs.openFds).toBe(0);
+    }
+    // The renames to `.swap` at the end (prepareSwap): a failure at any of them leaves nothing either.
+    const renames = counting.swapRenames;
+    expect(renames).toBe(3 * ok.groups.length);
+    for (let n = 1; n <= renames; n++) {
+      const rfs = new FailingFs({ op: 'rename', at: n, code: 'EIO' });
+      await expect(cleanLog(job, cleanerEnv(rfs))).rejects.toMatchObject({ code: 'EIO' });
+      expect(rfs.fired).toBe(true);
+      expect(cleanedFiles(job.dir)).toEqual([]);
+      expect(rfs.openFds).toBe(0);
     }
     log.close();
   });
@@ -438,6 +451,45 @@ describe('groupSegmentsBySize', () => {
   });
 });
 
+/**
+ * The state a cleaning hands over with a group (what the swap opens the segment from, LogSegment.openCleaned)
+ * is what opening the segment from its files gives (LogSegment.openInactive, as recovery reads it).
+ */
+function checkHandedOverState(job: CleanJob, g: CleanedGroup, p: ReturnType<typeof preparedSegmentPaths>): void {
+  const state = g.state!;
+  expect(state).toBeDefined();
+  expect(Buffer.from(state.offsetIndex).equals(readFileSync(p.index))).toBe(true);
+  expect(Buffer.from(state.timeIndex).equals(readFileSync(p.timeIndex))).toBe(true);
+  const dir = tempDir();
+  const stem = join(dir, String(g.baseOffset).padStart(20, '0'));
+  copyFileSync(p.log, stem + '.log');
+  copyFileSync(p.index, stem + '.index');
+  copyFileSync(p.timeIndex, stem + '.timeindex');
+  const o = { fs: realFs, core: storageCore, maxIndexBytes: job.maxIndexBytes, indexIntervalBytes: job.indexIntervalBytes };
+  const fromFiles = LogSegment.openInactive(dir, g.baseOffset, o, 0, job.maxMessageBytes);
+  const handed = LogSegment.openCleaned(dir, g.baseOffset, o, 0, g.size, { ...state, offsetIndex: state.offsetIndex.slice(), timeIndex: state.timeIndex.slice() })!;
+  expect(handed).not.toBeNull();
+  const view = (s: LogSegment) => ({
+    size: s.size,
+    nextOffset: s.nextOffset,
+    maxTimestampSoFar: s.maxTimestampSoFar,
+    offsetOfMaxTimestampSoFar: s.offsetOfMaxTimestampSoFar,
+    rollingBasedTimestamp: s.rollingBasedTimestamp,
+    bytesSinceLastIndexEntry: (s as unknown as { bytesSinceLastIndexEntry: number }).bytesSinceLastIndexEntry,
+    offsetIndex: Buffer.from(s.offsetIndex.entryBytes()).toString('hex'),
+    timeIndex: Buffer.from(s.timeIndex.entryBytes()).toString('hex'),
+  });
+  expect(view(handed)).toEqual(view(fromFiles));
+  // Nothing was written to the files: they stay what the cleaning wrote.
+  expect(readFileSync(stem + '.index').equals(readFileSync(p.index))).toBe(true);
+  expect(readFileSync(stem + '.timeindex').equals(readFileSync(p.timeIndex))).toBe(true);
+  handed.close();
+  fromFiles.close();
+  // A size that is not the file's, or index entries that are not whole: opened from the files instead.
+  expect(LogSegment.openCleaned(dir, g.baseOffset, o, 0, g.size + 1, state)).toBeNull();
+  expect(LogSegment.openCleaned(dir, g.baseOffset, o, 0, g.size, { ...state, offsetIndex: new Uint8Array(state.offsetIndex.byteLength + 3) })).toBeNull();
+}
+
 /** Base offsets of the batches of a .log file, in order. */
 function batchBaseOffsets(path: string): number[] {
   const b = readFileSync(path);
@@ -448,12 +500,16 @@ function batchBaseOffsets(path: string): number[] {
 
 const distinctPositive = (ns: number[]) => [...new Set(ns)].filter((n) => n >= 1);
 
-/** Counts open descriptors and writes to `.cleaned` files, and fails the n-th write (or fdatasync) of one with an errno code. */
+/**
+ * Counts open descriptors, writes to `.cleaned` files and renames to `.swap`, and fails the n-th write (or
+ * fdatasync) of a `.cleaned` file or the n-th rename to `.swap` with an errno code.
+ */
 class FailingFs extends ForwardingFs {
   cleanedWrites = 0;
+  swapRenames = 0;
   private syncs = 0;
   fired = false;
-  constructor(private readonly fail?: { op: 'write' | 'fdatasync'; at: number; code: string }) {
+  constructor(private readonly fail?: { op: 'write' | 'fdatasync' | 'rename'; at: number; code: string }) {
     super(realFs);
   }
   get openFds(): number {
@@ -482,5 +538,12 @@ class FailingFs extends ForwardingFs {
       return Promise.reject(e);
     }
     return super.fdatasync(fd);
+  }
+  override renameSync(from: string, to: string): void {
+    if (to.endsWith('.swap') && ++this.swapRenames === this.fail?.at && this.fail.op === 'rename') {
+      this.fired = true;
+      throw Object.assign(new Error(`${this.fail.code}: injected`), { code: this.fail.code });
+    }
+    super.renameSync(from, to);
   }
 }

@@ -1,7 +1,8 @@
 // The log cleaner end to end in storage (the WASM cleaner core, cleanLog, the swap, the manager, recovery),
 // checked against a model over random workloads: keys overwritten and tombstoned, the clock moving,
 // cleanings run with failures injected into them (ENOSPC, a torn write of a cleaned segment, a failed
-// rename of the swap), clean restarts and crashes. After every step the whole log is read back and:
+// rename before, at or after the commit of the swap), clean restarts and crashes. After every step the
+// whole log is read back and:
 // - every record read is the one appended at that offset (offsets kept, strictly increasing);
 // - each key's latest record is there, except a tombstone whose delete horizon has passed;
 // - nothing comes back: the offsets present are a subset of those present at the previous check plus the
@@ -150,6 +151,9 @@ async function runTrial(seed: number): Promise<void> {
       if (f < 0.1) fs.inject({ op: 'write', code: 'ENOSPC', pathIncludes: '.cleaned', times: 1 });
       else if (f < 0.18) fs.inject({ op: 'write', code: 'ENOSPC', pathIncludes: '.cleaned', times: 1, tornBytes: 7 });
       else if (f < 0.24) fs.inject({ op: 'rename', code: 'EIO', pathIncludes: '.swap', times: 1 });
+      // The commit's rename (the log's thread) and the cleaner thread's renames to `.swap` before it.
+      else if (f < 0.27) fs.inject({ op: 'rename', code: 'EIO', pathIncludes: '.log.cleaned', times: 1 });
+      else if (f < 0.3) fs.inject({ op: 'rename', code: 'EIO', pathIncludes: '.groupend.cleaned', times: 1 });
       const at = clock.now;
       const activeBase = log.segmentBaseOffsets().at(-1)!;
       const outcomes = await m.cleaner!.cleanNow(TOPIC, 0);

@@ -221,39 +221,66 @@ describe('Log.replaceSegments', () => {
 });
 
 describe('an interrupted swap at the next start', () => {
-  /** Builds a log of 40 batches over ~10 segments and a cleaning of its first 6 (3 groups of 2). */
-  async function prepared(fs: StorageFs): Promise<{ dir: string; log: Log; recs: Rec[]; job: CleanJob; result: CleanJobResult; generation: number }> {
+  /** Builds a log of 40 batches over ~10 segments. */
+  async function filled(fs: StorageFs): Promise<{ dir: string; log: Log; recs: Rec[] }> {
     const dir = tempDir();
     const log = openTestLog(dir, { fs, deleted: [] });
     const recs = fill(log, 40);
     await log.whenRolledFlushed();
-    const c = await cleanedResult(log, 6);
-    return { dir, log, recs, ...c };
+    return { dir, log, recs };
+  }
+  /** A cleaning of the log's first 6 segments (3 groups of 2), written through `fs`. */
+  async function cleaning(log: Log, fs: StorageFs): Promise<{ job: CleanJob; result: CleanJobResult; generation: number }> {
+    const job = jobForSegments(log, 6);
+    const generation = log.generation;
+    const result = await new CopyingCleanerRunner({ core: testCore(), fs }).run(job);
+    return { job, result, generation };
+  }
+  /** The log of `filled` and a cleaning of it. */
+  async function prepared(fs: StorageFs): Promise<{ dir: string; log: Log; recs: Rec[]; job: CleanJob; result: CleanJobResult; generation: number }> {
+    const f = await filled(fs);
+    return { ...f, ...(await cleaning(f.log, realFs)) };
   }
 
-  it('gives the old or the new content of every group after a crash at any step', async () => {
-    // How many renames and fsyncs a whole swap takes.
+  it('gives the old or the new content of every group after a crash at any step of the end of the cleaning or of the swap', async () => {
+    // How many renames and fsyncs the end of a cleaning (its groupend and index files renamed `.swap`, the
+    // directory fsynced: prepareSwap) and a whole swap take.
     const probe = new CrashAfterFs();
-    const p = await prepared(probe);
+    const p = await filled(probe);
     const start = probe.steps;
-    expect(p.log.replaceSegments(p.result, p.job, p.generation)).toBe(true);
+    const c = await cleaning(p.log, probe);
+    const prepareFrom = probe.log.findIndex((step, i) => i >= start && step.startsWith('rename') && step.includes('.groupend.cleaned'));
+    expect(prepareFrom).toBeGreaterThan(start);
+    const swapFrom = probe.steps;
+    expect(p.log.replaceSegments(c.result, c.job, c.generation)).toBe(true);
     await p.log.whenSwapSynced();
     const total = probe.steps - start;
     p.log.closeAbruptly();
-    expect(total).toBeGreaterThanOrEqual(3 * 4 + 3 * 3 + 3 * 2);
+    // prepareSwap: 3 renames per group, then the directory fsync.
+    expect(probe.log.slice(prepareFrom, swapFrom).map((step) => step.split(' ')[0])).toEqual([...Array<string>(9).fill('rename'), 'fsync']);
+    // The swap on the log's thread: the 3 .log renames (the commit) and one fsync, then per group 2 × 3 old
+    // segment renames and 4 to final names (groupend `.deleted`), and the directory fsync on the pool.
+    expect(probe.steps - swapFrom).toBe(3 + 1 + 3 * (6 + 4) + 1);
+    expect(probe.log.slice(swapFrom, swapFrom + 4).map((step) => step.split(' ')[0])).toEqual(['rename', 'rename', 'rename', 'fsync']);
 
     const outcomes = new Set<string>();
-    for (let n = 0; n <= total; n++) {
+    // From the first rename of prepareSwap on (the cleaned files' own writes and syncs before it are the
+    // same as a cleaning that fails: test/storage/cleaner.test.ts).
+    for (let n = prepareFrom - start; n <= total; n++) {
       const fs = new CrashAfterFs();
-      const { dir, log, recs, job, result, generation } = await prepared(fs);
+      const { dir, log, recs } = await filled(fs);
       fs.limit = fs.steps + n;
       let swapped = false;
+      const result = c.result;
+      let r: Awaited<ReturnType<typeof cleaning>> | null = null;
       try {
-        swapped = log.replaceSegments(result, job, generation);
+        r = await cleaning(log, fs);
+        swapped = log.replaceSegments(r.result, r.job, r.generation);
         await log.whenSwapSynced();
       } catch {
         /* the crash */
       }
+      if (r !== null) expect(r.result.groups).toEqual(result.groups);
       const recoveryPoint = log.recoveryPoint;
       log.closeAbruptly();
 
@@ -285,27 +312,28 @@ describe('an interrupted swap at the next start', () => {
     expect(outcomes.has('new,new,new')).toBe(true);
   });
 
-  it('completes a committed swap whose groupend rename never happened, from the .cleaned groupend', async () => {
+  it('completes a committed swap whose groupend rename never reached the disk, from the .cleaned groupend', async () => {
     const { dir, log, recs, result } = await prepared(realFs);
     log.closeAbruptly();
     const g = result.groups[0]!;
     const stem = join(dir, String(g.baseOffset).padStart(20, '0'));
+    renameSync(stem + '.groupend.swap', stem + '.groupend.cleaned');
+    renameSync(stem + '.timeindex.swap', stem + '.timeindex.cleaned');
     renameSync(stem + '.log.cleaned', stem + '.log.swap');
-    renameSync(stem + '.index.cleaned', stem + '.index.swap');
     const reopened = openTestLog(dir, { clean: false });
     expect(values(reopened)).toEqual(plain(afterSwap(recs, [g])));
     expect(leftovers(dir)).toEqual([]);
     reopened.close();
   });
 
-  it('discards index .swap files without a .log.swap (an uncommitted swap)', async () => {
+  it('discards groupend and index .swap files without a .log.swap (a cleaning done, its swap not committed)', async () => {
     const { dir, log, recs, result } = await prepared(realFs);
     log.closeAbruptly();
+    const names = readdirSync(dir);
     for (const g of result.groups) {
-      const stem = join(dir, String(g.baseOffset).padStart(20, '0'));
-      renameSync(stem + '.groupend.cleaned', stem + '.groupend.swap');
-      renameSync(stem + '.index.cleaned', stem + '.index.swap');
-      renameSync(stem + '.timeindex.cleaned', stem + '.timeindex.swap');
+      const stem = String(g.baseOffset).padStart(20, '0');
+      for (const kind of ['.groupend', '.index', '.timeindex']) expect(names).toContain(`${stem}${kind}.swap`);
+      expect(names).toContain(`${stem}.log.cleaned`);
     }
     const reopened = openTestLog(dir, { clean: false });
     expect(values(reopened)).toEqual(plain(recs));

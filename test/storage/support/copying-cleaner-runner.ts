@@ -3,13 +3,15 @@
 // the whole batches `keep` accepts (by default those whose last offset is odd) plus the retained producer
 // batches, and writes each group as `<base>.log.cleaned` / `.index.cleaned` / `.timeindex.cleaned` /
 // `.groupend.cleaned`, all fsynced, through the storage core's scan and a real LogSegment (built in a
-// scratch directory, so the indexes are exactly what storage writes).
+// scratch directory, so the indexes are exactly what storage writes); then, as cleanLog ends, the groupend
+// and index files renamed `.swap` (prepareSwap) and the directory fsynced.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchInfo, StorageCore } from '../../../storage/core-port.js';
 import type { CleanJob, CleanJobResult, CleanJobSegment, CleanedGroup, CleanerRunner } from '../../../storage/cleaner/clean-job.js';
 import { cleanedFilePath, encodeGroupEnd, CLEANED_SUFFIX } from '../../../storage/cleaner/cleaned-files.js';
-import { readAt, writeFully, type StorageFs } from '../../../storage/fs.js';
+import { fsyncDir, readAt, writeFully, type StorageFs } from '../../../storage/fs.js';
+import { prepareSwap } from '../../../storage/cleaner/segment-swap.js';
 import { LogSegment, offsetFileName } from '../../../storage/segment.js';
 import { realFs } from '../../../host-node/storage/node-fs.js';
 
@@ -44,6 +46,10 @@ export class CopyingCleanerRunner implements CleanerRunner {
     const stats = { bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, mapKeys: 0, tombstonesDropped: 0, pendingDeleteHorizonMs: -1, elapsedMs: 0 };
     const groups: CleanedGroup[] = [];
     for (const g of this.groupsOf(job)) groups.push(this.writeGroup(job, g, stats));
+    if (groups.length > 0) {
+      prepareSwap(this.fs, job.dir, groups.map((g) => g.baseOffset));
+      fsyncDir(this.fs, job.dir);
+    }
     stats.elapsedMs = Date.now() - started;
     const result = { cleanedUpTo: job.firstUncleanableOffset, groups, stats };
     this.results.push(result);
