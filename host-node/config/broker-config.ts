@@ -37,6 +37,7 @@ import {
   list,
   str,
   parseValue,
+  checkValue,
   type ConfigDef,
   type ValueOf,
   type Validator,
@@ -432,10 +433,7 @@ function listenerOverrideKey(k: string): ListenerOverride | null {
 /** Records one listener override, checked like the broker-wide key. */
 function setListenerOverride(merged: MergedValues, k: string, o: ListenerOverride, value: unknown): void {
   const d = DEFS[o.def]!;
-  if (d.validate && !(value === null && d.nullable)) {
-    const reason = d.validate(value as never, k);
-    if (reason !== undefined) throw ConfigError.invalid(k, value, reason);
-  }
+  checkValue(k, d, value, value);
   let m = merged.listenerOverrides.get(o.listener);
   if (m === undefined) merged.listenerOverrides.set(o.listener, (m = new Map()));
   m.set(o.key, value);
@@ -555,10 +553,7 @@ function checkValues(values: Record<string, unknown>): void {
   for (const [k, d] of Object.entries(DEFS)) {
     const v = values[k];
     if (v === undefined) throw new ConfigError(k, `Missing required configuration "${k}" which has no default value.`);
-    if (d.validate && !(v === null && d.nullable)) {
-      const reason = d.validate(v as never, k);
-      if (reason !== undefined) throw ConfigError.invalid(k, Array.isArray(v) ? v.join(',') : v, reason);
-    }
+    checkValue(k, d, v, Array.isArray(v) ? v.join(',') : v);
   }
 }
 

@@ -8,7 +8,7 @@
 // Each can be set for one broker (resource name = its node id) or as the cluster-wide default (resource
 // name ''); the values are checked by the key's definition in BROKER_CONFIG_DEFS.
 import { BROKER_CONFIG_DEFS, type BrokerConfigKey } from './broker-config.js';
-import { ConfigError, parseValue, type ConfigDef } from './types.js';
+import { checkValue, parseValue, type ConfigDef } from './types.js';
 
 /** Kafka's LogCleaner.ReconfigurableConfigs. */
 export const DYNAMIC_CLEANER_KEYS = [
@@ -67,10 +67,6 @@ export function isDynamicBrokerConfigKey(k: string): k is DynamicBrokerConfigKey
   return DYNAMIC_KEYS.has(k);
 }
 
-export function isDynamicCleanerKey(k: string): boolean {
-  return (DYNAMIC_CLEANER_KEYS as readonly string[]).includes(k);
-}
-
 /**
  * A dynamic value as its definition reads it (type, then validator); throws ConfigError with Kafka's
  * "Invalid value X for configuration K: reason".
@@ -78,9 +74,6 @@ export function isDynamicCleanerKey(k: string): boolean {
 export function parseDynamicValue(key: DynamicBrokerConfigKey, raw: string): unknown {
   const def = (BROKER_CONFIG_DEFS as Record<string, ConfigDef<unknown>>)[key]!;
   const v = parseValue(key, def, raw);
-  if (def.validate && !(v === null && def.nullable)) {
-    const reason = def.validate(v as never, key);
-    if (reason !== undefined) throw ConfigError.invalid(key, raw, reason);
-  }
+  checkValue(key, def, v, raw);
   return v;
 }

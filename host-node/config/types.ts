@@ -58,6 +58,16 @@ export const password = (o: Opts<string | null>) => make<string | null>('passwor
 
 const INT_RE = /^[+-]?\d+$/;
 
+/**
+ * Runs the definition's validator on a parsed value (null passes a nullable key); throws ConfigError with
+ * Kafka's "Invalid value X for configuration K: reason", X shown as `shown`.
+ */
+export function checkValue(key: string, def: ConfigDef<unknown>, v: unknown, shown: unknown): void {
+  if (!def.validate || (v === null && def.nullable)) return;
+  const reason = def.validate(v as never, key);
+  if (reason !== undefined) throw ConfigError.invalid(key, shown, reason);
+}
+
 /** Parses a string (from a file, env var or --set) into the typed value, or throws ConfigError naming the key. */
 export function parseValue(key: string, def: ConfigDef<unknown>, raw: string): unknown {
   const s = raw.trim();
