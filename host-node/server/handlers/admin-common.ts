@@ -2,6 +2,8 @@
 import { ErrorCode } from '../../../protocol/errors.js';
 import { AdminError } from '../../topics/topic-registry.js';
 import type { RequestContext } from '../context.js';
+import { BROKER_CONFIG_DEFS } from '../../config/broker-config.js';
+import { isDynamicBrokerConfigKey } from '../../config/dynamic-defs.js';
 import { dynamicSslKey } from '../dynamic-ssl.js';
 
 /** Kafka's ConfigResource.Type. */
@@ -116,7 +118,7 @@ function incrementalValue(c: { name: string; value: string | null; configOperati
       return null;
     default: {
       const op = c.configOperation === 2 ? 'append' : 'subtract';
-      if (c.name !== 'log.cleanup.policy' || ctx.broker.dynamicConfig === undefined)
+      if (!isDynamicBrokerConfigKey(c.name) || BROKER_CONFIG_DEFS[c.name].type !== 'list' || ctx.broker.dynamicConfig === undefined)
         throw new AdminError(ErrorCode.INVALID_CONFIG, `Config value ${op} is not allowed for config key: ${c.name}`);
       const current = ctx.broker.dynamicConfig.listValue(c.name);
       const items = (c.value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
